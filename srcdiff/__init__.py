@@ -1,0 +1,10 @@
+"""srcdiff: automatic differentiation of plain NumPy functions by source transformation."""
+from .api import grad, show, value_and_grad, vjp
+from .checks import check_grad
+from .errors import (ArgumentError, MissingRuleError, NonDifferentiableError, SourceUnavailableError,
+                     SrcdiffError, UnsupportedSyntaxError)
+
+__version__ = "0.1.0"
+
+__all__ = ["grad", "value_and_grad", "vjp", "show", "check_grad", "SrcdiffError", "ArgumentError",
+           "MissingRuleError", "NonDifferentiableError", "SourceUnavailableError", "UnsupportedSyntaxError"]

@@ -1,0 +1,168 @@
+"""To-be-recorded: which overwritten values the reverse sweep needs back, so only those are taped.
+
+The reverse sweep reads primal values (recorded by the reverse mode as "reads" at positions of
+the primal program). A forward pass tracks the set of names whose *current* value some such read
+still needs; an assignment that overwrites a name in that set pushes the old value first, and
+the reverse sweep pops it back right after that statement's adjoint. Values recomputed
+identically on every iteration (loop-invariant) are never pushed inside their loop.
+
+Returns side tables: ``push_before[stmt]`` (names, in push order) and ``predefine`` (names that
+may be unassigned where they are pushed, set to None at the top of the function).
+"""
+from __future__ import annotations
+
+from .. import ir
+from .dataflow import Forward
+
+_PURE = {"rule", "copy", "index", "build", "unpack", "nondiff"}
+
+
+class ToBeRecorded(Forward):
+    def __init__(self, classify, reads_before, reads_after, reads_head):
+        super().__init__()
+        self.classify = classify
+        self.reads_before = reads_before
+        self.reads_after = reads_after
+        self.reads_head = reads_head
+        self.push_before = {}
+        self.loop_of = {}  # simple statement -> innermost enclosing loop
+        self.invariant = set()  # simple statements recomputing the same value each iteration
+        self.invariant_vars = {}  # loop -> names assigned in it only by invariant statements
+
+    def join(self, a, b):
+        return a | b
+
+    def _push(self, s, names):
+        current = self.push_before.setdefault(s, [])
+        for n in names:
+            if n not in current:
+                current.append(n)
+
+    def stmt(self, s, state):
+        if state is not None and s in self.reads_before:
+            state = state | self.reads_before[s]
+        out = super().stmt(s, state)
+        if out is not None and s in self.reads_after and not isinstance(s, ir.Return):
+            out = out | self.reads_after[s]
+        self.after[s] = out
+        return out
+
+    def transfer(self, s, state):
+        op = self.classify(s)
+        defined = op.defines()
+        if s not in self.invariant:
+            self._push(s, [n for n in defined if n in state])
+            # an in-place update destroys the old value too (handled by the mode that emits it)
+        return frozenset(state - set(defined))
+
+    def loop(self, s, entry):
+        target = ir.target_names(s.target) if isinstance(s, ir.For) else []
+        hoisted = [n for n in target + sorted(self.invariant_vars.get(s, ())) if n in entry]
+        if hoisted:
+            self._push(s, hoisted)
+        return super().loop(s, frozenset(entry - set(target) - set(self.invariant_vars.get(s, ()))))
+
+    def loop_target(self, loop, state):
+        state = state - set(ir.target_names(loop.target)) if isinstance(loop, ir.For) else state
+        return frozenset(state | self.reads_head.get(loop, frozenset()))
+
+
+def find_invariants(body, classify, tbr):
+    """Fill ``tbr.invariant``/``invariant_vars`` for every loop in ``body``."""
+    for s in body:
+        if isinstance(s, (ir.For, ir.While)):
+            _loop_invariants(s, classify, tbr)
+        for block in ir.blocks(s):
+            find_invariants(block, classify, tbr)
+
+
+def _loop_invariants(loop, classify, tbr):
+    """Least fixpoint: pure statements of ``loop`` computing the same value on every iteration.
+
+    A statement qualifies when each name it reads is either not assigned anywhere in the loop,
+    or is itself invariant and defined earlier in the same iteration (at the top of the body).
+    """
+    direct = []  # simple statements whose innermost loop is ``loop``
+    top = {}  # statement at the top level of the body -> its position
+    assigned = set(ir.target_names(loop.target)) if isinstance(loop, ir.For) else set()
+    pinned = set(assigned)  # names that cannot be invariant: loop targets, nested or in-place updates
+
+    def scan(block, nested, at_top):
+        for s in block:
+            if isinstance(s, (ir.For, ir.While)):
+                if isinstance(s, ir.For):
+                    assigned.update(ir.target_names(s.target))
+                    pinned.update(ir.target_names(s.target))
+                scan(s.body, True, False)
+            elif isinstance(s, ir.If):
+                scan(s.body, nested, False)
+                scan(s.orelse, nested, False)
+            else:
+                op = classify(s)
+                names = set(op.defines()) | set(op.mutates())
+                assigned.update(names)
+                if nested or op.mutates():
+                    pinned.update(names)
+                else:
+                    direct.append(s)
+                    if at_top:
+                        top[s] = len(top)
+    scan(loop.body, False, True)
+    candidates = [s for s in direct if classify(s).kind in _PURE and classify(s).defines()]
+    chosen, inv_defs = [], {}  # invariant name -> position of its (single, top-level) definition
+    changed = True
+    while changed:
+        changed = False
+        for s in candidates:
+            if s in chosen:
+                continue
+            op = classify(s)
+            position = top.get(s)
+            if all(n not in assigned or (n in inv_defs and position is not None and inv_defs[n] < position)
+                   for n in op.reads()):
+                chosen.append(s)
+                changed = True
+                for n in op.defines():
+                    defs = [d for d in direct if n in classify(d).defines()]
+                    if defs == [s] and s in top and n not in pinned:
+                        inv_defs[n] = top[s]
+    inv_vars = set(inv_defs)
+    # a statement also defining names that change elsewhere in the loop cannot skip its pushes
+    tbr.invariant.update(s for s in chosen if all(n in inv_vars for n in classify(s).defines()))
+    tbr.invariant_vars[loop] = inv_vars
+
+
+class _Defined(Forward):
+    """Definite assignment: names certainly bound before each statement."""
+
+    def __init__(self, classify):
+        super().__init__()
+        self.classify = classify
+
+    def join(self, a, b):
+        return a & b
+
+    def transfer(self, s, state):
+        return frozenset(state | set(self.classify(s).defines()))
+
+    def loop_target(self, loop, state):
+        if isinstance(loop, ir.For):
+            return frozenset(state | set(ir.target_names(loop.target)))
+        return state
+
+
+def analyse(fn_def, classify, reads_before, reads_after, reads_head):
+    """Run the analysis; returns (push_before, predefine)."""
+    tbr = ToBeRecorded(classify, reads_before, reads_after, reads_head)
+    find_invariants(fn_def.body, classify, tbr)
+    tbr.run(fn_def.body, frozenset())
+    defined = _Defined(classify)
+    defined.run(fn_def.body, frozenset(p.name for p in fn_def.params))
+    predefine = []
+    for s, names in tbr.push_before.items():
+        before = defined.before.get(s) or frozenset()
+        for n in names:
+            if n not in before and n not in predefine:
+                predefine.append(n)
+    push_before = {s: names for s, names in tbr.push_before.items() if names}
+    return push_before, sorted(predefine)

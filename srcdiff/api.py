@@ -1,0 +1,286 @@
+"""Public transformations: grad, value_and_grad, vjp, and ``show`` for the generated source."""
+from __future__ import annotations
+
+import inspect
+import sys
+
+import numpy
+
+from . import cache, transform
+from .errors import ArgumentError, NonDifferentiableError, SrcdiffError
+
+_ndarray = numpy.ndarray
+
+
+class _Signature:
+    """Which parameters ``wrt`` names, resolved once when the transformation is created."""
+
+    def __init__(self, fun, wrt):
+        try:
+            sig = inspect.signature(fun)
+        except (TypeError, ValueError):
+            raise ArgumentError("srcdiff needs a Python function, got %r" % (fun,)) from None
+        self.fun = fun
+        self.params = [p for p in sig.parameters.values()
+                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        self.names = [p.name for p in self.params]
+        self.single = not isinstance(wrt, (tuple, list))
+        items = [wrt] if self.single else list(wrt)
+        if not items:
+            raise ArgumentError("wrt=() names no argument; pass an index or a parameter name")
+        self.wrt = [self._resolve(w) for w in items]
+        self.positions = [self.names.index(n) for n in self.wrt]
+        self.defaults = {p.name: p.default for p in self.params if p.default is not p.empty}
+
+    def _resolve(self, w):
+        label = "%s(%s)" % (getattr(self.fun, "__name__", "function"), ", ".join(self.names))
+        if isinstance(w, bool) or not isinstance(w, (int, str)):
+            raise ArgumentError("wrt=%r: pass a parameter index (int) or name (str) of %s" % (w, label))
+        if isinstance(w, int):
+            positional = [p.name for p in self.params if p.kind is not p.KEYWORD_ONLY]
+            if not -len(positional) <= w < len(positional):
+                raise ArgumentError("wrt=%d is out of range: %s has %d positional parameters (0 to %d)"
+                                    % (w, label, len(positional), len(positional) - 1))
+            return positional[w]
+        if w not in self.names:
+            raise ArgumentError("wrt=%r is not a parameter of %s" % (w, label))
+        return w
+
+    def values(self, args, kwargs):
+        """The argument values of the ``wrt`` parameters in this call."""
+        out = []
+        for pos, name in zip(self.positions, self.wrt):
+            if pos < len(args) and self.params[pos].kind is not self.params[pos].KEYWORD_ONLY:
+                out.append(args[pos])
+            elif name in kwargs:
+                out.append(kwargs[name])
+            elif name in self.defaults:
+                out.append(self.defaults[name])
+            else:
+                raise ArgumentError("missing argument `%s`" % name)
+        return out
+
+
+def check_differentiable(value, name, fun):
+    """Refuse integer and boolean inputs: they have no gradient."""
+    t = type(value)
+    if t is float or t is complex:
+        return
+    if t is _ndarray:
+        if value.dtype.kind in "fc":
+            return
+        raise ArgumentError(
+            "cannot differentiate %s with respect to `%s`: it is an array of dtype %s, and gradients need "
+            "floating-point inputs. Pass `%s.astype(float)`." % (_name(fun), name, value.dtype, name))
+    if t is int or t is bool or isinstance(value, (numpy.integer, numpy.bool_)):
+        raise ArgumentError(
+            "cannot differentiate %s with respect to `%s`: it is %s %s, and gradients need floating-point "
+            "inputs. Pass a float (for example %r)." % (_name(fun), name, "an" if t is int else "a",
+                                                        type(value).__name__, float(value)))
+    if isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            check_differentiable(v, "%s[%d]" % (name, i), fun)
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            check_differentiable(v, "%s[%r]" % (name, k), fun)
+        return
+    if isinstance(value, numpy.floating):
+        return
+    raise ArgumentError("cannot differentiate %s with respect to `%s`: srcdiff differentiates floats, float "
+                        "arrays, and lists, tuples and dicts of them; got %s" % (_name(fun), name, t.__name__))
+
+
+def fit(g, x):
+    """The gradient ``g`` in the type and shape of the argument ``x``."""
+    t = type(x)
+    if t is float:
+        return float(g)
+    if t is _ndarray:
+        if type(g) is not _ndarray or g.dtype != x.dtype:
+            g = numpy.asarray(g, dtype=x.dtype if x.dtype.kind in "fc" else float)
+        if g.shape != x.shape:
+            if g.size == x.size or g.ndim == 0:
+                g = numpy.broadcast_to(g, x.shape).copy()
+            else:
+                raise SrcdiffError("internal error: gradient of shape %s for an argument of shape %s; please "
+                                   "report this with the function's source" % (g.shape, x.shape))
+        return g
+    if t is list:
+        return [fit(a, b) for a, b in zip(g, x)]
+    if t is tuple:
+        return tuple(fit(a, b) for a, b in zip(g, x))
+    if t is dict:
+        return {k: fit(g[k], v) for k, v in x.items()}
+    if isinstance(x, numpy.generic):
+        return x.dtype.type(g)
+    return g
+
+
+def _name(fun):
+    return getattr(fun, "__qualname__", None) or repr(fun)
+
+
+class Transformed:
+    """Base of transformed functions: lazy generation, ``.source``, the user's signature."""
+
+    split = False
+
+    def __init__(self, fun, wrt):
+        if not callable(fun):
+            raise ArgumentError("srcdiff transforms functions; got %r" % (fun,))
+        self.fun = fun
+        self.sig = _Signature(fun, wrt)
+        self._result = None
+        self._functions = None
+        self.__wrapped__ = fun
+        self.__name__ = getattr(fun, "__name__", "function")
+        self.__qualname__ = getattr(fun, "__qualname__", self.__name__)
+        self.__doc__ = getattr(fun, "__doc__", None)
+
+    def _key(self):
+        return (self.fun.__code__, "split" if self.split else "joint", tuple(self.sig.wrt))
+
+    def _generate(self):
+        result = cache.get_or_make(self._key(), lambda: transform.reverse(self.fun, self.sig.wrt, split=self.split))
+        defaults = self.fun.__defaults__
+        functions = {role: result.compiled.build(name, self.fun, defaults, self.fun.__kwdefaults__)
+                     for role, name in result.names.items()}
+        self._result, self._functions = result, functions
+        return functions
+
+    @property
+    def source(self):
+        """The generated Python source of this transformation."""
+        if self._result is None:
+            self._generate()
+        return self._result.compiled.source
+
+    def stages(self):
+        """(stage name, source) after every pass of the pipeline, for learning how it works."""
+        return transform.reverse(self.fun, self.sig.wrt, split=self.split, record_stages=True).stages
+
+    def __repr__(self):
+        return "<srcdiff %s of %s wrt %s>" % (type(self).__name__.lower(), _name(self.fun), ", ".join(self.sig.wrt))
+
+
+class ValueAndGrad(Transformed):
+    def __call__(self, *args, **kwargs):
+        functions = self._functions or self._generate()
+        inputs = self.sig.values(args, kwargs)
+        for value, name in zip(inputs, self.sig.wrt):
+            check_differentiable(value, name, self.fun)
+        value, grads = functions["joint"](*args, **kwargs)
+        _require_scalar(value, self.fun)
+        return value, self._fit(grads, inputs)
+
+    def _fit(self, grads, inputs):
+        if self.sig.single:
+            return fit(grads, inputs[0])
+        return tuple(fit(g, x) for g, x in zip(grads, inputs))
+
+
+class Grad(ValueAndGrad):
+    def __call__(self, *args, **kwargs):
+        return ValueAndGrad.__call__(self, *args, **kwargs)[1]
+
+
+def _require_scalar(value, fun):
+    if type(value) is float:
+        return
+    ndim = getattr(value, "ndim", None)
+    if ndim == 0 or (ndim is None and isinstance(value, (int, numpy.number))):
+        return
+    shape = numpy.shape(value) if ndim is not None else type(value).__name__
+    raise NonDifferentiableError(
+        "srcdiff.grad needs %s to return a scalar, but it returned %s %s. Reduce the output to a scalar "
+        "(for example with .sum()), or use srcdiff.vjp(%s) to pull back a cotangent shaped like the output."
+        % (_name(fun), "an array of shape" if ndim is not None else "a", shape, getattr(fun, "__name__", "f")))
+
+
+class VJP(Transformed):
+    split = True
+
+    def __call__(self, *args, **kwargs):
+        functions = self._functions or self._generate()
+        inputs = self.sig.values(args, kwargs)
+        for value, name in zip(inputs, self.sig.wrt):
+            check_differentiable(value, name, self.fun)
+        value, residuals = functions["forward"](*args, **kwargs)
+        backward = functions["backward"]
+        single = self.sig.single
+        fun = self.fun
+        tape = residuals[0] if self._result.tape else None
+        tape_len = len(tape) if tape is not None else 0
+
+        def pullback(ct):
+            if numpy.shape(ct) != numpy.shape(value):
+                raise ArgumentError("the cotangent passed to the pullback of %s has shape %s, but the output "
+                                    "has shape %s" % (_name(fun), numpy.shape(ct), numpy.shape(value)))
+            grads = backward(residuals, ct)
+            if single:
+                return fit(grads, inputs[0])
+            return tuple(fit(g, x) for g, x in zip(grads, inputs))
+        pullback.tape_entries = tape_len
+        pullback.tape_bytes = _tape_bytes(tape) if tape is not None else 0
+        return value, pullback
+
+
+def _tape_bytes(tape):
+    total = 0
+    for v in tape:
+        total += v.nbytes if isinstance(v, _ndarray) else sys.getsizeof(v)
+    return total + sys.getsizeof(tape)
+
+
+def _decorator(cls, fun, wrt):
+    if fun is None:
+        return lambda f: cls(f, wrt)
+    return cls(fun, wrt)
+
+
+def grad(fun=None, *, wrt=0):
+    """The gradient of a scalar-valued ``fun`` with respect to argument(s) ``wrt``.
+
+    >>> import numpy as np, srcdiff
+    >>> def f(x):
+    ...     return np.sum(x ** 2)
+    >>> srcdiff.grad(f)(np.array([1.0, 2.0]))
+    array([2., 4.])
+    """
+    return _decorator(Grad, fun, wrt)
+
+
+def value_and_grad(fun=None, *, wrt=0):
+    """``(fun(*args), gradient)`` from one forward and one reverse sweep.
+
+    >>> import numpy as np, srcdiff
+    >>> def f(x):
+    ...     return np.sum(x ** 2)
+    >>> srcdiff.value_and_grad(f)(np.array([1.0, 2.0]))
+    (np.float64(5.0), array([2., 4.]))
+    """
+    return _decorator(ValueAndGrad, fun, wrt)
+
+
+def vjp(fun, *, wrt=0):
+    """``(*args) -> (value, pullback)``; ``pullback(ct)`` returns the vector-Jacobian product.
+
+    >>> import numpy as np, srcdiff
+    >>> def f(x):
+    ...     return np.sin(x)
+    >>> value, pullback = srcdiff.vjp(f)(np.array([0.0, 1.0]))
+    >>> pullback(np.array([1.0, 1.0]))
+    array([1.        , 0.54030231])
+    """
+    return VJP(fun, wrt)
+
+
+def show(transformed, file=None):
+    """Print the generated source of a transformed function (coloured on a terminal)."""
+    from .highlight import highlight
+    out = file or sys.stdout
+    text = transformed.source
+    if getattr(out, "isatty", lambda: False)():
+        text = highlight(text)
+    print(text, file=out, end="" if text.endswith("\n") else "\n")

@@ -1,0 +1,68 @@
+"""Turn generated IR into live functions: unparse, compile under a linecache filename, bind names.
+
+Generated code reads the user's module globals live (so a changed global is seen on the next
+call) and gets srcdiff's helpers and the user's closure cells as its own closure cells, so
+nothing is written into the user's namespace.
+"""
+from __future__ import annotations
+
+import hashlib
+import linecache
+import textwrap
+import types
+from dataclasses import dataclass
+
+from . import syntax
+
+_FACTORY = "__srcdiff_factory__"
+
+
+@dataclass
+class Compiled:
+    """Generated functions sharing one text: code objects plus what their free names mean."""
+
+    source: str  # the functions as users read them
+    filename: str  # the linecache key the code was compiled under
+    codes: dict  # function name -> code object
+    helpers: dict  # helper name -> object
+    closure_names: tuple  # user closure variables the code reads
+
+    def build(self, name, user_fn, defaults=None, kwdefaults=None):
+        """A function object for ``name``, reading ``user_fn``'s globals and closure cells."""
+        code = self.codes[name]
+        user_cells = dict(zip(user_fn.__code__.co_freevars, user_fn.__closure__ or ()))
+        cells = []
+        for free in code.co_freevars:
+            if free in self.helpers:
+                cells.append(types.CellType(self.helpers[free]))
+            elif free in user_cells:
+                cells.append(user_cells[free])
+            else:  # a generated function calling a sibling defined later
+                cells.append(types.CellType())
+        fn = types.FunctionType(code, user_fn.__globals__, name, defaults, tuple(cells))
+        if kwdefaults:
+            fn.__kwdefaults__ = dict(kwdefaults)
+        fn.__srcdiff_source__ = self.function_source(name)
+        return fn
+
+    def function_source(self, name):
+        """The text of one generated function."""
+        start = self.source.find("def %s(" % name)
+        if start < 0:
+            return self.source
+        end = self.source.find("\ndef ", start + 1)
+        return self.source[start:] if end < 0 else self.source[start:end + 1]
+
+
+def compile_functions(functions, helpers, closure_names, label):
+    """Compile IR ``FunctionDef``s that share ``helpers``; returns a ``Compiled``."""
+    source = "\n\n".join(syntax.unparse(f).rstrip("\n") for f in functions) + "\n"
+    free = sorted(set(helpers) | set(closure_names))
+    module = "def %s(%s):\n%s\n    return None\n" % (_FACTORY, ", ".join(free), textwrap.indent(source, "    "))
+    digest = hashlib.sha1(source.encode()).hexdigest()[:10]
+    filename = "<srcdiff %s %s>" % (label, digest)
+    linecache.cache[filename] = (len(module), None, module.splitlines(True), filename)
+    code = compile(module, filename, "exec")
+    factory = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == _FACTORY)
+    codes = {c.co_name: c for c in factory.co_consts if isinstance(c, types.CodeType)}
+    return Compiled(source, filename, codes, dict(helpers), tuple(closure_names))

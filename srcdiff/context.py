@@ -1,0 +1,111 @@
+"""Per-transformation state passed through the passes: the namer, the source, the options."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import ir
+
+
+class Namer:
+    """Hands out deterministic names that collide with nothing the function mentions."""
+
+    def __init__(self, taken=()):
+        self.taken = set(taken)
+        self.counters = {}
+
+    def reserve(self, names):
+        self.taken.update(names)
+
+    def fresh(self, stem):
+        """``stem`` itself if free, else ``stem2``, ``stem3``... (``t`` always gets a number)."""
+        stem = re.sub(r"\W", "_", stem) or "t"
+        if stem[0].isdigit():
+            stem = "_" + stem
+        if stem != "t" and stem not in self.taken:
+            self.taken.add(stem)
+            return stem
+        n = self.counters.get(stem, 1 if stem == "t" else 2)
+        sep = "_" if stem[-1].isdigit() else ""
+        while "%s%s%d" % (stem, sep, n) in self.taken:
+            n += 1
+        self.counters[stem] = n + 1
+        name = "%s%s%d" % (stem, sep, n)
+        self.taken.add(name)
+        return name
+
+    def temp(self):
+        return self.fresh("t")
+
+
+@dataclass
+class Context:
+    """What one transformation knows: source, name resolution, namer and options."""
+
+    source: object  # frontend.Source
+    env: object  # frontend.Environment
+    namer: Namer
+    locals: set
+    origin_text: dict = field(default_factory=dict)  # line -> original statement text
+    resolved: dict = field(default_factory=dict)  # id(ir node) -> resolved object
+    options: dict = field(default_factory=dict)
+    helpers: dict = field(default_factory=dict)  # name in generated code -> object it is bound to
+    source_names: set = field(default_factory=set)  # every identifier of the user's function
+
+    @property
+    def filename(self):
+        return self.source.filename
+
+    def resolve(self, expr):
+        """The live object a ``Name``/``Attr`` chain refers to, cached per node (or missing)."""
+        key = id(expr)
+        if key not in self.resolved:
+            root = expr
+            while isinstance(root, ir.Attr):
+                root = root.value
+            if isinstance(root, ir.Name) and root.id in self.helpers and root.id not in self.locals:
+                obj = self.helpers[root.id]
+                chain = []
+                node = expr
+                while isinstance(node, ir.Attr):
+                    chain.append(node.attr)
+                    node = node.value
+                for attr in reversed(chain):
+                    obj = getattr(obj, attr, None)
+            else:
+                obj = self.env.resolve(expr, self.locals)
+            self.resolved[key] = (expr, obj)
+        return self.resolved[key][1]
+
+    def bind(self, stem, obj):
+        """The name generated code uses for ``obj`` (a module, a runtime helper, a function).
+
+        Reuses the user's own global name for the same object (``np`` for numpy) when the function
+        already refers to it; otherwise binds ``stem`` (renamed if the user's code uses that name).
+        """
+        for name, bound in self.helpers.items():
+            if bound is obj:
+                return name
+        for name in sorted(self.global_names):
+            if self.env.lookup(name) is obj:
+                return name
+        name = stem if stem not in self.namer.taken else self.namer.fresh(stem)
+        self.namer.taken.add(name)
+        self.helpers[name] = obj
+        return name
+
+    @property
+    def global_names(self):
+        """Names the user's function reads that are not local (its globals and closure cells)."""
+        return {n for n in self.source_names if n not in self.locals}
+
+
+def all_names(fn_def):
+    """Every identifier appearing in a function (to keep new names from colliding)."""
+    names = {p.name for p in fn_def.params}
+    for node in ir.walk(fn_def):
+        if isinstance(node, ir.Name):
+            names.add(node.id)
+        elif isinstance(node, ir.Attr):
+            names.add(node.attr)
+    return names

@@ -1,0 +1,292 @@
+"""srcdiff's own syntax tree: the small, gast-free form that every pass reads and writes.
+
+Nodes compare by identity, so analyses can key side tables by node. Statements carry
+``line``, the line in the user's file they came from (0 for code srcdiff made up).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+
+class Node:
+    """Base of every node; ``children`` yields sub-nodes in source order."""
+
+    def children(self):
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Node):
+                yield value
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, Node):
+                        yield item
+
+
+class Expr(Node):
+    pass
+
+
+class Stmt(Node):
+    pass
+
+
+# ---------------------------------------------------------------- expressions
+
+@dataclass(eq=False)
+class Name(Expr):
+    id: str
+
+
+@dataclass(eq=False)
+class Const(Expr):
+    value: object
+
+
+@dataclass(eq=False)
+class Attr(Expr):
+    value: Expr
+    attr: str
+
+
+@dataclass(eq=False)
+class Keyword(Node):
+    name: str | None  # None for **mapping
+    value: Expr
+
+
+@dataclass(eq=False)
+class Call(Expr):
+    func: Expr
+    args: list
+    keywords: list = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class BinOp(Expr):
+    op: str  # '+', '-', '*', '/', '//', '%', '**', '@', '&', '|', '^', '<<', '>>'
+    left: Expr
+    right: Expr
+
+
+@dataclass(eq=False)
+class UnaryOp(Expr):
+    op: str  # '-', '+', 'not', '~'
+    operand: Expr
+
+
+@dataclass(eq=False)
+class Compare(Expr):
+    left: Expr
+    ops: list  # '<', '<=', '>', '>=', '==', '!=', 'is', 'is not', 'in', 'not in'
+    comparators: list
+
+
+@dataclass(eq=False)
+class BoolOp(Expr):
+    op: str  # 'and', 'or'
+    values: list
+
+
+@dataclass(eq=False)
+class IfExp(Expr):
+    test: Expr
+    body: Expr
+    orelse: Expr
+
+
+@dataclass(eq=False)
+class Subscript(Expr):
+    value: Expr
+    index: Expr
+
+
+@dataclass(eq=False)
+class Slice(Expr):
+    lower: Expr | None
+    upper: Expr | None
+    step: Expr | None
+
+
+@dataclass(eq=False)
+class Tuple(Expr):
+    elts: list
+
+
+@dataclass(eq=False)
+class List(Expr):
+    elts: list
+
+
+@dataclass(eq=False)
+class Dict(Expr):
+    keys: list  # a None key is a ``**mapping`` entry
+    values: list
+
+
+@dataclass(eq=False)
+class Starred(Expr):
+    value: Expr
+
+
+@dataclass(eq=False)
+class Generator(Node):
+    target: Expr
+    iter: Expr
+    ifs: list
+
+
+@dataclass(eq=False)
+class Comprehension(Expr):
+    kind: str  # 'list', 'set', 'dict', 'generator'
+    elt: Expr
+    key: Expr | None  # dict comprehensions only
+    generators: list
+
+
+@dataclass(eq=False)
+class Unsupported(Expr):
+    """Syntax srcdiff does not handle; the fence turns it into an error."""
+
+    kind: str
+    line: int
+    text: str
+
+
+# ----------------------------------------------------------------- statements
+
+@dataclass(eq=False)
+class Assign(Stmt):
+    targets: list
+    value: Expr
+    line: int = 0
+
+
+@dataclass(eq=False)
+class AugAssign(Stmt):
+    target: Expr
+    op: str
+    value: Expr
+    line: int = 0
+
+
+@dataclass(eq=False)
+class ExprStmt(Stmt):
+    value: Expr
+    line: int = 0
+
+
+@dataclass(eq=False)
+class Return(Stmt):
+    value: Expr | None
+    line: int = 0
+
+
+@dataclass(eq=False)
+class If(Stmt):
+    test: Expr
+    body: list
+    orelse: list
+    line: int = 0
+
+
+@dataclass(eq=False)
+class For(Stmt):
+    target: Expr
+    iter: Expr
+    body: list
+    orelse: list
+    line: int = 0
+
+
+@dataclass(eq=False)
+class While(Stmt):
+    test: Expr
+    body: list
+    orelse: list
+    line: int = 0
+
+
+@dataclass(eq=False)
+class Break(Stmt):
+    line: int = 0
+
+
+@dataclass(eq=False)
+class Continue(Stmt):
+    line: int = 0
+
+
+@dataclass(eq=False)
+class Pass(Stmt):
+    line: int = 0
+
+
+@dataclass(eq=False)
+class Comment(Stmt):
+    """A ``# text`` line in generated code."""
+
+    text: str
+    line: int = 0
+
+
+@dataclass(eq=False)
+class UnsupportedStmt(Stmt):
+    kind: str
+    line: int
+    text: str
+
+
+@dataclass(eq=False)
+class Param(Node):
+    name: str
+    kind: str  # 'positional_only', 'positional', 'vararg', 'keyword_only', 'varkw'
+    default: Expr | None = None
+
+
+@dataclass(eq=False)
+class FunctionDef(Stmt):
+    name: str
+    params: list
+    body: list
+    line: int = 0
+
+
+# ------------------------------------------------------------------- helpers
+
+def walk(node):
+    """Yield ``node`` and every node below it, parents before children."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(list(current.children())))
+
+
+def names_read(node):
+    """Names loaded anywhere inside an expression (targets excluded by the caller)."""
+    return [n.id for n in walk(node) if isinstance(n, Name)]
+
+
+def target_names(target):
+    """Names bound by an assignment target; ``x[i] = v`` binds nothing new but mutates x."""
+    if isinstance(target, Name):
+        return [target.id]
+    if isinstance(target, (Tuple, List)):
+        out = []
+        for elt in target.elts:
+            out.extend(target_names(elt.value if isinstance(elt, Starred) else elt))
+        return out
+    return []
+
+
+def blocks(stmt):
+    """The statement lists directly inside a compound statement."""
+    if isinstance(stmt, (If, For, While)):
+        return [stmt.body, stmt.orelse]
+    if isinstance(stmt, FunctionDef):
+        return [stmt.body]
+    return []
+
+
+def is_atom(expr):
+    return isinstance(expr, (Name, Const))

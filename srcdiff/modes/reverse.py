@@ -1,0 +1,600 @@
+"""Reverse mode: the adjoint of every active statement, in reverse order, from the rule templates.
+
+The walk goes backwards through the primal program carrying the state of each adjoint
+(symbolically zero, or held in a variable or expression). The first contribution to an adjoint
+is a plain assignment, later ones add to it; a branch or loop whose paths disagree gets explicit
+zeros. Every primal value the adjoint code reads is recorded with its position so the
+to-be-recorded analysis can decide what the forward sweep must tape.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from .. import ir
+from ..analysis.activity import Activity
+from ..analysis.tbr import analyse as analyse_tbr
+from ..errors import MissingRuleError, NonDifferentiableError, located
+from ..ops import atom_names
+from ..runtime import add_at, owned, unbroadcast, zeros_like
+from ..template import Contribution, Filler, Zero, fold
+
+
+@dataclass
+class Adj:
+    """The current value of one adjoint: an expression (usually its variable) and ownership."""
+
+    expr: ir.Expr
+    owned: bool = False
+
+
+@dataclass(eq=False)
+class Restore(ir.Stmt):
+    """Placeholder where the reverse sweep pops values pushed before ``stmt``."""
+
+    stmt: object
+    line: int = 0
+
+
+def _same(a, b):
+    if isinstance(a, ir.Name) and isinstance(b, ir.Name):
+        return a.id == b.id
+    if isinstance(a, ir.Const) and isinstance(b, ir.Const):
+        return a.value == b.value and type(a.value) is type(b.value)
+    return False
+
+
+def _copy_expr(e):
+    return copy.deepcopy(e)
+
+
+class ReverseMode:
+    """Builds the forward sweep (primal + pushes) and reverse sweep (adjoints + pops)."""
+
+    def __init__(self, ctx, fn_def, classify, wrt, seed):
+        self.ctx = ctx
+        self.fn = fn_def
+        self.classify = classify
+        self.wrt = list(wrt)
+        self.seed = seed  # expression of the output's adjoint: Const(1.0) or the cotangent name
+        self.adj_names = {}
+        self.reads_before = {}
+        self.reads_after = {}
+        self.reads_head = {}
+        self.primal_names = {p.name for p in fn_def.params} | ctx.locals
+        self.trip_counters = {}  # loop -> name counting its iterations
+        self._comment_line = None
+
+    # ------------------------------------------------------------------ names
+    def adj(self, name):
+        if name not in self.adj_names:
+            self.adj_names[name] = self.ctx.namer.fresh("d_" + name)
+        return self.adj_names[name]
+
+    def helper(self, name, obj):
+        return ir.Name(self.ctx.bind(name, obj))
+
+    def fail_rule(self, s, op):
+        text = self.ctx.origin_text.get(s.line, "")
+        raise MissingRuleError(located(self.ctx.filename, s.line, text, op.error or
+                                       "cannot differentiate %s" % op.name, ""))
+
+    # --------------------------------------------------------------- prepare
+    def prepare(self):
+        """Add iteration counters and split self-overwrites; then compute activity."""
+        self.fn = ir.FunctionDef(self.fn.name, self.fn.params, self._count_trips(self.fn.body), self.fn.line)
+        self.ctx.locals |= set(self.trip_counters.values())
+        self.primal_names |= set(self.trip_counters.values())
+        self.activity = self._activity()
+        body = self._split_self_overwrites(self.fn.body, in_loop=False)
+        if body is not None:
+            self.fn = ir.FunctionDef(self.fn.name, self.fn.params, body, self.fn.line)
+            self.activity = self._activity()
+
+    def _activity(self):
+        seeds = (lambda op: atom_names(op.source))
+        return Activity(self.fn, self.classify, self.wrt, seeds)
+
+    def _count_trips(self, body):
+        out = []
+        for s in body:
+            if isinstance(s, (ir.For, ir.While)):
+                inner = self._count_trips(s.body)
+                if isinstance(s, ir.While) or _breaks(inner):
+                    count = self.ctx.namer.fresh("count")
+                    self.trip_counters_by_name = getattr(self, "trip_counters_by_name", {})
+                    out.append(ir.Assign([ir.Name(count)], ir.Const(0), s.line))
+                    inner = [ir.Assign([ir.Name(count)], ir.BinOp("+", ir.Name(count), ir.Const(1)), s.line)] + inner
+                    loop = ir.For(s.target, s.iter, inner, [], s.line) if isinstance(s, ir.For) else \
+                        ir.While(s.test, inner, [], s.line)
+                    self.trip_counters[loop] = count
+                    out.append(loop)
+                else:
+                    out.append(ir.For(s.target, s.iter, inner, [], s.line))
+            elif isinstance(s, ir.If):
+                out.append(ir.If(s.test, self._count_trips(s.body), self._count_trips(s.orelse), s.line))
+            else:
+                out.append(s)
+        return out
+
+    def _split_self_overwrites(self, body, in_loop):
+        """``x = f(x)`` whose adjoint needs the old ``x`` becomes ``x2 = f(x); x = x2``."""
+        changed = False
+        out = []
+        for s in body:
+            if isinstance(s, (ir.For, ir.While, ir.If)):
+                blocks = [self._split_self_overwrites(b, in_loop or not isinstance(s, ir.If)) for b in ir.blocks(s)]
+                if any(b is not None for b in blocks):
+                    changed = True
+                    new = [b if b is not None else old for b, old in zip(blocks, ir.blocks(s))]
+                    if isinstance(s, ir.If):
+                        s = ir.If(s.test, new[0], new[1], s.line)
+                    elif isinstance(s, ir.For):
+                        s = ir.For(s.target, s.iter, new[0], s.orelse, s.line)
+                        self._move_counter(s, body, out)
+                    else:
+                        s = ir.While(s.test, new[0], s.orelse, s.line)
+                        self._move_counter(s, body, out)
+                out.append(s)
+                continue
+            op = self.classify(s)
+            overlap = set(op.defines()) & set(op.diff_inputs())
+            if overlap and self.activity.active(s) and self._reads_old_value(s, op, overlap):
+                changed = True
+                name = ir.target_names(op.target)[0] if isinstance(op.target, ir.Name) else None
+                fresh = self.ctx.namer.fresh(name or "t")
+                self.ctx.locals.add(fresh)
+                self.primal_names.add(fresh)
+                out.append(ir.Assign([ir.Name(fresh)], s.value, s.line))
+                out.append(ir.Assign([ir.Name(name)], ir.Name(fresh), s.line))
+                continue
+            out.append(s)
+        return out if changed else None
+
+    def _move_counter(self, new_loop, body, out):
+        for old, name in list(self.trip_counters.items()):
+            if old in body:
+                self.trip_counters[new_loop] = name
+
+    def _reads_old_value(self, s, op, overlap):
+        """Would the adjoint of ``s`` read a name ``s`` overwrites (as an input)?"""
+        if not isinstance(op.target, ir.Name):
+            return True
+        sentinel = "__srcdiff_old__"
+        renamed = ir.Assign([ir.Name(op.target.id)], _rename_names(s.value, overlap, sentinel), s.line)
+        probe_op = self.classify.classify(renamed)
+        snapshot = (set(self.ctx.namer.taken), dict(self.ctx.namer.counters), dict(self.ctx.helpers),
+                    dict(self.adj_names))
+        varied = set(self.activity.varied_before.get(s) or ()) | {sentinel}
+        state = {op.target.id: Adj(ir.Name("__srcdiff_dy__"))}
+        code = []
+        try:
+            self.emit_adjoint(renamed, probe_op, state, varied, code)
+        finally:
+            self.ctx.namer.taken, self.ctx.namer.counters, self.ctx.helpers, self.adj_names = snapshot
+        return any(isinstance(n, ir.Name) and n.id == sentinel for c in code for n in ir.walk(c))
+
+    # ------------------------------------------------------------ the walk
+    def rev_block(self, stmts, state):
+        code = []
+        saved_line = self._comment_line
+        self._comment_line = None
+        for s in reversed(stmts):
+            state = self.rev_stmt(s, state, code)
+        self._comment_line = saved_line
+        return code, state
+
+    def comment(self, s, code):
+        text = self.ctx.origin_text.get(s.line)
+        if text and s.line != self._comment_line:
+            code.append(ir.Comment(text, s.line))
+            self._comment_line = s.line
+
+    def rev_stmt(self, s, state, code):
+        if isinstance(s, ir.If):
+            return self.rev_if(s, state, code)
+        if isinstance(s, (ir.For, ir.While)):
+            return self.rev_loop(s, state, code)
+        if isinstance(s, (ir.Break, ir.Continue, ir.Pass)):
+            return state
+        if isinstance(s, ir.Return):
+            return self.rev_return(s, state)
+        op = self.classify(s)
+        state = dict(state)
+        if self.activity.active(s):
+            result_adj = [n for n in op.defines() + op.mutates() if n in state]
+            if result_adj:
+                block = []
+                reads = self.emit_adjoint(s, op, state, set(self.activity.varied_before.get(s) or ()), block)
+                if block:
+                    self.comment(s, code)
+                    code.extend(block)
+                self.reads_after[s] = frozenset(reads)
+        else:
+            for n in op.defines():
+                state.pop(n, None)
+        code.append(Restore(s, s.line))
+        return state
+
+    def rev_return(self, s, state):
+        state = dict(state)
+        for n in atom_names(s.value):
+            if self.activity.is_varied(n, s):
+                state[n] = Adj(_copy_expr(self.seed), owned=False)
+        return state
+
+    # ------------------------------------------------------------ adjoints
+    def lookup(self, state):
+        def find(atom):
+            if isinstance(atom, ir.Name) and atom.id in state:
+                return _copy_expr(state[atom.id].expr)
+            if isinstance(atom, (ir.Tuple, ir.List)):
+                return ir.Tuple([find(e) for e in atom.elts])
+            return Zero(atom)
+        return find
+
+    def emit_adjoint(self, s, op, state, varied, code):
+        """Append the adjoint of one simple statement to ``code``; return primal names read."""
+        kind = op.kind
+        if kind in ("opaque", "call"):
+            if any(n in varied for n in op.diff_inputs()):
+                if kind == "call":
+                    raise NonDifferentiableError(located(
+                        self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
+                        "calls to user functions (%s) are not differentiated yet" % op.name,
+                        "Inline the helper's body into this function."))
+                self.fail_rule(s, op)
+            for n in op.defines():
+                state.pop(n, None)
+            return set()
+        if kind in ("nondiff", "empty"):
+            for n in op.defines():
+                state.pop(n, None)
+            return set()
+        dy = self.lookup(state)(op.target if op.target is not None else ir.Const(None))
+        if kind in ("store", "append"):
+            return self.emit_mutation(s, op, state, varied, code)
+        for n in op.defines():
+            state.pop(n, None)
+        items = []
+        if kind == "rule":
+            if op.rule.adjoint is None:
+                raise MissingRuleError(located(self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
+                                               "%s has no reverse-mode rule" % op.rule.name,
+                                               "Register one with @srcdiff.adjoint(%s)." % op.rule.name))
+            active_params = {p for p, atom in op.binding.items()
+                             if any(n in varied for n in atom_names(atom))}
+            filler = Filler(op.rule.adjoint, op.binding, op.target, adjoint=lambda a: dy if a is op.target
+                            else self.lookup(state)(a), namer=self.ctx.namer, bind_global=self.ctx.bind,
+                            line=s.line)
+            items = [i for i in filler.run() if not isinstance(i, Contribution) or i.param in active_params]
+            items = self.wrap_broadcast(op, items)
+        elif kind in ("copy", "unpack"):
+            items = [Contribution(op.source, dy, "source", s.line)] if isinstance(op.target, ir.Name) else \
+                [Contribution(op.source, self.tuple_adjoint(op.target, dy), "source", s.line)]
+        elif kind == "index":
+            return self.emit_index(s, op, state, varied, code, dy)
+        elif kind == "build":
+            items = self.build_items(op, dy, s.line)
+        items = _drop_dead_locals(items)
+        reads = set()
+        for item in items:
+            if isinstance(item, Contribution):
+                self.contribute(item.target, item.value, state, varied, code)
+            else:
+                code.append(item)
+        for c in code:
+            reads |= self.primal_reads(c)
+        return reads
+
+    def tuple_adjoint(self, target, dy):
+        """The adjoint of a tuple target as a tuple (zeros for components nothing reached)."""
+        elts = dy.elts if isinstance(dy, ir.Tuple) else [Zero(e) for e in target.elts]
+        out = []
+        for e, d in zip(target.elts, elts):
+            out.append(self.zeros(e) if isinstance(d, Zero) else d)
+        return ir.Tuple(out)
+
+    def build_items(self, op, dy, line):
+        lit = op.source
+        items = []
+        if isinstance(lit, ir.Dict):
+            for k, v in zip(lit.keys, lit.values):
+                items.append(Contribution(v, fold(ir.Subscript(_copy_expr(dy), _copy_expr(k))), "source", line))
+        else:
+            for i, e in enumerate(lit.elts):
+                if isinstance(e, ir.Starred):
+                    continue
+                items.append(Contribution(e, fold(ir.Subscript(_copy_expr(dy), ir.Const(i))), "source", line))
+        return items
+
+    def wrap_broadcast(self, op, items):
+        """Sum contributions back over broadcast axes where an elementwise rule can broadcast."""
+        if not op.rule.elementwise:
+            return items
+        arrays = [a for a in op.binding.values() if not isinstance(a, ir.Const)]
+        if len(arrays) < 2:
+            return items
+        out = []
+        for item in items:
+            if isinstance(item, Contribution) and not isinstance(item.target, ir.Const):
+                value = ir.Call(self.helper("unbroadcast", unbroadcast), [item.value, _copy_expr(item.target)], [])
+                item = Contribution(item.target, value, item.param, item.line)
+            out.append(item)
+        return out
+
+    def zeros(self, atom):
+        return ir.Call(self.helper("zeros_like", zeros_like), [_copy_expr(atom)], [])
+
+    def contribute(self, target, value, state, varied, code):
+        """Add ``value`` to the adjoint of every varied local name in ``target``."""
+        if isinstance(target, (ir.Tuple, ir.List)):
+            if isinstance(value, (ir.Tuple, ir.List)) and len(value.elts) == len(target.elts):
+                parts = value.elts
+            else:
+                parts = [fold(ir.Subscript(_copy_expr(value), ir.Const(i))) for i in range(len(target.elts))]
+            for t, v in zip(target.elts, parts):
+                self.contribute(t, v, state, varied, code)
+            return
+        if not isinstance(target, ir.Name) or target.id not in varied:
+            return
+        value = _materialize_zeros(fold(value), self)
+        if isinstance(value, Zero):
+            return
+        name = target.id
+        var = self.adj(name)
+        current = state.get(name)
+        if current is None:
+            if isinstance(value, ir.Const) or (isinstance(value, ir.Name) and value.id not in self.primal_names):
+                state[name] = Adj(value, owned=False)  # an alias: no statement needed
+                return
+            self.release(var, state, code, keep=name)
+            code.append(ir.Assign([ir.Name(var)], value))
+            state[name] = Adj(ir.Name(var), owned=_allocates(value) and not _mentions(value, var))
+            return
+        self.release(var, state, code, keep=name)
+        code.append(ir.Assign([ir.Name(var)], ir.BinOp("+", _copy_expr(current.expr), value)))
+        state[name] = Adj(ir.Name(var), owned=True)
+
+    def release(self, var, state, code, keep=None):
+        """Before ``var`` is reassigned, give every other adjoint aliasing it its own variable."""
+        for name in sorted(state):
+            if name == keep:
+                continue
+            a = state[name]
+            if isinstance(a.expr, ir.Name) and a.expr.id == var:
+                own = self.adj(name)
+                code.append(ir.Assign([ir.Name(own)], ir.Name(var)))
+                state[name] = Adj(ir.Name(own), owned=False)
+
+    def materialize(self, name, state, code):
+        """Make ``name``'s adjoint live in its own variable (for merges and loops)."""
+        a = state[name]
+        var = self.adj(name)
+        if isinstance(a.expr, ir.Name) and a.expr.id == var:
+            return
+        self.release(var, state, code, keep=name)
+        code.append(ir.Assign([ir.Name(var)], _copy_expr(a.expr)))
+        state[name] = Adj(ir.Name(var), owned=a.owned)
+
+    def ensure_owned(self, name, state, code):
+        a = state[name]
+        if a.owned:
+            return
+        var = self.adj(name)
+        self.release(var, state, code, keep=name)
+        code.append(ir.Assign([ir.Name(var)], ir.Call(ir.Attr(_copy_expr(a.expr), "copy"), [], [])))
+        state[name] = Adj(ir.Name(var), owned=True)
+
+    def emit_index(self, s, op, state, varied, code, dy):
+        """``v = a[idx]``: scatter the adjoint of v into a's adjoint (adding repeated indices)."""
+        base = op.source
+        if isinstance(dy, Zero) or not isinstance(base, ir.Name) or base.id not in varied:
+            return set()
+        name = base.id
+        var = self.adj(name)
+        if name not in state:
+            self.release(var, state, code, keep=name)
+            code.append(ir.Assign([ir.Name(var)], self.zeros(base)))
+            state[name] = Adj(ir.Name(var), owned=True)
+        else:
+            self.materialize(name, state, code)
+            self.ensure_owned(name, state, code)
+        code.append(ir.ExprStmt(ir.Call(self.helper("add_at", add_at),
+                                        [ir.Name(var), index_value(op.index), dy], [])))
+        reads = set()
+        for c in code:
+            reads |= self.primal_reads(c)
+        return reads
+
+    def emit_mutation(self, s, op, state, varied, code):
+        raise NonDifferentiableError(located(
+            self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
+            "in-place updates of differentiated values are not supported yet",
+            "Build a new array instead (for example with numpy.where or numpy.concatenate)."))
+
+    def primal_reads(self, stmt):
+        return {n.id for n in ir.walk(stmt) if isinstance(n, ir.Name) and n.id in self.primal_names}
+
+    # ------------------------------------------------------------ branches
+    def rev_if(self, s, state, code):
+        then_code, then_state = self.rev_block(s.body, dict(state))
+        else_code, else_state = self.rev_block(s.orelse, dict(state))
+        merged = {}
+        zero_reads = set()
+        for name in sorted(set(then_state) | set(else_state)):
+            a, b = then_state.get(name), else_state.get(name)
+            if a is not None and b is not None and _same(a.expr, b.expr):
+                merged[name] = Adj(a.expr, a.owned and b.owned)
+                continue
+            var = self.adj(name)
+            for branch_code, branch_state in ((then_code, then_state), (else_code, else_state)):
+                if name not in branch_state:
+                    self.release(var, branch_state, branch_code, keep=name)
+                    branch_code.append(ir.Assign([ir.Name(var)], self.zeros(ir.Name(name))))
+                    branch_state[name] = Adj(ir.Name(var), owned=True)
+                    zero_reads.add(name)
+                else:
+                    self.materialize(name, branch_state, branch_code)
+            merged[name] = Adj(ir.Name(var), then_state[name].owned and else_state[name].owned)
+        self.reads_before[s] = frozenset(zero_reads)
+        self.reads_after[s] = frozenset(n.id for n in ir.walk(s.test) if isinstance(n, ir.Name))
+        if then_code or else_code:
+            if _has_work(then_code) or _has_work(else_code):
+                self.comment(s, code)
+            code.append(ir.If(_copy_expr(s.test), then_code, else_code, s.line))
+        return merged
+
+    # --------------------------------------------------------------- loops
+    def rev_loop(self, s, state, code):
+        state = dict(state)
+        pre = []
+        for name in sorted(state):  # loop-carried adjoints live in their own variables
+            self.materialize(name, state, pre)
+        head = dict(state)
+        init_reads = set()
+        for _ in range(6):
+            snapshot = (set(self.ctx.namer.taken), dict(self.ctx.namer.counters), dict(self.adj_names),
+                        dict(self.reads_after), dict(self.reads_before), dict(self.reads_head))
+            body_code, end = self.rev_block(s.body, dict(head))
+            missing = [n for n in sorted(end) if n not in head]
+            owned_lost = [n for n in sorted(head) if head[n].owned and n in end and not end[n].owned]
+            if not missing and not owned_lost:
+                break
+            (self.ctx.namer.taken, self.ctx.namer.counters, self.adj_names,
+             self.reads_after, self.reads_before, self.reads_head) = snapshot
+            for n in missing:
+                var = self.adj(n)
+                self.release(var, head, pre, keep=n)
+                pre.append(ir.Assign([ir.Name(var)], self.zeros(ir.Name(n))))
+                head[n] = Adj(ir.Name(var), owned=True)
+                init_reads.add(n)
+            for n in owned_lost:
+                head[n] = Adj(head[n].expr, owned=False)
+        # bring the end-of-iteration state back to the loop-head state
+        tail = []
+        head_reads = set()
+        for n in sorted(head):
+            var = self.adj(n)
+            if n not in end:
+                self.release(var, end, tail, keep=n)
+                tail.append(ir.Assign([ir.Name(var)], self.zeros(ir.Name(n))))
+                head_reads.add(n)
+            elif not (isinstance(end[n].expr, ir.Name) and end[n].expr.id == var):
+                self.release(var, end, tail, keep=n)
+                tail.append(ir.Assign([ir.Name(var)], _copy_expr(end[n].expr)))
+        self.reads_head[s] = frozenset(head_reads)
+        loop_reads = set(init_reads)
+        header = self.reverse_header(s)
+        loop_reads |= {n.id for n in ir.walk(header[1]) if isinstance(n, ir.Name) and n.id in self.primal_names}
+        self.reads_after[s] = frozenset(loop_reads)
+        if _has_work(body_code) or tail:
+            self.comment(s, code)
+        code.extend(pre)
+        if body_code or tail:
+            code.append(ir.For(header[0], header[1], body_code + tail, [], s.line))
+        code.append(Restore(s, s.line))
+        return head
+
+    def reverse_header(self, s):
+        """(target, iterable) of the loop that replays ``s``'s iterations backwards."""
+        count = self.trip_counters.get(s)
+        if isinstance(s, ir.While):
+            return ir.Name(self.ctx.namer.fresh("_")), ir.Call(ir.Name("range"), [ir.Name(count)], [])
+        rng = _copy_expr(s.iter)
+        if count is not None:
+            rng = ir.Subscript(rng, ir.Slice(None, ir.Name(count), None))
+        return _copy_expr(s.target), ir.Call(ir.Name("reversed"), [rng], [])
+
+    # -------------------------------------------------------------- driver
+    def run(self):
+        """Walk the function; returns (forward statements, reverse statements, final state)."""
+        code, state = self.rev_block(self.fn.body, {})
+        push_before, predefine = analyse_tbr(self.fn, self.classify, self.reads_before, self.reads_after,
+                                             self.reads_head)
+        self.push_before = push_before
+        self.predefine = predefine
+        return code, state
+
+
+def index_value(index):
+    """An index as an ordinary expression: slices become ``slice(...)`` calls."""
+    if isinstance(index, ir.Slice):
+        parts = [index.lower, index.upper, index.step]
+        while parts[-1] is None and len(parts) > 2:
+            parts.pop()
+        return ir.Call(ir.Name("slice"), [_copy_expr(p) if p is not None else ir.Const(None) for p in parts], [])
+    if isinstance(index, ir.Tuple):
+        return ir.Tuple([index_value(e) for e in index.elts])
+    return _copy_expr(index)
+
+
+def _rename_names(expr, names, new):
+    expr = copy.deepcopy(expr)
+    for n in ir.walk(expr):
+        if isinstance(n, ir.Name) and n.id in names:
+            n.id = new
+    return expr
+
+
+def _breaks(body):
+    """Does a ``break`` in ``body`` leave this loop (not an inner one)?"""
+    for s in body:
+        if isinstance(s, ir.Break):
+            return True
+        if isinstance(s, ir.If) and (_breaks(s.body) or _breaks(s.orelse)):
+            return True
+    return False
+
+
+def _has_work(code):
+    return any(not isinstance(c, (Restore, ir.Comment)) for c in code)
+
+
+def _negate(test):
+    if isinstance(test, ir.UnaryOp) and test.op == "not":
+        return test.operand
+    return ir.UnaryOp("not", test)
+
+
+def _mentions(expr, name):
+    return any(isinstance(n, ir.Name) and n.id == name for n in ir.walk(expr))
+
+
+def _allocates(value):
+    """Is ``value`` certainly a fresh array (safe to update in place)?"""
+    return isinstance(value, ir.BinOp) or (isinstance(value, ir.UnaryOp) and value.op == "-")
+
+
+def _drop_dead_locals(items):
+    """Drop template temporaries that no kept contribution or statement uses."""
+    needed = set()
+    out = []
+    for item in reversed(items):
+        if isinstance(item, ir.Assign) and isinstance(item.targets[0], ir.Name) \
+                and item.targets[0].id not in needed and not isinstance(item, Contribution):
+            continue
+        out.append(item)
+        for n in ir.walk(item.value if isinstance(item, Contribution) else item):
+            if isinstance(n, ir.Name):
+                needed.add(n.id)
+    return list(reversed(out))
+
+
+def _materialize_zeros(expr, mode):
+    """Replace symbolic zeros left inside an expression by ``zeros_like`` of their primal."""
+    if isinstance(expr, Zero):
+        return expr
+    for node in ir.walk(expr):
+        for fname in getattr(node, "__dataclass_fields__", {}):
+            value = getattr(node, fname)
+            if isinstance(value, Zero):
+                setattr(node, fname, mode.zeros(value.like) if value.like is not None else ir.Const(0.0))
+            elif isinstance(value, list):
+                for i, v in enumerate(value):
+                    if isinstance(v, Zero):
+                        value[i] = mode.zeros(v.like) if v.like is not None else ir.Const(0.0)
+    return expr
+
+
+__all__ = ["ReverseMode", "Restore", "Adj", "owned"]

@@ -1,0 +1,256 @@
+"""What a normalized statement does: the primitive it applies and how its operands bind.
+
+Analyses and modes all read statements through ``classify`` so they agree on which inputs
+are differentiable, which names are defined, and which are mutated in place.
+"""
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass, field
+
+from . import frontend, ir, rules
+from .errors import MissingRuleError
+
+# container methods srcdiff understands on lists and dicts
+LIST_MUTATORS = {"append", "extend", "insert", "pop", "clear", "reverse", "sort", "remove"}
+DICT_READERS = {"keys", "values", "items", "get"}
+
+
+@dataclass(eq=False)
+class Op:
+    kind: str  # rule, copy, build, unpack, index, store, append, call, opaque, nondiff, return, empty
+    stmt: ir.Stmt
+    target: object = None  # Name | Tuple of Names | Subscript (for store)
+    rule: object = None
+    binding: dict = field(default_factory=dict)  # template parameter -> atom
+    name: str = ""  # what is called, for messages
+    callee: object = None  # a user function object
+    args: list = field(default_factory=list)
+    keywords: list = field(default_factory=list)
+    source: object = None  # copy/unpack/index source atom; build: the literal
+    index: object = None  # index expression (index/store)
+    value: object = None  # stored or appended atom
+    error: str = ""  # why a rule cannot be applied (raised only if the statement is active)
+
+    # ---------------------------------------------------------------- names
+    def defines(self):
+        """Names this statement rebinds."""
+        if self.kind in ("store", "append", "return", "empty"):
+            return []
+        if self.target is None:
+            return []
+        return ir.target_names(self.target)
+
+    def mutates(self):
+        """Names whose value is updated in place (the old value flows into the new one)."""
+        if self.kind == "store":
+            return [self.target.value.id]
+        if self.kind == "append":
+            return [self.source.id]
+        return []
+
+    def diff_inputs(self):
+        """Local names whose values flow differentiably into this statement's result."""
+        if self.kind == "rule":
+            params = self.rule.differentiable_params
+            out = []
+            for p in params:
+                out.extend(atom_names(self.binding.get(p)))
+            return _unique(out)
+        if self.kind in ("copy", "unpack", "index"):
+            return atom_names(self.source)
+        if self.kind == "build":
+            return _unique([n for e in _literal_elements(self.source) for n in atom_names(e)])
+        if self.kind == "store":
+            return _unique(atom_names(self.value) + [self.target.value.id])
+        if self.kind == "append":
+            return _unique(atom_names(self.value) + [self.source.id])
+        if self.kind in ("call", "opaque"):
+            return _unique([n for a in self.args for n in atom_names(a)] +
+                           [n for _, a in self.keywords for n in atom_names(a)])
+        if self.kind == "return":
+            return atom_names(self.source)
+        return []
+
+    def reads(self):
+        """Every local name the primal statement reads."""
+        return _unique([n.id for n in ir.walk(_value_of(self.stmt)) if isinstance(n, ir.Name)] +
+                       ([n.id for n in ir.walk(self.target.index) if isinstance(n, ir.Name)] +
+                        [self.target.value.id] if self.kind == "store" else []))
+
+
+def _value_of(stmt):
+    if isinstance(stmt, (ir.Assign, ir.ExprStmt, ir.Return)):
+        return stmt.value if stmt.value is not None else ir.Const(None)
+    return ir.Const(None)
+
+
+def _unique(names):
+    seen, out = set(), []
+    for n in names:
+        if n not in seen:
+            seen.add(n)
+            out.append(n)
+    return out
+
+
+def atom_names(atom):
+    """Local variable names inside an atom (Name, or a tuple of atoms for packed arguments)."""
+    if atom is None:
+        return []
+    if isinstance(atom, ir.Name):
+        return [atom.id]
+    if isinstance(atom, (tuple, list)):
+        return [n for a in atom for n in atom_names(a)]
+    if isinstance(atom, (ir.Tuple, ir.List)):
+        return [n for a in atom.elts for n in atom_names(a)]
+    if isinstance(atom, ir.Starred):
+        return atom_names(atom.value)
+    return []
+
+
+def _literal_elements(lit):
+    if isinstance(lit, ir.Dict):
+        return list(lit.values)
+    return list(lit.elts)
+
+
+class Classifier:
+    """Classifies statements of one normalized function, caching per statement."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.cache = {}
+
+    def __call__(self, stmt):
+        op = self.cache.get(stmt)
+        if op is None:
+            op = self.cache[stmt] = self.classify(stmt)
+        return op
+
+    def is_local(self, atom):
+        return isinstance(atom, ir.Name) and atom.id in self.ctx.locals
+
+    def classify(self, s):
+        if isinstance(s, ir.Return):
+            return Op("return", s, source=s.value)
+        if isinstance(s, ir.ExprStmt):
+            return self.expr_stmt(s)
+        if not isinstance(s, ir.Assign):
+            return Op("empty", s)
+        target, value = s.targets[0], s.value
+        if isinstance(target, ir.Subscript):
+            return Op("store", s, target=target, index=target.index, value=value)
+        if isinstance(value, (ir.Name, ir.Const)) or (isinstance(value, ir.Attr) and not self.is_local_root(value)):
+            return Op("unpack" if isinstance(target, ir.Tuple) else "copy", s, target=target, source=value)
+        if isinstance(value, ir.BinOp):
+            return self.rule_op(s, target, rules.lookup(rules.BINARY[value.op]), [value.left, value.right], [],
+                                "the `%s` operator" % value.op)
+        if isinstance(value, ir.UnaryOp):
+            return self.rule_op(s, target, rules.lookup(rules.UNARY[value.op]), [value.operand], [],
+                                "the unary `%s` operator" % value.op)
+        if isinstance(value, (ir.Compare, ir.BoolOp)):
+            return Op("nondiff", s, target=target)
+        if isinstance(value, ir.Subscript):
+            return Op("index", s, target=target, source=value.value, index=value.index)
+        if isinstance(value, (ir.Tuple, ir.List, ir.Dict)):
+            return Op("build", s, target=target, source=value)
+        if isinstance(value, ir.Attr):
+            return self.attribute(s, target, value)
+        if isinstance(value, ir.Call):
+            return self.call(s, target, value)
+        return Op("opaque", s, target=target, name=type(value).__name__, error="unsupported expression")
+
+    def is_local_root(self, expr):
+        while isinstance(expr, ir.Attr):
+            expr = expr.value
+        return isinstance(expr, ir.Name) and expr.id in self.ctx.locals
+
+    def attribute(self, s, target, value):
+        known, function = rules.lookup_attribute(value.attr)
+        if not known:
+            return Op("opaque", s, target=target, args=[value.value], name="attribute `.%s`" % value.attr,
+                      error="srcdiff does not know how to differentiate the attribute `.%s`" % value.attr)
+        if function is None:
+            return Op("nondiff", s, target=target)
+        return self.rule_op(s, target, rules.lookup(function), [value.value], [], "`.%s`" % value.attr)
+
+    def call(self, s, target, call):
+        keywords = [(k.name, k.value) for k in call.keywords]
+        func = call.func
+        if isinstance(func, ir.Attr) and self.is_local_root(func):
+            return self.method(s, target, call, keywords)
+        obj = self.ctx.resolve(func)
+        display = _display(func)
+        if frontend.is_missing(obj):
+            return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
+                      error="srcdiff cannot resolve `%s` to a function" % display)
+        rule = rules.lookup(obj)
+        if rule is not None:
+            return self.rule_op(s, target, rule, list(call.args), keywords, display)
+        if isinstance(obj, (types.FunctionType, types.MethodType)) or hasattr(obj, "__srcdiff_callable__"):
+            return Op("call", s, target=target, callee=obj, args=list(call.args), keywords=keywords, name=display)
+        return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
+                  error=_no_rule_message(display, obj))
+
+    def method(self, s, target, call, keywords):
+        receiver, name = call.func.value, call.func.attr
+        if isinstance(s, ir.ExprStmt) and name in LIST_MUTATORS:
+            if name == "append" and len(call.args) == 1 and not keywords:
+                return Op("append", s, source=receiver, value=call.args[0], name=".append")
+            return Op("opaque", s, args=[receiver] + list(call.args), name="`.%s()`" % name,
+                      error="srcdiff supports only `.append(value)` among list mutations; build a new list "
+                            "instead of calling `.%s()`" % name)
+        entry = rules.lookup_method(name)
+        if entry is None:
+            return Op("opaque", s, target=target, args=[receiver] + list(call.args), keywords=keywords,
+                      name="method `.%s()`" % name,
+                      error="srcdiff does not know how to differentiate the method `.%s()`" % name)
+        function, adapter = entry
+        args = [receiver] + list(call.args)
+        if adapter is not None:
+            args, keywords = adapter(receiver, list(call.args), keywords)
+        return self.rule_op(s, target, rules.lookup(function), args, keywords, "`.%s()`" % name)
+
+    def rule_op(self, s, target, rule, args, keywords, display):
+        if rule is None:
+            return Op("opaque", s, target=target, args=args, keywords=keywords, name=display,
+                      error="srcdiff has no derivative rule for %s" % display)
+        if rule.nondifferentiable:
+            return Op("nondiff", s, target=target, rule=rule, name=rule.name)
+        if any(isinstance(a, ir.Starred) for a in args) or any(k is None for k, _ in keywords):
+            return Op("opaque", s, target=target, args=args, keywords=keywords, name=rule.name,
+                      error="srcdiff cannot match `*args`/`**kwargs` in a call of %s to its rule; pass "
+                            "arguments one by one" % rule.name)
+        if rule.adjoint is None and rule.tangent is None:
+            return Op("opaque", s, target=target, args=args, keywords=keywords, name=rule.name,
+                      error=_no_rule_message(rule.name, rule.obj))
+        try:
+            binding = rule.bind(args, keywords)
+        except MissingRuleError as exc:
+            return Op("opaque", s, target=target, args=args, keywords=keywords, name=rule.name, error=str(exc))
+        return Op("rule", s, target=target, rule=rule, binding=binding, name=rule.name, args=args,
+                  keywords=keywords)
+
+    def expr_stmt(self, s):
+        call = s.value
+        if not isinstance(call, ir.Call):
+            return Op("empty", s)
+        op = self.call(s, None, call) if not (isinstance(call.func, ir.Attr) and self.is_local_root(call.func)) \
+            else self.method(s, None, call, [(k.name, k.value) for k in call.keywords])
+        return op
+
+
+def _display(func):
+    if isinstance(func, ir.Name):
+        return func.id
+    if isinstance(func, ir.Attr):
+        return "%s.%s" % (_display(func.value), func.attr)
+    return "<expression>"
+
+
+def _no_rule_message(display, obj):
+    name = rules.registry.qualified_name(obj) if obj is not None else display
+    return ("srcdiff has no derivative rule for %s. Register one with @srcdiff.adjoint(%s) (and "
+            "@srcdiff.tangent for forward mode), or mark it with srcdiff.nondifferentiable(%s) if its "
+            "result does not depend differentiably on its inputs" % (name, name, name))

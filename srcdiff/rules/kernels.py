@@ -1,0 +1,279 @@
+"""Numeric helpers called by rule templates whose formula depends on ranks or needs care."""
+from __future__ import annotations
+
+import numpy
+
+from ..runtime import expand, reduced, unbroadcast
+
+
+def matmul_lhs(g, a, b):
+    """Adjoint of ``a @ b`` with respect to ``a`` for any ranks (1-D operands promoted)."""
+    if numpy.ndim(b) == 1:
+        if numpy.ndim(a) == 1:
+            return g * b
+        return numpy.multiply.outer(g, b) if numpy.ndim(g) else g * b
+    if numpy.ndim(a) == 1:
+        return unbroadcast(numpy.matmul(b, numpy.expand_dims(g, -1))[..., 0], a)
+    return unbroadcast(numpy.matmul(g, numpy.swapaxes(b, -1, -2)), a)
+
+
+def matmul_rhs(g, a, b):
+    """Adjoint of ``a @ b`` with respect to ``b`` for any ranks (1-D operands promoted)."""
+    if numpy.ndim(a) == 1:
+        if numpy.ndim(b) == 1:
+            return g * a
+        return unbroadcast(numpy.multiply.outer(a, g) if numpy.ndim(g) == 1
+                           else numpy.expand_dims(a, -1) * numpy.expand_dims(g, -2), b)
+    if numpy.ndim(b) == 1:
+        return unbroadcast(numpy.matmul(numpy.swapaxes(a, -1, -2), numpy.expand_dims(g, -1))[..., 0], b)
+    return unbroadcast(numpy.matmul(numpy.swapaxes(a, -1, -2), g), b)
+
+
+def dot_lhs(g, a, b):
+    """Adjoint of ``numpy.dot(a, b)`` with respect to ``a``."""
+    if numpy.ndim(a) == 0 or numpy.ndim(b) == 0:
+        return unbroadcast(g * b, a) if numpy.ndim(a) else numpy.sum(g * b)
+    if numpy.ndim(b) <= 2:
+        return matmul_lhs(g, a, b)
+    # dot(a, b)[i.., j.., m] = sum_k a[i.., k] b[j.., k, m]
+    axes_b = [i for i in range(numpy.ndim(b)) if i != numpy.ndim(b) - 2]
+    g_axes = list(range(numpy.ndim(a) - 1, numpy.ndim(g)))
+    return numpy.tensordot(g, b, (g_axes, axes_b))
+
+
+def dot_rhs(g, a, b):
+    """Adjoint of ``numpy.dot(a, b)`` with respect to ``b``."""
+    if numpy.ndim(a) == 0 or numpy.ndim(b) == 0:
+        return unbroadcast(g * a, b) if numpy.ndim(b) else numpy.sum(g * a)
+    if numpy.ndim(b) <= 2:
+        return matmul_rhs(g, a, b)
+    lead = numpy.ndim(a) - 1
+    moved = numpy.tensordot(a, g, (list(range(lead)), list(range(lead))))  # (k, j.., m)
+    return numpy.moveaxis(moved, 0, -2)
+
+
+def tensordot_lhs(g, a, b, axes):
+    """Adjoint of ``numpy.tensordot(a, b, axes)`` with respect to ``a``."""
+    axes_a, axes_b = _tensordot_axes(a, b, axes)
+    free_a = [i for i in range(numpy.ndim(a)) if i not in axes_a]
+    free_b = [i for i in range(numpy.ndim(b)) if i not in axes_b]
+    g_b = list(range(len(free_a), numpy.ndim(g)))
+    out = numpy.tensordot(g, b, (g_b, free_b))  # axes: free_a..., axes_b order
+    order = free_a + axes_a
+    return numpy.transpose(out, numpy.argsort(order))
+
+
+def tensordot_rhs(g, a, b, axes):
+    """Adjoint of ``numpy.tensordot(a, b, axes)`` with respect to ``b``."""
+    axes_a, axes_b = _tensordot_axes(a, b, axes)
+    free_a = [i for i in range(numpy.ndim(a)) if i not in axes_a]
+    free_b = [i for i in range(numpy.ndim(b)) if i not in axes_b]
+    g_a = list(range(len(free_a)))
+    out = numpy.tensordot(a, g, (free_a, g_a))  # axes: axes_a order..., free_b...
+    order = axes_b + free_b
+    return numpy.transpose(out, numpy.argsort(order))
+
+
+def _tensordot_axes(a, b, axes):
+    if isinstance(axes, int):
+        na = numpy.ndim(a)
+        return list(range(na - axes, na)), list(range(axes))
+    axes_a, axes_b = axes
+    axes_a = [axes_a] if isinstance(axes_a, int) else list(axes_a)
+    axes_b = [axes_b] if isinstance(axes_b, int) else list(axes_b)
+    return [x % numpy.ndim(a) for x in axes_a], [x % numpy.ndim(b) for x in axes_b]
+
+
+def prod_partials(a, axis=None, keepdims=False):
+    """d prod(a) / d a: the product of the other entries, exact where ``a`` has zeros."""
+    a = numpy.asarray(a)
+    if axis is None:
+        flat = a.reshape(-1)
+        return _exclusive_products(flat, 0).reshape(a.shape)
+    if isinstance(axis, tuple):
+        moved = numpy.moveaxis(a, axis, tuple(range(-len(axis), 0)))
+        shape = moved.shape
+        flat = moved.reshape(shape[: -len(axis)] + (-1,))
+        part = _exclusive_products(flat, -1).reshape(shape)
+        return numpy.moveaxis(part, tuple(range(-len(axis), 0)), axis)
+    return _exclusive_products(a, axis)
+
+
+def _exclusive_products(a, axis):
+    a = numpy.moveaxis(a, axis, -1)
+    ones = numpy.ones(a.shape[:-1] + (1,), dtype=a.dtype)
+    left = numpy.cumprod(numpy.concatenate([ones, a[..., :-1]], axis=-1), axis=-1)
+    right = numpy.cumprod(numpy.concatenate([ones, a[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return numpy.moveaxis(left * right, -1, axis)
+
+
+def extremum_weights(a, y, axis=None, keepdims=False):
+    """Where ``a`` attains its max/min ``y`` along ``axis``, 1/(number of ties); elsewhere 0."""
+    hit = a == reduced(y, axis, keepdims)
+    count = numpy.sum(hit, axis=axis, keepdims=True)
+    return hit / count
+
+
+def expand_scaled(g, a, y, axis=None, keepdims=False):
+    """``expand`` of ``g`` divided by the number of entries each output averaged (for mean)."""
+    count = numpy.size(a) // max(numpy.size(y), 1)
+    return expand(g / count, a, axis, keepdims)
+
+
+def centered(a, axis=None):
+    """``a`` minus its mean over ``axis`` (kept dims), for var and std."""
+    return a - numpy.mean(a, axis=axis, keepdims=True)
+
+
+def reduced_count(a, y):
+    """How many entries of ``a`` went into each entry of the reduction ``y``."""
+    return numpy.size(a) // max(numpy.size(y), 1)
+
+
+def diff_adjoint(g, n=1, axis=-1):
+    """Adjoint of ``numpy.diff(a, n, axis)``: the negative diff of ``g`` padded with zeros."""
+    for _ in range(n):
+        pad = [(0, 0)] * numpy.ndim(g)
+        pad[axis] = (1, 1)
+        g = -numpy.diff(numpy.pad(g, pad), axis=axis)
+    return g
+
+
+def cumsum_adjoint(g, a, axis=None):
+    """Adjoint of ``numpy.cumsum``: reversed cumulative sum, reshaped like ``a``."""
+    if axis is None:
+        return numpy.flip(numpy.cumsum(numpy.flip(g))).reshape(numpy.shape(a))
+    return numpy.flip(numpy.cumsum(numpy.flip(g, axis), axis=axis), axis)
+
+
+def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of ``numpy.trace``: ``g`` placed on the chosen diagonal."""
+    out = numpy.zeros(numpy.shape(a), dtype=numpy.result_type(g, float))
+    diag = numpy.diagonal(out, offset, axis1, axis2)
+    diag.setflags(write=True)
+    diag[...] = numpy.expand_dims(g, -1) if numpy.ndim(g) else g
+    return out
+
+
+def diag_adjoint(g, v, k=0):
+    """Adjoint of ``numpy.diag``: extract the diagonal of g, or place g on one."""
+    if numpy.ndim(v) == 1:
+        return numpy.diagonal(g, k).copy()
+    return numpy.diag(g, k) if numpy.shape(g) else g
+
+
+def split_like(g, parts, axis=0):
+    """Cut ``g`` along ``axis`` into pieces shaped like the concatenated ``parts``."""
+    sizes = numpy.cumsum([numpy.shape(p)[axis] for p in parts])[:-1]
+    return numpy.split(g, sizes, axis=axis)
+
+
+def unstack(g, axis=0):
+    """Adjoint of ``numpy.stack``: one slice of ``g`` per stacked input."""
+    return [numpy.take(g, i, axis=axis) for i in range(numpy.shape(g)[axis])]
+
+
+def transpose_inverse(axes):
+    """Axes that undo ``numpy.transpose(a, axes)`` (None stays None)."""
+    return None if axes is None else tuple(numpy.argsort(axes))
+
+
+def einsum_adjoint(g, subscripts, operands, position):
+    """Adjoint of ``numpy.einsum(subscripts, *operands)`` with respect to one operand."""
+    if "..." in subscripts or "->" not in subscripts:
+        from ..errors import NonDifferentiableError
+        raise NonDifferentiableError(
+            "srcdiff differentiates numpy.einsum only with explicit output subscripts and no "
+            "ellipsis, like 'ij,jk->ik'; got %r. Write the output subscripts explicitly." % subscripts)
+    inputs, output = subscripts.replace(" ", "").split("->")
+    terms = inputs.split(",")
+    target = terms[position]
+    others = [t for i, t in enumerate(terms) if i != position]
+    other_ops = [op for i, op in enumerate(operands) if i != position]
+    known = set(output) | set("".join(others))
+    missing = [c for c in target if c not in known]  # summed indices only this operand has
+    repeated = len(set(target)) != len(target)
+    if repeated:
+        from ..errors import NonDifferentiableError
+        raise NonDifferentiableError(
+            "srcdiff cannot differentiate numpy.einsum(%r) with respect to an operand with a "
+            "repeated index (a diagonal); take numpy.diagonal first." % subscripts)
+    spec = ",".join([output] + others) + "->" + "".join(c for c in target if c not in missing)
+    out = numpy.einsum(spec, g, *other_ops)
+    if missing:
+        shape = numpy.shape(operands[position])
+        kept = [c for c in target if c not in missing]
+        out = numpy.expand_dims(out, tuple(i for i, c in enumerate(target) if c in missing))
+        out = numpy.broadcast_to(out, shape)
+        del kept
+    return out
+
+
+def det_adjoint(g, a, y):
+    """Adjoint of ``numpy.linalg.det``: g * det(a) * inv(a)^T, batched over leading axes."""
+    scale = numpy.expand_dims(g * y, (-1, -2))
+    return scale * numpy.swapaxes(numpy.linalg.inv(a), -1, -2)
+
+
+def solve_adjoint_a(g, y):
+    """Adjoint of ``numpy.linalg.solve(a, b)`` with respect to ``a``, given g = solve(a^T, d_y)."""
+    if numpy.ndim(y) == 1:
+        return -numpy.multiply.outer(g, y)
+    return -numpy.matmul(g, numpy.swapaxes(y, -1, -2))
+
+
+def _vector_norm_case(x, ord, axis):
+    vector = axis is not None and (isinstance(axis, int) or len(axis) == 1) or (axis is None and numpy.ndim(x) == 1)
+    if ord is None or ord == "fro" or (vector and ord == 2):
+        return "two"
+    if vector and ord == 1:
+        return "one"
+    if vector and ord in (numpy.inf, float("inf")):
+        return "inf"
+    from ..errors import NonDifferentiableError
+    raise NonDifferentiableError(
+        "srcdiff differentiates numpy.linalg.norm for ord=None, 'fro', and vector ord 1, 2 and inf; "
+        "got ord=%r with axis=%r. Write the norm out with numpy (for example numpy.sqrt of a sum)."
+        % (ord, axis))
+
+
+def norm_partials(x, y, ord=None, axis=None, keepdims=False):
+    """d norm(x) / d x shaped like x; zero where the norm is zero (a valid subgradient)."""
+    case = _vector_norm_case(x, ord, axis)
+    if axis is not None and not isinstance(axis, tuple):
+        axis = (axis,)
+    yk = reduced(y, axis, keepdims) if axis is not None else y
+    if case == "two":
+        return x / numpy.where(yk == 0, 1.0, yk)
+    if case == "one":
+        return numpy.sign(x)
+    ax = numpy.abs(x)
+    hit = ax == yk
+    return numpy.sign(x) * hit / numpy.sum(hit, axis=axis, keepdims=True)
+
+
+def norm_adjoint(g, x, y, ord=None, axis=None, keepdims=False):
+    """Adjoint of ``numpy.linalg.norm``."""
+    return expand(g, x, axis, keepdims) * norm_partials(x, y, ord, axis, keepdims)
+
+
+def norm_tangent(tx, x, y, ord=None, axis=None, keepdims=False):
+    """Tangent of ``numpy.linalg.norm``."""
+    return numpy.sum(tx * norm_partials(x, y, ord, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+def astype(a, dtype, copy=True):
+    """``a.astype(dtype)``, as a function a rule can be registered for."""
+    return a.astype(dtype, copy=copy)
+
+
+def item(a):
+    """``a.item()``, as a function a rule can be registered for."""
+    return a.item()
+
+
+def astype_adjoint(g, a, y):
+    """Gradient through a cast: passed on for float results, zero for integer or bool ones."""
+    if numpy.asarray(y).dtype.kind in "fc":
+        return numpy.asarray(g).astype(numpy.result_type(a, float), copy=False)
+    return numpy.zeros(numpy.shape(a))

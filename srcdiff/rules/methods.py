@@ -1,0 +1,36 @@
+"""Array methods and attributes, each mapped onto the NumPy function whose rule applies."""
+import numpy
+
+from . import kernels
+from .registry import attribute, method
+
+
+def _pack_varargs(name):
+    """``x.reshape(3, 4)`` means ``numpy.reshape(x, (3, 4))``: pack several positionals."""
+    def adapt(receiver, args, keywords):
+        if len(args) > 1:
+            from .. import ir
+            return [receiver, ir.Tuple(list(args))], keywords
+        if not args and name == "transpose":
+            return [receiver], keywords
+        return [receiver] + list(args), keywords
+    return adapt
+
+
+for _name in ("sum", "mean", "prod", "max", "min", "std", "var", "cumsum", "clip", "dot", "trace",
+              "ravel", "squeeze", "copy", "diagonal", "swapaxes", "cumprod", "round", "conj",
+              "conjugate", "repeat", "take", "argmax", "argmin", "argsort", "any", "all", "nonzero",
+              "flatten"):
+    if hasattr(numpy, _name):
+        method(_name, getattr(numpy, _name))
+method("flatten", numpy.ravel)
+method("reshape", numpy.reshape, _pack_varargs("reshape"))
+method("transpose", numpy.transpose, _pack_varargs("transpose"))
+method("astype", kernels.astype)
+method("item", kernels.item)
+
+attribute("T", numpy.transpose)
+attribute("real", numpy.real)
+attribute("imag", numpy.imag)
+for _name in ("shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides", "flags"):
+    attribute(_name, None)

@@ -1,0 +1,67 @@
+"""Rules for Python operators and builtins: operators reuse the matching NumPy ufunc rules."""
+# Template bodies use d[...] and t[...]; linters do not know those names.
+# ruff: noqa: F821
+import builtins
+import operator
+
+import numpy
+
+from .registry import adjoint, nondifferentiable, tangent
+
+# ``a + b`` is differentiated like ``numpy.add(a, b)``: the same math on floats and arrays.
+BINARY = {
+    "+": numpy.add, "-": numpy.subtract, "*": numpy.multiply, "/": numpy.true_divide,
+    "**": numpy.power, "@": numpy.matmul, "//": numpy.floor_divide, "%": numpy.remainder,
+    "&": numpy.bitwise_and, "|": numpy.bitwise_or, "^": numpy.bitwise_xor,
+    "<<": numpy.left_shift, ">>": numpy.right_shift,
+}
+UNARY = {"-": numpy.negative, "+": numpy.positive, "~": numpy.invert, "not": operator.not_}
+
+
+@adjoint(builtins.abs)
+def abs_(y, x):
+    d[x] = d[y] * numpy.sign(x)
+
+
+@tangent(builtins.abs)
+def abs_(y, x):
+    t[y] = t[x] * numpy.sign(x)
+
+
+@adjoint(builtins.float)
+def float_(y, x):
+    d[x] = d[y]
+
+
+@tangent(builtins.float)
+def float_(y, x):
+    t[y] = float(t[x])
+
+
+@adjoint(builtins.pow, elementwise=True)
+def pow_(y, base, exp):
+    d[base] = d[y] * exp * base ** (exp - 1)
+    d[exp] = d[y] * y * numpy.log(numpy.where(base == 0, 1.0, base))
+
+
+@tangent(builtins.pow)
+def pow_(y, base, exp):
+    t[y] = t[base] * exp * base ** (exp - 1) + t[exp] * y * numpy.log(numpy.where(base == 0, 1.0, base))
+
+
+@adjoint(numpy.remainder)
+def remainder(y, x1, x2):
+    d[x1] = d[y]
+    d[x2] = -d[y] * numpy.floor_divide(x1, x2)
+
+
+@tangent(numpy.remainder)
+def remainder(y, x1, x2):
+    t[y] = t[x1] - t[x2] * numpy.floor_divide(x1, x2)
+
+
+nondifferentiable(
+    builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round, builtins.isinstance,
+    builtins.print, builtins.type, builtins.str, builtins.repr, builtins.hash, builtins.id,
+    builtins.callable, operator.not_,
+)

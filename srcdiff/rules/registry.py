@@ -1,0 +1,195 @@
+"""The rule table: which primitive has which adjoint and tangent template, filled at import."""
+from __future__ import annotations
+
+import inspect
+
+import numpy
+
+from ..errors import MissingRuleError, SrcdiffError
+from ..template import Template, signature_of
+
+
+class RuleError(SrcdiffError, TypeError):
+    """A rule template does not fit the function it is registered for."""
+
+
+class Rule:
+    """Everything srcdiff knows about differentiating one primitive."""
+
+    def __init__(self, obj, name):
+        self.obj = obj
+        self.name = name
+        self.signature = signature_of(obj) if callable(obj) else None
+        self.adjoint = None
+        self.tangent = None
+        self.nondifferentiable = False
+        self.elementwise = isinstance(obj, numpy.ufunc) and obj.signature is None
+        self.linear = ()  # parameters in which the primitive is linear
+
+    @property
+    def differentiable_params(self):
+        if self.nondifferentiable:
+            return set()
+        params = set()
+        if self.adjoint is not None:
+            params.update(self.adjoint.written)
+        return params
+
+    def bind(self, args, keywords):
+        """Map call-site atoms to template parameter names, refusing arguments rules ignore.
+
+        ``args`` is a list of atoms, ``keywords`` a list of (name, atom). Returns a dict.
+        """
+        template = self.adjoint or self.tangent
+        names = template.inputs if template else []
+        if self.signature is None:
+            if keywords or len(args) > len(names):
+                raise MissingRuleError("srcdiff's rule for %s takes %d positional arguments and no "
+                                       "keywords" % (self.name, len(names)))
+            return dict(zip(names, args))
+        try:
+            bound = self.signature.bind(*args, **dict(keywords))
+        except TypeError as exc:
+            raise MissingRuleError("cannot match the call of %s to its signature: %s" % (self.name, exc)) from None
+        out = {}
+        params = list(self.signature.parameters.values())
+        positional_only = [p.name for p in params if p.kind is p.POSITIONAL_ONLY]
+        for pname, value in bound.arguments.items():
+            kind = self.signature.parameters[pname].kind
+            tname = pname
+            if kind is inspect.Parameter.POSITIONAL_ONLY:
+                position = positional_only.index(pname)
+                tname = names[position] if position < len(names) else None
+            elif kind is inspect.Parameter.VAR_POSITIONAL:
+                tname = pname if pname in names else None
+                value = tuple(value)
+            elif kind is inspect.Parameter.VAR_KEYWORD:
+                if value:
+                    raise MissingRuleError("srcdiff's rule for %s does not handle the keyword argument(s) %s"
+                                           % (self.name, ", ".join(sorted(value))))
+                continue
+            if tname is None or tname not in names:
+                if _is_default(value):
+                    continue
+                raise MissingRuleError(
+                    "srcdiff's rule for %s does not handle its argument `%s`; call it without that "
+                    "argument or register your own rule with srcdiff.adjoint" % (self.name, pname))
+            out[tname] = value
+        return out
+
+
+def _is_default(atom):
+    """A call-site argument that equals the usual default (``out=None``)."""
+    from .. import ir
+    return isinstance(atom, ir.Const) and atom.value is None
+
+
+_RULES = {}  # id(obj) -> Rule
+_METHODS = {}  # method name -> (function object, adapter)
+_ATTRIBUTES = {}  # attribute name -> function object, or None for non-differentiable
+
+
+def _rule(obj, name=None):
+    key = id(obj)
+    if key not in _RULES:
+        _RULES[key] = Rule(obj, name or qualified_name(obj))
+    return _RULES[key]
+
+
+def qualified_name(obj):
+    module = getattr(obj, "__module__", None) or ""
+    name = getattr(obj, "__name__", None) or repr(obj)
+    if isinstance(obj, numpy.ufunc) or module.startswith("numpy"):
+        module = "numpy" if not module.startswith("numpy.linalg") else "numpy.linalg"
+        if module == "numpy" and getattr(numpy.linalg, name, None) is obj:
+            module = "numpy.linalg"
+    if module in ("builtins", ""):
+        return name
+    return "%s.%s" % (module, name)
+
+
+def check_template(rule, template, mode):
+    """Template parameters must name the primitive's parameters (after the result)."""
+    if rule.signature is None:
+        return
+    params = list(rule.signature.parameters.values())
+    positional_only = [p for p in params if p.kind is p.POSITIONAL_ONLY]
+    by_name = {p.name for p in params if p.kind is not p.POSITIONAL_ONLY}
+    var_pos = [p.name for p in params if p.kind is p.VAR_POSITIONAL]
+    for i, name in enumerate(template.inputs):
+        if i < len(positional_only):
+            continue
+        if name in by_name or name in var_pos:
+            continue
+        raise RuleError("%s template %s has parameter `%s`, but %s%s has no such parameter"
+                        % (mode, template.fn.__qualname__, name, rule.name, rule.signature))
+    if len(template.inputs) < len(positional_only) and not by_name:
+        raise RuleError("%s template %s takes %d inputs but %s%s takes %d" % (
+            mode, template.fn.__qualname__, len(template.inputs), rule.name, rule.signature,
+            len(positional_only)))
+
+
+def adjoint(*objs, elementwise=None):
+    """Register the decorated template as the reverse-mode rule of each of ``objs``."""
+    def register(fn):
+        template = Template(fn)
+        for obj in objs:
+            rule = _rule(obj)
+            check_template(rule, template, "adjoint")
+            rule.adjoint = template
+            if elementwise is not None:
+                rule.elementwise = elementwise
+        return fn
+    return register
+
+
+def tangent(*objs):
+    """Register the decorated template as the forward-mode rule of each of ``objs``."""
+    def register(fn):
+        template = Template(fn)
+        for obj in objs:
+            rule = _rule(obj)
+            check_template(rule, template, "tangent")
+            rule.tangent = template
+        return fn
+    return register
+
+
+def nondifferentiable(*objs):
+    """Declare functions whose outputs carry no derivative (integer, boolean or piecewise-constant)."""
+    for obj in objs:
+        _rule(obj).nondifferentiable = True
+    return objs[0] if len(objs) == 1 else objs
+
+
+def method(name, function, adapter=None):
+    """``x.name(...)`` on an array means ``function(x, ...)`` (``adapter`` reshapes arguments)."""
+    _METHODS[name] = (function, adapter)
+
+
+def attribute(name, function=None):
+    """``x.name`` means ``function(x)``; ``function=None`` declares it non-differentiable."""
+    _ATTRIBUTES[name] = function
+
+
+def lookup(obj):
+    """The rule registered for ``obj``, or None."""
+    try:
+        return _RULES.get(id(obj))
+    except TypeError:  # pragma: no cover
+        return None
+
+
+def lookup_method(name):
+    return _METHODS.get(name)
+
+
+def lookup_attribute(name):
+    """(known, function) for an array attribute."""
+    if name in _ATTRIBUTES:
+        return True, _ATTRIBUTES[name]
+    return False, None
+
+
+def all_rules():
+    return list(_RULES.values())

@@ -1,0 +1,113 @@
+"""Helpers that generated code calls: broadcasting adjoints, zeros of a structure, scatter-add."""
+from __future__ import annotations
+
+import numpy
+
+_ndarray = numpy.ndarray
+_SCALARS = (float, int, complex, bool)
+
+
+def shape_of(x):
+    """``numpy.shape`` with a fast path for arrays and Python numbers."""
+    if type(x) is _ndarray:
+        return x.shape
+    if type(x) in _SCALARS:
+        return ()
+    return numpy.shape(x)
+
+
+def unbroadcast(g, x):
+    """The adjoint of broadcasting: sum ``g`` down to (or spread it up to) the shape of ``x``."""
+    if type(g) is _ndarray and type(x) is _ndarray and g.shape == x.shape:
+        return g
+    target = shape_of(x)
+    gshape = shape_of(g)
+    if gshape == target:
+        return g
+    if len(gshape) < len(target) or any(n == 1 and m != 1 for n, m in zip(gshape[::-1], target[::-1])):
+        g = numpy.broadcast_to(g, numpy.broadcast_shapes(gshape, target))
+        gshape = g.shape
+    lead = len(gshape) - len(target)
+    if lead:
+        g = g.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(target) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if g.shape != target:
+        g = numpy.broadcast_to(g, target)
+    return g
+
+
+def expand(g, x, axis=None, keepdims=False):
+    """Adjoint of a reduction over ``axis``: put the reduced axes back and broadcast to ``x``."""
+    target = shape_of(x)
+    if axis is not None and not keepdims:
+        g = numpy.expand_dims(g, _axes(axis, len(target)))
+    return numpy.broadcast_to(g, target)
+
+
+def _axes(axis, ndim):
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(a % ndim for a in axes)
+
+
+def reduced(x, axis=None, keepdims=False):
+    """``x`` with reduced axes kept as length one, to line up with ``expand``'s output."""
+    if axis is None or keepdims:
+        return x
+    return numpy.expand_dims(x, _axes(axis, numpy.ndim(x) + (1 if not isinstance(axis, tuple) else len(axis))))
+
+
+def zeros_like(x):
+    """A zero gradient shaped like ``x``: 0.0 for numbers, arrays of zeros, same containers."""
+    t = type(x)
+    if t is float or t is int or t is bool:
+        return 0.0
+    if t is _ndarray:
+        return numpy.zeros(x.shape, dtype=x.dtype if x.dtype.kind in "fc" else float)
+    if t is list:
+        return [zeros_like(v) for v in x]
+    if t is tuple:
+        return tuple(zeros_like(v) for v in x)
+    if t is dict:
+        return {k: zeros_like(v) for k, v in x.items()}
+    if t is complex:
+        return 0j
+    if x is None:
+        return None
+    if isinstance(x, numpy.generic):
+        return x.dtype.type(0) if x.dtype.kind in "fc" else 0.0
+    return numpy.zeros_like(x, dtype=float)
+
+
+def as_sequence(x):
+    """What a ``for`` loop iterates over, as something with ``len`` and indexing."""
+    if type(x) in (list, tuple, _ndarray, range):
+        return x
+    return list(x)
+
+
+def _basic_index(index):
+    if isinstance(index, (int, slice, type(Ellipsis), type(None), numpy.integer)):
+        return True
+    if isinstance(index, tuple):
+        return all(isinstance(i, (int, slice, type(Ellipsis), type(None), numpy.integer)) for i in index)
+    return False
+
+
+def add_at(target, index, value):
+    """``target[index] += value`` in place, adding repeated fancy indices up correctly."""
+    if type(target) is list:
+        target[index] = target[index] + value
+    elif _basic_index(index):
+        target[index] += value
+    else:
+        numpy.add.at(target, index, value)
+    return target
+
+
+def owned(g):
+    """``g`` as an array the caller may modify (a copy when it is a view or read-only)."""
+    if type(g) is _ndarray and (not g.flags.writeable or g.base is not None):
+        return g.copy()
+    return g

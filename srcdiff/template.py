@@ -1,0 +1,363 @@
+"""Fill a derivative-rule template into statements: substitute names, fold constants and zeros.
+
+A template is a plain Python function. Its first parameter names the primal result, the others
+name the primal function's parameters. In its body ``d[x]`` is the adjoint of ``x`` (reverse
+mode) and ``t[x]`` its tangent (forward mode); ``d[x] = e`` adds ``e`` to the adjoint of ``x`` and
+``t[y] = e`` defines the tangent of the result. Other names are template locals (renamed fresh)
+or module globals such as ``numpy`` (bound by codegen).
+"""
+from __future__ import annotations
+
+import inspect
+import numbers
+from dataclasses import dataclass
+
+from . import frontend, ir
+
+
+@dataclass(eq=False)
+class Zero(ir.Expr):
+    """A symbolic zero: the adjoint or tangent of ``like`` that nothing has contributed to."""
+
+    like: ir.Expr | None = None
+
+
+@dataclass(eq=False)
+class Contribution(ir.Stmt):
+    """``d[target] = value`` in a template: add ``value`` to ``target``'s adjoint."""
+
+    target: ir.Expr
+    value: ir.Expr
+    param: str = ""
+    line: int = 0
+
+
+@dataclass(eq=False)
+class TangentDef(ir.Stmt):
+    """``t[result] = value`` in a template."""
+
+    value: ir.Expr
+    line: int = 0
+
+
+class Template:
+    """A parsed rule template and the names it binds."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        source = frontend.load(fn)
+        self.tree = source.tree
+        self.params = [p.name for p in self.tree.params]
+        self.defaults = {}
+        for p in self.tree.params:
+            if p.default is not None:
+                p.default = fold(p.default)
+                if not isinstance(p.default, ir.Const):
+                    raise TypeError("template %s: parameter defaults must be constants" % fn.__qualname__)
+                self.defaults[p.name] = p.default.value
+        self.globals = fn.__globals__
+        self.locals = frontend.local_names(self.tree) - set(self.params)
+        self.written = [s.targets[0].index.id for s in ir.walk(self.tree)
+                        if isinstance(s, ir.Assign) and _special(s.targets[0], "d")
+                        and isinstance(s.targets[0].index, ir.Name)]
+        self.reads_adjoint_of = {n.index.id for n in ir.walk(self.tree)
+                                 if _special(n, "d") and isinstance(n.index, ir.Name)}
+
+    @property
+    def result(self):
+        return self.params[0]
+
+    @property
+    def inputs(self):
+        return self.params[1:]
+
+
+def _special(node, letter):
+    return isinstance(node, ir.Subscript) and isinstance(node.value, ir.Name) and node.value.id == letter
+
+
+class Filler:
+    """Instantiates one template at one call site."""
+
+    def __init__(self, template, args, result, *, adjoint=None, tangent=None, namer, bind_global, line=0):
+        self.t = template
+        self.args = args  # param name -> atom expression at the call site
+        self.result = result  # Name or Tuple of Names: the primal target
+        self.adjoint = adjoint  # callable(atom) -> Expr | Zero
+        self.tangent = tangent
+        self.namer = namer
+        self.bind_global = bind_global
+        self.line = line
+        self.renamed = {}
+        self.values = {}  # template local -> folded constant / Zero / atom it was bound to
+
+    def run(self):
+        out = []
+        self.block(self.t.tree.body, out)
+        return out
+
+    # ------------------------------------------------------------- statements
+    def block(self, stmts, out):
+        for s in stmts:
+            self.stmt(s, out)
+
+    def stmt(self, s, out):
+        if isinstance(s, ir.Assign):
+            target = s.targets[0]
+            value = fold(self.expr(s.value))
+            if _special(target, "d"):
+                param = target.index.id
+                atom = self.param_value(param)
+                if isinstance(value, Zero) or not isinstance(atom, ir.Expr):
+                    return
+                out.append(Contribution(atom, value, param, self.line))
+                return
+            if _special(target, "t"):
+                out.append(TangentDef(value, self.line))
+                return
+            if isinstance(target, ir.Name):
+                if isinstance(value, (Zero, ir.Const)) or _is_alias(value):
+                    self.values[target.id] = value  # substitute forward instead of assigning
+                    return
+                self.values.pop(target.id, None)
+                out.append(ir.Assign([ir.Name(self.local(target.id))], value, self.line))
+                return
+            out.append(ir.Assign([self.expr(target)], value, self.line))
+            return
+        if isinstance(s, ir.If):
+            test = fold(self.expr(s.test))
+            if isinstance(test, ir.Const):
+                self.block(s.body if test.value else s.orelse, out)
+                return
+            body, orelse = [], []
+            self.block(s.body, body)
+            self.block(s.orelse, orelse)
+            out.append(ir.If(test, body, orelse, self.line))
+            return
+        if isinstance(s, ir.ExprStmt):
+            if isinstance(s.value, ir.Const):
+                return  # docstring
+            out.append(ir.ExprStmt(self.expr(s.value), self.line))
+            return
+        if isinstance(s, ir.Return):
+            raise TypeError("rule templates do not return; assign d[...] or t[...]")
+        raise TypeError("unsupported statement in rule template %s" % self.t.fn.__qualname__)
+
+    # ------------------------------------------------------------ expressions
+    def param_value(self, name):
+        if name == self.t.result:
+            return self.result
+        if name in self.args:
+            return self.args[name]
+        if name in self.t.defaults:
+            return ir.Const(self.t.defaults[name])
+        raise KeyError(name)
+
+    def local(self, name):
+        if name not in self.renamed:
+            self.renamed[name] = self.namer.fresh(name)
+        return self.renamed[name]
+
+    def expr(self, e):
+        if e is None:
+            return None
+        if _special(e, "d"):
+            return self.special(e, self.adjoint)
+        if _special(e, "t"):
+            return self.special(e, self.tangent)
+        if isinstance(e, ir.Name):
+            return self.name(e.id)
+        if isinstance(e, ir.Const):
+            return ir.Const(e.value)
+        if isinstance(e, ir.Attr):
+            return ir.Attr(self.expr(e.value), e.attr)
+        if isinstance(e, ir.Call):
+            return ir.Call(self.expr(e.func), [self.expr(a) for a in e.args],
+                           [ir.Keyword(k.name, self.expr(k.value)) for k in e.keywords])
+        if isinstance(e, ir.BinOp):
+            return ir.BinOp(e.op, self.expr(e.left), self.expr(e.right))
+        if isinstance(e, ir.UnaryOp):
+            return ir.UnaryOp(e.op, self.expr(e.operand))
+        if isinstance(e, ir.Compare):
+            return ir.Compare(self.expr(e.left), list(e.ops), [self.expr(c) for c in e.comparators])
+        if isinstance(e, ir.BoolOp):
+            return ir.BoolOp(e.op, [self.expr(v) for v in e.values])
+        if isinstance(e, ir.IfExp):
+            return ir.IfExp(self.expr(e.test), self.expr(e.body), self.expr(e.orelse))
+        if isinstance(e, ir.Subscript):
+            return ir.Subscript(self.expr(e.value), self.expr(e.index))
+        if isinstance(e, ir.Slice):
+            return ir.Slice(self.expr(e.lower), self.expr(e.upper), self.expr(e.step))
+        if isinstance(e, ir.Tuple):
+            return ir.Tuple([self.expr(x) for x in e.elts])
+        if isinstance(e, ir.List):
+            return ir.List([self.expr(x) for x in e.elts])
+        if isinstance(e, ir.Starred):
+            return ir.Starred(self.expr(e.value))
+        if isinstance(e, ir.Dict):
+            return ir.Dict([self.expr(k) if k is not None else None for k in e.keys],
+                           [self.expr(v) for v in e.values])
+        raise TypeError("unsupported expression in rule template %s" % self.t.fn.__qualname__)
+
+    def special(self, e, lookup):
+        if lookup is None:
+            raise TypeError("template %s uses %s[] in the wrong mode" % (self.t.fn.__qualname__, e.value.id))
+        index = e.index
+        if isinstance(index, ir.Name) and index.id in self.t.params:
+            return lookup(self.param_value(index.id))
+        raise TypeError("template %s: d[] and t[] take a parameter name" % self.t.fn.__qualname__)
+
+    def name(self, id_):
+        if id_ in self.values:
+            return _copy(self.values[id_])
+        if id_ in self.t.params:
+            return _copy(self.param_value(id_))
+        if id_ in self.t.locals:
+            return ir.Name(self.local(id_))
+        if id_ in ("True", "False", "None"):
+            return ir.Const({"True": True, "False": False, "None": None}[id_])
+        obj = self.t.globals.get(id_, frontend._MISSING)
+        if obj is frontend._MISSING:
+            import builtins
+            obj = getattr(builtins, id_, frontend._MISSING)
+        if obj is frontend._MISSING:
+            raise NameError("template %s uses unknown name %r" % (self.t.fn.__qualname__, id_))
+        return ir.Name(self.bind_global(id_, obj))
+
+
+def _is_alias(value):
+    return isinstance(value, ir.Name)
+
+
+def _copy(e):
+    if isinstance(e, ir.Name):
+        return ir.Name(e.id)
+    if isinstance(e, ir.Const):
+        return ir.Const(e.value)
+    if isinstance(e, ir.Attr):
+        return ir.Attr(_copy(e.value), e.attr)
+    if isinstance(e, ir.Tuple):
+        return ir.Tuple([_copy(x) for x in e.elts])
+    if isinstance(e, ir.List):
+        return ir.List([_copy(x) for x in e.elts])
+    return e
+
+
+# ------------------------------------------------------------------ folding
+
+def _num(e):
+    return isinstance(e, ir.Const) and isinstance(e.value, numbers.Number) and not isinstance(e.value, bool)
+
+
+def _is(e, value):
+    return _num(e) and e.value == value and type(e.value) is not complex
+
+
+_PY_OPS = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b, "**": lambda a, b: a ** b,
+}
+_CMP = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "is": lambda a, b: a is b,
+        "is not": lambda a, b: a is not b, "<": lambda a, b: a < b, ">": lambda a, b: a > b,
+        "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
+
+
+def fold(e):
+    """Simplify constants and symbolic zeros bottom-up (``1.0 * x`` -> ``x``, ``0 * x`` -> 0)."""
+    if isinstance(e, ir.BinOp):
+        left, right = fold(e.left), fold(e.right)
+        op = e.op
+        lz, rz = isinstance(left, Zero), isinstance(right, Zero)
+        if op in ("*", "@"):
+            if lz or rz:
+                return Zero(None)
+            if op == "*" and _is(left, 1):
+                return right
+            if op == "*" and _is(right, 1):
+                return left
+            if op == "*" and _is(left, -1):
+                return fold(ir.UnaryOp("-", right))
+            if op == "*" and _is(right, -1):
+                return fold(ir.UnaryOp("-", left))
+        if op == "/":
+            if lz:
+                return Zero(None)
+            if _is(right, 1):
+                return left
+        if op == "+":
+            if lz:
+                return right
+            if rz:
+                return left
+        if op == "-":
+            if rz:
+                return left
+            if lz:
+                return fold(ir.UnaryOp("-", right))
+        if op == "**" and _is(right, 1):
+            return left
+        if op in _PY_OPS and _num(left) and _num(right):
+            try:
+                return ir.Const(_PY_OPS[op](left.value, right.value))
+            except Exception:
+                pass
+        return ir.BinOp(op, left, right)
+    if isinstance(e, ir.UnaryOp):
+        operand = fold(e.operand)
+        if e.op == "-":
+            if isinstance(operand, Zero):
+                return operand
+            if _num(operand):
+                return ir.Const(-operand.value)
+            if isinstance(operand, ir.UnaryOp) and operand.op == "-":
+                return operand.operand
+        if e.op == "not" and isinstance(operand, ir.Const):
+            return ir.Const(not operand.value)
+        return ir.UnaryOp(e.op, operand)
+    if isinstance(e, ir.Compare) and len(e.ops) == 1:
+        left, right = fold(e.left), fold(e.comparators[0])
+        if isinstance(left, ir.Const) and isinstance(right, ir.Const) and e.ops[0] in _CMP:
+            return ir.Const(_CMP[e.ops[0]](left.value, right.value))
+        return ir.Compare(left, e.ops, [right])
+    if isinstance(e, ir.IfExp):
+        test = fold(e.test)
+        if isinstance(test, ir.Const):
+            return fold(e.body if test.value else e.orelse)
+        return ir.IfExp(test, fold(e.body), fold(e.orelse))
+    if isinstance(e, ir.BoolOp):
+        values = [fold(v) for v in e.values]
+        if all(isinstance(v, ir.Const) for v in values):
+            result = values[0].value
+            for v in values[1:]:
+                result = (result and v.value) if e.op == "and" else (result or v.value)
+            return ir.Const(result)
+        return ir.BoolOp(e.op, values)
+    if isinstance(e, ir.Subscript):
+        value, index = fold(e.value), fold(e.index)
+        if isinstance(value, Zero):
+            return value
+        if isinstance(value, (ir.Tuple, ir.List)) and isinstance(index, ir.Const) \
+                and isinstance(index.value, int):
+            return value.elts[index.value]
+        return ir.Subscript(value, index)
+    if isinstance(e, ir.Attr):
+        value = fold(e.value)
+        if isinstance(value, Zero) and e.attr in ("T", "real", "imag", "mT"):
+            return value
+        return ir.Attr(value, e.attr)
+    if isinstance(e, ir.Call):
+        return ir.Call(fold(e.func), [fold(a) for a in e.args], [ir.Keyword(k.name, fold(k.value))
+                                                                 for k in e.keywords])
+    if isinstance(e, ir.Tuple):
+        return ir.Tuple([fold(x) for x in e.elts])
+    if isinstance(e, ir.List):
+        return ir.List([fold(x) for x in e.elts])
+    return e
+
+
+def signature_of(fn):
+    """``inspect.Signature`` of ``fn`` or None when Python cannot tell."""
+    try:
+        return inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None

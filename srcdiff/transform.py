@@ -1,0 +1,256 @@
+"""The pipeline: every pass in order, each one printable for ``srcdiff show --stages``.
+
+fence -> normalize -> structure jumps -> rename redefinitions -> activity -> reverse walk ->
+to-be-recorded -> assemble sweeps -> cleanup -> codegen
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from . import cleanup, codegen, control, fence, frontend, ir, normalize, ssa, syntax
+from .context import Context, Namer, all_names
+from .analysis.liveness import live_in
+from .modes.reverse import Adj, Restore, ReverseMode
+from .ops import Classifier
+from .runtime import as_sequence, owned, zeros_like
+
+
+@dataclass
+class Prepared:
+    """A user function parsed, fenced and normalized, with its transformation context."""
+
+    ctx: Context
+    tree: ir.FunctionDef  # normalized, jumps structured
+    original: ir.FunctionDef
+    stages: list = field(default_factory=list)  # (stage name, source text)
+
+
+def _origin_texts(fn_def):
+    texts = {}
+    for s in ir.walk(fn_def):
+        if isinstance(s, ir.Stmt) and not isinstance(s, ir.FunctionDef) and getattr(s, "line", 0):
+            if isinstance(s, (ir.If, ir.For, ir.While)):
+                shell = copy.copy(s)
+                shell.body, shell.orelse = [], []
+                text = syntax.unparse(shell).splitlines()[0]
+            else:
+                text = " ".join(syntax.unparse(s).split())
+            texts.setdefault(s.line, text)
+    return texts
+
+
+def prepare(fn, record_stages=False):
+    """Parse, fence and normalize ``fn``; the result is shared by every mode."""
+    source = frontend.load(fn)
+    fence.check(source.tree, source.filename)
+    env = frontend.Environment(fn)
+    names = all_names(source.tree)
+    ctx = Context(source=source, env=env, namer=Namer(names), locals=frontend.local_names(source.tree))
+    ctx.source_names = names
+    ctx.origin_text = _origin_texts(source.tree)
+    ctx.helpers[normalize.SEQUENCE_HELPER] = as_sequence
+    ctx.namer.reserve([normalize.SEQUENCE_HELPER])
+    stages = []
+
+    def stage(name, tree):
+        if record_stages:
+            stages.append((name, syntax.unparse(tree)))
+        ctx.locals = frontend.local_names(tree)
+        return tree
+
+    tree = stage("source", source.tree)
+    tree = stage("normalize", normalize.normalize(tree, ctx))
+    tree = stage("structure jumps", control.structure(tree, ctx))
+    return Prepared(ctx, tree, source.tree, stages)
+
+
+@dataclass
+class ReverseResult:
+    compiled: codegen.Compiled
+    names: dict  # role -> generated function name ("joint", "forward", "backward")
+    stages: list
+    tape: bool
+
+
+def reverse(fn, wrt, *, split=False, record_stages=False):
+    """Generate reverse-mode code for ``fn`` differentiated with respect to parameter names ``wrt``."""
+    prep = prepare(fn, record_stages)
+    ctx, stages = prep.ctx, prep.stages
+    tree = ssa.rename_redefinitions(prep.tree, ctx)
+    ctx.locals = frontend.local_names(tree)
+    if record_stages:
+        stages.append(("rename redefinitions", syntax.unparse(tree)))
+    classify = Classifier(ctx)
+    seed_name = ctx.namer.fresh("d_" + _result_stem(tree)) if split else None
+    seed = ir.Name(seed_name) if split else ir.Const(1.0)
+    mode = ReverseMode(ctx, tree, classify, wrt, seed)
+    mode.prepare()
+    reverse_code, final_state = mode.run()
+    forward_code = _forward_sweep(mode.fn.body, mode.push_before, ctx)
+    tape_name = ctx.namer.fresh("tape") if mode.push_before else None
+    _name_tape(forward_code, tape_name)
+    reverse_code = _fill_pops(reverse_code, mode.push_before, tape_name)
+    reverse_code = cleanup.drop_empty(reverse_code)
+    grads = [_final_gradient(name, final_state, mode) for name in wrt]
+    value = forward_code[-1].value if forward_code and isinstance(forward_code[-1], ir.Return) else ir.Const(None)
+    forward_body = forward_code[:-1] if forward_code and isinstance(forward_code[-1], ir.Return) else forward_code
+    prelude = [ir.Assign([ir.Name(n)], ir.Const(None)) for n in mode.predefine]
+    if tape_name:
+        prelude.append(ir.Assign([ir.Name(tape_name)], ir.List([])))
+    grad_expr = grads[0] if len(grads) == 1 else ir.Tuple(grads)
+    if record_stages:
+        stages.append(("forward sweep", syntax.unparse(prelude + forward_body)))
+        stages.append(("reverse sweep", syntax.unparse(reverse_code)))
+    temps = _invented(ctx, prep.original) & mode.primal_names
+    base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
+    if not split:
+        body = prelude + forward_body + reverse_code + [ir.Return(ir.Tuple([value, grad_expr]))]
+        body = _tidy(body, temps, {n.id for n in ir.walk(grad_expr) if isinstance(n, ir.Name)} |
+                     _names_in(value))
+        name = ctx.namer.fresh("grad_" + base)
+        header = [ir.Comment("reverse mode: d(%s)/d(%s)" % (base, ", ".join(wrt)))]
+        functions = [ir.FunctionDef(name, _params(tree), header + body)]
+        names = {"joint": name}
+    else:
+        fwd_name = ctx.namer.fresh(base + "_forward")
+        bwd_name = ctx.namer.fresh(base + "_backward")
+        residuals = _residuals(reverse_code + [ir.Return(grad_expr)], mode, tape_name)
+        fwd_body = prelude + forward_body + [ir.Return(ir.Tuple([value, ir.Tuple([ir.Name(r) for r in residuals])]))]
+        fwd_body = _tidy(fwd_body, temps, set(residuals) | _names_in(value))
+        unpack = [ir.Assign([ir.Tuple([ir.Name(r) for r in residuals])], ir.Name("residuals"))] if residuals else []
+        bwd_body = unpack + reverse_code + [ir.Return(grad_expr)]
+        bwd_body = cleanup.dead_code(bwd_body, set(), lambda s: _pure(s, ctx))
+        functions = [ir.FunctionDef(fwd_name, _params(tree), fwd_body),
+                     ir.FunctionDef(bwd_name, [ir.Param("residuals", "positional"), ir.Param(seed_name, "positional")],
+                                    bwd_body)]
+        names = {"forward": fwd_name, "backward": bwd_name}
+    used = set()
+    for f in functions:
+        used |= {n.id for n in ir.walk(f) if isinstance(n, ir.Name)}
+    helpers = {k: v for k, v in ctx.helpers.items() if k in used and k not in ctx.locals}
+    closure = [n for n in fn.__code__.co_freevars if n in used]
+    label = "%s of %s" % ("vjp" if split else "grad", base)
+    compiled = codegen.compile_functions(functions, helpers, closure, label)
+    if record_stages:
+        stages.append(("generated", compiled.source))
+    return ReverseResult(compiled, names, stages, tape_name is not None)
+
+
+def _result_stem(tree):
+    last = tree.body[-1] if tree.body else None
+    if isinstance(last, ir.Return) and isinstance(last.value, ir.Name):
+        return last.value.id
+    return "result"
+
+
+def _names_in(expr):
+    return {n.id for n in ir.walk(expr) if isinstance(n, ir.Name)}
+
+
+def _params(tree):
+    """The generated function's parameters: the user's, with literal defaults kept."""
+    literal = all(p.default is None or isinstance(p.default, ir.Const) for p in tree.params)
+    return [ir.Param(p.name, p.kind, p.default if literal else None) for p in tree.params]
+
+
+def _invented(ctx, original):
+    """Names srcdiff made up (temporaries): safe to inline or drop."""
+    user = all_names(original)
+    return {n for n in ctx.namer.taken if n not in user}
+
+
+def _pure(s, ctx):
+    value = s.value
+    if isinstance(value, (ir.Name, ir.Const, ir.BinOp, ir.UnaryOp, ir.Compare, ir.Subscript, ir.Attr,
+                          ir.Tuple, ir.List)):
+        return True
+    if isinstance(value, ir.Call) and isinstance(value.func, ir.Name):
+        return value.func.id in ctx.helpers and value.func.id in cleanup.PURE_HELPERS
+    return False
+
+
+def _tidy(body, temps, keep):
+    body = cleanup.drop_empty(body)
+    body = cleanup.inline_temporaries(body, temps, keep | _reverse_reads(body))
+    return body
+
+
+def _reverse_reads(body):
+    """Names a tape pushes: they must stay variables."""
+    out = set()
+    for s in body:
+        for n in ir.walk(s):
+            if isinstance(n, ir.Call) and isinstance(n.func, ir.Attr) and n.func.attr == "append" \
+                    and isinstance(n.func.value, ir.Name) and n.func.value.id == "__tape__":
+                out |= {a.id for a in n.args if isinstance(a, ir.Name)}
+    return out
+
+
+def _forward_sweep(body, push_before, ctx):
+    """The primal statements with a tape push in front of each overwrite the reverse sweep undoes."""
+    out = []
+    for s in body:
+        pushes = push_before.get(s, [])
+        for name in pushes:
+            out.append(ir.ExprStmt(ir.Call(ir.Attr(ir.Name("__tape__"), "append"), [ir.Name(name)], []), s.line))
+        if isinstance(s, ir.If):
+            s = ir.If(s.test, _forward_sweep(s.body, push_before, ctx), _forward_sweep(s.orelse, push_before, ctx),
+                      s.line)
+        elif isinstance(s, ir.For):
+            s = ir.For(s.target, s.iter, _forward_sweep(s.body, push_before, ctx), s.orelse, s.line)
+        elif isinstance(s, ir.While):
+            s = ir.While(s.test, _forward_sweep(s.body, push_before, ctx), s.orelse, s.line)
+        out.append(s)
+    return out
+
+
+def _name_tape(stmts, tape_name):
+    for s in stmts:
+        for n in ir.walk(s):
+            if isinstance(n, ir.Name) and n.id == "__tape__":
+                n.id = tape_name
+
+
+def _fill_pops(code, push_before, tape_name):
+    out = []
+    for s in code:
+        if isinstance(s, Restore):
+            for name in reversed(push_before.get(s.stmt, [])):
+                out.append(ir.Assign([ir.Name(name)], ir.Call(ir.Attr(ir.Name(tape_name), "pop"), [], []), s.line))
+            continue
+        if isinstance(s, ir.If):
+            s = ir.If(s.test, _fill_pops(s.body, push_before, tape_name), _fill_pops(s.orelse, push_before, tape_name),
+                      s.line)
+        elif isinstance(s, ir.For):
+            s = ir.For(s.target, s.iter, _fill_pops(s.body, push_before, tape_name), s.orelse, s.line)
+        out.append(s)
+    return out
+
+
+def _final_gradient(name, state, mode):
+    """The expression returned as the gradient of parameter ``name``."""
+    adj = state.get(name)
+    if adj is None:
+        return ir.Call(mode.helper("zeros_like", zeros_like), [ir.Name(name)], [])
+    if adj.owned:
+        return adj.expr
+    return ir.Call(mode.helper("owned", owned), [adj.expr], [])
+
+
+def _residuals(reverse_code, mode, tape_name):
+    """Names the backward function needs from the forward one, in first-use order."""
+    needed = live_in(reverse_code)
+    seen = []
+    for s in reverse_code:
+        for n in ir.walk(s):
+            if isinstance(n, ir.Name) and n.id in needed and n.id not in seen and \
+                    (n.id in mode.primal_names or n.id == tape_name):
+                seen.append(n.id)
+    if tape_name in seen:
+        seen.remove(tape_name)
+        seen.insert(0, tape_name)
+    return seen
+
+
+__all__ = ["prepare", "reverse", "Adj"]
