@@ -121,8 +121,15 @@ def _name(fun):
     return getattr(fun, "__qualname__", None) or repr(fun)
 
 
+_SCALAR_TYPES = (float, int, bool, complex, numpy.floating, numpy.integer, numpy.bool_, numpy.complexfloating)
+
+
 class Transformed:
-    """Base of transformed functions: lazy generation, ``.source``, the user's signature."""
+    """Base of transformed functions: lazy generation, ``.source``, the user's signature.
+
+    Code is generated per *specialization*: which arguments are Python (or NumPy) scalars in the
+    call. Knowing that lets the generated code skip broadcasting bookkeeping for numbers.
+    """
 
     split = False
 
@@ -132,33 +139,66 @@ class Transformed:
         self.fun = fun
         self.sig = _Signature(fun, wrt)
         self._result = None
-        self._functions = None
+        self._variants = {}  # argument types -> generated functions
         self.__wrapped__ = fun
         self.__name__ = getattr(fun, "__name__", "function")
         self.__qualname__ = getattr(fun, "__qualname__", self.__name__)
         self.__doc__ = getattr(fun, "__doc__", None)
 
-    def _key(self):
-        return (self.fun.__code__, "split" if self.split else "joint", tuple(self.sig.wrt))
+    def _functions(self, args, kwargs):
+        """The generated functions specialized for these arguments (cached per argument types)."""
+        key = tuple(map(type, args))
+        if kwargs:
+            key += tuple(sorted((k, type(v)) for k, v in kwargs.items()))
+        functions = self._variants.get(key)
+        if functions is None:
+            scalars = self._scalars(args, kwargs)
+            functions = self._variants[key] = self._generate(scalars)
+        return functions
 
-    def _generate(self):
-        result = cache.get_or_make(self._key(), lambda: transform.reverse(self.fun, self.sig.wrt, split=self.split))
+    def _scalars(self, args, kwargs):
+        names = self.sig.names
+        scalars = set()
+        for i, p in enumerate(self.sig.params):
+            if i < len(args) and p.kind is not p.KEYWORD_ONLY:
+                value = args[i]
+            elif p.name in kwargs:
+                value = kwargs[p.name]
+            elif p.name in self.sig.defaults:
+                value = self.sig.defaults[p.name]
+            else:
+                continue
+            if isinstance(value, _SCALAR_TYPES):
+                scalars.add(names[i])
+        return frozenset(scalars)
+
+    def _generate(self, scalars=frozenset()):
+        key = (self.fun.__code__, "split" if self.split else "joint", tuple(self.sig.wrt), scalars)
+        result = cache.get_or_make(key, lambda: transform.reverse(self.fun, self.sig.wrt, split=self.split,
+                                                                  scalars=scalars))
         defaults = self.fun.__defaults__
         functions = {role: result.compiled.build(name, self.fun, defaults, self.fun.__kwdefaults__)
                      for role, name in result.names.items()}
-        self._result, self._functions = result, functions
+        functions["result"] = result
+        self._result = result
         return functions
 
     @property
     def source(self):
-        """The generated Python source of this transformation."""
+        """The generated Python source: of the last specialization called, else of the generic one."""
         if self._result is None:
             self._generate()
         return self._result.compiled.source
 
-    def stages(self):
+    def source_for(self, *args, **kwargs):
+        """The generated source specialized for these arguments."""
+        return self._functions(args, kwargs)["result"].compiled.source
+
+    def stages(self, *args, **kwargs):
         """(stage name, source) after every pass of the pipeline, for learning how it works."""
-        return transform.reverse(self.fun, self.sig.wrt, split=self.split, record_stages=True).stages
+        scalars = self._scalars(args, kwargs) if args or kwargs else frozenset()
+        return transform.reverse(self.fun, self.sig.wrt, split=self.split, scalars=scalars,
+                                 record_stages=True).stages
 
     def __repr__(self):
         return "<srcdiff %s of %s wrt %s>" % (type(self).__name__.lower(), _name(self.fun), ", ".join(self.sig.wrt))
@@ -166,7 +206,7 @@ class Transformed:
 
 class ValueAndGrad(Transformed):
     def __call__(self, *args, **kwargs):
-        functions = self._functions or self._generate()
+        functions = self._functions(args, kwargs)
         inputs = self.sig.values(args, kwargs)
         for value, name in zip(inputs, self.sig.wrt):
             check_differentiable(value, name, self.fun)
@@ -202,7 +242,7 @@ class VJP(Transformed):
     split = True
 
     def __call__(self, *args, **kwargs):
-        functions = self._functions or self._generate()
+        functions = self._functions(args, kwargs)
         inputs = self.sig.values(args, kwargs)
         for value, name in zip(inputs, self.sig.wrt):
             check_differentiable(value, name, self.fun)
@@ -210,7 +250,7 @@ class VJP(Transformed):
         backward = functions["backward"]
         single = self.sig.single
         fun = self.fun
-        tape = residuals[0] if self._result.tape else None
+        tape = residuals[0] if functions["result"].tape else None
         tape_len = len(tape) if tape is not None else 0
 
         def pullback(ct):

@@ -289,6 +289,8 @@ def fold(e):
                 return right
             if rz:
                 return left
+            if isinstance(right, ir.UnaryOp) and right.op == "-":
+                return ir.BinOp("-", left, right.operand)
         if op == "-":
             if rz:
                 return left

@@ -73,7 +73,7 @@ class ReverseResult:
     tape: bool
 
 
-def reverse(fn, wrt, *, split=False, record_stages=False):
+def reverse(fn, wrt, *, split=False, scalars=frozenset(), record_stages=False):
     """Generate reverse-mode code for ``fn`` differentiated with respect to parameter names ``wrt``."""
     prep = prepare(fn, record_stages)
     ctx, stages = prep.ctx, prep.stages
@@ -84,7 +84,7 @@ def reverse(fn, wrt, *, split=False, record_stages=False):
     classify = Classifier(ctx)
     seed_name = ctx.namer.fresh("d_" + _result_stem(tree)) if split else None
     seed = ir.Name(seed_name) if split else ir.Const(1.0)
-    mode = ReverseMode(ctx, tree, classify, wrt, seed)
+    mode = ReverseMode(ctx, tree, classify, wrt, seed, scalars)
     mode.prepare()
     reverse_code, final_state = mode.run()
     forward_code = _forward_sweep(mode.fn.body, mode.push_before, ctx)
@@ -232,8 +232,10 @@ def _final_gradient(name, state, mode):
     """The expression returned as the gradient of parameter ``name``."""
     adj = state.get(name)
     if adj is None:
+        if name in mode.scalars:
+            return ir.Const(0.0)
         return ir.Call(mode.helper("zeros_like", zeros_like), [ir.Name(name)], [])
-    if adj.owned:
+    if adj.owned or name in mode.scalars:
         return adj.expr
     return ir.Call(mode.helper("owned", owned), [adj.expr], [])
 

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..analysis.activity import Activity
+from ..analysis.shapes import Shapes
 from ..analysis.tbr import analyse as analyse_tbr
 from ..errors import MissingRuleError, NonDifferentiableError, located
 from ..ops import atom_names
+from ..rules.registry import shape_kind
 from ..runtime import add_at, owned, unbroadcast, zeros_like
 from ..template import Contribution, Filler, Zero, fold
 
@@ -51,7 +53,7 @@ def _copy_expr(e):
 class ReverseMode:
     """Builds the forward sweep (primal + pushes) and reverse sweep (adjoints + pops)."""
 
-    def __init__(self, ctx, fn_def, classify, wrt, seed):
+    def __init__(self, ctx, fn_def, classify, wrt, seed, scalars=frozenset()):
         self.ctx = ctx
         self.fn = fn_def
         self.classify = classify
@@ -63,6 +65,7 @@ class ReverseMode:
         self.reads_head = {}
         self.primal_names = {p.name for p in fn_def.params} | ctx.locals
         self.trip_counters = {}  # loop -> name counting its iterations
+        self.scalars = frozenset(scalars)  # parameters known to be Python numbers in this specialization
         self._comment_line = None
 
     # ------------------------------------------------------------------ names
@@ -86,10 +89,13 @@ class ReverseMode:
         self.ctx.locals |= set(self.trip_counters.values())
         self.primal_names |= set(self.trip_counters.values())
         self.activity = self._activity()
+        self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
+        self._shape_alias = {}
         body = self._split_self_overwrites(self.fn.body, in_loop=False)
         if body is not None:
             self.fn = ir.FunctionDef(self.fn.name, self.fn.params, body, self.fn.line)
             self.activity = self._activity()
+        self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
 
     def _activity(self):
         seeds = (lambda op: atom_names(op.source))
@@ -161,8 +167,10 @@ class ReverseMode:
         if not isinstance(op.target, ir.Name):
             return True
         sentinel = "__srcdiff_old__"
+        self._probe_original = {sentinel: sorted(overlap)[0]} if len(overlap) == 1 else {}
         renamed = ir.Assign([ir.Name(op.target.id)], _rename_names(s.value, overlap, sentinel), s.line)
         probe_op = self.classify.classify(renamed)
+        self._shape_alias[renamed] = s
         snapshot = (set(self.ctx.namer.taken), dict(self.ctx.namer.counters), dict(self.ctx.helpers),
                     dict(self.adj_names))
         varied = set(self.activity.varied_before.get(s) or ()) | {sentinel}
@@ -315,15 +323,27 @@ class ReverseMode:
         arrays = [a for a in op.binding.values() if not isinstance(a, ir.Const)]
         if len(arrays) < 2:
             return items
+        stmt = self._shape_alias.get(op.stmt, op.stmt)
+        result = self.shapes.of(op.target, stmt, after=True)
         out = []
         for item in items:
-            if isinstance(item, Contribution) and not isinstance(item.target, ir.Const):
+            if isinstance(item, Contribution) and not isinstance(item.target, ir.Const) and \
+                    not self.shapes.same(self._input_class(item.target, stmt), result):
                 value = ir.Call(self.helper("unbroadcast", unbroadcast), [item.value, _copy_expr(item.target)], [])
                 item = Contribution(item.target, value, item.param, item.line)
             out.append(item)
         return out
 
-    def zeros(self, atom):
+    def _input_class(self, atom, stmt):
+        if isinstance(atom, ir.Name) and atom.id == "__srcdiff_old__":
+            original = getattr(self, "_probe_original", {}).get(atom.id)
+            return self.shapes.of(ir.Name(original), stmt) if original else None
+        return self.shapes.of(atom, stmt)
+
+    def zeros(self, atom, stmt=None, after=False):
+        """A zero adjoint for ``atom``: ``0.0`` when the shape analysis knows it is a scalar."""
+        if stmt is not None and self.shapes.of(atom, stmt, after=after) == frozenset():
+            return ir.Const(0.0)
         return ir.Call(self.helper("zeros_like", zeros_like), [_copy_expr(atom)], [])
 
     def contribute(self, target, value, state, varied, code):
@@ -353,7 +373,7 @@ class ReverseMode:
             state[name] = Adj(ir.Name(var), owned=_allocates(value) and not _mentions(value, var))
             return
         self.release(var, state, code, keep=name)
-        code.append(ir.Assign([ir.Name(var)], ir.BinOp("+", _copy_expr(current.expr), value)))
+        code.append(ir.Assign([ir.Name(var)], fold(ir.BinOp("+", _copy_expr(current.expr), value))))
         state[name] = Adj(ir.Name(var), owned=True)
 
     def release(self, var, state, code, keep=None):
@@ -431,7 +451,7 @@ class ReverseMode:
             for branch_code, branch_state in ((then_code, then_state), (else_code, else_state)):
                 if name not in branch_state:
                     self.release(var, branch_state, branch_code, keep=name)
-                    branch_code.append(ir.Assign([ir.Name(var)], self.zeros(ir.Name(name))))
+                    branch_code.append(ir.Assign([ir.Name(var)], self.zeros(ir.Name(name), s)))
                     branch_state[name] = Adj(ir.Name(var), owned=True)
                     zero_reads.add(name)
                 else:
@@ -466,7 +486,7 @@ class ReverseMode:
             for n in missing:
                 var = self.adj(n)
                 self.release(var, head, pre, keep=n)
-                pre.append(ir.Assign([ir.Name(var)], self.zeros(ir.Name(n))))
+                pre.append(ir.Assign([ir.Name(var)], self.zeros(ir.Name(n), s, after=True)))
                 head[n] = Adj(ir.Name(var), owned=True)
                 init_reads.add(n)
             for n in owned_lost:

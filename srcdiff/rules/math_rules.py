@@ -3,7 +3,7 @@
 # ruff: noqa: F821
 import math
 
-from .registry import adjoint, nondifferentiable, tangent
+from .registry import adjoint, lookup, nondifferentiable, shapes, tangent
 
 
 @adjoint(math.sin)
@@ -176,3 +176,6 @@ def fabs(y, x):
 
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
                   math.factorial, math.gcd, math.comb, math.perm, math.isclose)
+
+
+shapes(scalar=[obj for obj in vars(math).values() if callable(obj) and lookup(obj) is not None])

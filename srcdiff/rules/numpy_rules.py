@@ -12,7 +12,7 @@ from .kernels import (astype, astype_adjoint, item, centered, cumsum_adjoint, di
                       einsum_adjoint, expand_scaled, extremum_weights, matmul_lhs, matmul_rhs,
                       prod_partials, reduced_count, split_like, tensordot_lhs, tensordot_rhs,
                       trace_adjoint, transpose_inverse, unstack)
-from .registry import adjoint, nondifferentiable, tangent
+from .registry import adjoint, nondifferentiable, shapes, tangent
 
 # ------------------------------------------------------------ arithmetic ufuncs
 
@@ -652,3 +652,10 @@ def item(y, a):
 @tangent(item)
 def item(y, a):
     t[y] = numpy.sum(t[a])
+
+
+shapes(reduce=(numpy.sum, numpy.mean, numpy.prod, numpy.max, numpy.min, numpy.var, numpy.std,
+               numpy.linalg.norm, numpy.any, numpy.all, numpy.count_nonzero, numpy.argmax, numpy.argmin),
+       scalar=(item, numpy.size, numpy.ndim, numpy.vdot if hasattr(numpy, "vdot") else item),
+       elementwise=(numpy.sign, numpy.floor, numpy.ceil, numpy.round, numpy.rint, numpy.trunc, numpy.isnan,
+                    numpy.isfinite, numpy.isinf))

@@ -6,7 +6,7 @@ import operator
 
 import numpy
 
-from .registry import adjoint, nondifferentiable, tangent
+from .registry import adjoint, nondifferentiable, shapes, tangent
 
 # ``a + b`` is differentiated like ``numpy.add(a, b)``: the same math on floats and arrays.
 BINARY = {
@@ -65,3 +65,7 @@ nondifferentiable(
     builtins.print, builtins.type, builtins.str, builtins.repr, builtins.hash, builtins.id,
     builtins.callable, operator.not_,
 )
+
+
+shapes(scalar=(builtins.float, builtins.int, builtins.len, builtins.bool, builtins.round),
+       elementwise=(builtins.abs, builtins.pow))

@@ -25,6 +25,7 @@ class Rule:
         self.nondifferentiable = False
         self.elementwise = isinstance(obj, numpy.ufunc) and obj.signature is None
         self.linear = ()  # parameters in which the primitive is linear
+        self.shape = "elementwise" if self.elementwise else None  # for the shape-class analysis
 
     @property
     def differentiable_params(self):
@@ -139,6 +140,7 @@ def adjoint(*objs, elementwise=None):
             rule.adjoint = template
             if elementwise is not None:
                 rule.elementwise = elementwise
+                rule.shape = "elementwise" if elementwise else rule.shape
         return fn
     return register
 
@@ -160,6 +162,18 @@ def nondifferentiable(*objs):
     for obj in objs:
         _rule(obj).nondifferentiable = True
     return objs[0] if len(objs) == 1 else objs
+
+
+def shapes(*, reduce=(), scalar=(), elementwise=()):
+    """Declare how results are shaped: reductions (scalar when ``axis=None``), always-scalar
+    results, and elementwise functions (result broadcast from the inputs)."""
+    for kind, objs in (("reduce", reduce), ("scalar", scalar), ("elementwise", elementwise)):
+        for obj in objs:
+            _rule(obj).shape = kind
+
+
+def shape_kind(rule):
+    return rule.shape if rule is not None else None
 
 
 def method(name, function, adapter=None):
