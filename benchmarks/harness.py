@@ -21,7 +21,13 @@ perf_counter = time.perf_counter
 
 
 def _sample(fn, args, number):
-    """Seconds per call of ``fn(*args)``, averaged over ``number`` calls (gc off, as timeit does)."""
+    """Seconds per call of ``fn(*args)``, averaged over ``number`` calls (gc off, as timeit does).
+
+    One untimed call first puts the allocator and caches in this contender's steady state (as in
+    a training loop); otherwise a millisecond-scale call pays page faults for memory the previous
+    contender's pattern left unmapped, which biases single-call samples by ~10%.
+    """
+    fn(*args)
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -81,6 +87,8 @@ def fmt_time(seconds):
     """A time with a unit chosen for readability: '812 ns', '12.3 us', '4.56 ms', '1.20 s'."""
     if seconds is None:
         return "-"
+    if seconds < 0:
+        return "-" + fmt_time(-seconds)
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
         if seconds >= scale:
             return _three(seconds / scale) + " " + unit

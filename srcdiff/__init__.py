@@ -1,10 +1,11 @@
 """srcdiff: automatic differentiation of plain NumPy functions by source transformation."""
 from .api import grad, show, value_and_grad, vjp
 from .checks import check_grad
+from .runtime import stop_gradient
 from .errors import (ArgumentError, MissingRuleError, NonDifferentiableError, SourceUnavailableError,
                      SrcdiffError, UnsupportedSyntaxError)
 
 __version__ = "0.1.0"
 
-__all__ = ["grad", "value_and_grad", "vjp", "show", "check_grad", "SrcdiffError", "ArgumentError",
+__all__ = ["stop_gradient", "grad", "value_and_grad", "vjp", "show", "check_grad", "SrcdiffError", "ArgumentError",
            "MissingRuleError", "NonDifferentiableError", "SourceUnavailableError", "UnsupportedSyntaxError"]

@@ -152,13 +152,13 @@ class Transformed:
             key += tuple(sorted((k, type(v)) for k, v in kwargs.items()))
         functions = self._variants.get(key)
         if functions is None:
-            scalars = self._scalars(args, kwargs)
-            functions = self._variants[key] = self._generate(scalars)
+            functions = self._variants[key] = self._generate(*self._kinds(args, kwargs))
         return functions
 
-    def _scalars(self, args, kwargs):
+    def _kinds(self, args, kwargs):
+        """(parameters holding scalars, parameters holding lists/tuples/dicts) in this call."""
         names = self.sig.names
-        scalars = set()
+        scalars, containers = set(), set()
         for i, p in enumerate(self.sig.params):
             if i < len(args) and p.kind is not p.KEYWORD_ONLY:
                 value = args[i]
@@ -170,12 +170,14 @@ class Transformed:
                 continue
             if isinstance(value, _SCALAR_TYPES):
                 scalars.add(names[i])
-        return frozenset(scalars)
+            elif isinstance(value, (list, tuple, dict)):
+                containers.add(names[i])
+        return frozenset(scalars), frozenset(containers)
 
-    def _generate(self, scalars=frozenset()):
-        key = (self.fun.__code__, "split" if self.split else "joint", tuple(self.sig.wrt), scalars)
+    def _generate(self, scalars=frozenset(), containers=frozenset()):
+        key = (self.fun.__code__, "split" if self.split else "joint", tuple(self.sig.wrt), scalars, containers)
         result = cache.get_or_make(key, lambda: transform.reverse(self.fun, self.sig.wrt, split=self.split,
-                                                                  scalars=scalars))
+                                                                  scalars=scalars, containers=containers))
         defaults = self.fun.__defaults__
         functions = {role: result.compiled.build(name, self.fun, defaults, self.fun.__kwdefaults__)
                      for role, name in result.names.items()}
@@ -196,9 +198,9 @@ class Transformed:
 
     def stages(self, *args, **kwargs):
         """(stage name, source) after every pass of the pipeline, for learning how it works."""
-        scalars = self._scalars(args, kwargs) if args or kwargs else frozenset()
+        scalars, containers = self._kinds(args, kwargs) if args or kwargs else (frozenset(), frozenset())
         return transform.reverse(self.fun, self.sig.wrt, split=self.split, scalars=scalars,
-                                 record_stages=True).stages
+                                 containers=containers, record_stages=True).stages
 
     def __repr__(self):
         return "<srcdiff %s of %s wrt %s>" % (type(self).__name__.lower(), _name(self.fun), ", ".join(self.sig.wrt))

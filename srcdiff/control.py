@@ -25,6 +25,12 @@ import copy
 
 from . import ir
 
+class _Exit(ir.Stmt):
+    """Marks a path that has already set the result: the rest of the function is skipped."""
+
+    line = 0
+
+
 class _Structurer:
     def __init__(self, ctx):
         self.ctx = ctx
@@ -105,7 +111,7 @@ class _Structurer:
                 out.extend(else_block)
         if returns:
             # leave the enclosing loop too, or skip the rest of the function
-            jump = [ir.Break(s.line)] if self.loop_depth else []
+            jump = [ir.Break(s.line)] if self.loop_depth else [_Exit()]
             out.append(ir.If(ir.Name(self.returned), jump, [], s.line))
             exits_after = exits_after | ({"break"} if self.loop_depth else {"return"})
         return out, exits_after
@@ -138,7 +144,7 @@ def _mark_breaks(block, flag):
 def _all_fall(block):
     """No jump at any leaf of ``block`` (loops inside own their jumps)."""
     for s in block:
-        if isinstance(s, (ir.Break, ir.Continue, ir.Return)):
+        if isinstance(s, (ir.Break, ir.Continue, ir.Return, _Exit)):
             return False
         if isinstance(s, ir.If) and (not _all_fall(s.body) or not _all_fall(s.orelse)):
             return False
@@ -154,7 +160,7 @@ def _push_block(block, rest):
     if not block:
         return _clone_block(rest)
     last = block[-1]
-    if isinstance(last, (ir.Break, ir.Continue, ir.Return)):
+    if isinstance(last, (ir.Break, ir.Continue, ir.Return, _Exit)):
         return block
     if isinstance(last, ir.If) and not _all_fall([last]):
         return block[:-1] + [_push_into_fall_leaves(last, rest)]
@@ -186,7 +192,22 @@ def structure(fn_def, ctx):
             new_body = new_body + [ir.Return(ir.Name(st.result), fn_def.line)]
         else:
             new_body = new_body + [ir.Return(ir.Const(None), fn_def.line)]
-    return ir.FunctionDef(fn_def.name, fn_def.params, st.prelude + new_body, fn_def.line)
+    return ir.FunctionDef(fn_def.name, fn_def.params, _strip_exits(st.prelude + new_body), fn_def.line)
+
+
+def _strip_exits(block):
+    out = []
+    for s in block:
+        if isinstance(s, _Exit):
+            continue
+        if isinstance(s, ir.If):
+            s = ir.If(s.test, _strip_exits(s.body), _strip_exits(s.orelse), s.line)
+        elif isinstance(s, ir.For):
+            s = ir.For(s.target, s.iter, _strip_exits(s.body), s.orelse, s.line)
+        elif isinstance(s, ir.While):
+            s = ir.While(s.test, _strip_exits(s.body), s.orelse, s.line)
+        out.append(s)
+    return out
 
 
 def _has_jumps(body):

@@ -65,10 +65,8 @@ def zeros_like(x):
         return 0.0
     if t is _ndarray:
         return numpy.zeros(x.shape, dtype=x.dtype if x.dtype.kind in "fc" else float)
-    if t is list:
+    if t is list or t is tuple:  # adjoints of containers are lists, so they can be added into
         return [zeros_like(v) for v in x]
-    if t is tuple:
-        return tuple(zeros_like(v) for v in x)
     if t is dict:
         return {k: zeros_like(v) for k, v in x.items()}
     if t is complex:
@@ -95,10 +93,28 @@ def _basic_index(index):
     return False
 
 
+def add(a, b):
+    """``a + b`` for adjoints that may be containers (lists, tuples, dicts of adjoints)."""
+    ta = type(a)
+    if ta is list or ta is tuple:
+        return [add(x, y) for x, y in zip(a, b)]
+    if ta is dict:
+        return {k: add(a[k], b[k]) if k in b else a[k] for k in a}
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
 def add_at(target, index, value):
     """``target[index] += value`` in place, adding repeated fancy indices up correctly."""
-    if type(target) is list:
-        target[index] = target[index] + value
+    t = type(target)
+    if t is list or t is dict:
+        if t is list and type(index) is slice:
+            target[index] = add(target[index], value)
+        else:
+            target[index] = add(target[index], value)
     elif _basic_index(index):
         target[index] += value
     else:
@@ -106,8 +122,20 @@ def add_at(target, index, value):
     return target
 
 
+def snapshot(value):
+    """A copy of the part of an array about to be overwritten (other values as they are)."""
+    if type(value) is _ndarray or isinstance(value, numpy.generic):
+        return value.copy()
+    return value
+
+
 def owned(g):
     """``g`` as an array the caller may modify (a copy when it is a view or read-only)."""
     if type(g) is _ndarray and (not g.flags.writeable or g.base is not None):
         return g.copy()
     return g
+
+
+def stop_gradient(x):
+    """``x`` itself, but treated as a constant by differentiation."""
+    return x

@@ -13,7 +13,7 @@ from .context import Context, Namer, all_names
 from .analysis.liveness import live_in
 from .modes.reverse import Adj, Restore, ReverseMode
 from .ops import Classifier
-from .runtime import as_sequence, owned, zeros_like
+from .runtime import as_sequence, owned, snapshot, zeros_like
 
 
 @dataclass
@@ -73,7 +73,7 @@ class ReverseResult:
     tape: bool
 
 
-def reverse(fn, wrt, *, split=False, scalars=frozenset(), record_stages=False):
+def reverse(fn, wrt, *, split=False, scalars=frozenset(), containers=frozenset(), record_stages=False):
     """Generate reverse-mode code for ``fn`` differentiated with respect to parameter names ``wrt``."""
     prep = prepare(fn, record_stages)
     ctx, stages = prep.ctx, prep.stages
@@ -84,17 +84,22 @@ def reverse(fn, wrt, *, split=False, scalars=frozenset(), record_stages=False):
     classify = Classifier(ctx)
     seed_name = ctx.namer.fresh("d_" + _result_stem(tree)) if split else None
     seed = ir.Name(seed_name) if split else ir.Const(1.0)
-    mode = ReverseMode(ctx, tree, classify, wrt, seed, scalars)
+    mode = ReverseMode(ctx, tree, classify, wrt, seed, scalars, containers)
     mode.prepare()
     reverse_code, final_state = mode.run()
-    forward_code = _forward_sweep(mode.fn.body, mode.push_before, ctx)
-    tape_name = ctx.namer.fresh("tape") if mode.push_before else None
+    tape_needed = bool(mode.push_before) or any(mode.classify(s).kind == "store" for s in mode.saves)
+    forward_code = _forward_sweep(mode.fn.body, mode, ctx)
+    tape_name = ctx.namer.fresh("tape") if tape_needed else None
     _name_tape(forward_code, tape_name)
-    reverse_code = _fill_pops(reverse_code, mode.push_before, tape_name)
+    reverse_code = _fill_pops(reverse_code, mode, tape_name)
     reverse_code = cleanup.drop_empty(reverse_code)
     grads = [_final_gradient(name, final_state, mode) for name in wrt]
     value = forward_code[-1].value if forward_code and isinstance(forward_code[-1], ir.Return) else ir.Const(None)
     forward_body = forward_code[:-1] if forward_code and isinstance(forward_code[-1], ir.Return) else forward_code
+    if isinstance(value, ir.Name) and value.id in _assigned_names(reverse_code):
+        kept = ir.Name(ctx.namer.fresh(value.id + "_value"))
+        forward_body = forward_body + [ir.Assign([kept], value)]
+        value = ir.Name(kept.id)
     prelude = [ir.Assign([ir.Name(n)], ir.Const(None)) for n in mode.predefine]
     if tape_name:
         prelude.append(ir.Assign([ir.Name(tape_name)], ir.List([])))
@@ -135,6 +140,18 @@ def reverse(fn, wrt, *, split=False, scalars=frozenset(), record_stages=False):
     if record_stages:
         stages.append(("generated", compiled.source))
     return ReverseResult(compiled, names, stages, tape_name is not None)
+
+
+def _assigned_names(code):
+    names = set()
+    for s in code:
+        for n in ir.walk(s):
+            if isinstance(n, ir.Assign):
+                for t in n.targets:
+                    names |= set(ir.target_names(t))
+            elif isinstance(n, ir.For):
+                names |= set(ir.target_names(n.target))
+    return names
 
 
 def _result_stem(tree):
@@ -187,22 +204,28 @@ def _reverse_reads(body):
     return out
 
 
-def _forward_sweep(body, push_before, ctx):
+def _forward_sweep(body, mode, ctx):
     """The primal statements with a tape push in front of each overwrite the reverse sweep undoes."""
     out = []
     for s in body:
-        pushes = push_before.get(s, [])
-        for name in pushes:
-            out.append(ir.ExprStmt(ir.Call(ir.Attr(ir.Name("__tape__"), "append"), [ir.Name(name)], []), s.line))
+        for name in mode.push_before.get(s, []):
+            out.append(_push(ir.Name(name), s.line))
+        if s in mode.saves and mode.classify(s).kind == "store":
+            op = mode.classify(s)
+            part = ir.Subscript(ir.Name(op.target.value.id), copy.deepcopy(op.index))
+            out.append(_push(ir.Call(mode.helper("snapshot", snapshot), [part], []), s.line))
         if isinstance(s, ir.If):
-            s = ir.If(s.test, _forward_sweep(s.body, push_before, ctx), _forward_sweep(s.orelse, push_before, ctx),
-                      s.line)
+            s = ir.If(s.test, _forward_sweep(s.body, mode, ctx), _forward_sweep(s.orelse, mode, ctx), s.line)
         elif isinstance(s, ir.For):
-            s = ir.For(s.target, s.iter, _forward_sweep(s.body, push_before, ctx), s.orelse, s.line)
+            s = ir.For(s.target, s.iter, _forward_sweep(s.body, mode, ctx), s.orelse, s.line)
         elif isinstance(s, ir.While):
-            s = ir.While(s.test, _forward_sweep(s.body, push_before, ctx), s.orelse, s.line)
+            s = ir.While(s.test, _forward_sweep(s.body, mode, ctx), s.orelse, s.line)
         out.append(s)
     return out
+
+
+def _push(value, line):
+    return ir.ExprStmt(ir.Call(ir.Attr(ir.Name("__tape__"), "append"), [value], []), line)
 
 
 def _name_tape(stmts, tape_name):
@@ -212,20 +235,32 @@ def _name_tape(stmts, tape_name):
                 n.id = tape_name
 
 
-def _fill_pops(code, push_before, tape_name):
+def _fill_pops(code, mode, tape_name):
+    """Replace each ``Restore`` marker by the pops (and in-place restores) it stands for."""
     out = []
     for s in code:
         if isinstance(s, Restore):
-            for name in reversed(push_before.get(s.stmt, [])):
-                out.append(ir.Assign([ir.Name(name)], ir.Call(ir.Attr(ir.Name(tape_name), "pop"), [], []), s.line))
+            stmt = s.stmt
+            if stmt in mode.saves:
+                op = mode.classify(stmt)
+                if op.kind == "store":
+                    target = ir.Subscript(ir.Name(op.target.value.id), copy.deepcopy(op.index))
+                    out.append(ir.Assign([target], _pop(tape_name), s.line))
+                else:  # append: take the appended item off the list again
+                    out.append(ir.ExprStmt(ir.Call(ir.Attr(ir.Name(op.source.id), "pop"), [], []), s.line))
+            for name in reversed(mode.push_before.get(stmt, [])):
+                out.append(ir.Assign([ir.Name(name)], _pop(tape_name), s.line))
             continue
         if isinstance(s, ir.If):
-            s = ir.If(s.test, _fill_pops(s.body, push_before, tape_name), _fill_pops(s.orelse, push_before, tape_name),
-                      s.line)
+            s = ir.If(s.test, _fill_pops(s.body, mode, tape_name), _fill_pops(s.orelse, mode, tape_name), s.line)
         elif isinstance(s, ir.For):
-            s = ir.For(s.target, s.iter, _fill_pops(s.body, push_before, tape_name), s.orelse, s.line)
+            s = ir.For(s.target, s.iter, _fill_pops(s.body, mode, tape_name), s.orelse, s.line)
         out.append(s)
     return out
+
+
+def _pop(tape_name):
+    return ir.Call(ir.Attr(ir.Name(tape_name), "pop"), [], [])
 
 
 def _final_gradient(name, state, mode):

@@ -25,6 +25,7 @@ class ToBeRecorded(Forward):
         self.reads_after = reads_after
         self.reads_head = reads_head
         self.push_before = {}
+        self.saves = {}  # in-place update -> name whose overwritten part the reverse sweep restores
         self.loop_of = {}  # simple statement -> innermost enclosing loop
         self.invariant = set()  # simple statements recomputing the same value each iteration
         self.invariant_vars = {}  # loop -> names assigned in it only by invariant statements
@@ -52,7 +53,10 @@ class ToBeRecorded(Forward):
         defined = op.defines()
         if s not in self.invariant:
             self._push(s, [n for n in defined if n in state])
-            # an in-place update destroys the old value too (handled by the mode that emits it)
+        # an in-place update destroys part of the old value: save that part if it is needed
+        for n in op.mutates():
+            if n in state:
+                self.saves[s] = n
         return frozenset(state - set(defined))
 
     def loop(self, s, entry):
@@ -152,7 +156,7 @@ class _Defined(Forward):
 
 
 def analyse(fn_def, classify, reads_before, reads_after, reads_head):
-    """Run the analysis; returns (push_before, predefine)."""
+    """Run the analysis; returns (push_before, predefine, saves)."""
     tbr = ToBeRecorded(classify, reads_before, reads_after, reads_head)
     find_invariants(fn_def.body, classify, tbr)
     tbr.run(fn_def.body, frozenset())
@@ -165,4 +169,4 @@ def analyse(fn_def, classify, reads_before, reads_after, reads_head):
             if n not in before and n not in predefine:
                 predefine.append(n)
     push_before = {s: names for s, names in tbr.push_before.items() if names}
-    return push_before, sorted(predefine)
+    return push_before, sorted(predefine), tbr.saves

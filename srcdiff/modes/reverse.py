@@ -18,7 +18,12 @@ from ..analysis.tbr import analyse as analyse_tbr
 from ..errors import MissingRuleError, NonDifferentiableError, located
 from ..ops import atom_names
 from ..rules.registry import shape_kind
-from ..runtime import add_at, owned, unbroadcast, zeros_like
+from ..rules import kernels
+from ..runtime import add, add_at, as_sequence, owned, snapshot, unbroadcast, zeros_like
+
+# helpers whose result is always a new object
+_FRESH_HELPERS = {zeros_like, add, snapshot, kernels.unstack, kernels.split_like, kernels.matmul_lhs,
+                  kernels.matmul_rhs, kernels.trace_adjoint, kernels.cumsum_adjoint, kernels.diff_adjoint}
 from ..template import Contribution, Filler, Zero, fold
 
 
@@ -53,7 +58,7 @@ def _copy_expr(e):
 class ReverseMode:
     """Builds the forward sweep (primal + pushes) and reverse sweep (adjoints + pops)."""
 
-    def __init__(self, ctx, fn_def, classify, wrt, seed, scalars=frozenset()):
+    def __init__(self, ctx, fn_def, classify, wrt, seed, scalars=frozenset(), containers=frozenset()):
         self.ctx = ctx
         self.fn = fn_def
         self.classify = classify
@@ -66,6 +71,8 @@ class ReverseMode:
         self.primal_names = {p.name for p in fn_def.params} | ctx.locals
         self.trip_counters = {}  # loop -> name counting its iterations
         self.scalars = frozenset(scalars)  # parameters known to be Python numbers in this specialization
+        self.container_params = frozenset(containers)  # parameters that are lists, tuples or dicts
+        self.containers = set()
         self._comment_line = None
 
     # ------------------------------------------------------------------ names
@@ -92,6 +99,8 @@ class ReverseMode:
         self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
         self._shape_alias = {}
         body = self._split_self_overwrites(self.fn.body, in_loop=False)
+        self.containers = maybe_containers(body if body is not None else self.fn.body, self.classify,
+                                           self.container_params)
         if body is not None:
             self.fn = ir.FunctionDef(self.fn.name, self.fn.params, body, self.fn.line)
             self.activity = self._activity()
@@ -370,10 +379,14 @@ class ReverseMode:
                 return
             self.release(var, state, code, keep=name)
             code.append(ir.Assign([ir.Name(var)], value))
-            state[name] = Adj(ir.Name(var), owned=_allocates(value) and not _mentions(value, var))
+            state[name] = Adj(ir.Name(var), owned=self.allocates(value) and not _mentions(value, var))
             return
         self.release(var, state, code, keep=name)
-        code.append(ir.Assign([ir.Name(var)], fold(ir.BinOp("+", _copy_expr(current.expr), value))))
+        if name in self.containers:
+            total = ir.Call(self.helper("add", add), [_copy_expr(current.expr), value], [])
+        else:
+            total = fold(ir.BinOp("+", _copy_expr(current.expr), value))
+        code.append(ir.Assign([ir.Name(var)], total))
         state[name] = Adj(ir.Name(var), owned=True)
 
     def release(self, var, state, code, keep=None):
@@ -428,10 +441,46 @@ class ReverseMode:
         return reads
 
     def emit_mutation(self, s, op, state, varied, code):
-        raise NonDifferentiableError(located(
-            self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
-            "in-place updates of differentiated values are not supported yet",
-            "Build a new array instead (for example with numpy.where or numpy.concatenate)."))
+        """``y[idx] = v`` and ``L.append(v)``: pass the written part's adjoint on to ``v``."""
+        name = op.mutates()[0]
+        if name not in state:
+            return set()
+        self.materialize(name, state, code)
+        self.ensure_owned(name, state, code)
+        var = ir.Name(self.adj(name))
+        value = op.value
+        if op.kind == "append":
+            taken = ir.Call(ir.Attr(_copy_expr(var), "pop"), [], [])
+            if isinstance(value, ir.Name) and value.id in varied:
+                tmp = ir.Name(self.ctx.namer.fresh("d_item"))
+                code.append(ir.Assign([_copy_expr(tmp)], taken))
+                self.contribute(value, tmp, state, varied, code)
+            else:
+                code.append(ir.ExprStmt(taken))
+        else:
+            index = _copy_expr(op.index)
+            part = ir.Subscript(_copy_expr(var), index)
+            if isinstance(value, ir.Name) and value.id in varied:
+                picked = ir.Call(self.helper("snapshot", snapshot), [part], [])
+                stmt = self._shape_alias.get(op.stmt, op.stmt)
+                if not self.shapes.same(self.shapes.of(value, stmt), frozenset()):
+                    picked = ir.Call(self.helper("unbroadcast", unbroadcast), [picked, _copy_expr(value)], [])
+                tmp = ir.Name(self.ctx.namer.fresh("d_" + value.id + "_part"))
+                code.append(ir.Assign([_copy_expr(tmp)], picked))
+                self.contribute(value, tmp, state, varied, code)
+            code.append(ir.Assign([ir.Subscript(_copy_expr(var), _copy_expr(op.index))], ir.Const(0.0)))
+        reads = set()
+        for c in code:
+            reads |= self.primal_reads(c)
+        return reads
+
+    def allocates(self, value):
+        """Is ``value`` certainly a new object (safe to update in place)?"""
+        if _allocates(value):
+            return True
+        if isinstance(value, ir.Call) and isinstance(value.func, ir.Name):
+            return self.ctx.helpers.get(value.func.id) in _FRESH_HELPERS
+        return False
 
     def primal_reads(self, stmt):
         return {n.id for n in ir.walk(stmt) if isinstance(n, ir.Name) and n.id in self.primal_names}
@@ -530,11 +579,37 @@ class ReverseMode:
     def run(self):
         """Walk the function; returns (forward statements, reverse statements, final state)."""
         code, state = self.rev_block(self.fn.body, {})
-        push_before, predefine = analyse_tbr(self.fn, self.classify, self.reads_before, self.reads_after,
-                                             self.reads_head)
+        push_before, predefine, saves = analyse_tbr(self.fn, self.classify, self.reads_before, self.reads_after,
+                                                    self.reads_head)
         self.push_before = push_before
         self.predefine = predefine
+        self.saves = saves
         return code, state
+
+
+def maybe_containers(body, classify, params):
+    """Names that may hold lists, tuples or dicts (their adjoints add with ``runtime.add``)."""
+    names = set(params)
+    stmts = [s for s in ir.walk(ir.FunctionDef("", [], body)) if isinstance(s, ir.Assign)]
+    changed = True
+    while changed:
+        changed = False
+        for s in stmts:
+            op = classify(s)
+            flows = False
+            if op.kind == "build":
+                flows = True
+            elif op.kind in ("copy", "unpack", "index"):
+                flows = bool(set(atom_names(op.source)) & names)
+            elif op.kind == "rule" and op.rule.obj is as_sequence:
+                flows = bool(set(atom_names(op.args[0])) & names)
+            elif op.kind in ("call", "opaque"):
+                flows = True
+            new = set(op.defines()) - names if flows else set()
+            if new:
+                names |= new
+                changed = True
+    return names
 
 
 def index_value(index):

@@ -277,3 +277,8 @@ def astype_adjoint(g, a, y):
     if numpy.asarray(y).dtype.kind in "fc":
         return numpy.asarray(g).astype(numpy.result_type(a, float), copy=False)
     return numpy.zeros(numpy.shape(a))
+
+
+def fan_out(g, items):
+    """Adjoint of ``sum(items)``: ``g`` summed down to the shape of each item."""
+    return [unbroadcast(g, item) for item in items]

@@ -6,6 +6,8 @@ import operator
 
 import numpy
 
+from ..runtime import as_sequence, stop_gradient
+from .kernels import fan_out
 from .registry import adjoint, nondifferentiable, shapes, tangent
 
 # ``a + b`` is differentiated like ``numpy.add(a, b)``: the same math on floats and arrays.
@@ -69,3 +71,37 @@ nondifferentiable(
 
 shapes(scalar=(builtins.float, builtins.int, builtins.len, builtins.bool, builtins.round),
        elementwise=(builtins.abs, builtins.pow))
+
+
+@adjoint(as_sequence)
+def as_sequence_(y, x):
+    d[x] = d[y]
+
+
+@tangent(as_sequence)
+def as_sequence_(y, x):
+    t[y] = as_sequence(t[x])
+
+
+@adjoint(builtins.sum)
+def sum_(y, iterable, start=0):
+    d[iterable] = fan_out(d[y], iterable)
+    d[start] = d[y]
+
+
+@tangent(builtins.sum)
+def sum_(y, iterable, start=0):
+    t[y] = sum(t[iterable], t[start])
+
+
+@adjoint(builtins.list, builtins.tuple)
+def list_(y, iterable):
+    d[iterable] = d[y]
+
+
+@tangent(builtins.list, builtins.tuple)
+def list_(y, iterable):
+    t[y] = list(t[iterable])
+
+
+nondifferentiable(stop_gradient)
