@@ -1,5 +1,6 @@
 """srcdiff: automatic differentiation of plain NumPy functions by source transformation."""
 from .api import grad, show, value_and_grad, vjp
+from .calls import checkpoint
 from .checks import check_grad
 from .runtime import stop_gradient
 from .errors import (ArgumentError, MissingRuleError, NonDifferentiableError, SourceUnavailableError,
@@ -7,5 +8,5 @@ from .errors import (ArgumentError, MissingRuleError, NonDifferentiableError, So
 
 __version__ = "0.1.0"
 
-__all__ = ["stop_gradient", "grad", "value_and_grad", "vjp", "show", "check_grad", "SrcdiffError", "ArgumentError",
+__all__ = ["checkpoint", "stop_gradient", "grad", "value_and_grad", "vjp", "show", "check_grad", "SrcdiffError", "ArgumentError",
            "MissingRuleError", "NonDifferentiableError", "SourceUnavailableError", "UnsupportedSyntaxError"]

@@ -51,6 +51,7 @@ class Context:
     options: dict = field(default_factory=dict)
     helpers: dict = field(default_factory=dict)  # name in generated code -> object it is bound to
     source_names: set = field(default_factory=set)  # every identifier of the user's function
+    statics: dict = field(default_factory=dict)  # parameter -> the function it is bound to (specialized)
 
     @property
     def filename(self):
@@ -63,7 +64,16 @@ class Context:
             root = expr
             while isinstance(root, ir.Attr):
                 root = root.value
-            if isinstance(root, ir.Name) and root.id in self.helpers and root.id not in self.locals:
+            if isinstance(root, ir.Name) and root.id in self.statics:
+                obj = self.statics[root.id]
+                node = expr
+                chain = []
+                while isinstance(node, ir.Attr):
+                    chain.append(node.attr)
+                    node = node.value
+                for attr in reversed(chain):
+                    obj = getattr(obj, attr, None)
+            elif isinstance(root, ir.Name) and root.id in self.helpers and root.id not in self.locals:
                 obj = self.helpers[root.id]
                 chain = []
                 node = expr

@@ -82,7 +82,7 @@ class _Structurer:
                 self.prelude.append(ir.Assign([ir.Name(self.returned)], ir.Const(False), 0))
             flag = ir.Assign([ir.Name(self.returned)], ir.Const(True), s.line)
             return [assign, flag, ir.Break(s.line)], {"return"}
-        return [assign], {"return"}
+        return [assign, _Exit()], {"return"}
 
     def loop(self, s):
         self.loop_depth += 1

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from . import cleanup, codegen, control, fence, frontend, ir, normalize, ssa, syntax
 from .context import Context, Namer, all_names
 from .analysis.liveness import live_in
+from .analysis.tbr import definitely_assigned
 from .modes.reverse import Adj, Restore, ReverseMode
 from .ops import Classifier
 from .runtime import as_sequence, owned, snapshot, zeros_like
@@ -40,14 +41,19 @@ def _origin_texts(fn_def):
     return texts
 
 
-def prepare(fn, record_stages=False):
-    """Parse, fence and normalize ``fn``; the result is shared by every mode."""
+def prepare(fn, record_stages=False, statics=None):
+    """Parse, fence and normalize ``fn``; the result is shared by every mode.
+
+    ``statics`` maps parameter names to the functions they are bound to in this specialization
+    (``act=np.tanh``), so calls through them resolve like calls of globals.
+    """
     source = frontend.load(fn)
     fence.check(source.tree, source.filename)
     env = frontend.Environment(fn)
     names = all_names(source.tree)
     ctx = Context(source=source, env=env, namer=Namer(names), locals=frontend.local_names(source.tree))
     ctx.source_names = names
+    ctx.statics = dict(statics or {})
     ctx.origin_text = _origin_texts(source.tree)
     ctx.helpers[normalize.SEQUENCE_HELPER] = as_sequence
     ctx.namer.reserve([normalize.SEQUENCE_HELPER])
@@ -73,10 +79,17 @@ class ReverseResult:
     tape: bool
 
 
-def reverse(fn, wrt, *, split=False, scalars=frozenset(), containers=frozenset(), record_stages=False):
+def reverse(fn, wrt, *, split=False, scalars=frozenset(), containers=frozenset(), statics=None, pending=None,
+            record_stages=False):
     """Generate reverse-mode code for ``fn`` differentiated with respect to parameter names ``wrt``."""
-    prep = prepare(fn, record_stages)
+    prep = prepare(fn, record_stages, statics)
     ctx, stages = prep.ctx, prep.stages
+    base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
+    if split:  # chosen first so a recursive call can refer to these very functions
+        fwd_name = ctx.namer.fresh(base + "_forward")
+        bwd_name = ctx.namer.fresh(base + "_backward")
+        if pending is not None:
+            pending.names, pending.ctx = {"forward": fwd_name, "backward": bwd_name}, ctx
     tree = ssa.rename_redefinitions(prep.tree, ctx)
     ctx.locals = frontend.local_names(tree)
     if record_stages:
@@ -108,7 +121,6 @@ def reverse(fn, wrt, *, split=False, scalars=frozenset(), containers=frozenset()
         stages.append(("forward sweep", syntax.unparse(prelude + forward_body)))
         stages.append(("reverse sweep", syntax.unparse(reverse_code)))
     temps = _invented(ctx, prep.original) & mode.primal_names
-    base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
     if not split:
         body = prelude + forward_body + reverse_code + [ir.Return(ir.Tuple([value, grad_expr]))]
         body = _tidy(body, temps, {n.id for n in ir.walk(grad_expr) if isinstance(n, ir.Name)} |
@@ -118,9 +130,10 @@ def reverse(fn, wrt, *, split=False, scalars=frozenset(), containers=frozenset()
         functions = [ir.FunctionDef(name, _params(tree), header + body)]
         names = {"joint": name}
     else:
-        fwd_name = ctx.namer.fresh(base + "_forward")
-        bwd_name = ctx.namer.fresh(base + "_backward")
         residuals = _residuals(reverse_code + [ir.Return(grad_expr)], mode, tape_name)
+        maybe_unbound = [r for r in residuals if r not in definitely_assigned(prelude + forward_body, tree.params)
+                         and r not in mode.predefine]
+        prelude = [ir.Assign([ir.Name(r)], ir.Const(None)) for r in maybe_unbound] + prelude
         fwd_body = prelude + forward_body + [ir.Return(ir.Tuple([value, ir.Tuple([ir.Name(r) for r in residuals])]))]
         fwd_body = _tidy(fwd_body, temps, set(residuals) | _names_in(value))
         unpack = [ir.Assign([ir.Tuple([ir.Name(r) for r in residuals])], ir.Name("residuals"))] if residuals else []
@@ -133,7 +146,7 @@ def reverse(fn, wrt, *, split=False, scalars=frozenset(), containers=frozenset()
     used = set()
     for f in functions:
         used |= {n.id for n in ir.walk(f) if isinstance(n, ir.Name)}
-    helpers = {k: v for k, v in ctx.helpers.items() if k in used and k not in ctx.locals}
+    helpers = {k: v for k, v in ctx.helpers.items() if k in used and (k not in ctx.locals or k in ctx.statics)}
     closure = [n for n in fn.__code__.co_freevars if n in used]
     label = "%s of %s" % ("vjp" if split else "grad", base)
     compiled = codegen.compile_functions(functions, helpers, closure, label)

@@ -170,3 +170,16 @@ def analyse(fn_def, classify, reads_before, reads_after, reads_head):
                 predefine.append(n)
     push_before = {s: names for s, names in tbr.push_before.items() if names}
     return push_before, sorted(predefine), tbr.saves
+
+
+def definitely_assigned(body, params):
+    """Names certainly bound after running ``body`` (parameters count as bound)."""
+    from ..ops import Op
+
+    def classify(s):
+        if isinstance(s, ir.Assign):
+            return Op("copy", s, target=s.targets[0] if not isinstance(s.targets[0], ir.Subscript) else None)
+        return Op("empty", s)
+    defined = _Defined(classify)
+    out = defined.run(body, frozenset(p.name for p in params))
+    return out if out is not None else frozenset()

@@ -9,9 +9,10 @@ to-be-recorded analysis can decide what the forward sweep must tape.
 from __future__ import annotations
 
 import copy
+import inspect
 from dataclasses import dataclass
 
-from .. import ir
+from .. import calls, frontend, ir
 from ..analysis.activity import Activity
 from ..analysis.shapes import Shapes
 from ..analysis.tbr import analyse as analyse_tbr
@@ -25,6 +26,20 @@ from ..runtime import add, add_at, as_sequence, owned, snapshot, unbroadcast, ze
 _FRESH_HELPERS = {zeros_like, add, snapshot, kernels.unstack, kernels.split_like, kernels.matmul_lhs,
                   kernels.matmul_rhs, kernels.trace_adjoint, kernels.cumsum_adjoint, kernels.diff_adjoint}
 from ..template import Contribution, Filler, Zero, fold
+
+
+@dataclass
+class CallInfo:
+    """How to differentiate one call of a user function."""
+
+    backward: str  # name bound to the callee's generated backward function
+    forward: str
+    residuals: str  # the variable holding what the callee's forward returned for its backward
+    active: list  # call-site atoms of the parameters differentiated, in the callee's order
+    target: object
+    checkpoint: bool
+    args: list
+    keywords: list
 
 
 @dataclass
@@ -73,6 +88,7 @@ class ReverseMode:
         self.scalars = frozenset(scalars)  # parameters known to be Python numbers in this specialization
         self.container_params = frozenset(containers)  # parameters that are lists, tuples or dicts
         self.containers = set()
+        self.call_info = {}  # statement calling a callee's forward function -> CallInfo
         self._comment_line = None
 
     # ------------------------------------------------------------------ names
@@ -97,10 +113,16 @@ class ReverseMode:
         self.primal_names |= set(self.trip_counters.values())
         self.activity = self._activity()
         self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
+        self.containers = maybe_containers(self.fn.body, self.classify, self.container_params)
+        rewritten = self._rewrite_calls(self.fn.body)
+        if rewritten is not None:
+            self.fn = ir.FunctionDef(self.fn.name, self.fn.params, rewritten, self.fn.line)
+            self.ctx.locals |= {info.residuals for info in self.call_info.values()}
+            self.primal_names |= self.ctx.locals
+            self.activity = self._activity()
+            self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
         self._shape_alias = {}
         body = self._split_self_overwrites(self.fn.body, in_loop=False)
-        self.containers = maybe_containers(body if body is not None else self.fn.body, self.classify,
-                                           self.container_params)
         if body is not None:
             self.fn = ir.FunctionDef(self.fn.name, self.fn.params, body, self.fn.line)
             self.activity = self._activity()
@@ -160,11 +182,146 @@ class ReverseMode:
                 fresh = self.ctx.namer.fresh(name or "t")
                 self.ctx.locals.add(fresh)
                 self.primal_names.add(fresh)
-                out.append(ir.Assign([ir.Name(fresh)], s.value, s.line))
+                first = ir.Assign([ir.Name(fresh)], s.value, s.line)
+                if s in self.call_info:
+                    self.call_info[first] = self.call_info.pop(s)
+                    self.call_info[first].target = ir.Name(fresh)
+                out.append(first)
                 out.append(ir.Assign([ir.Name(name)], ir.Name(fresh), s.line))
                 continue
             out.append(s)
         return out if changed else None
+
+    def _rewrite_calls(self, body):
+        """Active calls of user functions call the callee's generated forward function instead."""
+        changed = False
+        out = []
+        for s in body:
+            if isinstance(s, (ir.If, ir.For, ir.While)):
+                blocks = [self._rewrite_calls(b) for b in ir.blocks(s)]
+                if any(b is not None for b in blocks):
+                    changed = True
+                    new = [b if b is not None else old for b, old in zip(blocks, ir.blocks(s))]
+                    if isinstance(s, ir.If):
+                        s = ir.If(s.test, new[0], new[1], s.line)
+                    elif isinstance(s, ir.For):
+                        loop = ir.For(s.target, s.iter, new[0], s.orelse, s.line)
+                        self._retarget_counter(s, loop)
+                        s = loop
+                    else:
+                        loop = ir.While(s.test, new[0], s.orelse, s.line)
+                        self._retarget_counter(s, loop)
+                        s = loop
+                out.append(s)
+                continue
+            op = self.classify(s)
+            if op.kind == "call" and self.activity.active(s):
+                out.extend(self._call_statements(s, op))
+                changed = True
+                continue
+            out.append(s)
+        return out if changed else None
+
+    def _retarget_counter(self, old, new):
+        if old in self.trip_counters:
+            self.trip_counters[new] = self.trip_counters.pop(old)
+
+    def _call_statements(self, s, op):
+        callee = op.callee
+        text = self.ctx.origin_text.get(s.line, "")
+        if not calls.is_plain_function(callee) or not isinstance(op.target, (ir.Name, ir.Tuple)):
+            raise NonDifferentiableError(located(
+                self.ctx.filename, s.line, text,
+                "srcdiff differentiates calls of plain functions, not of %s (methods of user classes "
+                "and callable objects are not supported)" % type(callee).__name__,
+                "Call a module-level function and pass the object's arrays to it as arguments."))
+        if any(isinstance(a, ir.Starred) for a in op.args):
+            raise NonDifferentiableError(located(self.ctx.filename, s.line, text,
+                                                 "srcdiff cannot differentiate a call with *args",
+                                                 "Pass the arguments one by one."))
+        try:
+            binding = calls.bind_arguments(callee, op.args, op.keywords)
+        except TypeError as exc:
+            raise NonDifferentiableError(located(self.ctx.filename, s.line, text,
+                                                 "the call does not match %s's signature: %s" % (op.name, exc),
+                                                 "Fix the call's arguments.")) from None
+        varied = set(self.activity.varied_before.get(s) or ())
+        params = list(inspect.signature(callee).parameters)
+        active = [p for p in params if p in binding and set(atom_names(binding[p])) & varied]
+        scalars = {p for p, a in binding.items() if self.shapes.of(a, s) == frozenset()}
+        for p, default in zip(reversed(params), reversed(callee.__defaults__ or ())):
+            if p not in binding and isinstance(default, (int, float)):
+                scalars.add(p)
+        containers = {p for p, a in binding.items() if set(atom_names(a)) & self.containers}
+        statics = self._static_arguments(callee, binding, s)
+        fwd, bwd, pending = calls.split_functions(callee, active, frozenset(scalars), frozenset(containers),
+                                                  statics)
+        stem = callee.__name__
+        if pending is not None and pending.ctx is self.ctx:  # recursion: call ourselves by name
+            fwd_name, bwd_name = pending.names["forward"], pending.names["backward"]
+            self.ctx.helpers[fwd_name], self.ctx.helpers[bwd_name] = fwd, bwd
+        else:
+            fwd_name = self.ctx.bind(stem + "_forward", fwd)
+            bwd_name = self.ctx.bind(stem + "_backward", bwd)
+        residuals = self.ctx.namer.fresh(stem + "_saved")
+        info = CallInfo(bwd_name, fwd_name, residuals, [binding[p] for p in active], op.target,
+                        calls.is_checkpointed(callee), list(op.args), list(op.keywords))
+        if info.checkpoint:
+            self.call_info[s] = info
+            return [s]
+        value = op.target if isinstance(op.target, ir.Name) else ir.Name(self.ctx.namer.fresh(stem + "_value"))
+        call = ir.Call(ir.Name(fwd_name), [_copy_expr(a) for a in op.args],
+                       [ir.Keyword(k, _copy_expr(v)) for k, v in op.keywords])
+        new = ir.Assign([ir.Tuple([ir.Name(value.id), ir.Name(residuals)])], call, s.line)
+        info.target = ir.Name(value.id)
+        self.call_info[new] = info
+        out = [new]
+        if not isinstance(op.target, ir.Name):
+            out.append(ir.Assign([op.target], ir.Name(value.id), s.line))
+            self.ctx.locals.add(value.id)
+        return out
+
+    def _static_arguments(self, callee, binding, s):
+        """Callee parameters bound to known functions at this call (``act=np.tanh``, defaults)."""
+        statics = {}
+        sig = inspect.signature(callee)
+        for name, p in sig.parameters.items():
+            if name in binding:
+                atom = binding[name]
+                obj = self.ctx.resolve(atom) if isinstance(atom, (ir.Name, ir.Attr)) and not (
+                    isinstance(atom, ir.Name) and atom.id in self.ctx.locals and atom.id not in self.ctx.statics) \
+                    else None
+            else:
+                obj = p.default if p.default is not p.empty else None
+            if callable(obj) and not isinstance(obj, type) and not frontend.is_missing(obj):
+                statics[name] = obj
+        return statics
+
+    def emit_call(self, s, info, state, varied, code):
+        """The adjoint of a call: the callee's backward function applied to the output's adjoint."""
+        dy = self.lookup(state)(info.target)
+        for n in ir.target_names(info.target) + [info.residuals]:
+            state.pop(n, None)
+        if isinstance(dy, Zero) or not info.active:
+            return set()
+        ct = _materialize_zeros(dy, self)
+        if isinstance(ct, Zero):
+            ct = self.zeros(info.target)
+        if info.checkpoint:
+            call = ir.Call(ir.Name(info.forward), [_copy_expr(a) for a in info.args],
+                           [ir.Keyword(k, _copy_expr(v)) for k, v in info.keywords])
+            unused = self.ctx.namer.fresh("_")
+            code.append(ir.Assign([ir.Tuple([ir.Name(unused), ir.Name(info.residuals)])], call))
+        grads = [ir.Name(self.ctx.namer.fresh("g_" + (atom.id if isinstance(atom, ir.Name) else "arg")))
+                 for atom in info.active]
+        target = grads[0] if len(grads) == 1 else ir.Tuple(grads)
+        code.append(ir.Assign([target], ir.Call(ir.Name(info.backward), [ir.Name(info.residuals), ct], [])))
+        for atom, g in zip(info.active, grads):
+            self.contribute(atom, ir.Name(g.id), state, varied, code)
+        reads = set()
+        for c in code:
+            reads |= self.primal_reads(c)
+        return reads
 
     def _move_counter(self, new_loop, body, out):
         for old, name in list(self.trip_counters.items()):
@@ -175,6 +332,8 @@ class ReverseMode:
         """Would the adjoint of ``s`` read a name ``s`` overwrites (as an input)?"""
         if not isinstance(op.target, ir.Name):
             return True
+        if s in self.call_info:  # only a recomputed (checkpointed) call reads its arguments again
+            return self.call_info[s].checkpoint
         sentinel = "__srcdiff_old__"
         self._probe_original = {sentinel: sorted(overlap)[0]} if len(overlap) == 1 else {}
         renamed = ir.Assign([ir.Name(op.target.id)], _rename_names(s.value, overlap, sentinel), s.line)
@@ -253,13 +412,16 @@ class ReverseMode:
     def emit_adjoint(self, s, op, state, varied, code):
         """Append the adjoint of one simple statement to ``code``; return primal names read."""
         kind = op.kind
+        if s in self.call_info:
+            return self.emit_call(s, self.call_info[s], state, varied, code)
         if kind in ("opaque", "call"):
             if any(n in varied for n in op.diff_inputs()):
                 if kind == "call":
                     raise NonDifferentiableError(located(
                         self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
-                        "calls to user functions (%s) are not differentiated yet" % op.name,
-                        "Inline the helper's body into this function."))
+                        "a call of %s whose result is not assigned to a name cannot be differentiated "
+                        "(it may change its arguments in place)" % op.name,
+                        "Return the new values from the function and assign them."))
                 self.fail_rule(s, op)
             for n in op.defines():
                 state.pop(n, None)

@@ -1,0 +1,102 @@
+"""Calls to user functions: each callee is transformed once (split into forward and backward
+functions) and the caller's generated code calls those, so every callee stays readable alone.
+
+Recursion is handled with trampolines: while a function is being transformed, a call to itself
+(with the same activity) binds a small function that looks the finished code up at call time.
+"""
+from __future__ import annotations
+
+import inspect
+import threading
+import types
+
+from . import cache
+
+_local = threading.local()
+
+
+def checkpoint(fun):
+    """Mark ``fun`` so that callers differentiated by srcdiff recompute its forward pass during
+    the reverse sweep instead of keeping its intermediate values (less memory, more time).
+
+    >>> import numpy as np, srcdiff
+    >>> @srcdiff.checkpoint
+    ... def layer(h, W):
+    ...     return np.tanh(h @ W)
+    >>> def loss(W, x):
+    ...     return np.sum(layer(layer(x, W), W))
+    >>> g = srcdiff.grad(loss)(np.eye(2) * 0.5, np.ones(2))
+    >>> g.shape
+    (2, 2)
+    """
+    fun.__srcdiff_checkpoint__ = True
+    return fun
+
+
+def is_checkpointed(fun):
+    return bool(getattr(fun, "__srcdiff_checkpoint__", False))
+
+
+def _in_progress():
+    if not hasattr(_local, "pending"):
+        _local.pending = {}
+    return _local.pending
+
+
+class _Pending:
+    """Stands in for a callee's generated functions while they are being generated (recursion)."""
+
+    def __init__(self):
+        self.functions = None
+        self.names = None  # the generated functions' names, once the transformation picked them
+        self.ctx = None  # the transformation generating them
+        self._trampolines = {}
+
+    def trampoline(self, role):
+        if role not in self._trampolines:
+            def call(*args, **kwargs):
+                return self.functions[role](*args, **kwargs)
+            call.__name__ = role
+            self._trampolines[role] = call
+        return self._trampolines[role]
+
+
+def split_functions(callee, wrt, scalars, containers, statics=()):
+    """(forward, backward, pending) generated for ``callee`` differentiated w.r.t. ``wrt``.
+
+    ``pending`` is not None when the callee is still being generated (a recursive call); then
+    forward and backward are trampolines and ``pending.names`` their eventual names.
+    """
+    from . import transform
+    key = (callee.__code__, "split", tuple(wrt), frozenset(scalars), frozenset(containers), statics_key(statics))
+    pending = _in_progress()
+    if key in pending:
+        p = pending[key]
+        return p.trampoline("forward"), p.trampoline("backward"), p
+    p = pending[key] = _Pending()
+    try:
+        result = cache.get_or_make(key, lambda: transform.reverse(callee, list(wrt), split=True, scalars=scalars,
+                                                                  containers=containers, statics=dict(statics),
+                                                                  pending=p))
+    finally:
+        del pending[key]
+    fwd = result.compiled.build(result.names["forward"], callee, callee.__defaults__, callee.__kwdefaults__)
+    bwd = result.compiled.build(result.names["backward"], callee, callee.__defaults__, callee.__kwdefaults__)
+    p.functions = {"forward": fwd, "backward": bwd}
+    return fwd, bwd, None
+
+
+def statics_key(statics):
+    """Cache-key part for parameters bound to known functions (compared by identity)."""
+    return tuple(sorted((name, id(obj)) for name, obj in dict(statics).items()))
+
+
+def bind_arguments(callee, args, keywords):
+    """Map call-site atoms to the callee's parameter names (defaults left out)."""
+    sig = inspect.signature(callee)
+    bound = sig.bind(*args, **dict(keywords))
+    return dict(bound.arguments)
+
+
+def is_plain_function(obj):
+    return isinstance(obj, types.FunctionType)
