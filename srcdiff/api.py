@@ -131,8 +131,6 @@ class Transformed:
     call. Knowing that lets the generated code skip broadcasting bookkeeping for numbers.
     """
 
-    split = False
-
     def __init__(self, fun, wrt):
         if not callable(fun):
             raise ArgumentError("srcdiff transforms functions; got %r" % (fun,))
@@ -140,6 +138,7 @@ class Transformed:
         self.sig = _Signature(fun, wrt)
         self._result = None
         self._variants = {}  # argument types -> generated functions
+        self._callers = {}  # argument types -> _Caller
         self.__wrapped__ = fun
         self.__name__ = getattr(fun, "__name__", "function")
         self.__qualname__ = getattr(fun, "__qualname__", self.__name__)
@@ -174,9 +173,12 @@ class Transformed:
                 containers.add(names[i])
         return frozenset(scalars), frozenset(containers)
 
+    role = "split"
+
     def _generate(self, scalars=frozenset(), containers=frozenset()):
-        key = (self.fun.__code__, "split" if self.split else "joint", tuple(self.sig.wrt), scalars, containers)
-        result = cache.get_or_make(key, lambda: transform.reverse(self.fun, self.sig.wrt, split=self.split,
+        kind = self.role
+        key = (self.fun.__code__, kind, tuple(self.sig.wrt), scalars, containers)
+        result = cache.get_or_make(key, lambda: transform.reverse(self.fun, self.sig.wrt, kind=kind,
                                                                   scalars=scalars, containers=containers))
         defaults = self.fun.__defaults__
         functions = {role: result.compiled.build(name, self.fun, defaults, self.fun.__kwdefaults__)
@@ -199,32 +201,99 @@ class Transformed:
     def stages(self, *args, **kwargs):
         """(stage name, source) after every pass of the pipeline, for learning how it works."""
         scalars, containers = self._kinds(args, kwargs) if args or kwargs else (frozenset(), frozenset())
-        return transform.reverse(self.fun, self.sig.wrt, split=self.split, scalars=scalars,
+        return transform.reverse(self.fun, self.sig.wrt, kind=self.role, scalars=scalars,
                                  containers=containers, record_stages=True).stages
 
     def __repr__(self):
         return "<srcdiff %s of %s wrt %s>" % (type(self).__name__.lower(), _name(self.fun), ", ".join(self.sig.wrt))
 
 
-class ValueAndGrad(Transformed):
-    def __call__(self, *args, **kwargs):
-        functions = self._functions(args, kwargs)
-        inputs = self.sig.values(args, kwargs)
-        for value, name in zip(inputs, self.sig.wrt):
-            check_differentiable(value, name, self.fun)
-        value, grads = functions["joint"](*args, **kwargs)
-        _require_scalar(value, self.fun)
-        return value, self._fit(grads, inputs)
+def _input_kind(value):
+    t = type(value)
+    if t is float:
+        return "float"
+    if t is _ndarray:
+        return "array"
+    return "other"
 
-    def _fit(self, grads, inputs):
+
+def _fast_fit(kinds, inputs, grads):
+    """``fit`` with fast paths for float64-style arrays and Python floats."""
+    out = []
+    for kind, x, g in zip(kinds, inputs, grads):
+        if kind == "array":
+            if type(g) is not _ndarray or g.dtype != x.dtype or g.shape != x.shape:
+                g = fit(g, x)
+        elif kind == "float":
+            g = float(g)
+        else:
+            g = fit(g, x)
+        out.append(g)
+    return out
+
+
+class _Caller:
+    """A transformed function specialized to one combination of argument types."""
+
+    def __init__(self, owner, functions, args, kwargs):
+        self.owner = owner
+        self.functions = functions
+        sig = owner.sig
+        self.positional = all(p < len(args) and sig.params[p].kind is not sig.params[p].KEYWORD_ONLY
+                              for p in sig.positions) and not kwargs
+        inputs = sig.values(args, kwargs)
+        for value, name in zip(inputs, sig.wrt):
+            if not isinstance(value, _ndarray):
+                check_differentiable(value, name, owner.fun)  # types are fixed for this variant
+        self.kinds = [_input_kind(v) for v in inputs]
+        self.arrays = [i for i, k in enumerate(self.kinds) if k == "array"]
+
+    def inputs(self, args, kwargs):
+        sig = self.owner.sig
+        inputs = [args[p] for p in sig.positions] if self.positional else sig.values(args, kwargs)
+        for i in self.arrays:
+            x = inputs[i]
+            if x.dtype.kind not in "fc":
+                check_differentiable(x, self.owner.sig.wrt[i], self.owner.fun)
+        return inputs
+
+
+class ValueAndGrad(Transformed):
+    role = "joint"
+
+    def _caller(self, args, kwargs):
+        key = tuple(map(type, args))
+        if kwargs:
+            key += tuple(sorted((k, type(v)) for k, v in kwargs.items()))
+        caller = self._callers.get(key)
+        if caller is None:
+            caller = self._callers[key] = _Caller(self, self._functions(args, kwargs), args, kwargs)
+        return caller
+
+    def __call__(self, *args, **kwargs):
+        caller = self._caller(args, kwargs)
+        inputs = caller.inputs(args, kwargs)
+        value, grads = caller.functions[self.role](*args, **kwargs)
+        _require_scalar(value, self.fun)
         if self.sig.single:
-            return fit(grads, inputs[0])
-        return tuple(fit(g, x) for g, x in zip(grads, inputs))
+            return value, _fast_fit(caller.kinds, inputs, (grads,))[0]
+        return value, tuple(_fast_fit(caller.kinds, inputs, grads))
 
 
 class Grad(ValueAndGrad):
+    role = "grad"
+
     def __call__(self, *args, **kwargs):
-        return ValueAndGrad.__call__(self, *args, **kwargs)[1]
+        caller = self._caller(args, kwargs)
+        inputs = caller.inputs(args, kwargs)
+        functions = caller.functions
+        out = functions["grad"](*args, **kwargs)
+        if functions["result"].returns_value:  # the output's shape is checked at run time
+            value, out = out
+            _require_scalar(value, self.fun)
+        if self.sig.single:
+            return _fast_fit(caller.kinds, inputs, (out,))[0]
+        return tuple(_fast_fit(caller.kinds, inputs, out))
 
 
 def _require_scalar(value, fun):
@@ -241,7 +310,7 @@ def _require_scalar(value, fun):
 
 
 class VJP(Transformed):
-    split = True
+    role = "split"
 
     def __call__(self, *args, **kwargs):
         functions = self._functions(args, kwargs)

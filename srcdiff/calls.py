@@ -75,7 +75,7 @@ def split_functions(callee, wrt, scalars, containers, statics=()):
         return p.trampoline("forward"), p.trampoline("backward"), p
     p = pending[key] = _Pending()
     try:
-        result = cache.get_or_make(key, lambda: transform.reverse(callee, list(wrt), split=True, scalars=scalars,
+        result = cache.get_or_make(key, lambda: transform.reverse(callee, list(wrt), kind="split", scalars=scalars,
                                                                   containers=containers, statics=dict(statics),
                                                                   pending=p))
     finally:

@@ -83,6 +83,9 @@ def _loads(s):
             if isinstance(t, ir.Subscript):
                 names.extend(n.id for n in ir.walk(t) if isinstance(n, ir.Name))
         return names
+    if isinstance(s, ir.AugAssign):
+        return [n.id for n in ir.walk(s.value) if isinstance(n, ir.Name)] + \
+            [n.id for n in ir.walk(s.target) if isinstance(n, ir.Name)]
     if isinstance(s, (ir.ExprStmt, ir.Return)):
         return [n.id for n in ir.walk(s.value) if isinstance(n, ir.Name)] if s.value is not None else []
     if isinstance(s, ir.If):

@@ -18,16 +18,17 @@ def shape_of(x):
 
 def unbroadcast(g, x):
     """The adjoint of broadcasting: sum ``g`` down to (or spread it up to) the shape of ``x``."""
-    if type(g) is _ndarray and type(x) is _ndarray and g.shape == x.shape:
-        return g
-    target = shape_of(x)
-    gshape = shape_of(g)
+    target = x.shape if type(x) is _ndarray else shape_of(x)
+    gshape = g.shape if type(g) is _ndarray else shape_of(g)
     if gshape == target:
         return g
-    if len(gshape) < len(target) or any(n == 1 and m != 1 for n, m in zip(gshape[::-1], target[::-1])):
+    lead = len(gshape) - len(target)
+    if lead > 0 and gshape[lead:] == target:  # the common case: a bias added to every row
+        return g.sum(axis=tuple(range(lead)))
+    if lead < 0 or any(n == 1 and m != 1 for n, m in zip(gshape[::-1], target[::-1])):
         g = numpy.broadcast_to(g, numpy.broadcast_shapes(gshape, target))
         gshape = g.shape
-    lead = len(gshape) - len(target)
+        lead = len(gshape) - len(target)
     if lead:
         g = g.sum(axis=tuple(range(lead)))
     axes = tuple(i for i, n in enumerate(target) if n == 1 and g.shape[i] != 1)

@@ -262,6 +262,37 @@ _CMP = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "is": lambda a, b:
         "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
 
 
+def _has_const_factor(e):
+    if _num(e):
+        return True
+    if isinstance(e, ir.BinOp) and e.op in ("*", "/"):
+        return _has_const_factor(e.left)
+    return False
+
+
+def negate(e):
+    """``-e``, pushed into a constant factor when there is one (``-(2 * x)`` -> ``-2 * x``)."""
+    if _num(e):
+        return ir.Const(-e.value)
+    if isinstance(e, ir.UnaryOp) and e.op == "-":
+        return e.operand
+    if isinstance(e, ir.BinOp) and e.op in ("*", "/"):
+        if _has_const_factor(e.left):
+            return ir.BinOp(e.op, negate(e.left), e.right)
+        if e.op == "*" and _num(e.right):
+            return ir.BinOp("*", e.left, ir.Const(-e.right.value))
+    if isinstance(e, ir.BinOp) and e.op == "-":
+        return ir.BinOp("-", e.right, e.left)
+    return ir.UnaryOp("-", e)
+
+
+def _neg_parts(e):
+    """(x, True) when ``e`` is ``-x``."""
+    if isinstance(e, ir.UnaryOp) and e.op == "-":
+        return e.operand, True
+    return e, False
+
+
 def fold(e):
     """Simplify constants and symbolic zeros bottom-up (``1.0 * x`` -> ``x``, ``0 * x`` -> 0)."""
     if isinstance(e, ir.BinOp):
@@ -298,6 +329,22 @@ def fold(e):
                 return fold(ir.UnaryOp("-", right))
         if op == "**" and _is(right, 1):
             return left
+        if op in ("*", "/", "@"):  # pull a sign out of a product: -a * b -> -(a * b)
+            (l2, ln), (r2, rn) = _neg_parts(left), _neg_parts(right)
+            if ln or rn:
+                inner = fold(ir.BinOp(op, l2, r2))
+                return inner if ln and rn else negate(inner)
+        if op == "+":
+            l2, ln = _neg_parts(left)
+            if ln and not isinstance(right, ir.UnaryOp):
+                return ir.BinOp("-", right, l2)
+        if op == "-":
+            r2, rn = _neg_parts(right)
+            if rn:
+                return fold(ir.BinOp("+", left, r2))
+            l2, ln = _neg_parts(left)
+            if ln:
+                return negate(fold(ir.BinOp("+", l2, right)))
         if op in _PY_OPS and _num(left) and _num(right):
             try:
                 return ir.Const(_PY_OPS[op](left.value, right.value))
@@ -309,10 +356,7 @@ def fold(e):
         if e.op == "-":
             if isinstance(operand, Zero):
                 return operand
-            if _num(operand):
-                return ir.Const(-operand.value)
-            if isinstance(operand, ir.UnaryOp) and operand.op == "-":
-                return operand.operand
+            return negate(operand)
         if e.op == "not" and isinstance(operand, ir.Const):
             return ir.Const(not operand.value)
         return ir.UnaryOp(e.op, operand)

@@ -77,11 +77,17 @@ class ReverseResult:
     names: dict  # role -> generated function name ("joint", "forward", "backward")
     stages: list
     tape: bool
+    returns_value: bool = True
 
 
-def reverse(fn, wrt, *, split=False, scalars=frozenset(), containers=frozenset(), statics=None, pending=None,
+def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(), statics=None, pending=None,
             record_stages=False):
-    """Generate reverse-mode code for ``fn`` differentiated with respect to parameter names ``wrt``."""
+    """Generate reverse-mode code for ``fn`` differentiated with respect to parameter names ``wrt``.
+
+    ``kind`` is "joint" (one function returning value and gradients), "grad" (gradients only,
+    when the output is provably a scalar), or "split" (forward and backward functions).
+    """
+    split = kind == "split"
     prep = prepare(fn, record_stages, statics)
     ctx, stages = prep.ctx, prep.stages
     base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
@@ -121,14 +127,20 @@ def reverse(fn, wrt, *, split=False, scalars=frozenset(), containers=frozenset()
         stages.append(("forward sweep", syntax.unparse(prelude + forward_body)))
         stages.append(("reverse sweep", syntax.unparse(reverse_code)))
     temps = _invented(ctx, prep.original) & mode.primal_names
+    returns_value = True
+    if kind == "grad" and mode.fn.body and isinstance(mode.fn.body[-1], ir.Return) and \
+            mode.shapes.of(mode.fn.body[-1].value, mode.fn.body[-1]) == frozenset():
+        returns_value = False  # a scalar for certain: no need to compute or check the value
     if not split:
-        body = prelude + forward_body + reverse_code + [ir.Return(ir.Tuple([value, grad_expr]))]
+        result = ir.Tuple([value, grad_expr]) if returns_value else grad_expr
+        body = prelude + forward_body + reverse_code + [ir.Return(result)]
         body = _tidy(body, temps, {n.id for n in ir.walk(grad_expr) if isinstance(n, ir.Name)} |
-                     _names_in(value))
+                     (_names_in(value) if returns_value else set()))
+        body = cleanup.dead_code(body, set(), lambda s: _pure(s, ctx))
         name = ctx.namer.fresh("grad_" + base)
         header = [ir.Comment("reverse mode: d(%s)/d(%s)" % (base, ", ".join(wrt)))]
         functions = [ir.FunctionDef(name, _params(tree), header + body)]
-        names = {"joint": name}
+        names = {kind: name}
     else:
         residuals = _residuals(reverse_code + [ir.Return(grad_expr)], mode, tape_name)
         maybe_unbound = [r for r in residuals if r not in definitely_assigned(prelude + forward_body, tree.params)
@@ -148,11 +160,11 @@ def reverse(fn, wrt, *, split=False, scalars=frozenset(), containers=frozenset()
         used |= {n.id for n in ir.walk(f) if isinstance(n, ir.Name)}
     helpers = {k: v for k, v in ctx.helpers.items() if k in used and (k not in ctx.locals or k in ctx.statics)}
     closure = [n for n in fn.__code__.co_freevars if n in used]
-    label = "%s of %s" % ("vjp" if split else "grad", base)
+    label = "%s of %s" % (kind, base)
     compiled = codegen.compile_functions(functions, helpers, closure, label)
     if record_stages:
         stages.append(("generated", compiled.source))
-    return ReverseResult(compiled, names, stages, tape_name is not None)
+    return ReverseResult(compiled, names, stages, tape_name is not None, returns_value)
 
 
 def _assigned_names(code):
@@ -195,8 +207,12 @@ def _pure(s, ctx):
     if isinstance(value, (ir.Name, ir.Const, ir.BinOp, ir.UnaryOp, ir.Compare, ir.Subscript, ir.Attr,
                           ir.Tuple, ir.List)):
         return True
-    if isinstance(value, ir.Call) and isinstance(value.func, ir.Name):
-        return value.func.id in ctx.helpers and value.func.id in cleanup.PURE_HELPERS
+    if isinstance(value, ir.Call) and isinstance(value.func, ir.Name) and value.func.id in ctx.helpers:
+        return value.func.id in cleanup.PURE_HELPERS
+    if isinstance(value, ir.Call) and isinstance(value.func, (ir.Name, ir.Attr)):
+        from . import rules
+        rule = rules.lookup(ctx.resolve(value.func))
+        return rule is not None and rule.adjoint is not None  # differentiable NumPy functions are pure
     return False
 
 
@@ -283,9 +299,14 @@ def _final_gradient(name, state, mode):
         if name in mode.scalars:
             return ir.Const(0.0)
         return ir.Call(mode.helper("zeros_like", zeros_like), [ir.Name(name)], [])
-    if adj.owned or name in mode.scalars:
+    if name in mode.scalars:
+        return mode.full(adj)
+    if adj.owned and adj.like is None and not adj.negated:
         return adj.expr
-    return ir.Call(mode.helper("owned", owned), [adj.expr], [])
+    value = mode.full(adj)
+    if adj.like is None and isinstance(value, ir.UnaryOp):
+        return value  # a negation makes a new array
+    return ir.Call(mode.helper("owned", owned), [value], [])
 
 
 def _residuals(reverse_code, mode, tape_name):

@@ -20,12 +20,12 @@ from ..errors import MissingRuleError, NonDifferentiableError, located
 from ..ops import atom_names
 from ..rules.registry import shape_kind
 from ..rules import kernels
-from ..runtime import add, add_at, as_sequence, owned, snapshot, unbroadcast, zeros_like
+from ..runtime import add, add_at, as_sequence, expand, owned, snapshot, unbroadcast, zeros_like
 
 # helpers whose result is always a new object
 _FRESH_HELPERS = {zeros_like, add, snapshot, kernels.unstack, kernels.split_like, kernels.matmul_lhs,
                   kernels.matmul_rhs, kernels.trace_adjoint, kernels.cumsum_adjoint, kernels.diff_adjoint}
-from ..template import Contribution, Filler, Zero, fold
+from ..template import Contribution, Filler, Zero, fold, negate
 
 
 @dataclass
@@ -44,10 +44,16 @@ class CallInfo:
 
 @dataclass
 class Adj:
-    """The current value of one adjoint: an expression (usually its variable) and ownership."""
+    """The current value of one adjoint: an expression (usually its variable) and ownership.
+
+    When ``like`` is set the adjoint is *lazy*: ``expr`` is a scalar standing for an array of
+    ``like``'s shape filled with it (the adjoint of ``sum``), broadcast only where needed.
+    """
 
     expr: ir.Expr
     owned: bool = False
+    like: ir.Expr = None
+    negated: bool = False  # the adjoint is ``-expr`` (a negation folded into whoever reads it)
 
 
 @dataclass(eq=False)
@@ -400,10 +406,13 @@ class ReverseMode:
         return state
 
     # ------------------------------------------------------------ adjoints
-    def lookup(self, state):
+    def lookup(self, state, lazy_ok=False):
         def find(atom):
             if isinstance(atom, ir.Name) and atom.id in state:
-                return _copy_expr(state[atom.id].expr)
+                a = state[atom.id]
+                if a.like is not None and not lazy_ok:
+                    return self.expanded(a)
+                return self.signed(a)
             if isinstance(atom, (ir.Tuple, ir.List)):
                 return ir.Tuple([find(e) for e in atom.elts])
             return Zero(atom)
@@ -430,7 +439,11 @@ class ReverseMode:
             for n in op.defines():
                 state.pop(n, None)
             return set()
-        dy = self.lookup(state)(op.target if op.target is not None else ir.Const(None))
+        lazy_ok = (kind == "rule" and op.rule.elementwise) or (kind == "copy" and isinstance(op.target, ir.Name)) \
+            or kind == "index"
+        lazy = isinstance(op.target, ir.Name) and op.target.id in state and state[op.target.id].like is not None \
+            and lazy_ok
+        dy = self.lookup(state, lazy_ok)(op.target if op.target is not None else ir.Const(None))
         if kind in ("store", "append"):
             return self.emit_mutation(s, op, state, varied, code)
         for n in op.defines():
@@ -447,7 +460,8 @@ class ReverseMode:
                             else self.lookup(state)(a), namer=self.ctx.namer, bind_global=self.ctx.bind,
                             line=s.line)
             items = [i for i in filler.run() if not isinstance(i, Contribution) or i.param in active_params]
-            items = self.wrap_broadcast(op, items)
+            if not lazy:  # a lazy (scalar) adjoint is checked contribution by contribution below
+                items = self.wrap_broadcast(op, items)
         elif kind in ("copy", "unpack"):
             items = [Contribution(op.source, dy, "source", s.line)] if isinstance(op.target, ir.Name) else \
                 [Contribution(op.source, self.tuple_adjoint(op.target, dy), "source", s.line)]
@@ -459,7 +473,11 @@ class ReverseMode:
         reads = set()
         for item in items:
             if isinstance(item, Contribution):
-                self.contribute(item.target, item.value, state, varied, code)
+                like = None
+                if lazy:
+                    like, value = self.coverage(item, s)
+                    item = Contribution(item.target, value, item.param, item.line)
+                self.contribute(item.target, item.value, state, varied, code, like=like)
             else:
                 code.append(item)
         for c in code:
@@ -500,10 +518,16 @@ class ReverseMode:
         for item in items:
             if isinstance(item, Contribution) and not isinstance(item.target, ir.Const) and \
                     not self.shapes.same(self._input_class(item.target, stmt), result):
-                value = ir.Call(self.helper("unbroadcast", unbroadcast), [item.value, _copy_expr(item.target)], [])
-                item = Contribution(item.target, value, item.param, item.line)
+                item = Contribution(item.target, self.unbroadcast(item.value, item.target), item.param, item.line)
             out.append(item)
         return out
+
+    def unbroadcast(self, value, target):
+        """``unbroadcast(value, target)``, with a sign pulled outside (it is linear)."""
+        value = fold(value)
+        inner, negated = (value.operand, True) if isinstance(value, ir.UnaryOp) and value.op == "-" else (value, False)
+        call = ir.Call(self.helper("unbroadcast", unbroadcast), [inner, _copy_expr(target)], [])
+        return ir.UnaryOp("-", call) if negated else call
 
     def _input_class(self, atom, stmt):
         if isinstance(atom, ir.Name) and atom.id == "__srcdiff_old__":
@@ -517,7 +541,52 @@ class ReverseMode:
             return ir.Const(0.0)
         return ir.Call(self.helper("zeros_like", zeros_like), [_copy_expr(atom)], [])
 
-    def contribute(self, target, value, state, varied, code):
+    def coverage(self, item, s):
+        """For a contribution computed from a lazy (scalar) adjoint: (like, value).
+
+        ``like`` is the atom whose shape the contribution implicitly has when the value is still a
+        scalar; None when the value already has the target's full shape.
+        """
+        value, target = item.value, item.target
+        if self._is_call_of(value, (unbroadcast, expand)):
+            return None, value
+        stmt = self._shape_alias.get(s, s)
+        classes = set()
+        for n in ir.walk(value):
+            if isinstance(n, ir.Name) and n.id in self.primal_names:
+                c = self.shapes.of(n, stmt) or self.shapes.of(n, stmt, after=True)
+                if c is None:
+                    return None, self.unbroadcast(value, target)
+                classes |= c
+        if not classes:
+            return _copy_expr(target), value
+        if frozenset(classes) == self.shapes.of(target, stmt):
+            return None, value
+        return None, self.unbroadcast(value, target)
+
+    def _is_call_of(self, expr, functions):
+        return isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and \
+            any(self.ctx.helpers.get(expr.func.id) is f for f in functions)
+
+    def expanded(self, a):
+        """A lazy adjoint broadcast to its full shape."""
+        return ir.Call(self.helper("expand", expand), [self.signed(a), _copy_expr(a.like)], [])
+
+    @staticmethod
+    def signed(a):
+        """The adjoint's value with its pending negation applied."""
+        return negate(_copy_expr(a.expr)) if a.negated else _copy_expr(a.expr)
+
+    def full(self, a):
+        """The adjoint's value, negated and broadcast as needed."""
+        return self.expanded(a) if a.like is not None else self.signed(a)
+
+    @staticmethod
+    def is_plain(a, var):
+        """Is the adjoint exactly the variable ``var`` (no pending negation or broadcast)?"""
+        return isinstance(a.expr, ir.Name) and a.expr.id == var and a.like is None and not a.negated
+
+    def contribute(self, target, value, state, varied, code, like=None):
         """Add ``value`` to the adjoint of every varied local name in ``target``."""
         if isinstance(target, (ir.Tuple, ir.List)):
             if isinstance(value, (ir.Tuple, ir.List)) and len(value.elts) == len(target.elts):
@@ -532,24 +601,36 @@ class ReverseMode:
         value = _materialize_zeros(fold(value), self)
         if isinstance(value, Zero):
             return
+        if like is None and self._is_call_of(value, (expand,)) and len(value.args) == 2 \
+                and isinstance(value.args[1], ir.Name) and value.args[1].id == target.id:
+            like, value = value.args[1], value.args[0]  # the adjoint of a full sum: keep it a scalar
         name = target.id
         var = self.adj(name)
         current = state.get(name)
         if current is None:
+            negated = isinstance(value, ir.UnaryOp) and value.op == "-" and name not in self.containers
+            if negated:
+                value = value.operand
             if isinstance(value, ir.Const) or (isinstance(value, ir.Name) and value.id not in self.primal_names):
-                state[name] = Adj(value, owned=False)  # an alias: no statement needed
+                state[name] = Adj(value, owned=False, like=like, negated=negated)  # an alias: no statement
                 return
             self.release(var, state, code, keep=name)
             code.append(ir.Assign([ir.Name(var)], value))
-            state[name] = Adj(ir.Name(var), owned=self.allocates(value) and not _mentions(value, var))
+            owned = like is None and self.allocates(value) and not _mentions(value, var)
+            state[name] = Adj(ir.Name(var), owned=owned, like=like, negated=negated)
             return
         self.release(var, state, code, keep=name)
         if name in self.containers:
-            total = ir.Call(self.helper("add", add), [_copy_expr(current.expr), value], [])
+            total = ir.Call(self.helper("add", add), [self.full(current), value], [])
+            like = None
         else:
-            total = fold(ir.BinOp("+", _copy_expr(current.expr), value))
+            total = fold(ir.BinOp("+", self.signed(current), value))
+            like = current.like if (like is not None and current.like is not None) else None
+        negated = isinstance(total, ir.UnaryOp) and total.op == "-"
+        if negated:
+            total = total.operand
         code.append(ir.Assign([ir.Name(var)], total))
-        state[name] = Adj(ir.Name(var), owned=True)
+        state[name] = Adj(ir.Name(var), owned=like is None and not negated, like=like, negated=negated)
 
     def release(self, var, state, code, keep=None):
         """Before ``var`` is reassigned, give every other adjoint aliasing it its own variable."""
@@ -560,19 +641,20 @@ class ReverseMode:
             if isinstance(a.expr, ir.Name) and a.expr.id == var:
                 own = self.adj(name)
                 code.append(ir.Assign([ir.Name(own)], ir.Name(var)))
-                state[name] = Adj(ir.Name(own), owned=False)
+                state[name] = Adj(ir.Name(own), owned=False, like=a.like, negated=a.negated)
 
     def materialize(self, name, state, code):
-        """Make ``name``'s adjoint live in its own variable (for merges and loops)."""
+        """Make ``name``'s adjoint live, full-shaped, in its own variable (for merges and loops)."""
         a = state[name]
         var = self.adj(name)
-        if isinstance(a.expr, ir.Name) and a.expr.id == var:
+        if self.is_plain(a, var):
             return
         self.release(var, state, code, keep=name)
-        code.append(ir.Assign([ir.Name(var)], _copy_expr(a.expr)))
-        state[name] = Adj(ir.Name(var), owned=a.owned)
+        code.append(ir.Assign([ir.Name(var)], self.full(a)))
+        state[name] = Adj(ir.Name(var), owned=(a.owned and a.like is None) or a.negated)
 
     def ensure_owned(self, name, state, code):
+        self.materialize(name, state, code)
         a = state[name]
         if a.owned:
             return
@@ -588,19 +670,44 @@ class ReverseMode:
             return set()
         name = base.id
         var = self.adj(name)
+        stmt = self._shape_alias.get(s, s)
+        direct = name not in self.containers and self.static_index(op.index, stmt)
         if name not in state:
             self.release(var, state, code, keep=name)
             code.append(ir.Assign([ir.Name(var)], self.zeros(base)))
             state[name] = Adj(ir.Name(var), owned=True)
+            if direct:  # the first write into fresh zeros: a plain assignment
+                code.append(ir.Assign([ir.Subscript(ir.Name(var), _copy_expr(op.index))], dy))
+                return self._reads(code)
         else:
             self.materialize(name, state, code)
             self.ensure_owned(name, state, code)
-        code.append(ir.ExprStmt(ir.Call(self.helper("add_at", add_at),
-                                        [ir.Name(var), index_value(op.index), dy], [])))
+        if direct:
+            dy, sign = (dy.operand, "-") if isinstance(dy, ir.UnaryOp) and dy.op == "-" else (dy, "+")
+            code.append(ir.AugAssign(ir.Subscript(ir.Name(var), _copy_expr(op.index)), sign, dy))
+        else:
+            code.append(ir.ExprStmt(ir.Call(self.helper("add_at", add_at),
+                                            [ir.Name(var), index_value(op.index), dy], [])))
+        return self._reads(code)
+
+    def _reads(self, code):
         reads = set()
         for c in code:
             reads |= self.primal_reads(c)
         return reads
+
+    def static_index(self, index, stmt):
+        """An index certainly made of integers and slices (no fancy indexing, no repeats)."""
+        if isinstance(index, ir.Tuple):
+            return all(self.static_index(e, stmt) for e in index.elts)
+        if isinstance(index, ir.Slice):
+            return all(p is None or self.static_index(p, stmt) for p in (index.lower, index.upper, index.step))
+        if isinstance(index, ir.Const):
+            return index.value is None or index.value is Ellipsis or \
+                (isinstance(index.value, int) and not isinstance(index.value, bool))
+        if isinstance(index, ir.Name):
+            return self.shapes.of(index, stmt) == frozenset()  # a scalar used as an index is an int
+        return False
 
     def emit_mutation(self, s, op, state, varied, code):
         """``y[idx] = v`` and ``L.append(v)``: pass the written part's adjoint on to ``v``."""
@@ -655,8 +762,10 @@ class ReverseMode:
         zero_reads = set()
         for name in sorted(set(then_state) | set(else_state)):
             a, b = then_state.get(name), else_state.get(name)
-            if a is not None and b is not None and _same(a.expr, b.expr):
-                merged[name] = Adj(a.expr, a.owned and b.owned)
+            if a is not None and b is not None and _same(a.expr, b.expr) and a.negated == b.negated and \
+                    ((a.like is None and b.like is None) or (a.like is not None and b.like is not None
+                                                              and _same(a.like, b.like))):
+                merged[name] = Adj(a.expr, a.owned and b.owned, a.like, a.negated)
                 continue
             var = self.adj(name)
             for branch_code, branch_state in ((then_code, then_state), (else_code, else_state)):
@@ -701,7 +810,7 @@ class ReverseMode:
                 head[n] = Adj(ir.Name(var), owned=True)
                 init_reads.add(n)
             for n in owned_lost:
-                head[n] = Adj(head[n].expr, owned=False)
+                head[n] = Adj(head[n].expr, owned=False, like=head[n].like, negated=head[n].negated)
         # bring the end-of-iteration state back to the loop-head state
         tail = []
         head_reads = set()
@@ -711,9 +820,9 @@ class ReverseMode:
                 self.release(var, end, tail, keep=n)
                 tail.append(ir.Assign([ir.Name(var)], self.zeros(ir.Name(n))))
                 head_reads.add(n)
-            elif not (isinstance(end[n].expr, ir.Name) and end[n].expr.id == var):
+            elif not self.is_plain(end[n], var):
                 self.release(var, end, tail, keep=n)
-                tail.append(ir.Assign([ir.Name(var)], _copy_expr(end[n].expr)))
+                tail.append(ir.Assign([ir.Name(var)], self.full(end[n])))
         self.reads_head[s] = frozenset(head_reads)
         loop_reads = set(init_reads)
         header = self.reverse_header(s)

@@ -5,9 +5,18 @@ import numpy
 
 from ..runtime import expand, reduced, unbroadcast
 
+_ndarray = numpy.ndarray
+
 
 def matmul_lhs(g, a, b):
     """Adjoint of ``a @ b`` with respect to ``a`` for any ranks (1-D operands promoted)."""
+    if type(a) is _ndarray and type(b) is _ndarray:  # fast paths for matrices and vectors
+        if b.ndim == 2 and a.ndim == 2:
+            return g @ b.T
+        if b.ndim == 1 and a.ndim == 2:
+            return numpy.multiply.outer(g, b)
+        if b.ndim == 2 and a.ndim == 1:
+            return b @ g
     if numpy.ndim(b) == 1:
         if numpy.ndim(a) == 1:
             return g * b
@@ -19,6 +28,13 @@ def matmul_lhs(g, a, b):
 
 def matmul_rhs(g, a, b):
     """Adjoint of ``a @ b`` with respect to ``b`` for any ranks (1-D operands promoted)."""
+    if type(a) is _ndarray and type(b) is _ndarray:
+        if a.ndim == 2 and b.ndim == 2:
+            return a.T @ g
+        if a.ndim == 2 and b.ndim == 1:
+            return g @ a
+        if a.ndim == 1 and b.ndim == 2:
+            return numpy.multiply.outer(a, g)
     if numpy.ndim(a) == 1:
         if numpy.ndim(b) == 1:
             return g * a
