@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+import types
 
 import numpy
 
@@ -131,7 +132,8 @@ class Transformed:
     call. Knowing that lets the generated code skip broadcasting bookkeeping for numbers.
     """
 
-    def __init__(self, fun, wrt):
+    def __init__(self, fun, wrt, has_aux=False):
+        self.has_aux = has_aux
         if not callable(fun):
             raise ArgumentError("srcdiff transforms functions; got %r" % (fun,))
         self.fun = fun
@@ -177,9 +179,11 @@ class Transformed:
 
     def _generate(self, scalars=frozenset(), containers=frozenset()):
         kind = self.role
-        key = (self.fun.__code__, kind, tuple(self.sig.wrt), scalars, containers)
+        key = (self.fun.__code__, kind, tuple(self.sig.wrt), scalars, containers, self.has_aux,
+               resolution_key(self.fun))
         result = cache.get_or_make(key, lambda: transform.reverse(self.fun, self.sig.wrt, kind=kind,
-                                                                  scalars=scalars, containers=containers))
+                                                                  scalars=scalars, containers=containers,
+                                                                  has_aux=self.has_aux))
         defaults = self.fun.__defaults__
         functions = {role: result.compiled.build(name, self.fun, defaults, self.fun.__kwdefaults__)
                      for role, name in result.names.items()}
@@ -202,10 +206,29 @@ class Transformed:
         """(stage name, source) after every pass of the pipeline, for learning how it works."""
         scalars, containers = self._kinds(args, kwargs) if args or kwargs else (frozenset(), frozenset())
         return transform.reverse(self.fun, self.sig.wrt, kind=self.role, scalars=scalars,
-                                 containers=containers, record_stages=True).stages
+                                 containers=containers, has_aux=self.has_aux, record_stages=True).stages
 
     def __repr__(self):
         return "<srcdiff %s of %s wrt %s>" % (type(self).__name__.lower(), _name(self.fun), ", ".join(self.sig.wrt))
+
+
+def resolution_key(fun):
+    """Which functions the free names of ``fun`` are bound to now (part of the cache key, so that
+    closures over different functions, or a redefined helper, get their own generated code)."""
+    out = []
+    code = fun.__code__
+    for name, cell in zip(code.co_freevars, fun.__closure__ or ()):
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            continue
+        if callable(value) and not isinstance(value, type):
+            out.append((name, value))
+    for name in code.co_names:
+        value = fun.__globals__.get(name)
+        if isinstance(value, types.FunctionType):
+            out.append((name, value))
+    return tuple(out)
 
 
 def _input_kind(value):
@@ -274,7 +297,7 @@ class ValueAndGrad(Transformed):
         caller = self._caller(args, kwargs)
         inputs = caller.inputs(args, kwargs)
         value, grads = caller.functions[self.role](*args, **kwargs)
-        _require_scalar(value, self.fun)
+        _require_scalar(value[0] if self.has_aux else value, self.fun)
         if self.sig.single:
             return value, _fast_fit(caller.kinds, inputs, (grads,))[0]
         return value, tuple(_fast_fit(caller.kinds, inputs, grads))
@@ -288,12 +311,15 @@ class Grad(ValueAndGrad):
         inputs = caller.inputs(args, kwargs)
         functions = caller.functions
         out = functions["grad"](*args, **kwargs)
+        value = None
         if functions["result"].returns_value:  # the output's shape is checked at run time
             value, out = out
-            _require_scalar(value, self.fun)
+            _require_scalar(value[0] if self.has_aux else value, self.fun)
         if self.sig.single:
-            return _fast_fit(caller.kinds, inputs, (out,))[0]
-        return tuple(_fast_fit(caller.kinds, inputs, out))
+            grads = _fast_fit(caller.kinds, inputs, (out,))[0]
+        else:
+            grads = tuple(_fast_fit(caller.kinds, inputs, out))
+        return (grads, value[1]) if self.has_aux else grads
 
 
 def _require_scalar(value, fun):
@@ -344,13 +370,13 @@ def _tape_bytes(tape):
     return total + sys.getsizeof(tape)
 
 
-def _decorator(cls, fun, wrt):
+def _decorator(cls, fun, wrt, has_aux=False):
     if fun is None:
-        return lambda f: cls(f, wrt)
-    return cls(fun, wrt)
+        return lambda f: cls(f, wrt, has_aux)
+    return cls(fun, wrt, has_aux)
 
 
-def grad(fun=None, *, wrt=0):
+def grad(fun=None, *, wrt=0, has_aux=False):
     """The gradient of a scalar-valued ``fun`` with respect to argument(s) ``wrt``.
 
     >>> import numpy as np, srcdiff
@@ -358,11 +384,13 @@ def grad(fun=None, *, wrt=0):
     ...     return np.sum(x ** 2)
     >>> srcdiff.grad(f)(np.array([1.0, 2.0]))
     array([2., 4.])
+
+    With ``has_aux=True``, ``fun`` returns ``(loss, aux)`` and the result is ``(gradient, aux)``.
     """
-    return _decorator(Grad, fun, wrt)
+    return _decorator(Grad, fun, wrt, has_aux)
 
 
-def value_and_grad(fun=None, *, wrt=0):
+def value_and_grad(fun=None, *, wrt=0, has_aux=False):
     """``(fun(*args), gradient)`` from one forward and one reverse sweep.
 
     >>> import numpy as np, srcdiff
@@ -370,8 +398,10 @@ def value_and_grad(fun=None, *, wrt=0):
     ...     return np.sum(x ** 2)
     >>> srcdiff.value_and_grad(f)(np.array([1.0, 2.0]))
     (np.float64(5.0), array([2., 4.]))
+
+    With ``has_aux=True``, ``fun`` returns ``(loss, aux)`` and the result is ``((loss, aux), gradient)``.
     """
-    return _decorator(ValueAndGrad, fun, wrt)
+    return _decorator(ValueAndGrad, fun, wrt, has_aux)
 
 
 def vjp(fun, *, wrt=0):

@@ -26,6 +26,11 @@ def transformations(key):
     return _counts.get(key, 0)
 
 
+def transformations_of(code):
+    """How many transformations of the function with this code object were made."""
+    return sum(n for key, n in _counts.items() if key[0] is code)
+
+
 def clear():
     with _lock:
         _entries.clear()

@@ -168,10 +168,10 @@ def _substitute(s, name, value):
             return value
         for fname in getattr(e, "__dataclass_fields__", {}):
             v = getattr(e, fname)
-            if isinstance(v, ir.Expr):
+            if isinstance(v, (ir.Expr, ir.Keyword, ir.Generator)):
                 setattr(e, fname, sub(v))
             elif isinstance(v, list):
-                setattr(e, fname, [sub(x) if isinstance(x, ir.Expr) else x for x in v])
+                setattr(e, fname, [sub(x) if isinstance(x, (ir.Expr, ir.Keyword, ir.Generator)) else x for x in v])
         return e
     return ir.Assign(s.targets, sub(s.value), s.line)
 

@@ -217,7 +217,9 @@ class Classifier:
             return Op("opaque", s, target=target, args=args, keywords=keywords, name=display,
                       error="srcdiff has no derivative rule for %s" % display)
         if rule.nondifferentiable:
-            return Op("nondiff", s, target=target, rule=rule, name=rule.name)
+            binding = rule.bind_signature(args, keywords)
+            return Op("nondiff", s, target=target, rule=rule, name=rule.name, args=args, keywords=keywords,
+                      binding=binding)
         if any(isinstance(a, ir.Starred) for a in args) or any(k is None for k, _ in keywords):
             return Op("opaque", s, target=target, args=args, keywords=keywords, name=rule.name,
                       error="srcdiff cannot match `*args`/`**kwargs` in a call of %s to its rule; pass "

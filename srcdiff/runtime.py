@@ -72,7 +72,7 @@ def zeros_like(x):
         return {k: zeros_like(v) for k, v in x.items()}
     if t is complex:
         return 0j
-    if x is None:
+    if x is None or isinstance(x, (str, bytes)):
         return None
     if isinstance(x, numpy.generic):
         return x.dtype.type(0) if x.dtype.kind in "fc" else 0.0
@@ -139,4 +139,16 @@ def owned(g):
 
 def stop_gradient(x):
     """``x`` itself, but treated as a constant by differentiation."""
+    return x
+
+
+def private_copy(x):
+    """A copy of an argument the function writes into, so the caller's value never changes."""
+    t = type(x)
+    if t is _ndarray:
+        return x.copy()
+    if t is list:
+        return list(x)
+    if t is dict:
+        return dict(x)
     return x

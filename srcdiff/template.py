@@ -125,14 +125,17 @@ class Filler:
             out.append(ir.Assign([self.expr(target)], value, self.line))
             return
         if isinstance(s, ir.If):
+            # Tests in templates choose between a special case (the ``if`` branch) and the general
+            # formula (the ``else`` branch): when the test depends on run-time values, the general
+            # formula is used, so templates stay straight-line code.
             test = fold(self.expr(s.test))
             if isinstance(test, ir.Const):
                 self.block(s.body if test.value else s.orelse, out)
-                return
-            body, orelse = [], []
-            self.block(s.body, body)
-            self.block(s.orelse, orelse)
-            out.append(ir.If(test, body, orelse, self.line))
+            elif s.orelse:
+                self.block(s.orelse, out)
+            else:
+                raise TypeError("template %s: an `if` on run-time values needs an `else` branch with the "
+                                "general formula" % self.t.fn.__qualname__)
             return
         if isinstance(s, ir.ExprStmt):
             if isinstance(s.value, ir.Const):
@@ -197,7 +200,31 @@ class Filler:
         if isinstance(e, ir.Dict):
             return ir.Dict([self.expr(k) if k is not None else None for k in e.keys],
                            [self.expr(v) for v in e.values])
+        if isinstance(e, ir.Comprehension):
+            return self.unroll(e)
         raise TypeError("unsupported expression in rule template %s" % self.t.fn.__qualname__)
+
+    def unroll(self, comp):
+        """``[f(i) for i in range(n)]`` with ``n`` known here: a list literal of ``f(0)...``."""
+        if comp.kind != "list" or len(comp.generators) != 1 or comp.generators[0].ifs or \
+                not isinstance(comp.generators[0].target, ir.Name):
+            raise TypeError("template %s: only `[... for i in range(...)]` is supported" % self.t.fn.__qualname__)
+        gen = comp.generators[0]
+        bounds = fold(self.expr(gen.iter))
+        if not (isinstance(bounds, ir.Call) and isinstance(bounds.func, ir.Name) and bounds.func.id == "range"
+                and all(isinstance(a, ir.Const) for a in bounds.args)):
+            raise TypeError("template %s: the range of a comprehension must be known" % self.t.fn.__qualname__)
+        name = gen.target.id
+        saved = self.values.get(name)
+        out = []
+        for i in range(*[a.value for a in bounds.args]):
+            self.values[name] = ir.Const(i)
+            out.append(fold(self.expr(comp.elt)))
+        if saved is None:
+            self.values.pop(name, None)
+        else:
+            self.values[name] = saved
+        return ir.List(out)
 
     def special(self, e, lookup):
         if lookup is None:
@@ -364,6 +391,9 @@ def fold(e):
         left, right = fold(e.left), fold(e.comparators[0])
         if isinstance(left, ir.Const) and isinstance(right, ir.Const) and e.ops[0] in _CMP:
             return ir.Const(_CMP[e.ops[0]](left.value, right.value))
+        if e.ops[0] in ("is", "is not") and isinstance(right, ir.Const) and right.value is None and \
+                isinstance(left, (ir.Tuple, ir.List, ir.Dict)):  # a literal is never None
+            return ir.Const(e.ops[0] == "is not")
         return ir.Compare(left, e.ops, [right])
     if isinstance(e, ir.IfExp):
         test = fold(e.test)
@@ -383,8 +413,13 @@ def fold(e):
         if isinstance(value, Zero):
             return value
         if isinstance(value, (ir.Tuple, ir.List)) and isinstance(index, ir.Const) \
-                and isinstance(index.value, int):
+                and isinstance(index.value, int) and -len(value.elts) <= index.value < len(value.elts):
             return value.elts[index.value]
+        if isinstance(value, (ir.Tuple, ir.List)) and isinstance(index, ir.Slice) and all(
+                p is None or (isinstance(p, ir.Const) and isinstance(p.value, int))
+                for p in (index.lower, index.upper, index.step)):
+            parts = [p.value if p is not None else None for p in (index.lower, index.upper, index.step)]
+            return type(value)(value.elts[slice(*parts)])
         return ir.Subscript(value, index)
     if isinstance(e, ir.Attr):
         value = fold(e.value)
@@ -392,8 +427,13 @@ def fold(e):
             return value
         return ir.Attr(value, e.attr)
     if isinstance(e, ir.Call):
-        return ir.Call(fold(e.func), [fold(a) for a in e.args], [ir.Keyword(k.name, fold(k.value))
-                                                                 for k in e.keywords])
+        args = [fold(a) for a in e.args]
+        if isinstance(e.func, ir.Name) and e.func.id == "len" and len(args) == 1 and \
+                isinstance(args[0], (ir.Tuple, ir.List)):
+            return ir.Const(len(args[0].elts))
+        if isinstance(e.func, ir.Name) and e.func.id in ("range",) and all(isinstance(a, ir.Const) for a in args):
+            return ir.Call(e.func, args, [])
+        return ir.Call(fold(e.func), args, [ir.Keyword(k.name, fold(k.value)) for k in e.keywords])
     if isinstance(e, ir.Tuple):
         return ir.Tuple([fold(x) for x in e.elts])
     if isinstance(e, ir.List):

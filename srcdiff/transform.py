@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 
 from . import cleanup, codegen, control, fence, frontend, ir, normalize, ssa, syntax
 from .context import Context, Namer, all_names
+from .analysis.aliases import check_writes, mutated_parameters
 from .analysis.liveness import live_in
 from .analysis.tbr import definitely_assigned
 from .modes.reverse import Adj, Restore, ReverseMode
 from .ops import Classifier
-from .runtime import as_sequence, owned, snapshot, zeros_like
+from .runtime import as_sequence, owned, private_copy, snapshot, zeros_like
 
 
 @dataclass
@@ -81,7 +82,7 @@ class ReverseResult:
 
 
 def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(), statics=None, pending=None,
-            record_stages=False):
+            has_aux=False, record_stages=False):
     """Generate reverse-mode code for ``fn`` differentiated with respect to parameter names ``wrt``.
 
     ``kind`` is "joint" (one function returning value and gradients), "grad" (gradients only,
@@ -96,14 +97,19 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
         bwd_name = ctx.namer.fresh(base + "_backward")
         if pending is not None:
             pending.names, pending.ctx = {"forward": fwd_name, "backward": bwd_name}, ctx
-    tree = ssa.rename_redefinitions(prep.tree, ctx)
+    tree = _copy_written_arguments(prep.tree, ctx)
+    tree = ssa.rename_redefinitions(tree, ctx)
     ctx.locals = frontend.local_names(tree)
+    check_writes(tree, Classifier(ctx), ctx)
     if record_stages:
         stages.append(("rename redefinitions", syntax.unparse(tree)))
+    seeds = None
+    if has_aux:
+        tree, seeds = _split_aux(tree, ctx)
     classify = Classifier(ctx)
     seed_name = ctx.namer.fresh("d_" + _result_stem(tree)) if split else None
     seed = ir.Name(seed_name) if split else ir.Const(1.0)
-    mode = ReverseMode(ctx, tree, classify, wrt, seed, scalars, containers)
+    mode = ReverseMode(ctx, tree, classify, wrt, seed, scalars, containers, seeds)
     mode.prepare()
     reverse_code, final_state = mode.run()
     tape_needed = bool(mode.push_before) or any(mode.classify(s).kind == "store" for s in mode.saves)
@@ -128,7 +134,7 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
         stages.append(("reverse sweep", syntax.unparse(reverse_code)))
     temps = _invented(ctx, prep.original) & mode.primal_names
     returns_value = True
-    if kind == "grad" and mode.fn.body and isinstance(mode.fn.body[-1], ir.Return) and \
+    if kind == "grad" and not has_aux and mode.fn.body and isinstance(mode.fn.body[-1], ir.Return) and \
             mode.shapes.of(mode.fn.body[-1].value, mode.fn.body[-1]) == frozenset():
         returns_value = False  # a scalar for certain: no need to compute or check the value
     if not split:
@@ -167,6 +173,33 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     return ReverseResult(compiled, names, stages, tape_name is not None, returns_value)
 
 
+def _copy_written_arguments(tree, ctx):
+    """Arguments the function writes into get a private copy first: callers' arrays never change."""
+    written = mutated_parameters(tree, Classifier(ctx))
+    if not written:
+        return tree
+    name = ctx.bind("private_copy", private_copy)
+    copies = [ir.Assign([ir.Name(p)], ir.Call(ir.Name(name), [ir.Name(p)], []), tree.line) for p in written]
+    return ir.FunctionDef(tree.name, tree.params, copies + list(tree.body), tree.line)
+
+
+def _split_aux(tree, ctx):
+    """For ``has_aux``: unpack the returned ``(loss, aux)`` so only ``loss`` is differentiated."""
+    body = list(tree.body)
+    ret = body[-1]
+    for s in reversed(body[:-1]):  # ``return loss, aux`` builds a tuple: seed its first element
+        if isinstance(s, ir.Assign) and isinstance(ret.value, ir.Name) and \
+                ir.target_names(s.targets[0]) == [ret.value.id]:
+            if isinstance(s.value, ir.Tuple) and len(s.value.elts) == 2 and isinstance(s.value.elts[0], ir.Name):
+                return tree, [s.value.elts[0].id]
+            break
+    loss, aux = ir.Name(ctx.namer.fresh("loss")), ir.Name(ctx.namer.fresh("aux"))
+    unpack = ir.Assign([ir.Tuple([loss, aux])], ret.value, ret.line)
+    body[-1:] = [unpack, ir.Return(ir.Tuple([ir.Name(loss.id), ir.Name(aux.id)]), ret.line)]
+    ctx.locals |= {loss.id, aux.id}
+    return ir.FunctionDef(tree.name, tree.params, body, tree.line), [loss.id]
+
+
 def _assigned_names(code):
     names = set()
     for s in code:
@@ -181,6 +214,8 @@ def _assigned_names(code):
 
 def _result_stem(tree):
     last = tree.body[-1] if tree.body else None
+    if isinstance(last, ir.Return) and isinstance(last.value, ir.Tuple):
+        return "loss"
     if isinstance(last, ir.Return) and isinstance(last.value, ir.Name):
         return last.value.id
     return "result"

@@ -129,8 +129,8 @@ class ShapeClasses(Forward):
         if kind == "scalar":
             return SCALAR
         if kind == "reduce":
-            axis = op.binding.get("axis")
-            keep = op.binding.get("keepdims")
+            axis = op.binding.get("axis") if op.binding or op.kind == "rule" else _keyword(op, "axis", 1)
+            keep = op.binding.get("keepdims") if op.binding or op.kind == "rule" else _keyword(op, "keepdims", 3)
             if (axis is None or (isinstance(axis, ir.Const) and axis.value is None)) and \
                     (keep is None or (isinstance(keep, ir.Const) and not keep.value)):
                 return SCALAR
@@ -148,14 +148,26 @@ class ShapeClasses(Forward):
 
 
 def _operands(op):
-    if op.kind == "rule":
+    if op.kind == "rule" or (op.kind == "nondiff" and op.binding):
         return [a for a in op.binding.values() if isinstance(a, (ir.Name, ir.Const, ir.Attr))]
+    if op.kind == "nondiff" and op.args:
+        return [a for a in op.args if isinstance(a, (ir.Name, ir.Const, ir.Attr))]
     value = op.stmt.value
     if isinstance(value, ir.Compare):
         return [value.left] + list(value.comparators)
     if isinstance(value, ir.UnaryOp):
         return [value.operand]
     return list(op.args)
+
+
+def _keyword(op, name, position):
+    """An argument of a call without a rule binding (``axis=`` or the positional slot)."""
+    for k, v in op.keywords:
+        if k == name:
+            return v
+    if len(op.args) > position:
+        return op.args[position]
+    return None
 
 
 def _is_range(it):

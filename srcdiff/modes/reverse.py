@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import inspect
+import numbers
+import types
 from dataclasses import dataclass
 
 from .. import calls, frontend, ir
@@ -79,7 +81,8 @@ def _copy_expr(e):
 class ReverseMode:
     """Builds the forward sweep (primal + pushes) and reverse sweep (adjoints + pops)."""
 
-    def __init__(self, ctx, fn_def, classify, wrt, seed, scalars=frozenset(), containers=frozenset()):
+    def __init__(self, ctx, fn_def, classify, wrt, seed, scalars=frozenset(), containers=frozenset(),
+                 seed_names=None):
         self.ctx = ctx
         self.fn = fn_def
         self.classify = classify
@@ -95,6 +98,7 @@ class ReverseMode:
         self.container_params = frozenset(containers)  # parameters that are lists, tuples or dicts
         self.containers = set()
         self.call_info = {}  # statement calling a callee's forward function -> CallInfo
+        self.seed_names = seed_names  # names whose adjoint is seeded (default: the returned value)
         self._comment_line = None
 
     # ------------------------------------------------------------------ names
@@ -102,6 +106,13 @@ class ReverseMode:
         if name not in self.adj_names:
             self.adj_names[name] = self.ctx.namer.fresh("d_" + name)
         return self.adj_names[name]
+
+    def neg_adj(self, name):
+        """The variable holding *minus* the adjoint of ``name`` (a negation not yet applied)."""
+        key = ("neg", name)
+        if key not in self.adj_names:
+            self.adj_names[key] = self.ctx.namer.fresh("neg_d_" + name)
+        return self.adj_names[key]
 
     def helper(self, name, obj):
         return ir.Name(self.ctx.bind(name, obj))
@@ -135,7 +146,7 @@ class ReverseMode:
         self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
 
     def _activity(self):
-        seeds = (lambda op: atom_names(op.source))
+        seeds = (lambda op: atom_names(op.source)) if self.seed_names is None else (lambda op: self.seed_names)
         return Activity(self.fn, self.classify, self.wrt, seeds)
 
     def _count_trips(self, body):
@@ -400,7 +411,7 @@ class ReverseMode:
 
     def rev_return(self, s, state):
         state = dict(state)
-        for n in atom_names(s.value):
+        for n in atom_names(s.value) if self.seed_names is None else self.seed_names:
             if self.activity.is_varied(n, s):
                 state[n] = Adj(_copy_expr(self.seed), owned=False)
         return state
@@ -553,16 +564,34 @@ class ReverseMode:
         stmt = self._shape_alias.get(s, s)
         classes = set()
         for n in ir.walk(value):
-            if isinstance(n, ir.Name) and n.id in self.primal_names:
-                c = self.shapes.of(n, stmt) or self.shapes.of(n, stmt, after=True)
+            if not isinstance(n, ir.Name):
+                continue
+            if n.id in self.primal_names:
+                c = self.shapes.of(n, stmt)
+                if c is None:
+                    c = self.shapes.of(n, stmt, after=True)
                 if c is None:
                     return None, self.unbroadcast(value, target)
                 classes |= c
+            elif not self._is_code(n):  # a global or closure value: its shape is unknown
+                return None, self.unbroadcast(value, target)
         if not classes:
             return _copy_expr(target), value
         if frozenset(classes) == self.shapes.of(target, stmt):
             return None, value
         return None, self.unbroadcast(value, target)
+
+    def _is_code(self, name):
+        """Does ``name`` refer to a module, function or class (not to data)?"""
+        if name.id in self.ctx.helpers:
+            obj = self.ctx.helpers[name.id]
+        else:
+            obj = self.ctx.env.lookup(name.id)
+        if frontend.is_missing(obj):
+            return False
+        if isinstance(obj, numbers.Number) and not isinstance(obj, bool):
+            return True  # a number broadcasts like a scalar
+        return isinstance(obj, types.ModuleType) or callable(obj)
 
     def _is_call_of(self, expr, functions):
         return isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and \
@@ -614,6 +643,8 @@ class ReverseMode:
             if isinstance(value, ir.Const) or (isinstance(value, ir.Name) and value.id not in self.primal_names):
                 state[name] = Adj(value, owned=False, like=like, negated=negated)  # an alias: no statement
                 return
+            if negated:  # the variable holds minus the adjoint, and says so in its name
+                var = self.neg_adj(name)
             self.release(var, state, code, keep=name)
             code.append(ir.Assign([ir.Name(var)], value))
             owned = like is None and self.allocates(value) and not _mentions(value, var)
@@ -629,6 +660,8 @@ class ReverseMode:
         negated = isinstance(total, ir.UnaryOp) and total.op == "-"
         if negated:
             total = total.operand
+            var = self.neg_adj(name)
+            self.release(var, state, code, keep=name)
         code.append(ir.Assign([ir.Name(var)], total))
         state[name] = Adj(ir.Name(var), owned=like is None and not negated, like=like, negated=negated)
 

@@ -74,8 +74,8 @@ def tensordot_lhs(g, a, b, axes):
     free_a = [i for i in range(numpy.ndim(a)) if i not in axes_a]
     free_b = [i for i in range(numpy.ndim(b)) if i not in axes_b]
     g_b = list(range(len(free_a), numpy.ndim(g)))
-    out = numpy.tensordot(g, b, (g_b, free_b))  # axes: free_a..., axes_b order
-    order = free_a + axes_a
+    out = numpy.tensordot(g, b, (g_b, free_b))  # axes: free_a..., then b's summed axes in b's order
+    order = free_a + [axes_a[axes_b.index(k)] for k in sorted(axes_b)]
     return numpy.transpose(out, numpy.argsort(order))
 
 
@@ -85,9 +85,23 @@ def tensordot_rhs(g, a, b, axes):
     free_a = [i for i in range(numpy.ndim(a)) if i not in axes_a]
     free_b = [i for i in range(numpy.ndim(b)) if i not in axes_b]
     g_a = list(range(len(free_a)))
-    out = numpy.tensordot(a, g, (free_a, g_a))  # axes: axes_a order..., free_b...
-    order = axes_b + free_b
+    out = numpy.tensordot(a, g, (free_a, g_a))  # axes: a's summed axes in a's order, then free_b...
+    order = [axes_b[axes_a.index(k)] for k in sorted(axes_a)] + free_b
     return numpy.transpose(out, numpy.argsort(order))
+
+
+def inner_lhs(g, a, b):
+    """Adjoint of ``numpy.inner(a, b)`` (a sum over the last axes) with respect to ``a``."""
+    if numpy.ndim(a) == 0 or numpy.ndim(b) == 0:
+        return unbroadcast(g * b, a) if numpy.ndim(a) else numpy.sum(g * b)
+    return tensordot_lhs(g, a, b, ([numpy.ndim(a) - 1], [numpy.ndim(b) - 1]))
+
+
+def inner_rhs(g, a, b):
+    """Adjoint of ``numpy.inner(a, b)`` with respect to ``b``."""
+    if numpy.ndim(a) == 0 or numpy.ndim(b) == 0:
+        return unbroadcast(g * a, b) if numpy.ndim(b) else numpy.sum(g * a)
+    return tensordot_rhs(g, a, b, ([numpy.ndim(a) - 1], [numpy.ndim(b) - 1]))
 
 
 def _tensordot_axes(a, b, axes):
@@ -172,14 +186,20 @@ def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
 
 
 def diag_adjoint(g, v, k=0):
-    """Adjoint of ``numpy.diag``: extract the diagonal of g, or place g on one."""
+    """Adjoint of ``numpy.diag``: extract the diagonal of g, or place g back on one."""
     if numpy.ndim(v) == 1:
         return numpy.diagonal(g, k).copy()
-    return numpy.diag(g, k) if numpy.shape(g) else g
+    out = numpy.zeros(numpy.shape(v), dtype=numpy.result_type(g, float))
+    i = numpy.arange(numpy.size(g))
+    out[i + max(-k, 0), i + max(k, 0)] = g
+    return out
 
 
 def split_like(g, parts, axis=0):
     """Cut ``g`` along ``axis`` into pieces shaped like the concatenated ``parts``."""
+    if axis is None:  # the parts were flattened first
+        sizes = numpy.cumsum([numpy.size(p) for p in parts])[:-1]
+        return [piece.reshape(numpy.shape(p)) for piece, p in zip(numpy.split(g, sizes), parts)]
     sizes = numpy.cumsum([numpy.shape(p)[axis] for p in parts])[:-1]
     return numpy.split(g, sizes, axis=axis)
 
@@ -190,8 +210,11 @@ def unstack(g, axis=0):
 
 
 def transpose_inverse(axes):
-    """Axes that undo ``numpy.transpose(a, axes)`` (None stays None)."""
-    return None if axes is None else tuple(numpy.argsort(axes))
+    """Axes that undo ``numpy.transpose(a, axes)`` (None stays None; negative axes allowed)."""
+    if axes is None:
+        return None
+    n = len(axes)
+    return tuple(int(i) for i in numpy.argsort([a % n for a in axes]))
 
 
 def einsum_adjoint(g, subscripts, operands, position):

@@ -8,7 +8,7 @@ broadcast axes (``unbroadcast``) where shapes can differ.
 import numpy
 
 from ..runtime import expand
-from .kernels import (astype, astype_adjoint, item, centered, cumsum_adjoint, diag_adjoint, diff_adjoint, dot_lhs, dot_rhs,
+from .kernels import (astype, astype_adjoint, inner_lhs, inner_rhs, item, centered, cumsum_adjoint, diag_adjoint, diff_adjoint, dot_lhs, dot_rhs,
                       einsum_adjoint, expand_scaled, extremum_weights, matmul_lhs, matmul_rhs,
                       prod_partials, reduced_count, split_like, tensordot_lhs, tensordot_rhs,
                       trace_adjoint, transpose_inverse, unstack)
@@ -473,9 +473,8 @@ def dot(y, a, b):
 
 @adjoint(numpy.inner)
 def inner(y, a, b):
-    d[a] = dot_lhs(d[y], a, numpy.swapaxes(b, -1, 0) if numpy.ndim(b) > 1 else b)
-    d[b] = numpy.swapaxes(dot_rhs(d[y], a, numpy.swapaxes(b, -1, 0) if numpy.ndim(b) > 1 else b), -1, 0) \
-        if numpy.ndim(b) > 1 else dot_rhs(d[y], a, b)
+    d[a] = inner_lhs(d[y], a, b)
+    d[b] = inner_rhs(d[y], a, b)
 
 
 @tangent(numpy.inner)
@@ -635,22 +634,22 @@ nondifferentiable(
 
 
 @adjoint(astype)
-def astype(y, a, dtype):
+def astype_(y, a, dtype):
     d[a] = astype_adjoint(d[y], a, y)
 
 
 @tangent(astype)
-def astype(y, a, dtype):
+def astype_(y, a, dtype):
     t[y] = astype_adjoint(t[a], a, y)
 
 
 @adjoint(item)
-def item(y, a):
+def item_(y, a):
     d[a] = expand(d[y], a)
 
 
 @tangent(item)
-def item(y, a):
+def item_(y, a):
     t[y] = numpy.sum(t[a])
 
 

@@ -6,7 +6,7 @@ import operator
 
 import numpy
 
-from ..runtime import as_sequence, stop_gradient
+from ..runtime import as_sequence, private_copy, stop_gradient
 from .kernels import fan_out
 from .registry import adjoint, nondifferentiable, shapes, tangent
 
@@ -81,6 +81,16 @@ def as_sequence_(y, x):
 @tangent(as_sequence)
 def as_sequence_(y, x):
     t[y] = as_sequence(t[x])
+
+
+@adjoint(private_copy)
+def private_copy_(y, x):
+    d[x] = d[y]
+
+
+@tangent(private_copy)
+def private_copy_(y, x):
+    t[y] = private_copy(t[x])
 
 
 @adjoint(builtins.sum)

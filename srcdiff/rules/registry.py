@@ -36,6 +36,15 @@ class Rule:
             params.update(self.adjoint.written)
         return params
 
+    def bind_signature(self, args, keywords):
+        """Call-site atoms by the primitive's own parameter names ({} when Python cannot tell)."""
+        if self.signature is None:
+            return {}
+        try:
+            return dict(self.signature.bind(*args, **dict(keywords)).arguments)
+        except TypeError:
+            return {}
+
     def bind(self, args, keywords):
         """Map call-site atoms to template parameter names, refusing arguments rules ignore.
 
@@ -63,7 +72,8 @@ class Rule:
                 tname = names[position] if position < len(names) else None
             elif kind is inspect.Parameter.VAR_POSITIONAL:
                 tname = pname if pname in names else None
-                value = tuple(value)
+                from .. import ir
+                value = ir.Tuple(list(value))
             elif kind is inspect.Parameter.VAR_KEYWORD:
                 if value:
                     raise MissingRuleError("srcdiff's rule for %s does not handle the keyword argument(s) %s"

@@ -1,0 +1,120 @@
+"""In-place writes: which names may share memory, and which writes srcdiff cannot follow.
+
+``y[i] = v`` changes every array sharing memory with ``y``: a plain copy (``z = y``), a slice
+or a transpose of it. The reverse sweep restores only ``y``, so a write is refused when another
+name that may share ``y``'s memory is still used afterwards, and when ``y`` may share memory
+with an argument (the caller's array would change). Arguments written directly are copied on
+entry instead (``mutated_parameters``).
+"""
+from __future__ import annotations
+
+from .. import ir
+from ..errors import NonDifferentiableError, located
+from .liveness import _Live
+
+# calls whose result may share memory with their first argument
+_VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "diagonal", "view", "T"}
+_VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "diagonal", "expand_dims",
+                   "asarray", "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d", "as_sequence", "real",
+                   "imag"}
+
+
+def mutated_parameters(fn_def, classify):
+    """Parameters written in place (``x[0] = v``, ``x.append(v)``) anywhere in the function."""
+    params = {p.name for p in fn_def.params}
+    out = []
+    for s in ir.walk(fn_def):
+        if isinstance(s, (ir.Assign, ir.ExprStmt)):
+            for n in classify(s).mutates():
+                if n in params and n not in out:
+                    out.append(n)
+    return out
+
+
+class _Aliases:
+    def __init__(self):
+        self.parent = {}
+        self.origin = {}  # name -> line where it was made from another name
+
+    def find(self, x):
+        while self.parent.get(x, x) != x:
+            x = self.parent[x]
+        return x
+
+    def union(self, a, b):
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def group(self, name, names):
+        root = self.find(name)
+        return [n for n in names if self.find(n) == root]
+
+
+def _sharing_sources(op):
+    """Names whose memory the statement's result may share."""
+    value = op.stmt.value if isinstance(op.stmt, ir.Assign) else None
+    if op.kind in ("copy", "unpack", "index"):
+        return [op.source.id] if isinstance(op.source, ir.Name) else []
+    if op.kind == "build":
+        lit = op.source
+        elts = lit.values if isinstance(lit, ir.Dict) else lit.elts
+        return [e.id for e in elts if isinstance(e, ir.Name)]
+    if op.kind == "append":
+        return [op.value.id] if isinstance(op.value, ir.Name) else []
+    if isinstance(value, ir.Attr) and value.attr in _VIEW_METHODS and isinstance(value.value, ir.Name):
+        return [value.value.id]
+    if isinstance(value, ir.Call):
+        func = value.func
+        name = func.attr if isinstance(func, ir.Attr) else (func.id if isinstance(func, ir.Name) else "")
+        if isinstance(func, ir.Attr) and isinstance(func.value, ir.Name) and name in _VIEW_METHODS \
+                and func.value.id not in ("np", "numpy"):
+            return [func.value.id]
+        if name in _VIEW_FUNCTIONS and value.args and isinstance(value.args[0], ir.Name):
+            return [value.args[0].id]
+    if op.kind in ("call", "opaque") and isinstance(value, ir.Call):  # unknown functions may return views
+        return [a.id for a in value.args if isinstance(a, ir.Name)]
+    return []
+
+
+def check_writes(fn_def, classify, ctx):
+    """Raise when an in-place write could change a value srcdiff does not restore."""
+    stmts = [s for s in ir.walk(fn_def) if isinstance(s, (ir.Assign, ir.ExprStmt))]
+    writes = [(s, classify(s).mutates()[0]) for s in stmts if classify(s).mutates()]
+    if not writes:
+        return
+    aliases = _Aliases()
+    names = set()
+    for s in stmts:
+        op = classify(s)
+        targets = op.defines() if op.kind != "append" else op.mutates()
+        names.update(targets)
+        for src in _sharing_sources(op):
+            names.add(src)
+            for t in targets:
+                aliases.union(t, src)
+                aliases.origin.setdefault(t, (s.line, src))
+    params = {p.name for p in fn_def.params}
+    live = _Live()
+    live.exit_state = frozenset()
+    live.run(fn_def.body, frozenset())
+    for s, name in writes:
+        group = aliases.group(name, names | params)
+        text = ctx.origin_text.get(s.line, "")
+        shared_params = [p for p in group if p in params and p != name]
+        if shared_params:
+            raise NonDifferentiableError(located(
+                ctx.filename, s.line, text,
+                "this writes into `%s`, which may share memory with the argument `%s`: the caller's "
+                "array would change" % (name, shared_params[0]),
+                "Copy it first, for example `%s = %s.copy()`." % (name, name)))
+        after = live.after.get(s) or frozenset()
+        for other in sorted(group):
+            if other != name and other in after:
+                line, src = aliases.origin.get(other, aliases.origin.get(name, (0, name)))
+                raise NonDifferentiableError(located(
+                    ctx.filename, s.line, text,
+                    "this writes into `%s` while `%s` (made from `%s` at line %d) may share its memory "
+                    "and is used afterwards; srcdiff cannot tell which values `%s` then holds"
+                    % (name, other, src, line, other),
+                    "Make an explicit copy where `%s` is created (for example `.copy()`)." % other))

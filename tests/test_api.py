@@ -1,0 +1,177 @@
+"""The public API: argument handling, return types, vjp, has_aux, source, caching, tracebacks."""
+import inspect
+import io
+import threading
+import traceback
+
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff import cache
+
+
+def quadratic(x, w, scale=2.0):
+    return scale * np.sum((x * w) ** 2)
+
+
+def scalar_fn(a, b):
+    return a * a * b + np.sin(b)
+
+
+def vector_out(x):
+    return np.sin(x) * 3.0
+
+
+def with_aux(w, x):
+    pred = np.tanh(x @ w)
+    return np.mean(pred ** 2), {"pred": pred, "count": len(x)}
+
+
+def reshapes_badly(x):
+    y = np.reshape(x, (7,))
+    return np.sum(y)
+
+
+def test_bare_decorator_and_options():
+    x, w = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    g = srcdiff.grad(quadratic)
+    np.testing.assert_allclose(g(x, w), 2.0 * 2 * x * w * w)
+    g_w = srcdiff.grad(wrt="w")(quadratic)
+    np.testing.assert_allclose(g_w(x, w), 2.0 * 2 * w * x * x)
+    gx, gw = srcdiff.grad(quadratic, wrt=(0, "w"))(x, w)
+    np.testing.assert_allclose(gx, 4 * x * w * w)
+    np.testing.assert_allclose(gw, 4 * w * x * x)
+    np.testing.assert_allclose(srcdiff.grad(quadratic, wrt=-2)(x, w), 4 * w * x * x)  # -2 is `w`
+
+
+def test_keyword_and_default_arguments():
+    x, w = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    g = srcdiff.grad(quadratic, wrt=("x", "scale"))
+    gx, gs = g(x, w=w, scale=3.0)
+    np.testing.assert_allclose(gx, 6 * x * w * w)
+    assert isinstance(gs, float) and gs == pytest.approx(np.sum((x * w) ** 2))
+
+
+def test_float_arguments_give_float_gradients():
+    ga, gb = srcdiff.grad(scalar_fn, wrt=(0, 1))(1.5, 0.3)
+    assert type(ga) is float and type(gb) is float
+    assert ga == pytest.approx(2 * 1.5 * 0.3)
+    assert gb == pytest.approx(1.5 ** 2 + np.cos(0.3))
+
+
+def test_gradient_keeps_dtype_and_shape():
+    x = np.ones((2, 3), dtype=np.float32)
+    g = srcdiff.grad(quadratic)(x, np.float32(2.0) * x)
+    assert g.dtype == np.float32 and g.shape == (2, 3)
+    zero_d = np.array(1.5)
+    g0 = srcdiff.grad(quadratic)(zero_d, np.array(2.0))
+    assert isinstance(g0, np.ndarray) and g0.shape == ()
+
+
+def test_value_and_grad():
+    x, w = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    value, grad = srcdiff.value_and_grad(quadratic, wrt=1)(x, w)
+    assert value == pytest.approx(quadratic(x, w))
+    np.testing.assert_allclose(grad, 4 * w * x * x)
+
+
+def test_vjp_of_an_array_output():
+    x = np.array([0.1, 0.5, 1.0])
+    value, pullback = srcdiff.vjp(vector_out)(x)
+    np.testing.assert_allclose(value, vector_out(x))
+    ct = np.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(pullback(ct), 3.0 * np.cos(x) * ct)
+    with pytest.raises(srcdiff.ArgumentError, match="shape"):
+        pullback(np.ones(4))
+    source = srcdiff.vjp(vector_out).source
+    assert "def vector_out_forward(" in source and "def vector_out_backward(" in source
+
+
+def test_has_aux():
+    w, x = np.array([0.2, -0.1]), np.arange(6.0).reshape(3, 2)
+    g, aux = srcdiff.grad(with_aux, has_aux=True)(w, x)
+    (loss, aux2), g2 = srcdiff.value_and_grad(with_aux, has_aux=True)(w, x)
+    assert aux["count"] == 3 and aux2["count"] == 3
+    np.testing.assert_allclose(aux["pred"], np.tanh(x @ w))
+    np.testing.assert_allclose(g, g2)
+    assert loss == pytest.approx(np.mean(np.tanh(x @ w) ** 2))
+    srcdiff.check_grad(lambda_free_loss, w, x)
+
+
+def lambda_free_loss(w, x):
+    return with_aux(w, x)[0]
+
+
+def test_source_and_show():
+    g = srcdiff.grad(quadratic, wrt=1)
+    assert "def grad_quadratic(x, w, scale=2.0):" in g.source
+    plain = io.StringIO()
+    srcdiff.show(g, file=plain)
+    assert plain.getvalue() == g.source
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    coloured = Terminal()
+    srcdiff.show(g, file=coloured)
+    assert "\033[" in coloured.getvalue() and "def" in coloured.getvalue()
+
+
+def test_stages_show_every_pass():
+    names = [name for name, _ in srcdiff.grad(quadratic).stages()]
+    assert names[0] == "source" and "normalize" in names and names[-1] == "generated"
+
+
+def test_transformation_is_cached_and_thread_safe():
+    cache.clear()
+    x, w = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    results, errors = [], []
+
+    def work():
+        try:
+            for _ in range(20):
+                results.append(srcdiff.grad(quadratic)(x, w))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for r in results:
+        np.testing.assert_allclose(r, results[0])
+    assert cache.transformations_of(quadratic.__code__) == 1
+
+
+def test_traceback_shows_generated_line_and_source_is_inspectable():
+    g = srcdiff.grad(reshapes_badly)
+    with pytest.raises(ValueError) as info:
+        g(np.ones(3))
+    frames = traceback.extract_tb(info.value.__traceback__)
+    generated = [f for f in frames if f.filename.startswith("<srcdiff")]
+    assert generated and "np.reshape(x, (7,))" in generated[-1].line
+    fn = next(iter(g._variants.values()))["grad"]
+    assert "np.reshape(x, (7,))" in inspect.getsource(fn)
+
+
+def test_check_grad_reports_and_catches_a_wrong_gradient(monkeypatch):
+    report = srcdiff.check_grad(quadratic, np.array([1.0, 2.0]), np.array([0.5, 1.0]))
+    assert report.max_rel_error < 1e-6 and "comparisons" in str(report)
+
+    class Wrong:
+        def __init__(self, fun, wrt=0):
+            pass
+
+        def __call__(self, x, w, scale=2.0):
+            return np.zeros_like(x) + 1.0
+    monkeypatch.setattr(srcdiff.api, "grad", Wrong)
+    with pytest.raises(AssertionError, match=r"x\[0\]|x\[1\]"):
+        srcdiff.check_grad(quadratic, np.array([1.0, 2.0]), np.array([0.5, 1.0]))
+
+
+def test_large_input_uses_random_directions():
+    x = np.linspace(0.1, 1.0, 500)
+    report = srcdiff.check_grad(quadratic, x, np.ones(500))
+    assert report.checks == 8 and "direction" in report.worst
