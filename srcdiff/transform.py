@@ -13,7 +13,7 @@ from .context import Context, Namer, all_names
 from .analysis.aliases import check_writes, mutated_parameters
 from .analysis.liveness import live_in
 from .analysis.tbr import definitely_assigned
-from .modes.reverse import Adj, Restore, ReverseMode
+from .modes.reverse import Adj, LoopStart, Restore, ReverseMode
 from .ops import Classifier
 from .runtime import as_sequence, owned, private_copy, snapshot, zeros_like
 
@@ -112,7 +112,8 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     mode = ReverseMode(ctx, tree, classify, wrt, seed, scalars, containers, seeds)
     mode.prepare()
     reverse_code, final_state = mode.run()
-    tape_needed = bool(mode.push_before) or any(mode.classify(s).kind == "store" for s in mode.saves)
+    tape_needed = bool(mode.push_before) or bool(mode.end_push) or \
+        any(mode.classify(s).kind == "store" for s in mode.saves)
     forward_code = _forward_sweep(mode.fn.body, mode, ctx)
     tape_name = ctx.namer.fresh("tape") if tape_needed else None
     _name_tape(forward_code, tape_name)
@@ -280,10 +281,11 @@ def _forward_sweep(body, mode, ctx):
             out.append(_push(ir.Call(mode.helper("snapshot", snapshot), [part], []), s.line))
         if isinstance(s, ir.If):
             s = ir.If(s.test, _forward_sweep(s.body, mode, ctx), _forward_sweep(s.orelse, mode, ctx), s.line)
-        elif isinstance(s, ir.For):
-            s = ir.For(s.target, s.iter, _forward_sweep(s.body, mode, ctx), s.orelse, s.line)
-        elif isinstance(s, ir.While):
-            s = ir.While(s.test, _forward_sweep(s.body, mode, ctx), s.orelse, s.line)
+        elif isinstance(s, (ir.For, ir.While)):
+            body = _forward_sweep(s.body, mode, ctx)
+            body += [_push(ir.Name(n), s.line) for n in mode.end_push.get(s, [])]  # this iteration's values
+            s = ir.For(s.target, s.iter, body, s.orelse, s.line) if isinstance(s, ir.For) else \
+                ir.While(s.test, body, s.orelse, s.line)
         out.append(s)
     return out
 
@@ -303,6 +305,10 @@ def _fill_pops(code, mode, tape_name):
     """Replace each ``Restore`` marker by the pops (and in-place restores) it stands for."""
     out = []
     for s in code:
+        if isinstance(s, LoopStart):
+            for name in reversed(mode.end_push.get(s.loop, [])):
+                out.append(ir.Assign([ir.Name(name)], _pop(tape_name), s.line))
+            continue
         if isinstance(s, Restore):
             stmt = s.stmt
             if stmt in mode.saves:

@@ -102,6 +102,7 @@ class Backward:
         self.after = {}
         self._loops = []  # stack of (state after the loop, state at the loop head)
         self.exit_state = None
+        self.head = {}  # loop -> state at its head (before the test / target binding)
 
     def transfer(self, stmt, state):
         return state
@@ -153,6 +154,7 @@ class Backward:
             if new_head == head:
                 break
             head = new_head
+        self.head[s] = head
         return head
 
 

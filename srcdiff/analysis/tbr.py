@@ -18,8 +18,10 @@ _PURE = {"rule", "copy", "index", "build", "unpack", "nondiff"}
 
 
 class ToBeRecorded(Forward):
-    def __init__(self, classify, reads_before, reads_after, reads_head):
+    def __init__(self, classify, reads_before, reads_after, reads_head, plan=None):
         super().__init__()
+        self.plan = plan or LoopPlan()
+        self.end_push = {}  # loop -> names pushed at the end of each iteration
         self.classify = classify
         self.reads_before = reads_before
         self.reads_after = reads_after
@@ -51,8 +53,15 @@ class ToBeRecorded(Forward):
     def transfer(self, s, state):
         op = self.classify(s)
         defined = op.defines()
-        if s not in self.invariant:
-            self._push(s, [n for n in defined if n in state])
+        loop = self.plan.loop_of.get(s)
+        if s not in self.invariant and s not in self.plan.recomputed:
+            late = self.plan.end_vars.get(loop, set())
+            for n in defined:
+                if n in state and n in late:  # saved once at the end of the iteration instead
+                    current = self.end_push.setdefault(loop, [])
+                    if n not in current:
+                        current.append(n)
+            self._push(s, [n for n in defined if n in state and n not in late])
         # an in-place update destroys part of the old value: save that part if it is needed
         for n in op.mutates():
             if n in state:
@@ -61,10 +70,11 @@ class ToBeRecorded(Forward):
 
     def loop(self, s, entry):
         target = ir.target_names(s.target) if isinstance(s, ir.For) else []
-        hoisted = [n for n in target + sorted(self.invariant_vars.get(s, ())) if n in entry]
+        kept = set(self.invariant_vars.get(s, ())) | self.plan.recomputed_names(s) | self.plan.end_vars.get(s, set())
+        hoisted = [n for n in target + sorted(kept) if n in entry]
         if hoisted:
             self._push(s, hoisted)
-        return super().loop(s, frozenset(entry - set(target) - set(self.invariant_vars.get(s, ()))))
+        return super().loop(s, frozenset(entry - set(target) - kept))
 
     def loop_target(self, loop, state):
         state = state - set(ir.target_names(loop.target)) if isinstance(loop, ir.For) else state
@@ -155,9 +165,79 @@ class _Defined(Forward):
         return state
 
 
-def analyse(fn_def, classify, reads_before, reads_after, reads_head):
-    """Run the analysis; returns (push_before, predefine, saves)."""
-    tbr = ToBeRecorded(classify, reads_before, reads_after, reads_head)
+class LoopPlan:
+    """Per loop: values the reverse sweep recomputes, and values saved once per iteration."""
+
+    def __init__(self):
+        self.recompute = {}  # loop -> statements re-run at the top of each reverse iteration
+        self.end_vars = {}  # loop -> names pushed at the end of each iteration (loop-local values)
+        self.loop_of = {}  # simple statement -> innermost enclosing loop
+
+    @property
+    def recomputed(self):
+        return {s for stmts in self.recompute.values() for s in stmts}
+
+    def recomputed_names(self, loop):
+        return {n.id for s in self.recompute.get(loop, []) for n in s.targets if isinstance(n, ir.Name)}
+
+
+def plan_loops(fn_def, classify, has_breaks):
+    """Choose recomputation and end-of-iteration saving for every loop of ``fn_def``."""
+    from .liveness import _Live
+    live = _Live()
+    live.exit_state = frozenset()
+    live.run(fn_def.body, frozenset())
+    plan = LoopPlan()
+
+    def visit(block, loop):
+        for s in block:
+            if isinstance(s, (ir.For, ir.While)):
+                _plan_loop(s, classify, plan, live, has_breaks(s))
+                visit(s.body, s)
+            elif isinstance(s, ir.If):
+                visit(s.body, loop)
+                visit(s.orelse, loop)
+            elif loop is not None:
+                plan.loop_of[s] = loop
+    visit(fn_def.body, None)
+    return plan
+
+
+def _plan_loop(loop, classify, plan, live, breaks):
+    assigned, defs = set(), {}
+    for s in ir.walk(ir.FunctionDef("", [], loop.body)):
+        if isinstance(s, ir.For):
+            assigned |= set(ir.target_names(s.target))
+        elif isinstance(s, (ir.Assign, ir.ExprStmt)):
+            op = classify(s)
+            for n in op.defines() + op.mutates():
+                assigned.add(n)
+                defs[n] = defs.get(n, 0) + 1
+    index = set(ir.target_names(loop.target)) if isinstance(loop, ir.For) else set()
+    head_live = live.head.get(loop, frozenset())
+    recompute, late = [], set()
+    known = set(index)  # values the reverse iteration can recompute: the index, then derived ones
+    for s in loop.body:  # top-level statements run on every iteration
+        if not isinstance(s, ir.Assign) or not isinstance(s.targets[0], ir.Name):
+            continue
+        op = classify(s)
+        name = s.targets[0].id
+        if defs.get(name) != 1 or name in index:
+            continue
+        cheap = op.kind == "index" or isinstance(s.value, (ir.BinOp, ir.UnaryOp, ir.Compare))
+        if isinstance(loop, ir.For) and cheap and op.kind in ("index", "rule", "nondiff") and \
+                all(n in known or n not in assigned for n in op.reads()):
+            recompute.append(s)  # e.g. ``row = X[i]``, ``j = i - 1``: cheaper to redo than to tape
+            known.add(name)
+        elif isinstance(loop, ir.For) and not breaks and name not in head_live:
+            late.add(name)
+    plan.recompute[loop] = recompute
+    plan.end_vars[loop] = late
+
+
+def analyse(fn_def, classify, reads_before, reads_after, reads_head, plan=None):
+    """Run the analysis; returns (push_before, predefine, saves, end_push)."""
+    tbr = ToBeRecorded(classify, reads_before, reads_after, reads_head, plan)
     find_invariants(fn_def.body, classify, tbr)
     tbr.run(fn_def.body, frozenset())
     defined = _Defined(classify)
@@ -169,7 +249,7 @@ def analyse(fn_def, classify, reads_before, reads_after, reads_head):
             if n not in before and n not in predefine:
                 predefine.append(n)
     push_before = {s: names for s, names in tbr.push_before.items() if names}
-    return push_before, sorted(predefine), tbr.saves
+    return push_before, sorted(predefine), tbr.saves, tbr.end_push
 
 
 def definitely_assigned(body, params):

@@ -18,6 +18,7 @@ from .. import calls, frontend, ir
 from ..analysis.activity import Activity
 from ..analysis.shapes import Shapes
 from ..analysis.tbr import analyse as analyse_tbr
+from ..analysis.tbr import plan_loops
 from ..errors import MissingRuleError, NonDifferentiableError, located
 from ..ops import atom_names
 from ..rules.registry import shape_kind
@@ -56,6 +57,14 @@ class Adj:
     owned: bool = False
     like: ir.Expr = None
     negated: bool = False  # the adjoint is ``-expr`` (a negation folded into whoever reads it)
+
+
+@dataclass(eq=False)
+class LoopStart(ir.Stmt):
+    """Placeholder at the top of a reverse loop body: pops of the values saved per iteration."""
+
+    loop: object
+    line: int = 0
 
 
 @dataclass(eq=False)
@@ -143,7 +152,10 @@ class ReverseMode:
         if body is not None:
             self.fn = ir.FunctionDef(self.fn.name, self.fn.params, body, self.fn.line)
             self.activity = self._activity()
+            self.containers = maybe_containers(self.fn.body, self.classify, self.container_params)
         self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
+        self.plan = plan_loops(self.fn, self.classify,
+                               lambda loop: isinstance(loop, ir.For) and loop in self.trip_counters)
 
     def _activity(self):
         seeds = (lambda op: atom_names(op.source)) if self.seed_names is None else (lambda op: self.seed_names)
@@ -858,6 +870,14 @@ class ReverseMode:
                 tail.append(ir.Assign([ir.Name(var)], self.full(end[n])))
         self.reads_head[s] = frozenset(head_reads)
         loop_reads = set(init_reads)
+        body_reads = set()
+        for c in body_code + tail:
+            body_reads |= self.primal_reads(c)
+        again = [copy.deepcopy(r) for r in self.plan.recompute.get(s, [])
+                 if r.targets[0].id in body_reads]
+        for r in again:
+            loop_reads |= {n for n in self.classify(r).reads() if n not in ir.target_names(s.target)}
+        body_code = [LoopStart(s, s.line)] + again + body_code
         header = self.reverse_header(s)
         loop_reads |= {n.id for n in ir.walk(header[1]) if isinstance(n, ir.Name) and n.id in self.primal_names}
         self.reads_after[s] = frozenset(loop_reads)
@@ -883,11 +903,12 @@ class ReverseMode:
     def run(self):
         """Walk the function; returns (forward statements, reverse statements, final state)."""
         code, state = self.rev_block(self.fn.body, {})
-        push_before, predefine, saves = analyse_tbr(self.fn, self.classify, self.reads_before, self.reads_after,
-                                                    self.reads_head)
+        push_before, predefine, saves, end_push = analyse_tbr(self.fn, self.classify, self.reads_before,
+                                                              self.reads_after, self.reads_head, self.plan)
         self.push_before = push_before
         self.predefine = predefine
         self.saves = saves
+        self.end_push = end_push
         return code, state
 
 
