@@ -7,7 +7,7 @@ import types
 
 import numpy
 
-from . import cache, transform
+from . import cache, frontend, transform
 from .errors import ArgumentError, NonDifferentiableError, SrcdiffError
 
 _ndarray = numpy.ndarray
@@ -28,7 +28,8 @@ class _Signature:
         self.single = not isinstance(wrt, (tuple, list))
         items = [wrt] if self.single else list(wrt)
         if not items:
-            raise ArgumentError("wrt=() names no argument; pass an index or a parameter name")
+            raise ArgumentError("wrt=() names no argument of %s(%s); pass an index or a parameter name" % (
+                getattr(fun, "__name__", "function"), ", ".join(self.names)))
         self.wrt = [self._resolve(w) for w in items]
         self.positions = [self.names.index(n) for n in self.wrt]
         self.defaults = {p.name: p.default for p in self.params if p.default is not p.empty}
@@ -40,8 +41,11 @@ class _Signature:
         if isinstance(w, int):
             positional = [p.name for p in self.params if p.kind is not p.KEYWORD_ONLY]
             if not -len(positional) <= w < len(positional):
-                raise ArgumentError("wrt=%d is out of range: %s has %d positional parameters (0 to %d)"
-                                    % (w, label, len(positional), len(positional) - 1))
+                if not positional:
+                    raise ArgumentError("wrt=%d is out of range: %s has no positional parameters" % (w, label))
+                raise ArgumentError("wrt=%d is out of range: %s has %d positional parameters (indices %d to %d, "
+                                    "or %d to -1 from the end)" % (w, label, len(positional), 0,
+                                                                    len(positional) - 1, -len(positional)))
             return positional[w]
         if w not in self.names:
             raise ArgumentError("wrt=%r is not a parameter of %s" % (w, label))
@@ -74,10 +78,11 @@ def check_differentiable(value, name, fun):
             "cannot differentiate %s with respect to `%s`: it is an array of dtype %s, and gradients need "
             "floating-point inputs. Pass `%s.astype(float)`." % (_name(fun), name, value.dtype, name))
     if t is int or t is bool or isinstance(value, (numpy.integer, numpy.bool_)):
+        kind = type(value).__name__
         raise ArgumentError(
             "cannot differentiate %s with respect to `%s`: it is %s %s, and gradients need floating-point "
-            "inputs. Pass a float (for example %r)." % (_name(fun), name, "an" if t is int else "a",
-                                                        type(value).__name__, float(value)))
+            "inputs. Pass a float (for example %r)." % (_name(fun), name, "an" if kind[0] in "aeiou" else "a",
+                                                        kind, float(value)))
     if isinstance(value, (list, tuple)):
         for i, v in enumerate(value):
             check_differentiable(v, "%s[%d]" % (name, i), fun)
@@ -178,6 +183,8 @@ class Transformed:
     role = "split"
 
     def _generate(self, scalars=frozenset(), containers=frozenset()):
+        if getattr(self.fun, "__code__", None) is None:
+            frontend.load(self.fun)  # raises SourceUnavailableError saying why
         kind = self.role
         key = (self.fun.__code__, kind, tuple(self.sig.wrt), scalars, containers, self.has_aux,
                resolution_key(self.fun))
@@ -270,6 +277,7 @@ class _Caller:
                 check_differentiable(value, name, owner.fun)  # types are fixed for this variant
         self.kinds = [_input_kind(v) for v in inputs]
         self.arrays = [i for i, k in enumerate(self.kinds) if k == "array"]
+        self.others = [i for i, k in enumerate(self.kinds) if k == "other"]  # containers: checked every call
 
     def inputs(self, args, kwargs):
         sig = self.owner.sig
@@ -278,6 +286,8 @@ class _Caller:
             x = inputs[i]
             if x.dtype.kind not in "fc":
                 check_differentiable(x, self.owner.sig.wrt[i], self.owner.fun)
+        for i in self.others:
+            check_differentiable(inputs[i], self.owner.sig.wrt[i], self.owner.fun)
         return inputs
 
 

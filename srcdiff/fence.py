@@ -28,6 +28,7 @@ _ADVICE = {
     "NamedExpr": ("assignment expressions (`:=`)", "Assign the value in its own statement first."),
     "JoinedStr": ("f-strings", "Format strings outside the differentiated function."),
     "Set": ("set literals", "Use a list or tuple."),
+    "SetComp": ("set comprehensions", "Use a list comprehension."),
     "Match": ("`match` statements", "Use `if`/`elif`/`else`."),
     "TypeAlias": ("`type` statements", "Define type aliases at module level."),
 }
@@ -36,6 +37,7 @@ _ADVICE = {
 def _refuse(filename, line, text, kind):
     what, fix = _ADVICE.get(kind, ("%s syntax" % kind, "Rewrite it with plain assignments, calls, "
                                    "`if`, `for` and `while`."))
+    text = text.splitlines()[0] + (" ..." if "\n" in text else "") if text else text
     return UnsupportedSyntaxError(located(filename, line, text, "srcdiff does not support %s" % what, fix))
 
 
@@ -70,4 +72,5 @@ def _check_expr(expr, filename, line):
         if isinstance(node, ir.Unsupported):
             raise _refuse(filename, node.line, node.text, node.kind)
         if isinstance(node, ir.Comprehension) and node.kind == "set":
-            raise _refuse(filename, line, "", "Set")
+            from . import syntax
+            raise _refuse(filename, line, syntax.unparse(node), "SetComp")

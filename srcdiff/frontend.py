@@ -50,6 +50,11 @@ def load(fn):
     if fn.__name__ == "<lambda>":
         return _load_lambda(fn, filename, text, top, offset)
     defs = [d for d in syntax.function_defs(top or []) if d[0] == fn.__name__]
+    if not defs and syntax.is_async_def(top or [], fn.__name__):
+        from .errors import UnsupportedSyntaxError, located
+        raise UnsupportedSyntaxError(located(filename, first, "async def %s(...):" % fn.__name__,
+                                             "srcdiff does not support `async def` functions",
+                                             "Differentiate synchronous code only."))
     if not defs:
         raise _no_source(fn, "the text at %s:%d does not parse as its `def`" % (filename, first))
     tree = syntax.to_ir(defs[0][2], text, offset)
@@ -61,8 +66,9 @@ def _load_lambda(fn, filename, text, top, offset):
     line = fn.__code__.co_firstlineno
     found = [lam for lam in syntax.lambdas(top or []) if lam[0] == params and lam[1] + offset == line]
     if len(found) != 1:
-        why = ("%d lambdas with parameters (%s) on line %d, so srcdiff cannot tell which one"
-               % (len(found), ", ".join(params), line)) if found else "its line does not parse on its own"
+        why = ("%s:%d holds %d lambdas with parameters (%s), so srcdiff cannot tell which one is meant"
+               % (filename, line, len(found), ", ".join(params))) if found else \
+            "%s:%d does not parse on its own" % (filename, line)
         raise _no_source(fn, why)
     return Source(fn, filename, syntax.lambda_to_ir(found[0][2], text, offset), text)
 

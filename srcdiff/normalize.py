@@ -39,6 +39,7 @@ class Normalizer:
         self.emit(ir.Assign([target], value, self.line))
 
     def fail(self, problem, fix, text=""):
+        text = text or self.ctx.origin_text.get(self.line, "")
         raise UnsupportedSyntaxError(located(self.ctx.filename, self.line, text, problem, fix))
 
     def is_global_ref(self, expr):

@@ -8,6 +8,8 @@ from __future__ import annotations
 import types
 from dataclasses import dataclass, field
 
+from numpy import ufunc as numpy_ufunc
+
 from . import frontend, ir, rules
 from .errors import MissingRuleError
 
@@ -31,6 +33,7 @@ class Op:
     index: object = None  # index expression (index/store)
     value: object = None  # stored or appended atom
     error: str = ""  # why a rule cannot be applied (raised only if the statement is active)
+    fix: str = ""  # what the user can do about it
 
     # ---------------------------------------------------------------- names
     def defines(self):
@@ -170,7 +173,8 @@ class Classifier:
         known, function = rules.lookup_attribute(value.attr)
         if not known:
             return Op("opaque", s, target=target, args=[value.value], name="attribute `.%s`" % value.attr,
-                      error="srcdiff does not know how to differentiate the attribute `.%s`" % value.attr)
+                      error="srcdiff does not know how to differentiate the attribute `.%s`" % value.attr,
+                      fix="Pass the value in as an argument, or use a NumPy function that has a rule.")
         if function is None:
             return Op("nondiff", s, target=target)
         return self.rule_op(s, target, rules.lookup(function), [value.value], [], "`.%s`" % value.attr)
@@ -184,14 +188,17 @@ class Classifier:
         display = _display(func)
         if frontend.is_missing(obj):
             return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
-                      error="srcdiff cannot resolve `%s` to a function" % display)
+                      error="srcdiff cannot tell which function `%s` is when it transforms the code" % display,
+                      fix="Call a module-level function by its name (a function passed in as an argument "
+                          "can be given as a default value, `act=np.tanh`, instead).")
         rule = rules.lookup(obj)
         if rule is not None:
             return self.rule_op(s, target, rule, list(call.args), keywords, display)
         if isinstance(obj, (types.FunctionType, types.MethodType)) or hasattr(obj, "__srcdiff_callable__"):
             return Op("call", s, target=target, callee=obj, args=list(call.args), keywords=keywords, name=display)
+        problem, fix = _no_rule_message(display, obj)
         return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
-                  error=_no_rule_message(display, obj))
+                  error=problem, fix=fix)
 
     def method(self, s, target, call, keywords):
         receiver, name = call.func.value, call.func.attr
@@ -199,13 +206,15 @@ class Classifier:
             if name == "append" and len(call.args) == 1 and not keywords:
                 return Op("append", s, source=receiver, value=call.args[0], name=".append")
             return Op("opaque", s, args=[receiver] + list(call.args), name="`.%s()`" % name,
-                      error="srcdiff supports only `.append(value)` among list mutations; build a new list "
-                            "instead of calling `.%s()`" % name)
+                      error="srcdiff supports only `.append(value)` among list mutations",
+                      fix="Build a new list instead of calling `.%s()`." % name)
         entry = rules.lookup_method(name)
         if entry is None:
             return Op("opaque", s, target=target, args=[receiver] + list(call.args), keywords=keywords,
                       name="method `.%s()`" % name,
-                      error="srcdiff does not know how to differentiate the method `.%s()`" % name)
+                      error="srcdiff does not know how to differentiate the method `.%s()` (methods of "
+                            "user classes are not differentiated)" % name,
+                      fix="Call a module-level function and pass it the object's arrays as arguments.")
         function, adapter = entry
         args = [receiver] + list(call.args)
         if adapter is not None:
@@ -215,22 +224,25 @@ class Classifier:
     def rule_op(self, s, target, rule, args, keywords, display):
         if rule is None:
             return Op("opaque", s, target=target, args=args, keywords=keywords, name=display,
-                      error="srcdiff has no derivative rule for %s" % display)
+                      error="srcdiff has no derivative rule for %s" % display,
+                      fix="Register one with @srcdiff.adjoint.")
         if rule.nondifferentiable:
             binding = rule.bind_signature(args, keywords)
             return Op("nondiff", s, target=target, rule=rule, name=rule.name, args=args, keywords=keywords,
                       binding=binding)
         if any(isinstance(a, ir.Starred) for a in args) or any(k is None for k, _ in keywords):
             return Op("opaque", s, target=target, args=args, keywords=keywords, name=rule.name,
-                      error="srcdiff cannot match `*args`/`**kwargs` in a call of %s to its rule; pass "
-                            "arguments one by one" % rule.name)
+                      error="srcdiff cannot match `*args`/`**kwargs` in a call of %s to its rule" % rule.name,
+                      fix="Pass the arguments one by one.")
         if rule.adjoint is None and rule.tangent is None:
-            return Op("opaque", s, target=target, args=args, keywords=keywords, name=rule.name,
-                      error=_no_rule_message(rule.name, rule.obj))
+            problem, fix = _no_rule_message(rule.name, rule.obj)
+            return Op("opaque", s, target=target, args=args, keywords=keywords, name=rule.name, error=problem,
+                      fix=fix)
         try:
             binding = rule.bind(args, keywords)
         except MissingRuleError as exc:
-            return Op("opaque", s, target=target, args=args, keywords=keywords, name=rule.name, error=str(exc))
+            return Op("opaque", s, target=target, args=args, keywords=keywords, name=rule.name, error=str(exc),
+                      fix="Call it without that argument, or register your own rule with @srcdiff.adjoint.")
         return Op("rule", s, target=target, rule=rule, binding=binding, name=rule.name, args=args,
                   keywords=keywords)
 
@@ -252,7 +264,18 @@ def _display(func):
 
 
 def _no_rule_message(display, obj):
+    """(problem, fix) for a call srcdiff cannot differentiate."""
+    if obj is not None and not isinstance(obj, (types.FunctionType, types.BuiltinFunctionType, numpy_ufunc)) \
+            and not hasattr(obj, "__name__"):
+        return ("%s is called here, but it is %s, and srcdiff differentiates only plain functions "
+                "(not callable objects or partial functions)" % (display, _article(type(obj).__name__)),
+                "Call a module-level function instead, passing what the object holds as arguments.")
     name = rules.registry.qualified_name(obj) if obj is not None else display
-    return ("srcdiff has no derivative rule for %s. Register one with @srcdiff.adjoint(%s) (and "
-            "@srcdiff.tangent for forward mode), or mark it with srcdiff.nondifferentiable(%s) if its "
-            "result does not depend differentiably on its inputs" % (name, name, name))
+    return ("srcdiff has no derivative rule for %s" % name,
+            "Register one with @srcdiff.adjoint(%s) (and @srcdiff.tangent for forward mode), or declare "
+            "srcdiff.nondifferentiable(%s) if its result does not depend differentiably on its inputs."
+            % (name, name))
+
+
+def _article(noun):
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun

@@ -152,3 +152,16 @@ def private_copy(x):
     if t is dict:
         return dict(x)
     return x
+
+
+def require_scalar(value, name):
+    """Stop before the reverse sweep when a function given to ``grad`` returned no scalar."""
+    if type(value) is float or getattr(value, "ndim", None) == 0 or isinstance(value, (int, numpy.number)):
+        return
+    from .errors import NonDifferentiableError
+    shape = numpy.shape(value) if hasattr(value, "shape") else None
+    what = "an array of shape %s" % (shape,) if shape is not None else "a %s" % type(value).__name__
+    raise NonDifferentiableError(
+        "srcdiff.grad needs %s to return a scalar, but it returned %s. Reduce the output to a scalar "
+        "(for example with .sum()), or use srcdiff.vjp(%s) to pull back a cotangent shaped like the output."
+        % (name, what, name))

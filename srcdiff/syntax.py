@@ -47,6 +47,11 @@ def function_defs(top_level):
     return [(n.name, n.lineno, n) for n in top_level if isinstance(n, gast.FunctionDef)]
 
 
+def is_async_def(top_level, name):
+    """Is ``name`` defined by an ``async def`` at the top of a parsed module?"""
+    return any(isinstance(n, gast.AsyncFunctionDef) and n.name == name for n in top_level)
+
+
 def lambdas(top_level):
     """Every lambda in a parsed module, as (parameter names, line, node)."""
     found = []

@@ -297,6 +297,12 @@ def _has_const_factor(e):
     return False
 
 
+def _leading_const(e):
+    while isinstance(e, ir.BinOp):
+        e = e.left
+    return e.value if _num(e) and not isinstance(e.value, complex) else 0
+
+
 def negate(e):
     """``-e``, pushed into a constant factor when there is one (``-(2 * x)`` -> ``-2 * x``)."""
     if _num(e):
@@ -331,6 +337,10 @@ def fold(e):
                 return Zero(None)
             if op == "*" and _is(left, 1):
                 return right
+            if op == "*" and _num(left) and isinstance(right, ir.BinOp) and right.op in ("*", "/"):
+                if _num(right.left):  # 2 * (3 * x) -> 6 * x
+                    return fold(ir.BinOp(right.op, ir.Const(left.value * right.left.value), right.right))
+                return ir.BinOp(right.op, ir.BinOp("*", left, right.left), right.right)  # 2 * (a * b) -> 2 * a * b
             if op == "*" and _is(right, 1):
                 return left
             if op == "*" and _is(left, -1):
@@ -349,6 +359,8 @@ def fold(e):
                 return left
             if isinstance(right, ir.UnaryOp) and right.op == "-":
                 return ir.BinOp("-", left, right.operand)
+            if _has_const_factor(right) and _leading_const(right) < 0:  # a + -2 * y -> a - 2 * y
+                return ir.BinOp("-", left, negate(right))
         if op == "-":
             if rz:
                 return left

@@ -15,7 +15,7 @@ from .analysis.liveness import live_in
 from .analysis.tbr import definitely_assigned
 from .modes.reverse import Adj, LoopStart, Restore, ReverseMode
 from .ops import Classifier
-from .runtime import as_sequence, owned, private_copy, snapshot, zeros_like
+from .runtime import as_sequence, owned, private_copy, require_scalar, snapshot, zeros_like
 
 
 @dataclass
@@ -122,10 +122,16 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     grads = [_final_gradient(name, final_state, mode) for name in wrt]
     value = forward_code[-1].value if forward_code and isinstance(forward_code[-1], ir.Return) else ir.Const(None)
     forward_body = forward_code[:-1] if forward_code and isinstance(forward_code[-1], ir.Return) else forward_code
-    if isinstance(value, ir.Name) and value.id in _assigned_names(reverse_code):
-        kept = ir.Name(ctx.namer.fresh(value.id + "_value"))
+    ret = mode.fn.body[-1] if mode.fn.body and isinstance(mode.fn.body[-1], ir.Return) else None
+    seeded = ir.Name(seeds[0]) if seeds else value
+    scalar_output = ret is not None and mode.shapes.of(seeded, ret) == frozenset()
+    returns_value = split or kind != "grad" or has_aux or not scalar_output
+    if returns_value and isinstance(value, ir.Name) and value.id in _assigned_names(reverse_code):
+        kept = ir.Name(ctx.namer.fresh(value.id + "_value"))  # the reverse sweep restores older values
         forward_body = forward_body + [ir.Assign([kept], value)]
         value = ir.Name(kept.id)
+        if not seeds:
+            seeded = value
     prelude = [ir.Assign([ir.Name(n)], ir.Const(None)) for n in mode.predefine]
     if tape_name:
         prelude.append(ir.Assign([ir.Name(tape_name)], ir.List([])))
@@ -134,10 +140,9 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
         stages.append(("forward sweep", syntax.unparse(prelude + forward_body)))
         stages.append(("reverse sweep", syntax.unparse(reverse_code)))
     temps = _invented(ctx, prep.original) & mode.primal_names
-    returns_value = True
-    if kind == "grad" and not has_aux and mode.fn.body and isinstance(mode.fn.body[-1], ir.Return) and \
-            mode.shapes.of(mode.fn.body[-1].value, mode.fn.body[-1]) == frozenset():
-        returns_value = False  # a scalar for certain: no need to compute or check the value
+    if not split and not scalar_output:
+        check = ir.Call(ir.Name(ctx.bind("require_scalar", require_scalar)), [seeded, ir.Const(base)], [])
+        reverse_code = [ir.ExprStmt(check)] + reverse_code  # the output's shape is only known at run time
     if not split:
         result = ir.Tuple([value, grad_expr]) if returns_value else grad_expr
         body = prelude + forward_body + reverse_code + [ir.Return(result)]

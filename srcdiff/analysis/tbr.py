@@ -224,9 +224,11 @@ def _plan_loop(loop, classify, plan, live, breaks):
         name = s.targets[0].id
         if defs.get(name) != 1 or name in index:
             continue
-        cheap = op.kind == "index" or isinstance(s.value, (ir.BinOp, ir.UnaryOp, ir.Compare))
+        cheap = op.kind == "index" or (isinstance(s.value, (ir.BinOp, ir.UnaryOp, ir.Compare))
+                                       and getattr(s.value, "op", None) != "@")
+        reads = op.reads()
         if isinstance(loop, ir.For) and cheap and op.kind in ("index", "rule", "nondiff") and \
-                all(n in known or n not in assigned for n in op.reads()):
+                any(n in known for n in reads) and all(n in known or n not in assigned for n in reads):
             recompute.append(s)  # e.g. ``row = X[i]``, ``j = i - 1``: cheaper to redo than to tape
             known.add(name)
         elif isinstance(loop, ir.For) and not breaks and name not in head_live:

@@ -129,7 +129,8 @@ class ReverseMode:
     def fail_rule(self, s, op):
         text = self.ctx.origin_text.get(s.line, "")
         raise MissingRuleError(located(self.ctx.filename, s.line, text, op.error or
-                                       "cannot differentiate %s" % op.name, ""))
+                                       "cannot differentiate %s" % op.name,
+                                       op.fix or "Register a rule with @srcdiff.adjoint."))
 
     # --------------------------------------------------------------- prepare
     def prepare(self):
@@ -147,6 +148,7 @@ class ReverseMode:
             self.primal_names |= self.ctx.locals
             self.activity = self._activity()
             self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
+        self._refuse_effect_calls()
         self._shape_alias = {}
         body = self._split_self_overwrites(self.fn.body, in_loop=False)
         if body is not None:
@@ -250,6 +252,20 @@ class ReverseMode:
                 continue
             out.append(s)
         return out if changed else None
+
+    def _refuse_effect_calls(self):
+        """A call whose result is dropped may change a differentiated value in place: refuse it."""
+        for s in ir.walk(self.fn):
+            if not isinstance(s, ir.ExprStmt):
+                continue
+            op = self.classify(s)
+            if op.kind in ("call", "opaque") and set(op.diff_inputs()) & set(self.activity.varied_before.get(s) or ()):
+                raise NonDifferentiableError(located(
+                    self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
+                    "the result of this call of %s is not used, so it can only matter by changing a "
+                    "differentiated value in place, which srcdiff cannot follow" % op.name,
+                    "Make the function return the new value and assign it, e.g. `y = %s(...)`."
+                    % op.name.strip("`")))
 
     def _retarget_counter(self, old, new):
         if old in self.trip_counters:
@@ -479,6 +495,11 @@ class ReverseMode:
                                                "Register one with @srcdiff.adjoint(%s)." % op.rule.name))
             active_params = {p for p, atom in op.binding.items()
                              if any(n in varied for n in atom_names(atom))}
+            if op.rule.check is not None:  # arguments known now that the rule cannot honour
+                problem = op.rule.check(op.binding)
+                if problem:
+                    raise NonDifferentiableError(located(self.ctx.filename, s.line,
+                                                         self.ctx.origin_text.get(s.line, ""), *problem))
             filler = Filler(op.rule.adjoint, op.binding, op.target, adjoint=lambda a: dy if a is op.target
                             else self.lookup(state)(a), namer=self.ctx.namer, bind_global=self.ctx.bind,
                             line=s.line)
@@ -492,7 +513,7 @@ class ReverseMode:
             return self.emit_index(s, op, state, varied, code, dy)
         elif kind == "build":
             items = self.build_items(op, dy, s.line)
-        items = _drop_dead_locals(items)
+        items = _combine_contributions(_drop_dead_locals(items))
         reads = set()
         for item in items:
             if isinstance(item, Contribution):
@@ -518,6 +539,8 @@ class ReverseMode:
     def build_items(self, op, dy, line):
         lit = op.source
         items = []
+        if isinstance(dy, ir.Const):  # a scalar seed on a container output: refused at run time
+            return items
         if isinstance(lit, ir.Dict):
             for k, v in zip(lit.keys, lit.values):
                 items.append(Contribution(v, fold(ir.Subscript(_copy_expr(dy), _copy_expr(k))), "source", line))
@@ -984,6 +1007,49 @@ def _mentions(expr, name):
 def _allocates(value):
     """Is ``value`` certainly a fresh array (safe to update in place)?"""
     return isinstance(value, ir.BinOp) or (isinstance(value, ir.UnaryOp) and value.op == "-")
+
+
+def _combine_contributions(items):
+    """Contributions of one rule to the same name are added first (``x * x``: ``2 * d * x``)."""
+    out, seen = [], {}
+    for item in items:
+        if isinstance(item, Contribution) and isinstance(item.target, ir.Name):
+            key = item.target.id
+            if key in seen:
+                first = seen[key]
+                if _equal(first.value, item.value):
+                    first.value = fold(ir.BinOp("*", ir.Const(2), first.value))
+                else:
+                    first.value = fold(ir.BinOp("+", first.value, item.value))
+                continue
+            item = Contribution(item.target, item.value, item.param, item.line)
+            seen[key] = item
+        out.append(item)
+    return out
+
+
+def _equal(a, b):
+    """Structural equality of two expressions."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, ir.Name):
+        return a.id == b.id
+    if isinstance(a, ir.Const):
+        return type(a.value) is type(b.value) and a.value == b.value
+    fa, fb = getattr(a, "__dataclass_fields__", None), getattr(b, "__dataclass_fields__", None)
+    if fa is None or fb is None:
+        return a == b
+    for name in fa:
+        va, vb = getattr(a, name), getattr(b, name)
+        if isinstance(va, list):
+            if not isinstance(vb, list) or len(va) != len(vb) or not all(_equal(x, y) for x, y in zip(va, vb)):
+                return False
+        elif isinstance(va, ir.Node):
+            if not _equal(va, vb):
+                return False
+        elif va != vb:
+            return False
+    return True
 
 
 def _drop_dead_locals(items):

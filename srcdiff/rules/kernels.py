@@ -261,44 +261,70 @@ def solve_adjoint_a(g, y):
     return -numpy.matmul(g, numpy.swapaxes(y, -1, -2))
 
 
-def _vector_norm_case(x, ord, axis):
-    vector = axis is not None and (isinstance(axis, int) or len(axis) == 1) or (axis is None and numpy.ndim(x) == 1)
-    if ord is None or ord == "fro" or (vector and ord == 2):
-        return "two"
-    if vector and ord == 1:
-        return "one"
-    if vector and ord in (numpy.inf, float("inf")):
-        return "inf"
-    from ..errors import NonDifferentiableError
-    raise NonDifferentiableError(
-        "srcdiff differentiates numpy.linalg.norm for ord=None, 'fro', and vector ord 1, 2 and inf; "
-        "got ord=%r with axis=%r. Write the norm out with numpy (for example numpy.sqrt of a sum)."
-        % (ord, axis))
+def _norm_axes(x, axis):
+    """(axes reduced, is a matrix norm) for ``numpy.linalg.norm``'s ``axis`` argument."""
+    nd = numpy.ndim(x)
+    if axis is None:
+        return tuple(range(nd)), nd == 2
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    return tuple(a % nd for a in axes), len(axes) == 2
 
 
 def norm_partials(x, y, ord=None, axis=None, keepdims=False):
-    """d norm(x) / d x shaped like x; zero where the norm is zero (a valid subgradient)."""
-    case = _vector_norm_case(x, ord, axis)
-    if axis is not None and not isinstance(axis, tuple):
-        axis = (axis,)
-    yk = reduced(y, axis, keepdims) if axis is not None else y
-    if case == "two":
+    """d norm(x) / d x, shaped like x (a subgradient where the norm is not differentiable)."""
+    axes, matrix = _norm_axes(x, axis)
+    yk = numpy.expand_dims(y, tuple(a for a in axes if not keepdims)) if not keepdims and numpy.ndim(y) \
+        else y
+    if axis is None and not keepdims:
+        yk = y
+    if ord is None or ord == "fro" or (not matrix and ord == 2):
+        if axis is None and not matrix:
+            return x / (y if y != 0 else 1.0)
         return x / numpy.where(yk == 0, 1.0, yk)
-    if case == "one":
-        return numpy.sign(x)
-    ax = numpy.abs(x)
-    hit = ax == yk
-    return numpy.sign(x) * hit / numpy.sum(hit, axis=axis, keepdims=True)
+    if not matrix:
+        ax = numpy.abs(x)
+        if ord in (numpy.inf, -numpy.inf):
+            hit = ax == yk
+            return numpy.sign(x) * hit / numpy.sum(hit, axis=axes, keepdims=True)
+        if ord == 0:
+            return numpy.zeros_like(x, dtype=float)  # a count of non-zeros: piecewise constant
+        safe = numpy.where(yk == 0, 1.0, yk)
+        return numpy.sign(x) * (ax / safe) ** (ord - 1)
+    return _matrix_norm_partials(x, ord, axes)
+
+
+def _matrix_norm_partials(x, ord, axes):
+    moved = numpy.moveaxis(x, axes, (-2, -1))
+    if ord in ("nuc", 2, -2):
+        u, sv, vt = numpy.linalg.svd(moved, full_matrices=False)
+        if ord == "nuc":
+            grad = u @ vt
+        else:
+            k = 0 if ord == 2 else -1
+            grad = u[..., :, k:k + 1 if k == 0 else None] @ vt[..., k:k + 1 if k == 0 else None, :]
+    elif ord in (1, -1, numpy.inf, -numpy.inf):
+        over = -2 if ord in (1, -1) else -1  # column sums (ord 1) or row sums (ord inf)
+        sums = numpy.sum(numpy.abs(moved), axis=over, keepdims=True)
+        pick = numpy.max(sums, axis=-1 if over == -2 else -2, keepdims=True) if ord in (1, numpy.inf) else \
+            numpy.min(sums, axis=-1 if over == -2 else -2, keepdims=True)
+        hit = sums == pick
+        grad = numpy.sign(moved) * hit / numpy.sum(hit, axis=-1 if over == -2 else -2, keepdims=True)
+    else:
+        from ..errors import NonDifferentiableError
+        raise NonDifferentiableError("numpy.linalg.norm of a matrix with ord=%r has no derivative rule" % (ord,))
+    return numpy.moveaxis(grad, (-2, -1), axes)
 
 
 def norm_adjoint(g, x, y, ord=None, axis=None, keepdims=False):
     """Adjoint of ``numpy.linalg.norm``."""
-    return expand(g, x, axis, keepdims) * norm_partials(x, y, ord, axis, keepdims)
+    axes, _ = _norm_axes(x, axis)
+    return expand(g, x, axes if axis is not None else None, keepdims) * norm_partials(x, y, ord, axis, keepdims)
 
 
 def norm_tangent(tx, x, y, ord=None, axis=None, keepdims=False):
     """Tangent of ``numpy.linalg.norm``."""
-    return numpy.sum(tx * norm_partials(x, y, ord, axis, keepdims), axis=axis, keepdims=keepdims)
+    axes, _ = _norm_axes(x, axis)
+    return numpy.sum(tx * norm_partials(x, y, ord, axis, keepdims), axis=axes, keepdims=keepdims)
 
 
 def astype(a, dtype, copy=True):

@@ -4,7 +4,7 @@
 import numpy
 
 from .kernels import det_adjoint, norm_adjoint, norm_tangent, solve_adjoint_a
-from .registry import adjoint, tangent
+from .registry import adjoint, refuse_unless, tangent
 
 
 @adjoint(numpy.linalg.inv)
@@ -47,3 +47,17 @@ def norm(y, x, ord=None, axis=None, keepdims=False):
 @tangent(numpy.linalg.norm)
 def norm(y, x, ord=None, axis=None, keepdims=False):
     t[y] = norm_tangent(t[x], x, y, ord, axis, keepdims)
+
+
+
+def _norm_check(args):
+    ord_ = args.get("ord")
+    known = (None, "fro", "nuc", 0, 1, -1, 2, -2, float("inf"), float("-inf"))
+    if ord_ in known or isinstance(ord_, (int, float)) and not isinstance(ord_, bool) and ord_ >= 1:
+        return None
+    return ("srcdiff differentiates numpy.linalg.norm for ord=None, 'fro', 'nuc', +-1, +-2, +-inf and vector "
+            "p-norms with p >= 1; got ord=%r" % (ord_,),
+            "Write the norm out with NumPy (for example numpy.sqrt(numpy.sum(x ** 2))).")
+
+
+refuse_unless(numpy.linalg.norm, _norm_check)

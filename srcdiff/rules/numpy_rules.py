@@ -12,7 +12,7 @@ from .kernels import (astype, astype_adjoint, inner_lhs, inner_rhs, item, center
                       einsum_adjoint, expand_scaled, extremum_weights, matmul_lhs, matmul_rhs,
                       prod_partials, reduced_count, split_like, tensordot_lhs, tensordot_rhs,
                       trace_adjoint, transpose_inverse, unstack)
-from .registry import adjoint, nondifferentiable, shapes, tangent
+from .registry import adjoint, nondifferentiable, refuse_unless, shapes, tangent
 
 # ------------------------------------------------------------ arithmetic ufuncs
 
@@ -658,3 +658,16 @@ shapes(reduce=(numpy.sum, numpy.mean, numpy.prod, numpy.max, numpy.min, numpy.va
        scalar=(item, numpy.size, numpy.ndim, numpy.vdot if hasattr(numpy, "vdot") else item),
        elementwise=(numpy.sign, numpy.floor, numpy.ceil, numpy.round, numpy.rint, numpy.trunc, numpy.isnan,
                     numpy.isfinite, numpy.isinf))
+
+
+
+def _einsum_check(args):
+    operands = args.get("operands") or ()
+    spec = operands[0] if operands and isinstance(operands[0], str) else None
+    if spec is not None and ("..." in spec or "->" not in spec):
+        return ("srcdiff differentiates numpy.einsum only with explicit output subscripts and no ellipsis; "
+                "got %r" % spec, "Write the subscripts out in full, like 'ij,jk->ik'.")
+    return None
+
+
+refuse_unless(numpy.einsum, _einsum_check)

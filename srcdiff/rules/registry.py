@@ -26,6 +26,7 @@ class Rule:
         self.elementwise = isinstance(obj, numpy.ufunc) and obj.signature is None
         self.linear = ()  # parameters in which the primitive is linear
         self.shape = "elementwise" if self.elementwise else None  # for the shape-class analysis
+        self.check = None  # binding -> (problem, fix) when constant arguments cannot be differentiated
 
     @property
     def differentiable_params(self):
@@ -109,11 +110,12 @@ def _rule(obj, name=None):
 
 def qualified_name(obj):
     module = getattr(obj, "__module__", None) or ""
-    name = getattr(obj, "__name__", None) or repr(obj)
+    name = getattr(obj, "__name__", None) or type(obj).__name__
     if isinstance(obj, numpy.ufunc) or module.startswith("numpy"):
-        module = "numpy" if not module.startswith("numpy.linalg") else "numpy.linalg"
-        if module == "numpy" and getattr(numpy.linalg, name, None) is obj:
-            module = "numpy.linalg"
+        for sub in ("linalg", "fft", "random"):
+            if getattr(getattr(numpy, sub), name, None) is obj:
+                return "numpy.%s.%s" % (sub, name)
+        module = "numpy"
     if module in ("builtins", ""):
         return name
     return "%s.%s" % (module, name)
@@ -180,6 +182,29 @@ def shapes(*, reduce=(), scalar=(), elementwise=()):
     for kind, objs in (("reduce", reduce), ("scalar", scalar), ("elementwise", elementwise)):
         for obj in objs:
             _rule(obj).shape = kind
+
+
+def refuse_unless(obj, checker):
+    """``checker(constant arguments)`` returns (problem, fix) for calls the rule cannot honour."""
+    def check(binding):
+        from .. import ir
+        consts = {k: v.value for k, v in binding.items() if isinstance(v, ir.Const)}
+        consts.update({k: _literal(v) for k, v in binding.items() if isinstance(v, (ir.Tuple, ir.List))})
+        return checker(consts)
+    _rule(obj).check = check
+
+
+def _literal(node):
+    from .. import ir
+    values = []
+    for e in node.elts:
+        if isinstance(e, ir.Const):
+            values.append(e.value)
+        elif isinstance(e, (ir.Tuple, ir.List)):
+            values.append(_literal(e))
+        else:
+            values.append(Ellipsis)  # not known now
+    return tuple(values)
 
 
 def shape_kind(rule):

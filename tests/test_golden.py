@@ -1,0 +1,320 @@
+"""Golden sources: the exact generated text of a few gradients (update deliberately)."""
+import numpy as np
+import pytest
+
+import srcdiff
+
+import golden_functions as gf
+
+CASES = {
+    'design_loss': (gf.design_loss, (0, 1), lambda: (np.ones((3, 4)), np.ones(4), np.ones((2, 3)), np.ones((2, 4))), """\
+def grad_design_loss(W, b, x, y):
+    # reverse mode: d(design_loss)/d(W, b)
+    t1 = x @ W
+    h = np.tanh(t1 + b)
+    t3 = h - y
+    # return np.sum((h - y) ** 2)
+    d_t3 = 2 * t3
+    d_h = unbroadcast(d_t3, h)
+    # h = np.tanh(x @ W + b)
+    d_t2 = d_h * (1.0 - h * h)
+    d_t1 = unbroadcast(d_t2, t1)
+    d_b = unbroadcast(d_t2, b)
+    d_W = matmul_rhs(d_t1, x, W)
+    return (d_W, owned(d_b))
+"""),
+    'logistic': (gf.logistic, 0, lambda: (np.ones(3), np.ones((5, 3)), np.ones(5)), """\
+def grad_logistic(w, X, y):
+    # reverse mode: d(logistic)/d(w)
+    t3 = np.exp(-(X @ w))
+    t4 = 1.0 + t3
+    p = 1.0 / t4
+    t5 = np.log(p)
+    t6 = y * t5
+    t7 = 1.0 - y
+    t8 = 1.0 - p
+    t9 = np.log(t8)
+    t10 = t7 * t9
+    t11 = t6 + t10
+    # return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+    d_t11 = -1.0 / np.size(t11)
+    d_t6 = unbroadcast(d_t11, t6)
+    d_t10 = unbroadcast(d_t11, t10)
+    d_t9 = unbroadcast(d_t10 * t7, t9)
+    d_t8 = d_t9 / t8
+    d_t5 = unbroadcast(d_t6 * y, t5)
+    d_p = d_t5 / p - d_t8
+    # p = 1.0 / (1.0 + np.exp(-(X @ w)))
+    neg_d_t4 = d_p * p / t4
+    neg_d_t2 = neg_d_t4 * t3
+    d_w = matmul_rhs(neg_d_t2, X, w)
+    return d_w
+"""),
+    'rosenbrock': (gf.rosenbrock, 0, lambda: (np.ones(5),), """\
+def grad_rosenbrock(x):
+    # reverse mode: d(rosenbrock)/d(x)
+    t1 = x[1:]
+    t2 = x[:-1]
+    t3 = t2 ** 2
+    t4 = t1 - t3
+    t8 = 1 - x[:-1]
+    # return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+    d_t8 = 2 * t8
+    d_x = zeros_like(x)
+    d_x[:-1] = -d_t8
+    d_t4 = 200.0 * t4
+    d_t1 = unbroadcast(d_t4, t1)
+    neg_d_t3 = unbroadcast(d_t4, t3)
+    d_t2 = neg_d_t3 * -2 * t2
+    d_x[:-1] += d_t2
+    d_x[1:] += d_t1
+    return d_x
+"""),
+    'scalar_math': (gf.scalar_math, (0, 1), lambda: (0.5, 1.5), """\
+def grad_scalar_math(a, b):
+    # reverse mode: d(scalar_math)/d(a, b)
+    r = math.sqrt(a * a + b * b)
+    t5 = math.exp(-r)
+    t6 = math.sin(a)
+    t9 = 1.0 + b * b
+    # return math.exp(-r) * math.sin(a) + math.log(1.0 + b * b)
+    d_t9 = 1.0 / t9
+    d_b = 2 * d_t9 * b
+    d_t5 = t6
+    d_t6 = t5
+    d_a = d_t6 * math.cos(a)
+    d_t4 = d_t5 * t5
+    # r = math.sqrt(a * a + b * b)
+    neg_d_t3 = d_t4 / (2.0 * r)
+    d_b = d_b - 2 * neg_d_t3 * b
+    d_a = d_a - 2 * neg_d_t3 * a
+    return (d_a, d_b)
+"""),
+    'softmax_xent': (gf.softmax_xent, 0, lambda: (np.ones((3, 4)), np.ones((5, 3)), np.zeros(5, dtype=int)), """\
+def grad_softmax_xent(W, X, labels):
+    # reverse mode: d(softmax_xent)/d(W)
+    z = X @ W
+    t1 = z.max(axis=1, keepdims=True)
+    z2 = z - t1
+    t2 = np.exp(z2)
+    t3 = np.sum(t2, axis=1, keepdims=True)
+    t4 = np.log(t3)
+    logp = z2 - t4
+    t6 = np.arange(len(labels))
+    t7 = logp[t6, labels]
+    # return -np.mean(logp[np.arange(len(labels)), labels])
+    d_t7 = -1.0 / np.size(t7)
+    d_logp = zeros_like(logp)
+    add_at(d_logp, (t6, labels), d_t7)
+    # logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    d_z2 = unbroadcast(d_logp, z2)
+    neg_d_t4 = unbroadcast(d_logp, t4)
+    neg_d_t3 = neg_d_t4 / t3
+    d_t2 = expand(-neg_d_t3, t2, 1, True)
+    d_z2 = d_z2 + d_t2 * t2
+    # z = z - z.max(axis=1, keepdims=True)
+    d_z = unbroadcast(d_z2, z)
+    neg_d_t1 = unbroadcast(d_z2, t1)
+    d_z = d_z + expand(-neg_d_t1, z, 1, True) * extremum_weights(z, t1, 1, True)
+    # z = X @ W
+    d_W = matmul_rhs(d_z, X, W)
+    return d_W
+"""),
+    'euler': (gf.euler, (0, 1, 2), lambda: (1.0, 1.0, 0.0), """\
+def grad_euler(k, x0, v0):
+    # reverse mode: d(euler)/d(k, x0, v0)
+    tape = []
+    x = x0
+    v = v0
+    dt = 0.01
+    for _ in range(100):
+        t1 = -k
+        a = t1 * x
+        v = v + dt * a
+        t3 = dt * v
+        tape.append(x)
+        x = x + t3
+    # for _ in range(100):
+    d_x = 1.0
+    d_k = 0.0
+    d_v = 0.0
+    for _ in reversed(range(100)):
+        x = tape.pop()
+        # x = x + dt * v
+        d_v = d_v + d_x * dt
+        # v = v + dt * a
+        d_a = d_v * dt
+        # a = -k * x
+        d_t1 = d_a * x
+        d_x = d_x + d_a * t1
+        d_k = d_k - d_t1
+    return (d_k, d_x, d_v)
+"""),
+    'rnn': (gf.rnn, (0, 1, 3), lambda: (np.eye(3), np.ones((3, 2)), np.ones((4, 2)), np.zeros(3)), """\
+def grad_rnn(Wh, Wx, xs, h0):
+    # reverse mode: d(rnn)/d(Wh, Wx, h0)
+    tape = []
+    h = h0
+    t1 = len(xs)
+    for t in range(t1):
+        t2 = Wh @ h
+        t3 = xs[t]
+        t4 = Wx @ t3
+        t5 = t2 + t4
+        tape.append(h)
+        h = np.tanh(t5)
+        tape.append(t2)
+        tape.append(t4)
+    # for t in range(len(xs)):
+    d_h = expand(1.0, h)
+    d_Wh = zeros_like(Wh)
+    d_Wx = zeros_like(Wx)
+    for t in reversed(range(t1)):
+        t4 = tape.pop()
+        t2 = tape.pop()
+        t3 = xs[t]
+        # h = np.tanh(Wh @ h + Wx @ xs[t])
+        d_t5 = d_h * (1.0 - h * h)
+        h = tape.pop()
+        d_t2 = unbroadcast(d_t5, t2)
+        d_t4 = unbroadcast(d_t5, t4)
+        d_Wx = d_Wx + matmul_lhs(d_t4, Wx, t3)
+        d_Wh = d_Wh + matmul_lhs(d_t2, Wh, h)
+        d_h = matmul_rhs(d_t2, Wh, h)
+    return (d_Wh, d_Wx, owned(d_h))
+"""),
+    'piecewise': (gf.piecewise, (0, 1), lambda: (0.5, 2.0), """\
+def grad_piecewise(x, w):
+    # reverse mode: d(piecewise)/d(x, w)
+    t1 = x > 0.0
+    if t1:
+        t2 = w * x
+    else:
+        t3 = math.sin(x)
+    # if x > 0.0:
+    if t1:
+        # y = w * x * x
+        d_t2 = x
+        d_x = 1.0 + t2
+        d_w = d_t2 * x
+        d_x = d_x + d_t2 * w
+    else:
+        # y = w * math.sin(x)
+        d_w = t3
+        d_t3 = w
+        d_x = 1.0 + d_t3 * math.cos(x)
+    return (d_x, d_w)
+"""),
+    'newton_sqrt': (gf.newton_sqrt, 0, lambda: (2.0,), """\
+def grad_newton_sqrt(a):
+    # reverse mode: d(newton_sqrt)/d(a)
+    t8 = None
+    t9 = None
+    tape = []
+    x = a
+    count = 0
+    while True:
+        count = count + 1
+        t7 = abs(x * x - a)
+        tape.append(t8)
+        t8 = t7 > 1e-10
+        if not t8:
+            break
+        else:
+            tape.append(t9)
+            t9 = a / x
+            t10 = x + t9
+            tape.append(x)
+            x = 0.5 * t10
+    # while abs(x * x - a) > 1e-10:
+    d_x = 1.0
+    d_a = 0.0
+    for _ in range(count):
+        # while abs(x * x - a) > 1e-10:
+        if t8:
+            # x = 0.5 * (x + a / x)
+            d_t10 = d_x * 0.5
+            x = tape.pop()
+            d_a = d_a + d_t10 / x
+            d_x = d_t10 - d_t10 * t9 / x
+            t9 = tape.pop()
+        t8 = tape.pop()
+    # x = a
+    d_a = d_a + d_x
+    return d_a
+"""),
+    'first_large': (gf.first_large, 0, lambda: (np.array([0.5, 3.0, 1.0]), 2.0), """\
+def grad_first_large(xs, threshold):
+    # reverse mode: d(first_large)/d(xs)
+    result = None
+    t4 = None
+    tape = []
+    returned = False
+    total = 0.0
+    seq = as_sequence(xs)
+    t1 = len(seq)
+    count = 0
+    for k in range(t1):
+        count = count + 1
+        x = seq[k]
+        t2 = x > threshold
+        if t2:
+            t3 = total * x
+            tape.append(result)
+            result = t3
+            returned = True
+            break
+        else:
+            tape.append(t4)
+            t4 = x * x
+            total2 = total + t4
+            tape.append(total)
+            total = total2
+    if not returned:
+        tape.append(result)
+        result = total
+    result_value = result
+    require_scalar(result_value, 'first_large')
+    # for x in xs:
+    if returned:
+        d_result = 1.0
+        d_total = zeros_like(total)
+    else:
+        result = tape.pop()
+        d_result = zeros_like(result)
+        d_total = 1.0
+    d_seq = zeros_like(seq)
+    for k in reversed(range(t1)[:count]):
+        x = seq[k]
+        t2 = x > threshold
+        # if x > threshold:
+        if t2:
+            result = tape.pop()
+            # return total * x
+            d_total = d_total + unbroadcast(d_result * x, total)
+            d_x = unbroadcast(d_result * total, x)
+            d_result = zeros_like(result)
+        else:
+            total = tape.pop()
+            # total = total + x * x
+            d_total = unbroadcast(d_total, total)
+            d_t4 = unbroadcast(d_total, t4)
+            d_x = 2 * d_t4 * x
+            t4 = tape.pop()
+        # for x in xs:
+        d_seq[k] += d_x
+    return (result_value, owned(d_seq))
+"""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_generated_source(name):
+    fun, wrt, args, expected = CASES[name]
+    assert srcdiff.grad(fun, wrt=wrt).source_for(*args()) == expected
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden_functions_are_correct(name):
+    fun, wrt, args, _ = CASES[name]
+    srcdiff.check_grad(fun, *args(), wrt=wrt)
