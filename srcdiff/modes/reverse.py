@@ -108,6 +108,7 @@ class ReverseMode:
         self.containers = set()
         self.call_info = {}  # statement calling a callee's forward function -> CallInfo
         self.seed_names = seed_names  # names whose adjoint is seeded (default: the returned value)
+        self._updated_in_place = set()  # adjoints written in place (their loops copy them once, before)
         self._comment_line = None
 
     # ------------------------------------------------------------------ names
@@ -519,7 +520,7 @@ class ReverseMode:
             if isinstance(item, Contribution):
                 like = None
                 if lazy:
-                    like, value = self.coverage(item, s)
+                    like, value = self.coverage(item, s, _names(dy))
                     item = Contribution(item.target, value, item.param, item.line)
                 self.contribute(item.target, item.value, state, varied, code, like=like)
             else:
@@ -587,7 +588,7 @@ class ReverseMode:
             return ir.Const(0.0)
         return ir.Call(self.helper("zeros_like", zeros_like), [_copy_expr(atom)], [])
 
-    def coverage(self, item, s):
+    def coverage(self, item, s, scalar_names=frozenset()):
         """For a contribution computed from a lazy (scalar) adjoint: (like, value).
 
         ``like`` is the atom whose shape the contribution implicitly has when the value is still a
@@ -599,7 +600,7 @@ class ReverseMode:
         stmt = self._shape_alias.get(s, s)
         classes = set()
         for n in ir.walk(value):
-            if not isinstance(n, ir.Name):
+            if not isinstance(n, ir.Name) or n.id in scalar_names:
                 continue
             if n.id in self.primal_names:
                 c = self.shapes.of(n, stmt)
@@ -724,6 +725,7 @@ class ReverseMode:
     def ensure_owned(self, name, state, code):
         self.materialize(name, state, code)
         a = state[name]
+        self._updated_in_place.add(name)
         if a.owned:
             return
         var = self.adj(name)
@@ -861,13 +863,18 @@ class ReverseMode:
             self.materialize(name, state, pre)
         head = dict(state)
         init_reads = set()
+        outer_updates = set(self._updated_in_place)
         for _ in range(6):
             snapshot = (set(self.ctx.namer.taken), dict(self.ctx.namer.counters), dict(self.adj_names),
                         dict(self.reads_after), dict(self.reads_before), dict(self.reads_head))
+            self._updated_in_place = set()
             body_code, end = self.rev_block(s.body, dict(head))
             missing = [n for n in sorted(end) if n not in head]
             owned_lost = [n for n in sorted(head) if head[n].owned and n in end and not end[n].owned]
-            if not missing and not owned_lost:
+            # an adjoint updated in place inside the loop is copied once before it, not every iteration
+            copy_first = [n for n in sorted(self._updated_in_place) if n in head and not head[n].owned
+                          and n in end and end[n].owned]
+            if not missing and not owned_lost and not copy_first:
                 break
             (self.ctx.namer.taken, self.ctx.namer.counters, self.adj_names,
              self.reads_after, self.reads_before, self.reads_head) = snapshot
@@ -879,6 +886,9 @@ class ReverseMode:
                 init_reads.add(n)
             for n in owned_lost:
                 head[n] = Adj(head[n].expr, owned=False, like=head[n].like, negated=head[n].negated)
+            for n in copy_first:
+                self.ensure_owned(n, head, pre)
+        self._updated_in_place |= outer_updates
         # bring the end-of-iteration state back to the loop-head state
         tail = []
         head_reads = set()
@@ -1007,6 +1017,10 @@ def _mentions(expr, name):
 def _allocates(value):
     """Is ``value`` certainly a fresh array (safe to update in place)?"""
     return isinstance(value, ir.BinOp) or (isinstance(value, ir.UnaryOp) and value.op == "-")
+
+
+def _names(expr):
+    return {n.id for n in ir.walk(expr) if isinstance(n, ir.Name)}
 
 
 def _combine_contributions(items):
