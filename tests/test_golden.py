@@ -34,15 +34,12 @@ def grad_logistic(w, X, y):
     t7 = 1.0 - y
     t8 = 1.0 - p
     t9 = np.log(t8)
-    t10 = t7 * t9
-    t11 = t6 + t10
+    t11 = t6 + t7 * t9
     # return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
     d_t11 = -1.0 / np.size(t11)
-    d_t6 = unbroadcast(d_t11, t6)
-    d_t10 = unbroadcast(d_t11, t10)
-    d_t9 = unbroadcast(d_t10 * t7, t9)
+    d_t9 = unbroadcast(d_t11 * t7, t9)
     d_t8 = d_t9 / t8
-    d_t5 = unbroadcast(d_t6 * y, t5)
+    d_t5 = unbroadcast(d_t11 * y, t5)
     d_p = d_t5 / p - d_t8
     # p = 1.0 / (1.0 + np.exp(-(X @ w)))
     neg_d_t4 = d_p * p / t4
