@@ -1,6 +1,7 @@
 """srcdiff: automatic differentiation of plain NumPy functions by source transformation."""
 from .api import grad, show, value_and_grad, vjp
 from .calls import checkpoint
+from .derivatives import forward, hessian, hvp, jacobian, jvp
 from .rules.registry import adjoint, nondifferentiable, tangent
 from .checks import check_grad
 from .runtime import stop_gradient
@@ -9,5 +10,5 @@ from .errors import (ArgumentError, MissingRuleError, NonDifferentiableError, So
 
 __version__ = "0.1.0"
 
-__all__ = ["adjoint", "tangent", "nondifferentiable", "checkpoint", "stop_gradient", "grad", "value_and_grad", "vjp", "show", "check_grad", "SrcdiffError", "ArgumentError",
+__all__ = ["forward", "hessian", "hvp", "jacobian", "jvp", "adjoint", "tangent", "nondifferentiable", "checkpoint", "stop_gradient", "grad", "value_and_grad", "vjp", "show", "check_grad", "SrcdiffError", "ArgumentError",
            "MissingRuleError", "NonDifferentiableError", "SourceUnavailableError", "UnsupportedSyntaxError"]

@@ -308,6 +308,8 @@ class ValueAndGrad(Transformed):
         inputs = caller.inputs(args, kwargs)
         value, grads = caller.functions[self.role](*args, **kwargs)
         _require_scalar(value[0] if self.has_aux else value, self.fun)
+        if len(self.sig.wrt) == 1 and not self.sig.single:
+            grads = (grads,)
         if self.sig.single:
             return value, _fast_fit(caller.kinds, inputs, (grads,))[0]
         return value, tuple(_fast_fit(caller.kinds, inputs, grads))
@@ -328,7 +330,7 @@ class Grad(ValueAndGrad):
         if self.sig.single:
             grads = _fast_fit(caller.kinds, inputs, (out,))[0]
         else:
-            grads = tuple(_fast_fit(caller.kinds, inputs, out))
+            grads = tuple(_fast_fit(caller.kinds, inputs, (out,) if len(self.sig.wrt) == 1 else out))
         return (grads, value[1]) if self.has_aux else grads
 
 
@@ -367,6 +369,8 @@ class VJP(Transformed):
             grads = backward(residuals, ct)
             if single:
                 return fit(grads, inputs[0])
+            if len(inputs) == 1:
+                grads = (grads,)
             return tuple(fit(g, x) for g, x in zip(grads, inputs))
         pullback.tape_entries = tape_len
         pullback.tape_bytes = _tape_bytes(tape) if tape is not None else 0
@@ -392,7 +396,7 @@ def _decorator(cls, fun, wrt, has_aux=False):
     return cls(fun, wrt, has_aux)
 
 
-def grad(fun=None, *, wrt=0, has_aux=False):
+def grad(fun=None, *, wrt=0, has_aux=False, mode="reverse"):
     """The gradient of a scalar-valued ``fun`` with respect to argument(s) ``wrt``.
 
     >>> import numpy as np, srcdiff
@@ -402,7 +406,15 @@ def grad(fun=None, *, wrt=0, has_aux=False):
     array([2., 4.])
 
     With ``has_aux=True``, ``fun`` returns ``(loss, aux)`` and the result is ``(gradient, aux)``.
+    ``mode="forward"`` computes the same gradient with one forward pass per input entry.
     """
+    if mode not in ("reverse", "forward"):
+        raise ArgumentError("mode=%r: use mode='reverse' or mode='forward'" % (mode,))
+    if mode == "forward":
+        from .derivatives import ForwardGrad
+        if has_aux:
+            raise ArgumentError("has_aux is supported in reverse mode only")
+        return (lambda f: ForwardGrad(f, wrt)) if fun is None else ForwardGrad(fun, wrt)
     return _decorator(Grad, fun, wrt, has_aux)
 
 

@@ -57,6 +57,7 @@ class _Pending:
             def call(*args, **kwargs):
                 return self.functions[role](*args, **kwargs)
             call.__name__ = role
+            call.__srcdiff_resolve__ = lambda: self.functions[role] if self.functions else None
             self._trampolines[role] = call
         return self._trampolines[role]
 
@@ -100,3 +101,38 @@ def bind_arguments(callee, args, keywords):
 
 def is_plain_function(obj):
     return isinstance(obj, types.FunctionType)
+
+
+def tangent_function(callee, wrt, scalars, statics=()):
+    """(generated tangent function, names of its tangent parameters) for ``callee``."""
+    from . import transform
+    key = (callee.__code__, "tangent", tuple(wrt), frozenset(scalars), statics_key(statics))
+    pending = _in_progress()
+    if key in pending:
+        p = pending[key]
+        return p.trampoline("tangent"), p.names["tangent_params"]
+    p = pending[key] = _Pending()
+    try:
+        result = cache.get_or_make(key, lambda: transform.forward(callee, list(wrt), scalars=scalars,
+                                                                  statics=dict(statics), pending=p))
+    finally:
+        del pending[key]
+    fn = result.compiled.build(result.names["tangent"], callee, callee.__defaults__, callee.__kwdefaults__)
+    p.functions = {"tangent": fn}
+    return fn, result.tangent_params
+
+
+def static_arguments(callee, binding, ctx):
+    """Callee parameters bound to known functions at a call site (``act=np.tanh``, defaults)."""
+    from . import frontend, ir
+    statics = {}
+    for name, p in inspect.signature(callee).parameters.items():
+        if name in binding:
+            atom = binding[name]
+            local = isinstance(atom, ir.Name) and atom.id in ctx.locals and atom.id not in ctx.statics
+            obj = ctx.resolve(atom) if isinstance(atom, (ir.Name, ir.Attr)) and not local else None
+        else:
+            obj = p.default if p.default is not p.empty else None
+        if callable(obj) and not isinstance(obj, type) and not frontend.is_missing(obj):
+            statics[name] = obj
+    return statics

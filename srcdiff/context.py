@@ -52,6 +52,7 @@ class Context:
     helpers: dict = field(default_factory=dict)  # name in generated code -> object it is bound to
     source_names: set = field(default_factory=set)  # every identifier of the user's function
     statics: dict = field(default_factory=dict)  # parameter -> the function it is bound to (specialized)
+    inplace: set = field(default_factory=set)  # (line, name) of ``name op= value`` (in place for arrays)
 
     @property
     def filename(self):

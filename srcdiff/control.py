@@ -110,10 +110,10 @@ class _Structurer:
                 else_block, exits_after = self.block(s.orelse)
                 out.extend(else_block)
         if returns:
-            # leave the enclosing loop too, or skip the rest of the function
+            # leave the enclosing loop too (it then sees a return), or skip the rest of the function
             jump = [ir.Break(s.line)] if self.loop_depth else [_Exit()]
             out.append(ir.If(ir.Name(self.returned), jump, [], s.line))
-            exits_after = exits_after | ({"break"} if self.loop_depth else {"return"})
+            exits_after = exits_after | ({"break", "return"} if self.loop_depth else {"return"})
         return out, exits_after
 
 

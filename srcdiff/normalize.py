@@ -81,9 +81,15 @@ class Normalizer:
             return value
         if isinstance(value, ir.Attr) and self.is_global_ref(value):
             return value
-        name = ir.Name(self.ctx.namer.temp())
+        name = ir.Name(self.temp())
         self.assign(name, value)
         return ir.Name(name.id)
+
+    def temp(self):
+        """A new temporary (a local of the function from now on)."""
+        name = self.ctx.namer.temp()
+        self.ctx.locals.add(name)
+        return name
 
     def into(self, target, expr):
         """Emit statements computing ``expr`` into the (name) ``target``."""
@@ -125,7 +131,7 @@ class Normalizer:
             keys = [self.atom(k) if k is not None else None for k in expr.keys]
             return ir.Dict(keys, [self.atom(v) for v in expr.values])
         if isinstance(expr, (ir.BoolOp, ir.IfExp, ir.Comprehension)):
-            name = ir.Name(self.ctx.namer.temp())
+            name = ir.Name(self.temp())
             self.into(name, expr)
             return ir.Name(name.id)
         self.fail("cannot normalize this expression", "Rewrite it with simpler expressions.")
@@ -261,7 +267,7 @@ class Normalizer:
             for e in value.elts:
                 a = self.atom(e)
                 if isinstance(a, ir.Name) and a.id in targets:
-                    tmp = ir.Name(self.ctx.namer.temp())
+                    tmp = ir.Name(self.temp())
                     self.assign(tmp, a)
                     a = ir.Name(tmp.id)
                 atoms.append(a)
@@ -273,7 +279,7 @@ class Normalizer:
             if isinstance(e, ir.Name):
                 flat.append(ir.Name(e.id))
             else:
-                tmp = ir.Name(self.ctx.namer.temp())
+                tmp = ir.Name(self.temp())
                 flat.append(tmp)
                 nested.append((e, ir.Name(tmp.id)))
         self.emit(ir.Assign([ir.Tuple(flat)], self.op(value), self.line))
@@ -283,6 +289,8 @@ class Normalizer:
     def stmt_AugAssign(self, s):
         if isinstance(s.target, ir.Name):
             self.into(ir.Name(s.target.id), ir.BinOp(s.op, ir.Name(s.target.id), s.value))
+            # NumPy updates an array in place here: names sharing it would see the change
+            self.ctx.inplace.add((s.line, s.target.id))
         elif isinstance(s.target, ir.Subscript) and isinstance(s.target.value, ir.Name):
             index = self.index(s.target.index)
             base = ir.Name(s.target.value.id)
@@ -322,11 +330,16 @@ class Normalizer:
         self.out = saved
         negated = _negate(test, self)
         head.append(ir.If(negated, [ir.Break(s.line)], [], s.line))
-        body = head + self.sub_block(s.body)
-        if s.orelse:
-            self.fail("`while ... else` with a compound condition is not supported",
-                      "Compute the condition into a variable before the loop and at the end of its body.")
-        self.emit(ir.While(ir.Const(True), body, [], s.line))
+        body = self.sub_block(s.body)
+        if not s.orelse:
+            self.emit(ir.While(ir.Const(True), head + body, [], s.line))
+            return
+        # ``else`` runs when the condition ends the loop, not after a ``break`` in the body
+        broke = self.ctx.namer.fresh("broke")
+        self.ctx.locals.add(broke)
+        self.emit(ir.Assign([ir.Name(broke)], ir.Const(False), s.line))
+        self.emit(ir.While(ir.Const(True), head + _flag_breaks(body, broke), [], s.line))
+        self.emit(ir.If(ir.UnaryOp("not", ir.Name(broke)), self.sub_block(s.orelse), [], s.line))
 
     def stmt_For(self, s):
         orelse = self.sub_block(s.orelse)
@@ -342,6 +355,7 @@ class Normalizer:
                 index = ir.Name(target.id)
             else:
                 index = ir.Name(self.ctx.namer.fresh("i"))
+                self.ctx.locals.add(index.id)
                 prologue.append((target, ir.Name(index.id)))
             rng = ir.Call(ir.Name("range"), args, [])
         elif isinstance(iterable, ir.Call) and self.builtin(iterable.func, "enumerate") \
@@ -349,6 +363,7 @@ class Normalizer:
             seq = self.sequence(iterable.args[0])
             counter, item = target.elts
             index = ir.Name(self.ctx.namer.fresh("k"))
+            self.ctx.locals.add(index.id)
             if len(iterable.args) == 2:
                 prologue.append((counter, ir.BinOp("+", ir.Name(index.id), self.atom(iterable.args[1]))))
             else:
@@ -359,6 +374,7 @@ class Normalizer:
                 and isinstance(target, ir.Tuple) and len(target.elts) == len(iterable.args):
             seqs = [self.sequence(a) for a in iterable.args]
             index = ir.Name(self.ctx.namer.fresh("k"))
+            self.ctx.locals.add(index.id)
             lengths = [self.length(q) for q in seqs]
             if len(lengths) == 1:
                 count = lengths[0]
@@ -370,6 +386,7 @@ class Normalizer:
         else:
             seq = self.sequence(iterable)
             index = ir.Name(self.ctx.namer.fresh("k"))
+            self.ctx.locals.add(index.id)
             prologue.append((target, ir.Subscript(seq, ir.Name(index.id))))
             rng = ir.Call(ir.Name("range"), [self.length(seq)], [])
         saved, saved_line = self.out, self.line
@@ -428,6 +445,18 @@ def _copy_index(index):
 
 def _comp_parts(comp):
     return comp.elt, comp.key, comp.generators
+
+
+def _flag_breaks(block, flag):
+    """Set ``flag`` before every ``break`` of this loop (not of loops nested in it)."""
+    out = []
+    for s in block:
+        if isinstance(s, ir.Break):
+            out.append(ir.Assign([ir.Name(flag)], ir.Const(True), s.line))
+        elif isinstance(s, ir.If):
+            s = ir.If(s.test, _flag_breaks(s.body, flag), _flag_breaks(s.orelse, flag), s.line)
+        out.append(s)
+    return out
 
 
 def _negate(test, normalizer):

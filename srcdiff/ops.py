@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from numpy import ufunc as numpy_ufunc
 
-from . import frontend, ir, rules
+from . import frontend, ir, rules, runtime
 from .errors import MissingRuleError
 
 # container methods srcdiff understands on lists and dicts
@@ -38,7 +38,7 @@ class Op:
     # ---------------------------------------------------------------- names
     def defines(self):
         """Names this statement rebinds."""
-        if self.kind in ("store", "append", "return", "empty"):
+        if self.kind in ("store", "append", "scatter", "return", "empty"):
             return []
         if self.target is None:
             return []
@@ -48,7 +48,7 @@ class Op:
         """Names whose value is updated in place (the old value flows into the new one)."""
         if self.kind == "store":
             return [self.target.value.id]
-        if self.kind == "append":
+        if self.kind in ("append", "pop", "scatter"):
             return [self.source.id]
         return []
 
@@ -60,8 +60,10 @@ class Op:
             for p in params:
                 out.extend(atom_names(self.binding.get(p)))
             return _unique(out)
-        if self.kind in ("copy", "unpack", "index"):
+        if self.kind in ("copy", "unpack", "index", "pop"):
             return atom_names(self.source)
+        if self.kind == "scatter":
+            return _unique(atom_names(self.value) + [self.source.id])
         if self.kind == "build":
             return _unique([n for e in _literal_elements(self.source) for n in atom_names(e)])
         if self.kind == "store":
@@ -160,6 +162,10 @@ class Classifier:
             return Op("build", s, target=target, source=value)
         if isinstance(value, ir.Attr):
             return self.attribute(s, target, value)
+        if isinstance(value, ir.Call) and isinstance(value.func, ir.Attr) and value.func.attr == "pop" \
+                and not value.args and isinstance(value.func.value, ir.Name) and self.is_local(value.func.value) \
+                and isinstance(target, ir.Name):
+            return Op("pop", s, target=target, source=value.func.value, name=".pop")  # a tape in generated code
         if isinstance(value, ir.Call):
             return self.call(s, target, value)
         return Op("opaque", s, target=target, name=type(value).__name__, error="unsupported expression")
@@ -185,6 +191,8 @@ class Classifier:
         if isinstance(func, ir.Attr) and self.is_local_root(func):
             return self.method(s, target, call, keywords)
         obj = self.ctx.resolve(func)
+        if hasattr(obj, "__srcdiff_resolve__"):  # a recursion trampoline: the generated function itself
+            obj = obj.__srcdiff_resolve__() or obj
         display = _display(func)
         if frontend.is_missing(obj):
             return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
@@ -250,6 +258,9 @@ class Classifier:
         call = s.value
         if not isinstance(call, ir.Call):
             return Op("empty", s)
+        if isinstance(call.func, ir.Name) and len(call.args) == 3 and isinstance(call.args[0], ir.Name) \
+                and self.ctx.resolve(call.func) is runtime.add_at:  # ``add_at(d, i, v)`` in generated code
+            return Op("scatter", s, source=call.args[0], index=call.args[1], value=call.args[2], name="add_at")
         op = self.call(s, None, call) if not (isinstance(call.func, ir.Attr) and self.is_local_root(call.func)) \
             else self.method(s, None, call, [(k.name, k.value) for k in call.keywords])
         return op

@@ -165,3 +165,60 @@ def require_scalar(value, name):
         "srcdiff.grad needs %s to return a scalar, but it returned %s. Reduce the output to a scalar "
         "(for example with .sum()), or use srcdiff.vjp(%s) to pull back a cotangent shaped like the output."
         % (name, what, name))
+
+
+def broadcast_like(value, x):
+    """``value`` broadcast to the shape of ``x`` (a tangent whose operands' tangents were zero)."""
+    target = shape_of(x)
+    if shape_of(value) == target:
+        return value
+    return numpy.broadcast_to(value, target)
+
+
+def reduce_like(g, x, axis=None, keepdims=False):
+    """Adjoint of ``expand``: sum ``g`` over the axes ``expand`` broadcast along, to ``x``'s shape."""
+    if axis is None:
+        return unbroadcast(g, x)
+    summed = numpy.sum(g, axis=axis, keepdims=True)
+    return summed if keepdims else numpy.reshape(summed, shape_of(x))
+
+
+def written_part(g, index):
+    """The adjoint of the values ``y[index] = v`` wrote: ``g[index]``, except that an entry a
+    repeated index overwrote later gets nothing (NumPy keeps the last write)."""
+    part = numpy.array(g[index], dtype=float, copy=True) if not _basic_index(index) else snapshot(g[index])
+    if _basic_index(index) or type(g) is not _ndarray:
+        return part
+    arrays = index if isinstance(index, tuple) else (index,)
+    if any(getattr(a, "dtype", None) is not None and a.dtype == bool for a in arrays):
+        return part  # a boolean mask never repeats
+    ints = [numpy.asarray(a) for a in arrays if isinstance(a, (list, _ndarray))]
+    if len(ints) != len(arrays) or not ints:
+        return part
+    flat = numpy.ravel_multi_index(numpy.broadcast_arrays(*ints), g.shape[:len(ints)]).ravel()
+    if len(numpy.unique(flat)) == flat.size:
+        return part
+    last = numpy.zeros(flat.size, dtype=bool)
+    _, first_from_end = numpy.unique(flat[::-1], return_index=True)
+    last[flat.size - 1 - first_from_end] = True
+    shaped = part.reshape((flat.size,) + part.shape[numpy.ndim(numpy.broadcast_arrays(*ints)[0]):])
+    shaped[~last] = 0.0
+    return part
+
+
+_MISSING = object()
+
+
+def saved_at(container, key):
+    """``container[key]`` before a write (a marker when a dict has no such key yet)."""
+    if type(container) is dict and key not in container:
+        return _MISSING
+    return snapshot(container[key])
+
+
+def restore_at(container, key, old):
+    """Undo a write recorded by ``saved_at``."""
+    if old is _MISSING:
+        del container[key]
+    else:
+        container[key] = old

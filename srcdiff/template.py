@@ -62,6 +62,8 @@ class Template:
                         and isinstance(s.targets[0].index, ir.Name)]
         self.reads_adjoint_of = {n.index.id for n in ir.walk(self.tree)
                                  if _special(n, "d") and isinstance(n.index, ir.Name)}
+        self.reads_tangent_of = {n.index.id for n in ir.walk(self.tree)
+                                 if _special(n, "t") and isinstance(n.index, ir.Name)} - {self.params[0]}
 
     @property
     def result(self):

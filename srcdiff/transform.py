@@ -13,9 +13,12 @@ from .context import Context, Namer, all_names
 from .analysis.aliases import check_writes, mutated_parameters
 from .analysis.liveness import live_in
 from .analysis.tbr import definitely_assigned
-from .modes.reverse import Adj, LoopStart, Restore, ReverseMode
+from .modes.forward import ForwardMode
+from .modes.reverse import Adj, LoopStart, Restore, ReverseMode, index_value
+from .ops import atom_names
 from .ops import Classifier
-from .runtime import as_sequence, owned, private_copy, require_scalar, snapshot, zeros_like
+from .runtime import (as_sequence, owned, private_copy, require_scalar, restore_at, saved_at, snapshot,
+                      zeros_like)
 
 
 @dataclass
@@ -98,9 +101,9 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
         if pending is not None:
             pending.names, pending.ctx = {"forward": fwd_name, "backward": bwd_name}, ctx
     tree = _copy_written_arguments(prep.tree, ctx)
+    check_writes(tree, Classifier(ctx), ctx)
     tree = ssa.rename_redefinitions(tree, ctx)
     ctx.locals = frontend.local_names(tree)
-    check_writes(tree, Classifier(ctx), ctx)
     if record_stages:
         stages.append(("rename redefinitions", syntax.unparse(tree)))
     seeds = None
@@ -187,6 +190,50 @@ def _copy_written_arguments(tree, ctx):
     name = ctx.bind("private_copy", private_copy)
     copies = [ir.Assign([ir.Name(p)], ir.Call(ir.Name(name), [ir.Name(p)], []), tree.line) for p in written]
     return ir.FunctionDef(tree.name, tree.params, copies + list(tree.body), tree.line)
+
+
+@dataclass
+class ForwardResult:
+    compiled: codegen.Compiled
+    names: dict  # role -> generated function name ("tangent")
+    tangent_params: list  # keyword-only parameter names taking the tangents, in ``wrt`` order
+    stages: list
+
+
+def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=None, pending=None,
+            record_stages=False):
+    """Generate forward-mode code: ``f_tangent(*args, t_x=...)`` returning ``(value, tangent)``."""
+    prep = prepare(fn, record_stages, statics)
+    ctx, stages = prep.ctx, prep.stages
+    base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
+    name = ctx.namer.fresh(base + "_tangent")
+    mode = ForwardMode(ctx, prep.tree, Classifier(ctx), wrt, scalars, containers)
+    tangent_params = [mode.tan(p) for p in wrt]
+    if pending is not None:
+        pending.names, pending.ctx = {"tangent": name, "tangent_params": tangent_params}, ctx
+    body, state = mode.run()
+    ret = body[-1] if body and isinstance(body[-1], ir.Return) else None
+    value = ret.value if ret is not None else ir.Const(None)
+    names_out = atom_names(value)
+    if isinstance(value, ir.Name) and state.get(value.id):
+        t_value = ir.Name(mode.tan(value.id))
+    else:
+        t_value = mode.materialized(mode.lookup(state)(value)) if names_out else ir.Const(0.0)
+    body = body[:-1] + [ir.Return(ir.Tuple([value, t_value]))] if ret is not None else body
+    params = _params(prep.tree) + [ir.Param(t, "keyword_only") for t in tangent_params]
+    temps = _invented(ctx, prep.original) & (ctx.locals | set(mode.names.values()))
+    body = cleanup.drop_empty(body)
+    body = cleanup.inline_temporaries(body, temps, set(mode.names.values()) | _names_in(value))
+    body = cleanup.dead_code(body, set(), lambda s: _pure(s, ctx))
+    header = [ir.Comment("forward mode: tangent of %s along %s" % (base, ", ".join(wrt)))]
+    functions = [ir.FunctionDef(name, params, header + body)]
+    used = {n.id for n in ir.walk(functions[0]) if isinstance(n, ir.Name)}
+    helpers = {k: v for k, v in ctx.helpers.items() if k in used and (k not in ctx.locals or k in ctx.statics)}
+    closure = [n for n in fn.__code__.co_freevars if n in used]
+    compiled = codegen.compile_functions(functions, helpers, closure, "tangent of %s" % base)
+    if record_stages:
+        stages.append(("generated", compiled.source))
+    return ForwardResult(compiled, {"tangent": name}, tangent_params, stages)
 
 
 def _split_aux(tree, ctx):
@@ -282,8 +329,13 @@ def _forward_sweep(body, mode, ctx):
             out.append(_push(ir.Name(name), s.line))
         if s in mode.saves and mode.classify(s).kind == "store":
             op = mode.classify(s)
-            part = ir.Subscript(ir.Name(op.target.value.id), copy.deepcopy(op.index))
-            out.append(_push(ir.Call(mode.helper("snapshot", snapshot), [part], []), s.line))
+            base = op.target.value.id
+            if base in mode.containers:  # a dict may not have the key yet
+                saved = ir.Call(mode.helper("saved_at", saved_at), [ir.Name(base), index_value(op.index)], [])
+            else:
+                saved = ir.Call(mode.helper("snapshot", snapshot),
+                                [ir.Subscript(ir.Name(base), copy.deepcopy(op.index))], [])
+            out.append(_push(saved, s.line))
         if isinstance(s, ir.If):
             s = ir.If(s.test, _forward_sweep(s.body, mode, ctx), _forward_sweep(s.orelse, mode, ctx), s.line)
         elif isinstance(s, (ir.For, ir.While)):
@@ -318,7 +370,11 @@ def _fill_pops(code, mode, tape_name):
             stmt = s.stmt
             if stmt in mode.saves:
                 op = mode.classify(stmt)
-                if op.kind == "store":
+                if op.kind == "store" and op.target.value.id in mode.containers:
+                    restore = ir.Call(mode.helper("restore_at", restore_at),
+                                      [ir.Name(op.target.value.id), index_value(op.index), _pop(tape_name)], [])
+                    out.append(ir.ExprStmt(restore, s.line))
+                elif op.kind == "store":
                     target = ir.Subscript(ir.Name(op.target.value.id), copy.deepcopy(op.index))
                     out.append(ir.Assign([target], _pop(tape_name), s.line))
                 else:  # append: take the appended item off the list again

@@ -34,12 +34,13 @@ def grad_logistic(w, X, y):
     t7 = 1.0 - y
     t8 = 1.0 - p
     t9 = np.log(t8)
-    t11 = t6 + t7 * t9
+    t10 = t7 * t9
+    t11 = t6 + t10
     # return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
     d_t11 = -1.0 / np.size(t11)
-    d_t9 = unbroadcast(d_t11 * t7, t9)
+    d_t9 = unbroadcast(expand(d_t11, t10) * t7, t9)
     d_t8 = d_t9 / t8
-    d_t5 = unbroadcast(d_t11 * y, t5)
+    d_t5 = unbroadcast(expand(d_t11, t6) * y, t5)
     d_p = d_t5 / p - d_t8
     # p = 1.0 / (1.0 + np.exp(-(X @ w)))
     neg_d_t4 = d_p * p / t4
@@ -54,12 +55,18 @@ def grad_rosenbrock(x):
     t2 = x[:-1]
     t3 = t2 ** 2
     t4 = t1 - t3
+    t6 = 100.0 * t4 ** 2
     t8 = 1 - x[:-1]
+    t9 = t8 ** 2
+    t10 = t6 + t9
     # return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
-    d_t8 = 2 * t8
+    d_t6 = unbroadcast(expand(1.0, t10), t6)
+    d_t9 = unbroadcast(expand(1.0, t10), t9)
+    d_t8 = d_t9 * 2 * t8
     d_x = zeros_like(x)
     d_x[:-1] = -d_t8
-    d_t4 = 200.0 * t4
+    d_t5 = d_t6 * 100.0
+    d_t4 = d_t5 * 2 * t4
     d_t1 = unbroadcast(d_t4, t1)
     neg_d_t3 = unbroadcast(d_t4, t3)
     d_t2 = neg_d_t3 * -2 * t2
@@ -294,12 +301,13 @@ def grad_first_large(xs, threshold):
         else:
             total = tape.pop()
             # total = total + x * x
-            d_total = unbroadcast(d_total, total)
-            d_t4 = unbroadcast(d_total, t4)
+            d_total_out = d_total
+            d_total = unbroadcast(d_total_out, total)
+            d_t4 = unbroadcast(d_total_out, t4)
             d_x = 2 * d_t4 * x
             t4 = tape.pop()
         # for x in xs:
-        d_seq[k] += d_x
+        add_at(d_seq, k, d_x)
     return (result_value, owned(d_seq))
 """),
 }

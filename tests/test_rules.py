@@ -935,6 +935,59 @@ def writes_into_argument(x):
 
 
 case(runtime.private_copy, writes_into_argument, normal(4), label="x[0] = ... (argument copied first)")
+
+
+def builtin_max_min(a, b):
+    return max(a, 2.0 * b) + min(a * a, b) + max([a, b, 0.5])
+
+
+def dict_values_sum(params):
+    return sum(np.sum(v * W1[:3]) for v in params.values())
+
+
+def dict_items_loop(params):
+    total = 0.0
+    for name, v in params.items():
+        total = total + np.sum(v ** 2)
+    return total
+
+
+case(max, builtin_max_min, 0.7, 0.2, wrt=(0, 1), label="max(a, 2b), max([a, b, 0.5])")
+case(min, builtin_max_min, 0.3, 0.9, wrt=(0, 1), label="min(a * a, b)")
+case(kernels.dict_values, dict_values_sum, {"a": normal(3), "b": normal(3)}, label="sum(... for v in p.values())")
+case(kernels.dict_items, dict_items_loop, {"a": normal(3), "b": normal(2)}, label="for name, v in p.items()")
+
+
+# srcdiff's own runtime helpers: generated gradients call them, and second derivatives
+# differentiate generated gradients
+
+
+def runtime_unbroadcast(g, x):
+    return np.sum(runtime.unbroadcast(g * 2.0, x) * W1[:3])
+
+
+def runtime_broadcast_like(v, x):
+    return np.sum(runtime.broadcast_like(v, x) * W2[:2, :3])
+
+
+def runtime_expand(g, x):
+    return np.sum(runtime.expand(g, x, 1, False) * W2[:2, :3]) + np.sum(runtime.expand(np.sum(g), x))
+
+
+def runtime_owned_snapshot(g):
+    return np.sum(runtime.owned(g) * runtime.snapshot(g) * W1[:3])
+
+
+def runtime_add(a, b):
+    return np.sum(runtime.add(a, b) * W1[:3])
+
+
+case(runtime.unbroadcast, runtime_unbroadcast, normal(2, 3), normal(3), label="unbroadcast((2,3) -> (3,))")
+case(runtime.broadcast_like, runtime_broadcast_like, normal(3), normal(2, 3), label="broadcast_like((3,), (2,3))")
+case(runtime.expand, runtime_expand, normal(2), normal(2, 3), label="expand(g, x, axis=1)")
+case(runtime.owned, runtime_owned_snapshot, normal(3), label="owned(g) * snapshot(g)")
+case(runtime.snapshot, runtime_owned_snapshot, normal(3), label="snapshot")
+case(runtime.add, runtime_add, normal(3), normal(3), wrt=(0, 1), label="add(a, b)")
 case(runtime.as_sequence, loop_over_rows, normal(3, 4), label="for row in x")
 case(runtime.as_sequence, loop_over_list, normal(4), normal(4), wrt=(0, 1), label="for v in [x, y, x]")
 

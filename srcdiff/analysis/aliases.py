@@ -77,10 +77,18 @@ def _sharing_sources(op):
     return []
 
 
+def _reads_itself(s, name):
+    return any(isinstance(n, ir.Name) and n.id == name for n in ir.walk(s.value))
+
+
 def check_writes(fn_def, classify, ctx):
     """Raise when an in-place write could change a value srcdiff does not restore."""
     stmts = [s for s in ir.walk(fn_def) if isinstance(s, (ir.Assign, ir.ExprStmt))]
     writes = [(s, classify(s).mutates()[0]) for s in stmts if classify(s).mutates()]
+    # ``acc += v`` updates an array in place; srcdiff computes ``acc = acc + v``, so no other name
+    # may still refer to the old ``acc``
+    writes += [(s, n) for s in stmts if isinstance(s, ir.Assign) for n in classify(s).defines()
+               if (s.line, n) in ctx.inplace and _reads_itself(s, n)]
     if not writes:
         return
     aliases = _Aliases()
@@ -102,7 +110,7 @@ def check_writes(fn_def, classify, ctx):
         group = aliases.group(name, names | params)
         text = ctx.origin_text.get(s.line, "")
         shared_params = [p for p in group if p in params and p != name]
-        if shared_params:
+        if shared_params and classify(s).mutates():
             raise NonDifferentiableError(located(
                 ctx.filename, s.line, text,
                 "this writes into `%s`, which may share memory with the argument `%s`: the caller's "

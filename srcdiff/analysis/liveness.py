@@ -23,6 +23,8 @@ class _Live(Backward):
                 else:
                     defined |= set(ir.target_names(t))
             return frozenset((state - defined) | reads)
+        if isinstance(s, ir.AugAssign):
+            return frozenset(state | _reads(s.value) | _reads(s.target))
         if isinstance(s, (ir.ExprStmt, ir.Return)):
             return frozenset(state | _reads(s.value))
         return state

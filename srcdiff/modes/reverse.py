@@ -23,7 +23,11 @@ from ..errors import MissingRuleError, NonDifferentiableError, located
 from ..ops import atom_names
 from ..rules.registry import shape_kind
 from ..rules import kernels
-from ..runtime import add, add_at, as_sequence, expand, owned, snapshot, unbroadcast, zeros_like
+from ..runtime import add, add_at, as_sequence, expand, owned, snapshot, unbroadcast, written_part, zeros_like
+
+# functions whose result may be a list or tuple (their adjoints add with ``runtime.add``)
+_CONTAINER_RESULTS = {as_sequence, kernels.dict_values, kernels.dict_items, kernels.dict_keys, list, tuple,
+                      kernels.unstack, kernels.split_like}
 
 # helpers whose result is always a new object
 _FRESH_HELPERS = {zeros_like, add, snapshot, kernels.unstack, kernels.split_like, kernels.matmul_lhs,
@@ -109,6 +113,7 @@ class ReverseMode:
         self.call_info = {}  # statement calling a callee's forward function -> CallInfo
         self.seed_names = seed_names  # names whose adjoint is seeded (default: the returned value)
         self._updated_in_place = set()  # adjoints written in place (their loops copy them once, before)
+        self._state_view = {}
         self._comment_line = None
 
     # ------------------------------------------------------------------ names
@@ -210,16 +215,20 @@ class ReverseMode:
             overlap = set(op.defines()) & set(op.diff_inputs())
             if overlap and self.activity.active(s) and self._reads_old_value(s, op, overlap):
                 changed = True
-                name = ir.target_names(op.target)[0] if isinstance(op.target, ir.Name) else None
-                fresh = self.ctx.namer.fresh(name or "t")
-                self.ctx.locals.add(fresh)
-                self.primal_names.add(fresh)
-                first = ir.Assign([ir.Name(fresh)], s.value, s.line)
+                renames = {}
+                for name in sorted(overlap):
+                    renames[name] = self.ctx.namer.fresh(name)
+                    self.ctx.locals.add(renames[name])
+                    self.primal_names.add(renames[name])
+                target = _rename_target(op.target, renames)
+                first = ir.Assign([target], s.value, s.line)
                 if s in self.call_info:
                     self.call_info[first] = self.call_info.pop(s)
-                    self.call_info[first].target = ir.Name(fresh)
+                    info_target = self.call_info[first].target
+                    self.call_info[first].target = _rename_target(info_target, renames)
                 out.append(first)
-                out.append(ir.Assign([ir.Name(name)], ir.Name(fresh), s.line))
+                for name in sorted(overlap):
+                    out.append(ir.Assign([ir.Name(name)], ir.Name(renames[name]), s.line))
                 continue
             out.append(s)
         return out if changed else None
@@ -299,7 +308,7 @@ class ReverseMode:
             if p not in binding and isinstance(default, (int, float)):
                 scalars.add(p)
         containers = {p for p, a in binding.items() if set(atom_names(a)) & self.containers}
-        statics = self._static_arguments(callee, binding, s)
+        statics = calls.static_arguments(callee, binding, self.ctx)
         fwd, bwd, pending = calls.split_functions(callee, active, frozenset(scalars), frozenset(containers),
                                                   statics)
         stem = callee.__name__
@@ -326,22 +335,6 @@ class ReverseMode:
             out.append(ir.Assign([op.target], ir.Name(value.id), s.line))
             self.ctx.locals.add(value.id)
         return out
-
-    def _static_arguments(self, callee, binding, s):
-        """Callee parameters bound to known functions at this call (``act=np.tanh``, defaults)."""
-        statics = {}
-        sig = inspect.signature(callee)
-        for name, p in sig.parameters.items():
-            if name in binding:
-                atom = binding[name]
-                obj = self.ctx.resolve(atom) if isinstance(atom, (ir.Name, ir.Attr)) and not (
-                    isinstance(atom, ir.Name) and atom.id in self.ctx.locals and atom.id not in self.ctx.statics) \
-                    else None
-            else:
-                obj = p.default if p.default is not p.empty else None
-            if callable(obj) and not isinstance(obj, type) and not frontend.is_missing(obj):
-                statics[name] = obj
-        return statics
 
     def emit_call(self, s, info, state, varied, code):
         """The adjoint of a call: the callee's backward function applied to the output's adjoint."""
@@ -376,10 +369,10 @@ class ReverseMode:
 
     def _reads_old_value(self, s, op, overlap):
         """Would the adjoint of ``s`` read a name ``s`` overwrites (as an input)?"""
-        if not isinstance(op.target, ir.Name):
-            return True
         if s in self.call_info:  # only a recomputed (checkpointed) call reads its arguments again
             return self.call_info[s].checkpoint
+        if not isinstance(op.target, ir.Name):
+            return True
         sentinel = "__srcdiff_old__"
         self._probe_original = {sentinel: sorted(overlap)[0]} if len(overlap) == 1 else {}
         renamed = ir.Assign([ir.Name(op.target.id)], _rename_names(s.value, overlap, sentinel), s.line)
@@ -479,11 +472,17 @@ class ReverseMode:
             for n in op.defines():
                 state.pop(n, None)
             return set()
+        if kind in ("pop", "scatter"):
+            raise NonDifferentiableError(located(
+                self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
+                "reverse mode over generated code that keeps a tape is not supported",
+                "Use srcdiff.hessian or srcdiff.hvp (forward mode over the gradient) for second derivatives."))
         lazy_ok = (kind == "rule" and op.rule.elementwise) or (kind == "copy" and isinstance(op.target, ir.Name)) \
             or kind == "index"
         lazy = isinstance(op.target, ir.Name) and op.target.id in state and state[op.target.id].like is not None \
             and lazy_ok
         dy = self.lookup(state, lazy_ok)(op.target if op.target is not None else ir.Const(None))
+        full_dy = self.lookup(state)(op.target) if lazy else dy
         if kind in ("store", "append"):
             return self.emit_mutation(s, op, state, varied, code)
         for n in op.defines():
@@ -501,10 +500,16 @@ class ReverseMode:
                 if problem:
                     raise NonDifferentiableError(located(self.ctx.filename, s.line,
                                                          self.ctx.origin_text.get(s.line, ""), *problem))
-            filler = Filler(op.rule.adjoint, op.binding, op.target, adjoint=lambda a: dy if a is op.target
-                            else self.lookup(state)(a), namer=self.ctx.namer, bind_global=self.ctx.bind,
-                            line=s.line)
-            items = [i for i in filler.run() if not isinstance(i, Contribution) or i.param in active_params]
+            def instantiate(incoming):
+                filler = Filler(op.rule.adjoint, op.binding, op.target,
+                                adjoint=lambda a: incoming if a is op.target else self.lookup(state)(a),
+                                namer=self.ctx.namer, bind_global=self.ctx.bind, line=s.line)
+                return [i for i in filler.run() if not isinstance(i, Contribution) or i.param in active_params]
+            items = instantiate(dy)
+            if lazy and any(self.coverage(i, s, _names(dy))[0] == "ambiguous"
+                            for i in items if isinstance(i, Contribution)):
+                lazy = False  # some operand was broadcast: work with the full-shaped adjoint
+                items = instantiate(full_dy)
             if not lazy:  # a lazy (scalar) adjoint is checked contribution by contribution below
                 items = self.wrap_broadcast(op, items)
         elif kind in ("copy", "unpack"):
@@ -515,12 +520,14 @@ class ReverseMode:
         elif kind == "build":
             items = self.build_items(op, dy, s.line)
         items = _combine_contributions(_drop_dead_locals(items))
+        self._state_view = state
+        items = self.hold_incoming(items, dy, code)
         reads = set()
         for item in items:
             if isinstance(item, Contribution):
                 like = None
                 if lazy:
-                    like, value = self.coverage(item, s, _names(dy))
+                    _, like, value = self.coverage(item, s, _names(dy))
                     item = Contribution(item.target, value, item.param, item.line)
                 self.contribute(item.target, item.value, state, varied, code, like=like)
             else:
@@ -528,6 +535,35 @@ class ReverseMode:
         for c in code:
             reads |= self.primal_reads(c)
         return reads
+
+    def hold_incoming(self, items, dy, code):
+        """Keep the incoming adjoint in its own variable when an input's adjoint is about to be
+        written into the variable it lives in while a later contribution still reads it."""
+        if not isinstance(dy, ir.Name) or dy.id in self.primal_names:
+            return items
+        contributions = [i for i in items if isinstance(i, Contribution)]
+        readers = [c for c in contributions if dy.id in _names(c.value)]
+        # variables the contributions may write: the targets' adjoints, and those of adjoints
+        # aliasing them (they get their own variable first)
+        written = set()
+        for c in contributions:
+            if isinstance(c.target, ir.Name) and not (isinstance(c.value, ir.Name) and c.value.id == dy.id):
+                written |= {self.adj(c.target.id), self.neg_adj(c.target.id)}
+        grown = True
+        while grown:
+            grown = False
+            for name, a in state_items(self._state_view):
+                if isinstance(a.expr, ir.Name) and a.expr.id in written and self.adj(name) not in written:
+                    written.add(self.adj(name))
+                    grown = True
+        if dy.id in written and (len(readers) > 1 or any(
+                isinstance(c.target, ir.Name) and dy.id not in (self.adj(c.target.id), self.neg_adj(c.target.id))
+                for c in readers)):
+            held = ir.Name(self.ctx.namer.fresh(dy.id + "_out"))
+            code.append(ir.Assign([held], _copy_expr(dy)))
+            return [Contribution(i.target, _rename_names(i.value, {dy.id}, held.id), i.param, i.line)
+                    if isinstance(i, Contribution) else i for i in items]
+        return items
 
     def tuple_adjoint(self, target, dy):
         """The adjoint of a tuple target as a tuple (zeros for components nothing reached)."""
@@ -589,14 +625,15 @@ class ReverseMode:
         return ir.Call(self.helper("zeros_like", zeros_like), [_copy_expr(atom)], [])
 
     def coverage(self, item, s, scalar_names=frozenset()):
-        """For a contribution computed from a lazy (scalar) adjoint: (like, value).
+        """For a contribution computed from a lazy (scalar) adjoint: (status, like, value).
 
-        ``like`` is the atom whose shape the contribution implicitly has when the value is still a
-        scalar; None when the value already has the target's full shape.
+        status "lazy": the value is still a scalar standing for an array shaped like ``like``;
+        "full": the value has the target's shape (after ``unbroadcast`` when needed);
+        "ambiguous": broadcasting may have happened, so the rule must see the full adjoint.
         """
         value, target = item.value, item.target
         if self._is_call_of(value, (unbroadcast, expand)):
-            return None, value
+            return "full", None, value
         stmt = self._shape_alias.get(s, s)
         classes = set()
         for n in ir.walk(value):
@@ -607,15 +644,22 @@ class ReverseMode:
                 if c is None:
                     c = self.shapes.of(n, stmt, after=True)
                 if c is None:
-                    return None, self.unbroadcast(value, target)
+                    return "ambiguous", None, value
                 classes |= c
             elif not self._is_code(n):  # a global or closure value: its shape is unknown
-                return None, self.unbroadcast(value, target)
+                return "ambiguous", None, value
+        target_class = self.shapes.of(target, stmt)
+        result_class = self.shapes.of(self.classify(stmt).target, stmt, after=True) \
+            if isinstance(self.classify(stmt).target, ir.Name) else None
         if not classes:
-            return _copy_expr(target), value
-        if frozenset(classes) == self.shapes.of(target, stmt):
-            return None, value
-        return None, self.unbroadcast(value, target)
+            if target_class is not None and target_class == result_class:
+                return "lazy", _copy_expr(target), value
+            return "ambiguous", None, value
+        if frozenset(classes) == target_class:
+            return "full", None, value
+        if result_class is not None and frozenset(classes) == result_class:
+            return "full", None, self.unbroadcast(value, target)  # shaped like the result: sum it down
+        return "ambiguous", None, value
 
     def _is_code(self, name):
         """Does ``name`` refer to a module, function or class (not to data)?"""
@@ -709,6 +753,9 @@ class ReverseMode:
             a = state[name]
             if isinstance(a.expr, ir.Name) and a.expr.id == var:
                 own = self.adj(name)
+                if own == var:
+                    continue
+                self.release(own, state, code, keep=name)  # whatever lives in ``own`` moves first
                 code.append(ir.Assign([ir.Name(own)], ir.Name(var)))
                 state[name] = Adj(ir.Name(own), owned=False, like=a.like, negated=a.negated)
 
@@ -736,6 +783,7 @@ class ReverseMode:
     def emit_index(self, s, op, state, varied, code, dy):
         """``v = a[idx]``: scatter the adjoint of v into a's adjoint (adding repeated indices)."""
         base = op.source
+        dy = _materialize_zeros(dy, self)
         if isinstance(dy, Zero) or not isinstance(base, ir.Name) or base.id not in varied:
             return set()
         name = base.id
@@ -800,7 +848,11 @@ class ReverseMode:
             index = _copy_expr(op.index)
             part = ir.Subscript(_copy_expr(var), index)
             if isinstance(value, ir.Name) and value.id in varied:
-                picked = ir.Call(self.helper("snapshot", snapshot), [part], [])
+                if self.static_index(op.index, self._shape_alias.get(op.stmt, op.stmt)):
+                    picked = ir.Call(self.helper("snapshot", snapshot), [part], [])
+                else:  # an index array may repeat an entry: only its last write counts
+                    picked = ir.Call(self.helper("written_part", written_part),
+                                     [_copy_expr(var), index_value(op.index)], [])
                 stmt = self._shape_alias.get(op.stmt, op.stmt)
                 if not self.shapes.same(self.shapes.of(value, stmt), frozenset()):
                     picked = ir.Call(self.helper("unbroadcast", unbroadcast), [picked, _copy_expr(value)], [])
@@ -936,6 +988,11 @@ class ReverseMode:
     def run(self):
         """Walk the function; returns (forward statements, reverse statements, final state)."""
         code, state = self.rev_block(self.fn.body, {})
+        views = view_bases(self.fn, self.classify)
+        if views:  # reading a view of an array written in place reads that array
+            for table in (self.reads_before, self.reads_after, self.reads_head):
+                for key, names in list(table.items()):
+                    table[key] = frozenset(names) | {b for n in names for b in views.get(n, ())}
         push_before, predefine, saves, end_push = analyse_tbr(self.fn, self.classify, self.reads_before,
                                                               self.reads_after, self.reads_head, self.plan)
         self.push_before = push_before
@@ -943,6 +1000,30 @@ class ReverseMode:
         self.saves = saves
         self.end_push = end_push
         return code, state
+
+
+def view_bases(fn_def, classify):
+    """name -> arrays written in place that it may be a view of (``t = y[:2]`` then ``y[0] = v``)."""
+    from ..analysis.aliases import _sharing_sources
+    written = {n for s in ir.walk(fn_def) if isinstance(s, (ir.Assign, ir.ExprStmt))
+               for n in classify(s).mutates()}
+    if not written:
+        return {}
+    bases = {}
+    changed = True
+    while changed:
+        changed = False
+        for s in ir.walk(fn_def):
+            if not isinstance(s, ir.Assign):
+                continue
+            op = classify(s)
+            for src in _sharing_sources(op):
+                found = ({src} & written) | bases.get(src, set())
+                for t in op.defines():
+                    if found - bases.get(t, set()):
+                        bases.setdefault(t, set()).update(found)
+                        changed = True
+    return bases
 
 
 def maybe_containers(body, classify, params):
@@ -959,8 +1040,8 @@ def maybe_containers(body, classify, params):
                 flows = True
             elif op.kind in ("copy", "unpack", "index"):
                 flows = bool(set(atom_names(op.source)) & names)
-            elif op.kind == "rule" and op.rule.obj is as_sequence:
-                flows = bool(set(atom_names(op.args[0])) & names)
+            elif op.kind == "rule" and op.rule.obj in _CONTAINER_RESULTS:
+                flows = True
             elif op.kind in ("call", "opaque"):
                 flows = True
             new = set(op.defines()) - names if flows else set()
@@ -968,6 +1049,14 @@ def maybe_containers(body, classify, params):
                 names |= new
                 changed = True
     return names
+
+
+def _rename_target(target, renames):
+    if isinstance(target, ir.Name):
+        return ir.Name(renames.get(target.id, target.id))
+    if isinstance(target, (ir.Tuple, ir.List)):
+        return type(target)([_rename_target(e, renames) for e in target.elts])
+    return target
 
 
 def index_value(index):
@@ -1017,6 +1106,10 @@ def _mentions(expr, name):
 def _allocates(value):
     """Is ``value`` certainly a fresh array (safe to update in place)?"""
     return isinstance(value, ir.BinOp) or (isinstance(value, ir.UnaryOp) and value.op == "-")
+
+
+def state_items(state):
+    return sorted((state or {}).items(), key=lambda kv: kv[0])
 
 
 def _names(expr):

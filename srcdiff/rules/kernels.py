@@ -347,3 +347,45 @@ def astype_adjoint(g, a, y):
 def fan_out(g, items):
     """Adjoint of ``sum(items)``: ``g`` summed down to the shape of each item."""
     return [unbroadcast(g, item) for item in items]
+
+
+def array_adjoint(g, obj):
+    """Adjoint of ``numpy.array(obj)``: rows of ``g`` for a list or tuple, else ``g`` itself."""
+    if isinstance(obj, (list, tuple)):
+        return [array_adjoint(row, item) for row, item in zip(g, obj)]
+    return g
+
+
+def pick_adjoint(g, items, y):
+    """Adjoint of builtin ``max(items)``/``min(items)``: ``g`` for the first item equal to the result."""
+    out = [0.0] * len(items)
+    for i, item in enumerate(items):
+        if numpy.all(item == y):
+            out[i] = g
+            break
+    return numpy.array(out) if isinstance(items, _ndarray) else out
+
+
+def dict_values(mapping):
+    """``mapping.values()`` as a list (what a loop over it sees)."""
+    return list(mapping.values())
+
+
+def dict_items(mapping):
+    """``mapping.items()`` as a list of (key, value) pairs."""
+    return list(mapping.items())
+
+
+def dict_keys(mapping):
+    """``mapping.keys()`` as a list."""
+    return list(mapping.keys())
+
+
+def values_adjoint(g, d):
+    """Adjoint of ``d.values()``: the values' adjoints back under their keys."""
+    return {k: v for k, v in zip(d, g)}
+
+
+def items_adjoint(g, d):
+    """Adjoint of ``d.items()``: the adjoint of each value back under its key."""
+    return {k: pair[1] for k, pair in zip(d, g)}

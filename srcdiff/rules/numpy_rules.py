@@ -8,7 +8,7 @@ broadcast axes (``unbroadcast``) where shapes can differ.
 import numpy
 
 from ..runtime import expand
-from .kernels import (astype, astype_adjoint, inner_lhs, inner_rhs, item, centered, cumsum_adjoint, diag_adjoint, diff_adjoint, dot_lhs, dot_rhs,
+from .kernels import (array_adjoint, astype, astype_adjoint, inner_lhs, inner_rhs, item, centered, cumsum_adjoint, diag_adjoint, diff_adjoint, dot_lhs, dot_rhs,
                       einsum_adjoint, expand_scaled, extremum_weights, matmul_lhs, matmul_rhs,
                       prod_partials, reduced_count, split_like, tensordot_lhs, tensordot_rhs,
                       trace_adjoint, transpose_inverse, unstack)
@@ -358,7 +358,10 @@ def sum_(y, a, axis=None, keepdims=False):
 
 @tangent(numpy.sum)
 def sum_(y, a, axis=None, keepdims=False):
-    t[y] = numpy.sum(t[a], axis=axis, keepdims=keepdims)
+    if axis is None and not keepdims:
+        t[y] = numpy.sum(t[a])
+    else:
+        t[y] = numpy.sum(t[a], axis=axis, keepdims=keepdims)
 
 
 @adjoint(numpy.mean)
@@ -371,7 +374,10 @@ def mean(y, a, axis=None, keepdims=False):
 
 @tangent(numpy.mean)
 def mean(y, a, axis=None, keepdims=False):
-    t[y] = numpy.mean(t[a], axis=axis, keepdims=keepdims)
+    if axis is None and not keepdims:
+        t[y] = numpy.mean(t[a])
+    else:
+        t[y] = numpy.mean(t[a], axis=axis, keepdims=keepdims)
 
 
 @adjoint(numpy.prod)
@@ -607,7 +613,7 @@ def copy(y, a):
 
 @adjoint(numpy.array)
 def array(y, object):
-    d[object] = d[y]
+    d[object] = array_adjoint(d[y], object)
 
 
 @tangent(numpy.array)

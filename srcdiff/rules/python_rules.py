@@ -7,7 +7,8 @@ import operator
 import numpy
 
 from ..runtime import as_sequence, private_copy, stop_gradient
-from .kernels import fan_out
+from .kernels import (dict_items, dict_keys, dict_values, fan_out, items_adjoint, pick_adjoint,
+                      values_adjoint)
 from .registry import adjoint, nondifferentiable, shapes, tangent
 
 # ``a + b`` is differentiated like ``numpy.add(a, b)``: the same math on floats and arrays.
@@ -61,6 +62,46 @@ def remainder(y, x1, x2):
 def remainder(y, x1, x2):
     t[y] = t[x1] - t[x2] * numpy.floor_divide(x1, x2)
 
+
+@adjoint(builtins.max, builtins.min)
+def max_(y, a, b=None):
+    if b is None:
+        d[a] = pick_adjoint(d[y], a, y)
+    else:
+        d[a] = d[y] * (a == y)
+        d[b] = d[y] * ((b == y) & (a != y))
+
+
+@tangent(builtins.max, builtins.min)
+def max_(y, a, b=None):
+    if b is None:
+        t[y] = sum(pick_adjoint(1.0, a, y) * t[a])
+    else:
+        t[y] = t[a] * (a == y) + t[b] * ((b == y) & (a != y))
+
+
+@adjoint(dict_values)
+def dict_values_(y, mapping):
+    d[mapping] = values_adjoint(d[y], mapping)
+
+
+@tangent(dict_values)
+def dict_values_(y, mapping):
+    t[y] = dict_values(t[mapping])
+
+
+@adjoint(dict_items)
+def dict_items_(y, mapping):
+    d[mapping] = items_adjoint(d[y], mapping)
+
+
+@tangent(dict_items)
+def dict_items_(y, mapping):
+    t[y] = dict_items(t[mapping])
+
+
+nondifferentiable(dict_keys)
+shapes(scalar=(builtins.max, builtins.min))
 
 nondifferentiable(
     builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round, builtins.isinstance,

@@ -35,6 +35,8 @@ class Rule:
         params = set()
         if self.adjoint is not None:
             params.update(self.adjoint.written)
+        if self.tangent is not None:
+            params.update(self.tangent.reads_tangent_of)
         return params
 
     def bind_signature(self, args, keywords):

@@ -1,0 +1,350 @@
+"""Forward mode and compositions: jvp, forward, jacobian, hessian, hvp, and grad(mode="forward")."""
+from __future__ import annotations
+
+import weakref
+
+import numpy
+
+from . import cache, calls, transform
+from .api import Grad, Transformed, ValueAndGrad, _Signature, _SCALAR_TYPES, check_differentiable, fit
+from .errors import ArgumentError, NonDifferentiableError
+
+_ndarray = numpy.ndarray
+
+
+class Tangent(Transformed):
+    """``srcdiff.forward(fun, wrt)``: the generated tangent function.
+
+    Call it like ``fun`` plus keyword tangents (``t_x=...``, see ``.tangent_params``); it returns
+    ``(value, tangent of the value)``.
+    """
+
+    role = "tangent"
+
+    def _generate(self, scalars=frozenset(), containers=frozenset()):
+        from .api import resolution_key
+        key = (self.fun.__code__, "tangent", tuple(self.sig.wrt), scalars, containers, resolution_key(self.fun))
+        result = cache.get_or_make(key, lambda: transform.forward(self.fun, self.sig.wrt, scalars=scalars,
+                                                                  containers=containers))
+        fn = result.compiled.build(result.names["tangent"], self.fun, self.fun.__defaults__, self.fun.__kwdefaults__)
+        self._result = result
+        return {"tangent": fn, "result": result}
+
+    @property
+    def tangent_params(self):
+        if self._result is None:
+            self._generate()
+        return list(self._result.tangent_params)
+
+    def __call__(self, *args, **kwargs):
+        primal_kwargs = {k: v for k, v in kwargs.items() if k not in self.tangent_params}
+        functions = self._functions(args, primal_kwargs)
+        return functions["tangent"](*args, **kwargs)
+
+
+_tangents = weakref.WeakKeyDictionary()
+
+
+def _tangent_of(fun, wrt):
+    per_fun = _tangents.setdefault(fun, {}) if _weakrefable(fun) else {}
+    key = wrt if not isinstance(wrt, list) else tuple(wrt)
+    if key not in per_fun:
+        per_fun[key] = Tangent(fun, wrt)
+    return per_fun[key]
+
+
+def _weakrefable(obj):
+    try:
+        weakref.ref(obj)
+        return True
+    except TypeError:
+        return False
+
+
+def forward(fun, wrt=0):
+    """The generated forward-mode function of ``fun`` (with ``.source``).
+
+    >>> import numpy as np, srcdiff
+    >>> def f(x):
+    ...     return np.sin(x) * 2.0
+    >>> tf = srcdiff.forward(f)
+    >>> value, tangent = tf(np.array([0.0]), t_x=np.array([1.0]))
+    >>> tangent
+    array([2.])
+    """
+    return Tangent(fun, wrt)
+
+
+def _check_tangent(tangent, primal, name, fun):
+    """A tangent must have its primal's structure, shape and a floating dtype."""
+    if isinstance(primal, (list, tuple)):
+        if not isinstance(tangent, (list, tuple)) or len(tangent) != len(primal):
+            raise ArgumentError("the tangent for `%s` of %s must be a %s of %d items like the argument, got %r"
+                                % (name, _fname(fun), type(primal).__name__, len(primal), type(tangent).__name__))
+        for i, (t, p) in enumerate(zip(tangent, primal)):
+            _check_tangent(t, p, "%s[%d]" % (name, i), fun)
+        return
+    if isinstance(primal, dict):
+        if not isinstance(tangent, dict) or set(tangent) != set(primal):
+            raise ArgumentError("the tangent for `%s` of %s must be a dict with keys %s" % (
+                name, _fname(fun), sorted(primal)))
+        for k in primal:
+            _check_tangent(tangent[k], primal[k], "%s[%r]" % (name, k), fun)
+        return
+    if numpy.shape(tangent) != numpy.shape(primal):
+        raise ArgumentError("the tangent for `%s` of %s has shape %s, but the argument has shape %s"
+                            % (name, _fname(fun), numpy.shape(tangent), numpy.shape(primal)))
+
+
+def _fname(fun):
+    return getattr(fun, "__qualname__", repr(fun))
+
+
+def jvp(fun, primals, tangents, *, wrt=0):
+    """``(fun(*primals), J @ tangents)``: a Jacobian-vector product by forward mode.
+
+    ``primals`` is the tuple of all positional arguments; ``tangents`` matches ``wrt`` (one
+    tangent, or a tuple for a tuple ``wrt``), each shaped like its argument.
+
+    >>> import numpy as np, srcdiff
+    >>> def f(x, w):
+    ...     return np.sum(x * w)
+    >>> srcdiff.jvp(f, (np.array([1.0, 2.0]), np.array([3.0, 4.0])), np.array([1.0, 0.0]))
+    (np.float64(11.0), np.float64(3.0))
+    """
+    if not isinstance(primals, tuple):
+        raise ArgumentError("jvp takes the positional arguments as a tuple: jvp(f, (x, y), tangents)")
+    t = _tangent_of(fun, wrt)
+    single = t.sig.single
+    tangents = (tangents,) if single else tuple(tangents)
+    if len(tangents) != len(t.sig.wrt):
+        raise ArgumentError("jvp of %s with respect to %s needs %d tangents, got %d" % (
+            _fname(fun), ", ".join(t.sig.wrt), len(t.sig.wrt), len(tangents)))
+    inputs = t.sig.values(primals, {})
+    for x, name, tv in zip(inputs, t.sig.wrt, tangents):
+        check_differentiable(x, name, fun)
+        _check_tangent(tv, x, name, fun)
+    fn = t._functions(primals, {})["tangent"]
+    return fn(*primals, **dict(zip(t.tangent_params, tangents)))
+
+
+# --------------------------------------------------------------------- jacobians
+
+def _leaves(x):
+    if isinstance(x, (list, tuple)):
+        return [leaf for item in x for leaf in _leaves(item)]
+    if isinstance(x, dict):
+        return [leaf for k in x for leaf in _leaves(x[k])]
+    return [x]
+
+
+def _basis(x):
+    """Unit tangents for every entry of a float or array argument: (index, tangent) pairs."""
+    if isinstance(x, (list, tuple, dict)):
+        raise ArgumentError("jacobian and forward-mode grad differentiate float and array arguments; "
+                            "got a %s (use reverse mode for containers)" % type(x).__name__)
+    shape = numpy.shape(x)
+    if not shape:
+        yield (), (1.0 if isinstance(x, float) else numpy.ones_like(x, dtype=float))
+        return
+    dtype = x.dtype if isinstance(x, _ndarray) and x.dtype.kind in "fc" else float
+    for idx in numpy.ndindex(*shape):
+        e = numpy.zeros(shape, dtype=dtype)
+        e[idx] = 1.0
+        yield idx, e
+
+
+def _zero_tangent(x):
+    if isinstance(x, float):
+        return 0.0
+    return numpy.zeros(numpy.shape(x), dtype=x.dtype if isinstance(x, _ndarray) and x.dtype.kind in "fc" else float)
+
+
+class ForwardGrad:
+    """``grad(fun, mode="forward")``: one forward pass per input entry."""
+
+    def __init__(self, fun, wrt):
+        self.fun = fun
+        self.tangent = _tangent_of(fun, wrt)
+        self.sig = self.tangent.sig
+
+    @property
+    def source(self):
+        return self.tangent.source
+
+    def __call__(self, *args, **kwargs):
+        inputs = self.sig.values(args, kwargs)
+        for x, name in zip(inputs, self.sig.wrt):
+            check_differentiable(x, name, self.fun)
+        fn = self.tangent._functions(args, kwargs)["tangent"]
+        names = self.tangent.tangent_params
+        zeros = [_zero_tangent(x) for x in inputs]
+        grads = []
+        for k, x in enumerate(inputs):
+            g = numpy.zeros(numpy.shape(x)) if not isinstance(x, float) else 0.0
+            for idx, e in _basis(x):
+                tangents = list(zeros)
+                tangents[k] = e
+                value, tout = fn(*args, **kwargs, **dict(zip(names, tangents)))
+                if numpy.ndim(tout) != 0:
+                    raise NonDifferentiableError("grad needs %s to return a scalar; use srcdiff.jacobian"
+                                                 % _fname(self.fun))
+                if idx == ():
+                    g = float(tout) if isinstance(x, float) else numpy.asarray(tout, dtype=float)
+                else:
+                    g[idx] = tout
+            grads.append(fit(g, x))
+        return grads[0] if self.sig.single else tuple(grads)
+
+
+def jacobian(fun, *, wrt=0, mode="reverse"):
+    """The full Jacobian, shaped ``output.shape + argument.shape`` (a tuple of them for a tuple ``wrt``).
+
+    ``mode="forward"`` runs one forward pass per input entry (best for few inputs, many outputs);
+    ``mode="reverse"`` one backward pass per output entry (best for many inputs, few outputs).
+
+    >>> import numpy as np, srcdiff
+    >>> def f(x):
+    ...     return x ** 2
+    >>> srcdiff.jacobian(f)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    _check_mode(mode)
+    sig = _Signature(fun, wrt)
+
+    def jac(*args, **kwargs):
+        inputs = sig.values(args, kwargs)
+        if mode == "forward":
+            return _jacobian_forward(fun, wrt, sig, args, kwargs, inputs)
+        return _jacobian_reverse(fun, wrt, sig, args, kwargs, inputs)
+    jac.__name__ = "jacobian_of_" + getattr(fun, "__name__", "f")
+    return jac
+
+
+def _check_mode(mode):
+    if mode not in ("forward", "reverse"):
+        raise ArgumentError("mode=%r: use mode='reverse' or mode='forward'" % (mode,))
+
+
+def _jacobian_forward(fun, wrt, sig, args, kwargs, inputs):
+    t = _tangent_of(fun, wrt)
+    fn = t._functions(args, kwargs)["tangent"]
+    zeros = [_zero_tangent(x) for x in inputs]
+    out = []
+    for k, x in enumerate(inputs):
+        columns, value = {}, None
+        for idx, e in _basis(x):
+            tangents = list(zeros)
+            tangents[k] = e
+            value, tout = fn(*args, **kwargs, **dict(zip(t.tangent_params, tangents)))
+            columns[idx] = numpy.asarray(tout, dtype=float)
+        oshape = numpy.shape(value)
+        J = numpy.zeros(oshape + numpy.shape(x))
+        for idx, col in columns.items():
+            J[(Ellipsis,) + idx] = col
+        out.append(J)
+    return out[0] if sig.single else tuple(out)
+
+
+def _jacobian_reverse(fun, wrt, sig, args, kwargs, inputs):
+    from .api import vjp
+    value, pullback = vjp(fun, wrt=wrt)(*args, **kwargs)
+    oshape = numpy.shape(value)
+    blocks = [numpy.zeros(oshape + numpy.shape(x)) for x in inputs]
+    for idx, e in _basis(numpy.asarray(value, dtype=float) if oshape else float(value)):
+        rows = pullback(e if oshape else 1.0)
+        rows = (rows,) if sig.single else rows
+        for block, row in zip(blocks, rows):
+            block[idx] = row
+    return blocks[0] if sig.single else tuple(blocks)
+
+
+# ------------------------------------------------------------- second derivatives
+
+class HVP:
+    """``hvp(fun, wrt)``: ``(*args, v) -> H @ v``, forward mode over the generated gradient."""
+
+    def __init__(self, fun, wrt=0):
+        if isinstance(wrt, (tuple, list)):
+            raise ArgumentError("hvp and hessian take a single argument in wrt")
+        self.fun = fun
+        self.gradient = ValueAndGrad(fun, wrt)
+        self.sig = self.gradient.sig
+        self._tangents = {}
+
+    def tangent_function(self, args, kwargs):
+        """The forward-mode derivative of the generated gradient function, for these argument types."""
+        functions = self.gradient._functions(args, kwargs)
+        grad_fn = functions["joint"]
+        key = id(grad_fn)
+        if key not in self._tangents:
+            scalars, containers = self.gradient._kinds(args, kwargs)
+            fn, params = calls.tangent_function(grad_fn, list(self.sig.wrt), frozenset(scalars))
+            self._tangents[key] = (grad_fn, fn, params)
+        return self._tangents[key]
+
+    @property
+    def source(self):
+        """The generated Hessian-vector product: forward mode over the generated gradient."""
+        raise AttributeError("hvp code is specialized to its arguments: use .source_for(*args)")
+
+    def source_for(self, *args, **kwargs):
+        _, fn, _ = self.tangent_function(args, kwargs)
+        return fn.__srcdiff_source__
+
+    def __call__(self, *args, **kwargs):
+        *args, v = args
+        x = self.sig.values(args, kwargs)[0]
+        check_differentiable(x, self.sig.wrt[0], self.fun)
+        _check_tangent(v, x, self.sig.wrt[0], self.fun)
+        _, fn, params = self.tangent_function(tuple(args), kwargs)
+        (value, grad), (t_value, t_grad) = fn(*args, **kwargs, **{params[0]: v})
+        if numpy.ndim(value) != 0:
+            raise NonDifferentiableError("hessian and hvp need %s to return a scalar, but it returned an array "
+                                         "of shape %s" % (_fname(self.fun), numpy.shape(value)))
+        return fit(t_grad, x) if not isinstance(x, float) else float(t_grad)
+
+
+def hvp(fun, *, wrt=0):
+    """``(*args, v) -> H @ v`` for a scalar ``fun``, without forming the Hessian ``H``.
+
+    >>> import numpy as np, srcdiff
+    >>> def f(x):
+    ...     return np.sum(x ** 3)
+    >>> srcdiff.hvp(f)(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+    array([6., 0.])
+    """
+    return HVP(fun, wrt)
+
+
+def hessian(fun, *, wrt=0):
+    """The Hessian of a scalar ``fun``, shaped ``arg.shape + arg.shape`` (forward over reverse).
+
+    >>> import numpy as np, srcdiff
+    >>> def f(x):
+    ...     return x[0] ** 2 * x[1]
+    >>> srcdiff.hessian(f)(np.array([1.0, 3.0]))
+    array([[6., 2.],
+           [2., 0.]])
+    """
+    product = HVP(fun, wrt)
+
+    def hess(*args, **kwargs):
+        x = product.sig.values(args, kwargs)[0]
+        shape = numpy.shape(x)
+        H = numpy.zeros(shape + shape)
+        for idx, e in _basis(x):
+            col = product(*args, e, **kwargs)
+            H[(Ellipsis,) + idx] = col
+        return float(H) if isinstance(x, float) else H
+    hess.__name__ = "hessian_of_" + getattr(fun, "__name__", "f")
+    hess.hvp = product
+    return hess
+
+
+def grad_forward(fun, wrt):
+    return ForwardGrad(fun, wrt)
+
+
+__all__ = ["forward", "jvp", "jacobian", "hessian", "hvp", "Grad", "_SCALAR_TYPES"]

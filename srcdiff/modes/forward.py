@@ -1,0 +1,353 @@
+"""Forward mode: each primal statement followed by its tangent statement, from the rule templates.
+
+Tangents of values that do not depend on the differentiated inputs are symbolic zeros: no
+array of zeros is built or added. A branch or loop whose paths disagree gets explicit zeros.
+"""
+from __future__ import annotations
+
+import copy
+
+from .. import calls, frontend, ir
+from ..analysis.activity import Activity
+from ..analysis.liveness import _Live
+from ..analysis.tbr import _Defined
+from ..analysis.shapes import Shapes
+from ..errors import MissingRuleError, NonDifferentiableError, located
+from ..ops import atom_names
+from ..rules.registry import shape_kind
+from ..runtime import add, broadcast_like, zeros_like
+from ..runtime import add_at as runtime_add_at
+from ..template import Filler, TangentDef, Zero, fold
+
+_copy = copy.deepcopy
+
+
+class ForwardMode:
+    """Builds the tangent function body: primal statements interleaved with tangent statements."""
+
+    def __init__(self, ctx, fn_def, classify, wrt, scalars=frozenset(), containers=frozenset()):
+        self.ctx = ctx
+        self.fn = fn_def
+        self.classify = classify
+        self.wrt = list(wrt)
+        self.scalars = frozenset(scalars)
+        self.containers = set(containers)
+        self.names = {}
+        self.activity = Activity(fn_def, classify, self.wrt, lambda op: atom_names(op.source))
+        self.shapes = Shapes(fn_def, classify, ctx, self.scalars, shape_kind)
+        self.live = _Live()
+        self.live.exit_state = frozenset()
+        self.live.run(fn_def.body, frozenset())
+        self.defined = _Defined(classify)
+        self.defined.run(fn_def.body, frozenset(p.name for p in fn_def.params))
+
+    def tan(self, name):
+        """The tangent variable of ``name`` (``t_x``)."""
+        if name not in self.names:
+            self.names[name] = self.ctx.namer.fresh("t_" + name)
+        return self.names[name]
+
+    def helper(self, name, obj):
+        return ir.Name(self.ctx.bind(name, obj))
+
+    def zeros(self, atom, stmt=None, after=False):
+        if stmt is not None and self.shapes.of(atom, stmt, after=after) == frozenset():
+            return ir.Const(0.0)
+        return ir.Call(self.helper("zeros_like", zeros_like), [_copy(atom)], [])
+
+    # ------------------------------------------------------------------ walk
+    def run(self):
+        state = {p: True for p in self.wrt}  # names whose tangent variable holds a value
+        body, state = self.block(self.fn.body, state)
+        return body, state
+
+    def block(self, stmts, state):
+        out = []
+        for s in stmts:
+            state = self.stmt(s, state, out)
+        return out, state
+
+    def stmt(self, s, state, out):
+        if isinstance(s, ir.If):
+            return self.branch(s, state, out)
+        if isinstance(s, (ir.For, ir.While)):
+            return self.loop(s, state, out)
+        out.append(s)
+        if isinstance(s, (ir.Break, ir.Continue, ir.Pass, ir.Return)):
+            return state
+        return self.tangent_of(s, dict(state), out)
+
+    def branch(self, s, state, out):
+        body, a = self.block(s.body, dict(state))
+        orelse, b = self.block(s.orelse, dict(state))
+        live = self.live.after.get(s) or frozenset()
+        merged = {n: True for n in set(a) & set(b)}
+        for name in sorted(set(a) ^ set(b)):
+            if name not in live:
+                continue  # nothing after the branch reads it
+            merged[name] = True
+            missing, block = (orelse, s.orelse) if name in a else (body, s.body)
+            if missing and isinstance(missing[-1], (ir.Break, ir.Continue)):
+                continue  # that path leaves the loop: what follows the branch never sees it
+            defined = self.defined.after.get(block[-1]) if block else self.defined.before.get(s)
+            if defined is not None and name not in defined:
+                continue  # the value itself is not set on that path either
+            missing.append(ir.Assign([ir.Name(self.tan(name))], self.zeros(ir.Name(name)), s.line))
+        out.append(ir.If(s.test, body, orelse, s.line))
+        return merged
+
+    def loop(self, s, state, out):
+        head = dict(state)
+        carried = self.live.head.get(s, frozenset()) & (self.defined.before.get(s) or frozenset())
+        for _ in range(6):
+            body, end = self.block(s.body, dict(head))
+            new = [n for n in sorted(end) if n not in head and n in carried]
+            if not new:
+                break
+            for n in new:  # a carried value's tangent starts at zero before the first iteration
+                out.append(ir.Assign([ir.Name(self.tan(n))], self.zeros(ir.Name(n), s), s.line))
+                head[n] = True
+        loop = ir.For(s.target, s.iter, body, [], s.line) if isinstance(s, ir.For) else \
+            ir.While(s.test, body, [], s.line)
+        out.append(loop)
+        exit_state = dict(head)
+        exit_state.update(end)
+        if isinstance(s, ir.For):
+            for n in ir.target_names(s.target):
+                exit_state.pop(n, None)
+        return exit_state
+
+    # ------------------------------------------------------------- tangents
+    def lookup(self, state):
+        def find(atom):
+            if isinstance(atom, ir.Name) and state.get(atom.id):
+                return ir.Name(self.tan(atom.id))
+            if isinstance(atom, (ir.Tuple, ir.List)):
+                return type(atom)([find(e) for e in atom.elts])
+            return Zero(atom)
+        return find
+
+    def materialized(self, expr):
+        """``expr`` with every symbolic zero replaced by an explicit zero of the right shape."""
+        if isinstance(expr, Zero):
+            return self.zeros(expr.like) if expr.like is not None else ir.Const(0.0)
+        for node in ir.walk(expr):
+            for fname in getattr(node, "__dataclass_fields__", {}):
+                value = getattr(node, fname)
+                if isinstance(value, Zero):
+                    setattr(node, fname, self.materialized(value))
+                elif isinstance(value, list):
+                    for i, v in enumerate(value):
+                        if isinstance(v, Zero):
+                            value[i] = self.materialized(v)
+        return expr
+
+    def define(self, target, expr, state, out, line):
+        """``t_target = expr`` (or a symbolic zero), for a Name or a tuple of names."""
+        expr = fold(expr)
+        if isinstance(target, (ir.Tuple, ir.List)):
+            if isinstance(expr, Zero):
+                for n in ir.target_names(target):
+                    state.pop(n, None)
+                return state
+            names = [self.tan(n) for n in ir.target_names(target)]
+            out.append(ir.Assign([ir.Tuple([ir.Name(n) for n in names])], self.materialized(expr), line))
+            for n in ir.target_names(target):
+                state[n] = True
+            return state
+        if isinstance(expr, Zero):
+            state.pop(target.id, None)
+            return state
+        out.append(ir.Assign([ir.Name(self.tan(target.id))], self.materialized(expr), line))
+        state[target.id] = True
+        return state
+
+    def tangent_of(self, s, state, out):
+        op = self.classify(s)
+        varied = set(self.activity.varied_before.get(s) or ())
+        inputs_varied = bool(set(op.diff_inputs()) & varied)
+        line = s.line
+        text = self.ctx.origin_text.get(line, "")
+        if not inputs_varied:
+            for n in op.defines():
+                state.pop(n, None)
+            return state
+        find = self.lookup(state)
+        kind = op.kind
+        if kind in ("nondiff", "empty", "return"):
+            for n in op.defines():
+                state.pop(n, None)
+            return state
+        if kind == "copy":
+            return self.define(op.target, find(op.source), state, out, line)
+        if kind == "unpack":
+            return self.define(op.target, find(op.source), state, out, line)
+        if kind == "index":
+            t = find(op.source)
+            expr = Zero(op.target) if isinstance(t, Zero) else ir.Subscript(t, _copy(op.index))
+            return self.define(op.target, expr, state, out, line)
+        if kind == "build":
+            lit = op.source
+            if isinstance(lit, ir.Dict):
+                expr = ir.Dict([_copy(k) for k in lit.keys], [self.materialized(find(v)) for v in lit.values])
+            else:
+                expr = type(lit)([self.materialized(find(e)) for e in lit.elts])
+            return self.define(op.target, expr, state, out, line)
+        if kind == "store":
+            return self.store(op, state, out, line)
+        if kind == "append":
+            return self.append(op, state, out, line)
+        if kind == "pop":
+            if not state.get(op.source.id):
+                state.pop(op.target.id, None)
+                return state
+            out.append(ir.Assign([ir.Name(self.tan(op.target.id))],
+                                 ir.Call(ir.Attr(ir.Name(self.tan(op.source.id)), "pop"), [], []), line))
+            state[op.target.id] = True
+            return state
+        if kind == "scatter":
+            tv = self.lookup(state)(op.value)
+            if isinstance(tv, Zero):
+                return state
+            name = op.source.id
+            if not state.get(name):
+                out.append(ir.Assign([ir.Name(self.tan(name))], self.zeros(ir.Name(name)), line))
+                state[name] = True
+            out.append(ir.ExprStmt(ir.Call(ir.Name(self.ctx.bind("add_at", runtime_add_at)),
+                                           [ir.Name(self.tan(name)), _copy(op.index), tv], []), line))
+            return state
+        if kind == "call":
+            return self.call(s, op, state, out, varied)
+        if kind == "opaque":
+            if self.activity.active(s):
+                raise MissingRuleError(located(self.ctx.filename, line, text, op.error or
+                                               "cannot differentiate %s" % op.name,
+                                               op.fix or "Register a rule with @srcdiff.tangent."))
+            for n in op.defines():
+                state.pop(n, None)
+            return state
+        # a rule
+        rule = op.rule
+        if rule.tangent is None:
+            if not self.activity.active(s):
+                return state
+            raise MissingRuleError(located(self.ctx.filename, line, text,
+                                           "%s has no forward-mode rule" % rule.name,
+                                           "Register one with @srcdiff.tangent(%s)." % rule.name))
+        if rule.check is not None:
+            problem = rule.check(op.binding)
+            if problem:
+                raise NonDifferentiableError(located(self.ctx.filename, line, text, *problem))
+        filler = Filler(rule.tangent, op.binding, op.target, tangent=find, namer=self.ctx.namer,
+                        bind_global=self.ctx.bind, line=line)
+        items = filler.run()
+        for item in items:
+            if isinstance(item, TangentDef):
+                expr = fold(item.value)
+                if rule.elementwise and not isinstance(expr, Zero):
+                    expr = self.fit(expr, op.target, s)
+                state = self.define(op.target, expr, state, out, line)
+            else:
+                out.append(item)
+        return state
+
+    def fit(self, expr, target, s):
+        """Broadcast a tangent up to its primal's shape when an operand's tangent was zero."""
+        result = self.shapes.of(target, s, after=True)
+        classes = set()
+        for n in ir.walk(expr):
+            if not isinstance(n, ir.Name):
+                continue
+            primal = self._primal_of(n.id)
+            if primal is None:
+                continue
+            after = primal in op_targets(s)  # the result itself: its shape after the statement
+            c = self.shapes.of(ir.Name(primal), s, after=after)
+            if c is None:
+                c = self.shapes.of(ir.Name(primal), s, after=not after)
+            if c is None:
+                return ir.Call(self.helper("broadcast_like", broadcast_like), [expr, _copy(target)], [])
+            classes |= c
+        if result is not None and frozenset(classes) == result:
+            return expr
+        return ir.Call(self.helper("broadcast_like", broadcast_like), [expr, _copy(target)], [])
+
+    def _primal_of(self, name):
+        for primal, tangent in self.names.items():
+            if tangent == name:
+                return primal
+        if name in self.ctx.locals:
+            return name
+        return None
+
+    def store(self, op, state, out, line):
+        name = op.target.value.id
+        tv = self.lookup(state)(op.value)
+        if not state.get(name):
+            if isinstance(tv, Zero):
+                return state
+            out.append(ir.Assign([ir.Name(self.tan(name))], self.zeros(ir.Name(name)), line))
+            state[name] = True
+        target = ir.Subscript(ir.Name(self.tan(name)), _copy(op.index))
+        value = ir.Const(0.0) if isinstance(tv, Zero) else tv
+        out.append(ir.Assign([target], value, line))
+        return state
+
+    def append(self, op, state, out, line):
+        name = op.source.id
+        tv = self.lookup(state)(op.value)
+        if not state.get(name):
+            if isinstance(tv, Zero):
+                return state
+            # the list so far had zero tangents: one zero per element already appended
+            out.append(ir.Assign([ir.Name(self.tan(name))], self.zeros(ir.Name(name)), line))
+            out.append(ir.ExprStmt(ir.Call(ir.Attr(ir.Name(self.tan(name)), "pop"), [], []), line))
+            state[name] = True
+        value = self.materialized(tv)
+        out.append(ir.ExprStmt(ir.Call(ir.Attr(ir.Name(self.tan(name)), "append"), [value], []), line))
+        return state
+
+    def call(self, s, op, state, out, varied):
+        """A user function: its own generated tangent function computes value and tangent."""
+        callee = op.callee
+        text = self.ctx.origin_text.get(s.line, "")
+        if not calls.is_plain_function(callee) or op.target is None:
+            raise NonDifferentiableError(located(
+                self.ctx.filename, s.line, text,
+                "srcdiff differentiates calls of plain functions whose result is assigned",
+                "Call a module-level function and assign its result."))
+        binding = calls.bind_arguments(callee, op.args, op.keywords)
+        import inspect
+        params = list(inspect.signature(callee).parameters)
+        active = [p for p in params if p in binding and set(atom_names(binding[p])) & varied]
+        scalars = {p for p, a in binding.items() if self.shapes.of(a, s) == frozenset()}
+        statics = calls.static_arguments(callee, binding, self.ctx)
+        fn, tangent_params = calls.tangent_function(callee, active, frozenset(scalars), statics)
+        name = self.ctx.bind(callee.__name__ + "_tangent", fn)
+        tangents = [ir.Keyword(tp, self.materialized(self.lookup(state)(binding[p])))
+                    for p, tp in zip(active, tangent_params)]
+        out.pop()  # the primal call is replaced by the tangent function's call, which returns both
+        call = ir.Call(ir.Name(name), [_copy(a) for a in op.args],
+                       [ir.Keyword(k, _copy(v)) for k, v in op.keywords] + tangents)
+        if isinstance(op.target, ir.Name):
+            out.append(ir.Assign([ir.Tuple([ir.Name(op.target.id), ir.Name(self.tan(op.target.id))])], call,
+                                 s.line))
+            state[op.target.id] = True
+        else:
+            value = self.ctx.namer.fresh(callee.__name__ + "_value")
+            out.append(ir.Assign([ir.Tuple([ir.Name(value), ir.Name(self.tan(value))])], call, s.line))
+            out.append(ir.Assign([op.target], ir.Name(value), s.line))
+            names = [self.tan(n) for n in ir.target_names(op.target)]
+            out.append(ir.Assign([ir.Tuple([ir.Name(n) for n in names])], ir.Name(self.tan(value)), s.line))
+            for n in ir.target_names(op.target):
+                state[n] = True
+        return state
+
+
+def op_targets(s):
+    if isinstance(s, ir.Assign):
+        return {n for t in s.targets for n in ir.target_names(t)}
+    return set()
+
+
+__all__ = ["ForwardMode", "add", "frontend"]

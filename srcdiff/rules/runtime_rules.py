@@ -1,0 +1,177 @@
+"""Rules for srcdiff's own runtime helpers and kernels, so generated code is valid srcdiff input
+(a Hessian is the forward-mode derivative of a generated gradient)."""
+# Template bodies use d[...] and t[...]; linters do not know those names.
+# ruff: noqa: F821
+from .. import runtime
+from ..runtime import (add, broadcast_like, expand, owned, require_scalar, snapshot, unbroadcast,
+                       zeros_like)
+from . import kernels
+from .kernels import (cumsum_adjoint, diag_adjoint, diff_adjoint, dot_lhs, dot_rhs, expand_scaled, fan_out,
+                      inner_lhs, inner_rhs, matmul_lhs, matmul_rhs, solve_adjoint_a, split_like, tensordot_lhs,
+                      tensordot_rhs, trace_adjoint, unstack)
+from .registry import adjoint, nondifferentiable, tangent
+
+# ---------------------------------------------------------- linear in the first argument
+
+
+@adjoint(unbroadcast)
+def unbroadcast_(y, g, x):
+    d[g] = broadcast_like(d[y], g)
+
+
+@tangent(unbroadcast)
+def unbroadcast_(y, g, x):
+    t[y] = unbroadcast(t[g], x)
+
+
+@adjoint(broadcast_like)
+def broadcast_like_(y, value, x):
+    d[value] = unbroadcast(d[y], value)
+
+
+@tangent(broadcast_like)
+def broadcast_like_(y, value, x):
+    t[y] = broadcast_like(t[value], x)
+
+
+@adjoint(expand)
+def expand_(y, g, x, axis=None, keepdims=False):
+    d[g] = runtime.reduce_like(d[y], g, axis, keepdims)
+
+
+@tangent(expand)
+def expand_(y, g, x, axis=None, keepdims=False):
+    t[y] = expand(t[g], x, axis, keepdims)
+
+
+@adjoint(owned)
+def owned_(y, g):
+    d[g] = d[y]
+
+
+@tangent(owned)
+def owned_(y, g):
+    t[y] = owned(t[g])
+
+
+@adjoint(snapshot)
+def snapshot_(y, value):
+    d[value] = d[y]
+
+
+@tangent(snapshot)
+def snapshot_(y, value):
+    t[y] = snapshot(t[value])
+
+
+@adjoint(add)
+def add_(y, a, b):
+    d[a] = d[y]
+    d[b] = d[y]
+
+
+@tangent(add)
+def add_(y, a, b):
+    t[y] = add(t[a], t[b])
+
+
+@tangent(expand_scaled)
+def expand_scaled_(out, g, a, y, axis=None, keepdims=False):
+    t[out] = expand_scaled(t[g], a, y, axis, keepdims)
+
+
+@tangent(cumsum_adjoint)
+def cumsum_adjoint_(y, g, a, axis=None):
+    t[y] = cumsum_adjoint(t[g], a, axis)
+
+
+@tangent(diff_adjoint)
+def diff_adjoint_(y, g, n=1, axis=-1):
+    t[y] = diff_adjoint(t[g], n, axis)
+
+
+@tangent(trace_adjoint)
+def trace_adjoint_(y, g, a, offset=0, axis1=0, axis2=1):
+    t[y] = trace_adjoint(t[g], a, offset, axis1, axis2)
+
+
+@tangent(diag_adjoint)
+def diag_adjoint_(y, g, v, k=0):
+    t[y] = diag_adjoint(t[g], v, k)
+
+
+@tangent(split_like)
+def split_like_(y, g, parts, axis=0):
+    t[y] = split_like(t[g], parts, axis)
+
+
+@tangent(unstack)
+def unstack_(y, g, axis=0):
+    t[y] = unstack(t[g], axis)
+
+
+@tangent(fan_out)
+def fan_out_(y, g, items):
+    t[y] = fan_out(t[g], items)
+
+
+# ------------------------------------------------------------- bilinear products
+
+
+@tangent(matmul_lhs)
+def matmul_lhs_(y, g, a, b):
+    t[y] = matmul_lhs(t[g], a, b) + matmul_lhs(g, a, t[b])
+
+
+@tangent(matmul_rhs)
+def matmul_rhs_(y, g, a, b):
+    t[y] = matmul_rhs(t[g], a, b) + matmul_rhs(g, t[a], b)
+
+
+@tangent(dot_lhs)
+def dot_lhs_(y, g, a, b):
+    t[y] = dot_lhs(t[g], a, b) + dot_lhs(g, a, t[b])
+
+
+@tangent(dot_rhs)
+def dot_rhs_(y, g, a, b):
+    t[y] = dot_rhs(t[g], a, b) + dot_rhs(g, t[a], b)
+
+
+@tangent(inner_lhs)
+def inner_lhs_(y, g, a, b):
+    t[y] = inner_lhs(t[g], a, b) + inner_lhs(g, a, t[b])
+
+
+@tangent(inner_rhs)
+def inner_rhs_(y, g, a, b):
+    t[y] = inner_rhs(t[g], a, b) + inner_rhs(g, t[a], b)
+
+
+@tangent(tensordot_lhs)
+def tensordot_lhs_(y, g, a, b, axes):
+    t[y] = tensordot_lhs(t[g], a, b, axes) + tensordot_lhs(g, a, t[b], axes)
+
+
+@tangent(tensordot_rhs)
+def tensordot_rhs_(y, g, a, b, axes):
+    t[y] = tensordot_rhs(t[g], a, b, axes) + tensordot_rhs(g, t[a], b, axes)
+
+
+@tangent(solve_adjoint_a)
+def solve_adjoint_a_(out, g, y):
+    t[out] = solve_adjoint_a(t[g], y) + solve_adjoint_a(g, t[y])
+
+
+@tangent(kernels.centered)
+def centered_(y, a, axis=None):
+    t[y] = kernels.centered(t[a], axis)
+
+
+@tangent(kernels.astype_adjoint)
+def astype_adjoint_(out, g, a, y):
+    t[out] = kernels.astype_adjoint(t[g], a, y)
+
+
+nondifferentiable(zeros_like, require_scalar, kernels.extremum_weights, kernels.reduced_count,
+                  kernels.transpose_inverse, runtime.shape_of)
