@@ -222,3 +222,10 @@ def restore_at(container, key, old):
         del container[key]
     else:
         container[key] = old
+
+
+def broadcast_count(y, x):
+    """How many entries of ``y`` each entry of ``x`` was broadcast to (1 when shapes agree)."""
+    ny = y.size if type(y) is _ndarray else numpy.size(y)
+    nx = x.size if type(x) is _ndarray else numpy.size(x)
+    return ny // nx if nx else 0

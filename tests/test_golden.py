@@ -60,8 +60,8 @@ def grad_rosenbrock(x):
     t9 = t8 ** 2
     t10 = t6 + t9
     # return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
-    d_t6 = unbroadcast(expand(1.0, t10), t6)
-    d_t9 = unbroadcast(expand(1.0, t10), t9)
+    d_t6 = broadcast_count(t10, t6)
+    d_t9 = broadcast_count(t10, t9)
     d_t8 = d_t9 * 2 * t8
     d_x = zeros_like(x)
     d_x[:-1] = -d_t8

@@ -23,7 +23,8 @@ from ..errors import MissingRuleError, NonDifferentiableError, located
 from ..ops import atom_names
 from ..rules.registry import shape_kind
 from ..rules import kernels
-from ..runtime import add, add_at, as_sequence, expand, owned, snapshot, unbroadcast, written_part, zeros_like
+from ..runtime import (add, add_at, as_sequence, broadcast_count, expand, owned, snapshot, unbroadcast,
+                       written_part, zeros_like)
 
 # functions whose result may be a list or tuple (their adjoints add with ``runtime.add``)
 _CONTAINER_RESULTS = {as_sequence, kernels.dict_values, kernels.dict_items, kernels.dict_keys, list, tuple,
@@ -654,6 +655,11 @@ class ReverseMode:
         if not classes:
             if target_class is not None and target_class == result_class:
                 return "lazy", _copy_expr(target), value
+            result = self.classify(stmt).target
+            if isinstance(result, ir.Name):  # each entry of the operand reached this many of the result
+                count = ir.Call(self.helper("broadcast_count", broadcast_count), [_copy_expr(result),
+                                                                                 _copy_expr(target)], [])
+                return "lazy", _copy_expr(target), fold(ir.BinOp("*", value, count))
             return "ambiguous", None, value
         if frozenset(classes) == target_class:
             return "full", None, value
