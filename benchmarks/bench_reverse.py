@@ -327,7 +327,8 @@ def main(argv=None):
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
     parser.add_argument("--repeats", type=int, help="rounds per workload (default 61, --quick 3)")
     parser.add_argument("--target-ms", type=float, help="minimum duration of one sample (default 2, --quick 0.2)")
-    parser.add_argument("--only", metavar="TEXT", help="run only workloads whose name contains TEXT")
+    parser.add_argument("--only", metavar="TEXT",
+                        help="run only the workload named TEXT (else those whose name contains it)")
     parser.add_argument("--no-autograd", action="store_true", help="skip autograd even when it is installed")
     parser.add_argument("--samples", action="store_true", help="include every sample in the JSON output")
     opts = parser.parse_args(argv)
@@ -348,11 +349,13 @@ def main(argv=None):
 
     start = time.perf_counter()
     rng = np.random.default_rng(0)
-    results = []
-    for case in workloads(rng):
-        if opts.only and opts.only not in case[0]:
-            continue
-        results.append(run_workload(*case, opts, use_autograd))
+    cases = workloads(rng)
+    if opts.only:
+        exact = [c for c in cases if c[0] == opts.only]
+        cases = exact or [c for c in cases if opts.only in c[0]]
+        if not cases:
+            parser.error("--only %r matches no workload" % opts.only)
+    results = [run_workload(*case, opts, use_autograd) for case in cases]
     elapsed = time.perf_counter() - start
     report(results, env, opts, use_autograd, elapsed)
 
