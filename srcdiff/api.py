@@ -8,6 +8,7 @@ import types
 import numpy
 
 from . import cache, frontend, transform
+from .context import stale
 from .errors import ArgumentError, NonDifferentiableError, SrcdiffError
 
 _ndarray = numpy.ndarray
@@ -157,8 +158,9 @@ class Transformed:
         if kwargs:
             key += tuple(sorted((k, type(v)) for k, v in kwargs.items()))
         functions = self._variants.get(key)
-        if functions is None:
+        if functions is None or (functions["result"].guards and stale(functions["result"].guards)):
             functions = self._variants[key] = self._generate(*self._kinds(args, kwargs))
+            self._callers.pop(key, None)
         return functions
 
     def _kinds(self, args, kwargs):
@@ -268,6 +270,7 @@ class _Caller:
     def __init__(self, owner, functions, args, kwargs):
         self.owner = owner
         self.functions = functions
+        self.guards = functions["result"].guards
         sig = owner.sig
         self.positional = all(p < len(args) and sig.params[p].kind is not sig.params[p].KEYWORD_ONLY
                               for p in sig.positions) and not kwargs
@@ -299,7 +302,7 @@ class ValueAndGrad(Transformed):
         if kwargs:
             key += tuple(sorted((k, type(v)) for k, v in kwargs.items()))
         caller = self._callers.get(key)
-        if caller is None:
+        if caller is None or (caller.guards and stale(caller.guards)):  # a called helper was redefined
             caller = self._callers[key] = _Caller(self, self._functions(args, kwargs), args, kwargs)
         return caller
 

@@ -69,7 +69,9 @@ def split_functions(callee, wrt, scalars, containers, statics=()):
     forward and backward are trampolines and ``pending.names`` their eventual names.
     """
     from . import transform
-    key = (callee.__code__, "split", tuple(wrt), frozenset(scalars), frozenset(containers), statics_key(statics))
+    from .api import resolution_key
+    key = (callee.__code__, "split", tuple(wrt), frozenset(scalars), frozenset(containers), statics_key(statics),
+           resolution_key(callee))
     pending = _in_progress()
     if key in pending:
         p = pending[key]
@@ -84,6 +86,7 @@ def split_functions(callee, wrt, scalars, containers, statics=()):
     fwd = result.compiled.build(result.names["forward"], callee, callee.__defaults__, callee.__kwdefaults__)
     bwd = result.compiled.build(result.names["backward"], callee, callee.__defaults__, callee.__kwdefaults__)
     p.functions = {"forward": fwd, "backward": bwd}
+    split_functions.last_guards = result.guards
     return fwd, bwd, None
 
 
@@ -106,7 +109,8 @@ def is_plain_function(obj):
 def tangent_function(callee, wrt, scalars, statics=()):
     """(generated tangent function, names of its tangent parameters) for ``callee``."""
     from . import transform
-    key = (callee.__code__, "tangent", tuple(wrt), frozenset(scalars), statics_key(statics))
+    from .api import resolution_key
+    key = (callee.__code__, "tangent", tuple(wrt), frozenset(scalars), statics_key(statics), resolution_key(callee))
     pending = _in_progress()
     if key in pending:
         p = pending[key]
@@ -119,6 +123,7 @@ def tangent_function(callee, wrt, scalars, statics=()):
         del pending[key]
     fn = result.compiled.build(result.names["tangent"], callee, callee.__defaults__, callee.__kwdefaults__)
     p.functions = {"tangent": fn}
+    tangent_function.last_guards = result.guards
     return fn, result.tangent_params
 
 

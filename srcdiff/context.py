@@ -53,6 +53,7 @@ class Context:
     source_names: set = field(default_factory=set)  # every identifier of the user's function
     statics: dict = field(default_factory=dict)  # parameter -> the function it is bound to (specialized)
     inplace: set = field(default_factory=set)  # (line, name) of ``name op= value`` (in place for arrays)
+    guards: list = field(default_factory=list)  # (namespace or cell, name, function) the code was built on
 
     @property
     def filename(self):
@@ -88,6 +89,16 @@ class Context:
             self.resolved[key] = (expr, obj)
         return self.resolved[key][1]
 
+    def guard(self, func_expr, obj):
+        """Remember that ``func_expr`` named ``obj`` when the code was generated (see ``stale``)."""
+        if not isinstance(func_expr, ir.Name) or func_expr.id in self.statics or func_expr.id in self.helpers:
+            return
+        name = func_expr.id
+        if name in self.env.closure:
+            self.guards.append((self.env.closure[name], None, obj))
+        elif name in self.env.globals:
+            self.guards.append((self.env.globals, name, obj))
+
     def bind(self, stem, obj):
         """The name generated code uses for ``obj`` (a module, a runtime helper, a function).
 
@@ -120,3 +131,18 @@ def all_names(fn_def):
         elif isinstance(node, ir.Attr):
             names.add(node.attr)
     return names
+
+
+def stale(guards):
+    """Has any name the generated code was built on been rebound to another function since?"""
+    for box, name, obj in guards:
+        if name is None:
+            try:
+                current = box.cell_contents
+            except ValueError:
+                return True
+        else:
+            current = box.get(name)
+        if current is not obj:
+            return True
+    return False

@@ -82,6 +82,7 @@ class ReverseResult:
     stages: list
     tape: bool
     returns_value: bool = True
+    guards: list = field(default_factory=list)  # callee bindings the code depends on
 
 
 def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(), statics=None, pending=None,
@@ -179,7 +180,7 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     compiled = codegen.compile_functions(functions, helpers, closure, label)
     if record_stages:
         stages.append(("generated", compiled.source))
-    return ReverseResult(compiled, names, stages, tape_name is not None, returns_value)
+    return ReverseResult(compiled, names, stages, tape_name is not None, returns_value, list(ctx.guards))
 
 
 def _copy_written_arguments(tree, ctx):
@@ -198,6 +199,7 @@ class ForwardResult:
     names: dict  # role -> generated function name ("tangent")
     tangent_params: list  # keyword-only parameter names taking the tangents, in ``wrt`` order
     stages: list
+    guards: list = field(default_factory=list)
 
 
 def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=None, pending=None,
@@ -233,7 +235,7 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     compiled = codegen.compile_functions(functions, helpers, closure, "tangent of %s" % base)
     if record_stages:
         stages.append(("generated", compiled.source))
-    return ForwardResult(compiled, {"tangent": name}, tangent_params, stages)
+    return ForwardResult(compiled, {"tangent": name}, tangent_params, stages, list(ctx.guards))
 
 
 def _split_aux(tree, ctx):

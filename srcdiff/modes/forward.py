@@ -322,7 +322,10 @@ class ForwardMode:
         active = [p for p in params if p in binding and set(atom_names(binding[p])) & varied]
         scalars = {p for p, a in binding.items() if self.shapes.of(a, s) == frozenset()}
         statics = calls.static_arguments(callee, binding, self.ctx)
+        calls.tangent_function.last_guards = []
         fn, tangent_params = calls.tangent_function(callee, active, frozenset(scalars), statics)
+        self.ctx.guard(op.stmt.value.func, callee)
+        self.ctx.guards.extend(calls.tangent_function.last_guards)
         name = self.ctx.bind(callee.__name__ + "_tangent", fn)
         tangents = [ir.Keyword(tp, self.materialized(self.lookup(state)(binding[p])))
                     for p, tp in zip(active, tangent_params)]

@@ -310,8 +310,11 @@ class ReverseMode:
                 scalars.add(p)
         containers = {p for p, a in binding.items() if set(atom_names(a)) & self.containers}
         statics = calls.static_arguments(callee, binding, self.ctx)
-        fwd, bwd, pending = calls.split_functions(callee, active, frozenset(scalars), frozenset(containers),
-                                                  statics)
+        split_functions = calls.split_functions
+        split_functions.last_guards = []
+        fwd, bwd, pending = split_functions(callee, active, frozenset(scalars), frozenset(containers), statics)
+        self.ctx.guard(op.stmt.value.func, callee)
+        self.ctx.guards.extend(split_functions.last_guards)
         stem = callee.__name__
         if pending is not None and pending.ctx is self.ctx:  # recursion: call ourselves by name
             fwd_name, bwd_name = pending.names["forward"], pending.names["backward"]
