@@ -254,7 +254,7 @@ def _fast_fit(kinds, inputs, grads):
     out = []
     for kind, x, g in zip(kinds, inputs, grads):
         if kind == "array":
-            if type(g) is not _ndarray or g.dtype != x.dtype or g.shape != x.shape:
+            if type(g) is not _ndarray or g.shape != x.shape or (g.dtype is not x.dtype and g.dtype != x.dtype):
                 g = fit(g, x)
         elif kind == "float":
             g = float(g)
@@ -281,14 +281,20 @@ class _Caller:
         self.kinds = [_input_kind(v) for v in inputs]
         self.arrays = [i for i, k in enumerate(self.kinds) if k == "array"]
         self.others = [i for i, k in enumerate(self.kinds) if k == "other"]  # containers: checked every call
+        self.positions = list(sig.positions)
+        self.returns_value = getattr(functions["result"], "returns_value", True)
+        self.tuple_out = len(sig.wrt) == 1 and not sig.single  # wrt=(0,) wants a one-element tuple
 
     def inputs(self, args, kwargs):
-        sig = self.owner.sig
-        inputs = [args[p] for p in sig.positions] if self.positional else sig.values(args, kwargs)
-        for i in self.arrays:
-            x = inputs[i]
-            if x.dtype.kind not in "fc":
-                check_differentiable(x, self.owner.sig.wrt[i], self.owner.fun)
+        if self.positional:
+            inputs = [args[p] for p in self.positions]
+            for i in self.arrays:
+                if inputs[i].dtype.kind not in "fc":
+                    check_differentiable(inputs[i], self.owner.sig.wrt[i], self.owner.fun)
+        else:
+            inputs = self.owner.sig.values(args, kwargs)
+            for i in self.arrays:
+                check_differentiable(inputs[i], self.owner.sig.wrt[i], self.owner.fun)
         for i in self.others:
             check_differentiable(inputs[i], self.owner.sig.wrt[i], self.owner.fun)
         return inputs
@@ -322,18 +328,20 @@ class Grad(ValueAndGrad):
     role = "grad"
 
     def __call__(self, *args, **kwargs):
-        caller = self._caller(args, kwargs)
+        caller = self._callers.get(tuple(map(type, args))) if not kwargs else None
+        if caller is None or caller.guards:  # first call with these types, keywords, or guarded helpers
+            caller = self._caller(args, kwargs)
         inputs = caller.inputs(args, kwargs)
         functions = caller.functions
         out = functions["grad"](*args, **kwargs)
         value = None
-        if functions["result"].returns_value:  # the output's shape is checked at run time
+        if caller.returns_value:  # the output's shape is checked at run time
             value, out = out
             _require_scalar(value[0] if self.has_aux else value, self.fun)
         if self.sig.single:
             grads = _fast_fit(caller.kinds, inputs, (out,))[0]
         else:
-            grads = tuple(_fast_fit(caller.kinds, inputs, (out,) if len(self.sig.wrt) == 1 else out))
+            grads = tuple(_fast_fit(caller.kinds, inputs, (out,) if caller.tuple_out else out))
         return (grads, value[1]) if self.has_aux else grads
 
 
