@@ -1,6 +1,6 @@
 """Rules for ``numpy.linalg``: adjoint (reverse) and tangent (forward) templates side by side."""
 # Template bodies use d[...] and t[...]; linters do not know those names.
-# ruff: noqa: F821
+# ruff: noqa: F821, F811
 import numpy
 
 from .kernels import det_adjoint, norm_adjoint, norm_tangent, solve_adjoint_a

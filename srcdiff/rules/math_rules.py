@@ -1,6 +1,6 @@
 """Rules for Python's ``math`` module on floats: adjoint and tangent templates side by side."""
 # Template bodies use d[...] and t[...]; linters do not know those names.
-# ruff: noqa: F821
+# ruff: noqa: F821, F811
 import math
 
 from .registry import adjoint, lookup, nondifferentiable, shapes, tangent

@@ -4,7 +4,7 @@ Elementwise ufunc rules write the math only; the engine sums contributions back 
 broadcast axes (``unbroadcast``) where shapes can differ.
 """
 # Template bodies use d[...] and t[...]; linters do not know those names.
-# ruff: noqa: F821
+# ruff: noqa: F821, F811
 import numpy
 
 from ..runtime import expand

@@ -1,6 +1,6 @@
 """Rules for Python operators and builtins: operators reuse the matching NumPy ufunc rules."""
 # Template bodies use d[...] and t[...]; linters do not know those names.
-# ruff: noqa: F821
+# ruff: noqa: F821, F811
 import builtins
 import operator
 

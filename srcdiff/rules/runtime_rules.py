@@ -1,7 +1,7 @@
 """Rules for srcdiff's own runtime helpers and kernels, so generated code is valid srcdiff input
 (a Hessian is the forward-mode derivative of a generated gradient)."""
 # Template bodies use d[...] and t[...]; linters do not know those names.
-# ruff: noqa: F821
+# ruff: noqa: F821, F811
 from .. import runtime
 from ..runtime import (add, broadcast_like, expand, owned, require_scalar, snapshot, unbroadcast,
                        zeros_like)

@@ -1,0 +1,425 @@
+"""Adjoint values: the state of each adjoint during the reverse walk, and how contributions
+accumulate into it (first write assigns, later ones add; lazy scalars, pending negations,
+aliases and ownership for in-place updates)."""
+from __future__ import annotations
+
+import copy
+import numbers
+import types
+from dataclasses import dataclass
+
+from .. import frontend, ir
+from ..rules import kernels
+from ..runtime import (add, as_sequence, broadcast_count, expand, snapshot, unbroadcast, zeros_like)
+from ..template import Contribution, Zero, fold, negate
+
+# functions whose result may be a list or tuple (their adjoints add with ``runtime.add``)
+_CONTAINER_RESULTS = {as_sequence, kernels.dict_values, kernels.dict_items, kernels.dict_keys, list, tuple,
+                      kernels.unstack, kernels.split_like}
+
+# helpers whose result is always a new object
+_FRESH_HELPERS = {zeros_like, add, snapshot, kernels.unstack, kernels.split_like, kernels.matmul_lhs,
+                  kernels.matmul_rhs, kernels.trace_adjoint, kernels.cumsum_adjoint, kernels.diff_adjoint}
+
+
+@dataclass
+class Adj:
+    """The current value of one adjoint: an expression (usually its variable) and ownership.
+
+    When ``like`` is set the adjoint is *lazy*: ``expr`` is a scalar standing for an array of
+    ``like``'s shape filled with it (the adjoint of ``sum``), broadcast only where needed.
+    """
+
+    expr: ir.Expr
+    owned: bool = False
+    like: ir.Expr = None
+    negated: bool = False  # the adjoint is ``-expr`` (a negation folded into whoever reads it)
+
+
+def _same(a, b):
+    if isinstance(a, ir.Name) and isinstance(b, ir.Name):
+        return a.id == b.id
+    if isinstance(a, ir.Const) and isinstance(b, ir.Const):
+        return a.value == b.value and type(a.value) is type(b.value)
+    return False
+
+
+def _copy_expr(e):
+    return copy.deepcopy(e)
+
+
+class AccumulateMixin:
+    """Reading and writing adjoints (mixed into ``ReverseMode``)."""
+
+    def adj(self, name):
+        if name not in self.adj_names:
+            self.adj_names[name] = self.ctx.namer.fresh("d_" + name)
+        return self.adj_names[name]
+
+    def neg_adj(self, name):
+        """The variable holding *minus* the adjoint of ``name`` (a negation not yet applied)."""
+        key = ("neg", name)
+        if key not in self.adj_names:
+            self.adj_names[key] = self.ctx.namer.fresh("neg_d_" + name)
+        return self.adj_names[key]
+
+    def helper(self, name, obj):
+        return ir.Name(self.ctx.bind(name, obj))
+
+    def lookup(self, state, lazy_ok=False):
+        def find(atom):
+            if isinstance(atom, ir.Name) and atom.id in state:
+                a = state[atom.id]
+                if a.like is not None and not lazy_ok:
+                    return self.expanded(a)
+                return self.signed(a)
+            if isinstance(atom, (ir.Tuple, ir.List)):
+                return ir.Tuple([find(e) for e in atom.elts])
+            return Zero(atom)
+        return find
+
+    def hold_incoming(self, items, dy, code):
+        """Keep the incoming adjoint in its own variable when an input's adjoint is about to be
+        written into the variable it lives in while a later contribution still reads it."""
+        if not isinstance(dy, ir.Name) or dy.id in self.primal_names:
+            return items
+        contributions = [i for i in items if isinstance(i, Contribution)]
+        readers = [c for c in contributions if dy.id in _names(c.value)]
+        # variables the contributions may write: the targets' adjoints, and those of adjoints
+        # aliasing them (they get their own variable first)
+        written = set()
+        for c in contributions:
+            if isinstance(c.target, ir.Name) and not (isinstance(c.value, ir.Name) and c.value.id == dy.id):
+                written |= {self.adj(c.target.id), self.neg_adj(c.target.id)}
+        grown = True
+        while grown:
+            grown = False
+            for name, a in state_items(self._state_view):
+                if isinstance(a.expr, ir.Name) and a.expr.id in written and self.adj(name) not in written:
+                    written.add(self.adj(name))
+                    grown = True
+        if dy.id in written and (len(readers) > 1 or any(
+                isinstance(c.target, ir.Name) and dy.id not in (self.adj(c.target.id), self.neg_adj(c.target.id))
+                for c in readers)):
+            held = ir.Name(self.ctx.namer.fresh(dy.id + "_out"))
+            code.append(ir.Assign([held], _copy_expr(dy)))
+            return [Contribution(i.target, _rename_names(i.value, {dy.id}, held.id), i.param, i.line)
+                    if isinstance(i, Contribution) else i for i in items]
+        return items
+
+    def wrap_broadcast(self, op, items):
+        """Sum contributions back over broadcast axes where an elementwise rule can broadcast."""
+        if not op.rule.elementwise:
+            return items
+        arrays = [a for a in op.binding.values() if not isinstance(a, ir.Const)]
+        if len(arrays) < 2:
+            return items
+        stmt = self._shape_alias.get(op.stmt, op.stmt)
+        result = self.shapes.of(op.target, stmt, after=True)
+        out = []
+        for item in items:
+            if isinstance(item, Contribution) and not isinstance(item.target, ir.Const) and \
+                    not self.shapes.same(self._input_class(item.target, stmt), result):
+                item = Contribution(item.target, self.unbroadcast(item.value, item.target), item.param, item.line)
+            out.append(item)
+        return out
+
+    def unbroadcast(self, value, target):
+        """``unbroadcast(value, target)``, with a sign pulled outside (it is linear)."""
+        value = fold(value)
+        inner, negated = (value.operand, True) if isinstance(value, ir.UnaryOp) and value.op == "-" else (value, False)
+        call = ir.Call(self.helper("unbroadcast", unbroadcast), [inner, _copy_expr(target)], [])
+        return ir.UnaryOp("-", call) if negated else call
+
+    def _input_class(self, atom, stmt):
+        if isinstance(atom, ir.Name) and atom.id == "__srcdiff_old__":
+            original = getattr(self, "_probe_original", {}).get(atom.id)
+            return self.shapes.of(ir.Name(original), stmt) if original else None
+        return self.shapes.of(atom, stmt)
+
+    def zeros(self, atom, stmt=None, after=False):
+        """A zero adjoint for ``atom``: ``0.0`` when the shape analysis knows it is a scalar."""
+        if stmt is not None and self.shapes.of(atom, stmt, after=after) == frozenset():
+            return ir.Const(0.0)
+        return ir.Call(self.helper("zeros_like", zeros_like), [_copy_expr(atom)], [])
+
+    def coverage(self, item, s, scalar_names=frozenset()):
+        """For a contribution computed from a lazy (scalar) adjoint: (status, like, value).
+
+        status "lazy": the value is still a scalar standing for an array shaped like ``like``;
+        "full": the value has the target's shape (after ``unbroadcast`` when needed);
+        "ambiguous": broadcasting may have happened, so the rule must see the full adjoint.
+        """
+        value, target = item.value, item.target
+        if self._is_call_of(value, (unbroadcast, expand)):
+            return "full", None, value
+        stmt = self._shape_alias.get(s, s)
+        classes = set()
+        for n in ir.walk(value):
+            if not isinstance(n, ir.Name) or n.id in scalar_names:
+                continue
+            if n.id in self.primal_names:
+                c = self.shapes.of(n, stmt)
+                if c is None:
+                    c = self.shapes.of(n, stmt, after=True)
+                if c is None:
+                    return "ambiguous", None, value
+                classes |= c
+            elif not self._is_code(n):  # a global or closure value: its shape is unknown
+                return "ambiguous", None, value
+        target_class = self.shapes.of(target, stmt)
+        result_class = self.shapes.of(self.classify(stmt).target, stmt, after=True) \
+            if isinstance(self.classify(stmt).target, ir.Name) else None
+        if not classes:
+            if target_class is not None and target_class == result_class:
+                return "lazy", _copy_expr(target), value
+            result = self.classify(stmt).target
+            if isinstance(result, ir.Name):  # each entry of the operand reached this many of the result
+                count = ir.Call(self.helper("broadcast_count", broadcast_count), [_copy_expr(result),
+                                                                                 _copy_expr(target)], [])
+                return "lazy", _copy_expr(target), fold(ir.BinOp("*", value, count))
+            return "ambiguous", None, value
+        if frozenset(classes) == target_class:
+            return "full", None, value
+        if result_class is not None and frozenset(classes) == result_class:
+            return "full", None, self.unbroadcast(value, target)  # shaped like the result: sum it down
+        return "ambiguous", None, value
+
+    def _is_code(self, name):
+        """Does ``name`` refer to a module, function or class (not to data)?"""
+        if name.id in self.ctx.helpers:
+            obj = self.ctx.helpers[name.id]
+        else:
+            obj = self.ctx.env.lookup(name.id)
+        if frontend.is_missing(obj):
+            return False
+        if isinstance(obj, numbers.Number) and not isinstance(obj, bool):
+            return True  # a number broadcasts like a scalar
+        return isinstance(obj, types.ModuleType) or callable(obj)
+
+    def _is_call_of(self, expr, functions):
+        return isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and \
+            any(self.ctx.helpers.get(expr.func.id) is f for f in functions)
+
+    def expanded(self, a):
+        """A lazy adjoint broadcast to its full shape."""
+        return ir.Call(self.helper("expand", expand), [self.signed(a), _copy_expr(a.like)], [])
+
+    @staticmethod
+    def signed(a):
+        """The adjoint's value with its pending negation applied."""
+        return negate(_copy_expr(a.expr)) if a.negated else _copy_expr(a.expr)
+
+    def full(self, a):
+        """The adjoint's value, negated and broadcast as needed."""
+        return self.expanded(a) if a.like is not None else self.signed(a)
+
+    @staticmethod
+    def is_plain(a, var):
+        """Is the adjoint exactly the variable ``var`` (no pending negation or broadcast)?"""
+        return isinstance(a.expr, ir.Name) and a.expr.id == var and a.like is None and not a.negated
+
+    def contribute(self, target, value, state, varied, code, like=None):
+        """Add ``value`` to the adjoint of every varied local name in ``target``."""
+        if isinstance(target, (ir.Tuple, ir.List)):
+            if isinstance(value, (ir.Tuple, ir.List)) and len(value.elts) == len(target.elts):
+                parts = value.elts
+            else:
+                parts = [fold(ir.Subscript(_copy_expr(value), ir.Const(i))) for i in range(len(target.elts))]
+            for t, v in zip(target.elts, parts):
+                self.contribute(t, v, state, varied, code)
+            return
+        if not isinstance(target, ir.Name) or target.id not in varied:
+            return
+        value = _materialize_zeros(fold(value), self)
+        if isinstance(value, Zero):
+            return
+        if like is None and self._is_call_of(value, (expand,)) and len(value.args) == 2 \
+                and isinstance(value.args[1], ir.Name) and value.args[1].id == target.id:
+            like, value = value.args[1], value.args[0]  # the adjoint of a full sum: keep it a scalar
+        name = target.id
+        var = self.adj(name)
+        current = state.get(name)
+        if current is None:
+            negated = isinstance(value, ir.UnaryOp) and value.op == "-" and name not in self.containers
+            if negated:
+                value = value.operand
+            if isinstance(value, ir.Const) or (isinstance(value, ir.Name) and value.id not in self.primal_names):
+                state[name] = Adj(value, owned=False, like=like, negated=negated)  # an alias: no statement
+                return
+            if negated:  # the variable holds minus the adjoint, and says so in its name
+                var = self.neg_adj(name)
+            self.release(var, state, code, keep=name)
+            code.append(ir.Assign([ir.Name(var)], value))
+            owned = like is None and self.allocates(value) and not _mentions(value, var)
+            state[name] = Adj(ir.Name(var), owned=owned, like=like, negated=negated)
+            return
+        self.release(var, state, code, keep=name)
+        if name in self.containers:
+            total = ir.Call(self.helper("add", add), [self.full(current), value], [])
+            like = None
+        else:
+            total = fold(ir.BinOp("+", self.signed(current), value))
+            like = current.like if (like is not None and current.like is not None) else None
+        negated = isinstance(total, ir.UnaryOp) and total.op == "-"
+        if negated:
+            total = total.operand
+            var = self.neg_adj(name)
+            self.release(var, state, code, keep=name)
+        code.append(ir.Assign([ir.Name(var)], total))
+        state[name] = Adj(ir.Name(var), owned=like is None and not negated, like=like, negated=negated)
+
+    def release(self, var, state, code, keep=None):
+        """Before ``var`` is reassigned, give every other adjoint aliasing it its own variable."""
+        for name in sorted(state):
+            if name == keep:
+                continue
+            a = state[name]
+            if isinstance(a.expr, ir.Name) and a.expr.id == var:
+                own = self.adj(name)
+                if own == var:
+                    continue
+                self.release(own, state, code, keep=name)  # whatever lives in ``own`` moves first
+                code.append(ir.Assign([ir.Name(own)], ir.Name(var)))
+                state[name] = Adj(ir.Name(own), owned=False, like=a.like, negated=a.negated)
+
+    def materialize(self, name, state, code):
+        """Make ``name``'s adjoint live, full-shaped, in its own variable (for merges and loops)."""
+        a = state[name]
+        var = self.adj(name)
+        if self.is_plain(a, var):
+            return
+        self.release(var, state, code, keep=name)
+        code.append(ir.Assign([ir.Name(var)], self.full(a)))
+        state[name] = Adj(ir.Name(var), owned=(a.owned and a.like is None) or a.negated)
+
+    def ensure_owned(self, name, state, code):
+        self.materialize(name, state, code)
+        a = state[name]
+        self._updated_in_place.add(name)
+        if a.owned:
+            return
+        var = self.adj(name)
+        self.release(var, state, code, keep=name)
+        code.append(ir.Assign([ir.Name(var)], ir.Call(ir.Attr(_copy_expr(a.expr), "copy"), [], [])))
+        state[name] = Adj(ir.Name(var), owned=True)
+
+    def allocates(self, value):
+        """Is ``value`` certainly a new object (safe to update in place)?"""
+        if _allocates(value):
+            return True
+        if isinstance(value, ir.Call) and isinstance(value.func, ir.Name):
+            return self.ctx.helpers.get(value.func.id) in _FRESH_HELPERS
+        return False
+
+    def primal_reads(self, stmt):
+        return {n.id for n in ir.walk(stmt) if isinstance(n, ir.Name) and n.id in self.primal_names}
+
+    # ------------------------------------------------------------ branches
+
+    def _reads(self, code):
+        reads = set()
+        for c in code:
+            reads |= self.primal_reads(c)
+        return reads
+
+
+def state_items(state):
+    return sorted((state or {}).items(), key=lambda kv: kv[0])
+
+
+def _names(expr):
+    return {n.id for n in ir.walk(expr) if isinstance(n, ir.Name)}
+
+
+def _mentions(expr, name):
+    return any(isinstance(n, ir.Name) and n.id == name for n in ir.walk(expr))
+
+
+def _allocates(value):
+    """Is ``value`` certainly a fresh array (safe to update in place)?"""
+    return isinstance(value, ir.BinOp) or (isinstance(value, ir.UnaryOp) and value.op == "-")
+
+
+def _combine_contributions(items):
+    """Contributions of one rule to the same name are added first (``x * x``: ``2 * d * x``)."""
+    out, seen = [], {}
+    for item in items:
+        if isinstance(item, Contribution) and isinstance(item.target, ir.Name):
+            key = item.target.id
+            if key in seen:
+                first = seen[key]
+                if _equal(first.value, item.value):
+                    first.value = fold(ir.BinOp("*", ir.Const(2), first.value))
+                else:
+                    first.value = fold(ir.BinOp("+", first.value, item.value))
+                continue
+            item = Contribution(item.target, item.value, item.param, item.line)
+            seen[key] = item
+        out.append(item)
+    return out
+
+
+def _equal(a, b):
+    """Structural equality of two expressions."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, ir.Name):
+        return a.id == b.id
+    if isinstance(a, ir.Const):
+        return type(a.value) is type(b.value) and a.value == b.value
+    fa, fb = getattr(a, "__dataclass_fields__", None), getattr(b, "__dataclass_fields__", None)
+    if fa is None or fb is None:
+        return a == b
+    for name in fa:
+        va, vb = getattr(a, name), getattr(b, name)
+        if isinstance(va, list):
+            if not isinstance(vb, list) or len(va) != len(vb) or not all(_equal(x, y) for x, y in zip(va, vb)):
+                return False
+        elif isinstance(va, ir.Node):
+            if not _equal(va, vb):
+                return False
+        elif va != vb:
+            return False
+    return True
+
+
+def _drop_dead_locals(items):
+    """Drop template temporaries that no kept contribution or statement uses."""
+    needed = set()
+    out = []
+    for item in reversed(items):
+        if isinstance(item, ir.Assign) and isinstance(item.targets[0], ir.Name) \
+                and item.targets[0].id not in needed and not isinstance(item, Contribution):
+            continue
+        out.append(item)
+        for n in ir.walk(item.value if isinstance(item, Contribution) else item):
+            if isinstance(n, ir.Name):
+                needed.add(n.id)
+    return list(reversed(out))
+
+
+def _materialize_zeros(expr, mode):
+    """Replace symbolic zeros left inside an expression by ``zeros_like`` of their primal."""
+    if isinstance(expr, Zero):
+        return expr
+    for node in ir.walk(expr):
+        for fname in getattr(node, "__dataclass_fields__", {}):
+            value = getattr(node, fname)
+            if isinstance(value, Zero):
+                setattr(node, fname, mode.zeros(value.like) if value.like is not None else ir.Const(0.0))
+            elif isinstance(value, list):
+                for i, v in enumerate(value):
+                    if isinstance(v, Zero):
+                        value[i] = mode.zeros(v.like) if v.like is not None else ir.Const(0.0)
+    return expr
+
+
+
+
+def _rename_names(expr, names, new):
+    expr = copy.deepcopy(expr)
+    for n in ir.walk(expr):
+        if isinstance(n, ir.Name) and n.id in names:
+            n.id = new
+    return expr

@@ -1,0 +1,329 @@
+"""Prepare a function for the reverse walk: iteration counters, calls of user functions (their
+generated forward functions), and ``x = f(x)`` statements whose adjoint needs the old ``x``."""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+from .. import calls, ir
+from ..analysis.activity import Activity
+from ..analysis.shapes import Shapes
+from ..analysis.tbr import plan_loops
+from ..errors import NonDifferentiableError, located
+from ..ops import atom_names
+from ..rules.registry import shape_kind
+from .adjoints import _CONTAINER_RESULTS, Adj, _copy_expr, _rename_names
+
+
+@dataclass
+class CallInfo:
+    """How to differentiate one call of a user function."""
+
+    backward: str  # name bound to the callee's generated backward function
+    forward: str
+    residuals: str  # the variable holding what the callee's forward returned for its backward
+    active: list  # call-site atoms of the parameters differentiated, in the callee's order
+    target: object
+    checkpoint: bool
+    args: list
+    keywords: list
+
+
+class PrepareMixin:
+    """The steps before the reverse walk (mixed into ``ReverseMode``)."""
+
+    def prepare(self):
+        """Add iteration counters and split self-overwrites; then compute activity."""
+        self.fn = ir.FunctionDef(self.fn.name, self.fn.params, self._count_trips(self.fn.body), self.fn.line)
+        self.ctx.locals |= set(self.trip_counters.values())
+        self.primal_names |= set(self.trip_counters.values())
+        self.activity = self._activity()
+        self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
+        self.containers = maybe_containers(self.fn.body, self.classify, self.container_params)
+        rewritten = self._rewrite_calls(self.fn.body)
+        if rewritten is not None:
+            self.fn = ir.FunctionDef(self.fn.name, self.fn.params, rewritten, self.fn.line)
+            self.ctx.locals |= {info.residuals for info in self.call_info.values()}
+            self.primal_names |= self.ctx.locals
+            self.activity = self._activity()
+            self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
+        self._refuse_effect_calls()
+        self._shape_alias = {}
+        body = self._split_self_overwrites(self.fn.body, in_loop=False)
+        if body is not None:
+            self.fn = ir.FunctionDef(self.fn.name, self.fn.params, body, self.fn.line)
+            self.activity = self._activity()
+            self.containers = maybe_containers(self.fn.body, self.classify, self.container_params)
+        self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
+        self.plan = plan_loops(self.fn, self.classify,
+                               lambda loop: isinstance(loop, ir.For) and loop in self.trip_counters)
+
+    def _activity(self):
+        seeds = (lambda op: atom_names(op.source)) if self.seed_names is None else (lambda op: self.seed_names)
+        return Activity(self.fn, self.classify, self.wrt, seeds)
+
+    def _count_trips(self, body):
+        out = []
+        for s in body:
+            if isinstance(s, (ir.For, ir.While)):
+                inner = self._count_trips(s.body)
+                if isinstance(s, ir.While) or _breaks(inner):
+                    count = self.ctx.namer.fresh("count")
+                    self.trip_counters_by_name = getattr(self, "trip_counters_by_name", {})
+                    out.append(ir.Assign([ir.Name(count)], ir.Const(0), s.line))
+                    inner = [ir.Assign([ir.Name(count)], ir.BinOp("+", ir.Name(count), ir.Const(1)), s.line)] + inner
+                    loop = ir.For(s.target, s.iter, inner, [], s.line) if isinstance(s, ir.For) else \
+                        ir.While(s.test, inner, [], s.line)
+                    self.trip_counters[loop] = count
+                    out.append(loop)
+                else:
+                    out.append(ir.For(s.target, s.iter, inner, [], s.line))
+            elif isinstance(s, ir.If):
+                out.append(ir.If(s.test, self._count_trips(s.body), self._count_trips(s.orelse), s.line))
+            else:
+                out.append(s)
+        return out
+
+    def _split_self_overwrites(self, body, in_loop):
+        """``x = f(x)`` whose adjoint needs the old ``x`` becomes ``x2 = f(x); x = x2``."""
+        changed = False
+        out = []
+        for s in body:
+            if isinstance(s, (ir.For, ir.While, ir.If)):
+                blocks = [self._split_self_overwrites(b, in_loop or not isinstance(s, ir.If)) for b in ir.blocks(s)]
+                if any(b is not None for b in blocks):
+                    changed = True
+                    new = [b if b is not None else old for b, old in zip(blocks, ir.blocks(s))]
+                    if isinstance(s, ir.If):
+                        s = ir.If(s.test, new[0], new[1], s.line)
+                    elif isinstance(s, ir.For):
+                        s = ir.For(s.target, s.iter, new[0], s.orelse, s.line)
+                        self._move_counter(s, body, out)
+                    else:
+                        s = ir.While(s.test, new[0], s.orelse, s.line)
+                        self._move_counter(s, body, out)
+                out.append(s)
+                continue
+            op = self.classify(s)
+            overlap = set(op.defines()) & set(op.diff_inputs())
+            if overlap and self.activity.active(s) and self._reads_old_value(s, op, overlap):
+                changed = True
+                renames = {}
+                for name in sorted(overlap):
+                    renames[name] = self.ctx.namer.fresh(name)
+                    self.ctx.locals.add(renames[name])
+                    self.primal_names.add(renames[name])
+                target = _rename_target(op.target, renames)
+                first = ir.Assign([target], s.value, s.line)
+                if s in self.call_info:
+                    self.call_info[first] = self.call_info.pop(s)
+                    info_target = self.call_info[first].target
+                    self.call_info[first].target = _rename_target(info_target, renames)
+                out.append(first)
+                for name in sorted(overlap):
+                    out.append(ir.Assign([ir.Name(name)], ir.Name(renames[name]), s.line))
+                continue
+            out.append(s)
+        return out if changed else None
+
+    def _rewrite_calls(self, body):
+        """Active calls of user functions call the callee's generated forward function instead."""
+        changed = False
+        out = []
+        for s in body:
+            if isinstance(s, (ir.If, ir.For, ir.While)):
+                blocks = [self._rewrite_calls(b) for b in ir.blocks(s)]
+                if any(b is not None for b in blocks):
+                    changed = True
+                    new = [b if b is not None else old for b, old in zip(blocks, ir.blocks(s))]
+                    if isinstance(s, ir.If):
+                        s = ir.If(s.test, new[0], new[1], s.line)
+                    elif isinstance(s, ir.For):
+                        loop = ir.For(s.target, s.iter, new[0], s.orelse, s.line)
+                        self._retarget_counter(s, loop)
+                        s = loop
+                    else:
+                        loop = ir.While(s.test, new[0], s.orelse, s.line)
+                        self._retarget_counter(s, loop)
+                        s = loop
+                out.append(s)
+                continue
+            op = self.classify(s)
+            if op.kind == "call" and self.activity.active(s):
+                out.extend(self._call_statements(s, op))
+                changed = True
+                continue
+            out.append(s)
+        return out if changed else None
+
+    def _refuse_effect_calls(self):
+        """A call whose result is dropped may change a differentiated value in place: refuse it."""
+        for s in ir.walk(self.fn):
+            if not isinstance(s, ir.ExprStmt):
+                continue
+            op = self.classify(s)
+            if op.kind in ("call", "opaque") and set(op.diff_inputs()) & set(self.activity.varied_before.get(s) or ()):
+                raise NonDifferentiableError(located(
+                    self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
+                    "the result of this call of %s is not used, so it can only matter by changing a "
+                    "differentiated value in place, which srcdiff cannot follow" % op.name,
+                    "Make the function return the new value and assign it, e.g. `y = %s(...)`."
+                    % op.name.strip("`")))
+
+    def _retarget_counter(self, old, new):
+        if old in self.trip_counters:
+            self.trip_counters[new] = self.trip_counters.pop(old)
+
+    def _call_statements(self, s, op):
+        callee = op.callee
+        text = self.ctx.origin_text.get(s.line, "")
+        if not calls.is_plain_function(callee) or not isinstance(op.target, (ir.Name, ir.Tuple)):
+            raise NonDifferentiableError(located(
+                self.ctx.filename, s.line, text,
+                "srcdiff differentiates calls of plain functions, not of %s (methods of user classes "
+                "and callable objects are not supported)" % type(callee).__name__,
+                "Call a module-level function and pass the object's arrays to it as arguments."))
+        if any(isinstance(a, ir.Starred) for a in op.args):
+            raise NonDifferentiableError(located(self.ctx.filename, s.line, text,
+                                                 "srcdiff cannot differentiate a call with *args",
+                                                 "Pass the arguments one by one."))
+        try:
+            binding = calls.bind_arguments(callee, op.args, op.keywords)
+        except TypeError as exc:
+            raise NonDifferentiableError(located(self.ctx.filename, s.line, text,
+                                                 "the call does not match %s's signature: %s" % (op.name, exc),
+                                                 "Fix the call's arguments.")) from None
+        varied = set(self.activity.varied_before.get(s) or ())
+        params = list(inspect.signature(callee).parameters)
+        active = [p for p in params if p in binding and set(atom_names(binding[p])) & varied]
+        scalars = {p for p, a in binding.items() if self.shapes.of(a, s) == frozenset()}
+        for p, default in zip(reversed(params), reversed(callee.__defaults__ or ())):
+            if p not in binding and isinstance(default, (int, float)):
+                scalars.add(p)
+        containers = {p for p, a in binding.items() if set(atom_names(a)) & self.containers}
+        statics = calls.static_arguments(callee, binding, self.ctx)
+        split_functions = calls.split_functions
+        split_functions.last_guards = []
+        fwd, bwd, pending = split_functions(callee, active, frozenset(scalars), frozenset(containers), statics)
+        self.ctx.guard(op.stmt.value.func, callee)
+        self.ctx.guards.extend(split_functions.last_guards)
+        stem = callee.__name__
+        if pending is not None and pending.ctx is self.ctx:  # recursion: call ourselves by name
+            fwd_name, bwd_name = pending.names["forward"], pending.names["backward"]
+            self.ctx.helpers[fwd_name], self.ctx.helpers[bwd_name] = fwd, bwd
+        else:
+            fwd_name = self.ctx.bind(stem + "_forward", fwd)
+            bwd_name = self.ctx.bind(stem + "_backward", bwd)
+        residuals = self.ctx.namer.fresh(stem + "_saved")
+        info = CallInfo(bwd_name, fwd_name, residuals, [binding[p] for p in active], op.target,
+                        calls.is_checkpointed(callee), list(op.args), list(op.keywords))
+        if info.checkpoint:
+            self.call_info[s] = info
+            return [s]
+        value = op.target if isinstance(op.target, ir.Name) else ir.Name(self.ctx.namer.fresh(stem + "_value"))
+        call = ir.Call(ir.Name(fwd_name), [_copy_expr(a) for a in op.args],
+                       [ir.Keyword(k, _copy_expr(v)) for k, v in op.keywords])
+        new = ir.Assign([ir.Tuple([ir.Name(value.id), ir.Name(residuals)])], call, s.line)
+        info.target = ir.Name(value.id)
+        self.call_info[new] = info
+        out = [new]
+        if not isinstance(op.target, ir.Name):
+            out.append(ir.Assign([op.target], ir.Name(value.id), s.line))
+            self.ctx.locals.add(value.id)
+        return out
+
+    def _move_counter(self, new_loop, body, out):
+        for old, name in list(self.trip_counters.items()):
+            if old in body:
+                self.trip_counters[new_loop] = name
+
+    def _reads_old_value(self, s, op, overlap):
+        """Would the adjoint of ``s`` read a name ``s`` overwrites (as an input)?"""
+        if s in self.call_info:  # only a recomputed (checkpointed) call reads its arguments again
+            return self.call_info[s].checkpoint
+        if not isinstance(op.target, ir.Name):
+            return True
+        sentinel = "__srcdiff_old__"
+        self._probe_original = {sentinel: sorted(overlap)[0]} if len(overlap) == 1 else {}
+        renamed = ir.Assign([ir.Name(op.target.id)], _rename_names(s.value, overlap, sentinel), s.line)
+        probe_op = self.classify.classify(renamed)
+        self._shape_alias[renamed] = s
+        snapshot = (set(self.ctx.namer.taken), dict(self.ctx.namer.counters), dict(self.ctx.helpers),
+                    dict(self.adj_names))
+        varied = set(self.activity.varied_before.get(s) or ()) | {sentinel}
+        state = {op.target.id: Adj(ir.Name("__srcdiff_dy__"))}
+        code = []
+        try:
+            self.emit_adjoint(renamed, probe_op, state, varied, code)
+        finally:
+            self.ctx.namer.taken, self.ctx.namer.counters, self.ctx.helpers, self.adj_names = snapshot
+        return any(isinstance(n, ir.Name) and n.id == sentinel for c in code for n in ir.walk(c))
+
+    # ------------------------------------------------------------ the walk
+
+
+def view_bases(fn_def, classify):
+    """name -> arrays written in place that it may be a view of (``t = y[:2]`` then ``y[0] = v``)."""
+    from ..analysis.aliases import _sharing_sources
+    written = {n for s in ir.walk(fn_def) if isinstance(s, (ir.Assign, ir.ExprStmt))
+               for n in classify(s).mutates()}
+    if not written:
+        return {}
+    bases = {}
+    changed = True
+    while changed:
+        changed = False
+        for s in ir.walk(fn_def):
+            if not isinstance(s, ir.Assign):
+                continue
+            op = classify(s)
+            for src in _sharing_sources(op):
+                found = ({src} & written) | bases.get(src, set())
+                for t in op.defines():
+                    if found - bases.get(t, set()):
+                        bases.setdefault(t, set()).update(found)
+                        changed = True
+    return bases
+
+
+def maybe_containers(body, classify, params):
+    """Names that may hold lists, tuples or dicts (their adjoints add with ``runtime.add``)."""
+    names = set(params)
+    stmts = [s for s in ir.walk(ir.FunctionDef("", [], body)) if isinstance(s, ir.Assign)]
+    changed = True
+    while changed:
+        changed = False
+        for s in stmts:
+            op = classify(s)
+            flows = False
+            if op.kind == "build":
+                flows = True
+            elif op.kind in ("copy", "unpack", "index"):
+                flows = bool(set(atom_names(op.source)) & names)
+            elif op.kind == "rule" and op.rule.obj in _CONTAINER_RESULTS:
+                flows = True
+            elif op.kind in ("call", "opaque"):
+                flows = True
+            new = set(op.defines()) - names if flows else set()
+            if new:
+                names |= new
+                changed = True
+    return names
+
+
+def _rename_target(target, renames):
+    if isinstance(target, ir.Name):
+        return ir.Name(renames.get(target.id, target.id))
+    if isinstance(target, (ir.Tuple, ir.List)):
+        return type(target)([_rename_target(e, renames) for e in target.elts])
+    return target
+
+
+def _breaks(body):
+    """Does a ``break`` in ``body`` leave this loop (not an inner one)?"""
+    for s in body:
+        if isinstance(s, ir.Break):
+            return True
+        if isinstance(s, ir.If) and (_breaks(s.body) or _breaks(s.orelse)):
+            return True
+    return False

@@ -1,0 +1,239 @@
+"""The adjoint code of one simple statement: rules, copies, indexing, containers, in-place
+writes and calls of user functions."""
+from __future__ import annotations
+
+from .. import ir
+from ..errors import MissingRuleError, NonDifferentiableError, located
+from ..ops import atom_names
+from ..runtime import add_at, snapshot, unbroadcast, written_part
+from ..template import Contribution, Filler, Zero, fold
+from .adjoints import Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros, _names
+
+
+class StatementMixin:
+    """Adjoints of simple statements (mixed into ``ReverseMode``)."""
+
+    def emit_adjoint(self, s, op, state, varied, code):
+        """Append the adjoint of one simple statement to ``code``; return primal names read."""
+        kind = op.kind
+        if s in self.call_info:
+            return self.emit_call(s, self.call_info[s], state, varied, code)
+        if kind in ("opaque", "call"):
+            if any(n in varied for n in op.diff_inputs()):
+                if kind == "call":
+                    raise NonDifferentiableError(located(
+                        self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
+                        "a call of %s whose result is not assigned to a name cannot be differentiated "
+                        "(it may change its arguments in place)" % op.name,
+                        "Return the new values from the function and assign them."))
+                self.fail_rule(s, op)
+            for n in op.defines():
+                state.pop(n, None)
+            return set()
+        if kind in ("nondiff", "empty"):
+            for n in op.defines():
+                state.pop(n, None)
+            return set()
+        if kind in ("pop", "scatter"):
+            raise NonDifferentiableError(located(
+                self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
+                "reverse mode over generated code that keeps a tape is not supported",
+                "Use srcdiff.hessian or srcdiff.hvp (forward mode over the gradient) for second derivatives."))
+        lazy_ok = (kind == "rule" and op.rule.elementwise) or (kind == "copy" and isinstance(op.target, ir.Name)) \
+            or kind == "index"
+        lazy = isinstance(op.target, ir.Name) and op.target.id in state and state[op.target.id].like is not None \
+            and lazy_ok
+        dy = self.lookup(state, lazy_ok)(op.target if op.target is not None else ir.Const(None))
+        full_dy = self.lookup(state)(op.target) if lazy else dy
+        if kind in ("store", "append"):
+            return self.emit_mutation(s, op, state, varied, code)
+        for n in op.defines():
+            state.pop(n, None)
+        items = []
+        if kind == "rule":
+            if op.rule.adjoint is None:
+                raise MissingRuleError(located(self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
+                                               "%s has no reverse-mode rule" % op.rule.name,
+                                               "Register one with @srcdiff.adjoint(%s)." % op.rule.name))
+            active_params = {p for p, atom in op.binding.items()
+                             if any(n in varied for n in atom_names(atom))}
+            if op.rule.check is not None:  # arguments known now that the rule cannot honour
+                problem = op.rule.check(op.binding)
+                if problem:
+                    raise NonDifferentiableError(located(self.ctx.filename, s.line,
+                                                         self.ctx.origin_text.get(s.line, ""), *problem))
+            def instantiate(incoming):
+                filler = Filler(op.rule.adjoint, op.binding, op.target,
+                                adjoint=lambda a: incoming if a is op.target else self.lookup(state)(a),
+                                namer=self.ctx.namer, bind_global=self.ctx.bind, line=s.line)
+                return [i for i in filler.run() if not isinstance(i, Contribution) or i.param in active_params]
+            items = instantiate(dy)
+            if lazy and any(self.coverage(i, s, _names(dy))[0] == "ambiguous"
+                            for i in items if isinstance(i, Contribution)):
+                lazy = False  # some operand was broadcast: work with the full-shaped adjoint
+                items = instantiate(full_dy)
+            if not lazy:  # a lazy (scalar) adjoint is checked contribution by contribution below
+                items = self.wrap_broadcast(op, items)
+        elif kind in ("copy", "unpack"):
+            items = [Contribution(op.source, dy, "source", s.line)] if isinstance(op.target, ir.Name) else \
+                [Contribution(op.source, self.tuple_adjoint(op.target, dy), "source", s.line)]
+        elif kind == "index":
+            return self.emit_index(s, op, state, varied, code, dy)
+        elif kind == "build":
+            items = self.build_items(op, dy, s.line)
+        items = _combine_contributions(_drop_dead_locals(items))
+        self._state_view = state
+        items = self.hold_incoming(items, dy, code)
+        reads = set()
+        for item in items:
+            if isinstance(item, Contribution):
+                like = None
+                if lazy:
+                    _, like, value = self.coverage(item, s, _names(dy))
+                    item = Contribution(item.target, value, item.param, item.line)
+                self.contribute(item.target, item.value, state, varied, code, like=like)
+            else:
+                code.append(item)
+        for c in code:
+            reads |= self.primal_reads(c)
+        return reads
+
+    def emit_call(self, s, info, state, varied, code):
+        """The adjoint of a call: the callee's backward function applied to the output's adjoint."""
+        dy = self.lookup(state)(info.target)
+        for n in ir.target_names(info.target) + [info.residuals]:
+            state.pop(n, None)
+        if isinstance(dy, Zero) or not info.active:
+            return set()
+        ct = _materialize_zeros(dy, self)
+        if isinstance(ct, Zero):
+            ct = self.zeros(info.target)
+        if info.checkpoint:
+            call = ir.Call(ir.Name(info.forward), [_copy_expr(a) for a in info.args],
+                           [ir.Keyword(k, _copy_expr(v)) for k, v in info.keywords])
+            unused = self.ctx.namer.fresh("_")
+            code.append(ir.Assign([ir.Tuple([ir.Name(unused), ir.Name(info.residuals)])], call))
+        grads = [ir.Name(self.ctx.namer.fresh("g_" + (atom.id if isinstance(atom, ir.Name) else "arg")))
+                 for atom in info.active]
+        target = grads[0] if len(grads) == 1 else ir.Tuple(grads)
+        code.append(ir.Assign([target], ir.Call(ir.Name(info.backward), [ir.Name(info.residuals), ct], [])))
+        for atom, g in zip(info.active, grads):
+            self.contribute(atom, ir.Name(g.id), state, varied, code)
+        reads = set()
+        for c in code:
+            reads |= self.primal_reads(c)
+        return reads
+
+    def tuple_adjoint(self, target, dy):
+        """The adjoint of a tuple target as a tuple (zeros for components nothing reached)."""
+        elts = dy.elts if isinstance(dy, ir.Tuple) else [Zero(e) for e in target.elts]
+        out = []
+        for e, d in zip(target.elts, elts):
+            out.append(self.zeros(e) if isinstance(d, Zero) else d)
+        return ir.Tuple(out)
+
+    def build_items(self, op, dy, line):
+        lit = op.source
+        items = []
+        if isinstance(dy, ir.Const):  # a scalar seed on a container output: refused at run time
+            return items
+        if isinstance(lit, ir.Dict):
+            for k, v in zip(lit.keys, lit.values):
+                items.append(Contribution(v, fold(ir.Subscript(_copy_expr(dy), _copy_expr(k))), "source", line))
+        else:
+            for i, e in enumerate(lit.elts):
+                if isinstance(e, ir.Starred):
+                    continue
+                items.append(Contribution(e, fold(ir.Subscript(_copy_expr(dy), ir.Const(i))), "source", line))
+        return items
+
+    def emit_index(self, s, op, state, varied, code, dy):
+        """``v = a[idx]``: scatter the adjoint of v into a's adjoint (adding repeated indices)."""
+        base = op.source
+        dy = _materialize_zeros(dy, self)
+        if isinstance(dy, Zero) or not isinstance(base, ir.Name) or base.id not in varied:
+            return set()
+        name = base.id
+        var = self.adj(name)
+        stmt = self._shape_alias.get(s, s)
+        direct = name not in self.containers and self.static_index(op.index, stmt)
+        if name not in state:
+            self.release(var, state, code, keep=name)
+            code.append(ir.Assign([ir.Name(var)], self.zeros(base)))
+            state[name] = Adj(ir.Name(var), owned=True)
+            if direct:  # the first write into fresh zeros: a plain assignment
+                code.append(ir.Assign([ir.Subscript(ir.Name(var), _copy_expr(op.index))], dy))
+                return self._reads(code)
+        else:
+            self.materialize(name, state, code)
+            self.ensure_owned(name, state, code)
+        if direct:
+            dy, sign = (dy.operand, "-") if isinstance(dy, ir.UnaryOp) and dy.op == "-" else (dy, "+")
+            code.append(ir.AugAssign(ir.Subscript(ir.Name(var), _copy_expr(op.index)), sign, dy))
+        else:
+            code.append(ir.ExprStmt(ir.Call(self.helper("add_at", add_at),
+                                            [ir.Name(var), index_value(op.index), dy], [])))
+        return self._reads(code)
+
+    def static_index(self, index, stmt):
+        """An index certainly made of integers and slices (no fancy indexing, no repeats)."""
+        if isinstance(index, ir.Tuple):
+            return all(self.static_index(e, stmt) for e in index.elts)
+        if isinstance(index, ir.Slice):
+            return all(p is None or self.static_index(p, stmt) for p in (index.lower, index.upper, index.step))
+        if isinstance(index, ir.Const):
+            return index.value is None or index.value is Ellipsis or \
+                (isinstance(index.value, int) and not isinstance(index.value, bool))
+        if isinstance(index, ir.Name):
+            return self.shapes.of(index, stmt) == frozenset()  # a scalar used as an index is an int
+        return False
+
+    def emit_mutation(self, s, op, state, varied, code):
+        """``y[idx] = v`` and ``L.append(v)``: pass the written part's adjoint on to ``v``."""
+        name = op.mutates()[0]
+        if name not in state:
+            return set()
+        self.materialize(name, state, code)
+        self.ensure_owned(name, state, code)
+        var = ir.Name(self.adj(name))
+        value = op.value
+        if op.kind == "append":
+            taken = ir.Call(ir.Attr(_copy_expr(var), "pop"), [], [])
+            if isinstance(value, ir.Name) and value.id in varied:
+                tmp = ir.Name(self.ctx.namer.fresh("d_item"))
+                code.append(ir.Assign([_copy_expr(tmp)], taken))
+                self.contribute(value, tmp, state, varied, code)
+            else:
+                code.append(ir.ExprStmt(taken))
+        else:
+            index = _copy_expr(op.index)
+            part = ir.Subscript(_copy_expr(var), index)
+            if isinstance(value, ir.Name) and value.id in varied:
+                if self.static_index(op.index, self._shape_alias.get(op.stmt, op.stmt)):
+                    picked = ir.Call(self.helper("snapshot", snapshot), [part], [])
+                else:  # an index array may repeat an entry: only its last write counts
+                    picked = ir.Call(self.helper("written_part", written_part),
+                                     [_copy_expr(var), index_value(op.index)], [])
+                stmt = self._shape_alias.get(op.stmt, op.stmt)
+                if not self.shapes.same(self.shapes.of(value, stmt), frozenset()):
+                    picked = ir.Call(self.helper("unbroadcast", unbroadcast), [picked, _copy_expr(value)], [])
+                tmp = ir.Name(self.ctx.namer.fresh("d_" + value.id + "_part"))
+                code.append(ir.Assign([_copy_expr(tmp)], picked))
+                self.contribute(value, tmp, state, varied, code)
+            code.append(ir.Assign([ir.Subscript(_copy_expr(var), _copy_expr(op.index))], ir.Const(0.0)))
+        reads = set()
+        for c in code:
+            reads |= self.primal_reads(c)
+        return reads
+
+
+def index_value(index):
+    """An index as an ordinary expression: slices become ``slice(...)`` calls."""
+    if isinstance(index, ir.Slice):
+        parts = [index.lower, index.upper, index.step]
+        while parts[-1] is None and len(parts) > 2:
+            parts.pop()
+        return ir.Call(ir.Name("slice"), [_copy_expr(p) if p is not None else ir.Const(None) for p in parts], [])
+    if isinstance(index, ir.Tuple):
+        return ir.Tuple([index_value(e) for e in index.elts])
+    return _copy_expr(index)
