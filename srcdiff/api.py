@@ -1,131 +1,17 @@
 """Public transformations: grad, value_and_grad, vjp, and ``show`` for the generated source."""
 from __future__ import annotations
 
-import inspect
 import sys
 import types
 
 import numpy
 
 from . import cache, frontend, transform
+from .arguments import _Signature, _name, check_differentiable, fit  # noqa: F401  (public helpers)
 from .context import stale
-from .errors import ArgumentError, NonDifferentiableError, SrcdiffError
+from .errors import ArgumentError, NonDifferentiableError
 
 _ndarray = numpy.ndarray
-
-
-class _Signature:
-    """Which parameters ``wrt`` names, resolved once when the transformation is created."""
-
-    def __init__(self, fun, wrt):
-        try:
-            sig = inspect.signature(fun)
-        except (TypeError, ValueError):
-            raise ArgumentError("srcdiff needs a Python function, got %r" % (fun,)) from None
-        self.fun = fun
-        self.params = [p for p in sig.parameters.values()
-                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-        self.names = [p.name for p in self.params]
-        self.single = not isinstance(wrt, (tuple, list))
-        items = [wrt] if self.single else list(wrt)
-        if not items:
-            raise ArgumentError("wrt=() names no argument of %s(%s); pass an index or a parameter name" % (
-                getattr(fun, "__name__", "function"), ", ".join(self.names)))
-        self.wrt = [self._resolve(w) for w in items]
-        self.positions = [self.names.index(n) for n in self.wrt]
-        self.defaults = {p.name: p.default for p in self.params if p.default is not p.empty}
-
-    def _resolve(self, w):
-        label = "%s(%s)" % (getattr(self.fun, "__name__", "function"), ", ".join(self.names))
-        if isinstance(w, bool) or not isinstance(w, (int, str)):
-            raise ArgumentError("wrt=%r: pass a parameter index (int) or name (str) of %s" % (w, label))
-        if isinstance(w, int):
-            positional = [p.name for p in self.params if p.kind is not p.KEYWORD_ONLY]
-            if not -len(positional) <= w < len(positional):
-                if not positional:
-                    raise ArgumentError("wrt=%d is out of range: %s has no positional parameters" % (w, label))
-                raise ArgumentError("wrt=%d is out of range: %s has %d positional parameters (indices %d to %d, "
-                                    "or %d to -1 from the end)" % (w, label, len(positional), 0,
-                                                                    len(positional) - 1, -len(positional)))
-            return positional[w]
-        if w not in self.names:
-            raise ArgumentError("wrt=%r is not a parameter of %s" % (w, label))
-        return w
-
-    def values(self, args, kwargs):
-        """The argument values of the ``wrt`` parameters in this call."""
-        out = []
-        for pos, name in zip(self.positions, self.wrt):
-            if pos < len(args) and self.params[pos].kind is not self.params[pos].KEYWORD_ONLY:
-                out.append(args[pos])
-            elif name in kwargs:
-                out.append(kwargs[name])
-            elif name in self.defaults:
-                out.append(self.defaults[name])
-            else:
-                raise ArgumentError("missing argument `%s`" % name)
-        return out
-
-
-def check_differentiable(value, name, fun):
-    """Refuse integer and boolean inputs: they have no gradient."""
-    t = type(value)
-    if t is float or t is complex:
-        return
-    if t is _ndarray:
-        if value.dtype.kind in "fc":
-            return
-        raise ArgumentError(
-            "cannot differentiate %s with respect to `%s`: it is an array of dtype %s, and gradients need "
-            "floating-point inputs. Pass `%s.astype(float)`." % (_name(fun), name, value.dtype, name))
-    if t is int or t is bool or isinstance(value, (numpy.integer, numpy.bool_)):
-        kind = type(value).__name__
-        raise ArgumentError(
-            "cannot differentiate %s with respect to `%s`: it is %s %s, and gradients need floating-point "
-            "inputs. Pass a float (for example %r)." % (_name(fun), name, "an" if kind[0] in "aeiou" else "a",
-                                                        kind, float(value)))
-    if isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            check_differentiable(v, "%s[%d]" % (name, i), fun)
-        return
-    if isinstance(value, dict):
-        for k, v in value.items():
-            check_differentiable(v, "%s[%r]" % (name, k), fun)
-        return
-    if isinstance(value, numpy.floating):
-        return
-    raise ArgumentError("cannot differentiate %s with respect to `%s`: srcdiff differentiates floats, float "
-                        "arrays, and lists, tuples and dicts of them; got %s" % (_name(fun), name, t.__name__))
-
-
-def fit(g, x):
-    """The gradient ``g`` in the type and shape of the argument ``x``."""
-    t = type(x)
-    if t is float:
-        return float(g)
-    if t is _ndarray:
-        if type(g) is not _ndarray or g.dtype != x.dtype:
-            g = numpy.asarray(g, dtype=x.dtype if x.dtype.kind in "fc" else float)
-        if g.shape != x.shape:
-            if g.size == x.size or g.ndim == 0:
-                g = numpy.broadcast_to(g, x.shape).copy()
-            else:
-                raise SrcdiffError("internal error: gradient of shape %s for an argument of shape %s; please "
-                                   "report this with the function's source" % (g.shape, x.shape))
-        return g
-    if t is list:
-        return [fit(a, b) for a, b in zip(g, x)]
-    if t is tuple:
-        return tuple(fit(a, b) for a, b in zip(g, x))
-    if t is dict:
-        return {k: fit(g[k], v) for k, v in x.items()}
-    if isinstance(x, numpy.generic):
-        return x.dtype.type(g)
-    return g
-
-
-def _name(fun):
-    return getattr(fun, "__qualname__", None) or repr(fun)
 
 
 _SCALAR_TYPES = (float, int, bool, complex, numpy.floating, numpy.integer, numpy.bool_, numpy.complexfloating)

@@ -99,7 +99,7 @@ class _Structurer:
         if s.orelse and breaks:
             broke = self.ctx.namer.fresh("broke")
             out.append(ir.Assign([ir.Name(broke)], ir.Const(False), s.line))
-            loop.body = _mark_breaks(loop.body, broke)
+            loop.body = ir.flag_breaks(loop.body, broke)
             out.append(loop)
             else_block, else_exits = self.block(s.orelse)
             out.append(ir.If(ir.UnaryOp("not", ir.Name(broke)), else_block, [], s.line))
@@ -125,18 +125,6 @@ def _drop_continues(block):
             continue
         if isinstance(s, ir.If):
             s = ir.If(s.test, _drop_continues(s.body), _drop_continues(s.orelse), s.line)
-        out.append(s)
-    return out
-
-
-def _mark_breaks(block, flag):
-    """Set ``flag`` just before every ``break`` that leaves the loop owning ``block``."""
-    out = []
-    for s in block:
-        if isinstance(s, ir.Break):
-            out.append(ir.Assign([ir.Name(flag)], ir.Const(True), s.line))
-        elif isinstance(s, ir.If):
-            s = ir.If(s.test, _mark_breaks(s.body, flag), _mark_breaks(s.orelse, flag), s.line)
         out.append(s)
     return out
 

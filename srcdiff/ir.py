@@ -290,3 +290,24 @@ def blocks(stmt):
 
 def is_atom(expr):
     return isinstance(expr, (Name, Const))
+
+
+def rename_target(target, renames):
+    """An assignment target with names replaced through ``renames``."""
+    if isinstance(target, Name):
+        return Name(renames.get(target.id, target.id))
+    if isinstance(target, (Tuple, List)):
+        return type(target)([rename_target(e, renames) for e in target.elts])
+    return target
+
+
+def flag_breaks(block, flag):
+    """``block`` with ``flag = True`` set before every ``break`` of its own loop (not inner loops)."""
+    out = []
+    for s in block:
+        if isinstance(s, Break):
+            out.append(Assign([Name(flag)], Const(True), s.line))
+        elif isinstance(s, If):
+            s = If(s.test, flag_breaks(s.body, flag), flag_breaks(s.orelse, flag), s.line)
+        out.append(s)
+    return out

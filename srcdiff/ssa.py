@@ -38,7 +38,7 @@ def rename_redefinitions(fn_def, ctx):
                 defined.add(original)
             if new_targets:
                 mapping = dict(new_targets)
-                s = ir.Assign([_rename_target(s.targets[0], mapping)], s.value, s.line)
+                s = ir.Assign([ir.rename_target(s.targets[0], mapping)], s.value, s.line)
         else:
             for n in _assigned_anywhere(s):
                 defined.add(_original(n, renames))
@@ -51,14 +51,6 @@ def _original(name, renames):
         if cur == name:
             return orig
     return name
-
-
-def _rename_target(target, mapping):
-    if isinstance(target, ir.Name):
-        return ir.Name(mapping.get(target.id, target.id))
-    if isinstance(target, (ir.Tuple, ir.List)):
-        return type(target)([_rename_target(e, mapping) for e in target.elts])
-    return target
 
 
 def _assigned_anywhere(s):

@@ -113,12 +113,12 @@ class PrepareMixin:
                     renames[name] = self.ctx.namer.fresh(name)
                     self.ctx.locals.add(renames[name])
                     self.primal_names.add(renames[name])
-                target = _rename_target(op.target, renames)
+                target = ir.rename_target(op.target, renames)
                 first = ir.Assign([target], s.value, s.line)
                 if s in self.call_info:
                     self.call_info[first] = self.call_info.pop(s)
                     info_target = self.call_info[first].target
-                    self.call_info[first].target = _rename_target(info_target, renames)
+                    self.call_info[first].target = ir.rename_target(info_target, renames)
                 out.append(first)
                 for name in sorted(overlap):
                     out.append(ir.Assign([ir.Name(name)], ir.Name(renames[name]), s.line))
@@ -309,14 +309,6 @@ def maybe_containers(body, classify, params):
                 names |= new
                 changed = True
     return names
-
-
-def _rename_target(target, renames):
-    if isinstance(target, ir.Name):
-        return ir.Name(renames.get(target.id, target.id))
-    if isinstance(target, (ir.Tuple, ir.List)):
-        return type(target)([_rename_target(e, renames) for e in target.elts])
-    return target
 
 
 def _breaks(body):
