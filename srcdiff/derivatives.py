@@ -6,7 +6,7 @@ import weakref
 import numpy
 
 from . import cache, calls, transform
-from .api import Grad, Transformed, ValueAndGrad, _Signature, _SCALAR_TYPES, check_differentiable, fit
+from .api import Grad, Transformed, _Signature, _SCALAR_TYPES, check_differentiable, fit
 from .errors import ArgumentError, NonDifferentiableError
 
 _ndarray = numpy.ndarray
@@ -269,19 +269,19 @@ class HVP:
         if isinstance(wrt, (tuple, list)):
             raise ArgumentError("hvp and hessian take a single argument in wrt")
         self.fun = fun
-        self.gradient = ValueAndGrad(fun, wrt)
+        self.gradient = Grad(fun, wrt)
         self.sig = self.gradient.sig
         self._tangents = {}
 
     def tangent_function(self, args, kwargs):
         """The forward-mode derivative of the generated gradient function, for these argument types."""
         functions = self.gradient._functions(args, kwargs)
-        grad_fn = functions["joint"]
+        grad_fn = functions["grad"]
         key = id(grad_fn)
         if key not in self._tangents:
             scalars, containers = self.gradient._kinds(args, kwargs)
             fn, params = calls.tangent_function(grad_fn, list(self.sig.wrt), frozenset(scalars))
-            self._tangents[key] = (grad_fn, fn, params)
+            self._tangents[key] = (grad_fn, fn, params, functions["result"].returns_value)
         return self._tangents[key]
 
     @property
@@ -290,7 +290,7 @@ class HVP:
         raise AttributeError("hvp code is specialized to its arguments: use .source_for(*args)")
 
     def source_for(self, *args, **kwargs):
-        _, fn, _ = self.tangent_function(args, kwargs)
+        _, fn, _, _ = self.tangent_function(args, kwargs)
         return fn.__srcdiff_source__
 
     def __call__(self, *args, **kwargs):
@@ -298,11 +298,9 @@ class HVP:
         x = self.sig.values(args, kwargs)[0]
         check_differentiable(x, self.sig.wrt[0], self.fun)
         _check_tangent(v, x, self.sig.wrt[0], self.fun)
-        _, fn, params = self.tangent_function(tuple(args), kwargs)
-        (value, grad), (t_value, t_grad) = fn(*args, **kwargs, **{params[0]: v})
-        if numpy.ndim(value) != 0:
-            raise NonDifferentiableError("hessian and hvp need %s to return a scalar, but it returned an array "
-                                         "of shape %s" % (_fname(self.fun), numpy.shape(value)))
+        _, fn, params, returns_value = self.tangent_function(tuple(args), kwargs)
+        out, t_out = fn(*args, **kwargs, **{params[0]: v})
+        t_grad = t_out[1] if returns_value else t_out  # the gradient function may also return the value
         return fit(t_grad, x) if not isinstance(x, float) else float(t_grad)
 
 

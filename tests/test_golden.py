@@ -323,3 +323,150 @@ def test_generated_source(name):
 def test_golden_functions_are_correct(name):
     fun, wrt, args, _ = CASES[name]
     srcdiff.check_grad(fun, *args(), wrt=wrt)
+
+
+FORWARD = {
+    'design_loss': (gf.design_loss, (0, 1), lambda: (np.ones((3, 4)), np.ones(4), np.ones((2, 3)), np.ones((2, 4))), """\
+def design_loss_tangent(W, b, x, y, *, t_W, t_b):
+    # forward mode: tangent of design_loss along W, b
+    t1 = x @ W
+    t_t1 = x @ t_W
+    t2 = t1 + b
+    t_t2 = t_t1 + t_b
+    h = np.tanh(t2)
+    t_h = t_t2 * (1.0 - h * h)
+    t3 = h - y
+    t_t3 = broadcast_like(t_h, t3)
+    t4 = t3 ** 2
+    t_t4 = t_t3 * 2 * t3
+    t5 = np.sum(t4)
+    t_t5 = np.sum(t_t4)
+    return (t5, t_t5)
+"""),
+    'euler': (gf.euler, 0, lambda: (1.0, 1.0, 0.0), """\
+def euler_tangent(k, x0, v0, *, t_k):
+    # forward mode: tangent of euler along k
+    x = x0
+    v = v0
+    dt = 0.01
+    t_v = 0.0
+    t_x = 0.0
+    for _ in range(100):
+        t1 = -k
+        t_t1 = -t_k
+        a = t1 * x
+        t_a = t_t1 * x + t1 * t_x
+        t2 = dt * a
+        t_t2 = dt * t_a
+        v = v + t2
+        t_v = t_v + t_t2
+        t3 = dt * v
+        t_t3 = dt * t_v
+        x = x + t3
+        t_x = t_x + t_t3
+    return (x, t_x)
+"""),
+    'piecewise': (gf.piecewise, (0, 1), lambda: (0.5, 2.0), """\
+def piecewise_tangent(x, w, *, t_x, t_w):
+    # forward mode: tangent of piecewise along x, w
+    t1 = x > 0.0
+    if t1:
+        t2 = w * x
+        t_t2 = t_w * x + w * t_x
+        y = t2 * x
+        t_y = t_t2 * x + t2 * t_x
+    else:
+        t3 = math.sin(x)
+        t_t3 = t_x * math.cos(x)
+        y = w * t3
+        t_y = t_w * t3 + w * t_t3
+    t4 = y + x
+    t_t4 = t_y + t_x
+    return (t4, t_t4)
+"""),
+    'rnn': (gf.rnn, 0, lambda: (np.eye(3), np.ones((3, 2)), np.ones((4, 2)), np.zeros(3)), """\
+def rnn_tangent(Wh, Wx, xs, h0, *, t_Wh):
+    # forward mode: tangent of rnn along Wh
+    h = h0
+    t1 = len(xs)
+    t_h = zeros_like(h)
+    for t in range(t1):
+        t2 = Wh @ h
+        t_t2 = t_Wh @ h + Wh @ t_h
+        t5 = t2 + Wx @ xs[t]
+        t_t5 = broadcast_like(t_t2, t5)
+        h = np.tanh(t5)
+        t_h = t_t5 * (1.0 - h * h)
+    t6 = np.sum(h)
+    t_t6 = np.sum(t_h)
+    return (t6, t_t6)
+"""),
+}
+
+
+HVP_ROSENBROCK = """\
+def grad_rosenbrock_tangent(x, *, t_x):
+    # forward mode: tangent of grad_rosenbrock along x
+    t1 = x[1:]
+    t_t1 = t_x[1:]
+    t2 = x[:-1]
+    t_t2 = t_x[:-1]
+    t3 = t2 ** 2
+    t_t3 = t_t2 * 2 * t2
+    t4 = t1 - t3
+    t_t4 = t_t1 - t_t3
+    t5 = t4 ** 2
+    t6 = 100.0 * t5
+    t7 = x[:-1]
+    t_t7 = t_x[:-1]
+    t8 = 1 - t7
+    t_t8 = -t_t7
+    t9 = t8 ** 2
+    t10 = t6 + t9
+    d_t6 = broadcast_count(t10, t6)
+    d_t9 = broadcast_count(t10, t9)
+    t11 = d_t9 * 2
+    d_t8 = t11 * t8
+    t_d_t8 = t11 * t_t8
+    d_x = zeros_like(x)
+    t12 = -d_t8
+    t_t12 = -t_d_t8
+    d_x[:-1] = t12
+    t_d_x = zeros_like(d_x)
+    t_d_x[:-1] = t_t12
+    d_t5 = d_t6 * 100.0
+    t13 = d_t5 * 2
+    d_t4 = t13 * t4
+    t_d_t4 = t13 * t_t4
+    d_t1 = unbroadcast(d_t4, t1)
+    t_d_t1 = unbroadcast(t_d_t4, t1)
+    neg_d_t3 = unbroadcast(d_t4, t3)
+    t_neg_d_t3 = unbroadcast(t_d_t4, t3)
+    t14 = neg_d_t3 * -2
+    t_t14 = t_neg_d_t3 * -2
+    d_t2 = t14 * t2
+    t_d_t2 = t_t14 * t2 + t14 * t_t2
+    t15 = d_x[:-1]
+    t_t15 = t_d_x[:-1]
+    t16 = t15 + d_t2
+    t_t16 = t_t15 + t_d_t2
+    d_x[:-1] = t16
+    t_d_x[:-1] = t_t16
+    t17 = d_x[1:]
+    t_t17 = t_d_x[1:]
+    t18 = t17 + d_t1
+    t_t18 = t_t17 + t_d_t1
+    d_x[1:] = t18
+    t_d_x[1:] = t_t18
+    return (d_x, t_d_x)
+"""
+
+
+@pytest.mark.parametrize("name", sorted(FORWARD))
+def test_generated_tangent_source(name):
+    fun, wrt, args, expected = FORWARD[name]
+    assert srcdiff.forward(fun, wrt=wrt).source_for(*args()) == expected
+
+
+def test_generated_hessian_vector_product_source():
+    assert srcdiff.hvp(gf.rosenbrock).source_for(np.ones(5)) == HVP_ROSENBROCK
