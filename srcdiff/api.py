@@ -343,7 +343,18 @@ def vjp(fun, *, wrt=0):
 
 
 def show(transformed, file=None):
-    """Print the generated source of a transformed function (coloured on a terminal)."""
+    """Print the generated source of a transformed function (coloured on a terminal).
+
+    >>> import numpy as np, srcdiff
+    >>> def f(x):
+    ...     return np.sum(np.sin(x))
+    >>> srcdiff.show(srcdiff.grad(f))
+    def grad_f(x):
+        # reverse mode: d(f)/d(x)
+        # return np.sum(np.sin(x))
+        d_x = np.cos(x)
+        return d_x
+    """
     from .highlight import highlight
     out = file or sys.stdout
     text = transformed.source

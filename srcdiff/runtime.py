@@ -138,7 +138,14 @@ def owned(g):
 
 
 def stop_gradient(x):
-    """``x`` itself, but treated as a constant by differentiation."""
+    """``x`` itself, but treated as a constant by differentiation.
+
+    >>> import numpy as np, srcdiff
+    >>> def f(x):
+    ...     return np.sum(x * srcdiff.stop_gradient(x))
+    >>> srcdiff.grad(f)(np.array([3.0]))
+    array([3.])
+    """
     return x
 
 

@@ -8,6 +8,8 @@ import numbers
 import types
 from dataclasses import dataclass
 
+import numpy
+
 from .. import frontend, ir
 from ..rules import kernels
 from ..runtime import (add, as_sequence, broadcast_count, expand, snapshot, unbroadcast, zeros_like)
@@ -308,8 +310,11 @@ class AccumulateMixin:
         """Is ``value`` certainly a new object (safe to update in place)?"""
         if _allocates(value):
             return True
-        if isinstance(value, ir.Call) and isinstance(value.func, ir.Name):
+        if isinstance(value, ir.Call) and isinstance(value.func, ir.Name) and value.func.id in self.ctx.helpers:
             return self.ctx.helpers.get(value.func.id) in _FRESH_HELPERS
+        if isinstance(value, ir.Call) and isinstance(value.func, (ir.Name, ir.Attr)) and not value.keywords:
+            fn = self.ctx.resolve(value.func)
+            return isinstance(fn, numpy.ufunc)  # a ufunc without ``out=`` returns a new array
         return False
 
     def primal_reads(self, stmt):
