@@ -145,7 +145,25 @@ def check_template(rule, template, mode):
 
 
 def adjoint(*objs, elementwise=None):
-    """Register the decorated template as the reverse-mode rule of each of ``objs``."""
+    """Register the decorated template as the reverse-mode rule of each of ``objs``.
+
+    The template's first parameter is the result, the others are ``obj``'s parameters; in its
+    body ``d[y]`` is the result's adjoint and ``d[x] = e`` adds ``e`` to ``x``'s adjoint.
+
+    >>> import numpy as np, srcdiff
+    >>> def softplus(x):
+    ...     return np.log1p(np.exp(x))
+    >>> @srcdiff.adjoint(softplus)
+    ... def softplus_adjoint(y, x):
+    ...     d[x] = d[y] / (1.0 + np.exp(-x))
+    >>> @srcdiff.tangent(softplus)
+    ... def softplus_tangent(y, x):
+    ...     t[y] = t[x] / (1.0 + np.exp(-x))
+    >>> def loss(w):
+    ...     return np.sum(softplus(w))
+    >>> srcdiff.grad(loss)(np.array([0.0]))
+    array([0.5])
+    """
     def register(fn):
         template = Template(fn)
         for obj in objs:
@@ -160,7 +178,21 @@ def adjoint(*objs, elementwise=None):
 
 
 def tangent(*objs):
-    """Register the decorated template as the forward-mode rule of each of ``objs``."""
+    """Register the decorated template as the forward-mode rule of each of ``objs``.
+
+    In the body ``t[x]`` is the tangent of argument ``x`` and ``t[y] = e`` defines the result's.
+
+    >>> import math, srcdiff
+    >>> def cube(x):
+    ...     return x * x * x
+    >>> @srcdiff.tangent(cube)
+    ... def cube_tangent(y, x):
+    ...     t[y] = 3.0 * x * x * t[x]
+    >>> def f(x):
+    ...     return cube(x) + 1.0
+    >>> srcdiff.jvp(f, (2.0,), 1.0)
+    (9.0, 12.0)
+    """
     def register(fn):
         template = Template(fn)
         for obj in objs:
@@ -172,7 +204,17 @@ def tangent(*objs):
 
 
 def nondifferentiable(*objs):
-    """Declare functions whose outputs carry no derivative (integer, boolean or piecewise-constant)."""
+    """Declare functions whose outputs carry no derivative (integer, boolean or piecewise-constant).
+
+    >>> import numpy as np, srcdiff
+    >>> def count_positive(x):
+    ...     return np.sum(x > 0)
+    >>> _ = srcdiff.nondifferentiable(count_positive)
+    >>> def f(x):
+    ...     return np.sum(x ** 2) * count_positive(x)
+    >>> srcdiff.grad(f)(np.array([1.0, -2.0]))
+    array([ 2., -4.])
+    """
     for obj in objs:
         _rule(obj).nondifferentiable = True
     return objs[0] if len(objs) == 1 else objs
