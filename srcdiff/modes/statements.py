@@ -2,10 +2,12 @@
 writes and calls of user functions."""
 from __future__ import annotations
 
+import numpy
+
 from .. import ir
 from ..errors import MissingRuleError, NonDifferentiableError, located
 from ..ops import atom_names
-from ..runtime import add_at, snapshot, unbroadcast, written_part
+from ..runtime import add_at, broadcast_count, snapshot, unbroadcast, written_part
 from ..template import Contribution, Filler, Zero, fold
 from .adjoints import Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros, _names
 
@@ -39,6 +41,9 @@ class StatementMixin:
                 self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
                 "reverse mode over generated code that keeps a tape is not supported",
                 "Use srcdiff.hessian or srcdiff.hvp (forward mode over the gradient) for second derivatives."))
+        if kind == "rule" and op.rule.obj in (numpy.sum, numpy.mean) and isinstance(op.target, ir.Name) \
+                and op.target.id in state and state[op.target.id].like is not None:
+            return self.emit_lazy_reduction(s, op, state, varied, code)
         lazy_ok = (kind == "rule" and op.rule.elementwise) or (kind == "copy" and isinstance(op.target, ir.Name)) \
             or kind == "index"
         lazy = isinstance(op.target, ir.Name) and op.target.id in state and state[op.target.id].like is not None \
@@ -97,6 +102,19 @@ class StatementMixin:
         for c in code:
             reads |= self.primal_reads(c)
         return reads
+
+    def emit_lazy_reduction(self, s, op, state, varied, code):
+        """A sum (or mean) whose result's adjoint is a lazy scalar: its input's adjoint is one too
+        (spread evenly, divided by the count for a mean), so nothing is broadcast yet."""
+        g = self.signed(state.pop(op.target.id))
+        a = op.binding.get("a")
+        if isinstance(a, ir.Name) and a.id in varied:
+            if op.rule.obj is numpy.mean:
+                count = ir.Call(self.helper("broadcast_count", broadcast_count), [_copy_expr(a),
+                                                                                 _copy_expr(op.target)], [])
+                g = ir.BinOp("/", g, count)
+            self.contribute(a, fold(g), state, varied, code, like=_copy_expr(a))
+        return self._reads(code)
 
     def emit_call(self, s, info, state, varied, code):
         """The adjoint of a call: the callee's backward function applied to the output's adjoint."""
