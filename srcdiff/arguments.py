@@ -18,7 +18,10 @@ class _Signature:
         try:
             sig = inspect.signature(fun)
         except (TypeError, ValueError):
-            raise ArgumentError("srcdiff needs a Python function, got %r" % (fun,)) from None
+            if callable(fun):  # a builtin: refused when it is first called (it has no source)
+                sig = inspect.Signature([inspect.Parameter("x", inspect.Parameter.POSITIONAL_ONLY)])
+            else:
+                raise ArgumentError("srcdiff needs a Python function, got %r" % (fun,)) from None
         self.fun = fun
         self.params = [p for p in sig.parameters.values()
                        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]

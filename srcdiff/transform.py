@@ -6,6 +6,7 @@ to-be-recorded -> assemble sweeps -> cleanup -> codegen
 from __future__ import annotations
 
 import copy
+import linecache
 from dataclasses import dataclass, field
 
 from . import cleanup, codegen, control, fence, frontend, ir, normalize, ssa, syntax
@@ -30,7 +31,9 @@ class Prepared:
     stages: list = field(default_factory=list)  # (stage name, source text)
 
 
-def _origin_texts(fn_def):
+def _origin_texts(fn_def, source):
+    """line -> the statement's text for comments and messages: the user's own line when it holds
+    one whole statement, else the statement printed from the tree."""
     texts = {}
     for s in ir.walk(fn_def):
         if isinstance(s, ir.Stmt) and not isinstance(s, ir.FunctionDef) and getattr(s, "line", 0):
@@ -39,9 +42,22 @@ def _origin_texts(fn_def):
                 shell.body, shell.orelse = [], []
                 text = syntax.unparse(shell).splitlines()[0]
             else:
-                text = " ".join(syntax.unparse(s).split())
+                text = _source_line(source, s.line) or " ".join(syntax.unparse(s).split())
             texts.setdefault(s.line, text)
     return texts
+
+
+def _source_line(source, line):
+    """The code on ``line`` of the user's file if it is one complete simple statement."""
+    text = linecache.getline(source.filename, line) if source.filename else ""
+    code = text.split("#")[0].strip() if "#" in text and "'" not in text and '"' not in text else text.strip()
+    if not code or code.endswith(("\\", ":", ",", "(", "[", "{")) or code.startswith(("@", "def ", "return(")):
+        return None
+    try:
+        compile(code, "<line>", "exec")
+    except SyntaxError:
+        return None
+    return code
 
 
 def prepare(fn, record_stages=False, statics=None):
@@ -57,7 +73,7 @@ def prepare(fn, record_stages=False, statics=None):
     ctx = Context(source=source, env=env, namer=Namer(names), locals=frontend.local_names(source.tree))
     ctx.source_names = names
     ctx.statics = dict(statics or {})
-    ctx.origin_text = _origin_texts(source.tree)
+    ctx.origin_text = _origin_texts(source.tree, source)
     ctx.helpers[normalize.SEQUENCE_HELPER] = as_sequence
     ctx.namer.reserve([normalize.SEQUENCE_HELPER])
     stages = []

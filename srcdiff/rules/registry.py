@@ -55,20 +55,18 @@ class Rule:
         """
         template = self.adjoint or self.tangent
         names = template.inputs if template else []
-        if self.signature is None:
-            if keywords or len(args) > len(names):
-                raise MissingRuleError("srcdiff's rule for %s takes %d positional arguments and no "
-                                       "keywords" % (self.name, len(names)))
-            return dict(zip(names, args))
+        signature = self.signature or _template_signature(template)
+        if signature is None:
+            return {}
         try:
-            bound = self.signature.bind(*args, **dict(keywords))
+            bound = signature.bind(*args, **dict(keywords))
         except TypeError as exc:
             raise MissingRuleError("cannot match the call of %s to its signature: %s" % (self.name, exc)) from None
         out = {}
-        params = list(self.signature.parameters.values())
+        params = list(signature.parameters.values())
         positional_only = [p.name for p in params if p.kind is p.POSITIONAL_ONLY]
         for pname, value in bound.arguments.items():
-            kind = self.signature.parameters[pname].kind
+            kind = signature.parameters[pname].kind
             tname = pname
             if kind is inspect.Parameter.POSITIONAL_ONLY:
                 position = positional_only.index(pname)
@@ -90,6 +88,19 @@ class Rule:
                     "argument or register your own rule with srcdiff.adjoint" % (self.name, pname))
             out[tname] = value
         return out
+
+
+def _template_signature(template):
+    """When Python cannot tell a primitive's signature, the rule template's parameters stand in."""
+    if template is None:
+        return None
+    params = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                default=template.defaults.get(n, inspect.Parameter.empty))
+              for n in template.inputs]
+    try:
+        return inspect.Signature(params)
+    except ValueError:  # a parameter without default after one with: positional-only then
+        return inspect.Signature([p.replace(kind=inspect.Parameter.POSITIONAL_ONLY) for p in params])
 
 
 def _is_default(atom):
