@@ -55,6 +55,16 @@ def _leading_const(e):
     return e.value if _num(e) and not isinstance(e.value, complex) else 0
 
 
+def _commuted_products(a, b):
+    """``a`` and ``b`` are the same two-factor product, possibly with the factors swapped."""
+    if not (isinstance(a, ir.BinOp) and isinstance(b, ir.BinOp) and a.op == b.op == "*"):
+        return False
+    names = [x.id if isinstance(x, ir.Name) else None for x in (a.left, a.right, b.left, b.right)]
+    if None in names:
+        return False
+    return (names[0], names[1]) in ((names[2], names[3]), (names[3], names[2]))
+
+
 def negate(e):
     """``-e``, pushed into a constant factor when there is one (``-(2 * x)`` -> ``-2 * x``)."""
     if _num(e):
@@ -109,6 +119,8 @@ def fold(e):
                 return right
             if rz:
                 return left
+            if _commuted_products(left, right):  # a * b + b * a -> 2 * a * b
+                return ir.BinOp("*", ir.BinOp("*", ir.Const(2), left.left), left.right)
             if isinstance(right, ir.UnaryOp) and right.op == "-":
                 return ir.BinOp("-", left, right.operand)
             if _has_const_factor(right) and _leading_const(right) < 0:  # a + -2 * y -> a - 2 * y

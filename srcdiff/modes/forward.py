@@ -243,13 +243,38 @@ class ForwardMode:
         items = filler.run()
         for item in items:
             if isinstance(item, TangentDef):
-                expr = fold(item.value)
+                expr = fold(self.drop_zero_terms(fold(item.value)))
                 if rule.elementwise and not isinstance(expr, Zero):
                     expr = self.fit(expr, op.target, s)
                 state = self.define(op.target, expr, state, out, line)
             else:
                 out.append(item)
         return state
+
+    def drop_zero_terms(self, expr):
+        """A tangent is linear in the input tangents: a term of a sum whose only tangents are
+        symbolic zeros is zero (``matmul_rhs(g, t_X, W)`` with ``t_X`` zero is not computed)."""
+        terms = []
+
+        def split(e, sign):
+            if isinstance(e, ir.BinOp) and e.op in ("+", "-"):
+                split(e.left, sign)
+                split(e.right, sign if e.op == "+" else -sign)
+            else:
+                terms.append((sign, e))
+        split(expr, 1)
+        tangents = set(self.names.values())
+        kept = [(sign, e) for sign, e in terms
+                if not (any(isinstance(n, Zero) for n in ir.walk(e)) and
+                        not any(isinstance(n, ir.Name) and n.id in tangents for n in ir.walk(e)))]
+        if len(kept) == len(terms):
+            return expr
+        if not kept:
+            return Zero(None)
+        out = kept[0][1] if kept[0][0] > 0 else ir.UnaryOp("-", kept[0][1])
+        for sign, e in kept[1:]:
+            out = ir.BinOp("+" if sign > 0 else "-", out, e)
+        return out
 
     def fit(self, expr, target, s):
         """Broadcast a tangent up to its primal's shape when an operand's tangent was zero."""
