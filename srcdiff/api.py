@@ -6,7 +6,7 @@ import types
 
 import numpy
 
-from . import cache, frontend, transform
+from . import cache, calls, frontend, transform
 from .arguments import _Signature, _name, check_differentiable, fit  # noqa: F401  (public helpers)
 from .context import stale
 from .errors import ArgumentError, NonDifferentiableError
@@ -40,19 +40,29 @@ class Transformed:
 
     def _functions(self, args, kwargs):
         """The generated functions specialized for these arguments (cached per argument types)."""
-        key = tuple(map(type, args))
-        if kwargs:
-            key += tuple(sorted((k, type(v)) for k, v in kwargs.items()))
+        kinds = self._kinds(args, kwargs)
+        key = self._variant_key(args, kwargs, kinds[2])
         functions = self._variants.get(key)
         if functions is None or (functions["result"].guards and stale(functions["result"].guards)):
-            functions = self._variants[key] = self._generate(*self._kinds(args, kwargs))
+            functions = self._variants[key] = self._generate(*kinds)
             self._callers.pop(key, None)
         return functions
 
+    @staticmethod
+    def _variant_key(args, kwargs, statics):
+        """Argument types, plus which functions the function-valued parameters hold."""
+        key = tuple(map(type, args))
+        if kwargs:
+            key += tuple(sorted((k, type(v)) for k, v in kwargs.items()))
+        if statics:
+            key += (calls.statics_key(statics),)
+        return key
+
     def _kinds(self, args, kwargs):
-        """(parameters holding scalars, parameters holding lists/tuples/dicts) in this call."""
+        """(parameters holding scalars, parameters holding lists/tuples/dicts, parameters holding
+        functions as a sorted tuple of (name, function)) in this call."""
         names = self.sig.names
-        scalars, containers = set(), set()
+        scalars, containers, statics = set(), set(), []
         for i, p in enumerate(self.sig.params):
             if i < len(args) and p.kind is not p.KEYWORD_ONLY:
                 value = args[i]
@@ -66,19 +76,18 @@ class Transformed:
                 scalars.add(names[i])
             elif isinstance(value, (list, tuple, dict)):
                 containers.add(names[i])
-        return frozenset(scalars), frozenset(containers)
+            elif is_static_function(value):
+                statics.append((names[i], value))
+        return frozenset(scalars), frozenset(containers), tuple(sorted(statics, key=lambda item: item[0]))
 
     role = "split"
 
-    def _generate(self, scalars=frozenset(), containers=frozenset()):
+    def _generate(self, scalars=frozenset(), containers=frozenset(), statics=()):
         if getattr(self.fun, "__code__", None) is None:
             frontend.load(self.fun)  # raises SourceUnavailableError saying why
-        kind = self.role
-        key = (self.fun.__code__, kind, tuple(self.sig.wrt), scalars, containers, self.has_aux,
-               resolution_key(self.fun))
-        result = cache.get_or_make(key, lambda: transform.reverse(self.fun, self.sig.wrt, kind=kind,
-                                                                  scalars=scalars, containers=containers,
-                                                                  has_aux=self.has_aux))
+        key = (self.fun.__code__, self.role, tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
+               self.has_aux, resolution_key(self.fun))
+        result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics))
         defaults = self.fun.__defaults__
         functions = {role: result.compiled.build(name, self.fun, defaults, self.fun.__kwdefaults__)
                      for role, name in result.names.items()}
@@ -99,17 +108,54 @@ class Transformed:
 
     def stages(self, *args, **kwargs):
         """(stage name, source) after every pass of the pipeline, for learning how it works."""
-        scalars, containers = self._kinds(args, kwargs) if args or kwargs else (frozenset(), frozenset())
-        return transform.reverse(self.fun, self.sig.wrt, kind=self.role, scalars=scalars,
-                                 containers=containers, has_aux=self.has_aux, record_stages=True).stages
+        return self._run_pipeline(*self._kinds(args, kwargs), record_stages=True).stages
+
+    def _run_pipeline(self, scalars, containers, statics, record_stages=False):
+        return transform.reverse(self.fun, self.sig.wrt, kind=self.role, scalars=scalars, containers=containers,
+                                 statics=dict(statics), has_aux=self.has_aux, record_stages=record_stages)
+
+    def sources(self, *args, **kwargs):
+        """{generated function name: source} for this function and every user function it calls."""
+        result = self._functions(args, kwargs)["result"] if args or kwargs or self._result is None else self._result
+        return generated_sources(result.compiled)
 
     def __repr__(self):
         return "<srcdiff %s of %s wrt %s>" % (type(self).__name__.lower(), _name(self.fun), ", ".join(self.sig.wrt))
 
 
+def is_static_function(value):
+    """A function passed as an argument (``act=np.tanh``): generated code is specialized to it."""
+    return callable(value) and not isinstance(value, (type, _ndarray))
+
+
+def generated_sources(compiled):
+    """{name: source} of ``compiled``'s functions and, depth first, of the generated callees they
+    call, each named as its caller's code names it (``layer_forward2`` for a second variant)."""
+    out, seen = {}, set()
+
+    def visit(compiled, names):
+        if id(compiled) in seen:
+            return
+        seen.add(id(compiled))
+        for name in compiled.codes:
+            out.setdefault(names.get(name, name), compiled.function_source(name))
+        callees = {}  # id of a callee's Compiled -> (Compiled, {its function name: name in the caller})
+        for helper_name, helper in compiled.helpers.items():
+            resolve = getattr(helper, "__srcdiff_resolve__", None)
+            helper = resolve() if resolve is not None else helper
+            inner = getattr(helper, "__srcdiff_compiled__", None)
+            if inner is not None:
+                callees.setdefault(id(inner), (inner, {}))[1][helper.__name__] = helper_name
+        for inner, inner_names in callees.values():
+            visit(inner, inner_names)
+    visit(compiled, {})
+    return out
+
+
 def resolution_key(fun):
-    """Which functions the free names of ``fun`` are bound to now (part of the cache key, so that
-    closures over different functions, or a redefined helper, get their own generated code)."""
+    """Which functions the free names of ``fun`` are bound to now, and the types of the numbers
+    and arrays they hold (part of the cache key, so that closures over different functions, a
+    redefined helper, or a global float turned into an array get their own generated code)."""
     out = []
     code = fun.__code__
     for name, cell in zip(code.co_freevars, fun.__closure__ or ()):
@@ -119,10 +165,14 @@ def resolution_key(fun):
             continue
         if callable(value) and not isinstance(value, type):
             out.append((name, value))
+        elif isinstance(value, (int, float, _ndarray)):
+            out.append((name, type(value)))
     for name in code.co_names:
         value = fun.__globals__.get(name)
         if isinstance(value, types.FunctionType):
             out.append((name, value))
+        elif isinstance(value, (int, float, _ndarray)):
+            out.append((name, type(value)))
     return tuple(out)
 
 
@@ -157,6 +207,7 @@ class _Caller:
         self.owner = owner
         self.functions = functions
         self.guards = functions["result"].guards
+        self.statics = owner._kinds(args, kwargs)[2]
         sig = owner.sig
         self.positional = all(p < len(args) and sig.params[p].kind is not sig.params[p].KEYWORD_ONLY
                               for p in sig.positions) and not kwargs
@@ -190,9 +241,7 @@ class ValueAndGrad(Transformed):
     role = "joint"
 
     def _caller(self, args, kwargs):
-        key = tuple(map(type, args))
-        if kwargs:
-            key += tuple(sorted((k, type(v)) for k, v in kwargs.items()))
+        key = self._variant_key(args, kwargs, self._kinds(args, kwargs)[2])
         caller = self._callers.get(key)
         if caller is None or (caller.guards and stale(caller.guards)):  # a called helper was redefined
             caller = self._callers[key] = _Caller(self, self._functions(args, kwargs), args, kwargs)
@@ -215,7 +264,8 @@ class Grad(ValueAndGrad):
 
     def __call__(self, *args, **kwargs):
         caller = self._callers.get(tuple(map(type, args))) if not kwargs else None
-        if caller is None or caller.guards:  # first call with these types, keywords, or guarded helpers
+        if caller is None or caller.statics or (caller.guards and stale(caller.guards)):
+            # first call with these types, keywords, functions passed as arguments, or a redefined helper
             caller = self._caller(args, kwargs)
         inputs = caller.inputs(args, kwargs)
         functions = caller.functions
@@ -342,8 +392,9 @@ def vjp(fun, *, wrt=0):
     return VJP(fun, wrt)
 
 
-def show(transformed, file=None):
-    """Print the generated source of a transformed function (coloured on a terminal).
+def show(transformed, file=None, callees=False):
+    """Print the generated source of a transformed function (coloured on a terminal); with
+    ``callees=True``, also the generated code of the user functions it calls.
 
     >>> import numpy as np, srcdiff
     >>> def f(x):
@@ -357,7 +408,7 @@ def show(transformed, file=None):
     """
     from .highlight import highlight
     out = file or sys.stdout
-    text = transformed.source
+    text = "\n".join(transformed.sources().values()) if callees else transformed.source
     if getattr(out, "isatty", lambda: False)():
         text = highlight(text)
     print(text, file=out, end="" if text.endswith("\n") else "\n")

@@ -8,17 +8,17 @@ import numpy
 
 @dataclass
 class GradCheckReport:
-    """The worst disagreement between srcdiff and finite differences."""
+    """How far srcdiff's gradient is from finite differences, and where it is furthest."""
 
-    max_rel_error: float
-    max_abs_error: float
-    worst: str  # where: argument and index, or a direction
-    analytic: float
-    numeric: float
+    max_rel_error: float  # over entries larger than atol (relative error is noise below that)
+    max_abs_error: float  # over all entries
+    worst: str  # the entry nearest to (or furthest past) its tolerance: argument and index, or a direction
+    analytic: float  # srcdiff's value there
+    numeric: float  # the finite difference there
     checks: int
 
     def __str__(self):
-        return ("check_grad: %d comparisons, worst relative error %.3g (absolute %.3g) at %s: "
+        return ("check_grad: %d comparisons, max relative error %.3g, max absolute error %.3g; worst entry %s: "
                 "srcdiff %.10g, finite differences %.10g" % (self.checks, self.max_rel_error, self.max_abs_error,
                                                              self.worst, self.analytic, self.numeric))
 
@@ -51,7 +51,8 @@ def check_grad(fun, *args, wrt=0, rtol=1e-5, atol=1e-7, eps=1e-6, directions=8, 
     g = grad(fun, wrt=wrt)(*args)
     grads = [g] if sig.single else list(g)
     rng = numpy.random.default_rng(seed)
-    worst = None
+    worst = None  # (error / tolerance, label, analytic, numeric)
+    max_rel = max_abs = 0.0
     count = 0
     failures = []
 
@@ -81,15 +82,20 @@ def check_grad(fun, *args, wrt=0, rtol=1e-5, atol=1e-7, eps=1e-6, directions=8, 
                 numeric = (plus - minus) / (2 * step)
                 analytic = float(numpy.sum(g_arr * direction))
                 err = abs(analytic - numeric)
-                rel = err / max(abs(numeric), abs(analytic), 1e-300)
+                tolerance = atol + rtol * abs(numeric)
+                size = max(abs(numeric), abs(analytic))
                 count += 1
-                if worst is None or err - (atol + rtol * abs(numeric)) > worst[0]:
-                    worst = (err - (atol + rtol * abs(numeric)), rel, err, label, analytic, numeric)
-                if err > atol + rtol * abs(numeric):
+                max_abs = max(max_abs, err)
+                if size > atol:
+                    max_rel = max(max_rel, err / size)
+                ratio = err / tolerance if tolerance > 0 else (numpy.inf if err else 0.0)
+                if worst is None or ratio > worst[0]:
+                    worst = (ratio, label, analytic, numeric)
+                if err > tolerance:
                     failures.append(label)
     if worst is None:
         return GradCheckReport(0.0, 0.0, "nothing to check", 0.0, 0.0, 0)
-    report = GradCheckReport(worst[1], worst[2], worst[3], worst[4], worst[5], count)
+    report = GradCheckReport(max_rel, max_abs, worst[1], worst[2], worst[3], count)
     if failures:
         raise AssertionError("gradient mismatch in %d of %d comparisons; %s" % (len(failures), count, report))
     return report

@@ -43,6 +43,7 @@ class Compiled:
         if kwdefaults:
             fn.__kwdefaults__ = dict(kwdefaults)
         fn.__srcdiff_source__ = self.function_source(name)
+        fn.__srcdiff_compiled__ = self
         return fn
 
     def function_source(self, name):

@@ -99,6 +99,18 @@ class Context:
         elif name in self.env.globals:
             self.guards.append((self.env.globals, name, obj))
 
+    def guard_type(self, name, obj):
+        """Remember that global or closure variable ``name`` held a value of ``obj``'s type (code
+        specialized to a scalar global is rebuilt when the global becomes an array)."""
+        if name in self.env.closure:
+            box, key = self.env.closure[name], None
+        elif name in self.env.globals:
+            box, key = self.env.globals, name
+        else:
+            return
+        if not any(g[0] is box and g[1] == key for g in self.guards):
+            self.guards.append((box, key, TypeIs(type(obj))))
+
     def bind(self, stem, obj):
         """The name generated code uses for ``obj`` (a module, a runtime helper, a function).
 
@@ -133,8 +145,16 @@ def all_names(fn_def):
     return names
 
 
+class TypeIs:
+    """A guard's expectation that a name holds a value of this type, whatever the value."""
+
+    def __init__(self, type_):
+        self.type = type_
+
+
 def stale(guards):
-    """Has any name the generated code was built on been rebound to another function since?"""
+    """Has any name the generated code was built on been rebound to another function (or, for a
+    ``TypeIs`` guard, to a value of another type) since?"""
     for box, name, obj in guards:
         if name is None:
             try:
@@ -143,6 +163,6 @@ def stale(guards):
                 return True
         else:
             current = box.get(name)
-        if current is not obj:
+        if current is not obj and not (type(obj) is TypeIs and type(current) is obj.type):
             return True
     return False

@@ -21,14 +21,18 @@ class Tangent(Transformed):
 
     role = "tangent"
 
-    def _generate(self, scalars=frozenset(), containers=frozenset()):
+    def _generate(self, scalars=frozenset(), containers=frozenset(), statics=()):
         from .api import resolution_key
-        key = (self.fun.__code__, "tangent", tuple(self.sig.wrt), scalars, containers, resolution_key(self.fun))
-        result = cache.get_or_make(key, lambda: transform.forward(self.fun, self.sig.wrt, scalars=scalars,
-                                                                  containers=containers))
+        key = (self.fun.__code__, "tangent", tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
+               resolution_key(self.fun))
+        result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics))
         fn = result.compiled.build(result.names["tangent"], self.fun, self.fun.__defaults__, self.fun.__kwdefaults__)
         self._result = result
         return {"tangent": fn, "result": result}
+
+    def _run_pipeline(self, scalars, containers, statics, record_stages=False):
+        return transform.forward(self.fun, self.sig.wrt, scalars=scalars, containers=containers,
+                                 statics=dict(statics), record_stages=record_stages)
 
     @property
     def tangent_params(self):
@@ -172,6 +176,15 @@ class ForwardGrad:
     def source(self):
         return self.tangent.source
 
+    def source_for(self, *args, **kwargs):
+        return self.tangent.source_for(*args, **kwargs)
+
+    def sources(self, *args, **kwargs):
+        return self.tangent.sources(*args, **kwargs)
+
+    def stages(self, *args, **kwargs):
+        return self.tangent.stages(*args, **kwargs)
+
     def __call__(self, *args, **kwargs):
         inputs = self.sig.values(args, kwargs)
         for x, name in zip(inputs, self.sig.wrt):
@@ -279,8 +292,8 @@ class HVP:
         grad_fn = functions["grad"]
         key = id(grad_fn)
         if key not in self._tangents:
-            scalars, containers = self.gradient._kinds(args, kwargs)
-            fn, params = calls.tangent_function(grad_fn, list(self.sig.wrt), frozenset(scalars))
+            scalars, _, statics = self.gradient._kinds(args, kwargs)
+            fn, params = calls.tangent_function(grad_fn, list(self.sig.wrt), frozenset(scalars), statics)
             self._tangents[key] = (grad_fn, fn, params, functions["result"].returns_value)
         return self._tangents[key]
 

@@ -175,3 +175,97 @@ def test_large_input_uses_random_directions():
     x = np.linspace(0.1, 1.0, 500)
     report = srcdiff.check_grad(quadratic, x, np.ones(500))
     assert report.checks == 8 and "direction" in report.worst
+
+
+# --------------------------------------------------------------------- functions as arguments
+
+def relu(z):
+    return np.maximum(z, 0.0)
+
+
+def activated(x, act=np.tanh):
+    return np.sum(act(x) ** 2)
+
+
+def test_function_arguments_specialize_the_generated_code():
+    x = np.array([0.5, -1.0, 2.0])
+    g = srcdiff.grad(activated)
+    np.testing.assert_allclose(g(x), 2 * np.tanh(x) * (1 - np.tanh(x) ** 2))  # the default
+    np.testing.assert_allclose(g(x, relu), 2 * np.maximum(x, 0.0))
+    np.testing.assert_allclose(g(x, np.sin), np.sin(2 * x))
+    np.testing.assert_allclose(g(x, act=np.sin), np.sin(2 * x))
+    assert "relu_backward" in g.source_for(x, relu) and "relu" not in g.source_for(x, np.sin)
+    np.testing.assert_allclose(srcdiff.hessian(activated)(x, np.sin), np.diag(2 * np.cos(2 * x)))
+    value, tangent = srcdiff.jvp(activated, (x, np.sin), np.ones(3))
+    np.testing.assert_allclose(tangent, np.sum(np.sin(2 * x)))
+
+
+# --------------------------------------------------------------------- global numbers
+
+RATE = 0.1
+
+
+def uses_global_rate(w):
+    return np.sum(w ** 2) * RATE
+
+
+def test_global_number_is_a_scalar_and_a_new_type_regenerates():
+    global RATE
+    w = np.array([1.0, 2.0])
+    g = srcdiff.grad(uses_global_rate)
+    try:
+        np.testing.assert_allclose(g(w), 0.2 * w)
+        assert "unbroadcast" not in g.source  # a float global needs no broadcasting bookkeeping
+        RATE = 0.5  # a new value of the same type: same code, new value
+        np.testing.assert_allclose(g(w), w)
+        RATE = np.array([0.1, 1.0])  # now the output is an array: grad must refuse, not reuse the code
+        with pytest.raises(srcdiff.NonDifferentiableError, match="scalar"):
+            g(w)
+    finally:
+        RATE = 0.1
+
+
+# --------------------------------------------------------------------- sources and stages
+
+def inner_layer(h, W):
+    return np.tanh(h @ W)
+
+
+def two_layers(W, x):
+    return np.sum(inner_layer(inner_layer(x, W), W) ** 2)
+
+
+def test_sources_include_every_generated_callee():
+    W, x = np.eye(2) * 0.5, np.ones(2)
+    sources = srcdiff.grad(two_layers).sources(W, x)
+    assert list(sources)[0] == "grad_two_layers"
+    # two variants of the callee: x is not active in the first call, h is in the second
+    assert {"inner_layer_forward", "inner_layer_backward", "inner_layer_forward2",
+            "inner_layer_backward2"} <= set(sources)
+    for name, text in sources.items():
+        assert text.startswith("def ") and name.split("2")[0].rstrip("_") in text.split("(")[0] + "2"
+    assert "inner_layer_tangent" in srcdiff.forward(two_layers).sources(W, x)
+
+
+def test_forward_stages_come_from_the_forward_pipeline():
+    stages = srcdiff.forward(two_layers).stages(np.eye(2), np.ones(2))
+    names = [name for name, _ in stages]
+    assert names[0] == "source" and names[-1] == "generated"
+    assert "reverse sweep" not in names
+    assert stages[-1][1].startswith("def two_layers_tangent(")
+    fg = srcdiff.grad(two_layers, mode="forward")
+    assert fg.source_for(np.eye(2), np.ones(2)).startswith("def two_layers_tangent(")
+    assert fg.stages()[-1][0] == "generated"
+
+
+def test_check_grad_report_names_max_relative_error():
+    def f(x):
+        return np.sum(np.sin(x) * 1e3) + 1e-9 * x[0]  # a tiny component: noise relative to its size
+    report = srcdiff.check_grad(f, np.array([0.3, 0.7]))
+    assert report.max_rel_error < 1e-6 and report.max_abs_error < 1e-4
+    assert report.checks == 2 and "max relative error" in str(report)
+
+    def wrong(x):
+        return np.sum(srcdiff.stop_gradient(x) * x)
+    with pytest.raises(AssertionError, match=r"worst entry x\[1\]"):
+        srcdiff.check_grad(wrong, np.array([0.1, 5.0]))

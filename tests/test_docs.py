@@ -10,15 +10,6 @@ from srcdiff.rules import registry
 MODULES = [api, calls, checks, derivatives, runtime, registry]
 
 
-@pytest.fixture
-def scratch_registry():
-    """Rules the examples register for their own functions do not outlive the test."""
-    saved = dict(registry._RULES)
-    yield
-    registry._RULES.clear()
-    registry._RULES.update(saved)
-
-
 @pytest.mark.parametrize("module", MODULES, ids=[m.__name__ for m in MODULES])
 def test_docstring_examples(module, scratch_registry):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)

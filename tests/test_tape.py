@@ -73,3 +73,30 @@ def test_loop_invariant_values_are_not_taped():
     _, pullback = srcdiff.vjp(invariant_work, wrt=(0, 1))(0.5, rng.standard_normal((3, 3)))
     assert pullback.tape_entries == 0
     srcdiff.check_grad(invariant_work, 0.5, rng.standard_normal((3, 3)), wrt=(0, 1))
+
+
+def projectile(angle, drag, dt):
+    x, y = 0.0, 0.0
+    vx, vy = 20.0 * np.cos(angle), 20.0 * np.sin(angle)
+    x_prev, y_prev = x, y
+    while y >= 0.0:
+        x_prev, y_prev = x, y  # overwritten every step, read only after the loop
+        x = x + dt * vx
+        y = y + dt * vy
+        k = dt * drag  # invariant, but assigned inside the branch the while loop lowers to
+        vx = vx - k * vx
+        vy = vy - dt * 9.81
+    return x_prev + (x - x_prev) * y_prev / (y_prev - y)
+
+
+def test_values_read_only_after_a_loop_and_conditional_invariants_are_not_taped():
+    _, pullback = srcdiff.vjp(projectile, wrt=(0, 1))(0.8, 0.05, 0.01)
+    source = srcdiff.vjp(projectile, wrt=(0, 1)).source_for(0.8, 0.05, 0.01)
+    assert "tape.append(x_prev)" not in source and "tape.append(y_prev)" not in source
+    assert "tape.append(k)" not in source
+    assert "tape.append(vx)" in source  # d drag needs each step's vx: per step, vx and the loop decision
+    steps, y, vy = 0, 0.0, 20.0 * np.sin(0.8)
+    while y >= 0.0:
+        steps, y, vy = steps + 1, y + 0.01 * vy, vy - 0.01 * 9.81
+    assert pullback.tape_entries == 2 * steps + 1  # the decision that ended the loop, too
+    srcdiff.check_grad(projectile, 0.8, 0.05, 0.01, wrt=(0, 1))

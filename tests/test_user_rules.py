@@ -10,13 +10,8 @@ from srcdiff.rules import registry
 
 
 @pytest.fixture(autouse=True)
-def scratch_registry():
-    saved = dict(registry._RULES)
-    srcdiff.cache.clear()
-    yield
-    registry._RULES.clear()
-    registry._RULES.update(saved)
-    srcdiff.cache.clear()
+def scratch(scratch_registry):
+    """Every test here registers rules into a scratch registry (see conftest.py)."""
 
 
 def register_softplus():

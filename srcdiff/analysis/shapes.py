@@ -101,6 +101,9 @@ class ShapeClasses(Forward):
         obj = self.ctx.resolve(atom) if isinstance(atom, (ir.Name, ir.Attr)) else frontend._MISSING
         if isinstance(atom, ir.Attr) and isinstance(obj, numbers.Number) and _module_rooted(atom, self.ctx):
             return SCALAR
+        if isinstance(atom, ir.Name) and isinstance(obj, (float, int)) and not isinstance(obj, bool):
+            self.ctx.guard_type(atom.id, obj)  # a global or closure number: rebuilt if it becomes an array
+            return SCALAR
         return frozenset([("use", id(s), atom.id if isinstance(atom, ir.Name) else id(atom))])
 
     def transfer(self, s, state):

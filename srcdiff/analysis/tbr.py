@@ -94,36 +94,46 @@ def _loop_invariants(loop, classify, tbr):
     """Least fixpoint: pure statements of ``loop`` computing the same value on every iteration.
 
     A statement qualifies when each name it reads is either not assigned anywhere in the loop,
-    or is itself invariant and defined earlier in the same iteration (at the top of the body).
+    or is itself invariant and certainly assigned earlier in the same iteration. A name is
+    invariant when its only definition in the loop is such a statement and that definition comes
+    before every read of the name in the iteration: then the reverse sweep, which sees the last
+    value assigned, sees the value each iteration saw.
     """
     direct = []  # simple statements whose innermost loop is ``loop``
-    top = {}  # statement at the top level of the body -> its position
     assigned = set(ir.target_names(loop.target)) if isinstance(loop, ir.For) else set()
     pinned = set(assigned)  # names that cannot be invariant: loop targets, nested or in-place updates
+    readers = []  # (statement, names it reads) for every statement and branch test in the loop
 
-    def scan(block, nested, at_top):
+    def scan(block, nested):
         for s in block:
             if isinstance(s, (ir.For, ir.While)):
                 if isinstance(s, ir.For):
                     assigned.update(ir.target_names(s.target))
                     pinned.update(ir.target_names(s.target))
-                scan(s.body, True, False)
+                    readers.append((s, {s.iter.id} if isinstance(s.iter, ir.Name) else set()))
+                scan(s.body, True)
             elif isinstance(s, ir.If):
-                scan(s.body, nested, False)
-                scan(s.orelse, nested, False)
-            else:
+                readers.append((s, {s.test.id} if isinstance(s.test, ir.Name) else set()))
+                scan(s.body, nested)
+                scan(s.orelse, nested)
+            elif isinstance(s, (ir.Assign, ir.ExprStmt, ir.Return)):
                 op = classify(s)
+                readers.append((s, set(op.reads())))
                 names = set(op.defines()) | set(op.mutates())
                 assigned.update(names)
                 if nested or op.mutates():
                     pinned.update(names)
                 else:
                     direct.append(s)
-                    if at_top:
-                        top[s] = len(top)
-    scan(loop.body, False, True)
+    scan(loop.body, False)
+    in_iteration = _Defined(classify)  # names certainly assigned earlier in the same iteration
+    in_iteration.run([loop], frozenset())
+
+    def earlier(n, s):
+        return n in (in_iteration.before.get(s) or frozenset())
+
     candidates = [s for s in direct if classify(s).kind in _PURE and classify(s).defines()]
-    chosen, inv_defs = [], {}  # invariant name -> position of its (single, top-level) definition
+    chosen, inv_defs = [], set()
     changed = True
     while changed:
         changed = False
@@ -131,19 +141,17 @@ def _loop_invariants(loop, classify, tbr):
             if s in chosen:
                 continue
             op = classify(s)
-            position = top.get(s)
-            if all(n not in assigned or (n in inv_defs and position is not None and inv_defs[n] < position)
-                   for n in op.reads()):
+            if all(n not in assigned or (n in inv_defs and earlier(n, s)) for n in op.reads()):
                 chosen.append(s)
                 changed = True
                 for n in op.defines():
                     defs = [d for d in direct if n in classify(d).defines()]
-                    if defs == [s] and s in top and n not in pinned:
-                        inv_defs[n] = top[s]
-    inv_vars = set(inv_defs)
+                    if defs == [s] and n not in pinned and \
+                            all(earlier(n, r) for r, reads in readers if n in reads and r is not s):
+                        inv_defs.add(n)
     # a statement also defining names that change elsewhere in the loop cannot skip its pushes
-    tbr.invariant.update(s for s in chosen if all(n in inv_vars for n in classify(s).defines()))
-    tbr.invariant_vars[loop] = inv_vars
+    tbr.invariant.update(s for s in chosen if all(n in inv_defs for n in classify(s).defines()))
+    tbr.invariant_vars[loop] = inv_defs
 
 
 class _Defined(Forward):

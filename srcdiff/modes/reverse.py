@@ -140,7 +140,7 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
                     self.release(var, branch_state, branch_code, keep=name)
                     branch_code.append(ir.Assign([ir.Name(var)], self.zeros(ir.Name(name), s)))
                     branch_state[name] = Adj(ir.Name(var), owned=True)
-                    zero_reads.add(name)
+                    zero_reads |= self.primal_reads(branch_code[-1])  # none for a scalar's 0.0
                 else:
                     self.materialize(name, branch_state, branch_code)
             merged[name] = Adj(ir.Name(var), then_state[name].owned and else_state[name].owned)
@@ -181,7 +181,7 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
                 self.release(var, head, pre, keep=n)
                 pre.append(ir.Assign([ir.Name(var)], self.zeros(ir.Name(n), s, after=True)))
                 head[n] = Adj(ir.Name(var), owned=True)
-                init_reads.add(n)
+                init_reads |= self.primal_reads(pre[-1])
             for n in owned_lost:
                 head[n] = Adj(head[n].expr, owned=False, like=head[n].like, negated=head[n].negated)
             for n in copy_first:
@@ -195,7 +195,7 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
             if n not in end:
                 self.release(var, end, tail, keep=n)
                 tail.append(ir.Assign([ir.Name(var)], self.zeros(ir.Name(n))))
-                head_reads.add(n)
+                head_reads |= self.primal_reads(tail[-1])
             elif not self.is_plain(end[n], var):
                 self.release(var, end, tail, keep=n)
                 tail.append(ir.Assign([ir.Name(var)], self.full(end[n])))
