@@ -102,8 +102,10 @@ def fit(g, x):
     """The gradient ``g`` in the type and shape of the argument ``x``."""
     t = type(x)
     if t is float:
-        return float(g)
+        return float(g.real if isinstance(g, (complex, numpy.complexfloating)) else g)
     if t is _ndarray:
+        if x.dtype.kind != "c" and numpy.iscomplexobj(g):
+            g = numpy.real(g)  # a real input whose gradient passed through complex values
         if type(g) is not _ndarray or g.dtype != x.dtype:
             g = numpy.asarray(g, dtype=x.dtype if x.dtype.kind in "fc" else float)
         if g.shape != x.shape:

@@ -53,6 +53,7 @@ class Context:
     source_names: set = field(default_factory=set)  # every identifier of the user's function
     statics: dict = field(default_factory=dict)  # parameter -> the function it is bound to (specialized)
     inplace: set = field(default_factory=set)  # (line, name) of ``name op= value`` (in place for arrays)
+    renamed_from: dict = field(default_factory=dict)  # name given by ssa -> the user's name
     guards: list = field(default_factory=list)  # (namespace or cell, name, function) the code was built on
 
     @property

@@ -96,7 +96,13 @@ class Normalizer(LoopLowering):
         if isinstance(expr, (ir.BoolOp, ir.IfExp)):
             self.lower_branching(target, expr)
         elif isinstance(expr, ir.Comprehension):
-            self.lower_comprehension(target, expr)
+            if any(isinstance(n, ir.Name) and n.id == target.id for n in ir.walk(expr)):
+                # ``xs = [f(x) for x in xs]``: build into a new list, then rebind
+                built = ir.Name(self.temp())
+                self.lower_comprehension(built, expr)
+                self.assign(target, ir.Name(built.id))
+            else:
+                self.lower_comprehension(target, expr)
         else:
             self.assign(target, self.op(expr))
 

@@ -76,6 +76,8 @@ def zeros_like(x):
         return None
     if isinstance(x, numpy.generic):
         return x.dtype.type(0) if x.dtype.kind in "fc" else 0.0
+    if isinstance(x, (list, tuple)):  # a named tuple, such as numpy.linalg.qr's result
+        return [zeros_like(v) for v in x]
     return numpy.zeros_like(x, dtype=float)
 
 
@@ -97,7 +99,7 @@ def _basic_index(index):
 def add(a, b):
     """``a + b`` for adjoints that may be containers (lists, tuples, dicts of adjoints)."""
     ta = type(a)
-    if ta is list or ta is tuple:
+    if ta is list or ta is tuple or (ta is not _ndarray and isinstance(a, tuple)):
         return [add(x, y) for x, y in zip(a, b)]
     if ta is dict:
         return {k: add(a[k], b[k]) if k in b else a[k] for k in a}

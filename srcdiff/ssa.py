@@ -35,6 +35,9 @@ def rename_redefinitions(fn_def, ctx):
                     fresh = ctx.namer.fresh(original)
                     renames[original] = fresh
                     new_targets.append((name, fresh))
+                    ctx.renamed_from[fresh] = original
+                    if (s.line, name) in ctx.inplace:  # ``x += v``: still an in-place update of x
+                        ctx.inplace.add((s.line, fresh))
                 defined.add(original)
             if new_targets:
                 mapping = dict(new_targets)

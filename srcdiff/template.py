@@ -57,6 +57,10 @@ class Template:
                                  if _special(n, "d") and isinstance(n.index, ir.Name)}
         self.reads_tangent_of = {n.index.id for n in ir.walk(self.tree)
                                  if _special(n, "t") and isinstance(n.index, ir.Name)} - {self.params[0]}
+        # ``d[y][0]``: the primitive returns a tuple or list, whose adjoint is a list of adjoints
+        self.indexes_result = any(isinstance(n, ir.Subscript) and _special(n.value, "d")
+                                  and isinstance(n.value.index, ir.Name) and n.value.index.id == self.params[0]
+                                  for n in ir.walk(self.tree))
 
     @property
     def result(self):
@@ -74,7 +78,8 @@ def _special(node, letter):
 class Filler:
     """Instantiates one template at one call site."""
 
-    def __init__(self, template, args, result, *, adjoint=None, tangent=None, namer, bind_global, line=0):
+    def __init__(self, template, args, result, *, adjoint=None, tangent=None, namer, bind_global, line=0,
+                 materialize=None):
         self.t = template
         self.args = args  # param name -> atom expression at the call site
         self.result = result  # Name or Tuple of Names: the primal target
@@ -83,6 +88,7 @@ class Filler:
         self.namer = namer
         self.bind_global = bind_global
         self.line = line
+        self.materialize = materialize  # callable(expr) -> expr with explicit zeros for symbolic ones
         self.renamed = {}
         self.values = {}  # template local -> folded constant / Zero / atom it was bound to
 
@@ -115,9 +121,9 @@ class Filler:
                     self.values[target.id] = value  # substitute forward instead of assigning
                     return
                 self.values.pop(target.id, None)
-                out.append(ir.Assign([ir.Name(self.local(target.id))], value, self.line))
+                out.append(ir.Assign([ir.Name(self.local(target.id))], self.explicit(value), self.line))
                 return
-            out.append(ir.Assign([self.expr(target)], value, self.line))
+            out.append(ir.Assign([self.expr(target)], self.explicit(value), self.line))
             return
         if isinstance(s, ir.If):
             # Tests in templates choose between a special case (the ``if`` branch) and the general
@@ -135,11 +141,17 @@ class Filler:
         if isinstance(s, ir.ExprStmt):
             if isinstance(s.value, ir.Const):
                 return  # docstring
-            out.append(ir.ExprStmt(self.expr(s.value), self.line))
+            out.append(ir.ExprStmt(self.explicit(self.expr(s.value)), self.line))
             return
         if isinstance(s, ir.Return):
             raise TypeError("rule templates do not return; assign d[...] or t[...]")
         raise TypeError("unsupported statement in rule template %s" % self.t.fn.__qualname__)
+
+    def explicit(self, value):
+        """A value a template local holds is printed as is: its symbolic zeros become explicit."""
+        if self.materialize is not None and any(isinstance(n, Zero) for n in ir.walk(value)):
+            return self.materialize(value)
+        return value
 
     # ------------------------------------------------------------ expressions
     def param_value(self, name):

@@ -117,9 +117,9 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
         if pending is not None:
             pending.names, pending.ctx = {"forward": fwd_name, "backward": bwd_name}, ctx
     tree = _copy_written_arguments(prep.tree, ctx)
-    check_writes(tree, Classifier(ctx), ctx)
     tree = ssa.rename_redefinitions(tree, ctx)
     ctx.locals = frontend.local_names(tree)
+    check_writes(tree, Classifier(ctx), ctx)  # after renaming: a redefined name is a new variable
     if record_stages:
         stages.append(("rename redefinitions", syntax.unparse(tree)))
     seeds = None
@@ -224,7 +224,8 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     ctx, stages = prep.ctx, prep.stages
     base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
     name = ctx.namer.fresh(base + "_tangent")
-    mode = ForwardMode(ctx, prep.tree, Classifier(ctx), wrt, scalars, containers)
+    tree = _copy_written_arguments(prep.tree, ctx)  # and, through private_copy's rule, their tangents
+    mode = ForwardMode(ctx, tree, Classifier(ctx), wrt, scalars, containers)
     tangent_params = [mode.tan(p) for p in wrt]
     if pending is not None:
         pending.names, pending.ctx = {"tangent": name, "tangent_params": tangent_params}, ctx

@@ -77,8 +77,14 @@ def _sharing_sources(op):
     return []
 
 
-def _reads_itself(s, name):
-    return any(isinstance(n, ir.Name) and n.id == name for n in ir.walk(s.value))
+def _updated(s, name, ctx):
+    """For ``name = name + v`` made from ``name += v``: the name whose array ``+=`` would update
+    (after renaming, ``x2 = x + v`` updates ``x``); None when the value does not read it."""
+    original = ctx.renamed_from.get(name, name)
+    for n in ir.walk(s.value):
+        if isinstance(n, ir.Name) and ctx.renamed_from.get(n.id, n.id) == original:
+            return n.id
+    return None
 
 
 def check_writes(fn_def, classify, ctx):
@@ -87,8 +93,8 @@ def check_writes(fn_def, classify, ctx):
     writes = [(s, classify(s).mutates()[0]) for s in stmts if classify(s).mutates()]
     # ``acc += v`` updates an array in place; srcdiff computes ``acc = acc + v``, so no other name
     # may still refer to the old ``acc``
-    writes += [(s, n) for s in stmts if isinstance(s, ir.Assign) for n in classify(s).defines()
-               if (s.line, n) in ctx.inplace and _reads_itself(s, n)]
+    writes += [(s, _updated(s, n, ctx)) for s in stmts if isinstance(s, ir.Assign) for n in classify(s).defines()
+               if (s.line, n) in ctx.inplace and _updated(s, n, ctx)]
     if not writes:
         return
     aliases = _Aliases()

@@ -239,7 +239,7 @@ class ForwardMode:
             if problem:
                 raise NonDifferentiableError(located(self.ctx.filename, line, text, *problem))
         filler = Filler(rule.tangent, op.binding, op.target, tangent=find, namer=self.ctx.namer,
-                        bind_global=self.ctx.bind, line=line)
+                        bind_global=self.ctx.bind, line=line, materialize=self.materialized)
         items = filler.run()
         for item in items:
             if isinstance(item, TangentDef):

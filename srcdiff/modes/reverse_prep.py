@@ -300,7 +300,8 @@ def maybe_containers(body, classify, params):
                 flows = True
             elif op.kind in ("copy", "unpack", "index"):
                 flows = bool(set(atom_names(op.source)) & names)
-            elif op.kind == "rule" and op.rule.obj in _CONTAINER_RESULTS:
+            elif op.kind == "rule" and (op.rule.obj in _CONTAINER_RESULTS or
+                                        (op.rule.adjoint is not None and op.rule.adjoint.indexes_result)):
                 flows = True
             elif op.kind in ("call", "opaque"):
                 flows = True

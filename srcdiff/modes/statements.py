@@ -70,7 +70,8 @@ class StatementMixin:
             def instantiate(incoming):
                 filler = Filler(op.rule.adjoint, op.binding, op.target,
                                 adjoint=lambda a: incoming if a is op.target else self.lookup(state)(a),
-                                namer=self.ctx.namer, bind_global=self.ctx.bind, line=s.line)
+                                namer=self.ctx.namer, bind_global=self.ctx.bind, line=s.line,
+                                materialize=lambda e: _materialize_zeros(e, self))
                 return [i for i in filler.run() if not isinstance(i, Contribution) or i.param in active_params]
             items = instantiate(dy)
             if lazy and any(self.coverage(i, s, _names(dy))[0] == "ambiguous"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy
 
+from ..errors import NonDifferentiableError
 from ..runtime import expand, reduced, unbroadcast
 
 _ndarray = numpy.ndarray
@@ -220,7 +221,6 @@ def transpose_inverse(axes):
 def einsum_adjoint(g, subscripts, operands, position):
     """Adjoint of ``numpy.einsum(subscripts, *operands)`` with respect to one operand."""
     if "..." in subscripts or "->" not in subscripts:
-        from ..errors import NonDifferentiableError
         raise NonDifferentiableError(
             "srcdiff differentiates numpy.einsum only with explicit output subscripts and no "
             "ellipsis, like 'ij,jk->ik'; got %r. Write the output subscripts explicitly." % subscripts)
@@ -233,7 +233,6 @@ def einsum_adjoint(g, subscripts, operands, position):
     missing = [c for c in target if c not in known]  # summed indices only this operand has
     repeated = len(set(target)) != len(target)
     if repeated:
-        from ..errors import NonDifferentiableError
         raise NonDifferentiableError(
             "srcdiff cannot differentiate numpy.einsum(%r) with respect to an operand with a "
             "repeated index (a diagonal); take numpy.diagonal first." % subscripts)
@@ -261,70 +260,10 @@ def solve_adjoint_a(g, y):
     return -numpy.matmul(g, numpy.swapaxes(y, -1, -2))
 
 
-def _norm_axes(x, axis):
-    """(axes reduced, is a matrix norm) for ``numpy.linalg.norm``'s ``axis`` argument."""
-    nd = numpy.ndim(x)
-    if axis is None:
-        return tuple(range(nd)), nd == 2
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    return tuple(a % nd for a in axes), len(axes) == 2
-
-
-def norm_partials(x, y, ord=None, axis=None, keepdims=False):
-    """d norm(x) / d x, shaped like x (a subgradient where the norm is not differentiable)."""
-    axes, matrix = _norm_axes(x, axis)
-    yk = numpy.expand_dims(y, tuple(a for a in axes if not keepdims)) if not keepdims and numpy.ndim(y) \
-        else y
-    if axis is None and not keepdims:
-        yk = y
-    if ord is None or ord == "fro" or (not matrix and ord == 2):
-        if axis is None and not matrix:
-            return x / (y if y != 0 else 1.0)
-        return x / numpy.where(yk == 0, 1.0, yk)
-    if not matrix:
-        ax = numpy.abs(x)
-        if ord in (numpy.inf, -numpy.inf):
-            hit = ax == yk
-            return numpy.sign(x) * hit / numpy.sum(hit, axis=axes, keepdims=True)
-        if ord == 0:
-            return numpy.zeros_like(x, dtype=float)  # a count of non-zeros: piecewise constant
-        safe = numpy.where(yk == 0, 1.0, yk)
-        return numpy.sign(x) * (ax / safe) ** (ord - 1)
-    return _matrix_norm_partials(x, ord, axes)
-
-
-def _matrix_norm_partials(x, ord, axes):
-    moved = numpy.moveaxis(x, axes, (-2, -1))
-    if ord in ("nuc", 2, -2):
-        u, sv, vt = numpy.linalg.svd(moved, full_matrices=False)
-        if ord == "nuc":
-            grad = u @ vt
-        else:
-            k = 0 if ord == 2 else -1
-            grad = u[..., :, k:k + 1 if k == 0 else None] @ vt[..., k:k + 1 if k == 0 else None, :]
-    elif ord in (1, -1, numpy.inf, -numpy.inf):
-        over = -2 if ord in (1, -1) else -1  # column sums (ord 1) or row sums (ord inf)
-        sums = numpy.sum(numpy.abs(moved), axis=over, keepdims=True)
-        pick = numpy.max(sums, axis=-1 if over == -2 else -2, keepdims=True) if ord in (1, numpy.inf) else \
-            numpy.min(sums, axis=-1 if over == -2 else -2, keepdims=True)
-        hit = sums == pick
-        grad = numpy.sign(moved) * hit / numpy.sum(hit, axis=-1 if over == -2 else -2, keepdims=True)
-    else:
-        from ..errors import NonDifferentiableError
-        raise NonDifferentiableError("numpy.linalg.norm of a matrix with ord=%r has no derivative rule" % (ord,))
-    return numpy.moveaxis(grad, (-2, -1), axes)
-
-
-def norm_adjoint(g, x, y, ord=None, axis=None, keepdims=False):
-    """Adjoint of ``numpy.linalg.norm``."""
-    axes, _ = _norm_axes(x, axis)
-    return expand(g, x, axes if axis is not None else None, keepdims) * norm_partials(x, y, ord, axis, keepdims)
-
-
-def norm_tangent(tx, x, y, ord=None, axis=None, keepdims=False):
-    """Tangent of ``numpy.linalg.norm``."""
-    axes, _ = _norm_axes(x, axis)
-    return numpy.sum(tx * norm_partials(x, y, ord, axis, keepdims), axis=axes, keepdims=keepdims)
+def refuse(value, message):
+    """Raise NonDifferentiableError(message); a call instead of a ``raise`` statement, so that srcdiff
+    can differentiate the kernel that makes it (a second derivative transforms kernels' source)."""
+    raise NonDifferentiableError(message)
 
 
 def astype(a, dtype, copy=True):
@@ -338,8 +277,11 @@ def item(a):
 
 
 def astype_adjoint(g, a, y):
-    """Gradient through a cast: passed on for float results, zero for integer or bool ones."""
+    """Gradient through a cast: passed on for float results, zero for integer or bool ones; real
+    when the input or the result is real (see ``numpy_complex``)."""
     if numpy.asarray(y).dtype.kind in "fc":
+        if numpy.iscomplexobj(g) and not (numpy.iscomplexobj(a) and numpy.iscomplexobj(y)):
+            g = numpy.real(g)
         return numpy.asarray(g).astype(numpy.result_type(a, float), copy=False)
     return numpy.zeros(numpy.shape(a))
 
@@ -364,6 +306,14 @@ def pick_adjoint(g, items, y):
             out[i] = g
             break
     return numpy.array(out) if isinstance(items, _ndarray) else out
+
+
+def pick_tangent(t, items, y):
+    """Tangent of builtin ``max(items)``/``min(items)``: the tangent of the first item equal to the result."""
+    for i, item in enumerate(items):
+        if numpy.all(item == y):
+            return t[i]
+    return 0.0
 
 
 def dict_values(mapping):

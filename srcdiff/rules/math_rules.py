@@ -174,6 +174,16 @@ def fabs(y, x):
     t[y] = t[x] * math.copysign(1.0, x) if x != 0.0 else 0.0
 
 
+@adjoint(math.copysign)
+def copysign(y, x1, x2):
+    d[x1] = d[y] * math.copysign(1.0, x1) * math.copysign(1.0, x2)
+
+
+@tangent(math.copysign)
+def copysign(y, x1, x2):
+    t[y] = t[x1] * math.copysign(1.0, x1) * math.copysign(1.0, x2)
+
+
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
                   math.factorial, math.gcd, math.comb, math.perm, math.isclose)
 

@@ -7,7 +7,7 @@ import operator
 import numpy
 
 from ..runtime import as_sequence, private_copy, stop_gradient
-from .kernels import (dict_items, dict_keys, dict_values, fan_out, items_adjoint, pick_adjoint,
+from .kernels import (dict_items, dict_keys, dict_values, fan_out, items_adjoint, pick_adjoint, pick_tangent,
                       values_adjoint)
 from .registry import adjoint, nondifferentiable, shapes, tangent
 
@@ -75,7 +75,7 @@ def max_(y, a, b=None):
 @tangent(builtins.max, builtins.min)
 def max_(y, a, b=None):
     if b is None:
-        t[y] = sum(pick_adjoint(1.0, a, y) * t[a])
+        t[y] = pick_tangent(t[a], a, y)
     else:
         t[y] = t[a] * (a == y) + t[b] * ((b == y) & (a != y))
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 
 import numpy
 
@@ -124,11 +125,17 @@ def _rule(obj, name=None):
 def qualified_name(obj):
     module = getattr(obj, "__module__", None) or ""
     name = getattr(obj, "__name__", None) or type(obj).__name__
+    if isinstance(obj, numpy.ufunc) and getattr(numpy, name, None) is not obj:
+        special = sys.modules.get("scipy.special")
+        if special is not None and getattr(special, name, None) is obj:
+            return "scipy.special.%s" % name
     if isinstance(obj, numpy.ufunc) or module.startswith("numpy"):
         for sub in ("linalg", "fft", "random"):
             if getattr(getattr(numpy, sub), name, None) is obj:
                 return "numpy.%s.%s" % (sub, name)
         module = "numpy"
+    if module.startswith("scipy.special."):
+        module = "scipy.special"
     if module in ("builtins", ""):
         return name
     return "%s.%s" % (module, name)
@@ -212,6 +219,12 @@ def tangent(*objs):
             rule.tangent = template
         return fn
     return register
+
+
+def available(module, *names):
+    """The attributes of ``module`` among ``names`` that exist (NumPy adds functions over versions):
+    ``@adjoint(*available(numpy, "unstack"))`` registers nothing on a NumPy without ``unstack``."""
+    return [getattr(module, n) for n in names if hasattr(module, n)]
 
 
 def nondifferentiable(*objs):

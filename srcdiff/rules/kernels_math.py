@@ -1,0 +1,97 @@
+"""Numeric helpers for elementwise rules: guarded divisors, powers at zero, complex partials."""
+from __future__ import annotations
+
+import numpy
+
+_ndarray = numpy.ndarray
+_inf = float("inf")
+_DEG = 0.017453292519943295  # pi / 180
+_RAD = 57.29577951308232  # 180 / pi
+_PI2 = 9.869604401089358  # pi ** 2
+_PI4 = 97.40909103400242  # pi ** 4
+
+
+def safe_divisor(y):
+    """``y`` with zeros and NaNs replaced by inf, so that ``c / safe_divisor(y)`` is 0 there."""
+    if type(y) is float:
+        return y if y == y and y != 0.0 else _inf
+    return numpy.where(numpy.abs(y) > 0, y, numpy.inf)  # False at 0 and at NaN
+
+
+def nan_divisor(y):
+    """``y`` with NaNs replaced by inf: a derivative evaluated outside its domain (a branch of
+    ``numpy.where`` that was not taken) then contributes 0 instead of NaN."""
+    if type(y) is float:
+        return y if y == y else _inf
+    return numpy.where(y == y, y, numpy.inf)
+
+
+def power_partial(x1, x2):
+    """d (x1 ** x2) / d x1 = x2 * x1 ** (x2 - 1), exactly 0 where x2 == 0 (no 0 * inf at x1 == 0)."""
+    return x2 * x1 ** numpy.where(x2 == 0, 1.0, x2 - 1.0)
+
+
+def power_second(x1, x2):
+    """d^2 (x1 ** x2) / d x1^2 = x2 (x2 - 1) x1 ** (x2 - 2), exactly 0 where x2 is 0 or 1."""
+    flat = (x2 == 0) | (x2 == 1)
+    return x2 * (x2 - 1.0) * x1 ** numpy.where(flat, 1.0, x2 - 2.0)
+
+
+def abs_adjoint(g, x):
+    """Adjoint of ``abs``: g * sign(x) (0 at 0); for complex x, real(g) * conj(x) / |x|."""
+    if numpy.iscomplexobj(x):
+        return numpy.real(g) * numpy.conj(numpy.sign(x))
+    return g * numpy.sign(x)
+
+
+def abs_tangent(tx, x):
+    """Tangent of ``abs``: sign(x) * tx; for complex x, real(conj(x) * tx) / |x| (0 at 0)."""
+    if numpy.iscomplexobj(x) or numpy.iscomplexobj(tx):
+        return numpy.real(numpy.conj(numpy.sign(x)) * tx)
+    return tx * numpy.sign(x)
+
+
+def unit_tangent(x, tx):
+    """Tangent of conj(x) / |x| (the complex part of ``abs_adjoint``); 0 for real x."""
+    if not numpy.iscomplexobj(x):
+        return 0.0
+    r = numpy.abs(x)
+    inv = 1.0 / safe_divisor(r)
+    return numpy.conj(tx) * inv - numpy.conj(x) * numpy.real(numpy.conj(x) * tx) * inv ** 3
+
+
+def angle_adjoint(g, z, deg=False):
+    """Adjoint of ``numpy.angle``: real(g) * -i / z (conj(z) / |z|^2 is 1 / z); 0 at 0 and for real z."""
+    if not numpy.iscomplexobj(z):
+        return numpy.zeros(numpy.shape(z)) if numpy.ndim(z) else 0.0
+    scale = _DEG if deg else 1.0
+    return (-1j * scale) * numpy.real(g) / safe_divisor(z)
+
+
+def angle_tangent(tz, z, deg=False):
+    """Tangent of ``numpy.angle``: Im(tz / z) (0 at 0)."""
+    scale = _RAD if deg else 1.0
+    return scale * numpy.imag(tz / safe_divisor(z))
+
+
+def imag_adjoint(g, val):
+    """Adjoint of ``numpy.imag``: -i real(g) for complex ``val``, zero for a real one."""
+    if numpy.iscomplexobj(val):
+        return -1j * numpy.real(g)
+    return numpy.zeros(numpy.shape(val)) if numpy.ndim(val) else 0.0
+
+
+def sinc_partial(x):
+    """d sinc(x) / dx = (cos(pi x) - sinc(x)) / x; a Taylor series near 0 (no cancellation), 0 at 0."""
+    small = numpy.abs(x) < 1e-3
+    safe = numpy.where(small, 1.0, x)
+    series = x * (-_PI2 / 3.0 + _PI4 / 30.0 * x * x)
+    return numpy.where(small, series, (numpy.cos(numpy.pi * safe) - numpy.sinc(safe)) / safe)
+
+
+def sinc_second(x):
+    """d^2 sinc(x) / dx^2 (for the tangent of ``sinc_partial``); -pi^2 / 3 at x = 0."""
+    small = numpy.abs(x) < 1e-3
+    safe = numpy.where(small, 1.0, x)
+    value = (-numpy.pi * numpy.sin(numpy.pi * safe) - 2.0 * sinc_partial(safe)) / safe
+    return numpy.where(small, -_PI2 / 3.0 + _PI4 / 10.0 * x * x, value)

@@ -1,0 +1,181 @@
+"""Rules for NumPy functions that join, split, tile, repeat and pad arrays.
+
+Adjoints of joins cut the incoming adjoint back into pieces shaped like the inputs; adjoints
+of splits join the pieces' adjoints; copies made by ``tile``, ``repeat`` and ``pad`` (edge,
+reflect, symmetric, wrap) add their adjoints back into the entry they copied.
+"""
+# Template bodies use d[...] and t[...]; linters do not know those names.
+# ruff: noqa: F821, F811
+import numpy
+
+from .kernels import split_like, unstack
+from .kernels_shapes import (_PAD_MODES, join_adjoint, pad_adjoint, repeat_adjoint, split_adjoint, tile_adjoint,
+                             unstack_adjoint)
+from .registry import adjoint, available, refuse_unless, tangent
+
+
+@adjoint(numpy.concatenate, numpy.concat)
+def concatenate(y, arrays, axis=0):
+    d[arrays] = split_like(d[y], arrays, axis)
+
+
+@tangent(numpy.concatenate, numpy.concat)
+def concatenate(y, arrays, axis=0):
+    t[y] = numpy.concatenate(t[arrays], axis)
+
+
+@adjoint(numpy.stack)
+def stack(y, arrays, axis=0):
+    d[arrays] = unstack(d[y], axis)
+
+
+@tangent(numpy.stack)
+def stack(y, arrays, axis=0):
+    t[y] = numpy.stack(t[arrays], axis)
+
+
+@adjoint(numpy.hstack)
+def hstack(y, tup):
+    d[tup] = join_adjoint(d[y], tup, "h")
+
+
+@tangent(numpy.hstack)
+def hstack(y, tup):
+    t[y] = numpy.hstack(t[tup])
+
+
+@adjoint(numpy.vstack)
+def vstack(y, tup):
+    d[tup] = join_adjoint(d[y], tup, "v")
+
+
+@tangent(numpy.vstack)
+def vstack(y, tup):
+    t[y] = numpy.vstack(t[tup])
+
+
+@adjoint(numpy.dstack)
+def dstack(y, tup):
+    d[tup] = join_adjoint(d[y], tup, "d")
+
+
+@tangent(numpy.dstack)
+def dstack(y, tup):
+    t[y] = numpy.dstack(t[tup])
+
+
+@adjoint(numpy.column_stack)
+def column_stack(y, tup):
+    d[tup] = join_adjoint(d[y], tup, "column")
+
+
+@tangent(numpy.column_stack)
+def column_stack(y, tup):
+    t[y] = numpy.column_stack(t[tup])
+
+
+@adjoint(numpy.append)
+def append(y, arr, values, axis=None):
+    d[arr] = split_like(d[y], [arr, values], axis)[0]
+    d[values] = split_like(d[y], [arr, values], axis)[1]
+
+
+@tangent(numpy.append)
+def append(y, arr, values, axis=None):
+    t[y] = numpy.append(t[arr], t[values], axis)
+
+
+@adjoint(numpy.split, numpy.array_split)
+def split(y, ary, indices_or_sections, axis=0):
+    d[ary] = split_adjoint(d[y], ary, indices_or_sections, axis)
+
+
+@tangent(numpy.split)
+def split(y, ary, indices_or_sections, axis=0):
+    t[y] = numpy.split(t[ary], indices_or_sections, axis)
+
+
+@tangent(numpy.array_split)
+def array_split(y, ary, indices_or_sections, axis=0):
+    t[y] = numpy.array_split(t[ary], indices_or_sections, axis)
+
+
+@adjoint(numpy.hsplit)
+def hsplit(y, ary, indices_or_sections):
+    d[ary] = split_adjoint(d[y], ary, indices_or_sections, 0, "h")
+
+
+@tangent(numpy.hsplit)
+def hsplit(y, ary, indices_or_sections):
+    t[y] = numpy.hsplit(t[ary], indices_or_sections)
+
+
+@adjoint(numpy.vsplit)
+def vsplit(y, ary, indices_or_sections):
+    d[ary] = split_adjoint(d[y], ary, indices_or_sections, 0, "v")
+
+
+@tangent(numpy.vsplit)
+def vsplit(y, ary, indices_or_sections):
+    t[y] = numpy.vsplit(t[ary], indices_or_sections)
+
+
+@adjoint(numpy.dsplit)
+def dsplit(y, ary, indices_or_sections):
+    d[ary] = split_adjoint(d[y], ary, indices_or_sections, 0, "d")
+
+
+@tangent(numpy.dsplit)
+def dsplit(y, ary, indices_or_sections):
+    t[y] = numpy.dsplit(t[ary], indices_or_sections)
+
+
+@adjoint(*available(numpy, "unstack"))
+def unstack_(y, x, axis=0):
+    d[x] = unstack_adjoint(d[y], x, axis)
+
+
+@tangent(*available(numpy, "unstack"))
+def unstack_(y, x, axis=0):
+    t[y] = numpy.unstack(t[x], axis=axis)
+
+
+@adjoint(numpy.tile)
+def tile(y, A, reps):
+    d[A] = tile_adjoint(d[y], A, reps)
+
+
+@tangent(numpy.tile)
+def tile(y, A, reps):
+    t[y] = numpy.tile(t[A], reps)
+
+
+@adjoint(numpy.repeat)
+def repeat(y, a, repeats, axis=None):
+    d[a] = repeat_adjoint(d[y], a, repeats, axis)
+
+
+@tangent(numpy.repeat)
+def repeat(y, a, repeats, axis=None):
+    t[y] = numpy.repeat(t[a], repeats, axis)
+
+
+@adjoint(numpy.pad)
+def pad(y, array, pad_width, mode="constant"):
+    d[array] = pad_adjoint(d[y], array, pad_width, mode)
+
+
+@tangent(numpy.pad)
+def pad(y, array, pad_width, mode="constant"):
+    t[y] = numpy.pad(t[array], pad_width, mode)
+
+
+def _pad_check(args):
+    mode = args.get("mode", "constant")
+    if mode in _PAD_MODES or mode is Ellipsis:
+        return None
+    return ("srcdiff differentiates numpy.pad in the modes %s; got mode=%r" % (", ".join(_PAD_MODES), mode),
+            "Pad with one of those modes, or build the padding with numpy.concatenate.")
+
+
+refuse_unless(numpy.pad, _pad_check)
