@@ -1098,7 +1098,9 @@ case(np.linalg.norm, norm_keepdims, NORM_M, label="matrix,keepdims")
 # name -> a point inside the domain
 MATH_UNARY = {"sin": 0.7, "cos": 0.7, "tan": 0.4, "exp": 0.3, "log": 1.7, "sqrt": 2.3, "tanh": -0.6,
               "sinh": 0.8, "cosh": -0.9, "asin": 0.45, "acos": -0.35, "atan": 1.8, "log1p": 0.6,
-              "expm1": -0.4, "fabs": -0.8}
+              "expm1": -0.4, "fabs": -0.8, "log10": 1.7, "log2": 1.7, "asinh": 0.8, "acosh": 1.9,
+              "atanh": 0.3, "degrees": 0.5, "radians": 0.5, "erf": 0.4, "erfc": 0.4}
+MATH_UNARY.update({name: 0.6 for name in ("exp2", "cbrt") if hasattr(math, name)})  # Python 3.11+
 
 
 def math_unary_case(fn):
@@ -1133,6 +1135,30 @@ case(math.log, math_log_const_base, 2.5, label="math.log(x, 2.0)")
 case(math.log, math_log_base, 2.5, 3.0, wrt=(0, 1), label="math.log(x, b)",
      bug=RUNTIME_IF)
 case(math.pow, math_pow, 1.7, 2.3, wrt=(0, 1), label="math.pow(x, p)")
+
+
+def math_atan2(y, x):
+    return math.atan2(y * 1.1, x) * C
+
+
+def math_fmod(x, y):
+    return math.fmod(x, y * 1.1) * C
+
+
+def math_remainder(x, y):
+    return math.remainder(x, y * 1.1) * C
+
+
+def math_ldexp(x):
+    return math.ldexp(x * 1.1, 3) * C
+
+
+case(math.atan2, math_atan2, 0.6, -0.8, wrt=(0, 1), label="math.atan2(y, x)")
+case(math.fmod, math_fmod, 2.7, 0.8, wrt=(0, 1), label="math.fmod(x, y)")  # x / y = 3.07: trunc 3
+case(math.fmod, math_fmod, -2.7, 0.8, wrt=(0, 1), label="math.fmod(-x, y)")
+case(math.remainder, math_remainder, 2.7, 0.8, wrt=(0, 1), label="math.remainder(x, y)")
+case(math.remainder, math_remainder, 3.3, 0.8, wrt=(0, 1), label="math.remainder(x, y) rounding up")
+case(math.ldexp, math_ldexp, 0.7, label="math.ldexp(x, 3)")
 
 
 # ============================================================ new primitives (coverage extension)

@@ -3,7 +3,7 @@
 # ruff: noqa: F821, F811
 import math
 
-from .registry import adjoint, lookup, nondifferentiable, shapes, tangent
+from .registry import adjoint, available, lookup, nondifferentiable, shapes, tangent
 
 
 @adjoint(math.sin)
@@ -184,8 +184,162 @@ def copysign(y, x1, x2):
     t[y] = t[x1] * math.copysign(1.0, x1) * math.copysign(1.0, x2)
 
 
+@adjoint(math.log10)
+def log10(y, x):
+    d[x] = d[y] / (x * 2.302585092994046)  # ln 10
+
+
+@tangent(math.log10)
+def log10(y, x):
+    t[y] = t[x] / (x * 2.302585092994046)
+
+
+@adjoint(math.log2)
+def log2(y, x):
+    d[x] = d[y] / (x * 0.6931471805599453)  # ln 2
+
+
+@tangent(math.log2)
+def log2(y, x):
+    t[y] = t[x] / (x * 0.6931471805599453)
+
+
+@adjoint(*available(math, "exp2"))
+def exp2(y, x):
+    d[x] = d[y] * y * 0.6931471805599453
+
+
+@tangent(*available(math, "exp2"))
+def exp2(y, x):
+    t[y] = t[x] * y * 0.6931471805599453
+
+
+@adjoint(*available(math, "cbrt"))
+def cbrt(y, x):
+    d[x] = d[y] / (3.0 * y * y)
+
+
+@tangent(*available(math, "cbrt"))
+def cbrt(y, x):
+    t[y] = t[x] / (3.0 * y * y)
+
+
+@adjoint(math.asinh)
+def asinh(y, x):
+    d[x] = d[y] / math.sqrt(x * x + 1.0)
+
+
+@tangent(math.asinh)
+def asinh(y, x):
+    t[y] = t[x] / math.sqrt(x * x + 1.0)
+
+
+@adjoint(math.acosh)
+def acosh(y, x):
+    d[x] = d[y] / math.sqrt(x * x - 1.0)
+
+
+@tangent(math.acosh)
+def acosh(y, x):
+    t[y] = t[x] / math.sqrt(x * x - 1.0)
+
+
+@adjoint(math.atanh)
+def atanh(y, x):
+    d[x] = d[y] / (1.0 - x * x)
+
+
+@tangent(math.atanh)
+def atanh(y, x):
+    t[y] = t[x] / (1.0 - x * x)
+
+
+@adjoint(math.atan2)
+def atan2(r, y, x):
+    d[y] = d[r] * x / (x * x + y * y)
+    d[x] = -d[r] * y / (x * x + y * y)
+
+
+@tangent(math.atan2)
+def atan2(r, y, x):
+    t[r] = (t[y] * x - t[x] * y) / (x * x + y * y)
+
+
+@adjoint(math.degrees)
+def degrees(y, x):
+    d[x] = d[y] * 57.29577951308232  # 180 / pi
+
+
+@tangent(math.degrees)
+def degrees(y, x):
+    t[y] = t[x] * 57.29577951308232
+
+
+@adjoint(math.radians)
+def radians(y, x):
+    d[x] = d[y] * 0.017453292519943295  # pi / 180
+
+
+@tangent(math.radians)
+def radians(y, x):
+    t[y] = t[x] * 0.017453292519943295
+
+
+@adjoint(math.erf)
+def erf(y, x):
+    d[x] = d[y] * 1.1283791670955126 * math.exp(-x * x)  # 2 / sqrt(pi)
+
+
+@tangent(math.erf)
+def erf(y, x):
+    t[y] = t[x] * 1.1283791670955126 * math.exp(-x * x)
+
+
+@adjoint(math.erfc)
+def erfc(y, x):
+    d[x] = -d[y] * 1.1283791670955126 * math.exp(-x * x)
+
+
+@tangent(math.erfc)
+def erfc(y, x):
+    t[y] = -t[x] * 1.1283791670955126 * math.exp(-x * x)
+
+
+@adjoint(math.fmod)
+def fmod(r, x, y):
+    d[x] = d[r]
+    d[y] = -d[r] * math.trunc(x / y)  # fmod(x, y) = x - trunc(x / y) * y
+
+
+@tangent(math.fmod)
+def fmod(r, x, y):
+    t[r] = t[x] - t[y] * math.trunc(x / y)
+
+
+@adjoint(math.remainder)
+def remainder(r, x, y):
+    d[x] = d[r]
+    d[y] = -d[r] * round(x / y)  # remainder(x, y) = x - n * y, n the nearest integer (ties to even)
+
+
+@tangent(math.remainder)
+def remainder(r, x, y):
+    t[r] = t[x] - t[y] * round(x / y)
+
+
+@adjoint(math.ldexp)
+def ldexp(y, x, i):
+    d[x] = d[y] * math.ldexp(1.0, i)
+
+
+@tangent(math.ldexp)
+def ldexp(y, x, i):
+    t[y] = t[x] * math.ldexp(1.0, i)
+
+
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
-                  math.factorial, math.gcd, math.comb, math.perm, math.isclose)
+                  math.factorial, math.gcd, math.comb, math.perm, math.isclose, math.isqrt,
+                  *available(math, "lcm", "nextafter", "ulp"))
 
 
 shapes(scalar=[obj for obj in vars(math).values() if callable(obj) and lookup(obj) is not None])
