@@ -17,6 +17,10 @@ def erf_loss(a, b):
     return math.erf(a * b) + a
 
 
+def lgamma_loss(a, b):
+    return math.lgamma(a * b) + a
+
+
 def rounded_scale(x):
     return np.floor(np.sum(x)) * 0.0 + 2.0
 

@@ -59,6 +59,8 @@ class Rule:
         signature = self.signature or _template_signature(template)
         if signature is None:
             return {}
+        if self.signature is None:  # the template stands in for it: ``out=None`` is no argument there
+            keywords = [(k, v) for k, v in keywords if k in signature.parameters or not _is_default(v)]
         try:
             bound = signature.bind(*args, **dict(keywords))
         except TypeError as exc:
