@@ -43,10 +43,25 @@ class Transformed:
         kinds = self._kinds(args, kwargs)
         key = self._variant_key(args, kwargs, kinds[2])
         functions = self._variants.get(key)
-        if functions is None or (functions["result"].guards and stale(functions["result"].guards)):
-            functions = self._variants[key] = self._generate(*kinds)
+        subject = self._subject(args, kwargs)
+        if functions is None or functions["subject"] is not subject or \
+                (functions["result"].guards and stale(functions["result"].guards)):
+            functions = self._variants[key] = self._generate(*kinds, subject=subject)
             self._callers.pop(key, None)
         return functions
+
+    def _subject(self, args, kwargs):
+        """The Python function differentiated for these arguments: the user's, or, for a derivative
+        of a derivative (``grad(grad(f))``), the code generated for the inner one."""
+        if isinstance(self.fun, Transformed):
+            return self.fun._generated(args, kwargs)
+        return self.fun
+
+    def _generated(self, args, kwargs):
+        """The generated function computing what calling this object computes (before fitting
+        types), for a transformation applied on top of this one."""
+        raise NonDifferentiableError("srcdiff cannot differentiate %r again: differentiate srcdiff.grad, "
+                                     "srcdiff.value_and_grad or srcdiff.forward" % (self,))
 
     @staticmethod
     def _variant_key(args, kwargs, statics):
@@ -82,16 +97,17 @@ class Transformed:
 
     role = "split"
 
-    def _generate(self, scalars=frozenset(), containers=frozenset(), statics=()):
-        if getattr(self.fun, "__code__", None) is None:
-            frontend.load(self.fun)  # raises SourceUnavailableError saying why
-        key = (self.fun.__code__, self.role, tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
-               self.has_aux, resolution_key(self.fun))
-        result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics))
-        defaults = self.fun.__defaults__
-        functions = {role: result.compiled.build(name, self.fun, defaults, self.fun.__kwdefaults__)
+    def _generate(self, scalars=frozenset(), containers=frozenset(), statics=(), subject=None):
+        subject = subject if subject is not None else self._subject((), {})
+        if getattr(subject, "__code__", None) is None:
+            frontend.load(subject)  # raises SourceUnavailableError saying why
+        key = (subject.__code__, self.role, tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
+               self.has_aux, resolution_key(subject))
+        result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, subject=subject))
+        functions = {role: result.compiled.build(name, subject, subject.__defaults__, subject.__kwdefaults__)
                      for role, name in result.names.items()}
         functions["result"] = result
+        functions["subject"] = subject
         self._result = result
         return functions
 
@@ -108,11 +124,13 @@ class Transformed:
 
     def stages(self, *args, **kwargs):
         """(stage name, source) after every pass of the pipeline, for learning how it works."""
-        return self._run_pipeline(*self._kinds(args, kwargs), record_stages=True).stages
+        return self._run_pipeline(*self._kinds(args, kwargs), record_stages=True,
+                                  subject=self._subject(args, kwargs)).stages
 
-    def _run_pipeline(self, scalars, containers, statics, record_stages=False):
-        return transform.reverse(self.fun, self.sig.wrt, kind=self.role, scalars=scalars, containers=containers,
-                                 statics=dict(statics), has_aux=self.has_aux, record_stages=record_stages)
+    def _run_pipeline(self, scalars, containers, statics, record_stages=False, subject=None):
+        return transform.reverse(subject or self.fun, self.sig.wrt, kind=self.role, scalars=scalars,
+                                 containers=containers, statics=dict(statics), has_aux=self.has_aux,
+                                 record_stages=record_stages)
 
     def sources(self, *args, **kwargs):
         """{generated function name: source} for this function and every user function it calls."""
@@ -240,6 +258,11 @@ class _Caller:
 class ValueAndGrad(Transformed):
     role = "joint"
 
+    def _generated(self, args, kwargs):
+        if self.has_aux:
+            raise NonDifferentiableError("srcdiff cannot differentiate a has_aux=True gradient again")
+        return self._functions(args, kwargs)[self.role]
+
     def _caller(self, args, kwargs):
         key = self._variant_key(args, kwargs, self._kinds(args, kwargs)[2])
         caller = self._callers.get(key)
@@ -302,18 +325,25 @@ class VJP(Transformed):
         inputs = self.sig.values(args, kwargs)
         for value, name in zip(inputs, self.sig.wrt):
             check_differentiable(value, name, self.fun)
-        value, residuals = functions["forward"](*args, **kwargs)
+        forward = functions["forward"]
+        value, residuals = forward(*args, **kwargs)
         backward = functions["backward"]
         single = self.sig.single
         fun = self.fun
         tape = residuals[0] if functions["result"].tape else None
         tape_len = len(tape) if tape is not None else 0
+        fresh = [residuals]  # residuals no backward pass has consumed yet
+        consumed = _holds_tape(residuals)  # a backward pass pops tapes and restores values in place
 
         def pullback(ct):
             if numpy.shape(ct) != numpy.shape(value):
                 raise ArgumentError("the cotangent passed to the pullback of %s has shape %s, but the output "
                                     "has shape %s" % (_name(fun), numpy.shape(ct), numpy.shape(value)))
-            grads = backward(residuals, ct)
+            if fresh:
+                saved = fresh.pop() if consumed else fresh[0]
+            else:  # the first backward pass consumed the tapes: replay the forward pass
+                saved = forward(*args, **kwargs)[1]
+            grads = backward(saved, ct)
             if single:
                 return fit(grads, inputs[0])
             if len(inputs) == 1:
@@ -322,6 +352,11 @@ class VJP(Transformed):
         pullback.tape_entries = tape_len
         pullback.tape_bytes = _tape_bytes(tape) if tape is not None else 0
         return value, pullback
+
+
+def _holds_tape(residuals):
+    """Do these residuals (nested tuples, callees' included) hold a tape (a list)?"""
+    return any(type(r) is list or (type(r) is tuple and _holds_tape(r)) for r in residuals)
 
 
 def _tape_bytes(tape):

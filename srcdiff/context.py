@@ -54,6 +54,7 @@ class Context:
     statics: dict = field(default_factory=dict)  # parameter -> the function it is bound to (specialized)
     inplace: set = field(default_factory=set)  # (line, name) of ``name op= value`` (in place for arrays)
     renamed_from: dict = field(default_factory=dict)  # name given by ssa -> the user's name
+    mode: str = ""  # "reverse" or "forward" once the transformation has chosen
     guards: list = field(default_factory=list)  # (namespace or cell, name, function) the code was built on
 
     @property

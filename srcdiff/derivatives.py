@@ -5,7 +5,7 @@ import weakref
 
 import numpy
 
-from . import cache, calls, transform
+from . import cache, calls, frontend, transform
 from .api import Grad, Transformed, _Signature, _SCALAR_TYPES, check_differentiable, fit
 from .errors import ArgumentError, NonDifferentiableError
 
@@ -21,17 +21,20 @@ class Tangent(Transformed):
 
     role = "tangent"
 
-    def _generate(self, scalars=frozenset(), containers=frozenset(), statics=()):
+    def _generate(self, scalars=frozenset(), containers=frozenset(), statics=(), subject=None):
         from .api import resolution_key
-        key = (self.fun.__code__, "tangent", tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
-               resolution_key(self.fun))
-        result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics))
-        fn = result.compiled.build(result.names["tangent"], self.fun, self.fun.__defaults__, self.fun.__kwdefaults__)
+        subject = subject if subject is not None else self._subject((), {})
+        if getattr(subject, "__code__", None) is None:
+            frontend.load(subject)  # raises SourceUnavailableError saying why
+        key = (subject.__code__, "tangent", tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
+               resolution_key(subject))
+        result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, subject=subject))
+        fn = result.compiled.build(result.names["tangent"], subject, subject.__defaults__, subject.__kwdefaults__)
         self._result = result
-        return {"tangent": fn, "result": result}
+        return {"tangent": fn, "result": result, "subject": subject}
 
-    def _run_pipeline(self, scalars, containers, statics, record_stages=False):
-        return transform.forward(self.fun, self.sig.wrt, scalars=scalars, containers=containers,
+    def _run_pipeline(self, scalars, containers, statics, record_stages=False, subject=None):
+        return transform.forward(subject or self.fun, self.sig.wrt, scalars=scalars, containers=containers,
                                  statics=dict(statics), record_stages=record_stages)
 
     @property

@@ -242,6 +242,10 @@ class Classifier:
             return Op("opaque", s, target=target, args=args, keywords=keywords, name=rule.name,
                       error="srcdiff cannot match `*args`/`**kwargs` in a call of %s to its rule" % rule.name,
                       fix="Pass the arguments one by one.")
+        missing = {"reverse": rule.adjoint, "forward": rule.tangent}.get(self.ctx.mode, rule) is None
+        if missing and isinstance(rule.obj, types.FunctionType) and \
+                rule.obj.__module__.startswith("srcdiff.rules."):  # a kernel: differentiate its source
+            return Op("call", s, target=target, callee=rule.obj, args=args, keywords=keywords, name=display)
         if rule.adjoint is None and rule.tangent is None:
             problem, fix = _no_rule_message(rule.name, rule.obj)
             return Op("opaque", s, target=target, args=args, keywords=keywords, name=rule.name, error=problem,

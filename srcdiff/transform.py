@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import copy
 import linecache
+import re
 from dataclasses import dataclass, field
 
 from . import cleanup, codegen, control, fence, frontend, ir, normalize, ssa, syntax
 from .assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
 from .context import Context, Namer, all_names
+from .errors import NonDifferentiableError, located
 from .analysis.aliases import check_writes, mutated_parameters
 from .analysis.tbr import definitely_assigned
 from .modes.forward import ForwardMode
@@ -110,12 +112,14 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     split = kind == "split"
     prep = prepare(fn, record_stages, statics)
     ctx, stages = prep.ctx, prep.stages
+    ctx.mode = "reverse"
     base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
     if split:  # chosen first so a recursive call can refer to these very functions
         fwd_name = ctx.namer.fresh(base + "_forward")
         bwd_name = ctx.namer.fresh(base + "_backward")
         if pending is not None:
             pending.names, pending.ctx = {"forward": fwd_name, "backward": bwd_name}, ctx
+    _refuse_taped_generated_code(prep.tree, ctx)
     tree = _copy_written_arguments(prep.tree, ctx)
     tree = ssa.rename_redefinitions(tree, ctx)
     ctx.locals = frontend.local_names(tree)
@@ -144,7 +148,7 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     ret = mode.fn.body[-1] if mode.fn.body and isinstance(mode.fn.body[-1], ir.Return) else None
     seeded = ir.Name(seeds[0]) if seeds else value
     scalar_output = ret is not None and mode.shapes.of(seeded, ret) == frozenset()
-    returns_value = split or kind != "grad" or has_aux or not scalar_output
+    returns_value = split or kind != "grad" or has_aux  # a non-scalar output is refused in the code
     if returns_value and isinstance(value, ir.Name) and value.id in _assigned_names(reverse_code):
         kept = ir.Name(ctx.namer.fresh(value.id + "_value"))  # the reverse sweep restores older values
         forward_body = forward_body + [ir.Assign([kept], value)]
@@ -198,6 +202,24 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     return ReverseResult(compiled, names, stages, tape_name is not None, returns_value, list(ctx.guards))
 
 
+def _refuse_taped_generated_code(tree, ctx):
+    """Reverse mode over a generated gradient that pushes and pops a tape (a loop, a fancy-index
+    write) would have to reverse the tape itself: refused, with the forward-over-reverse way out."""
+    if not ctx.filename.startswith("<srcdiff "):
+        return
+    classify = Classifier(ctx)
+    for s in ir.walk(tree):
+        op = classify(s) if isinstance(s, (ir.Assign, ir.ExprStmt)) else None
+        if op is not None and (op.kind in ("pop", "scatter") or (
+                op.kind == "append" and isinstance(op.source, ir.Name) and re.fullmatch(r"tape\d*", op.source.id))):
+            raise NonDifferentiableError(located(
+                ctx.filename, s.line, ctx.origin_text.get(s.line, ""),
+                "reverse mode over a generated gradient that keeps a tape (the function has a loop or "
+                "writes through an index) is not supported",
+                "For second derivatives use srcdiff.hessian, srcdiff.hvp or "
+                "srcdiff.jacobian(srcdiff.grad(f), mode='forward') (forward mode over the gradient)."))
+
+
 def _copy_written_arguments(tree, ctx):
     """Arguments the function writes into get a private copy first: callers' arrays never change."""
     written = mutated_parameters(tree, Classifier(ctx))
@@ -222,6 +244,7 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     """Generate forward-mode code: ``f_tangent(*args, t_x=...)`` returning ``(value, tangent)``."""
     prep = prepare(fn, record_stages, statics)
     ctx, stages = prep.ctx, prep.stages
+    ctx.mode = "forward"
     base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
     name = ctx.namer.fresh(base + "_tangent")
     tree = _copy_written_arguments(prep.tree, ctx)  # and, through private_copy's rule, their tangents

@@ -66,6 +66,11 @@ def softmax_cross_entropy(logits, labels):
     return -np.mean(log_probs[np.arange(n), labels])
 
 
+def softmax_probability_of_one_class(z):
+    e = np.exp(z - np.max(z))
+    return -np.log(e[1] / np.sum(e))  # the sum's adjoint is a broadcast view, then e[1] adds to it
+
+
 def rosenbrock(x):
     return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
 
@@ -1246,6 +1251,7 @@ CASES = [
     Case("softmax_cross_entropy", softmax_cross_entropy,
          lambda: (rng(7).standard_normal((4, 5)), np.array([4, 0, 0, 2]))),
     Case("rosenbrock", rosenbrock, lambda: (rng(8).uniform(-1.5, 1.5, 5),)),
+    Case("softmax_probability_of_one_class", softmax_probability_of_one_class, lambda: (rng(8).normal(size=4),)),
     Case("log_sum_exp", log_sum_exp, lambda: (rng(9).standard_normal(6),)),
     Case("gaussian_nll", gaussian_nll, lambda: (0.3, -0.2, rng(10).standard_normal(7)), (0, 1)),
     Case("diagonal_gaussian_nll", diagonal_gaussian_nll,

@@ -269,3 +269,22 @@ def test_check_grad_report_names_max_relative_error():
         return np.sum(srcdiff.stop_gradient(x) * x)
     with pytest.raises(AssertionError, match=r"worst entry x\[1\]"):
         srcdiff.check_grad(wrong, np.array([0.1, 5.0]))
+
+
+# --------------------------------------------------------------------- copies in forward mode
+
+def writes_into_a_copy(x):
+    y = x.copy()
+    y[0] = 0.0
+    z = x.flatten()
+    z[1] = 0.0
+    return np.sum(y * x) + np.sum(z * x)
+
+
+def test_forward_mode_copies_tangents_where_the_primal_copies():
+    x = np.array([1.0, 2.0, 3.0])
+    t = np.array([1.0, 1.0, 1.0])
+    _, tangent = srcdiff.jvp(writes_into_a_copy, (x,), t)
+    np.testing.assert_array_equal(t, [1.0, 1.0, 1.0])  # the caller's tangent is untouched
+    np.testing.assert_allclose(tangent, np.dot(srcdiff.grad(writes_into_a_copy)(x), t))
+    np.testing.assert_allclose(tangent, 2 * (2 + 3) + 2 * (1 + 3))

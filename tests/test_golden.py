@@ -277,8 +277,7 @@ def grad_first_large(xs, threshold):
     if not returned:
         tape.append(result)
         result = total
-    result_value = result
-    require_scalar(result_value, 'first_large')
+    require_scalar(result, 'first_large')
     # for x in xs:
     if returned:
         d_result = 1.0
@@ -308,7 +307,7 @@ def grad_first_large(xs, threshold):
             t4 = tape.pop()
         # for x in xs:
         add_at(d_seq, k, d_x)
-    return (result_value, owned(d_seq))
+    return owned(d_seq)
 """),
 }
 

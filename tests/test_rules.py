@@ -12,6 +12,7 @@ from srcdiff import runtime
 from srcdiff.rules import all_rules, kernels, lookup
 from srcdiff.rules import kernels_linalg as kl
 from srcdiff.rules import kernels_math as km
+from srcdiff.rules import kernels_shapes
 from srcdiff.rules import kernels_products as kp
 from srcdiff.rules import kernels_reduce as kr
 from srcdiff.rules import kernels_shapes as ks
@@ -775,7 +776,7 @@ case(np.reshape, reshape_method_tuple, normal(2, 3, 4), label="x.reshape((6, -1)
 case(np.reshape, reshape_flat, normal(4, 6), label="x.reshape(-1)")
 case(np.ravel, ravel_call, normal(4, 6), label="np.ravel(x)")
 case(np.ravel, ravel_method, normal(4, 6), label="x.ravel()")
-case(np.ravel, flatten_method, normal(4, 6), label="x.flatten()")
+case(kernels_shapes.flatten, flatten_method, normal(4, 6), label="x.flatten()")
 case(np.squeeze, squeeze_all, normal(3, 1, 4), label="np.squeeze(x)")
 case(np.squeeze, squeeze_axis, normal(3, 1, 4), label="np.squeeze(x, axis=1)")
 case(np.squeeze, squeeze_method, normal(1, 3, 4), label="x.squeeze()")
@@ -988,6 +989,31 @@ def runtime_add(a, b):
     return np.sum(runtime.add(a, b) * W1[:3])
 
 
+def kernel_matmul_lhs(g, a, b):
+    return np.sum(kernels.matmul_lhs(g, a, b) * W2[:3, :4])
+
+
+def kernel_matmul_rhs(g, a, b):
+    return np.sum(kernels.matmul_rhs(g, a, b) * W2[:4, :2])
+
+
+def kernel_matmul_lhs_vector(g, a, b):
+    return np.sum(kernels.matmul_lhs(g, a, b) * W2[:3, :4])
+
+
+def kernel_matmul_rhs_batched(g, a, b):
+    return np.sum(kernels.matmul_rhs(g, a, b) * W1[:4])
+
+
+# generated gradients of ``a @ b`` call these; gradients of gradients differentiate them
+case(kernels.matmul_lhs, kernel_matmul_lhs, normal(3, 2), normal(3, 4), normal(4, 2), wrt=(0, 2),
+     label="matmul_lhs(g, a, b) matrices")
+case(kernels.matmul_lhs, kernel_matmul_lhs_vector, normal(3), normal(3, 4), normal(4), wrt=(0, 2),
+     label="matmul_lhs(g, a, b) matrix @ vector")
+case(kernels.matmul_rhs, kernel_matmul_rhs, normal(3, 2), normal(3, 4), normal(4, 2), wrt=(0, 1),
+     label="matmul_rhs(g, a, b) matrices")
+case(kernels.matmul_rhs, kernel_matmul_rhs_batched, normal(2, 3), normal(2, 3, 4), normal(4), wrt=(0, 1),
+     label="matmul_rhs(g, a, b) batch @ vector")
 case(runtime.unbroadcast, runtime_unbroadcast, normal(2, 3), normal(3), label="unbroadcast((2,3) -> (3,))")
 case(runtime.broadcast_like, runtime_broadcast_like, normal(3), normal(2, 3), label="broadcast_like((3,), (2,3))")
 case(runtime.expand, runtime_expand, normal(2), normal(2, 3), label="expand(g, x, axis=1)")

@@ -292,8 +292,11 @@ class AccumulateMixin:
         if self.is_plain(a, var):
             return
         self.release(var, state, code, keep=name)
-        code.append(ir.Assign([ir.Name(var)], self.full(a)))
-        state[name] = Adj(ir.Name(var), owned=(a.owned and a.like is None) or a.negated)
+        value = self.full(a)
+        code.append(ir.Assign([ir.Name(var)], value))
+        # ``-x`` is a new array, but ``expand(-x, like)`` of a lazy negated adjoint is a broadcast view
+        state[name] = Adj(ir.Name(var), owned=(a.owned and a.like is None) or (a.negated and a.like is None)
+                          or self.allocates(value))
 
     def ensure_owned(self, name, state, code):
         self.materialize(name, state, code)

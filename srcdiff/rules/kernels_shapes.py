@@ -8,6 +8,11 @@ from ..runtime import unbroadcast
 _PROMOTE = {"h": numpy.atleast_1d, "v": numpy.atleast_2d, "d": numpy.atleast_3d}
 
 
+def flatten(a):
+    """``a.flatten()``: a new one-dimensional array (``ravel`` may return a view)."""
+    return numpy.ravel(a).copy()
+
+
 def rollaxis_destination(a, axis, start=0):
     """Where ``numpy.rollaxis(a, axis, start)`` puts ``axis`` (so ``moveaxis`` can undo it)."""
     n = numpy.ndim(a)

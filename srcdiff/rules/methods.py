@@ -1,7 +1,7 @@
 """Array methods and attributes, each mapped onto the NumPy function whose rule applies."""
 import numpy
 
-from . import kernels
+from . import kernels, kernels_shapes
 from .registry import attribute, method
 
 
@@ -34,7 +34,7 @@ for _name in ("sum", "mean", "prod", "max", "min", "std", "var", "cumsum", "clip
               "flatten", "choose", "searchsorted", "argpartition"):
     if hasattr(numpy, _name):
         method(_name, getattr(numpy, _name))
-method("flatten", numpy.ravel)
+method("flatten", kernels_shapes.flatten)
 method("reshape", numpy.reshape, _pack_varargs("reshape"))
 method("transpose", numpy.transpose, _pack_varargs("transpose"))
 method("compress", numpy.compress, _receiver_second)

@@ -8,9 +8,9 @@ a tangent repeats it. Copies and casts are here too.
 # ruff: noqa: F821, F811
 import numpy
 
-from ..runtime import broadcast_like, expand, unbroadcast
+from ..runtime import broadcast_like, expand, snapshot, unbroadcast
 from .kernels import array_adjoint, astype, astype_adjoint, item, transpose_inverse
-from .kernels_shapes import atleast_adjoint, first_two, negated, rollaxis_destination
+from .kernels_shapes import atleast_adjoint, first_two, flatten, negated, rollaxis_destination
 from .registry import adjoint, shapes, tangent
 
 
@@ -85,6 +85,16 @@ def ravel(y, a):
 @tangent(numpy.ravel)
 def ravel(y, a):
     t[y] = numpy.ravel(t[a])
+
+
+@adjoint(flatten)
+def flatten_(y, a):
+    d[a] = numpy.reshape(d[y], numpy.shape(a))
+
+
+@tangent(flatten)
+def flatten_(y, a):
+    t[y] = flatten(t[a])  # a copy, like the primal: writing into one must not change the other's source
 
 
 @adjoint(numpy.squeeze)
@@ -205,8 +215,13 @@ def copy(y, a):
     d[a] = d[y]
 
 
-@tangent(numpy.copy, numpy.asarray, numpy.ascontiguousarray, numpy.asanyarray, numpy.asfortranarray)
+@tangent(numpy.copy)
 def copy(y, a):
+    t[y] = snapshot(t[a])  # a copy, like the primal: the code may write into it
+
+
+@tangent(numpy.asarray, numpy.ascontiguousarray, numpy.asanyarray, numpy.asfortranarray)
+def asarray(y, a):
     t[y] = t[a]
 
 

@@ -2,6 +2,8 @@
 (a Hessian is the forward-mode derivative of a generated gradient)."""
 # Template bodies use d[...] and t[...]; linters do not know those names.
 # ruff: noqa: F821, F811
+import numpy
+
 from .. import runtime
 from ..runtime import (add, broadcast_like, expand, owned, require_scalar, snapshot, unbroadcast,
                        zeros_like)
@@ -126,6 +128,20 @@ def matmul_lhs_(y, g, a, b):
 @tangent(matmul_rhs)
 def matmul_rhs_(y, g, a, b):
     t[y] = matmul_rhs(t[g], a, b) + matmul_rhs(g, t[a], b)
+
+
+# matmul_lhs(g, a, b) is g @ b.T and matmul_rhs(g, a, b) is a.T @ g (with NumPy's promotions):
+# each is linear in g and in its other matrix, so its adjoints are matmuls again (reverse over reverse)
+@adjoint(matmul_lhs)
+def matmul_lhs_(y, g, a, b):
+    d[g] = numpy.matmul(d[y], b)
+    d[b] = matmul_rhs(g, d[y], b)
+
+
+@adjoint(matmul_rhs)
+def matmul_rhs_(y, g, a, b):
+    d[g] = numpy.matmul(a, d[y])
+    d[a] = matmul_lhs(g, a, d[y])
 
 
 @tangent(dot_lhs)
