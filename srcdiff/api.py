@@ -43,6 +43,8 @@ class Transformed:
         kinds = self._kinds(args, kwargs)
         key = self._variant_key(args, kwargs, kinds[2])
         functions = self._variants.get(key)
+        if functions is None and (args or kwargs):  # () asks for the generic code (.source)
+            self.sig.check_call(args, kwargs)
         subject = self._subject(args, kwargs)
         if functions is None or functions["subject"] is not subject or \
                 (functions["result"].guards and stale(functions["result"].guards)):
@@ -156,7 +158,9 @@ def generated_sources(compiled):
             return
         seen.add(id(compiled))
         for name in compiled.codes:
-            out.setdefault(names.get(name, name), compiled.function_source(name))
+            alias = names.get(name, name)
+            text = compiled.function_source(name)
+            out.setdefault(alias, text if alias == name else "# called as %s\n%s" % (alias, text))
         callees = {}  # id of a callee's Compiled -> (Compiled, {its function name: name in the caller})
         for helper_name, helper in compiled.helpers.items():
             resolve = getattr(helper, "__srcdiff_resolve__", None)

@@ -15,6 +15,12 @@ class _Signature:
     """Which parameters ``wrt`` names, resolved once when the transformation is created."""
 
     def __init__(self, fun, wrt):
+        if inspect.ismethod(fun):
+            name = getattr(fun, "__qualname__", "the method")
+            raise ArgumentError(
+                "%s is a bound method; srcdiff differentiates functions whose arguments it can see. "
+                "Differentiate the class's function and pass the object as its first argument, with wrt "
+                "counting it: srcdiff.grad(%s, wrt=1)(obj, ...)" % (name, name))
         try:
             sig = inspect.signature(fun)
         except (TypeError, ValueError):
@@ -34,6 +40,16 @@ class _Signature:
         self.wrt = [self._resolve(w) for w in items]
         self.positions = [self.names.index(n) for n in self.wrt]
         self.defaults = {p.name: p.default for p in self.params if p.default is not p.empty}
+
+    def check_call(self, args, kwargs):
+        """The arguments fit the user's function (else the error names it, not generated code)."""
+        try:
+            inspect.signature(self.fun).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise ArgumentError("%s(%s) cannot take these arguments: %s" % (
+                getattr(self.fun, "__name__", "function"), ", ".join(self.names), exc)) from None
+        except ValueError:  # no introspectable signature: the call itself will tell
+            pass
 
     def _resolve(self, w):
         label = "%s(%s)" % (getattr(self.fun, "__name__", "function"), ", ".join(self.names))

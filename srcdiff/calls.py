@@ -102,6 +102,12 @@ def bind_arguments(callee, args, keywords):
     return dict(bound.arguments)
 
 
+def name_stem(fn):
+    """A function's name as a stem for generated names (``lambda`` for a lambda)."""
+    name = getattr(fn, "__name__", "")
+    return name if name.isidentifier() else "lambda"
+
+
 def is_plain_function(obj):
     return isinstance(obj, types.FunctionType)
 

@@ -44,8 +44,16 @@ class Tangent(Transformed):
         return list(self._result.tangent_params)
 
     def __call__(self, *args, **kwargs):
-        primal_kwargs = {k: v for k, v in kwargs.items() if k not in self.tangent_params}
+        params = self.tangent_params
+        primal_kwargs = {k: v for k, v in kwargs.items() if k not in params}
         functions = self._functions(args, primal_kwargs)
+        inputs = self.sig.values(args, primal_kwargs)
+        for x, name, param in zip(inputs, self.sig.wrt, params):
+            if param not in kwargs:
+                raise ArgumentError("%s needs the tangent of `%s` as the keyword argument %s=..." % (
+                    functions["tangent"].__name__, name, param))
+            check_differentiable(x, name, self.fun)
+            _check_tangent(kwargs[param], x, name, self.fun)
         return functions["tangent"](*args, **kwargs)
 
 
@@ -98,9 +106,28 @@ def _check_tangent(tangent, primal, name, fun):
         for k in primal:
             _check_tangent(tangent[k], primal[k], "%s[%r]" % (name, k), fun)
         return
+    if isinstance(tangent, (list, tuple, dict)):
+        raise ArgumentError("the tangent for `%s` of %s is a %s, but the argument is %s: pass %s"
+                            % (name, _fname(fun), type(tangent).__name__, _kind_of(primal),
+                               "a float" if isinstance(primal, float) else "an array of its shape"))
     if numpy.shape(tangent) != numpy.shape(primal):
         raise ArgumentError("the tangent for `%s` of %s has shape %s, but the argument has shape %s"
                             % (name, _fname(fun), numpy.shape(tangent), numpy.shape(primal)))
+
+
+def _kind_of(value):
+    if isinstance(value, _ndarray):
+        return "an array of shape %s" % (value.shape,)
+    return "a %s" % type(value).__name__
+
+
+def _arrays_only(inputs, names, fun, what):
+    """``jacobian`` and forward-mode ``grad`` build one basis direction per entry: no containers."""
+    for x, name in zip(inputs, names):
+        if isinstance(x, (list, tuple, dict)):
+            raise ArgumentError("%s differentiates float and array arguments, but `%s` of %s is a %s: use "
+                                "srcdiff.grad (reverse mode keeps containers), or pass an array"
+                                % (what, name, _fname(fun), type(x).__name__))
 
 
 def _fname(fun):
@@ -190,6 +217,7 @@ class ForwardGrad:
 
     def __call__(self, *args, **kwargs):
         inputs = self.sig.values(args, kwargs)
+        _arrays_only(inputs, self.sig.wrt, self.fun, "grad(mode='forward')")
         for x, name in zip(inputs, self.sig.wrt):
             check_differentiable(x, name, self.fun)
         fn = self.tangent._functions(args, kwargs)["tangent"]
@@ -231,6 +259,7 @@ def jacobian(fun, *, wrt=0, mode="reverse"):
 
     def jac(*args, **kwargs):
         inputs = sig.values(args, kwargs)
+        _arrays_only(inputs, sig.wrt, fun, "jacobian")
         if mode == "forward":
             return _jacobian_forward(fun, wrt, sig, args, kwargs, inputs)
         return _jacobian_reverse(fun, wrt, sig, args, kwargs, inputs)

@@ -176,6 +176,17 @@ def require_scalar(value, name):
         % (name, what, name))
 
 
+def require_pair(value, name):
+    """With ``has_aux=True`` the function must return ``(loss, aux)``."""
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return
+    from .errors import NonDifferentiableError
+    raise NonDifferentiableError(
+        "with has_aux=True, %s must return a pair (loss, aux), but it returned %s. Return `loss, aux`, "
+        "or leave has_aux out." % (name, "a %s of %d items" % (type(value).__name__, len(value))
+                                   if isinstance(value, (tuple, list)) else "a %s" % type(value).__name__))
+
+
 def broadcast_like(value, x):
     """``value`` broadcast to the shape of ``x`` (a tangent whose operands' tangents were zero)."""
     target = shape_of(x)

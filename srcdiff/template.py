@@ -62,6 +62,18 @@ class Template:
                                   and isinstance(n.value.index, ir.Name) and n.value.index.id == self.params[0]
                                   for n in ir.walk(self.tree))
 
+    def unknown_names(self):
+        """Names the body reads that are neither parameters, locals, the module's globals nor
+        builtins (a typo would otherwise surface only when the rule is first used)."""
+        import builtins
+        bound = set(self.params) | self.locals | {"d", "t", "True", "False", "None"}
+        for node in ir.walk(self.tree):
+            if isinstance(node, ir.Comprehension):
+                for gen in node.generators:
+                    bound |= set(ir.target_names(gen.target))
+        return sorted({n.id for n in ir.walk(self.tree) if isinstance(n, ir.Name) and n.id not in bound
+                       and n.id not in self.globals and not hasattr(builtins, n.id)})
+
     @property
     def result(self):
         return self.params[0]

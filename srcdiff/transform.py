@@ -15,12 +15,13 @@ from .assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _
 from .context import Context, Namer, all_names
 from .errors import NonDifferentiableError, located
 from .analysis.aliases import check_writes, mutated_parameters
+from .analysis.containers import refuse_operators_on_containers
 from .analysis.tbr import definitely_assigned
 from .modes.forward import ForwardMode
 from .modes.reverse import Adj, ReverseMode
 from .ops import atom_names
 from .ops import Classifier
-from .runtime import (as_sequence, private_copy, require_scalar)
+from .runtime import (as_sequence, private_copy, require_pair, require_scalar)
 
 
 @dataclass
@@ -134,6 +135,9 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     seed = ir.Name(seed_name) if split else ir.Const(1.0)
     mode = ReverseMode(ctx, tree, classify, wrt, seed, scalars, containers, seeds)
     mode.prepare()
+    # a callee's container parameters are only "may hold a list" (an item of a list of arrays...)
+    known = containers if pending is None else frozenset()
+    refuse_operators_on_containers(mode.fn, mode.classify, known, ctx, mode.activity.active)
     reverse_code, final_state = mode.run()
     tape_needed = bool(mode.push_before) or bool(mode.end_push) or \
         any(mode.classify(s).kind == "store" for s in mode.saves)
@@ -249,6 +253,8 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     name = ctx.namer.fresh(base + "_tangent")
     tree = _copy_written_arguments(prep.tree, ctx)  # and, through private_copy's rule, their tangents
     mode = ForwardMode(ctx, tree, Classifier(ctx), wrt, scalars, containers)
+    known = containers if pending is None else frozenset()  # a callee's: only "may hold a list"
+    refuse_operators_on_containers(tree, mode.classify, known, ctx, mode.activity.active)
     tangent_params = [mode.tan(p) for p in wrt]
     if pending is not None:
         pending.names, pending.ctx = {"tangent": name, "tangent_params": tangent_params}, ctx
@@ -288,8 +294,10 @@ def _split_aux(tree, ctx):
                 return tree, [s.value.elts[0].id]
             break
     loss, aux = ir.Name(ctx.namer.fresh("loss")), ir.Name(ctx.namer.fresh("aux"))
+    check = ir.ExprStmt(ir.Call(ir.Name(ctx.bind("require_pair", require_pair)),
+                                [copy.deepcopy(ret.value), ir.Const(tree.name)], []), ret.line)
     unpack = ir.Assign([ir.Tuple([loss, aux])], ret.value, ret.line)
-    body[-1:] = [unpack, ir.Return(ir.Tuple([ir.Name(loss.id), ir.Name(aux.id)]), ret.line)]
+    body[-1:] = [check, unpack, ir.Return(ir.Tuple([ir.Name(loss.id), ir.Name(aux.id)]), ret.line)]
     ctx.locals |= {loss.id, aux.id}
     return ir.FunctionDef(tree.name, tree.params, body, tree.line), [loss.id]
 

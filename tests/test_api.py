@@ -243,7 +243,9 @@ def test_sources_include_every_generated_callee():
     assert {"inner_layer_forward", "inner_layer_backward", "inner_layer_forward2",
             "inner_layer_backward2"} <= set(sources)
     for name, text in sources.items():
-        assert text.startswith("def ") and name.split("2")[0].rstrip("_") in text.split("(")[0] + "2"
+        defined = text.split("def ", 1)[1].split("(")[0]
+        # a second variant keeps its own def name; a comment says what the caller calls it
+        assert defined == name or text.startswith("# called as %s\n" % name)
     assert "inner_layer_tangent" in srcdiff.forward(two_layers).sources(W, x)
 
 

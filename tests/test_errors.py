@@ -869,3 +869,40 @@ def test_nan_and_inf_propagate_like_numpy(fn, derivative, x):
     value, g2 = srcdiff.value_and_grad(fn)(x)
     np.testing.assert_array_equal(np.asarray(value), np.asarray(fn(x)))
     np.testing.assert_array_equal(np.asarray(g2), np.asarray(expected))
+
+
+# ============================================== Python operators on lists and tuples
+
+
+def squares_a_list(x):
+    return np.sum(x ** 2)
+
+
+def joins_lists(xs, ys):
+    zs = xs + ys
+    return np.sum(np.array(zs) * np.arange(4.0))
+
+
+def shape_arithmetic(x, shape):
+    return np.sum(np.reshape(x, shape + (1,)) ** 2)
+
+
+@pytest.mark.parametrize("api", ["grad", "jvp"])
+def test_arithmetic_on_a_list_argument_is_refused(api):
+    with pytest.raises(NonDifferentiableError) as info:
+        if api == "grad":
+            srcdiff.grad(squares_a_list)([1.0, 2.0])  # x ** 2 raises TypeError in Python itself
+        else:
+            srcdiff.jvp(squares_a_list, ([1.0, 2.0],), [1.0, 1.0])
+    assert_located(str(info.value), squares_a_list, "return np.sum(x ** 2)")
+    assert "np.asarray(x)" in str(info.value)
+
+
+def test_joining_lists_with_plus_is_refused():
+    with pytest.raises(NonDifferentiableError, match="`\\+` joins lists") as info:
+        srcdiff.grad(joins_lists)([1.0, 2.0], [3.0, 4.0])
+    assert_located(str(info.value), joins_lists, "zs = xs + ys")
+
+
+def test_operators_on_constant_tuples_are_fine():
+    np.testing.assert_allclose(srcdiff.grad(shape_arithmetic)(np.ones(3), (3,)), [2.0, 2.0, 2.0])

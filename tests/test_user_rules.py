@@ -88,6 +88,13 @@ def test_template_parameters_must_match_the_signature():
     assert "bad_template" in message and "`z`" in message and "softplus" in message and "(x)" in message
 
 
+def test_a_template_reading_an_undefined_name_is_refused_at_registration():
+    with pytest.raises(registry.RuleError) as info:
+        srcdiff.adjoint(uf.softplus)(uf.misspelled_template)
+    message = str(info.value)
+    assert "misspelled_template" in message and "`nmupy`" in message and "softplus" in message
+
+
 def test_a_user_rule_replaces_a_built_in_one():
     srcdiff.adjoint(np.tanh)(uf.sigmoid_template)  # deliberately different math: the user's rule wins
     x = np.array([0.2, 0.4])

@@ -39,3 +39,7 @@ def sigmoid_template(y, x):
 
 def tanh_sum(x):
     return np.sum(np.tanh(x))
+
+
+def misspelled_template(y, x):
+    d[x] = d[y] * nmupy.exp(x)  # noqa: F821  (a typo: nmupy)

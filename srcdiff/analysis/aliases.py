@@ -98,6 +98,7 @@ def check_writes(fn_def, classify, ctx):
     if not writes:
         return
     aliases = _Aliases()
+    same_list = _Aliases()  # names bound to the very same list (``b = a``): what ``.append`` changes
     names = set()
     for s in stmts:
         op = classify(s)
@@ -108,12 +109,17 @@ def check_writes(fn_def, classify, ctx):
             for t in targets:
                 aliases.union(t, src)
                 aliases.origin.setdefault(t, (s.line, src))
+                if op.kind == "copy":
+                    same_list.union(t, src)
+                    same_list.origin.setdefault(t, (s.line, src))
     params = {p.name for p in fn_def.params}
     live = _Live()
     live.exit_state = frozenset()
     live.run(fn_def.body, frozenset())
     for s, name in writes:
-        group = aliases.group(name, names | params)
+        # appending changes the list, not the arrays in it (nor arrays that share theirs)
+        appends = classify(s).kind == "append"
+        group = (same_list if appends else aliases).group(name, names | params)
         text = ctx.origin_text.get(s.line, "")
         shared_params = [p for p in group if p in params and p != name]
         if shared_params and classify(s).mutates():

@@ -351,7 +351,7 @@ class ForwardMode:
         fn, tangent_params = calls.tangent_function(callee, active, frozenset(scalars), statics)
         self.ctx.guard(op.stmt.value.func, callee)
         self.ctx.guards.extend(calls.tangent_function.last_guards)
-        name = self.ctx.bind(callee.__name__ + "_tangent", fn)
+        name = self.ctx.bind(calls.name_stem(callee) + "_tangent", fn)
         tangents = [ir.Keyword(tp, self.materialized(self.lookup(state)(binding[p])))
                     for p, tp in zip(active, tangent_params)]
         out.pop()  # the primal call is replaced by the tangent function's call, which returns both
@@ -362,7 +362,7 @@ class ForwardMode:
                                  s.line))
             state[op.target.id] = True
         else:
-            value = self.ctx.namer.fresh(callee.__name__ + "_value")
+            value = self.ctx.namer.fresh(calls.name_stem(callee) + "_value")
             out.append(ir.Assign([ir.Tuple([ir.Name(value), ir.Name(self.tan(value))])], call, s.line))
             out.append(ir.Assign([op.target], ir.Name(value), s.line))
             names = [self.tan(n) for n in ir.target_names(op.target)]

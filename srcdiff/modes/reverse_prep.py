@@ -207,7 +207,7 @@ class PrepareMixin:
         fwd, bwd, pending = split_functions(callee, active, frozenset(scalars), frozenset(containers), statics)
         self.ctx.guard(op.stmt.value.func, callee)
         self.ctx.guards.extend(split_functions.last_guards)
-        stem = callee.__name__
+        stem = calls.name_stem(callee)
         if pending is not None and pending.ctx is self.ctx:  # recursion: call ourselves by name
             fwd_name, bwd_name = pending.names["forward"], pending.names["backward"]
             self.ctx.helpers[fwd_name], self.ctx.helpers[bwd_name] = fwd, bwd

@@ -144,7 +144,13 @@ def qualified_name(obj):
 
 
 def check_template(rule, template, mode):
-    """Template parameters must name the primitive's parameters (after the result)."""
+    """Template parameters must name the primitive's parameters (after the result), and every
+    other name the template reads must exist."""
+    unknown = template.unknown_names()
+    if unknown:
+        raise RuleError("%s template %s for %s uses %s, which %s not defined in its module (%s)" % (
+            mode, template.fn.__qualname__, rule.name, ", ".join("`%s`" % n for n in unknown),
+            "is" if len(unknown) == 1 else "are", template.fn.__module__))
     if rule.signature is None:
         return
     params = list(rule.signature.parameters.values())
