@@ -206,24 +206,27 @@ def reduce_like(g, x, axis=None, keepdims=False):
 def written_part(g, index):
     """The adjoint of the values ``y[index] = v`` wrote: ``g[index]``, except that an entry a
     repeated index overwrote later gets nothing (NumPy keeps the last write)."""
-    part = numpy.array(g[index], dtype=float, copy=True) if not _basic_index(index) else snapshot(g[index])
     if _basic_index(index) or type(g) is not _ndarray:
-        return part
+        return snapshot(g[index])
+    part = numpy.array(g[index], copy=True)
     arrays = index if isinstance(index, tuple) else (index,)
-    if any(getattr(a, "dtype", None) is not None and a.dtype == bool for a in arrays):
-        return part  # a boolean mask never repeats
-    ints = [numpy.asarray(a) for a in arrays if isinstance(a, (list, _ndarray))]
-    if len(ints) != len(arrays) or not ints:
-        return part
-    flat = numpy.ravel_multi_index(numpy.broadcast_arrays(*ints), g.shape[:len(ints)]).ravel()
-    if len(numpy.unique(flat)) == flat.size:
-        return part
-    last = numpy.zeros(flat.size, dtype=bool)
-    _, first_from_end = numpy.unique(flat[::-1], return_index=True)
-    last[flat.size - 1 - first_from_end] = True
-    shaped = part.reshape((flat.size,) + part.shape[numpy.ndim(numpy.broadcast_arrays(*ints)[0]):])
-    shaped[~last] = 0.0
+    if all(getattr(a, "dtype", None) is not None and a.dtype == bool for a in arrays
+           if not isinstance(a, (int, slice, type(Ellipsis), type(None), numpy.integer))):
+        return part  # boolean masks never repeat an entry
+    # write each position's number through the index and read it back: where another number
+    # comes back, a later position overwrote this one
+    order = numpy.arange(part.size).reshape(part.shape)
+    marks = numpy.full(g.shape, -1)
+    marks[index] = order
+    part[marks[index] != order] = 0
     return part
+
+
+def total(g):
+    """The sum of ``g``: the adjoint of one number written into several entries (``y[1] = s``)."""
+    if type(g) is _ndarray:
+        return g.sum()
+    return g
 
 
 _MISSING = object()

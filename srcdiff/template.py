@@ -62,6 +62,13 @@ class Template:
                                   and isinstance(n.value.index, ir.Name) and n.value.index.id == self.params[0]
                                   for n in ir.walk(self.tree))
 
+    @property
+    def reads_primal_of(self):
+        """Parameters whose values (not ``d[]``/``t[]`` of them) the body reads."""
+        special = {id(n.index) for n in ir.walk(self.tree) if _special(n, "d") or _special(n, "t")}
+        return {n.id for n in ir.walk(self.tree) if isinstance(n, ir.Name) and n.id in self.params
+                and id(n) not in special}
+
     def unknown_names(self):
         """Names the body reads that are neither parameters, locals, the module's globals nor
         builtins (a typo would otherwise surface only when the rule is first used)."""

@@ -224,6 +224,41 @@ def _refuse_taped_generated_code(tree, ctx):
                 "srcdiff.jacobian(srcdiff.grad(f), mode='forward') (forward mode over the gradient)."))
 
 
+def _split_overwrites(tree, classify, ctx):
+    """``x = x * a`` becomes ``x2 = x * a; x = x2``: the tangent statement, which follows the primal
+    one, reads the old ``x`` (and the result ``x2``)."""
+    def block(stmts):
+        out = []
+        for s in stmts:
+            if isinstance(s, (ir.If, ir.For, ir.While)):
+                s = copy.copy(s)
+                s.body = block(s.body)
+                s.orelse = block(s.orelse)
+                out.append(s)
+                continue
+            op = classify(s) if isinstance(s, ir.Assign) else None
+            if op is not None and op.kind == "rule" and isinstance(op.target, ir.Name) and \
+                    _tangent_reads_old(op, op.target.id):
+                fresh = ctx.namer.fresh(op.target.id)
+                ctx.locals.add(fresh)
+                out.append(ir.Assign([ir.Name(fresh)], s.value, s.line))
+                out.append(ir.Assign([ir.Name(op.target.id)], ir.Name(fresh), s.line))
+                continue
+            out.append(s)
+        return out
+    return ir.FunctionDef(tree.name, tree.params, block(tree.body), tree.line)
+
+
+def _tangent_reads_old(op, name):
+    """Does the tangent rule of ``name = f(..., name, ...)`` read the old value of ``name``?
+    (``x = x * a`` does; ``x = x + v`` does not, nor ``x = np.exp(x)``, which reads only the result.)"""
+    template = op.rule.tangent
+    if template is None:
+        return False
+    read = template.reads_primal_of - {template.result}
+    return any(isinstance(atom, ir.Name) and atom.id == name for p, atom in op.binding.items() if p in read)
+
+
 def _copy_written_arguments(tree, ctx):
     """Arguments the function writes into get a private copy first: callers' arrays never change."""
     written = mutated_parameters(tree, Classifier(ctx))
@@ -252,6 +287,13 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
     name = ctx.namer.fresh(base + "_tangent")
     tree = _copy_written_arguments(prep.tree, ctx)  # and, through private_copy's rule, their tangents
+    # what reverse mode refuses, forward mode would get wrong; generated code and srcdiff's kernels
+    # write only into arrays of their own
+    if not ctx.filename.startswith("<srcdiff ") and not (getattr(fn, "__module__", "") or "").startswith("srcdiff."):
+        check_writes(tree, Classifier(ctx), ctx)
+    tree = _split_overwrites(tree, Classifier(ctx), ctx)
+    if record_stages:
+        stages.append(("split overwrites", syntax.unparse(tree)))
     mode = ForwardMode(ctx, tree, Classifier(ctx), wrt, scalars, containers)
     known = containers if pending is None else frozenset()  # a callee's: only "may hold a list"
     refuse_operators_on_containers(tree, mode.classify, known, ctx, mode.activity.active)

@@ -1014,6 +1014,11 @@ case(kernels.matmul_rhs, kernel_matmul_rhs, normal(3, 2), normal(3, 4), normal(4
      label="matmul_rhs(g, a, b) matrices")
 case(kernels.matmul_rhs, kernel_matmul_rhs_batched, normal(2, 3), normal(2, 3, 4), normal(4), wrt=(0, 1),
      label="matmul_rhs(g, a, b) batch @ vector")
+def runtime_total(g):
+    return runtime.total(g * W1[:3]) * 1.5 + runtime.total(np.sum(g))
+
+
+case(runtime.total, runtime_total, normal(3), label="total(array) and total(number)")
 case(runtime.unbroadcast, runtime_unbroadcast, normal(2, 3), normal(3), label="unbroadcast((2,3) -> (3,))")
 case(runtime.broadcast_like, runtime_broadcast_like, normal(3), normal(2, 3), label="broadcast_like((3,), (2,3))")
 case(runtime.expand, runtime_expand, normal(2), normal(2, 3), label="expand(g, x, axis=1)")

@@ -51,7 +51,7 @@ class _Aliases:
         return [n for n in names if self.find(n) == root]
 
 
-def _sharing_sources(op):
+def sharing_sources(op):
     """Names whose memory the statement's result may share."""
     value = op.stmt.value if isinstance(op.stmt, ir.Assign) else None
     if op.kind in ("copy", "unpack", "index"):
@@ -97,26 +97,36 @@ def check_writes(fn_def, classify, ctx):
                if (s.line, n) in ctx.inplace and _updated(s, n, ctx)]
     if not writes:
         return
-    aliases = _Aliases()
-    same_list = _Aliases()  # names bound to the very same list (``b = a``): what ``.append`` changes
-    names = set()
-    for s in stmts:
-        op = classify(s)
-        targets = op.defines() if op.kind != "append" else op.mutates()
-        names.update(targets)
-        for src in _sharing_sources(op):
-            names.add(src)
-            for t in targets:
-                aliases.union(t, src)
-                aliases.origin.setdefault(t, (s.line, src))
-                if op.kind == "copy":
-                    same_list.union(t, src)
-                    same_list.origin.setdefault(t, (s.line, src))
+    # sharing made after a write (by a later top-level statement, not by a loop around the write)
+    # cannot concern it: each write sees the statements up to its own top-level statement
+    top = {inner: i for i, outer in enumerate(fn_def.body) for inner in ir.walk(outer)}
+
+    def sharing_up_to(position):
+        aliases = _Aliases()
+        same_list = _Aliases()  # names bound to the very same list (``b = a``): what ``.append`` changes
+        names = set()
+        for s in stmts:
+            if top.get(s, 0) > position:
+                continue
+            op = classify(s)
+            targets = op.defines() if op.kind != "append" else op.mutates()
+            names.update(targets)
+            for src in sharing_sources(op):
+                names.add(src)
+                for t in targets:
+                    aliases.union(t, src)
+                    aliases.origin.setdefault(t, (s.line, src))
+                    if op.kind == "copy":
+                        same_list.union(t, src)
+                        same_list.origin.setdefault(t, (s.line, src))
+        return aliases, same_list, names
+
     params = {p.name for p in fn_def.params}
     live = _Live()
     live.exit_state = frozenset()
     live.run(fn_def.body, frozenset())
     for s, name in writes:
+        aliases, same_list, names = sharing_up_to(top.get(s, 0))
         # appending changes the list, not the arrays in it (nor arrays that share theirs)
         appends = classify(s).kind == "append"
         group = (same_list if appends else aliases).group(name, names | params)

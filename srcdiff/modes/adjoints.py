@@ -82,8 +82,17 @@ class AccumulateMixin:
 
     def hold_incoming(self, items, dy, code):
         """Keep the incoming adjoint in its own variable when an input's adjoint is about to be
-        written into the variable it lives in while a later contribution still reads it."""
-        if not isinstance(dy, ir.Name) or dy.id in self.primal_names:
+        written into the variable it lives in while a later contribution still reads it.
+
+        ``dy`` may be an expression over adjoint variables (``-d_v`` for a negated alias): each of
+        them is held the same way."""
+        if isinstance(dy, Zero):
+            return items
+        if not isinstance(dy, ir.Name):
+            for name in sorted(_names(dy) - self.primal_names):
+                items = self.hold_incoming(items, ir.Name(name), code)
+            return items
+        if dy.id in self.primal_names:
             return items
         contributions = [i for i in items if isinstance(i, Contribution)]
         readers = [c for c in contributions if dy.id in _names(c.value)]

@@ -9,15 +9,17 @@ import copy
 
 from .. import calls, frontend, ir
 from ..analysis.activity import Activity
+from ..analysis.aliases import sharing_sources
 from ..analysis.liveness import _Live
 from ..analysis.tbr import _Defined
 from ..analysis.shapes import Shapes
 from ..errors import MissingRuleError, NonDifferentiableError, located
 from ..ops import atom_names
 from ..rules.registry import shape_kind
-from ..runtime import add, broadcast_like, zeros_like
+from ..runtime import add, broadcast_like, snapshot, zeros_like
 from ..runtime import add_at as runtime_add_at
 from ..template import Filler, TangentDef, Zero, fold
+from .adjoints import _allocates
 
 _copy = copy.deepcopy
 
@@ -40,6 +42,9 @@ class ForwardMode:
         self.live.run(fn_def.body, frozenset())
         self.defined = _Defined(classify)
         self.defined.run(fn_def.body, frozenset(p.name for p in fn_def.params))
+        # names written through an index: their tangents must not share memory with another's
+        self.written = {n for s in ir.walk(fn_def) if isinstance(s, (ir.Assign, ir.ExprStmt))
+                        for n in classify(s).mutates()}
 
     def tan(self, name):
         """The tangent variable of ``name`` (``t_x``)."""
@@ -246,10 +251,19 @@ class ForwardMode:
                 expr = fold(self.drop_zero_terms(fold(item.value)))
                 if rule.elementwise and not isinstance(expr, Zero):
                     expr = self.fit(expr, op.target, s)
+                expr = self.own(expr, op)
                 state = self.define(op.target, expr, state, out, line)
             else:
                 out.append(item)
         return state
+
+    def own(self, expr, op):
+        """A new array computed into a name the code later writes into: its tangent must be a new
+        array too (``y = x * 1.0`` folds to ``t_y = t_x``; ``y[0] = ...`` must not write into t_x)."""
+        if not isinstance(op.target, ir.Name) or op.target.id not in self.written or isinstance(expr, Zero) \
+                or _allocates(expr) or sharing_sources(op):
+            return expr
+        return ir.Call(self.helper("snapshot", snapshot), [expr], [])
 
     def drop_zero_terms(self, expr):
         """A tangent is linear in the input tangents: a term of a sum whose only tangents are

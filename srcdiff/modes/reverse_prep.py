@@ -94,14 +94,14 @@ class PrepareMixin:
                 if any(b is not None for b in blocks):
                     changed = True
                     new = [b if b is not None else old for b, old in zip(blocks, ir.blocks(s))]
+                    old = s
                     if isinstance(s, ir.If):
                         s = ir.If(s.test, new[0], new[1], s.line)
                     elif isinstance(s, ir.For):
                         s = ir.For(s.target, s.iter, new[0], s.orelse, s.line)
-                        self._move_counter(s, body, out)
                     else:
                         s = ir.While(s.test, new[0], s.orelse, s.line)
-                        self._move_counter(s, body, out)
+                    self._retarget_counter(old, s)
                 out.append(s)
                 continue
             op = self.classify(s)
@@ -232,11 +232,6 @@ class PrepareMixin:
             self.ctx.locals.add(value.id)
         return out
 
-    def _move_counter(self, new_loop, body, out):
-        for old, name in list(self.trip_counters.items()):
-            if old in body:
-                self.trip_counters[new_loop] = name
-
     def _reads_old_value(self, s, op, overlap):
         """Would the adjoint of ``s`` read a name ``s`` overwrites (as an input)?"""
         if s in self.call_info:  # only a recomputed (checkpointed) call reads its arguments again
@@ -264,7 +259,7 @@ class PrepareMixin:
 
 def view_bases(fn_def, classify):
     """name -> arrays written in place that it may be a view of (``t = y[:2]`` then ``y[0] = v``)."""
-    from ..analysis.aliases import _sharing_sources
+    from ..analysis.aliases import sharing_sources
     written = {n for s in ir.walk(fn_def) if isinstance(s, (ir.Assign, ir.ExprStmt))
                for n in classify(s).mutates()}
     if not written:
@@ -277,7 +272,7 @@ def view_bases(fn_def, classify):
             if not isinstance(s, ir.Assign):
                 continue
             op = classify(s)
-            for src in _sharing_sources(op):
+            for src in sharing_sources(op):
                 found = ({src} & written) | bases.get(src, set())
                 for t in op.defines():
                     if found - bases.get(t, set()):

@@ -7,7 +7,7 @@ import numpy
 from .. import ir
 from ..errors import MissingRuleError, NonDifferentiableError, located
 from ..ops import atom_names
-from ..runtime import add_at, broadcast_count, snapshot, unbroadcast, written_part
+from ..runtime import add_at, broadcast_count, snapshot, total, unbroadcast, written_part
 from ..template import Contribution, Filler, Zero, fold
 from .adjoints import Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros, _names
 
@@ -227,19 +227,23 @@ class StatementMixin:
         else:
             index = _copy_expr(op.index)
             part = ir.Subscript(_copy_expr(var), index)
+            tmp = None
             if isinstance(value, ir.Name) and value.id in varied:
-                if self.static_index(op.index, self._shape_alias.get(op.stmt, op.stmt)):
-                    picked = ir.Call(self.helper("snapshot", snapshot), [part], [])
+                stmt = self._shape_alias.get(op.stmt, op.stmt)
+                scalar = self.shapes.same(self.shapes.of(value, stmt), frozenset())
+                if self.static_index(op.index, stmt):
+                    # a number may be written into several entries: its adjoint is their sum
+                    picked = part if scalar else ir.Call(self.helper("snapshot", snapshot), [part], [])
                 else:  # an index array may repeat an entry: only its last write counts
                     picked = ir.Call(self.helper("written_part", written_part),
                                      [_copy_expr(var), index_value(op.index)], [])
-                stmt = self._shape_alias.get(op.stmt, op.stmt)
-                if not self.shapes.same(self.shapes.of(value, stmt), frozenset()):
-                    picked = ir.Call(self.helper("unbroadcast", unbroadcast), [picked, _copy_expr(value)], [])
+                picked = ir.Call(self.helper("total", total), [picked], []) if scalar else \
+                    ir.Call(self.helper("unbroadcast", unbroadcast), [picked, _copy_expr(value)], [])
                 tmp = ir.Name(self.ctx.namer.fresh("d_" + value.id + "_part"))
                 code.append(ir.Assign([_copy_expr(tmp)], picked))
-                self.contribute(value, tmp, state, varied, code)
             code.append(ir.Assign([ir.Subscript(_copy_expr(var), _copy_expr(op.index))], ir.Const(0.0)))
+            if tmp is not None:  # after the zeroing: ``y[:2] = y`` passes the part on to the old y
+                self.contribute(value, tmp, state, varied, code)
         reads = set()
         for c in code:
             reads |= self.primal_reads(c)

@@ -276,7 +276,7 @@ def vander_partials_(out, x, N=None, increasing=False, k=1):
 
 @tangent(kl.slogdet_sign_adjoint)
 def slogdet_sign_adjoint_(out, g_sign, a, sign):
-    t[out] = kl.slogdet_sign_adjoint(t[g_sign], a, sign)
+    t[out] = kl.slogdet_sign_adjoint_tangent(t[g_sign], t[a], t[sign], g_sign, a, sign)
 
 
 # ----------------------------------------------------------- fft (linear in g; `a` gives shapes only)

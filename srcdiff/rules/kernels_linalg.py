@@ -48,6 +48,17 @@ def slogdet_sign_adjoint(g_sign, a, sign):
     return numpy.expand_dims(c, (-1, -2)) * (-1j) * _T(numpy.linalg.inv(a))
 
 
+def slogdet_sign_adjoint_tangent(tg, ta, tsign, g_sign, a, sign):
+    """Tangent of ``slogdet_sign_adjoint(g_sign, a, sign)`` in all three of its inputs."""
+    if not numpy.iscomplexobj(a):
+        return 0.0
+    inv = numpy.linalg.inv(a)
+    c = numpy.real(1j * g_sign * sign)
+    tc = numpy.real(1j * (tg * sign + g_sign * tsign))
+    t_inv = -(inv @ ta @ inv)
+    return (numpy.expand_dims(tc, (-1, -2)) * _T(inv) + numpy.expand_dims(c, (-1, -2)) * _T(t_inv)) * (-1j)
+
+
 def slogdet_tangent(ta, a, y):
     """Tangent of ``numpy.linalg.slogdet``: (sign's, log|det|'s) from trace(solve(a, ta))."""
     sign, _ = y

@@ -210,9 +210,14 @@ def broadcast_arrays(y, args):
 # ------------------------------------------------------------ copies and casts
 
 
-@adjoint(numpy.copy, numpy.asarray, numpy.ascontiguousarray, numpy.asanyarray, numpy.asfortranarray)
+@adjoint(numpy.copy, numpy.asarray, numpy.asanyarray)
 def copy(y, a):
     d[a] = d[y]
+
+
+@adjoint(numpy.ascontiguousarray, numpy.asfortranarray)
+def ascontiguousarray(y, a):
+    d[a] = numpy.reshape(d[y], numpy.shape(a))  # a number becomes an array of shape (1,)
 
 
 @tangent(numpy.copy)
@@ -220,9 +225,14 @@ def copy(y, a):
     t[y] = snapshot(t[a])  # a copy, like the primal: the code may write into it
 
 
-@tangent(numpy.asarray, numpy.ascontiguousarray, numpy.asanyarray, numpy.asfortranarray)
+@tangent(numpy.asarray, numpy.asanyarray)
 def asarray(y, a):
     t[y] = t[a]
+
+
+@tangent(numpy.ascontiguousarray, numpy.asfortranarray)
+def ascontiguousarray(y, a):
+    t[y] = numpy.reshape(t[a], numpy.shape(y))
 
 
 @adjoint(numpy.array)

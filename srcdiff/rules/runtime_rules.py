@@ -56,6 +56,21 @@ def owned_(y, g):
     t[y] = owned(t[g])
 
 
+@tangent(runtime.written_part)
+def written_part_(y, g, index):
+    t[y] = runtime.written_part(t[g], index)  # linear in g
+
+
+@adjoint(runtime.total)
+def total_(y, g):
+    d[g] = expand(d[y], g)
+
+
+@tangent(runtime.total)
+def total_(y, g):
+    t[y] = runtime.total(t[g])
+
+
 @adjoint(snapshot)
 def snapshot_(y, value):
     d[value] = d[y]

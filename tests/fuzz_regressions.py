@@ -1,0 +1,162 @@
+"""Minimal programs the differential fuzzer found wrong or crashing, kept as regression cases.
+
+Each is named after the bug class in the fuzzing report: R = reverse mode, F = forward mode,
+S = stores, E = edge cases of rules, W = loops, A = false alias refusals.
+"""
+import math
+
+import numpy as np
+
+X3 = np.array([0.3, -1.2, 0.7])
+X23 = np.array([[0.3, -1.2, 0.7], [0.1, 0.5, -0.4]])
+C3 = np.array([1.0, 2.0, 3.0])
+
+
+def r1_number_into_a_strided_slice(x):
+    y = np.zeros(5)
+    y[::2] = np.sum(x)
+    return np.sum(y)
+
+
+def r1_number_into_everything(x):
+    y = x * 1.0
+    y[...] = np.sum(x)
+    return np.sum(y)
+
+
+def r1_number_into_a_row(x):
+    y = np.zeros((2, 3))
+    y[1] = np.sum(x)
+    return np.sum(y)
+
+
+def r1_float_into_a_row(s):
+    y = np.zeros((2, 3))
+    y[1] = s
+    return np.sum(y * np.arange(6.0).reshape(2, 3))
+
+
+def r1_math_result_into_a_row(x):
+    y = np.zeros((2, 2))
+    y[0] = math.sinh(x)
+    return np.sum(y)
+
+
+def r1_number_through_a_mask(x):
+    y = np.zeros((2, 3))
+    y[np.array([False, True])] = np.max(x)
+    return np.sum(y)
+
+
+def r1_float_through_an_index_list(s):
+    y = np.zeros(3)
+    y[[0, 2]] = s
+    return np.sum(y * C3)
+
+
+def r2_repeated_index_on_a_later_axis(x):
+    y = x * 1.0
+    y[:, [1, 1]] += np.array([1.0, 2.0])
+    return np.sum(y * y)
+
+
+def r3_adjoint_read_after_update_in_a_branch(x, s):
+    v = x
+    if s > 0.0:
+        v = v - (v + (x + x))
+        v = v * 0.5 + x
+    return np.sum(np.sin(v) * np.arange(3.0))
+
+
+def r4_negated_sum_then_index(x):
+    v0 = np.mean(np.exp(x[[2]]), axis=-1)
+    return v0 + -1.0 * np.sum(x)
+
+
+def r4_index_minus_sum(x):
+    return np.sum(x[[2]] ** 2) - np.sum(x)
+
+
+def r4_math_of_an_element_minus_sum(x):
+    return math.exp(x[0]) - np.sum(x)
+
+
+def s1_array_stored_into_itself(x):
+    y = x * 1.0
+    y[:2] = y[:2] * 2.0
+    y[1:] = y[:2]
+    return np.sum(y ** 2)
+
+
+def e1_contiguous_copy_of_a_number(s):
+    return np.sum(np.ascontiguousarray(s) ** 2)
+
+
+def f1_write_into_a_copy(x):
+    y = np.copy(x)
+    y[0] = np.sum(x)
+    return np.sum(x + y)
+
+
+def f1_write_into_a_sum_with_a_constant(x):
+    y = x + C3
+    y[0] = 0.0
+    return np.sum(y * x)
+
+
+def f2_write_into_a_broadcast_tangent(s, x):
+    v = s + x[0] * C3
+    v[0] = 1.0
+    return np.sum(v * v)
+
+
+def w1_two_while_loops(x):
+    k = 0
+    while k < 2:
+        x = x * 1.5 + np.sin(x)
+        k += 1
+    j = 0
+    acc = 0.0
+    while j < 3:
+        acc = acc + np.sum(x) * j
+        j += 1
+    return acc + np.sum(x ** 2)
+
+
+def a1_append_items_of_an_argument(x):
+    ys = []
+    for i in range(2):
+        ys.append(x[i])
+    return np.sum(np.stack(ys) ** 2)
+
+
+def a2_stack_an_argument_with_its_written_copy(x):
+    y = np.copy(x)
+    y[0] = 1.0
+    return np.sum(np.stack([x, y]) ** 2)
+
+
+# (function, arguments, wrt)
+CASES = [
+    (r1_number_into_a_strided_slice, (X3,), 0),
+    (r1_number_into_everything, (X23,), 0),
+    (r1_number_into_a_row, (X3,), 0),
+    (r1_float_into_a_row, (0.7,), 0),
+    (r1_math_result_into_a_row, (0.8,), 0),
+    (r1_number_through_a_mask, (X3,), 0),
+    (r1_float_through_an_index_list, (0.7,), 0),
+    (r2_repeated_index_on_a_later_axis, (X23,), 0),
+    (r3_adjoint_read_after_update_in_a_branch, (X3, 0.5), 0),
+    (r4_negated_sum_then_index, (X3,), 0),
+    (r4_index_minus_sum, (X3,), 0),
+    (r4_math_of_an_element_minus_sum, (X3,), 0),
+    (s1_array_stored_into_itself, (X3,), 0),
+    (e1_contiguous_copy_of_a_number, (0.7,), 0),
+    (e1_contiguous_copy_of_a_number, (np.array(0.7),), 0),
+    (f1_write_into_a_copy, (X3,), 0),
+    (f1_write_into_a_sum_with_a_constant, (X3,), 0),
+    (f2_write_into_a_broadcast_tangent, (np.array([0.5]), X3), 0),
+    (w1_two_while_loops, (X3,), 0),
+    (a1_append_items_of_an_argument, (X3,), 0),
+    (a2_stack_an_argument_with_its_written_copy, (X3,), 0),
+]
