@@ -248,7 +248,8 @@ def restore_at(container, key, old):
 
 
 def broadcast_count(y, x):
-    """How many entries of ``y`` each entry of ``x`` was broadcast to (1 when shapes agree)."""
+    """How many entries of ``y`` each entry of ``x`` was broadcast to (1.0 when shapes agree), as
+    a float: it seeds adjoints, which later sums may update in place."""
     ny = y.size if type(y) is _ndarray else numpy.size(y)
     nx = x.size if type(x) is _ndarray else numpy.size(x)
-    return ny // nx if nx else 0
+    return float(ny // nx) if nx else 0.0

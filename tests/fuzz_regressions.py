@@ -136,6 +136,47 @@ def a2_stack_an_argument_with_its_written_copy(x):
     return np.sum(np.stack([x, y]) ** 2)
 
 
+def r5_branch_reassigns_its_condition(x):
+    done = x[0] > 0.0
+    y = x * 1.0
+    if done:
+        y = y * 3.0
+        done = x[1] > 10.0  # the reverse sweep must test the decision taken, not this value
+    return np.sum(y)
+
+
+def r6_accumulate_a_name_into_itself(s):
+    acc3 = 0.0
+    for i in range(3):
+        acc3 += s + np.maximum(s, 0.0)
+    acc5 = 0.0
+    for i in range(1, 2):
+        acc5 += acc5 + acc3
+    return acc5
+
+
+def r7_sum_of_a_product_with_a_carried_number(z):
+    acc = 1.0
+    for i in range(1, 5):
+        acc += np.multiply(acc, z).sum()
+    return acc
+
+
+def r8_write_into_a_helper_result(x):
+    v0 = _exp_helper(x * 2.0)  # the helper's backward reads its result: the write must be undone
+    v0[-1] += np.sum(x)
+    return np.sum(v0 ** 2)
+
+
+def _exp_helper(a):
+    return np.exp(a * 1.0)
+
+
+def r9_slice_plus_a_row_maximum(x):
+    v5 = x + np.maximum(-0.7, x[..., 2])  # the count seeding the adjoint of x was an integer
+    return v5.sum()
+
+
 # (function, arguments, wrt)
 CASES = [
     (r1_number_into_a_strided_slice, (X3,), 0),
@@ -159,4 +200,9 @@ CASES = [
     (w1_two_while_loops, (X3,), 0),
     (a1_append_items_of_an_argument, (X3,), 0),
     (a2_stack_an_argument_with_its_written_copy, (X3,), 0),
+    (r5_branch_reassigns_its_condition, (np.array([0.5, 1.0]),), 0),
+    (r6_accumulate_a_name_into_itself, (1.08,), 0),
+    (r7_sum_of_a_product_with_a_carried_number, (np.array([[0.5, 0.7]]),), 0),
+    (r8_write_into_a_helper_result, (X3,), 0),
+    (r9_slice_plus_a_row_maximum, (np.array([[-0.8, -1.5, 0.9], [0.4, -0.7, -0.9], [-1.4, 0.6, -0.4]]),), 0),
 ]

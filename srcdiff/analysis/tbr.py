@@ -17,9 +17,30 @@ from .dataflow import Forward
 _PURE = {"rule", "copy", "index", "build", "unpack", "nondiff"}
 
 
-class ToBeRecorded(Forward):
-    def __init__(self, classify, reads_before, reads_after, reads_head, plan=None):
+class _Pinned(Forward):
+    """Names whose array a called function's saved residuals may hold (its arguments and its
+    result): writing into one in place would change what the callee's backward reads."""
+
+    def __init__(self, classify, calls):
         super().__init__()
+        self.classify = classify
+        self.calls = calls  # call statement -> names it pins
+
+    def join(self, a, b):
+        return a | b
+
+    def transfer(self, s, state):
+        state = frozenset(state - set(self.classify(s).defines()))  # rebinding leaves the old array alone
+        return state | self.calls.get(s, frozenset())
+
+    def loop_target(self, loop, state):
+        return state - set(ir.target_names(loop.target)) if isinstance(loop, ir.For) else state
+
+
+class ToBeRecorded(Forward):
+    def __init__(self, classify, reads_before, reads_after, reads_head, plan=None, pinned=None):
+        super().__init__()
+        self.pinned = pinned
         self.plan = plan or LoopPlan()
         self.end_push = {}  # loop -> names pushed at the end of each iteration
         self.classify = classify
@@ -62,9 +83,11 @@ class ToBeRecorded(Forward):
                     if n not in current:
                         current.append(n)
             self._push(s, [n for n in defined if n in state and n not in late])
-        # an in-place update destroys part of the old value: save that part if it is needed
+        # an in-place update destroys part of the old value: save that part if it is needed (by
+        # this function's reverse sweep, or by a callee's residuals holding the array)
+        pinned = self.pinned.before.get(s) or frozenset() if self.pinned is not None else frozenset()
         for n in op.mutates():
-            if n in state:
+            if n in state or n in pinned:
                 self.saves[s] = n
         return frozenset(state - set(defined))
 
@@ -245,9 +268,15 @@ def _plan_loop(loop, classify, plan, live, breaks):
     plan.end_vars[loop] = late
 
 
-def analyse(fn_def, classify, reads_before, reads_after, reads_head, plan=None):
-    """Run the analysis; returns (push_before, predefine, saves, end_push)."""
-    tbr = ToBeRecorded(classify, reads_before, reads_after, reads_head, plan)
+def analyse(fn_def, classify, reads_before, reads_after, reads_head, plan=None, calls=None):
+    """Run the analysis; returns (push_before, predefine, saves, end_push).
+
+    ``calls`` maps call statements to the names whose arrays the callee's residuals may hold."""
+    pinned = None
+    if calls:
+        pinned = _Pinned(classify, calls)
+        pinned.run(fn_def.body, frozenset())
+    tbr = ToBeRecorded(classify, reads_before, reads_after, reads_head, plan, pinned)
     find_invariants(fn_def.body, classify, tbr)
     tbr.run(fn_def.body, frozenset())
     defined = _Defined(classify)

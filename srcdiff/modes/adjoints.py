@@ -100,7 +100,11 @@ class AccumulateMixin:
         # aliasing them (they get their own variable first)
         written = set()
         for c in contributions:
-            if isinstance(c.target, ir.Name) and not (isinstance(c.value, ir.Name) and c.value.id == dy.id):
+            # passing ``dy`` itself on to a name with no adjoint yet only makes an alias; adding it
+            # to an adjoint that exists writes that adjoint's variable
+            passes_on = isinstance(c.value, ir.Name) and c.value.id == dy.id and c.target.id not in self._state_view \
+                if isinstance(c.target, ir.Name) else False
+            if isinstance(c.target, ir.Name) and not passes_on:
                 written |= {self.adj(c.target.id), self.neg_adj(c.target.id)}
         grown = True
         while grown:
@@ -114,6 +118,7 @@ class AccumulateMixin:
                 for c in readers)):
             held = ir.Name(self.ctx.namer.fresh(dy.id + "_out"))
             code.append(ir.Assign([held], _copy_expr(dy)))
+            self.held_names.add(held.id)
             return [Contribution(i.target, _rename_names(i.value, {dy.id}, held.id), i.param, i.line)
                     if isinstance(i, Contribution) else i for i in items]
         return items

@@ -57,6 +57,7 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
         self.container_params = frozenset(containers)  # parameters that are lists, tuples or dicts
         self.containers = set()
         self.call_info = {}  # statement calling a callee's forward function -> CallInfo
+        self.held_names = set()  # copies hold_incoming made of the current statement's incoming adjoint
         self.seed_names = seed_names  # names whose adjoint is seeded (default: the returned value)
         self._updated_in_place = set()  # adjoints written in place (their loops copy them once, before)
         self._state_view = {}
@@ -240,8 +241,11 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
             for table in (self.reads_before, self.reads_after, self.reads_head):
                 for key, names in list(table.items()):
                     table[key] = frozenset(names) | {b for n in names for b in views.get(n, ())}
+        pinned = {s: frozenset(ir.target_names(info.target)) | {a.id for a in info.args if isinstance(a, ir.Name)}
+                  for s, info in self.call_info.items() if not info.checkpoint}
         push_before, predefine, saves, end_push = analyse_tbr(self.fn, self.classify, self.reads_before,
-                                                              self.reads_after, self.reads_head, self.plan)
+                                                              self.reads_after, self.reads_head, self.plan,
+                                                              pinned)
         self.push_before = push_before
         self.predefine = predefine
         self.saves = saves

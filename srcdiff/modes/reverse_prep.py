@@ -2,6 +2,7 @@
 generated forward functions), and ``x = f(x)`` statements whose adjoint needs the old ``x``."""
 from __future__ import annotations
 
+import copy
 import inspect
 from dataclasses import dataclass
 
@@ -34,7 +35,8 @@ class PrepareMixin:
 
     def prepare(self):
         """Add iteration counters and split self-overwrites; then compute activity."""
-        self.fn = ir.FunctionDef(self.fn.name, self.fn.params, self._count_trips(self.fn.body), self.fn.line)
+        body = self._keep_branch_decisions(self.fn.body)
+        self.fn = ir.FunctionDef(self.fn.name, self.fn.params, self._count_trips(body), self.fn.line)
         self.ctx.locals |= set(self.trip_counters.values())
         self.primal_names |= set(self.trip_counters.values())
         self.activity = self._activity()
@@ -61,6 +63,29 @@ class PrepareMixin:
     def _activity(self):
         seeds = (lambda op: atom_names(op.source)) if self.seed_names is None else (lambda op: self.seed_names)
         return Activity(self.fn, self.classify, self.wrt, seeds)
+
+    def _keep_branch_decisions(self, body):
+        """``if done: ... done = ...``: the reverse sweep tests the branch condition after the
+        branch, so a condition the branch reassigns is first copied (``c = done; if c: ...``)."""
+        out = []
+        for s in body:
+            if isinstance(s, (ir.For, ir.While)):
+                s = copy.copy(s)
+                s.body = self._keep_branch_decisions(s.body)
+            elif isinstance(s, ir.If):
+                s = ir.If(s.test, self._keep_branch_decisions(s.body), self._keep_branch_decisions(s.orelse),
+                          s.line)
+                test = s.test.id if isinstance(s.test, ir.Name) else None
+                if test is not None and any(
+                        test in ir.target_names(n.targets[0]) for n in ir.walk(ir.FunctionDef("", [], s.body + s.orelse))
+                        if isinstance(n, ir.Assign)):
+                    decision = self.ctx.namer.fresh(test)
+                    self.ctx.locals.add(decision)
+                    self.primal_names.add(decision)
+                    out.append(ir.Assign([ir.Name(decision)], ir.Name(test), s.line))
+                    s = ir.If(ir.Name(decision), s.body, s.orelse, s.line)
+            out.append(s)
+        return out
 
     def _count_trips(self, body):
         out = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 
 from .. import ir
-from ..errors import MissingRuleError, NonDifferentiableError, located
+from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, located
 from ..ops import atom_names
 from ..runtime import add_at, broadcast_count, snapshot, total, unbroadcast, written_part
 from ..template import Contribution, Filler, Zero, fold
@@ -89,13 +89,19 @@ class StatementMixin:
             items = self.build_items(op, dy, s.line)
         items = _combine_contributions(_drop_dead_locals(items))
         self._state_view = state
+        self.held_names = set()
         items = self.hold_incoming(items, dy, code)
+        scalar_names = _names(dy) | self.held_names  # a held copy of a lazy adjoint is one too
         reads = set()
         for item in items:
             if isinstance(item, Contribution):
                 like = None
                 if lazy:
-                    _, like, value = self.coverage(item, s, _names(dy))
+                    status, like, value = self.coverage(item, s, scalar_names)
+                    if status == "ambiguous":  # decided above for every item: a bug if it changed
+                        raise SrcdiffError("internal error: a lazy adjoint lost track of its shape at line %d "
+                                           "of %s; please report this with the function's source"
+                                           % (s.line, self.ctx.filename))
                     item = Contribution(item.target, value, item.param, item.line)
                 self.contribute(item.target, item.value, state, varied, code, like=like)
             else:
