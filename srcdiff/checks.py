@@ -85,14 +85,17 @@ def check_grad(fun, *args, wrt=0, rtol=1e-5, atol=1e-7, eps=1e-6, directions=8, 
                 tolerance = atol + rtol * abs(numeric)
                 size = max(abs(numeric), abs(analytic))
                 count += 1
-                max_abs = max(max_abs, err)
-                if size > atol:
-                    max_rel = max(max_rel, err / size)
-                ratio = err / tolerance if tolerance > 0 else (numpy.inf if err else 0.0)
+                max_abs = max(max_abs, err) if not numpy.isnan(err) else numpy.nan
+                if size > atol or numpy.isnan(err):
+                    max_rel = max(max_rel, err / size) if not numpy.isnan(err) else numpy.nan
+                if numpy.isnan(err):
+                    ratio = 0.0 if numpy.isnan(analytic) and numpy.isnan(numeric) else numpy.inf
+                else:
+                    ratio = err / tolerance if tolerance > 0 else (numpy.inf if err else 0.0)
                 if worst is None or ratio > worst[0]:
                     worst = (ratio, label, analytic, numeric)
-                if err > tolerance:
-                    failures.append(label)
+                if not err <= tolerance and not (numpy.isnan(analytic) and numpy.isnan(numeric)):
+                    failures.append(label)  # a NaN gradient where finite differences are finite fails too
     if worst is None:
         return GradCheckReport(0.0, 0.0, "nothing to check", 0.0, 0.0, 0)
     report = GradCheckReport(max_rel, max_abs, worst[1], worst[2], worst[3], count)

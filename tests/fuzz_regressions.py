@@ -177,6 +177,25 @@ def r9_slice_plus_a_row_maximum(x):
     return v5.sum()
 
 
+def r10_write_into_a_reshaped_result(y, s):
+    v0 = np.sqrt(y ** 2 + 1.0).reshape(-1)  # a view of the sqrt, whose adjoint reads it
+    v0[1] -= np.exp(s)
+    return np.linalg.norm(v0)
+
+
+def f3_write_into_a_transposed_copy(p):
+    v1 = (+p).T  # a view of a new array: writing into it must not write into p's tangent
+    v2 = np.sinh(p[0])
+    v1[np.array([False, True])] *= 2.0
+    return np.sum(v2 ** 2) + np.sum(v1 * v1)
+
+
+def f4_write_into_a_broadcast_from_a_tuple(x, s):
+    v2, v3 = np.minimum(x[..., 0], s), np.fmod(s, x)
+    v3[-1] = s
+    return np.sum(v3 * v3) + v2
+
+
 # (function, arguments, wrt)
 CASES = [
     (r1_number_into_a_strided_slice, (X3,), 0),
@@ -204,5 +223,9 @@ CASES = [
     (r6_accumulate_a_name_into_itself, (1.08,), 0),
     (r7_sum_of_a_product_with_a_carried_number, (np.array([[0.5, 0.7]]),), 0),
     (r8_write_into_a_helper_result, (X3,), 0),
+    (r10_write_into_a_reshaped_result, (np.array([[-0.03, 0.29], [-1.43, 0.37]]), 0.77), 0),
+    (r10_write_into_a_reshaped_result, (np.array([[-0.03, 0.29], [-1.43, 0.37]]), 0.77), 1),
+    (f3_write_into_a_transposed_copy, (np.array([[1.25, 0.34], [0.63, 0.47]]),), 0),
+    (f4_write_into_a_broadcast_from_a_tuple, (np.array([-0.79, -0.2, 0.71]), -0.245), 1),
     (r9_slice_plus_a_row_maximum, (np.array([[-0.8, -1.5, 0.9], [0.4, -0.7, -0.9], [-1.4, 0.6, -0.4]]),), 0),
 ]

@@ -290,3 +290,10 @@ def test_forward_mode_copies_tangents_where_the_primal_copies():
     np.testing.assert_array_equal(t, [1.0, 1.0, 1.0])  # the caller's tangent is untouched
     np.testing.assert_allclose(tangent, np.dot(srcdiff.grad(writes_into_a_copy)(x), t))
     np.testing.assert_allclose(tangent, 2 * (2 + 3) + 2 * (1 + 3))
+
+
+def test_check_grad_fails_on_a_nan_gradient_where_differences_are_finite():
+    def f(x):
+        return np.sum(np.maximum(x, 0.0) ** 0.5)  # constant for x < 0, but the chain rule gives inf * 0
+    with np.errstate(divide="ignore", invalid="ignore"), pytest.raises(AssertionError, match="x\\[0\\]"):
+        srcdiff.check_grad(f, np.array([-0.5, 0.25]))

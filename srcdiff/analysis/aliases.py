@@ -19,6 +19,28 @@ _VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "diag
                    "imag"}
 
 
+def memory_sources(fn_def, classify):
+    """name -> the names whose arrays it may share memory with through its definitions
+    (``v = t.reshape(-1)``: writing into ``v`` writes into ``t``), transitively."""
+    direct = {}
+    for s in ir.walk(fn_def):
+        if isinstance(s, ir.Assign):
+            op = classify(s)
+            for t in op.defines():
+                direct.setdefault(t, set()).update(sharing_sources(op))
+    out = {}
+    for name in direct:
+        seen, todo = set(), list(direct[name])
+        while todo:
+            n = todo.pop()
+            if n not in seen and n != name:
+                seen.add(n)
+                todo.extend(direct.get(n, ()))
+        if seen:
+            out[name] = seen
+    return out
+
+
 def mutated_parameters(fn_def, classify):
     """Parameters written in place (``x[0] = v``, ``x.append(v)``) anywhere in the function."""
     params = {p.name for p in fn_def.params}

@@ -38,9 +38,10 @@ class _Pinned(Forward):
 
 
 class ToBeRecorded(Forward):
-    def __init__(self, classify, reads_before, reads_after, reads_head, plan=None, pinned=None):
+    def __init__(self, classify, reads_before, reads_after, reads_head, plan=None, pinned=None, shares=None):
         super().__init__()
         self.pinned = pinned
+        self.shares = shares or {}  # name -> names whose memory it may share (a write reaches them)
         self.plan = plan or LoopPlan()
         self.end_push = {}  # loop -> names pushed at the end of each iteration
         self.classify = classify
@@ -87,7 +88,7 @@ class ToBeRecorded(Forward):
         # this function's reverse sweep, or by a callee's residuals holding the array)
         pinned = self.pinned.before.get(s) or frozenset() if self.pinned is not None else frozenset()
         for n in op.mutates():
-            if n in state or n in pinned:
+            if n in state or n in pinned or any(m in state or m in pinned for m in self.shares.get(n, ())):
                 self.saves[s] = n
         return frozenset(state - set(defined))
 
@@ -276,7 +277,9 @@ def analyse(fn_def, classify, reads_before, reads_after, reads_head, plan=None, 
     if calls:
         pinned = _Pinned(classify, calls)
         pinned.run(fn_def.body, frozenset())
-    tbr = ToBeRecorded(classify, reads_before, reads_after, reads_head, plan, pinned)
+    from .aliases import memory_sources
+    tbr = ToBeRecorded(classify, reads_before, reads_after, reads_head, plan, pinned,
+                       memory_sources(fn_def, classify))
     find_invariants(fn_def.body, classify, tbr)
     tbr.run(fn_def.body, frozenset())
     defined = _Defined(classify)

@@ -9,7 +9,7 @@ import copy
 
 from .. import calls, frontend, ir
 from ..analysis.activity import Activity
-from ..analysis.aliases import sharing_sources
+from ..analysis.aliases import memory_sources, sharing_sources
 from ..analysis.liveness import _Live
 from ..analysis.tbr import _Defined
 from ..analysis.shapes import Shapes
@@ -45,6 +45,8 @@ class ForwardMode:
         # names written through an index: their tangents must not share memory with another's
         self.written = {n for s in ir.walk(fn_def) if isinstance(s, (ir.Assign, ir.ExprStmt))
                         for n in classify(s).mutates()}
+        sources = memory_sources(fn_def, classify)  # writing into a view or alias writes its source
+        self.written |= {m for n in list(self.written) for m in sources.get(n, ())}
 
     def tan(self, name):
         """The tangent variable of ``name`` (``t_x``)."""
