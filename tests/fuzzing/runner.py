@@ -1,0 +1,492 @@
+"""Run one generated program through srcdiff and classify the result.
+
+Each program is written to a real ``.py`` file (srcdiff reads source with ``inspect.getsource``)
+and imported. Then:
+
+* reverse mode, twice: ``srcdiff.grad`` (one generated function) and ``srcdiff.vjp`` (separate
+  forward and backward functions, pulled back from 1.0). Each gradient must have the arguments'
+  structure and shapes, and match central finite differences in float64 (below);
+* forward mode: ``srcdiff.jvp`` along a random tangent must match the directional finite
+  difference, and the dot-product test ``jvp(t) == <vjp gradient, t>`` must hold;
+* the values srcdiff returns (``vjp``, ``jvp``) must equal the plain function's value, and no
+  call may modify the caller's arguments.
+
+Finite differences (float64). Inputs are O(1) (|x| <= 1.5 in the generator) and every value at
+the test point is bounded by ``generator.BOUND``. Along each probe direction ``d`` (unit vectors
+for up to ``MAX_FULL`` input entries, otherwise ``DIRECTIONS`` random normal directions):
+
+* ``fd1``: central difference with ``H1 = 1e-6`` — truncation ``h^2 f'''/6 ~ 1e-13``, rounding
+  ``eps * |f| / h ~ 2e-10 |f|`` (more if the function cancels large intermediate values);
+* ``fd2``: Richardson extrapolation of central differences with ``H2 = 1e-3`` and ``H2 / 2`` —
+  truncation ``O(h^4) ~ 1e-12``, rounding ``~ 1e-12 |f|``; robust where ``fd1`` loses digits to
+  cancellation, but it needs the function smooth over ``[x - 1e-3, x + 1e-3]``.
+
+A srcdiff number ``a`` agrees with a reference ``n`` when
+``|a - n| <= RTOL * max(|a|, |n|) + ATOL * (1 + |f(x)|)`` with ``RTOL = 1e-5``, ``ATOL = 1e-7``.
+A gradient is *wrong* only when it disagrees with both ``fd1`` and ``fd2`` (``fd2`` is only
+computed where ``fd1`` disagrees). When ``fd1`` and ``fd2`` also disagree with each other, two more
+central differences (``h = 1e-5, 1e-7``) are taken; srcdiff passes if it matches one of them, and if
+the four estimates are inconsistent the program is ``invalid`` (not smooth at the test point — a
+kink or branch boundary within ``1e-3``, or ill-conditioned), not ``wrong``. Forward against reverse (the dot-product test) and the
+returned values are compared to ``1e-7`` relative (both sides are exact up to rounding).
+
+Statuses: ``ok``; ``wrong`` (a gradient, tangent, value or structure mismatch, or a mutated
+argument); ``refused`` (a ``srcdiff.SrcdiffError``: srcdiff declined on purpose); ``error`` (any
+other exception from srcdiff, a ``SrcdiffError`` whose message says "internal error" — srcdiff's own
+consistency checks, asking to be reported — or a timeout); ``invalid`` (the plain program itself misbehaves at
+the test point — a generator problem, not srcdiff's).
+"""
+from __future__ import annotations
+
+import copy
+import importlib.util
+import itertools
+import os
+import re
+import signal
+import sys
+import tempfile
+import threading
+import traceback
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import srcdiff
+
+H1 = 1e-6
+H2 = 1e-3
+RTOL = 1e-5
+ATOL = 1e-7
+EXACT_RTOL = 1e-7
+MAX_FULL = 40
+DIRECTIONS = 6
+TIMEOUT = 60.0
+
+_counter = itertools.count()
+_dir = None
+
+
+@dataclass
+class Issue:
+    status: str   # "wrong", "error", "refused"
+    check: str    # "grad", "vjp", "jvp", "dot", ...
+    message: str
+
+    def __str__(self):
+        return "[%s] %s: %s" % (self.status, self.check, self.message)
+
+
+@dataclass
+class Outcome:
+    status: str
+    issues: list = field(default_factory=list)
+    program: object = None
+    value: float = None
+
+    def summary(self):
+        return "\n".join(str(i) for i in self.issues) or self.status
+
+    def refusals(self):
+        return [i for i in self.issues if i.status == "refused"]
+
+
+class Timeout(Exception):
+    pass
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def workdir():
+    global _dir
+    if _dir is None:
+        _dir = tempfile.mkdtemp(prefix="srcdiff_fuzz_")
+    return _dir
+
+
+def load(program, directory=None):
+    """Write the program to a real file and import it; returns (module, path)."""
+    directory = directory or workdir()
+    name = "fuzzprog_%d_%d" % (os.getpid(), next(_counter))
+    path = os.path.join(directory, name + ".py")
+    with open(path, "w") as fh:
+        fh.write(program.source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module, path
+
+
+def unload(module, path):
+    sys.modules.pop(module.__name__, None)
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+    try:
+        from srcdiff import cache
+        cache.clear()
+    except Exception:  # noqa: BLE001 - only a memory optimization
+        pass
+
+
+# ----------------------------------------------------------------------------- trees
+
+
+def leaves(x):
+    if isinstance(x, (list, tuple)):
+        return [leaf for item in x for leaf in leaves(item)]
+    if isinstance(x, dict):
+        return [leaf for k in x for leaf in leaves(x[k])]
+    return [x]
+
+
+def rebuild(tree, new_leaves):
+    it = iter(new_leaves)
+
+    def walk(node):
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        if isinstance(node, tuple):
+            return tuple(walk(x) for x in node)
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        return next(it)
+    return walk(tree)
+
+
+def same_structure(g, x):
+    if isinstance(x, (list, tuple)):
+        return isinstance(g, (list, tuple)) and len(g) == len(x) and all(same_structure(a, b) for a, b in zip(g, x))
+    if isinstance(x, dict):
+        return isinstance(g, dict) and set(g) == set(x) and all(same_structure(g[k], x[k]) for k in x)
+    return np.shape(g) == np.shape(x) and not isinstance(g, (list, tuple, dict))
+
+
+def like(leaf, array):
+    if isinstance(leaf, float):
+        return float(array)
+    return np.asarray(array, dtype=float).reshape(np.shape(leaf))
+
+
+def positions(program):
+    wrt = program.wrt
+    items = wrt if isinstance(wrt, tuple) else (wrt,)
+    return [w if isinstance(w, int) else program.arg_names.index(w) for w in items], not isinstance(wrt, tuple)
+
+
+def deep_equal(a, b):
+    la, lb = leaves(a), leaves(b)
+    return len(la) == len(lb) and all(type(x) is type(y) and np.array_equal(x, y) for x, y in zip(la, lb))
+
+
+# ----------------------------------------------------------------------------- checking
+
+
+class Checker:
+    def __init__(self, fun, program):
+        self.fun = fun
+        self.program = program
+        self.args = program.args
+        self.pos, self.single = positions(program)
+        self.wrt_leaves = [leaves(self.args[p]) for p in self.pos]
+        flat = [leaf for ls in self.wrt_leaves for leaf in ls]
+        self.total = sum(int(np.size(leaf)) for leaf in flat)
+        self.rng = np.random.default_rng(1234)
+
+    def f(self, args):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(self.fun(*copy.deepcopy(args)))
+
+    def shifted(self, direction, h):
+        """The arguments moved by ``h * direction`` (direction: per wrt position, a list of leaf arrays)."""
+        args = list(self.args)
+        for p, ls, ds in zip(self.pos, self.wrt_leaves, direction):
+            args[p] = rebuild(self.args[p], [like(leaf, np.asarray(leaf, dtype=float) + h * d)
+                                             for leaf, d in zip(ls, ds)])
+        return tuple(args)
+
+    def central(self, direction, h):
+        return (self.f(self.shifted(direction, h)) - self.f(self.shifted(direction, -h))) / (2 * h)
+
+    def fd1(self, direction):
+        return self.central(direction, H1)
+
+    def fd2(self, direction):
+        d1, d2 = self.central(direction, H2), self.central(direction, H2 / 2)
+        return (4 * d2 - d1) / 3
+
+    def directions(self):
+        """(label, direction) probes: unit vectors, or random directions for large inputs."""
+        zero = [[np.zeros(np.shape(leaf)) for leaf in ls] for ls in self.wrt_leaves]
+        if self.total <= MAX_FULL:
+            for k, ls in enumerate(self.wrt_leaves):
+                for j, leaf in enumerate(ls):
+                    for idx in np.ndindex(*np.shape(leaf)):
+                        d = copy.deepcopy(zero)
+                        d[k][j][idx] = 1.0
+                        yield "%s leaf %d %s" % (self.label(k), j, list(idx)), d
+        else:
+            for r in range(DIRECTIONS):
+                d = [[self.rng.standard_normal(np.shape(leaf)) for leaf in ls] for ls in self.wrt_leaves]
+                yield "random direction %d" % r, d
+
+    def label(self, k):
+        return self.program.arg_names[self.pos[k]]
+
+    @staticmethod
+    def dot(grad_leaves, direction):
+        return float(sum(np.sum(np.asarray(g, dtype=float) * d) for gl, dl in zip(grad_leaves, direction)
+                         for g, d in zip(gl, dl)))
+
+    @staticmethod
+    def agree(a, n, fscale):
+        if not (np.isfinite(a) and np.isfinite(n)):
+            return False
+        return abs(a - n) <= RTOL * max(abs(a), abs(n)) + ATOL * fscale
+
+
+def check(program, timeout=TIMEOUT, reverse=("grad", "vjp")):
+    """Differentiate ``program`` every way and classify: returns an ``Outcome``.
+
+    ``reverse`` picks the reverse-mode entry points to check (both by default; a quicker run can
+    take one of them per program)."""
+    try:
+        module, path = load(program)
+    except Exception as exc:  # noqa: BLE001
+        return Outcome("invalid", [Issue("invalid", "import", "%s: %s" % (type(exc).__name__, exc))], program)
+    try:
+        with _time_limit(timeout):
+            return _check(getattr(module, program.fname), program, reverse)
+    except Timeout:
+        return Outcome("error", [Issue("error", "timeout", "no result after %.0f s" % timeout)], program)
+    finally:
+        unload(module, path)
+
+
+def _check(fun, program, reverse):
+    issues = []
+    c = Checker(fun, program)
+    original = copy.deepcopy(program.args)
+    args = copy.deepcopy(program.args)
+    try:
+        value = c.f(args)
+    except Exception as exc:  # noqa: BLE001
+        return Outcome("invalid", [Issue("invalid", "plain", "%s: %s" % (type(exc).__name__, exc))], program)
+    if not np.isfinite(value):
+        return Outcome("invalid", [Issue("invalid", "plain", "value %r" % value)], program)
+    fscale = 1.0 + abs(value)
+    probes = list(c.directions())
+    fd1 = [c.fd1(d) for _, d in probes]
+    fd2 = {}
+
+    unstable = []
+
+    def reference_mismatch(k, a):
+        """True when ``a`` disagrees with both finite-difference estimates along probe k."""
+        if c.agree(a, fd1[k], fscale):
+            return False
+        if k not in fd2:
+            fd2[k] = c.fd2(probes[k][1])
+        if c.agree(a, fd2[k], fscale):
+            return False
+        return not _reference_is_unstable(c, probes[k][1], fd1[k], fd2[k], a, fscale, unstable, probes[k][0])
+
+    def compare_gradient(check_name, g):
+        grads = [g] if c.single else list(g) if isinstance(g, tuple) else None
+        if grads is None or len(grads) != len(c.pos):
+            issues.append(Issue("wrong", check_name, "returned %s, expected %d gradients" % (type(g).__name__,
+                                                                                            len(c.pos))))
+            return None
+        for k, (gk, p) in enumerate(zip(grads, c.pos)):
+            if not same_structure(gk, program.args[p]):
+                issues.append(Issue("wrong", check_name, "gradient for %s has the wrong structure/shape: %s vs %s"
+                                    % (c.label(k), _shape_tree(gk), _shape_tree(program.args[p]))))
+                return None
+        gleaves = [leaves(gk) for gk in grads]
+        bad = []
+        for k, (label, d) in enumerate(probes):
+            a = c.dot(gleaves, d)
+            if reference_mismatch(k, a):
+                bad.append((label, a, fd1[k], fd2[k]))
+        if bad:
+            label, a, n1, n2 = bad[0]
+            issues.append(Issue("wrong", check_name, "%d of %d probes differ from finite differences; first: %s: "
+                                "srcdiff %.12g, finite differences %.12g (h=%g) / %.12g (Richardson, h=%g)"
+                                % (len(bad), len(probes), label, a, n1, H1, n2, H2)))
+        return gleaves
+
+    def attempt(check_name, call):
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return True, call()
+        except srcdiff.SrcdiffError as exc:
+            # srcdiff's own consistency checks raise SrcdiffError("internal error ...please report"):
+            # that is a crash it caught, not a refusal of the program
+            status = "error" if "internal error" in str(exc) else "refused"
+            issues.append(Issue(status, check_name, "%s: %s" % (type(exc).__name__, exc)))
+        except Timeout:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            tb = traceback.format_exc(limit=-6)
+            issues.append(Issue("error", check_name, "%s: %s\n%s" % (type(exc).__name__, exc, tb)))
+        return False, None
+
+    # reverse mode, one generated function
+    gv_leaves = None
+    if "grad" in reverse:
+        ok, g = attempt("grad", lambda: srcdiff.grad(fun, wrt=program.wrt)(*args))
+        if ok:
+            gv_leaves = compare_gradient("grad", g)
+        _mutation_check(issues, "grad", args, original)
+        args = copy.deepcopy(original)
+
+    # reverse mode, split forward/backward
+    if "vjp" in reverse:
+        ok, res = attempt("vjp", lambda: _vjp(fun, program.wrt, args))
+        if ok:
+            v, gv = res
+            if not _close(v, value):
+                issues.append(Issue("wrong", "vjp", "value %r, the plain function gives %r" % (v, value)))
+            gv_leaves = compare_gradient("vjp", gv)
+        _mutation_check(issues, "vjp", args, original)
+        args = copy.deepcopy(original)
+
+    # forward mode
+    tangent_dir = [[c.rng.standard_normal(np.shape(leaf)) for leaf in ls] for ls in c.wrt_leaves]
+    tangents = [rebuild(program.args[p], [like(leaf, d) for leaf, d in zip(ls, ds)])
+                for p, ls, ds in zip(c.pos, c.wrt_leaves, tangent_dir)]
+    tangents = tangents[0] if c.single else tuple(tangents)
+    tangents_before = copy.deepcopy(tangents)
+    ok, res = attempt("jvp", lambda: srcdiff.jvp(fun, tuple(args), tangents, wrt=program.wrt))
+    if ok and not deep_equal(tangents, tangents_before):
+        issues.append(Issue("wrong", "jvp", "srcdiff modified the caller's tangent arrays"))
+    if ok:
+        v, t = res
+        if not _close(v, value):
+            issues.append(Issue("wrong", "jvp", "value %r, the plain function gives %r" % (v, value)))
+        if np.ndim(t) != 0:
+            issues.append(Issue("wrong", "jvp", "tangent of a scalar output has shape %s" % (np.shape(t),)))
+        else:
+            t = float(np.real(t))
+            n1 = c.fd1(tangent_dir)
+            if not c.agree(t, n1, fscale):
+                n2 = c.fd2(tangent_dir)
+                if not c.agree(t, n2, fscale) and not _reference_is_unstable(c, tangent_dir, n1, n2, t, fscale,
+                                                                             unstable, "tangent"):
+                    issues.append(Issue("wrong", "jvp", "directional derivative %.12g, finite differences %.12g "
+                                        "(h=%g) / %.12g (Richardson, h=%g)" % (t, n1, H1, n2, H2)))
+            if gv_leaves is not None:
+                ref = c.dot(gv_leaves, tangent_dir)
+                scale = abs(t) + float(sum(np.sum(np.abs(np.asarray(g, dtype=float) * d))
+                                           for gl, dl in zip(gv_leaves, tangent_dir) for g, d in zip(gl, dl)))
+                if not (abs(t - ref) <= EXACT_RTOL * scale + 1e-12 * fscale):
+                    issues.append(Issue("wrong", "dot", "jvp %.15g but <reverse-mode gradient, tangent> = %.15g"
+                                        % (t, ref)))
+    _mutation_check(issues, "jvp", args, original)
+    args = copy.deepcopy(original)
+
+    statuses = {i.status for i in issues}
+    if unstable and "wrong" not in statuses and "error" not in statuses:
+        issues.append(Issue("invalid", "reference", "finite differences disagree with each other along %s: "
+                            "the program is not smooth enough at the test point" % unstable[0]))
+        return Outcome("invalid", issues, program, value)
+    for status in ("wrong", "error", "refused"):
+        if status in statuses:
+            return Outcome(status, issues, program, value)
+    return Outcome("ok", issues, program, value)
+
+
+def _reference_is_unstable(c, direction, n1, n2, a, fscale, unstable, label):
+    """When ``fd1`` and ``fd2`` disagree with each other the function is not smooth (or badly
+    conditioned) near the test point: try two more step sizes; a srcdiff number matching one of them
+    passes, and if the four estimates are not consistent the probe cannot judge srcdiff."""
+    if c.agree(n1, n2, fscale):
+        return False
+    extra = [c.central(direction, h) for h in (1e-5, 1e-7)]
+    if any(c.agree(a, n, fscale) for n in extra):
+        return True
+    estimates = [n1, n2] + extra
+    consistent = all(c.agree(estimates[0], n, 100 * fscale) for n in estimates[1:])
+    if not consistent:
+        unstable.append(label)
+        return True
+    return False
+
+
+def _vjp(fun, wrt, args):
+    v, pullback = srcdiff.vjp(fun, wrt=wrt)(*args)
+    return v, pullback(1.0)
+
+
+def _close(a, b):
+    try:
+        a = float(np.real(a))
+    except (TypeError, ValueError):
+        return False
+    return abs(a - b) <= EXACT_RTOL * (1 + abs(b))
+
+
+def _mutation_check(issues, name, args, original):
+    if not deep_equal(args, original):
+        issues.append(Issue("wrong", name, "srcdiff modified the caller's arguments"))
+
+
+def _shape_tree(x):
+    if isinstance(x, (list, tuple)):
+        return type(x).__name__ + "[" + ", ".join(_shape_tree(i) for i in x) + "]"
+    if isinstance(x, dict):
+        return "{" + ", ".join("%r: %s" % (k, _shape_tree(v)) for k, v in x.items()) + "}"
+    return "%s%s" % (type(x).__name__, np.shape(x))
+
+
+class _time_limit:
+    """SIGALRM-based time limit (main thread on POSIX only; elsewhere no limit)."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.active = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+    def __enter__(self):
+        if self.active:
+            self.old = signal.signal(signal.SIGALRM, self._raise)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def _raise(self, *_):
+        raise Timeout()
+
+    def __exit__(self, *exc):
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.old)
+        return False
+
+
+# ----------------------------------------------------------------------------- reporting
+
+
+_PATH = re.compile(r"(/[^\s:]*fuzzprog_\d+_\d+\.py|fuzzprog_\d+_\d+)")
+
+
+def refusal_key(issue):
+    """A refusal message with the file, line and source text removed, for counting."""
+    msg = _PATH.sub("<file>", issue.message)
+    first = msg.splitlines()[0]
+    first = re.sub(r"<file>:\d+: ", "", first)
+    first = re.sub(r"`[^`]*`", "`…`", first)
+    first = re.sub(r"'[^']*'", "'…'", first)
+    first = re.sub(r"\b[vyrwk]\d+\b|\bacc\d+\b|\bi\d+\b|\bh\d+\b", "<name>", first)
+    first = re.sub(r"\d+", "N", first)
+    return first[:160]
+
+
+def report(outcome):
+    """A readable failure report: the issues, then a reproducer ready to paste into a test file."""
+    p = outcome.program
+    head = "status: %s\n%s" % (outcome.status, outcome.summary())
+    return "\n".join("# " + line if line else "#" for line in head.splitlines()) + "\n\n" + p.reproducer()
