@@ -88,6 +88,16 @@ def _neg_parts(e):
     return e, False
 
 
+def _boolean(e):
+    """Is ``e`` a comparison or a logical combination (a boolean array, which ``1.0 *`` turns
+    into numbers: it cannot be dropped, and ``-`` of it is an error)?"""
+    if isinstance(e, (ir.Compare, ir.BoolOp)):
+        return True
+    if isinstance(e, ir.UnaryOp) and e.op in ("not", "~"):
+        return True
+    return isinstance(e, ir.BinOp) and e.op in ("&", "|", "^") and (_boolean(e.left) or _boolean(e.right))
+
+
 def fold(e):
     """Simplify constants and symbolic zeros bottom-up (``1.0 * x`` -> ``x``, ``0 * x`` -> 0)."""
     if isinstance(e, ir.BinOp):
@@ -97,17 +107,17 @@ def fold(e):
         if op in ("*", "@"):
             if lz or rz:
                 return Zero(None)
-            if op == "*" and _is(left, 1):
+            if op == "*" and _is(left, 1) and not _boolean(right):
                 return right
             if op == "*" and _num(left) and isinstance(right, ir.BinOp) and right.op in ("*", "/"):
                 if _num(right.left):  # 2 * (3 * x) -> 6 * x
                     return fold(ir.BinOp(right.op, ir.Const(left.value * right.left.value), right.right))
                 return ir.BinOp(right.op, ir.BinOp("*", left, right.left), right.right)  # 2 * (a * b) -> 2 * a * b
-            if op == "*" and _is(right, 1):
+            if op == "*" and _is(right, 1) and not _boolean(left):
                 return left
-            if op == "*" and _is(left, -1):
+            if op == "*" and _is(left, -1) and not _boolean(right):
                 return fold(ir.UnaryOp("-", right))
-            if op == "*" and _is(right, -1):
+            if op == "*" and _is(right, -1) and not _boolean(left):
                 return fold(ir.UnaryOp("-", left))
         if op == "/":
             if lz:

@@ -196,6 +196,11 @@ def f4_write_into_a_broadcast_from_a_tuple(x, s):
     return np.sum(v3 * v3) + v2
 
 
+def r11_clip_of_a_difference(x):
+    v = np.copy(x - x).clip(-1.0, 1.0)  # 1.0 * (mask) must stay a number, not a boolean array
+    return np.sum(v) + np.sum(x * 2.0)
+
+
 # (function, arguments, wrt)
 CASES = [
     (r1_number_into_a_strided_slice, (X3,), 0),
@@ -227,5 +232,6 @@ CASES = [
     (r10_write_into_a_reshaped_result, (np.array([[-0.03, 0.29], [-1.43, 0.37]]), 0.77), 1),
     (f3_write_into_a_transposed_copy, (np.array([[1.25, 0.34], [0.63, 0.47]]),), 0),
     (f4_write_into_a_broadcast_from_a_tuple, (np.array([-0.79, -0.2, 0.71]), -0.245), 1),
+    (r11_clip_of_a_difference, (np.array([0.3, 0.5]),), 0),
     (r9_slice_plus_a_row_maximum, (np.array([[-0.8, -1.5, 0.9], [0.4, -0.7, -0.9], [-1.4, 0.6, -0.4]]),), 0),
 ]
