@@ -32,6 +32,7 @@ class Transformed:
         self.sig = _Signature(fun, wrt)
         self._result = None
         self._variants = {}  # argument types -> generated functions
+        self._fast = {}  # positional argument types -> generated functions, where nothing else matters
         self._callers = {}  # argument types -> _Caller
         self.__wrapped__ = fun
         self.__name__ = getattr(fun, "__name__", "function")
@@ -40,6 +41,10 @@ class Transformed:
 
     def _functions(self, args, kwargs):
         """The generated functions specialized for these arguments (cached per argument types)."""
+        if not kwargs:
+            functions = self._fast.get(tuple(map(type, args)))
+            if functions is not None:
+                return functions
         kinds = self._kinds(args, kwargs)
         key = self._variant_key(args, kwargs, kinds[2])
         functions = self._variants.get(key)
@@ -50,6 +55,8 @@ class Transformed:
                 (functions["result"].guards and stale(functions["result"].guards)):
             functions = self._variants[key] = self._generate(*kinds, subject=subject)
             self._callers.pop(key, None)
+        if not kwargs and not kinds[2] and not functions["result"].guards and subject is self.fun:
+            self._fast[tuple(map(type, args))] = functions  # the argument types alone decide
         return functions
 
     def _subject(self, args, kwargs):
