@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import math
 import re
 
 import gast
@@ -342,7 +343,7 @@ class _ToGast:
         if isinstance(e, ir.Name):
             return self.name(e.id, ctx)
         if isinstance(e, ir.Const):
-            return gast.Constant(value=e.value, kind=None)
+            return _constant(e.value)
         if isinstance(e, ir.Attr):
             return gast.Attribute(value=self.expr(e.value), attr=e.attr, ctx=ctx)
         if isinstance(e, ir.Call):
@@ -383,6 +384,16 @@ class _ToGast:
             cls = {"list": gast.ListComp, "set": gast.SetComp, "generator": gast.GeneratorExp}[e.kind]
             return cls(elt=self.expr(e.elt), generators=gens)
         raise TypeError("cannot print %r" % (e,))
+
+
+def _constant(value):
+    """A literal; a negative number becomes ``-(positive)``.
+
+    ``ast.unparse`` prints a negative ``Constant`` bare, so ``Constant(-2.0) ** 2`` would read back
+    as ``-(2.0 ** 2)``; as a unary minus the printer adds the parentheses precedence needs."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.copysign(1, value) < 0:
+        return gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-value, kind=None))
+    return gast.Constant(value=value, kind=None)
 
 
 _COMMENT_LINE = re.compile(r"^(\s*)__srcdiff_comment_(\d+)__$")

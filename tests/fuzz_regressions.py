@@ -201,6 +201,32 @@ def r11_clip_of_a_difference(x):
     return np.sum(v) + np.sum(x * 2.0)
 
 
+def p1_negative_constant_as_a_base(x):
+    a = (-2.0) ** 2  # printed as -2.0 ** 2 the generated code computed -4
+    return np.sum(a * x ** 2 + (-1.5) ** 2 * x)
+
+
+def f5_result_of_an_array_later_written(y):
+    v7 = np.tanh(y)
+    v8 = np.add(0.5, v7)  # t_v8 = t_v7 must not see the write into v7 below
+    v7[:, [1, 2]] = 1.2
+    return np.sum(v8 * v8) + 0.3 * np.sum(v7)
+
+
+def r12_adjoint_is_an_array_restored_later(x):
+    a = x * 1.0
+    b = a - 1.0  # d_b = a must not change when the reverse sweep restores a[0]
+    a[0] += 5.0 * a[1]
+    return np.sum(b * a)
+
+
+def f6_difference_with_a_constant_then_written(x):
+    a = x * 1.0
+    b = a - np.floor(a)  # t_b = t_a: the write into a must not reach t_b
+    a[0] = 0.0
+    return np.sum(b * b) + np.sum(a)
+
+
 # (function, arguments, wrt)
 CASES = [
     (r1_number_into_a_strided_slice, (X3,), 0),
@@ -233,5 +259,9 @@ CASES = [
     (f3_write_into_a_transposed_copy, (np.array([[1.25, 0.34], [0.63, 0.47]]),), 0),
     (f4_write_into_a_broadcast_from_a_tuple, (np.array([-0.79, -0.2, 0.71]), -0.245), 1),
     (r11_clip_of_a_difference, (np.array([0.3, 0.5]),), 0),
+    (p1_negative_constant_as_a_base, (X3,), 0),
+    (f5_result_of_an_array_later_written, (X23,), 0),
+    (r12_adjoint_is_an_array_restored_later, (X3,), 0),
+    (f6_difference_with_a_constant_then_written, (X3,), 0),
     (r9_slice_plus_a_row_maximum, (np.array([[-0.8, -1.5, 0.9], [0.4, -0.7, -0.9], [-1.4, 0.6, -0.4]]),), 0),
 ]

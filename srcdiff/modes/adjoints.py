@@ -266,6 +266,8 @@ class AccumulateMixin:
             if negated:  # the variable holds minus the adjoint, and says so in its name
                 var = self.neg_adj(name)
             self.release(var, state, code, keep=name)
+            if _view_base(value) in self.restored_primals:  # the reverse sweep restores it in place
+                value = ir.Call(self.helper("snapshot", snapshot), [value], [])
             code.append(ir.Assign([ir.Name(var)], value))
             owned = like is None and self.allocates(value) and not _mentions(value, var)
             state[name] = Adj(ir.Name(var), owned=owned, like=like, negated=negated)
@@ -356,6 +358,27 @@ def _names(expr):
 
 def _mentions(expr, name):
     return any(isinstance(n, ir.Name) and n.id == name for n in ir.walk(expr))
+
+
+_VIEWS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "diagonal", "view", "T", "real", "imag",
+          "expand_dims", "moveaxis", "broadcast_to", "asarray", "atleast_1d", "atleast_2d", "unbroadcast"}
+
+
+def _view_base(value):
+    """The name whose array ``value`` may be (or be a view of), else None."""
+    while True:
+        if isinstance(value, ir.Name):
+            return value.id
+        if isinstance(value, ir.Subscript) or (isinstance(value, ir.Attr) and value.attr in _VIEWS):
+            value = value.value
+        elif isinstance(value, ir.Call) and isinstance(value.func, ir.Attr) and value.func.attr in _VIEWS \
+                and not (isinstance(value.func.value, ir.Name) and value.func.value.id in ("np", "numpy")):
+            value = value.func.value
+        elif isinstance(value, ir.Call) and value.args and \
+                (value.func.attr if isinstance(value.func, ir.Attr) else getattr(value.func, "id", "")) in _VIEWS:
+            value = value.args[0]
+        else:
+            return None
 
 
 def _allocates(value):

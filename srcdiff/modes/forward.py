@@ -260,10 +260,15 @@ class ForwardMode:
         return state
 
     def own(self, expr, op):
-        """A new array computed into a name the code later writes into: its tangent must be a new
-        array too (``y = x * 1.0`` folds to ``t_y = t_x``; ``y[0] = ...`` must not write into t_x)."""
-        if not isinstance(op.target, ir.Name) or op.target.id not in self.written or isinstance(expr, Zero) \
-                or _allocates(expr) or sharing_sources(op):
+        """A tangent must not share memory with a tangent the code later writes into, unless the
+        primals share memory too: ``y = x * 1.0`` folds to ``t_y = t_x``, and then neither
+        ``y[0] = ...`` may write into ``t_x`` nor ``x[0] = ...`` into ``t_y``."""
+        if not isinstance(op.target, ir.Name) or isinstance(expr, Zero) or _allocates(expr) \
+                or sharing_sources(op):
+            return expr
+        written_tangents = {self.names[n] for n in self.written if n in self.names}
+        if op.target.id not in self.written and \
+                not any(isinstance(n, ir.Name) and n.id in written_tangents for n in ir.walk(expr)):
             return expr
         return ir.Call(self.helper("snapshot", snapshot), [expr], [])
 

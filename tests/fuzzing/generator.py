@@ -264,11 +264,11 @@ def strip_parens(src):
     return src
 
 
-_ATOM = re.compile(r"^[A-Za-z_][A-Za-z_0-9.]*(\[[^\[\]]*\])*$|^-?\d+(\.\d+)?$")
+_ATOM = re.compile(r"^[A-Za-z_][A-Za-z_0-9.]*(\[[^\[\]]*\])*$|^\d+(\.\d+)?$")
 
 
 def par(src):
-    """``src`` as an operand: parenthesized unless it is a name, call, subscript or number."""
+    """``src`` as an operand: parenthesized unless it is a name, call, subscript or unsigned number."""
     if _ATOM.match(src) or (src.startswith("(") and strip_parens(src) != src):
         return src
     if re.match(r"^[A-Za-z_][A-Za-z_0-9.]*\(.*\)$", src) and _balanced_call(src):
