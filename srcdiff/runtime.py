@@ -132,6 +132,18 @@ def snapshot(value):
     return value
 
 
+def detached(value):
+    """``value`` with every array in it copied: a result the reverse sweep must not restore."""
+    t = type(value)
+    if t is _ndarray or isinstance(value, numpy.generic):
+        return value.copy()
+    if t in (tuple, list):
+        return t(detached(v) for v in value)
+    if t is dict:
+        return {k: detached(v) for k, v in value.items()}
+    return value
+
+
 def owned(g):
     """``g`` as an array the caller may modify (a copy when it is a view or read-only)."""
     if type(g) is _ndarray and (not g.flags.writeable or g.base is not None):

@@ -15,13 +15,14 @@ from .assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _
 from .context import Context, Namer, all_names
 from .errors import NonDifferentiableError, located
 from .analysis.aliases import check_writes, mutated_parameters
+from .analysis.effects import refuse_hidden_writes
 from .analysis.containers import refuse_operators_on_containers
 from .analysis.tbr import definitely_assigned
 from .modes.forward import ForwardMode
 from .modes.reverse import Adj, ReverseMode
 from .ops import atom_names
 from .ops import Classifier
-from .runtime import (as_sequence, private_copy, require_pair, require_scalar)
+from .runtime import (as_sequence, detached, private_copy, require_pair, require_scalar)
 
 
 @dataclass
@@ -153,9 +154,12 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     seeded = ir.Name(seeds[0]) if seeds else value
     scalar_output = ret is not None and mode.shapes.of(seeded, ret) == frozenset()
     returns_value = split or kind != "grad" or has_aux  # a non-scalar output is refused in the code
-    if returns_value and isinstance(value, ir.Name) and value.id in _assigned_names(reverse_code):
-        kept = ir.Name(ctx.namer.fresh(value.id + "_value"))  # the reverse sweep restores older values
-        forward_body = forward_body + [ir.Assign([kept], value)]
+    restored = _names_in(value) & mode.restored_primals  # arrays the reverse sweep writes back into
+    if returns_value and (restored or isinstance(value, ir.Name) and value.id in _assigned_names(reverse_code)):
+        kept = ir.Name(ctx.namer.fresh((value.id if isinstance(value, ir.Name) else "result") + "_value"))
+        # the reverse sweep restores older values: by rebinding names, or in place
+        kept_value = ir.Call(ir.Name(ctx.bind("detached", detached)), [value], []) if restored else value
+        forward_body = forward_body + [ir.Assign([kept], kept_value)]
         value = ir.Name(kept.id)
         if not seeds:
             seeded = value
@@ -295,6 +299,7 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     if record_stages:
         stages.append(("split overwrites", syntax.unparse(tree)))
     mode = ForwardMode(ctx, tree, Classifier(ctx), wrt, scalars, containers)
+    refuse_hidden_writes(tree, mode.classify, mode.activity.varied_before, ctx, mode.shapes)
     known = containers if pending is None else frozenset()  # a callee's: only "may hold a list"
     refuse_operators_on_containers(tree, mode.classify, known, ctx, mode.activity.active)
     tangent_params = [mode.tan(p) for p in wrt]

@@ -483,3 +483,148 @@ def test_rule_template_with_an_unknown_name(scratch_registry):
             d[x] = d[y] * 2.0 * numpy_typo.subtract(x, 1.0)  # noqa: F821
     msg = str(info.value)
     assert "shifted_square_adjoint" in msg and "numpy_typo" in msg, msg
+
+
+# ------------------------------------------------------------------ calls that write in place
+
+def multiplies_into_out(x):
+    a = x * 1.0
+    np.multiply(a, x, out=a)
+    return np.sum(a)
+
+
+def assigns_exp_with_out(x):
+    a = x * 1.0
+    b = np.exp(a, out=a)
+    return np.sum(a + b)
+
+
+def keeps_result_of_fill(x):
+    a = x * 1.0
+    r = a.fill(0.5)
+    return np.sum(a * x)
+
+
+def copies_into(x):
+    a = x * 1.0
+    np.copyto(a, x * 2.0)
+    return np.sum(a)
+
+
+def sorts_in_place(x):
+    a = x * 1.0
+    a.sort()
+    return np.sum(a * np.arange(3.0))
+
+
+def adds_at(x):
+    a = x * 1.0
+    np.add.at(a, [0, 0], x[1])
+    return np.sum(a)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("fn, line, words", [
+    (multiplies_into_out, "np.multiply(a, x, out=a)", "`out=`"),
+    (assigns_exp_with_out, "b = np.exp(a, out=a)", "`out=`"),
+    (keeps_result_of_fill, "r = a.fill(0.5)", "`.fill()`"),
+    (copies_into, "np.copyto(a, x * 2.0)", "not used"),
+    (sorts_in_place, "a.sort()", "`.sort()`"),
+    (adds_at, "np.add.at(a, [0, 0], x[1])", "not used"),
+], ids=["out-statement", "out-assigned", "fill-assigned", "copyto", "sort", "ufunc-at"])
+def test_numpy_calls_that_write_in_place_are_refused(fn, line, words, mode):
+    with pytest.raises(SrcdiffError) as info:
+        srcdiff.grad(fn, mode=mode)(X.copy())
+    msg = str(info.value)
+    assert_located(msg, fn, line)
+    assert words in msg, msg
+
+
+def _sets_first(z):
+    z[0] = 5.0
+    return z
+
+
+def calls_a_helper_that_writes_its_argument(x):
+    a = x * 1.0
+    b = _sets_first(a)
+    return np.sum(a * x)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_helper_writing_into_its_argument_is_refused(mode):
+    with pytest.raises(NonDifferentiableError) as info:
+        srcdiff.grad(calls_a_helper_that_writes_its_argument, mode=mode)(X.copy())
+    msg = str(info.value)
+    assert_located(msg, calls_a_helper_that_writes_its_argument, "b = _sets_first(a)")
+    assert "_sets_first writes into its parameter `z`" in msg and "z = z.copy()" in msg, msg
+
+
+def writes_through_flip(x):
+    a = x * 1.0
+    v = np.flip(a)
+    v[0] = 5.0
+    return np.sum(a * x)
+
+
+def writes_through_split(x):
+    a = x * 1.0
+    p, q, r = np.split(a, 3)
+    p[0] = 5.0
+    return np.sum(a * x)
+
+
+def writes_through_conj(x):
+    a = x * 1.0
+    v = a.conj()
+    v[0] = 5.0
+    return np.sum(a * x)
+
+
+def writes_through_keyword_squeeze(x):
+    a = x * 1.0
+    v = np.squeeze(a=a)
+    v[0] = 5.0
+    return np.sum(a * x)
+
+
+def writes_base_of_einsum_view(x):
+    a = x * 1.0
+    v = np.einsum("i->i", a)
+    a[2] = 5.0
+    return np.sum(v * x)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("fn", [writes_through_flip, writes_through_split, writes_through_conj,
+                                writes_through_keyword_squeeze, writes_base_of_einsum_view],
+                         ids=["flip", "split", "conj", "keyword", "einsum"])
+def test_views_made_by_numpy_functions_are_tracked(fn, mode):
+    with pytest.raises(NonDifferentiableError) as info:
+        srcdiff.grad(fn, mode=mode)(X.copy())
+    assert "may share memory" in str(info.value) or "may share its memory" in str(info.value), str(info.value)
+
+
+def returns_an_array_written_in_place(x):
+    a = x * 1.0
+    b = np.sum(a * a)
+    a[2] = b
+    return a
+
+
+def returns_aux_written_in_place(x):
+    a = x * 1.0
+    b = np.sum(a * a)
+    a[2] = b
+    return np.sum(a * x), a
+
+
+def test_values_returned_survive_the_reverse_sweep():
+    x = np.array([0.7, 1.3, 2.1])
+    value, pullback = srcdiff.vjp(returns_an_array_written_in_place)(x)
+    expected = returns_an_array_written_in_place(x)
+    np.testing.assert_allclose(pullback(np.ones(3)), [2 * 0.7 * 1, 2 * 1.3, 2 * 2.1] + np.array([1.0, 1.0, 0.0]))
+    np.testing.assert_array_equal(value, expected)
+    g, aux = srcdiff.grad(returns_aux_written_in_place, has_aux=True)(x)
+    np.testing.assert_array_equal(aux, expected)
+    np.testing.assert_allclose(g, [2 * 0.7 + 2 * 0.7 * 2.1, 2 * 1.3 + 2 * 1.3 * 2.1, 0.7 ** 2 + 1.3 ** 2 + 3 * 2.1 ** 2])

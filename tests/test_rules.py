@@ -985,6 +985,11 @@ def runtime_owned_snapshot(g):
     return np.sum(runtime.owned(g) * runtime.snapshot(g) * W1[:3])
 
 
+def runtime_detached(g):
+    pair = runtime.detached((g * 2.0, [g]))
+    return np.sum(pair[0] * pair[1][0] * W1[:3])
+
+
 def runtime_add(a, b):
     return np.sum(runtime.add(a, b) * W1[:3])
 
@@ -1024,6 +1029,7 @@ case(runtime.broadcast_like, runtime_broadcast_like, normal(3), normal(2, 3), la
 case(runtime.expand, runtime_expand, normal(2), normal(2, 3), label="expand(g, x, axis=1)")
 case(runtime.owned, runtime_owned_snapshot, normal(3), label="owned(g) * snapshot(g)")
 case(runtime.snapshot, runtime_owned_snapshot, normal(3), label="snapshot")
+case(runtime.detached, runtime_detached, normal(3), label="detached(tuple of array and list)")
 case(runtime.add, runtime_add, normal(3), normal(3), wrt=(0, 1), label="add(a, b)")
 case(runtime.as_sequence, loop_over_rows, normal(3, 4), label="for row in x")
 case(runtime.as_sequence, loop_over_list, normal(4), normal(4), wrt=(0, 1), label="for v in [x, y, x]")
@@ -1700,6 +1706,254 @@ case(np.broadcast_arrays, broadcast_arrays_indexed, normal(3, 1), normal(4), wrt
 case(np.atleast_2d, atleast_2d_indexed, normal(4), normal(3, 4), wrt=(0, 1), label="result indexed, one only summed")
 case(np.atleast_1d, atleast_1d_many, normal(4), 0.3, wrt=(0, 1), label="two arguments")
 case(np.atleast_2d, atleast_2d_many, normal(4), normal(3, 4), wrt=(0, 1), label="two arguments")
+
+# ------------------------------------------------ filled and spaced constructors
+# full/full_like differentiate through the fill value only; linspace, logspace and geomspace through
+# their endpoints (and logspace's base). An integer dtype truncates: that part's derivative is 0.
+
+
+def full_scalar(s):
+    return np.full(3, s)
+
+
+def full_tuple_shape(s):
+    return np.full((2, 3), s, order="F")
+
+
+def full_array_fill(f):
+    return np.full((2, 3, 4), f)
+
+
+def full_row_fill(f):
+    return np.full((3, 4), f)
+
+
+def full_dtype(s):
+    return np.full((2, 2), s, dtype=np.float64)
+
+
+def full_int_dtype(s):
+    return np.full(3, s, dtype=int) + np.full(3, s)
+
+
+def full_written(s, v):
+    x = np.full(4, s)
+    x[1] = v
+    return x * x
+
+
+def full_like_call(x, s):
+    return np.full_like(x, s) * x
+
+
+def full_like_row(x, f):
+    return np.full_like(x, f)
+
+
+def full_like_int_array(s):
+    return np.full_like(np.arange(3), s) + np.full_like(np.ones(3), s)
+
+
+def full_like_shape_dtype(s):
+    return np.full_like(X234, s, dtype=float, shape=(2, 5))
+
+
+def full_complex(z):
+    return np.real(np.sum(np.full((3, 4), z) * WC2[:3, :4]))
+
+
+shape_case(np.full, full_scalar, 0.8, label="scalar fill")
+shape_case(np.full, full_tuple_shape, -1.3, label="tuple shape, order")
+shape_case(np.full, full_array_fill, normal(3, 1), label="(3,1) fill -> (2,3,4)")
+shape_case(np.full, full_row_fill, normal(4), label="(4,) fill -> (3,4)")
+shape_case(np.full, full_dtype, 0.4, label="dtype=np.float64")
+shape_case(np.full, full_int_dtype, 0.3, label="dtype=int")
+shape_case(np.full, full_written, 0.6, -0.7, wrt=(0, 1), label="written into")
+case(np.full, full_complex, complex_operand(4), label="complex fill")
+shape_case(np.full_like, full_like_call, normal(3, 4), 0.7, wrt=(0, 1), label="a active too")
+shape_case(np.full_like, full_like_row, normal(3, 4), normal(4), wrt=1, label="(4,) fill")
+shape_case(np.full_like, full_like_int_array, 0.3, label="integer a")
+shape_case(np.full_like, full_like_shape_dtype, 0.9, label="shape, dtype=float")
+
+
+def linspace_default(a, b):
+    return np.linspace(a, b)
+
+
+def linspace_no_endpoint(a, b):
+    return np.linspace(a, b, 5, endpoint=False)
+
+
+def linspace_one(a, b):
+    return np.linspace(a, b, 1)
+
+
+def linspace_one_no_endpoint(a, b):
+    return np.linspace(a, b, num=1, endpoint=False)
+
+
+def linspace_two(a, b):
+    return np.linspace(a, b, 2)
+
+
+def linspace_arrays(a, b):
+    return np.linspace(a, b, 4)
+
+
+def linspace_arrays_axis(a, b):
+    return np.linspace(a, b, 4, axis=1)
+
+
+def linspace_broadcast_last_axis(a, b):
+    return np.linspace(a, b, 3, False, axis=-1)
+
+
+def linspace_constant_start(b):
+    return np.linspace(np.array([0.5, -1.0]), b, 4)
+
+
+def linspace_retstep_false(a, b):
+    return np.linspace(a, b, 4, retstep=False, dtype=float)
+
+
+def linspace_int_dtype(a, b):
+    return np.linspace(a, b, 4, dtype=int) + np.linspace(a, b, 4)
+
+
+def linspace_complex(a, b):
+    return np.real(np.sum(np.linspace(a, b, 4) * WC2[:4, :3]))
+
+
+shape_case(np.linspace, linspace_default, 0.3, 1.7, wrt=(0, 1), label="num=50")
+shape_case(np.linspace, linspace_no_endpoint, -0.4, 2.2, wrt=(0, 1), label="endpoint=False")
+shape_case(np.linspace, linspace_one, 0.3, 1.7, wrt=(0, 1), label="num=1")
+shape_case(np.linspace, linspace_one_no_endpoint, 0.3, 1.7, wrt=(0, 1), label="num=1, endpoint=False")
+shape_case(np.linspace, linspace_two, 0.3, 1.7, wrt=(0, 1), label="num=2")
+shape_case(np.linspace, linspace_arrays, normal(3), normal(3), wrt=(0, 1), label="(3,) endpoints")
+shape_case(np.linspace, linspace_arrays_axis, normal(2, 3), normal(3), wrt=(0, 1),
+           label="(2,3), (3,) endpoints, axis=1")
+shape_case(np.linspace, linspace_broadcast_last_axis, normal(2, 1), normal(3), wrt=(0, 1),
+           label="(2,1), (3,) endpoints, axis=-1")
+shape_case(np.linspace, linspace_broadcast_last_axis, 0.2, normal(3), wrt=(0, 1), label="float, (3,) endpoints")
+shape_case(np.linspace, linspace_constant_start, normal(2), label="constant array start")
+shape_case(np.linspace, linspace_retstep_false, 0.3, 1.7, wrt=(0, 1), label="retstep=False, dtype=float")
+shape_case(np.linspace, linspace_int_dtype, 0.3, 5.9, wrt=(0, 1), label="dtype=int")
+case(np.linspace, linspace_complex, complex_operand(3), complex_operand(3), wrt=(0, 1), label="complex endpoints")
+
+
+def logspace_default(a, b):
+    return np.logspace(a, b)
+
+
+def logspace_base2(a, b):
+    return np.logspace(a, b, 5, endpoint=False, base=2.0)
+
+
+def logspace_one(a, b):
+    return np.logspace(a, b, 1)
+
+
+def logspace_arrays_axis(a, b):
+    return np.logspace(a, b, 4, axis=-1)
+
+
+def logspace_variable_base(a, b, c):
+    return np.logspace(a, b, 4, base=c)
+
+
+def logspace_array_base(a, b, c):
+    return np.logspace(a, b, 3, base=c)
+
+
+def logspace_array_base_axis(a, b, c):
+    return np.logspace(a, b, 3, True, c, axis=1)
+
+
+def logspace_int_dtype(a, b):
+    return np.logspace(a, b, 3, dtype=int) + np.logspace(a, b, 3, dtype=float)
+
+
+shape_case(np.logspace, logspace_default, -0.3, 0.4, wrt=(0, 1), label="num=50")
+shape_case(np.logspace, logspace_base2, 0.3, 1.7, wrt=(0, 1), label="base=2.0, endpoint=False")
+shape_case(np.logspace, logspace_one, 0.3, 1.7, wrt=(0, 1), label="num=1")
+shape_case(np.logspace, logspace_arrays_axis, unif(-0.5, 0.5, 2, 1), unif(-0.5, 0.5, 3), wrt=(0, 1),
+           label="(2,1), (3,) endpoints, axis=-1")
+shape_case(np.logspace, logspace_variable_base, 0.3, 1.2, 2.5, wrt=(0, 1, 2), label="base a variable")
+shape_case(np.logspace, logspace_array_base, 0.3, normal(2, 1), unif(1.5, 3.0, 3), wrt=(0, 1, 2),
+           label="(3,) base")
+shape_case(np.logspace, logspace_array_base_axis, 0.3, 0.9, unif(1.5, 3.0, 2), wrt=(0, 1, 2),
+           label="(2,) base, axis=1")
+shape_case(np.logspace, logspace_int_dtype, 0.3, 1.1, wrt=(0, 1), label="dtype=int")
+
+
+def geomspace_default(a, b):
+    return np.geomspace(a, b)
+
+
+def geomspace_negative(a, b):
+    return np.geomspace(a, b, 4, endpoint=False)
+
+
+def geomspace_one(a, b):
+    return np.geomspace(a, b, 1)
+
+
+def geomspace_arrays_axis(a, b):
+    return np.geomspace(a, b, 4, axis=1)
+
+
+def geomspace_constant_start(b):
+    return np.geomspace(np.array([0.5, 2.0]), b, 3)
+
+
+def geomspace_int_dtype(a, b):
+    return np.geomspace(a, b, 4, dtype=int) + np.geomspace(a, b, 4, dtype=np.float64)
+
+
+def geomspace_complex(a, b):
+    return np.real(np.sum(np.geomspace(a, b, 4) * WC2[:4, 0]))
+
+
+shape_case(np.geomspace, geomspace_default, 0.5, 3.0, wrt=(0, 1), label="num=50")
+shape_case(np.geomspace, geomspace_negative, -0.5, -3.0, wrt=(0, 1), label="negative, endpoint=False")
+shape_case(np.geomspace, geomspace_one, 0.5, 3.0, wrt=(0, 1), label="num=1")
+shape_case(np.geomspace, geomspace_arrays_axis, unif(0.5, 2.0, 2, 3), unif(0.5, 2.0, 3), wrt=(0, 1),
+           label="(2,3), (3,) endpoints, axis=1")
+shape_case(np.geomspace, geomspace_constant_start, unif(0.5, 2.0, 2), label="constant array start")
+shape_case(np.geomspace, geomspace_int_dtype, 1.3, 7.7, wrt=(0, 1), label="dtype=int")
+case(np.geomspace, geomspace_complex, 1.0 + 0.5j, 2.0 - 1.0j, wrt=(0, 1), label="complex endpoints")
+
+
+def sum_of_full_times(s, c):
+    return np.sum(np.full(3, s) * c)
+
+
+def test_full_fill_value_gradient():
+    """The gradient of sum(full(3, s) * c) with respect to s is sum(c), in both modes (it was 0)."""
+    c = np.array([0.5, -2.0, 4.0])
+    assert srcdiff.grad(sum_of_full_times)(0.8, c) == pytest.approx(np.sum(c), rel=1e-12)
+    assert srcdiff.grad(sum_of_full_times, mode="forward")(0.8, c) == pytest.approx(np.sum(c), rel=1e-12)
+    value, tangent = srcdiff.jvp(sum_of_full_times, (0.8, c), 1.0)
+    assert value == pytest.approx(0.8 * np.sum(c)) and tangent == pytest.approx(np.sum(c), rel=1e-12)
+
+
+def linspace_with_step(a, b):
+    y, step = np.linspace(a, b, 4, retstep=True)
+    return np.sum(y) * step
+
+
+def linspace_variable_retstep(a, b, flag):
+    return np.sum(np.linspace(a, b, 4, retstep=flag))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_linspace_retstep_is_refused(mode):
+    with pytest.raises(srcdiff.NonDifferentiableError, match=r"retstep=False; got retstep=True") as info:
+        srcdiff.grad(linspace_with_step, mode=mode)(0.3, 1.7)
+    assert "test_rules.py" in str(info.value) and "(stop - start) / (num - 1)" in str(info.value)
+    with pytest.raises(srcdiff.NonDifferentiableError, match=r"got retstep=a variable"):
+        srcdiff.grad(linspace_variable_retstep, mode=mode)(0.3, 1.7, False)
+
 
 # ------------------------------------------------------------ joins, splits, tiles, pads
 
@@ -2948,6 +3202,15 @@ def k_polynomials(g, p, x):
             + np.sum(kp.vander_partials(x[:, 0], 4) * W2[:3, :4]))
 
 
+def k_constructor_kernels(g, f, c, a):
+    return (np.sum(ks.fill_adjoint(g, f, X34) * W1[:4])
+            + np.sum(ks.logspace_exponents(a, 2.0 * a, 3, True, c, 0) * W2[:3, :1])
+            + np.sum(ks.logspace_exponents(a, 2.0 * a, 3, False) * W1[:3])
+            + np.sum(ks.logspace_base(c, a, a, 1) * W2[:3, :1])
+            + np.sum(ks.logspace_base_adjoint(g[:, :1], c, a, a, 1) * W1[:3])
+            + ks.logspace_base_adjoint(g, a, a, a))
+
+
 def k_slogdet_sign(g, a):
     return np.sum(np.real(kl.slogdet_sign_adjoint(g, a + 0.1j * W2[:3, :3], np.exp(0.3j)) * W2[:3, :3]))
 
@@ -2974,6 +3237,8 @@ kernel_case(kp.convolve_lhs, k_convolutions, normal(5), normal(5), normal(3), wr
 kernel_case(kp.polyval_coefficients, k_polynomials, normal(3, 2), normal(4), normal(3, 2), wrt=(0, 1, 2),
             label="and polyval_derivative, vander_partials")
 kernel_case(kl.slogdet_sign_adjoint, k_slogdet_sign, normal(2), matrix(), wrt=0)
+kernel_case(ks.fill_adjoint, k_constructor_kernels, normal(3, 4), normal(4), unif(1.5, 3.0, 3), 0.3, wrt=(0, 1, 2, 3),
+            label="and the logspace kernels")
 
 
 @pytest.mark.parametrize("kernel, fun, args, wrt", KERNEL_TANGENT_CASES)
@@ -3005,7 +3270,7 @@ def test_kernels_in_adjoint_templates_have_tangent_rules():
                "srcdiff.rules.kernels_products.einsum_adjoint_tangent", "srcdiff.rules.kernels_reduce.add_initial",
                "srcdiff.rules.kernels_reduce.trapezoid_weights", "srcdiff.rules.kernels_reduce.trapezoid_x_tangent",
                "srcdiff.rules.kernels_reduce.cumprod_tangent", "srcdiff.rules.kernels_reduce.cumprod_adjoint",
-               "srcdiff.rules.kernels_shapes.permute"}
+               "srcdiff.rules.kernels_shapes.permute", "srcdiff.rules.kernels_shapes.fill_tangent"}
     assert sorted(set(missing) - allowed) == []
 
 

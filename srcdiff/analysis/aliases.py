@@ -12,11 +12,20 @@ from .. import ir
 from ..errors import NonDifferentiableError, located
 from .liveness import _Live
 
-# calls whose result may share memory with their first argument
-_VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "diagonal", "view", "T"}
-_VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "diagonal", "expand_dims",
-                   "asarray", "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d", "as_sequence", "real",
-                   "imag"}
+# calls whose result may share memory with their first argument (NumPy returns views, or the
+# argument itself, from all of these; over-listing only costs a copy or a refusal, missing one
+# costs a wrong derivative)
+_VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "diagonal", "view", "T", "mT", "real",
+                 "imag", "conj", "conjugate", "astype", "__array__", "flat"}
+_VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "diagonal", "diag", "expand_dims",
+                   "asarray", "asanyarray", "ascontiguousarray", "asfortranarray", "asarray_chkfinite", "array",
+                   "require", "moveaxis", "rollaxis", "broadcast_to", "broadcast_arrays", "atleast_1d",
+                   "atleast_2d", "atleast_3d", "as_sequence", "real", "imag", "real_if_close", "flip", "flipud",
+                   "fliplr", "rot90", "split", "array_split", "hsplit", "vsplit", "dsplit", "unstack",
+                   "permute_dims", "matrix_transpose", "einsum", "nan_to_num", "squeeze", "trim_zeros",
+                   "as_strided", "sliding_window_view"}
+# these copy unless told otherwise (``copy=False``)
+_COPY_BY_DEFAULT = {"array", "astype", "nan_to_num"}
 
 
 def memory_sources(fn_def, classify):
@@ -89,11 +98,16 @@ def sharing_sources(op):
     if isinstance(value, ir.Call):
         func = value.func
         name = func.attr if isinstance(func, ir.Attr) else (func.id if isinstance(func, ir.Name) else "")
+        if name in _COPY_BY_DEFAULT and not any(k.name == "copy" and not (isinstance(k.value, ir.Const) and
+                                                                         k.value.value is True)
+                                                for k in value.keywords):
+            return []
         if isinstance(func, ir.Attr) and isinstance(func.value, ir.Name) and name in _VIEW_METHODS \
                 and func.value.id not in ("np", "numpy"):
             return [func.value.id]
-        if name in _VIEW_FUNCTIONS and value.args and isinstance(value.args[0], ir.Name):
-            return [value.args[0].id]
+        if name in _VIEW_FUNCTIONS:  # einsum("ij->ji", a) may return a view of any operand
+            operands = list(value.args) + [k.value for k in value.keywords]
+            return [a.id for a in operands if isinstance(a, ir.Name)]
     if op.kind in ("call", "opaque") and isinstance(value, ir.Call):  # unknown functions may return views
         return [a.id for a in value.args if isinstance(a, ir.Name)]
     return []
@@ -163,10 +177,17 @@ def check_writes(fn_def, classify, ctx):
         after = live.after.get(s) or frozenset()
         for other in sorted(group):
             if other != name and other in after:
-                line, src = aliases.origin.get(other, aliases.origin.get(name, (0, name)))
+                if other in aliases.origin or name not in aliases.origin:
+                    line, src = aliases.origin.get(other, (0, name))
+                    problem = "this writes into `%s` while `%s` (made from `%s` at line %d) may share its " \
+                              "memory and is used afterwards" % (name, other, src, line)
+                    copied = other
+                else:  # ``name`` is the view, ``other`` the array it was made from
+                    line, src = aliases.origin[name]
+                    problem = "this writes into `%s`, which may share memory with `%s` (it was made from " \
+                              "`%s` at line %d), and `%s` is used afterwards" % (name, other, src, line, other)
+                    copied = name
                 raise NonDifferentiableError(located(
                     ctx.filename, s.line, text,
-                    "this writes into `%s` while `%s` (made from `%s` at line %d) may share its memory "
-                    "and is used afterwards; srcdiff cannot tell which values `%s` then holds"
-                    % (name, other, src, line, other),
-                    "Make an explicit copy where `%s` is created (for example `.copy()`)." % other))
+                    problem + "; srcdiff cannot tell which values `%s` then holds" % other,
+                    "Make an explicit copy where `%s` is created (for example `.copy()`)." % copied))

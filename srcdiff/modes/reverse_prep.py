@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .. import calls, ir
 from ..analysis.activity import Activity
+from ..analysis.effects import refuse_hidden_writes
 from ..analysis.shapes import Shapes
 from ..analysis.tbr import plan_loops
 from ..errors import NonDifferentiableError, located
@@ -42,6 +43,8 @@ class PrepareMixin:
         self.activity = self._activity()
         self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
         self.containers = maybe_containers(self.fn.body, self.classify, self.container_params)
+        # before calls become calls of generated code, which never writes into its arguments
+        refuse_hidden_writes(self.fn, self.classify, self.activity.varied_before, self.ctx, self.shapes)
         rewritten = self._rewrite_calls(self.fn.body)
         if rewritten is not None:
             self.fn = ir.FunctionDef(self.fn.name, self.fn.params, rewritten, self.fn.line)
@@ -49,7 +52,6 @@ class PrepareMixin:
             self.primal_names |= self.ctx.locals
             self.activity = self._activity()
             self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
-        self._refuse_effect_calls()
         self._shape_alias = {}
         body = self._split_self_overwrites(self.fn.body, in_loop=False)
         if body is not None:
@@ -180,20 +182,6 @@ class PrepareMixin:
                 continue
             out.append(s)
         return out if changed else None
-
-    def _refuse_effect_calls(self):
-        """A call whose result is dropped may change a differentiated value in place: refuse it."""
-        for s in ir.walk(self.fn):
-            if not isinstance(s, ir.ExprStmt):
-                continue
-            op = self.classify(s)
-            if op.kind in ("call", "opaque") and set(op.diff_inputs()) & set(self.activity.varied_before.get(s) or ()):
-                raise NonDifferentiableError(located(
-                    self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
-                    "the result of this call of %s is not used, so it can only matter by changing a "
-                    "differentiated value in place, which srcdiff cannot follow" % op.name,
-                    "Make the function return the new value and assign it, e.g. `y = %s(...)`."
-                    % op.name.strip("`")))
 
     def _retarget_counter(self, old, new):
         if old in self.trip_counters:

@@ -310,3 +310,29 @@ def irfft_adjoint_(out, g, a, n=None, axis=-1, norm=None):
 @tangent(kf.irfftn_adjoint)
 def irfftn_adjoint_(out, g, a, s=None, axes=None, norm=None):
     t[out] = kf.irfftn_adjoint(t[g], a, s, axes, norm)
+
+
+# ------------------------------------------------------------ filled and spaced constructors
+
+
+@tangent(ks.fill_adjoint)
+def fill_adjoint_(out, g, fill_value, y):
+    t[out] = ks.fill_adjoint(t[g], fill_value, y)
+
+
+@tangent(ks.logspace_exponents)
+def logspace_exponents_(out, start, stop, num=50, endpoint=True, base=10.0, axis=0):
+    t[out] = ks.logspace_exponents(t[start], t[stop], num, endpoint, base, axis)
+
+
+@tangent(ks.logspace_base)
+def logspace_base_(out, base, start, stop, axis=0):
+    t[out] = ks.logspace_base(t[base], start, stop, axis)
+
+
+@tangent(ks.logspace_base_adjoint)
+def logspace_base_adjoint_(out, g, base, start, stop, axis=0):
+    t[out] = ks.logspace_base_adjoint(t[g], base, start, stop, axis)
+
+
+nondifferentiable(ks.spacing_weights)

@@ -265,3 +265,63 @@ def extract_adjoint(g, condition, arr):
 def finite_mask(x):
     """1.0 where ``x`` is finite, 0.0 at NaN and +-inf (``nan_to_num`` replaces those by constants)."""
     return numpy.isfinite(x).astype(float)
+
+
+# ------------------------------------------------------ filled and spaced constructors
+
+
+def fill_adjoint(g, fill_value, y):
+    """Adjoint of ``numpy.full``/``full_like`` with respect to ``fill_value``: ``g`` summed down to its
+    shape; 0 when the result ``y`` is integer or boolean (the fill value was truncated)."""
+    if numpy.asarray(y).dtype.kind not in "fc":
+        return numpy.zeros(numpy.shape(fill_value))
+    if numpy.iscomplexobj(g) and not (numpy.iscomplexobj(fill_value) and numpy.iscomplexobj(y)):
+        g = numpy.real(g)  # a real fill value or result has a real gradient (see numpy_complex)
+    return unbroadcast(g, fill_value)
+
+
+def fill_tangent(v, y):
+    """Tangent of ``numpy.full``/``full_like``: the fill value's tangent ``v`` spread to the shape of
+    the result ``y``; 0 when ``y`` is integer or boolean."""
+    if numpy.asarray(y).dtype.kind not in "fc":
+        return numpy.zeros(numpy.shape(y))
+    if numpy.iscomplexobj(v) and not numpy.iscomplexobj(y):
+        v = numpy.real(v)
+    return numpy.full(numpy.shape(y), v)
+
+
+def spacing_weights(y, num, endpoint=True, axis=0):
+    """``w = numpy.linspace(0, 1, num, endpoint)`` along ``axis`` of the spaced result ``y`` (length 1
+    elsewhere), so that ``numpy.linspace(start, stop)`` is ``start + (stop - start) * w``."""
+    shape = [1] * numpy.ndim(y)
+    shape[axis] = num
+    return numpy.linspace(0.0, 1.0, num, endpoint).reshape(shape)
+
+
+def _array_base(base):
+    return not isinstance(base, (float, int)) and numpy.ndim(base) > 0  # NumPy's own test in logspace
+
+
+def logspace_exponents(start, stop, num=50, endpoint=True, base=10.0, axis=0):
+    """The exponents ``numpy.logspace`` raises ``base`` to: ``numpy.linspace(start, stop)``, after giving
+    ``start`` and ``stop`` as many axes as an array ``base`` broadcast with them (as NumPy does)."""
+    if _array_base(base):
+        ndmax = numpy.broadcast(start, stop, base).ndim
+        start, stop = numpy.array(start, ndmin=ndmax), numpy.array(stop, ndmin=ndmax)
+    return numpy.linspace(start, stop, num, endpoint, axis=axis)
+
+
+def logspace_base(base, start, stop, axis=0):
+    """``base`` as ``numpy.logspace`` raises it to the exponents: a number as it is; an array with as
+    many axes as it has broadcast with ``start`` and ``stop``, and a new one at ``axis``."""
+    if _array_base(base):
+        ndmax = numpy.broadcast(start, stop, base).ndim
+        return numpy.expand_dims(numpy.array(base, ndmin=ndmax), axis)
+    return base
+
+
+def logspace_base_adjoint(g, base, start, stop, axis=0):
+    """Adjoint of ``logspace_base``: ``g`` summed down to the shape of ``base``."""
+    if _array_base(base):
+        return numpy.reshape(unbroadcast(g, logspace_base(base, start, stop, axis)), numpy.shape(base))
+    return unbroadcast(g, base)

@@ -9,10 +9,10 @@ from .registry import nondifferentiable, shapes
 
 _NONDIFF = [
     # constructors and shapes
-    "zeros", "ones", "zeros_like", "ones_like", "empty", "empty_like", "eye", "identity", "arange", "linspace",
-    "logspace", "geomspace", "full", "full_like", "tri", "indices", "shape", "ndim", "size", "result_type",
-    "broadcast_shapes", "promote_types", "can_cast", "iscomplexobj", "isrealobj", "isscalar", "isfortran",
-    "shares_memory", "may_share_memory",
+    # (full, full_like, linspace, logspace and geomspace carry their arguments' derivatives: numpy_constructors)
+    "zeros", "ones", "zeros_like", "ones_like", "empty", "empty_like", "eye", "identity", "arange", "tri",
+    "indices", "shape", "ndim", "size", "result_type", "broadcast_shapes", "promote_types", "can_cast",
+    "iscomplexobj", "isrealobj", "isscalar", "isfortran", "shares_memory", "may_share_memory",
     # piecewise constant
     "sign", "floor", "ceil", "round", "around", "rint", "trunc", "fix", "heaviside", "signbit", "spacing", "nextafter",
     "floor_divide",

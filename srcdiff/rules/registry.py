@@ -260,11 +260,15 @@ def shapes(*, reduce=(), scalar=(), elementwise=()):
             _rule(obj).shape = kind
 
 
-def refuse_unless(obj, checker):
-    """``checker(constant arguments)`` returns (problem, fix) for calls the rule cannot honour."""
+def refuse_unless(obj, checker, unknown=False):
+    """``checker(constant arguments)`` returns (problem, fix) for calls the rule cannot honour.
+
+    With ``unknown=True`` the arguments whose values are not known when the code is generated (a
+    variable) are passed too, as ``Ellipsis``, so that the checker can refuse them."""
     def check(binding):
         from .. import ir
-        consts = {k: v.value for k, v in binding.items() if isinstance(v, ir.Const)}
+        consts = {k: Ellipsis for k in binding} if unknown else {}
+        consts.update({k: v.value for k, v in binding.items() if isinstance(v, ir.Const)})
         consts.update({k: _literal(v) for k, v in binding.items() if isinstance(v, (ir.Tuple, ir.List))})
         return checker(consts)
     _rule(obj).check = check

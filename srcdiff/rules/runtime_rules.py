@@ -81,6 +81,16 @@ def snapshot_(y, value):
     t[y] = snapshot(t[value])
 
 
+@adjoint(runtime.detached)
+def detached_(y, value):
+    d[value] = d[y]
+
+
+@tangent(runtime.detached)
+def detached_(y, value):
+    t[y] = runtime.detached(t[value])
+
+
 @adjoint(add)
 def add_(y, a, b):
     d[a] = d[y]
