@@ -281,8 +281,15 @@ class ValueAndGrad(Transformed):
             caller = self._callers[key] = _Caller(self, self._functions(args, kwargs), args, kwargs)
         return caller
 
+    def _fast_caller(self, args, kwargs):
+        caller = self._callers.get(tuple(map(type, args))) if not kwargs else None
+        if caller is None or caller.statics or (caller.guards and stale(caller.guards)):
+            # first call with these types, keywords, functions passed as arguments, or a redefined helper
+            caller = self._caller(args, kwargs)
+        return caller
+
     def __call__(self, *args, **kwargs):
-        caller = self._caller(args, kwargs)
+        caller = self._fast_caller(args, kwargs)
         inputs = caller.inputs(args, kwargs)
         value, grads = caller.functions[self.role](*args, **kwargs)
         _require_scalar(value[0] if self.has_aux else value, self.fun)
@@ -297,10 +304,7 @@ class Grad(ValueAndGrad):
     role = "grad"
 
     def __call__(self, *args, **kwargs):
-        caller = self._callers.get(tuple(map(type, args))) if not kwargs else None
-        if caller is None or caller.statics or (caller.guards and stale(caller.guards)):
-            # first call with these types, keywords, functions passed as arguments, or a redefined helper
-            caller = self._caller(args, kwargs)
+        caller = self._fast_caller(args, kwargs)
         inputs = caller.inputs(args, kwargs)
         functions = caller.functions
         out = functions["grad"](*args, **kwargs)
@@ -315,8 +319,11 @@ class Grad(ValueAndGrad):
         return (grads, value[1]) if self.has_aux else grads
 
 
+_float64 = numpy.float64
+
+
 def _require_scalar(value, fun):
-    if type(value) is float:
+    if type(value) is float or type(value) is _float64:
         return
     ndim = getattr(value, "ndim", None)
     if ndim == 0 or (ndim is None and isinstance(value, (int, numpy.number))):

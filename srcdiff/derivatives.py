@@ -151,6 +151,9 @@ def jvp(fun, primals, tangents, *, wrt=0):
     t = _tangent_of(fun, wrt)
     single = t.sig.single
     tangents = (tangents,) if single else tuple(tangents)
+    if _plain_arrays(t.sig.positions, primals, tangents):  # the common case, checked cheaply
+        fn = t._functions(primals, {})["tangent"]
+        return fn(*primals, **dict(zip(t._result.tangent_params, tangents)))
     if len(tangents) != len(t.sig.wrt):
         raise ArgumentError("jvp of %s with respect to %s needs %d tangents, got %d" % (
             _fname(fun), ", ".join(t.sig.wrt), len(t.sig.wrt), len(tangents)))
@@ -160,6 +163,20 @@ def jvp(fun, primals, tangents, *, wrt=0):
         _check_tangent(tv, x, name, fun)
     fn = t._functions(primals, {})["tangent"]
     return fn(*primals, **dict(zip(t.tangent_params, tangents)))
+
+
+def _plain_arrays(positions, primals, tangents):
+    """Is every differentiated argument a float array given positionally, with a tangent array
+    of its shape?"""
+    if len(tangents) != len(positions):
+        return False
+    for p, tv in zip(positions, tangents):
+        if p >= len(primals):
+            return False
+        x = primals[p]
+        if type(x) is not _ndarray or type(tv) is not _ndarray or x.shape != tv.shape or x.dtype.kind not in "fc":
+            return False
+    return True
 
 
 # --------------------------------------------------------------------- jacobians
