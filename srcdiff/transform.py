@@ -17,7 +17,9 @@ from .errors import NonDifferentiableError, located
 from .analysis.aliases import check_writes, mutated_parameters
 from .analysis.effects import refuse_hidden_writes
 from .analysis.containers import refuse_operators_on_containers
+from .analysis.shapes import SCALAR, Shapes
 from .analysis.tbr import definitely_assigned
+from .rules.registry import shape_kind
 from .modes.forward import ForwardMode
 from .modes.reverse import Adj, ReverseMode
 from .ops import atom_names
@@ -125,7 +127,7 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     tree = _copy_written_arguments(prep.tree, ctx)
     tree = ssa.rename_redefinitions(tree, ctx)
     ctx.locals = frontend.local_names(tree)
-    check_writes(tree, Classifier(ctx), ctx)  # after renaming: a redefined name is a new variable
+    check_writes(tree, Classifier(ctx), ctx, _number_test(tree, ctx, scalars))  # after renaming
     if record_stages:
         stages.append(("rename redefinitions", syntax.unparse(tree)))
     seeds = None
@@ -263,6 +265,14 @@ def _tangent_reads_old(op, name):
     return any(isinstance(atom, ir.Name) and atom.id == name for p, atom in op.binding.items() if p in read)
 
 
+def _number_test(tree, ctx, scalars):
+    """``is_number(name, stmt)`` for ``check_writes``, from the shape analysis."""
+    if not ctx.inplace:
+        return None
+    shapes = Shapes(tree, Classifier(ctx), ctx, frozenset(scalars), shape_kind)
+    return lambda name, stmt: shapes.of(ir.Name(name), stmt) == SCALAR
+
+
 def _copy_written_arguments(tree, ctx):
     """Arguments the function writes into get a private copy first: callers' arrays never change."""
     written = mutated_parameters(tree, Classifier(ctx))
@@ -294,7 +304,7 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     # what reverse mode refuses, forward mode would get wrong; generated code and srcdiff's kernels
     # write only into arrays of their own
     if not ctx.filename.startswith("<srcdiff ") and not (getattr(fn, "__module__", "") or "").startswith("srcdiff."):
-        check_writes(tree, Classifier(ctx), ctx)
+        check_writes(tree, Classifier(ctx), ctx, _number_test(tree, ctx, scalars))
     tree = _split_overwrites(tree, Classifier(ctx), ctx)
     if record_stages:
         stages.append(("split overwrites", syntax.unparse(tree)))

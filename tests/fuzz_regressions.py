@@ -227,6 +227,27 @@ def f6_difference_with_a_constant_then_written(x):
     return np.sum(b * b) + np.sum(a)
 
 
+def a3_index_list_copies(x):
+    a = x * 1.0
+    b = a[[0, 1]]  # advanced indexing copies: writing into a afterwards is fine
+    a[0] = 5.0 * x[2]
+    return np.sum(a * x) + np.sum(b * b)
+
+
+def a3_mask_copies(x):
+    a = x * 1.0
+    b = a[x > 0.0]
+    a[2] = 5.0 * x[0]
+    return np.sum(a * x) + np.sum(b * b)
+
+
+def a3_columns_by_list_copy(x):
+    a = x * 1.0
+    b = a[:, [0, 2]]
+    a[0, 0] = 5.0 * x[1, 1]
+    return np.sum(a * x) + np.sum(b * b)
+
+
 # (function, arguments, wrt)
 CASES = [
     (r1_number_into_a_strided_slice, (X3,), 0),
@@ -263,5 +284,8 @@ CASES = [
     (f5_result_of_an_array_later_written, (X23,), 0),
     (r12_adjoint_is_an_array_restored_later, (X3,), 0),
     (f6_difference_with_a_constant_then_written, (X3,), 0),
+    (a3_index_list_copies, (X3,), 0),
+    (a3_mask_copies, (X3,), 0),
+    (a3_columns_by_list_copy, (X23,), 0),
     (r9_slice_plus_a_row_maximum, (np.array([[-0.8, -1.5, 0.9], [0.4, -0.7, -0.9], [-1.4, 0.6, -0.4]]),), 0),
 ]

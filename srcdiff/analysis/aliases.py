@@ -28,15 +28,39 @@ _VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "diag
 _COPY_BY_DEFAULT = {"array", "astype", "nan_to_num"}
 
 
+def _advanced(index, index_arrays):
+    """Is this index certainly NumPy advanced indexing (a list or a mask), which copies?"""
+    if isinstance(index, ir.Tuple):
+        return any(_advanced(i, index_arrays) for i in index.elts)
+    return isinstance(index, (ir.List, ir.Compare)) or (isinstance(index, ir.Name) and index.id in index_arrays)
+
+
+def index_arrays(fn_def):
+    """Names only ever bound to a list display or a comparison (``t1 = [0, 2]``, ``m = x > 0``)."""
+    values = {}
+    for s in ir.walk(fn_def):
+        if isinstance(s, ir.Assign):
+            for t in s.targets:
+                for n in ir.target_names(t):
+                    values.setdefault(n, []).append(s.value if isinstance(t, ir.Name) else None)
+        elif isinstance(s, ir.For):
+            for n in ir.target_names(s.target):
+                values.setdefault(n, []).append(None)
+    params = {p.name for p in fn_def.params}
+    return frozenset(n for n, vs in values.items()
+                     if n not in params and all(isinstance(v, (ir.List, ir.Compare)) for v in vs))
+
+
 def memory_sources(fn_def, classify):
     """name -> the names whose arrays it may share memory with through its definitions
     (``v = t.reshape(-1)``: writing into ``v`` writes into ``t``), transitively."""
+    copies = index_arrays(fn_def)
     direct = {}
     for s in ir.walk(fn_def):
         if isinstance(s, ir.Assign):
             op = classify(s)
             for t in op.defines():
-                direct.setdefault(t, set()).update(sharing_sources(op))
+                direct.setdefault(t, set()).update(sharing_sources(op, copies))
     out = {}
     for name in direct:
         seen, todo = set(), list(direct[name])
@@ -82,9 +106,12 @@ class _Aliases:
         return [n for n in names if self.find(n) == root]
 
 
-def sharing_sources(op):
-    """Names whose memory the statement's result may share."""
+def sharing_sources(op, copies=frozenset()):
+    """Names whose memory the statement's result may share (``copies``: names holding index lists
+    or masks, whose subscripts copy)."""
     value = op.stmt.value if isinstance(op.stmt, ir.Assign) else None
+    if op.kind == "index" and _advanced(op.index, copies):
+        return []  # an index list or a mask copies
     if op.kind in ("copy", "unpack", "index"):
         return [op.source.id] if isinstance(op.source, ir.Name) else []
     if op.kind == "build":
@@ -123,14 +150,19 @@ def _updated(s, name, ctx):
     return None
 
 
-def check_writes(fn_def, classify, ctx):
-    """Raise when an in-place write could change a value srcdiff does not restore."""
+def check_writes(fn_def, classify, ctx, is_number=None):
+    """Raise when an in-place write could change a value srcdiff does not restore.
+
+    ``is_number(name, stmt)`` tells names certainly holding a number before ``stmt``: ``t += 1.0``
+    rebinds those (numbers are immutable) instead of writing into them."""
+    copies = index_arrays(fn_def)
     stmts = [s for s in ir.walk(fn_def) if isinstance(s, (ir.Assign, ir.ExprStmt))]
     writes = [(s, classify(s).mutates()[0]) for s in stmts if classify(s).mutates()]
     # ``acc += v`` updates an array in place; srcdiff computes ``acc = acc + v``, so no other name
     # may still refer to the old ``acc``
     writes += [(s, _updated(s, n, ctx)) for s in stmts if isinstance(s, ir.Assign) for n in classify(s).defines()
-               if (s.line, n) in ctx.inplace and _updated(s, n, ctx)]
+               if (s.line, n) in ctx.inplace and _updated(s, n, ctx)
+               and not (is_number is not None and is_number(_updated(s, n, ctx), s))]
     if not writes:
         return
     # sharing made after a write (by a later top-level statement, not by a loop around the write)
@@ -147,7 +179,7 @@ def check_writes(fn_def, classify, ctx):
             op = classify(s)
             targets = op.defines() if op.kind != "append" else op.mutates()
             names.update(targets)
-            for src in sharing_sources(op):
+            for src in sharing_sources(op, copies):
                 names.add(src)
                 for t in targets:
                     aliases.union(t, src)
