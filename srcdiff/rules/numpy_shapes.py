@@ -246,12 +246,12 @@ def array(y, object):
 
 
 @adjoint(astype)
-def astype_(y, a, dtype):
+def astype_(y, a, dtype, copy=True):
     d[a] = astype_adjoint(d[y], a, y)
 
 
 @tangent(astype)
-def astype_(y, a, dtype):
+def astype_(y, a, dtype, copy=True):
     t[y] = astype_adjoint(t[a], a, y)
 
 
