@@ -282,6 +282,7 @@ class ValueAndGrad(Transformed):
         return caller
 
     def _fast_caller(self, args, kwargs):
+        """The specialization for these arguments, found by their types alone when it can be."""
         caller = self._callers.get(tuple(map(type, args))) if not kwargs else None
         if caller is None or caller.statics or (caller.guards and stale(caller.guards)):
             # first call with these types, keywords, functions passed as arguments, or a redefined helper

@@ -3,23 +3,31 @@ from __future__ import annotations
 
 import threading
 
+from .context import stale
+
 _lock = threading.RLock()
 _entries = {}
 _counts = {}  # key -> how many times it was transformed (tests check "exactly once")
 
 
 def get_or_make(key, make):
-    """The cached value for ``key``, calling ``make()`` once (under the lock) when absent."""
+    """The cached value for ``key``, calling ``make()`` once (under the lock) when absent or when
+    a function it was built on, possibly a callee's callee, has been redefined since."""
     entry = _entries.get(key)
-    if entry is not None:
+    if entry is not None and not _stale(entry):
         return entry
     with _lock:
         entry = _entries.get(key)
-        if entry is None:
+        if entry is None or _stale(entry):
             entry = make()
             _entries[key] = entry
             _counts[key] = _counts.get(key, 0) + 1
         return entry
+
+
+def _stale(entry):
+    guards = getattr(entry, "guards", None)
+    return bool(guards) and stale(guards)
 
 
 def transformations(key):

@@ -1,6 +1,8 @@
 """Helpers that generated code calls: broadcasting adjoints, zeros of a structure, scatter-add."""
 from __future__ import annotations
 
+import copy as _copy
+
 import numpy
 
 _ndarray = numpy.ndarray
@@ -134,13 +136,16 @@ def snapshot(value):
 
 def detached(value):
     """``value`` with every array in it copied: a result the reverse sweep must not restore."""
-    t = type(value)
-    if t is _ndarray or isinstance(value, numpy.generic):
+    if isinstance(value, _ndarray):
         return value.copy()
-    if t in (tuple, list):
-        return t(detached(v) for v in value)
-    if t is dict:
-        return {k: detached(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        items = [detached(v) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)  # namedtuples
+    if isinstance(value, (list, dict)):
+        out = _copy.copy(value)  # keeps the subclass and its attributes
+        for k in (range(len(out)) if isinstance(out, list) else list(out)):
+            out[k] = detached(out[k])
+        return out
     return value
 
 

@@ -309,7 +309,7 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     if record_stages:
         stages.append(("split overwrites", syntax.unparse(tree)))
     mode = ForwardMode(ctx, tree, Classifier(ctx), wrt, scalars, containers)
-    refuse_hidden_writes(tree, mode.classify, mode.activity.varied_before, ctx, mode.shapes)
+    refuse_hidden_writes(tree, mode.classify, mode.activity, ctx, mode.shapes)
     known = containers if pending is None else frozenset()  # a callee's: only "may hold a list"
     refuse_operators_on_containers(tree, mode.classify, known, ctx, mode.activity.active)
     tangent_params = [mode.tan(p) for p in wrt]
@@ -381,6 +381,7 @@ def _result_stem(tree):
 
 
 def _names_in(expr):
+    """Names an expression reads."""
     return {n.id for n in ir.walk(expr) if isinstance(n, ir.Name)}
 
 

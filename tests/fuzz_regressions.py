@@ -248,6 +248,38 @@ def a3_columns_by_list_copy(x):
     return np.sum(a * x) + np.sum(b * b)
 
 
+def f7_view_of_an_array_written_later(x):
+    a = np.exp(x)
+    b = a[1:] + 1.0  # t_b = t_a[1:] + ...: a view of t_a, which the write below changes
+    a[1:] = 0.0
+    return np.sum(b * b) + np.sum(a)
+
+
+def a4_shape_names_are_not_memory(x):
+    n = 3
+    y = np.reshape(x * 2.0, (1, n))  # n is a shape, not an array y could share memory with
+    y[0, 0] = 5.0
+    return np.sum(y ** 2) * n
+
+
+def _adds_bias(h, b):
+    h += b
+    return h
+
+
+def _accumulates(total, v):
+    total += np.sum(v * v)
+    return total
+
+
+def a5_helpers_updating_their_parameters(x):
+    h = _adds_bias(x * 2.0, x)  # the caller never reads the array the helper updates
+    loss = 0.0
+    for i in range(2):
+        loss = _accumulates(loss, h * i)  # a float: += rebinds it
+    return loss + np.sum(h)
+
+
 # (function, arguments, wrt)
 CASES = [
     (r1_number_into_a_strided_slice, (X3,), 0),
@@ -287,5 +319,8 @@ CASES = [
     (a3_index_list_copies, (X3,), 0),
     (a3_mask_copies, (X3,), 0),
     (a3_columns_by_list_copy, (X23,), 0),
+    (f7_view_of_an_array_written_later, (X3,), 0),
+    (a4_shape_names_are_not_memory, (X3,), 0),
+    (a5_helpers_updating_their_parameters, (X3,), 0),
     (r9_slice_plus_a_row_maximum, (np.array([[-0.8, -1.5, 0.9], [0.4, -0.7, -0.9], [-1.4, 0.6, -0.4]]),), 0),
 ]

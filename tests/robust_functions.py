@@ -33,3 +33,15 @@ def looped(x, a):
 
 def rosen(x):
     return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def inner_square(x):
+    return x ** 2
+
+
+def through_inner(x):
+    return inner_square(x) * 1.0
+
+
+def uses_helper_of_helper(x):
+    return np.sum(through_inner(x))

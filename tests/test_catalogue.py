@@ -8,6 +8,7 @@ should get and is a strict xfail whose reason says what srcdiff does instead (as
 test_errors.py): when it is fixed, the xfail turns into a failure and the catalogue row must be
 updated.
 """
+import collections
 import inspect
 import os
 import re
@@ -523,6 +524,24 @@ def adds_at(x):
     return np.sum(a)
 
 
+def exp_into_positional_out(x):
+    a = x * 2.0
+    r = np.exp(x, a)
+    return np.sum(a ** 2)
+
+
+def floors_into_itself(x):
+    a = x * 2.0
+    np.floor(a, a)
+    return np.sum(a * x)
+
+
+def exp_into_a_fresh_buffer(x):
+    b = np.zeros(3)
+    y = np.exp(x, out=b)
+    return np.sum(b * x)
+
+
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 @pytest.mark.parametrize("fn, line, words", [
     (multiplies_into_out, "np.multiply(a, x, out=a)", "`out=`"),
@@ -531,7 +550,11 @@ def adds_at(x):
     (copies_into, "np.copyto(a, x * 2.0)", "not used"),
     (sorts_in_place, "a.sort()", "`.sort()`"),
     (adds_at, "np.add.at(a, [0, 0], x[1])", "not used"),
-], ids=["out-statement", "out-assigned", "fill-assigned", "copyto", "sort", "ufunc-at"])
+    (exp_into_positional_out, "r = np.exp(x, a)", "output argument"),
+    (floors_into_itself, "np.floor(a, a)", "output argument"),
+    (exp_into_a_fresh_buffer, "y = np.exp(x, out=b)", "`out=`"),
+], ids=["out-statement", "out-assigned", "fill-assigned", "copyto", "sort", "ufunc-at", "out-positional",
+        "floor-into-itself", "out-fresh-buffer"])
 def test_numpy_calls_that_write_in_place_are_refused(fn, line, words, mode):
     with pytest.raises(SrcdiffError) as info:
         srcdiff.grad(fn, mode=mode)(X.copy())
@@ -549,6 +572,29 @@ def calls_a_helper_that_writes_its_argument(x):
     a = x * 1.0
     b = _sets_first(a)
     return np.sum(a * x)
+
+
+BUFFER = np.zeros(3)
+
+
+def _stores_in_global(v):
+    BUFFER[1] = v
+    return v
+
+
+def calls_a_helper_that_writes_a_global(x):
+    BUFFER[...] = 0.0
+    s = _stores_in_global(x[0] * x[1])
+    return np.sum(BUFFER * x) + s
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_helper_writing_into_a_global_is_refused(mode):
+    with pytest.raises(NonDifferentiableError) as info:
+        srcdiff.grad(calls_a_helper_that_writes_a_global, mode=mode)(X.copy())
+    msg = str(info.value)
+    assert_located(msg, calls_a_helper_that_writes_a_global, "s = _stores_in_global(x[0] * x[1])")
+    assert "`BUFFER`" in msg and "argument" in msg, msg
 
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
@@ -619,7 +665,20 @@ def returns_aux_written_in_place(x):
     return np.sum(a * x), a
 
 
+PAIR = collections.namedtuple("PAIR", "whole tail")
+
+
+def returns_namedtuple_aux_written_in_place(x):
+    a = x * 2.0
+    a[0] = a[1] ** 2
+    return np.sum(a ** 2), PAIR(a, a[1:])
+
+
 def test_values_returned_survive_the_reverse_sweep():
+    x0 = np.array([0.3, -0.7, 1.1])
+    (_, aux), _ = srcdiff.value_and_grad(returns_namedtuple_aux_written_in_place, has_aux=True)(x0)
+    assert type(aux) is PAIR
+    np.testing.assert_array_equal(aux.whole, returns_namedtuple_aux_written_in_place(x0)[1].whole)
     x = np.array([0.7, 1.3, 2.1])
     value, pullback = srcdiff.vjp(returns_an_array_written_in_place)(x)
     expected = returns_an_array_written_in_place(x)

@@ -6,6 +6,7 @@ import textwrap
 import threading
 
 import numpy as np
+import pytest
 
 import robust_functions as rf
 import srcdiff
@@ -104,6 +105,25 @@ def test_redefined_helper_is_retransformed(tmp_path):
         np.testing.assert_allclose(g(x), 3 * x ** 2)
     finally:
         rf.helper = original
+    np.testing.assert_allclose(g(x), 2 * x)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_redefined_helper_of_a_helper_is_retransformed(tmp_path, mode):
+    x = np.array([1.0, 2.0])
+    g = srcdiff.grad(rf.uses_helper_of_helper, mode=mode)
+    np.testing.assert_allclose(g(x), 2 * x)
+    original = rf.inner_square
+    path = tmp_path / "redefined_inner.py"
+    path.write_text("def inner_square(x):\n    return x ** 3\n")
+    namespace = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    try:
+        rf.inner_square = namespace["inner_square"]
+        np.testing.assert_allclose(g(x), 3 * x ** 2)  # the transformed object already in use
+        np.testing.assert_allclose(srcdiff.grad(rf.uses_helper_of_helper, mode=mode)(x), 3 * x ** 2)
+    finally:
+        rf.inner_square = original
     np.testing.assert_allclose(g(x), 2 * x)
 
 

@@ -28,6 +28,23 @@ _VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "diag
 _COPY_BY_DEFAULT = {"array", "astype", "nan_to_num"}
 
 
+# functions whose every positional argument is an array the result may view
+_ALL_OPERANDS = {"atleast_1d", "atleast_2d", "atleast_3d", "broadcast_arrays"}
+# what the first parameter of the view functions is called when passed by keyword
+_FIRST_PARAMETERS = ("a", "arr", "ary", "array", "x", "m", "obj")
+
+
+def _viewed_operands(name, call):
+    """The arguments of a view function whose memory its result may share."""
+    if name == "einsum":  # only a single-operand einsum ("ij->ji") can return a view
+        return call.args[1:] if len(call.args) == 2 else []
+    if name in _ALL_OPERANDS:
+        return call.args
+    if call.args:
+        return call.args[:1]
+    return [k.value for k in call.keywords if k.name in _FIRST_PARAMETERS][:1]
+
+
 def _advanced(index, index_arrays):
     """Is this index certainly NumPy advanced indexing (a list or a mask), which copies?"""
     if isinstance(index, ir.Tuple):
@@ -132,9 +149,8 @@ def sharing_sources(op, copies=frozenset()):
         if isinstance(func, ir.Attr) and isinstance(func.value, ir.Name) and name in _VIEW_METHODS \
                 and func.value.id not in ("np", "numpy"):
             return [func.value.id]
-        if name in _VIEW_FUNCTIONS:  # einsum("ij->ji", a) may return a view of any operand
-            operands = list(value.args) + [k.value for k in value.keywords]
-            return [a.id for a in operands if isinstance(a, ir.Name)]
+        if name in _VIEW_FUNCTIONS:
+            return [a.id for a in _viewed_operands(name, value) if isinstance(a, ir.Name)]
     if op.kind in ("call", "opaque") and isinstance(value, ir.Call):  # unknown functions may return views
         return [a.id for a in value.args if isinstance(a, ir.Name)]
     return []

@@ -6,15 +6,21 @@ that writes into its parameter) would leave the derivative describing the array 
 from __future__ import annotations
 
 import functools
+import inspect
+
+import numpy
 
 from .. import calls, ir
 from ..errors import NonDifferentiableError, located
-from .aliases import _updated, mutated_parameters
+from .aliases import _updated, memory_sources, mutated_parameters
+from .liveness import _Live
 from .shapes import SCALAR
 
 
-def refuse_hidden_writes(fn_def, classify, varied_before, ctx, shapes=None):
+def refuse_hidden_writes(fn_def, classify, activity, ctx, shapes=None):
     """Raise for the first call that may write into a varied value without srcdiff seeing it."""
+    varied_before = activity.varied_before
+    after = _Uses(fn_def, classify)
     for s in ir.walk(fn_def):
         if not isinstance(s, (ir.Assign, ir.ExprStmt)):
             continue
@@ -23,16 +29,18 @@ def refuse_hidden_writes(fn_def, classify, varied_before, ctx, shapes=None):
         if op.kind not in ("call", "opaque", "rule", "nondiff"):
             continue
         text = ctx.origin_text.get(s.line, "")
-        out = [n for k, v in op.keywords for n in _names(v) if k == "out"]
-        if set(out) & varied:
+        out = _out_names(s, ctx)
+        args = {n for a in list(op.args) + [v for _, v in op.keywords] for n in _names(a)}
+        if out and (set(out) | args) & varied:
             raise NonDifferentiableError(located(
                 ctx.filename, s.line, text,
-                "`out=` makes %s write into `%s` in place, which srcdiff cannot follow" % (op.name, out[0]),
+                "%s writes its result into `%s` in place (`out=` or an output argument), which srcdiff "
+                "cannot follow" % (op.name, out[0]),
                 "Assign the result instead: `%s = %s(...)`." % (out[0], op.name.strip("`"))))
         if not set(op.diff_inputs()) & varied:
             continue
         if op.kind == "call":
-            _refuse_writing_callee(s, op, ctx, text, shapes)
+            _refuse_writing_callee(s, op, ctx, text, shapes, activity.active(s), after)
         if op.kind in ("call", "opaque") and isinstance(s, ir.ExprStmt):
             raise NonDifferentiableError(located(
                 ctx.filename, s.line, text,
@@ -54,14 +62,65 @@ _IN_PLACE = {"fill", "sort", "put", "partition", "resize", "itemset", "setfield"
              "put_along_axis", "shuffle", "setitem", "at"}
 
 
+def _out_names(s, ctx):
+    """Names a call writes its result into: ``out=``, or an output passed by position (a ufunc's
+    argument after its inputs, ``np.clip(a, lo, hi, a)``)."""
+    call = s.value
+    if not isinstance(call, ir.Call):
+        return []
+    names = [n for k in call.keywords if k.name == "out" for n in _names(k.value)]
+    try:
+        fn = ctx.resolve(call.func)
+    except Exception:  # noqa: BLE001 - an unresolvable callee is refused elsewhere
+        return names
+    if isinstance(fn, numpy.ufunc):
+        return names + [n for a in call.args[fn.nin:] for n in _names(a)]
+    if not (getattr(fn, "__module__", None) or "").startswith("numpy"):
+        return names
+    try:
+        bound = inspect.signature(fn).bind_partial(*call.args)
+    except (TypeError, ValueError):
+        return names
+    return names + (_names(bound.arguments["out"]) if "out" in bound.arguments else [])
+
+
 def _writes_in_place(s):
+    """Is the statement a call of a NumPy method or function that writes into its argument?"""
     value = s.value
     return isinstance(value, ir.Call) and isinstance(value.func, ir.Attr) and value.func.attr in _IN_PLACE or \
         isinstance(value, ir.Call) and isinstance(value.func, ir.Name) and value.func.id in _IN_PLACE
 
 
-def _refuse_writing_callee(s, op, ctx, text, shapes):
-    written, augmented = _written_parameters(op.callee)
+class _Uses:
+    """Which names (or names sharing their memory) the function still reads after a statement."""
+
+    def __init__(self, fn_def, classify):
+        self.live = _Live()
+        self.live.exit_state = frozenset()
+        self.live.run(fn_def.body, frozenset())
+        self.sources = memory_sources(fn_def, classify)
+
+    def read_after(self, name, s, rebound):
+        shared = {name} | set(self.sources.get(name, ())) | \
+            {n for n, srcs in self.sources.items() if name in srcs or srcs & set(self.sources.get(name, ()))}
+        live = set(self.live.after.get(s) or ()) - set(rebound)
+        return bool(shared & live)
+
+
+def _refuse_writing_callee(s, op, ctx, text, shapes, active, after):
+    """Refuse a call of a user function that writes into an array the caller passed it.
+
+    An inactive call runs the user's function, so the write happens and the reverse sweep may
+    read the old values; an active one runs generated code that writes into a private copy, which
+    matters only when the caller reads the array again."""
+    written, augmented, outer = _written_parameters(op.callee)
+    name = getattr(op.callee, "__name__", "the callee")
+    if outer:
+        raise NonDifferentiableError(located(
+            ctx.filename, s.line, text,
+            "%s writes into `%s`, which is not its own (a global or a closure variable), in place; "
+            "srcdiff cannot carry a write across a call" % (name, outer[0]),
+            "Pass `%s` to %s as an argument and return the new value." % (outer[0], name)))
     if not written and not augmented:
         return
     try:
@@ -69,12 +128,13 @@ def _refuse_writing_callee(s, op, ctx, text, shapes):
     except TypeError:
         return  # a call that does not fit the signature fails when it runs
     # ``z[0] = v`` writes into any array passed in; ``z += v`` only into an array, not a number
+    rebound = op.defines()
     hit = [p for p in written if isinstance(bound.get(p), ir.Name)] + \
           [p for p in augmented if isinstance(bound.get(p), ir.Name) and
            (shapes is None or shapes.of(bound[p], s) != SCALAR)]
+    hit = [p for p in hit if not active or after.read_after(bound[p].id, s, rebound)]
     if not hit:
         return
-    name = getattr(op.callee, "__name__", "the callee")
     raise NonDifferentiableError(located(
         ctx.filename, s.line, text,
         "%s writes into its parameter `%s` in place, which changes the caller's array; srcdiff "
@@ -85,14 +145,15 @@ def _refuse_writing_callee(s, op, ctx, text, shapes):
 
 @functools.lru_cache(maxsize=512)
 def _written_parameters(callee):
-    """(parameters ``callee`` writes into through an index, parameters it updates with ``+=``)."""
+    """(parameters ``callee`` writes into through an index, parameters it updates with ``+=``,
+    names not its own that it writes into)."""
     from .. import frontend, ssa
     from ..ops import Classifier
     from ..transform import prepare
     try:
         prep = prepare(callee)
     except Exception:  # noqa: BLE001 - a callee without source is refused where it is transformed
-        return (), ()
+        return (), (), ()
     ctx = prep.ctx
     tree = ssa.rename_redefinitions(prep.tree, ctx)  # ``z = z.copy(); z[0] = v`` writes a new array
     ctx.locals = frontend.local_names(tree)
@@ -105,8 +166,15 @@ def _written_parameters(callee):
                 updated = _updated(st, n, ctx) if (st.line, n) in ctx.inplace else None
                 if updated in params and updated not in augmented:
                     augmented.append(updated)
-    return tuple(mutated_parameters(tree, classify)), tuple(augmented)
+    outer = []
+    for st in ir.walk(tree):
+        if isinstance(st, (ir.Assign, ir.ExprStmt)):
+            for n in classify(st).mutates():
+                if n not in ctx.locals and n not in params and n not in outer:
+                    outer.append(n)
+    return tuple(mutated_parameters(tree, classify)), tuple(augmented), tuple(outer)
 
 
 def _names(expr):
+    """Names an expression reads."""
     return [n.id for n in ir.walk(expr) if isinstance(n, ir.Name)]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy
 
 from .. import frontend, ir
+from ..analysis.aliases import _VIEW_FUNCTIONS, _VIEW_METHODS
 from ..rules import kernels
 from ..runtime import (add, as_sequence, broadcast_count, expand, snapshot, unbroadcast, zeros_like)
 from ..template import Contribution, Zero, fold, negate
@@ -360,8 +361,8 @@ def _mentions(expr, name):
     return any(isinstance(n, ir.Name) and n.id == name for n in ir.walk(expr))
 
 
-_VIEWS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "diagonal", "view", "T", "real", "imag",
-          "expand_dims", "moveaxis", "broadcast_to", "asarray", "atleast_1d", "atleast_2d", "unbroadcast"}
+# calls whose result may be (a view of) their first argument
+_VIEWS = _VIEW_METHODS | _VIEW_FUNCTIONS | {"unbroadcast"}
 
 
 def _view_base(value):

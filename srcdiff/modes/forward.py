@@ -47,6 +47,8 @@ class ForwardMode:
                         for n in classify(s).mutates()}
         sources = memory_sources(fn_def, classify)  # writing into a view or alias writes its source
         self.written |= {m for n in list(self.written) for m in sources.get(n, ())}
+        # ... and changes every view of that source (``b = a[1:] + 1.0`` folds to ``t_b = t_a[1:]``)
+        self.written |= {n for n, shared in sources.items() if shared & self.written}
 
     def tan(self, name):
         """The tangent variable of ``name`` (``t_x``)."""

@@ -44,7 +44,7 @@ class PrepareMixin:
         self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
         self.containers = maybe_containers(self.fn.body, self.classify, self.container_params)
         # before calls become calls of generated code, which never writes into its arguments
-        refuse_hidden_writes(self.fn, self.classify, self.activity.varied_before, self.ctx, self.shapes)
+        refuse_hidden_writes(self.fn, self.classify, self.activity, self.ctx, self.shapes)
         rewritten = self._rewrite_calls(self.fn.body)
         if rewritten is not None:
             self.fn = ir.FunctionDef(self.fn.name, self.fn.params, rewritten, self.fn.line)
