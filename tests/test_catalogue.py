@@ -606,6 +606,25 @@ def test_helper_writing_into_its_argument_is_refused(mode):
     assert "_sets_first writes into its parameter `z`" in msg and "z = z.copy()" in msg, msg
 
 
+def _passes_on(z):
+    return _sets_first(z)
+
+
+def calls_a_helper_whose_helper_writes(x):
+    a = x * 1.0
+    b = _passes_on(a)
+    return np.sum(a * x) + np.sum(b)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_helper_writing_through_another_helper_is_refused(mode):
+    with pytest.raises(NonDifferentiableError) as info:
+        srcdiff.grad(calls_a_helper_whose_helper_writes, mode=mode)(X.copy())
+    msg = str(info.value)
+    assert_located(msg, calls_a_helper_whose_helper_writes, "b = _passes_on(a)")
+    assert "_passes_on writes into its parameter `z`" in msg, msg
+
+
 def writes_through_flip(x):
     a = x * 1.0
     v = np.flip(a)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 
 import numpy
 
@@ -137,8 +138,8 @@ def _refuse_writing_callee(s, op, ctx, text, shapes, active, after):
         return
     raise NonDifferentiableError(located(
         ctx.filename, s.line, text,
-        "%s writes into its parameter `%s` in place, which changes the caller's array; srcdiff "
-        "cannot carry a write across a call" % (name, hit[0]),
+        "%s writes into its parameter `%s` in place (itself or through a function it calls), which "
+        "changes the caller's array; srcdiff cannot carry a write across a call" % (name, hit[0]),
         "Copy it inside %s before writing (`%s = %s.copy()`), or return the new value and assign "
         "it here." % (name, hit[0], hit[0])))
 
@@ -166,13 +167,41 @@ def _written_parameters(callee):
                 updated = _updated(st, n, ctx) if (st.line, n) in ctx.inplace else None
                 if updated in params and updated not in augmented:
                     augmented.append(updated)
+    written = list(mutated_parameters(tree, classify))
     outer = []
     for st in ir.walk(tree):
-        if isinstance(st, (ir.Assign, ir.ExprStmt)):
-            for n in classify(st).mutates():
-                if n not in ctx.locals and n not in params and n not in outer:
-                    outer.append(n)
-    return tuple(mutated_parameters(tree, classify)), tuple(augmented), tuple(outer)
+        if not isinstance(st, (ir.Assign, ir.ExprStmt)):
+            continue
+        op = classify(st)
+        outer += [n for n in op.mutates() if n not in ctx.locals and n not in params]
+        in_progress = _in_progress()
+        if op.kind == "call" and calls.is_plain_function(op.callee) and op.callee not in in_progress:
+            in_progress.add(callee)  # a recursive call adds nothing new
+            try:
+                inner_written, inner_augmented, inner_outer = _written_parameters(op.callee)
+            finally:
+                in_progress.discard(callee)
+            try:
+                bound = calls.bind_arguments(op.callee, op.args, op.keywords)
+            except TypeError:
+                continue
+            # a write the helper's helper makes into an argument it was passed
+            written += [bound[p].id for p in inner_written if isinstance(bound.get(p), ir.Name)
+                        and bound[p].id in params]
+            augmented += [bound[p].id for p in inner_augmented if isinstance(bound.get(p), ir.Name)
+                          and bound[p].id in params]
+            outer += [n for n in inner_outer if n not in ctx.locals and n not in params]
+    return tuple(dict.fromkeys(written)), tuple(dict.fromkeys(augmented)), tuple(dict.fromkeys(outer))
+
+
+_local = threading.local()
+
+
+def _in_progress():
+    """The callees whose writes this thread is collecting (recursion stops there)."""
+    if not hasattr(_local, "callees"):
+        _local.callees = set()
+    return _local.callees
 
 
 def _names(expr):
