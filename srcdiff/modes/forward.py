@@ -6,6 +6,7 @@ array of zeros is built or added. A branch or loop whose paths disagree gets exp
 from __future__ import annotations
 
 import copy
+import inspect
 
 from .. import calls, frontend, ir
 from ..analysis.activity import Activity
@@ -364,8 +365,11 @@ class ForwardMode:
                 self.ctx.filename, s.line, text,
                 "srcdiff differentiates calls of plain functions whose result is assigned",
                 "Call a module-level function and assign its result."))
+        if any(isinstance(a, ir.Starred) for a in op.args) or any(k is None for k, _ in op.keywords):
+            raise NonDifferentiableError(located(self.ctx.filename, s.line, text,
+                                                 "srcdiff cannot differentiate a call with *args or **kwargs",
+                                                 "Pass the arguments one by one."))
         binding = calls.bind_arguments(callee, op.args, op.keywords)
-        import inspect
         params = list(inspect.signature(callee).parameters)
         active = [p for p in params if p in binding and set(atom_names(binding[p])) & varied]
         scalars = {p for p, a in binding.items() if self.shapes.of(a, s) == frozenset()}
