@@ -5,7 +5,6 @@ that writes into its parameter) would leave the derivative describing the array 
 """
 from __future__ import annotations
 
-import functools
 import inspect
 import threading
 
@@ -144,10 +143,12 @@ def _refuse_writing_callee(s, op, ctx, text, shapes, active, after):
         "it here." % (name, hit[0], hit[0])))
 
 
-@functools.lru_cache(maxsize=512)
 def _written_parameters(callee):
     """(parameters ``callee`` writes into through an index, parameters it updates with ``+=``,
-    names not its own that it writes into)."""
+    names not its own that it writes into).
+
+    Read from the source each time (only while transforming): a cached answer would go stale
+    when a helper the callee calls is redefined."""
     from .. import frontend, ssa
     from ..ops import Classifier
     from ..transform import prepare
