@@ -382,7 +382,7 @@ def _result_stem(tree):
 
 def _names_in(expr):
     """Names an expression reads."""
-    return {n.id for n in ir.walk(expr) if isinstance(n, ir.Name)}
+    return set(ir.names_read(expr))
 
 
 def _params(tree):

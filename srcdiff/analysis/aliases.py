@@ -91,6 +91,16 @@ def memory_sources(fn_def, classify):
     return out
 
 
+def written_arrays(fn_def, classify):
+    """Names whose arrays are written in place, directly, through a view or alias (which writes
+    the source), or as a view of a written source (which sees the write)."""
+    written = {n for s in ir.walk(fn_def) if isinstance(s, (ir.Assign, ir.ExprStmt))
+               for n in classify(s).mutates()}
+    sources = memory_sources(fn_def, classify)
+    written |= {m for n in list(written) for m in sources.get(n, ())}
+    return frozenset(written | {n for n, shared in sources.items() if shared & written})
+
+
 def mutated_parameters(fn_def, classify):
     """Parameters written in place (``x[0] = v``, ``x.append(v)``) anywhere in the function."""
     params = {p.name for p in fn_def.params}

@@ -30,7 +30,7 @@ def refuse_hidden_writes(fn_def, classify, activity, ctx, shapes=None):
             continue
         text = ctx.origin_text.get(s.line, "")
         out = _out_names(s, ctx)
-        args = {n for a in list(op.args) + [v for _, v in op.keywords] for n in _names(a)}
+        args = {n for a in list(op.args) + [v for _, v in op.keywords] for n in ir.names_read(a)}
         if out and (set(out) | args) & varied:
             raise NonDifferentiableError(located(
                 ctx.filename, s.line, text,
@@ -68,20 +68,20 @@ def _out_names(s, ctx):
     call = s.value
     if not isinstance(call, ir.Call):
         return []
-    names = [n for k in call.keywords if k.name == "out" for n in _names(k.value)]
+    names = [n for k in call.keywords if k.name == "out" for n in ir.names_read(k.value)]
     try:
         fn = ctx.resolve(call.func)
     except Exception:  # noqa: BLE001 - an unresolvable callee is refused elsewhere
         return names
     if isinstance(fn, numpy.ufunc):
-        return names + [n for a in call.args[fn.nin:] for n in _names(a)]
+        return names + [n for a in call.args[fn.nin:] for n in ir.names_read(a)]
     if not (getattr(fn, "__module__", None) or "").startswith("numpy"):
         return names
     try:
         bound = inspect.signature(fn).bind_partial(*call.args)
     except (TypeError, ValueError):
         return names
-    return names + (_names(bound.arguments["out"]) if "out" in bound.arguments else [])
+    return names + (ir.names_read(bound.arguments["out"]) if "out" in bound.arguments else [])
 
 
 def _writes_in_place(s):
@@ -203,8 +203,3 @@ def _in_progress():
     if not hasattr(_local, "callees"):
         _local.callees = set()
     return _local.callees
-
-
-def _names(expr):
-    """Names an expression reads."""
-    return [n.id for n in ir.walk(expr) if isinstance(n, ir.Name)]

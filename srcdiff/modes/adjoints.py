@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy
 
 from .. import frontend, ir
-from ..analysis.aliases import _VIEW_FUNCTIONS, _VIEW_METHODS
+from ..analysis.aliases import _VIEW_FUNCTIONS, _VIEW_METHODS, _viewed_operands
 from ..rules import kernels
 from ..runtime import (add, as_sequence, broadcast_count, expand, snapshot, unbroadcast, zeros_like)
 from ..template import Contribution, Zero, fold, negate
@@ -375,11 +375,17 @@ def _view_base(value):
         elif isinstance(value, ir.Call) and isinstance(value.func, ir.Attr) and value.func.attr in _VIEWS \
                 and not (isinstance(value.func.value, ir.Name) and value.func.value.id in ("np", "numpy")):
             value = value.func.value
-        elif isinstance(value, ir.Call) and value.args and \
-                (value.func.attr if isinstance(value.func, ir.Attr) else getattr(value.func, "id", "")) in _VIEWS:
-            value = value.args[0]
+        elif isinstance(value, ir.Call) and _called_name(value.func) in _VIEWS:
+            operands = _viewed_operands(_called_name(value.func), value)  # the rule alias analysis uses
+            if not operands:
+                return None
+            value = operands[0]
         else:
             return None
+
+
+def _called_name(func):
+    return func.attr if isinstance(func, ir.Attr) else getattr(func, "id", "")
 
 
 def _allocates(value):

@@ -10,7 +10,7 @@ import inspect
 
 from .. import calls, frontend, ir
 from ..analysis.activity import Activity
-from ..analysis.aliases import memory_sources, sharing_sources
+from ..analysis.aliases import sharing_sources, written_arrays
 from ..analysis.liveness import _Live
 from ..analysis.tbr import _Defined
 from ..analysis.shapes import Shapes
@@ -43,13 +43,9 @@ class ForwardMode:
         self.live.run(fn_def.body, frozenset())
         self.defined = _Defined(classify)
         self.defined.run(fn_def.body, frozenset(p.name for p in fn_def.params))
-        # names written through an index: their tangents must not share memory with another's
-        self.written = {n for s in ir.walk(fn_def) if isinstance(s, (ir.Assign, ir.ExprStmt))
-                        for n in classify(s).mutates()}
-        sources = memory_sources(fn_def, classify)  # writing into a view or alias writes its source
-        self.written |= {m for n in list(self.written) for m in sources.get(n, ())}
-        # ... and changes every view of that source (``b = a[1:] + 1.0`` folds to ``t_b = t_a[1:]``)
-        self.written |= {n for n, shared in sources.items() if shared & self.written}
+        # arrays written in place: their tangents must not share memory with another's
+        # (``b = a[1:] + 1.0`` folds to ``t_b = t_a[1:]``)
+        self.written = written_arrays(fn_def, classify)
 
     def tan(self, name):
         """The tangent variable of ``name`` (``t_x``)."""

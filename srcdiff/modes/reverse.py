@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass
 
 from .. import ir
-from ..analysis.aliases import memory_sources
+from ..analysis.aliases import written_arrays
 from ..analysis.tbr import analyse as analyse_tbr
 from ..errors import MissingRuleError, located
 from ..ops import atom_names
@@ -61,7 +61,8 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
         self.held_names = set()  # copies hold_incoming made of the current statement's incoming adjoint
         self.seed_names = seed_names  # names whose adjoint is seeded (default: the returned value)
         self._updated_in_place = set()  # adjoints written in place (their loops copy them once, before)
-        self.restored_primals = _written_arrays(fn_def, classify)
+        # the reverse sweep restores these in place, so an adjoint must not be one of them (``d_b = a``)
+        self.restored_primals = written_arrays(fn_def, classify)
         self._state_view = {}
         self._comment_line = None
 
@@ -253,16 +254,6 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
         self.saves = saves
         self.end_push = end_push
         return code, state
-
-
-def _written_arrays(fn_def, classify):
-    """Names whose arrays are written in place, directly or through a view: the reverse sweep
-    restores them in place, so an adjoint must not be one of them (``d_b = a``)."""
-    written = {n for s in ir.walk(fn_def) if isinstance(s, (ir.Assign, ir.ExprStmt))
-               for n in classify(s).mutates()}
-    sources = memory_sources(fn_def, classify)
-    written |= {m for n in list(written) for m in sources.get(n, ())}
-    return frozenset(written | {n for n, shared in sources.items() if shared & written})
 
 
 def _has_work(code):
