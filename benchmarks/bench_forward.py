@@ -417,24 +417,12 @@ def main(argv=None):
     opts.jac_size = opts.jac_size or (300 if opts.quick else 2000)
     use_autograd = autograd is not None and not opts.no_autograd
 
-    env = harness.environment()
-    ag_text = ("autograd %s" % _version(autograd, "autograd")) if autograd is not None \
-        else "autograd not installed"
-    if autograd is not None and opts.no_autograd:
-        ag_text += " (skipped)"
-    harness.print_environment(env, ["srcdiff %s" % srcdiff.__version__, ag_text])
-    print(LEGEND)
-    print()
+    env = harness.print_header(srcdiff.__version__, _version(autograd, "autograd"), opts.no_autograd, LEGEND)
 
     start = time.perf_counter()
     rng = np.random.default_rng(0)
-    cases = workloads(rng)
-    if opts.only:
-        exact = [c for c in cases if c[0] == opts.only]
-        cases = exact or [c for c in cases if opts.only in c[0]]
-        if not cases:
-            parser.error("--only %r matches no workload" % opts.only)
-    elif opts.quick:  # a smoke run: the small cases run the same functions through the same code paths
+    cases = harness.select(workloads(rng), opts.only, parser)
+    if not opts.only and opts.quick:  # a smoke run: the small cases run the same functions through the same code paths
         cases = [c for c in cases if "large" not in c[0]]
     trng = np.random.default_rng(1)
     results = [run_workload(*case, trng, opts, use_autograd) for case in cases]

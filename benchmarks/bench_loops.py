@@ -322,14 +322,7 @@ def main(argv=None):
     opts.target = (opts.target_ms or (0.2 if opts.quick else 2.0)) * 1e-3
     use_autograd = autograd is not None and not opts.no_autograd
 
-    env = harness.environment()
-    ag_text = ("autograd %s" % _version(autograd, "autograd")) if autograd is not None \
-        else "autograd not installed"
-    if autograd is not None and opts.no_autograd:
-        ag_text += " (skipped)"
-    harness.print_environment(env, ["srcdiff %s" % srcdiff.__version__, ag_text])
-    print(LEGEND)
-    print()
+    env = harness.print_header(srcdiff.__version__, _version(autograd, "autograd"), opts.no_autograd, LEGEND)
 
     start = time.perf_counter()
     rng = np.random.default_rng(0)

@@ -337,24 +337,11 @@ def main(argv=None):
     opts.transform_repeats = 2 if opts.quick else 7
     use_autograd = autograd is not None and not opts.no_autograd
 
-    env = harness.environment()
-    ag_text = ("autograd %s" % _version(autograd, "autograd")) if autograd is not None \
-        else "autograd not installed"
-    if autograd is not None and opts.no_autograd:
-        ag_text += " (skipped)"
-    extra = ["srcdiff %s" % srcdiff.__version__, ag_text]
-    harness.print_environment(env, extra)
-    print(LEGEND)
-    print()
+    env = harness.print_header(srcdiff.__version__, _version(autograd, "autograd"), opts.no_autograd, LEGEND)
 
     start = time.perf_counter()
     rng = np.random.default_rng(0)
-    cases = workloads(rng)
-    if opts.only:
-        exact = [c for c in cases if c[0] == opts.only]
-        cases = exact or [c for c in cases if opts.only in c[0]]
-        if not cases:
-            parser.error("--only %r matches no workload" % opts.only)
+    cases = harness.select(workloads(rng), opts.only, parser)
     results = [run_workload(*case, opts, use_autograd) for case in cases]
     elapsed = time.perf_counter() - start
     report(results, env, opts, use_autograd, elapsed)

@@ -145,3 +145,26 @@ def print_environment(info, extra=(), file=sys.stdout):
     parts += list(extra)
     print(", ".join(parts), file=file)
     print("%s, %s CPUs" % (info["platform"], info["cpus"]), file=file)
+
+
+def print_header(srcdiff_version, autograd_version, autograd_skipped, legend):
+    """Print the environment line (srcdiff's and autograd's versions included) and the legend;
+    returns the environment. ``autograd_version`` is None when autograd is not installed."""
+    env = environment()
+    ag_text = "autograd %s" % autograd_version if autograd_version is not None else "autograd not installed"
+    if autograd_version is not None and autograd_skipped:
+        ag_text += " (skipped)"
+    print_environment(env, ["srcdiff %s" % srcdiff_version, ag_text])
+    print(legend)
+    print()
+    return env
+
+
+def select(cases, only, parser):
+    """The workloads ``--only`` names: the one called exactly that, else those containing it."""
+    if not only:
+        return cases
+    chosen = [c for c in cases if c[0] == only] or [c for c in cases if only in c[0]]
+    if not chosen:
+        parser.error("--only %r matches no workload" % only)
+    return chosen
