@@ -10,7 +10,7 @@ import linecache
 import re
 from dataclasses import dataclass, field
 
-from . import cleanup, codegen, control, fence, frontend, ir, normalize, ssa, syntax
+from . import batching, cleanup, codegen, control, fence, frontend, ir, normalize, ssa, syntax
 from .assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
 from .context import Context, Namer, all_names
 from .errors import NonDifferentiableError, located
@@ -148,7 +148,7 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     tape_name = ctx.namer.fresh("tape") if tape_needed else None
     _name_tape(forward_code, tape_name)
     reverse_code = _fill_pops(reverse_code, mode, tape_name)
-    reverse_code = cleanup.drop_empty(reverse_code)
+    reverse_code = batching.batch_products(cleanup.drop_empty(reverse_code), ctx)
     grads = [_final_gradient(name, final_state, mode) for name in wrt]
     value = forward_code[-1].value if forward_code and isinstance(forward_code[-1], ir.Return) else ir.Const(None)
     forward_body = forward_code[:-1] if forward_code and isinstance(forward_code[-1], ir.Return) else forward_code

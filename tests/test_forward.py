@@ -33,7 +33,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff.rules import all_rules, kernels
+from srcdiff.rules import all_rules, kernels, kernels_batched
 from tests import corpus
 from tests import test_rules as rule_table
 
@@ -445,6 +445,30 @@ def k_expand_scaled(g, a, y):
     return np.sum(kernels.expand_scaled(g, a, y, 0, False) * KW2[:3, :4])
 
 
+# the per-step sums of a batched reverse loop (srcdiff/batching.py): the lists are built here from
+# the differentiated arguments so that every gathered entry carries a tangent
+def _steps(x):
+    return [x, 2.0 * x, np.sin(x)]
+
+
+def k_matmul_lhs_sum(g, a, b):
+    out = kernels_batched.matmul_lhs_sum(_steps(g), a, _steps(b)[::-1])
+    return np.sum(out * KW2[:np.shape(out)[0], :np.shape(out)[-1]]) if np.ndim(out) == 2 else np.sum(out * KW1[:np.size(out)])
+
+
+def k_matmul_rhs_sum(g, a, b):
+    out = kernels_batched.matmul_rhs_sum(_steps(g), _steps(a)[::-1], b)
+    return np.sum(out * KW2[:np.shape(out)[0], :np.shape(out)[-1]]) if np.ndim(out) == 2 else np.sum(out * KW1[:np.size(out)])
+
+
+def k_unbroadcast_sum(g, x):
+    return np.sum(kernels_batched.unbroadcast_sum(_steps(g), x) * KW1[:np.size(x)].reshape(np.shape(x)))
+
+
+def k_unbroadcast_sum_ragged(g, h, x):
+    return np.sum(kernels_batched.unbroadcast_sum([g, h, 3.0 * g], x) * KW1[:np.size(x)].reshape(np.shape(x)))
+
+
 @dataclass
 class KernelCase:
     prim: object
@@ -466,6 +490,15 @@ KERNEL_CASES = [
     KernelCase(kernels.matmul_lhs, k_matmul_lhs, (kn(5), kn(4), kn(4, 5)), (0, 2), "1d@2d"),
     KernelCase(kernels.matmul_rhs, k_matmul_rhs, (kn(3, 5), kn(3, 4), kn(4, 5)), (0, 1), "2d@2d"),
     KernelCase(kernels.matmul_rhs, k_matmul_rhs, (kn(3), kn(3, 4), kn(4)), (0, 1), "2d@1d"),
+    KernelCase(kernels_batched.matmul_lhs_sum, k_matmul_lhs_sum, (kn(3), kn(3, 4), kn(4)), (0, 2), "outer products"),
+    KernelCase(kernels_batched.matmul_lhs_sum, k_matmul_lhs_sum, (kn(3, 2), kn(3, 4), kn(4, 2)), (0, 2), "2d@2d"),
+    KernelCase(kernels_batched.matmul_lhs_sum, k_matmul_lhs_sum, (kn(5), kn(4), kn(4, 5)), (0, 2), "1d@2d"),
+    KernelCase(kernels_batched.matmul_rhs_sum, k_matmul_rhs_sum, (kn(4), kn(3), kn(3, 4)), (0, 1), "outer products"),
+    KernelCase(kernels_batched.matmul_rhs_sum, k_matmul_rhs_sum, (kn(2, 4), kn(2, 3), kn(3, 4)), (0, 1), "2d@2d"),
+    KernelCase(kernels_batched.matmul_rhs_sum, k_matmul_rhs_sum, (kn(3), kn(3, 4), kn(4)), (0, 1), "2d@1d"),
+    KernelCase(kernels_batched.unbroadcast_sum, k_unbroadcast_sum, (kn(2, 3), kn(3)), (0,), "rows"),
+    KernelCase(kernels_batched.unbroadcast_sum, k_unbroadcast_sum_ragged, (kn(2, 3), kn(3), kn(1, 3)), (0, 1),
+               "steps of different shapes"),
     KernelCase(kernels.dot_lhs, k_dot_lhs, (kn(3, 5), kn(3, 4), kn(4, 5)), (0, 2), "2d,2d"),
     KernelCase(kernels.dot_lhs, k_dot_lhs, (kn(2, 3, 5), kn(2, 4), kn(3, 4, 5)), (0, 2), "2d,3d"),
     KernelCase(kernels.dot_rhs, k_dot_rhs, (kn(3, 5), kn(3, 4), kn(4, 5)), (0, 1), "2d,2d"),

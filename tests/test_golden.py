@@ -171,8 +171,10 @@ def grad_rnn(Wh, Wx, xs, h0):
         tape.append(t4)
     # for t in range(len(xs)):
     d_h = expand(1.0, h)
-    d_Wh = zeros_like(Wh)
-    d_Wx = zeros_like(Wx)
+    d_Wx_g = []
+    d_Wx_x = []
+    d_Wh_g = []
+    d_Wh_x = []
     for t in reversed(range(t1)):
         t4 = tape.pop()
         t2 = tape.pop()
@@ -182,9 +184,14 @@ def grad_rnn(Wh, Wx, xs, h0):
         h = tape.pop()
         d_t2 = unbroadcast(d_t5, t2)
         d_t4 = unbroadcast(d_t5, t4)
-        d_Wx = d_Wx + matmul_lhs(d_t4, Wx, t3)
-        d_Wh = d_Wh + matmul_lhs(d_t2, Wh, h)
+        d_Wx_g.append(d_t4)
+        d_Wx_x.append(t3)
+        d_Wh_g.append(d_t2)
+        d_Wh_x.append(h)
         d_h = matmul_rhs(d_t2, Wh, h)
+    # d_Wx, d_Wh: the terms of every step summed at once
+    d_Wx = matmul_lhs_sum(d_Wx_g, Wx, d_Wx_x)
+    d_Wh = matmul_lhs_sum(d_Wh_g, Wh, d_Wh_x)
     return (d_Wh, d_Wx, owned(d_h))
 """),
     'piecewise': (gf.piecewise, (0, 1), lambda: (0.5, 2.0), """\

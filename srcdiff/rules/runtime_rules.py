@@ -8,6 +8,7 @@ from .. import runtime
 from ..runtime import (add, broadcast_like, expand, owned, require_pair, require_scalar, snapshot, unbroadcast,
                        zeros_like)
 from . import kernels
+from .kernels_batched import matmul_lhs_sum, matmul_rhs_sum, unbroadcast_sum
 from .kernels import (cumsum_adjoint, diag_adjoint, diff_adjoint, dot_lhs, dot_rhs, expand_scaled, fan_out,
                       inner_lhs, inner_rhs, matmul_lhs, matmul_rhs, solve_adjoint_a, split_like, tensordot_lhs,
                       tensordot_rhs, trace_adjoint, unstack)
@@ -153,6 +154,24 @@ def matmul_lhs_(y, g, a, b):
 @tangent(matmul_rhs)
 def matmul_rhs_(y, g, a, b):
     t[y] = matmul_rhs(t[g], a, b) + matmul_rhs(g, t[a], b)
+
+
+# the sums a batched reverse loop computes after it (kernels_batched): linear in the gathered g's
+# and in the other gathered operand. No adjoint: reverse mode over a generated gradient that keeps
+# per-step lists is refused like one that keeps a tape (transform._refuse_taped_generated_code).
+@tangent(matmul_lhs_sum)
+def matmul_lhs_sum_(y, gs, a, bs):
+    t[y] = matmul_lhs_sum(t[gs], a, bs) + matmul_lhs_sum(gs, a, t[bs])
+
+
+@tangent(matmul_rhs_sum)
+def matmul_rhs_sum_(y, gs, as_, b):
+    t[y] = matmul_rhs_sum(t[gs], as_, b) + matmul_rhs_sum(gs, t[as_], b)
+
+
+@tangent(unbroadcast_sum)
+def unbroadcast_sum_(y, gs, x):
+    t[y] = unbroadcast_sum(t[gs], x)
 
 
 # matmul_lhs(g, a, b) is g @ b.T and matmul_rhs(g, a, b) is a.T @ g (with NumPy's promotions):
