@@ -21,7 +21,9 @@ class Transformed:
     """Base of transformed functions: lazy generation, ``.source``, the user's signature.
 
     Code is generated per *specialization*: which arguments are Python (or NumPy) scalars in the
-    call. Knowing that lets the generated code skip broadcasting bookkeeping for numbers.
+    call, and the shapes of the arrays. Knowing that lets the generated code skip broadcasting
+    bookkeeping (``unbroadcast``) wherever shapes are seen to agree. After ``MAX_SHAPE_VARIANTS``
+    different shape combinations, new ones share code that is not specialized to shapes.
     """
 
     def __init__(self, fun, wrt, has_aux=False):
@@ -32,7 +34,8 @@ class Transformed:
         self.sig = _Signature(fun, wrt)
         self._result = None
         self._variants = {}  # argument types -> generated functions
-        self._fast = {}  # positional argument types -> generated functions, where nothing else matters
+        self._fast = {}  # positional argument types and shapes -> generated functions, where nothing else matters
+        self._shape_keys = set()  # the shape combinations code was specialized to
         self._callers = {}  # argument types -> _Caller
         self.__wrapped__ = fun
         self.__name__ = getattr(fun, "__name__", "function")
@@ -42,10 +45,15 @@ class Transformed:
     def _functions(self, args, kwargs):
         """The generated functions specialized for these arguments (cached per argument types)."""
         if not kwargs:
-            functions = self._fast.get(tuple(map(type, args)))
+            functions = self._fast.get(_call_key(args))
             if functions is not None:
                 return functions
         kinds = self._kinds(args, kwargs)
+        if kinds[3] and kinds[3] not in self._shape_keys:
+            if len(self._shape_keys) >= MAX_SHAPE_VARIANTS:
+                kinds = kinds[:3] + ((),)  # many shapes: code that works for any shape
+            else:
+                self._shape_keys.add(kinds[3])
         key = self._variant_key(args, kwargs, kinds[2])
         functions = self._variants.get(key)
         if functions is None and (args or kwargs):  # () asks for the generic code (.source)
@@ -53,10 +61,12 @@ class Transformed:
         subject = self._subject(args, kwargs)
         if functions is None or functions["subject"] is not subject or \
                 (functions["result"].guards and stale(functions["result"].guards)):
+            if len(self._variants) >= _MAX_VARIANTS:  # a stream of new shapes: forget the old ones
+                self._variants.clear(), self._fast.clear(), self._callers.clear()
             functions = self._variants[key] = self._generate(*kinds, subject=subject)
             self._callers.pop(key, None)
         if not kwargs and not kinds[2] and not functions["result"].guards and subject is self.fun:
-            self._fast[tuple(map(type, args))] = functions  # the argument types alone decide
+            self._fast[_call_key(args)] = functions  # the argument types and shapes alone decide
         return functions
 
     def _subject(self, args, kwargs):
@@ -74,19 +84,20 @@ class Transformed:
 
     @staticmethod
     def _variant_key(args, kwargs, statics):
-        """Argument types, plus which functions the function-valued parameters hold."""
-        key = tuple(map(type, args))
+        """Argument types (shapes for arrays), plus which functions the function-valued parameters hold."""
+        key = _call_key(args)
         if kwargs:
-            key += tuple(sorted((k, type(v)) for k, v in kwargs.items()))
+            key += tuple(sorted((k, v.shape if type(v) is _ndarray else type(v)) for k, v in kwargs.items()))
         if statics:
             key += (calls.statics_key(statics),)
         return key
 
     def _kinds(self, args, kwargs):
         """(parameters holding scalars, parameters holding lists/tuples/dicts, parameters holding
-        functions as a sorted tuple of (name, function)) in this call."""
+        functions as a sorted tuple of (name, function), parameters holding arrays as a tuple of
+        (name, shape)) in this call."""
         names = self.sig.names
-        scalars, containers, statics = set(), set(), []
+        scalars, containers, statics, shapes = set(), set(), [], []
         for i, p in enumerate(self.sig.params):
             if i < len(args) and p.kind is not p.KEYWORD_ONLY:
                 value = args[i]
@@ -102,17 +113,21 @@ class Transformed:
                 containers.add(names[i])
             elif is_static_function(value):
                 statics.append((names[i], value))
-        return frozenset(scalars), frozenset(containers), tuple(sorted(statics, key=lambda item: item[0]))
+            elif type(value) is _ndarray:
+                shapes.append((names[i], value.shape))
+        return (frozenset(scalars), frozenset(containers), tuple(sorted(statics, key=lambda item: item[0])),
+                tuple(shapes))
 
     role = "split"
 
-    def _generate(self, scalars=frozenset(), containers=frozenset(), statics=(), subject=None):
+    def _generate(self, scalars=frozenset(), containers=frozenset(), statics=(), shapes=(), subject=None):
         subject = subject if subject is not None else self._subject((), {})
         if getattr(subject, "__code__", None) is None:
             frontend.load(subject)  # raises SourceUnavailableError saying why
         key = (subject.__code__, self.role, tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
-               self.has_aux, resolution_key(subject))
-        result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, subject=subject))
+               shapes, self.has_aux, resolution_key(subject))
+        result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,
+                                                                   subject=subject))
         functions = {role: result.compiled.build(name, subject, subject.__defaults__, subject.__kwdefaults__)
                      for role, name in result.names.items()}
         functions["result"] = result
@@ -136,9 +151,9 @@ class Transformed:
         return self._run_pipeline(*self._kinds(args, kwargs), record_stages=True,
                                   subject=self._subject(args, kwargs)).stages
 
-    def _run_pipeline(self, scalars, containers, statics, record_stages=False, subject=None):
+    def _run_pipeline(self, scalars, containers, statics, shapes=(), record_stages=False, subject=None):
         return transform.reverse(subject or self.fun, self.sig.wrt, kind=self.role, scalars=scalars,
-                                 containers=containers, statics=dict(statics), has_aux=self.has_aux,
+                                 containers=containers, statics=dict(statics), shapes=shapes, has_aux=self.has_aux,
                                  record_stages=record_stages)
 
     def sources(self, *args, **kwargs):
@@ -203,6 +218,15 @@ def resolution_key(fun):
         elif isinstance(value, (int, float, _ndarray)):
             out.append((name, type(value)))
     return tuple(out)
+
+
+MAX_SHAPE_VARIANTS = 8  # shape combinations a transformed function generates specialized code for
+_MAX_VARIANTS = 256  # argument combinations remembered per transformed function
+
+
+def _call_key(args):
+    """What a call's positional arguments decide about the generated code: types, and shapes of arrays."""
+    return tuple([a.shape if type(a) is _ndarray else type(a) for a in args])
 
 
 def _input_kind(value):
@@ -283,7 +307,7 @@ class ValueAndGrad(Transformed):
 
     def _fast_caller(self, args, kwargs):
         """The specialization for these arguments, found by their types alone when it can be."""
-        caller = self._callers.get(tuple(map(type, args))) if not kwargs else None
+        caller = self._callers.get(_call_key(args)) if not kwargs else None
         if caller is None or caller.statics or (caller.guards and stale(caller.guards)):
             # first call with these types, keywords, functions passed as arguments, or a redefined helper
             caller = self._caller(args, kwargs)

@@ -112,11 +112,13 @@ def is_plain_function(obj):
     return isinstance(obj, types.FunctionType)
 
 
-def tangent_function(callee, wrt, scalars, statics=()):
-    """(generated tangent function, names of its tangent parameters) for ``callee``."""
+def tangent_function(callee, wrt, scalars, statics=(), shapes=()):
+    """(generated tangent function, names of its tangent parameters) for ``callee`` (specialized to
+    the shapes of its array arguments when ``shapes`` gives them)."""
     from . import transform
     from .api import resolution_key
-    key = (callee.__code__, "tangent", tuple(wrt), frozenset(scalars), statics_key(statics), resolution_key(callee))
+    key = (callee.__code__, "tangent", tuple(wrt), frozenset(scalars), statics_key(statics), tuple(shapes),
+           resolution_key(callee))
     pending = _in_progress()
     if key in pending:
         p = pending[key]
@@ -124,7 +126,7 @@ def tangent_function(callee, wrt, scalars, statics=()):
     p = pending[key] = _Pending()
     try:
         result = cache.get_or_make(key, lambda: transform.forward(callee, list(wrt), scalars=scalars,
-                                                                  statics=dict(statics), pending=p))
+                                                                  statics=dict(statics), shapes=shapes, pending=p))
     finally:
         del pending[key]
     fn = result.compiled.build(result.names["tangent"], callee, callee.__defaults__, callee.__kwdefaults__)

@@ -56,6 +56,7 @@ class Context:
     renamed_from: dict = field(default_factory=dict)  # name given by ssa -> the user's name
     mode: str = ""  # "reverse" or "forward" once the transformation has chosen
     guards: list = field(default_factory=list)  # (namespace or cell, name, function) the code was built on
+    arg_shapes: dict = field(default_factory=dict)  # parameter -> shape of the array it holds (specialized)
 
     @property
     def filename(self):

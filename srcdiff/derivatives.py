@@ -21,21 +21,22 @@ class Tangent(Transformed):
 
     role = "tangent"
 
-    def _generate(self, scalars=frozenset(), containers=frozenset(), statics=(), subject=None):
+    def _generate(self, scalars=frozenset(), containers=frozenset(), statics=(), shapes=(), subject=None):
         from .api import resolution_key
         subject = subject if subject is not None else self._subject((), {})
         if getattr(subject, "__code__", None) is None:
             frontend.load(subject)  # raises SourceUnavailableError saying why
         key = (subject.__code__, "tangent", tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
-               resolution_key(subject))
-        result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, subject=subject))
+               shapes, resolution_key(subject))
+        result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,
+                                                                   subject=subject))
         fn = result.compiled.build(result.names["tangent"], subject, subject.__defaults__, subject.__kwdefaults__)
         self._result = result
         return {"tangent": fn, "result": result, "subject": subject}
 
-    def _run_pipeline(self, scalars, containers, statics, record_stages=False, subject=None):
+    def _run_pipeline(self, scalars, containers, statics, shapes=(), record_stages=False, subject=None):
         return transform.forward(subject or self.fun, self.sig.wrt, scalars=scalars, containers=containers,
-                                 statics=dict(statics), record_stages=record_stages)
+                                 statics=dict(statics), shapes=shapes, record_stages=record_stages)
 
     @property
     def tangent_params(self):
@@ -341,8 +342,8 @@ class HVP:
         grad_fn = functions["grad"]
         key = id(grad_fn)
         if key not in self._tangents:
-            scalars, _, statics = self.gradient._kinds(args, kwargs)
-            fn, params = calls.tangent_function(grad_fn, list(self.sig.wrt), frozenset(scalars), statics)
+            scalars, _, statics, shapes = self.gradient._kinds(args, kwargs)
+            fn, params = calls.tangent_function(grad_fn, list(self.sig.wrt), frozenset(scalars), statics, shapes)
             self._tangents[key] = (grad_fn, fn, params, functions["result"].returns_value)
         return self._tangents[key]
 

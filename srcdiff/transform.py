@@ -106,8 +106,8 @@ class ReverseResult:
     guards: list = field(default_factory=list)  # callee bindings the code depends on
 
 
-def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(), statics=None, pending=None,
-            has_aux=False, record_stages=False):
+def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(), statics=None, shapes=(),
+            pending=None, has_aux=False, record_stages=False):
     """Generate reverse-mode code for ``fn`` differentiated with respect to parameter names ``wrt``.
 
     ``kind`` is "joint" (one function returning value and gradients), "grad" (gradients only,
@@ -117,6 +117,7 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     prep = prepare(fn, record_stages, statics)
     ctx, stages = prep.ctx, prep.stages
     ctx.mode = "reverse"
+    ctx.arg_shapes = dict(shapes)
     base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
     if split:  # chosen first so a recursive call can refer to these very functions
         fwd_name = ctx.namer.fresh(base + "_forward")
@@ -292,12 +293,13 @@ class ForwardResult:
     guards: list = field(default_factory=list)
 
 
-def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=None, pending=None,
+def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=None, shapes=(), pending=None,
             record_stages=False):
     """Generate forward-mode code: ``f_tangent(*args, t_x=...)`` returning ``(value, tangent)``."""
     prep = prepare(fn, record_stages, statics)
     ctx, stages = prep.ctx, prep.stages
     ctx.mode = "forward"
+    ctx.arg_shapes = dict(shapes)
     base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
     name = ctx.namer.fresh(base + "_tangent")
     tree = _copy_written_arguments(prep.tree, ctx)  # and, through private_copy's rule, their tangents

@@ -10,17 +10,14 @@ CASES = {
     'design_loss': (gf.design_loss, (0, 1), lambda: (np.ones((3, 4)), np.ones(4), np.ones((2, 3)), np.ones((2, 4))), """\
 def grad_design_loss(W, b, x, y):
     # reverse mode: d(design_loss)/d(W, b)
-    t1 = x @ W
-    h = np.tanh(t1 + b)
+    h = np.tanh(x @ W + b)
     t3 = h - y
     # return np.sum((h - y) ** 2)
     d_t3 = 2 * t3
-    d_h = unbroadcast(d_t3, h)
     # h = np.tanh(x @ W + b)
-    d_t2 = d_h * (1.0 - h * h)
-    d_t1 = unbroadcast(d_t2, t1)
+    d_t2 = d_t3 * (1.0 - h * h)
     d_b = unbroadcast(d_t2, b)
-    d_W = matmul_rhs(d_t1, x, W)
+    d_W = matmul_rhs(d_t2, x, W)
     return (d_W, owned(d_b))
 """),
     'logistic': (gf.logistic, 0, lambda: (np.ones(3), np.ones((5, 3)), np.ones(5)), """\
@@ -29,18 +26,15 @@ def grad_logistic(w, X, y):
     t3 = np.exp(-(X @ w))
     t4 = 1.0 + t3
     p = 1.0 / t4
-    t5 = np.log(p)
-    t6 = y * t5
+    t6 = y * np.log(p)
     t7 = 1.0 - y
     t8 = 1.0 - p
-    t9 = np.log(t8)
-    t10 = t7 * t9
-    t11 = t6 + t10
+    t11 = t6 + t7 * np.log(t8)
     # return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
     d_t11 = -1.0 / np.size(t11)
-    d_t9 = unbroadcast(expand(d_t11, t10) * t7, t9)
+    d_t9 = d_t11 * t7
     d_t8 = d_t9 / t8
-    d_t5 = unbroadcast(expand(d_t11, t6) * y, t5)
+    d_t5 = d_t11 * y
     d_p = d_t5 / p - d_t8
     # p = 1.0 / (1.0 + np.exp(-(X @ w)))
     neg_d_t4 = d_p * p / t4
@@ -53,25 +47,16 @@ def grad_rosenbrock(x):
     # reverse mode: d(rosenbrock)/d(x)
     t1 = x[1:]
     t2 = x[:-1]
-    t3 = t2 ** 2
-    t4 = t1 - t3
-    t6 = 100.0 * t4 ** 2
+    t4 = t1 - t2 ** 2
     t8 = 1 - x[:-1]
-    t9 = t8 ** 2
-    t10 = t6 + t9
     # return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
-    d_t6 = broadcast_count(t10, t6)
-    d_t9 = broadcast_count(t10, t9)
-    d_t8 = d_t9 * 2 * t8
+    d_t8 = 2 * t8
     d_x = zeros_like(x)
     d_x[:-1] = -d_t8
-    d_t5 = d_t6 * 100.0
-    d_t4 = d_t5 * 2 * t4
-    d_t1 = unbroadcast(d_t4, t1)
-    neg_d_t3 = unbroadcast(d_t4, t3)
-    d_t2 = neg_d_t3 * -2 * t2
+    d_t4 = 200.0 * t4
+    d_t2 = d_t4 * -2 * t2
     d_x[:-1] += d_t2
-    d_x[1:] += d_t1
+    d_x[1:] += d_t4
     return d_x
 """),
     'scalar_math': (gf.scalar_math, (0, 1), lambda: (0.5, 1.5), """\
@@ -111,15 +96,13 @@ def grad_softmax_xent(W, X, labels):
     d_logp = zeros_like(logp)
     add_at(d_logp, (t6, labels), d_t7)
     # logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
-    d_z2 = unbroadcast(d_logp, z2)
     neg_d_t4 = unbroadcast(d_logp, t4)
     neg_d_t3 = neg_d_t4 / t3
     d_t2 = expand(-neg_d_t3, t2, 1, True)
-    d_z2 = d_z2 + d_t2 * t2
+    d_z2 = d_logp + d_t2 * t2
     # z = z - z.max(axis=1, keepdims=True)
-    d_z = unbroadcast(d_z2, z)
     neg_d_t1 = unbroadcast(d_z2, t1)
-    d_z = d_z + expand(-neg_d_t1, z, 1, True) * extremum_weights(z, t1, 1, True)
+    d_z = d_z2 + expand(-neg_d_t1, z, 1, True) * extremum_weights(z, t1, 1, True)
     # z = X @ W
     d_W = matmul_rhs(d_z, X, W)
     return d_W
@@ -163,12 +146,9 @@ def grad_rnn(Wh, Wx, xs, h0):
     for t in range(t1):
         t2 = Wh @ h
         t3 = xs[t]
-        t4 = Wx @ t3
-        t5 = t2 + t4
+        t5 = t2 + Wx @ t3
         tape.append(h)
         h = np.tanh(t5)
-        tape.append(t2)
-        tape.append(t4)
     # for t in range(len(xs)):
     d_h = expand(1.0, h)
     d_Wx_g = []
@@ -176,19 +156,15 @@ def grad_rnn(Wh, Wx, xs, h0):
     d_Wh_g = []
     d_Wh_x = []
     for t in reversed(range(t1)):
-        t4 = tape.pop()
-        t2 = tape.pop()
         t3 = xs[t]
         # h = np.tanh(Wh @ h + Wx @ xs[t])
         d_t5 = d_h * (1.0 - h * h)
         h = tape.pop()
-        d_t2 = unbroadcast(d_t5, t2)
-        d_t4 = unbroadcast(d_t5, t4)
-        d_Wx_g.append(d_t4)
+        d_Wx_g.append(d_t5)
         d_Wx_x.append(t3)
-        d_Wh_g.append(d_t2)
+        d_Wh_g.append(d_t5)
         d_Wh_x.append(h)
-        d_h = matmul_rhs(d_t2, Wh, h)
+        d_h = matmul_rhs(d_t5, Wh, h)
     # d_Wx, d_Wh: the terms of every step summed at once
     d_Wx = matmul_lhs_sum(d_Wx_g, Wx, d_Wx_x)
     d_Wh = matmul_lhs_sum(d_Wh_g, Wh, d_Wh_x)
@@ -342,7 +318,7 @@ def design_loss_tangent(W, b, x, y, *, t_W, t_b):
     h = np.tanh(t2)
     t_h = t_t2 * (1.0 - h * h)
     t3 = h - y
-    t_t3 = broadcast_like(t_h, t3)
+    t_t3 = t_h
     t4 = t3 ** 2
     t_t4 = t_t3 * 2 * t3
     t5 = np.sum(t4)
@@ -400,7 +376,7 @@ def rnn_tangent(Wh, Wx, xs, h0, *, t_Wh):
         t2 = Wh @ h
         t_t2 = t_Wh @ h + Wh @ t_h
         t5 = t2 + Wx @ xs[t]
-        t_t5 = broadcast_like(t_t2, t5)
+        t_t5 = t_t2
         h = np.tanh(t5)
         t_h = t_t5 * (1.0 - h * h)
     t6 = np.sum(h)
@@ -421,49 +397,36 @@ def grad_rosenbrock_tangent(x, *, t_x):
     t_t3 = t_t2 * 2 * t2
     t4 = t1 - t3
     t_t4 = t_t1 - t_t3
-    t5 = t4 ** 2
-    t6 = 100.0 * t5
-    t7 = x[:-1]
-    t_t7 = t_x[:-1]
-    t8 = 1 - t7
-    t_t8 = -t_t7
-    t9 = t8 ** 2
-    t10 = t6 + t9
-    d_t6 = broadcast_count(t10, t6)
-    d_t9 = broadcast_count(t10, t9)
-    t11 = d_t9 * 2
-    d_t8 = t11 * t8
-    t_d_t8 = t11 * t_t8
+    t5 = x[:-1]
+    t_t5 = t_x[:-1]
+    t8 = 1 - t5
+    t_t8 = -t_t5
+    d_t8 = 2 * t8
+    t_d_t8 = 2 * t_t8
     d_x = zeros_like(x)
-    t12 = -d_t8
-    t_t12 = -t_d_t8
-    d_x[:-1] = t12
+    t6 = -d_t8
+    t_t6 = -t_d_t8
+    d_x[:-1] = t6
     t_d_x = zeros_like(d_x)
-    t_d_x[:-1] = t_t12
-    d_t5 = d_t6 * 100.0
-    t13 = d_t5 * 2
-    d_t4 = t13 * t4
-    t_d_t4 = t13 * t_t4
-    d_t1 = unbroadcast(d_t4, t1)
-    t_d_t1 = unbroadcast(t_d_t4, t1)
-    neg_d_t3 = unbroadcast(d_t4, t3)
-    t_neg_d_t3 = unbroadcast(t_d_t4, t3)
-    t14 = neg_d_t3 * -2
-    t_t14 = t_neg_d_t3 * -2
-    d_t2 = t14 * t2
-    t_d_t2 = t_t14 * t2 + t14 * t_t2
-    t15 = d_x[:-1]
-    t_t15 = t_d_x[:-1]
-    t16 = t15 + d_t2
-    t_t16 = t_t15 + t_d_t2
-    d_x[:-1] = t16
-    t_d_x[:-1] = t_t16
-    t17 = d_x[1:]
-    t_t17 = t_d_x[1:]
-    t18 = t17 + d_t1
-    t_t18 = t_t17 + t_d_t1
-    d_x[1:] = t18
-    t_d_x[1:] = t_t18
+    t_d_x[:-1] = t_t6
+    d_t4 = 200.0 * t4
+    t_d_t4 = 200.0 * t_t4
+    t7 = d_t4 * -2
+    t_t7 = t_d_t4 * -2
+    d_t2 = t7 * t2
+    t_d_t2 = t_t7 * t2 + t7 * t_t2
+    t9 = d_x[:-1]
+    t_t9 = t_d_x[:-1]
+    t10 = t9 + d_t2
+    t_t10 = t_t9 + t_d_t2
+    d_x[:-1] = t10
+    t_d_x[:-1] = t_t10
+    t11 = d_x[1:]
+    t_t11 = t_d_x[1:]
+    t12 = t11 + d_t4
+    t_t12 = t_t11 + t_d_t4
+    d_x[1:] = t12
+    t_d_x[1:] = t_t12
     return (d_x, t_d_x)
 """
 

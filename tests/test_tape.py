@@ -20,6 +20,13 @@ def rnn(Wh, Wx, xs, h0):
     return np.sum(h)
 
 
+def rnn_listed(Whs, Wx, xs, h0):
+    h = h0
+    for t in range(len(xs)):
+        h = np.tanh(Whs[0] @ h + Wx @ xs[t])
+    return np.sum(h)
+
+
 def recurrence(x, a):
     y = np.zeros(len(x))
     y[0] = x[0]
@@ -50,21 +57,35 @@ def test_rnn_tapes_hidden_states():
     H, T = 16, 30
     args = (rng.standard_normal((H, H)) * 0.3, rng.standard_normal((H, 8)), rng.standard_normal((T, 8)), np.zeros(H))
     _, pullback = srcdiff.vjp(rnn, wrt=(0, 1, 3))(*args)
-    # per step: the previous hidden state, and two matrix products kept only for their shapes
-    # (srcdiff cannot prove Wh @ h and Wx @ x have the same shape); xs[t] is read again instead
-    assert pullback.tape_entries == 3 * T
-    assert pullback.tape_bytes == 3 * T * H * 8
+    # per step: the previous hidden state only; xs[t] is read again instead. The code is specialized
+    # to the argument shapes, so Wh @ h and Wx @ xs[t] are known to have one shape: no products are
+    # kept for the sake of their shapes
+    assert pullback.tape_entries == T
+    assert pullback.tape_bytes == T * H * 8
     srcdiff.check_grad(rnn, *args, wrt=(0, 1, 3))
+
+
+def test_rnn_with_a_matrix_whose_shape_is_not_known_tapes_products_for_their_shapes():
+    """A weight matrix inside a list is not specialized: (1, 8) @ x broadcasting against (16,) is
+    possible as far as srcdiff knows, so the products are kept for unbroadcast."""
+    rng = np.random.default_rng(0)
+    H, T = 16, 30
+    args = ([rng.standard_normal((H, H)) * 0.3], rng.standard_normal((H, 8)), rng.standard_normal((T, 8)),
+            np.zeros(H))
+    _, pullback = srcdiff.vjp(rnn_listed, wrt=(0, 1, 3))(*args)
+    assert pullback.tape_entries == 3 * T
+    srcdiff.check_grad(rnn_listed, *args, wrt=(0, 1, 3))
 
 
 def test_overwrite_loop_tapes_overwritten_elements():
     x = np.linspace(0.1, 1.0, 100)
     _, pullback = srcdiff.vjp(recurrence, wrt=(0, 1))(x, 0.7)
-    # per step: three values the adjoint reads (y[i - 1], a * y[i - 1], the new element), and the
-    # element y[i] about to be overwritten: y[i - 1] could be a view of y (for a 2-D y it is), so
-    # y is restored step by step in the reverse sweep
-    assert pullback.tape_entries == 4 * 99
-    assert pullback.tape_bytes == 4 * 99 * 8
+    # per step: two values the adjoint reads (y[i - 1], the new element), and the element y[i]
+    # about to be overwritten: y[i - 1] could be a view of y (for a 2-D y it is), so y is restored
+    # step by step in the reverse sweep. (Code not specialized to x's shape also keeps a * y[i - 1],
+    # for its shape.)
+    assert pullback.tape_entries == 3 * 99
+    assert pullback.tape_bytes == 3 * 99 * 8
     srcdiff.check_grad(recurrence, x, 0.7, wrt=(0, 1))
 
 

@@ -5,7 +5,13 @@ has the empty class (a scalar); an elementwise operation's result has the union 
 classes; anything else (a matrix product, a slice, an argument) starts a new base. Two values
 with equal classes have equal shapes, so the adjoint of broadcasting (``unbroadcast``) is only
 needed where an operand's class differs from the result's. Names assigned inside a loop get a new
-base at the loop head (their shape may change between iterations) unless they stay scalars.
+base at the loop head (their shape may change between iterations) unless they keep their class.
+
+When the call's argument shapes are known (code specialized to them), a base can be a concrete
+shape instead: ``("shape", (32, 3))``. Parameters start with their shapes, matrix products,
+reductions, subscripts, transposes and reshapes of known shapes get known shapes, and an
+elementwise result's known shapes are broadcast together, so values of equal shape are seen to be
+equal even when they come from different products.
 
 Returns a side table: the class of every name before and after each statement.
 """
@@ -14,8 +20,12 @@ from __future__ import annotations
 import numbers
 import types
 
+import numpy
+
 from .. import frontend, ir
 from .dataflow import Forward
+from .shape_rules import (UNKNOWN, broadcast_known, constant, indexed_shape, known, matmul_shape, permuted,
+                          range_targets, reduced_shape, reshaped)
 
 SCALAR = frozenset()
 
@@ -35,6 +45,7 @@ class ShapeClasses(Forward):
         self.ctx = ctx
         self.shape_kind = shape_kind  # rule -> "elementwise" | "reduce" | "scalar" | None
         self._merge_points = {}
+        self.int_names = frozenset()  # names only ever bound by ``for name in range(...)``: integers
 
     # --------------------------------------------------------------- lattice
     def join(self, a, b):
@@ -54,26 +65,24 @@ class ShapeClasses(Forward):
         head = dict(entry_d)
         for name in assigned:
             head[name] = frozenset([("head", id(s), name)])
-        # names that stay scalar on every path keep the scalar class
-        scalar_guess = {n for n in assigned if entry_d.get(n) == SCALAR}
+        # names whose class is the same at the end of every iteration keep it (scalars, known shapes)
+        guess = {n: entry_d[n] for n in assigned if entry_d.get(n) == SCALAR or known(entry_d.get(n)) is not None}
         if isinstance(s, ir.For):
-            scalar_guess |= set(ir.target_names(s.target))
+            guess.update({n: SCALAR for n in ir.target_names(s.target)})
         while True:
             trial = dict(head)
-            for n in scalar_guess:
-                trial[n] = SCALAR
+            trial.update(guess)
             self._loops.append([[], []])
             end = self.run(s.body, self.loop_target(s, _freeze(trial)))
             breaks, continues = self._loops.pop()
             ends = [e for e in [end] + continues if e is not None]
-            still = {n for n in scalar_guess
-                     if all(dict(e).get(n, SCALAR) == SCALAR for e in ends)}
-            if still == scalar_guess:
+            still = {n: c for n, c in guess.items() if all(dict(e).get(n, c) == c for e in ends)}
+            if still == guess:
                 break
-            scalar_guess = still
+            guess = still
         exit_state = dict(trial)
         for n in assigned:
-            if any(dict(b).get(n, SCALAR) != SCALAR for b in breaks) or exit_state.get(n) != SCALAR:
+            if n not in guess or any(dict(b).get(n, guess[n]) != guess[n] for b in breaks):
                 exit_state[n] = frozenset([("exit", id(s), n)])
         out = _freeze(exit_state)
         if s.orelse:
@@ -137,7 +146,6 @@ class ShapeClasses(Forward):
             if (axis is None or (isinstance(axis, ir.Const) and axis.value is None)) and \
                     (keep is None or (isinstance(keep, ir.Const) and not keep.value)):
                 return SCALAR
-            return fresh
         if kind == "elementwise":
             operands = _operands(op)
             out = set()
@@ -146,8 +154,46 @@ class ShapeClasses(Forward):
                 if c is None:
                     continue
                 out |= c
-            return frozenset(out)
-        return fresh
+            return broadcast_known(out, fresh)
+        shape = self.concrete_result(op, d, s)
+        return frozenset([("shape", shape)]) if shape is not None else fresh
+
+    def known(self, atom, d, s):
+        """The concrete shape of ``atom`` when known (``()`` for a Python number), else None."""
+        c = self.cls(atom, d, s) if isinstance(atom, (ir.Name, ir.Const, ir.Attr)) else None
+        return () if c == SCALAR else known(c)
+
+    def concrete_result(self, op, d, s):
+        """The shape of a product, reduction, subscript, transpose or reshape of known shapes."""
+        if op.kind == "index":
+            base = self.known(op.source, d, s)
+            return None if base is None else indexed_shape(base, op.index, self.int_names)
+        if op.kind != "rule":
+            return None
+        b, obj = op.binding, op.rule.obj
+        if obj is numpy.matmul:
+            return matmul_shape(self.known(b.get("x1"), d, s), self.known(b.get("x2"), d, s))
+        if obj is numpy.dot:
+            return matmul_shape(self.known(b.get("a"), d, s), self.known(b.get("b"), d, s))
+        if any(obj is r for r in _REDUCTIONS):
+            base = self.known(b.get("a"), d, s)
+            axis, keep = constant(b.get("axis")), constant(b.get("keepdims"))
+            if base is None or axis is UNKNOWN or keep is UNKNOWN or set(b) - {"a", "axis", "keepdims", "ddof", "dtype"}:
+                return None
+            return reduced_shape(base, axis, bool(keep))
+        if obj is numpy.transpose:
+            base, axes = self.known(b.get("a"), d, s), constant(b.get("axes"))
+            if base is None or axes is UNKNOWN:
+                return None
+            return tuple(reversed(base)) if axes is None else permuted(base, axes)
+        if obj is numpy.reshape:
+            base = self.known(b.get("a"), d, s)
+            new = constant(b.get("shape", b.get("newshape")))
+            return None if base is None or new is UNKNOWN or new is None else reshaped(base, new)
+        return None
+
+
+_REDUCTIONS = (numpy.sum, numpy.mean, numpy.max, numpy.min, numpy.prod, numpy.var, numpy.std)
 
 
 def _operands(op):
@@ -200,9 +246,16 @@ class Shapes:
 
     def __init__(self, fn_def, classify, ctx, scalars, shape_kind):
         init = {}
+        arg_shapes = dict(ctx.arg_shapes)  # parameter -> shape, when the code is specialized to shapes
         for p in fn_def.params:
-            init[p.name] = SCALAR if p.name in scalars else frozenset([("param", p.name)])
+            if p.name in scalars:
+                init[p.name] = SCALAR
+            elif p.name in arg_shapes:
+                init[p.name] = frozenset([("shape", arg_shapes[p.name])])
+            else:
+                init[p.name] = frozenset([("param", p.name)])
         analysis = ShapeClasses(classify, ctx, shape_kind)
+        analysis.int_names = range_targets(fn_def, classify) if arg_shapes else frozenset()
         analysis.run(fn_def.body, _freeze(init))
         self.before = analysis.before
         self.after = analysis.after

@@ -13,6 +13,7 @@ import numpy
 from .. import frontend, ir
 from ..analysis.aliases import _VIEW_FUNCTIONS, _VIEW_METHODS, _viewed_operands
 from ..rules import kernels
+from ..analysis.shape_rules import broadcast_known
 from ..runtime import (add, as_sequence, broadcast_count, expand, snapshot, unbroadcast, zeros_like)
 from ..template import Contribution, Zero, fold, negate
 
@@ -196,9 +197,10 @@ class AccumulateMixin:
                                                                                  _copy_expr(target)], [])
                 return "lazy", _copy_expr(target), fold(ir.BinOp("*", value, count))
             return "ambiguous", None, value
-        if frozenset(classes) == target_class:
+        classes = broadcast_known(frozenset(classes), None)  # known shapes: the one they broadcast to
+        if classes == target_class:
             return "full", None, value
-        if result_class is not None and frozenset(classes) == result_class:
+        if result_class is not None and classes == result_class:
             return "full", None, self.unbroadcast(value, target)  # shaped like the result: sum it down
         return "ambiguous", None, value
 

@@ -13,6 +13,7 @@ from ..analysis.activity import Activity
 from ..analysis.aliases import sharing_sources, written_arrays
 from ..analysis.liveness import _Live
 from ..analysis.tbr import _Defined
+from ..analysis.shape_rules import broadcast_known
 from ..analysis.shapes import Shapes
 from ..errors import MissingRuleError, NonDifferentiableError, located
 from ..ops import atom_names
@@ -313,7 +314,7 @@ class ForwardMode:
             if c is None:
                 return ir.Call(self.helper("broadcast_like", broadcast_like), [expr, _copy(target)], [])
             classes |= c
-        if result is not None and frozenset(classes) == result:
+        if result is not None and broadcast_known(frozenset(classes), None) == result:
             return expr
         return ir.Call(self.helper("broadcast_like", broadcast_like), [expr, _copy(target)], [])
 
