@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import builtins
 
-from . import ir
+from . import ir, runtime
 from .errors import UnsupportedSyntaxError, located
 
 from .normalize_loops import SEQUENCE_HELPER, LoopLowering  # noqa: F401  (SEQUENCE_HELPER re-exported)
@@ -177,8 +177,15 @@ class Normalizer(LoopLowering):
                 and isinstance(expr.args[0], ir.Comprehension) and expr.args[0].kind == "generator":
             expr = ir.Call(expr.func, [ir.Comprehension("list", *_comp_parts(expr.args[0]))], expr.keywords)
         args = self.elements(expr.args)
-        keywords = [ir.Keyword(k.name, self.atom(k.value)) for k in expr.keywords]
+        keywords = [ir.Keyword(k.name, self.atom(k.value)) for k in expr.keywords if not self.spare_output(k)]
         return ir.Call(func, args, keywords)
+
+    def spare_output(self, keyword):
+        """``out=spare(t)`` in generated code only reuses a dead temporary's memory: differentiating
+        that code again treats the call as one that makes a new array."""
+        value = keyword.value
+        return keyword.name == "out" and isinstance(value, ir.Call) and isinstance(value.func, ir.Name) and \
+            self.ctx.resolve(value.func) is runtime.spare
 
     # ---------------------------------------------------- lowering to statements
     def lower_branching(self, target, expr):

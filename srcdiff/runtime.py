@@ -127,6 +127,28 @@ def add_at(target, index, value):
     return target
 
 
+_NO_OPERAND = object()
+
+
+def spare(a, other=_NO_OPERAND):
+    """``a`` as the output buffer of an elementwise operation on ``a`` (and ``other``), or None
+    (a new array) when writing into it could change the result: ``a`` is not a float or complex
+    array owning its memory, or the result's shape or dtype differs from ``a``'s. Generated code
+    passes only temporaries that nothing reads afterwards."""
+    if type(a) is not _ndarray or a.base is not None or not a.flags.writeable or a.dtype.kind not in "fc":
+        return None
+    if other is not _NO_OPERAND:
+        try:
+            shape = other.shape if type(other) is _ndarray else shape_of(other)
+            if shape != a.shape and numpy.broadcast_shapes(a.shape, shape) != a.shape:
+                return None
+            if numpy.result_type(a, other) != a.dtype:
+                return None
+        except (TypeError, ValueError):
+            return None
+    return a
+
+
 def snapshot(value):
     """A copy of the part of an array about to be overwritten (other values as they are)."""
     if type(value) is _ndarray or isinstance(value, numpy.generic):

@@ -10,7 +10,7 @@ import linecache
 import re
 from dataclasses import dataclass, field
 
-from . import batching, cleanup, codegen, control, fence, frontend, ir, normalize, ssa, syntax
+from . import batching, cleanup, codegen, reuse, control, fence, frontend, ir, normalize, ssa, syntax
 from .assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
 from .context import Context, Namer, all_names
 from .errors import NonDifferentiableError, located
@@ -182,7 +182,7 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
         body = prelude + forward_body + reverse_code + [ir.Return(result)]
         body = _tidy(body, temps, {n.id for n in ir.walk(grad_expr) if isinstance(n, ir.Name)} |
                      (_names_in(value) if returns_value else set()))
-        body = cleanup.dead_code(body, set(), lambda s: _pure(s, ctx))
+        body = _reuse(cleanup.dead_code(body, set(), lambda s: _pure(s, ctx)), ctx)
         name = ctx.namer.fresh("grad_" + base)
         header = [ir.Comment("reverse mode: d(%s)/d(%s)" % (base, ", ".join(wrt)))]
         functions = [ir.FunctionDef(name, _params(tree), header + body)]
@@ -193,10 +193,10 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
                          and r not in mode.predefine]
         prelude = [ir.Assign([ir.Name(r)], ir.Const(None)) for r in maybe_unbound] + prelude
         fwd_body = prelude + forward_body + [ir.Return(ir.Tuple([value, ir.Tuple([ir.Name(r) for r in residuals])]))]
-        fwd_body = _tidy(fwd_body, temps, set(residuals) | _names_in(value))
+        fwd_body = _reuse(_tidy(fwd_body, temps, set(residuals) | _names_in(value)), ctx)
         unpack = [ir.Assign([ir.Tuple([ir.Name(r) for r in residuals])], ir.Name("residuals"))] if residuals else []
         bwd_body = unpack + reverse_code + [ir.Return(grad_expr)]
-        bwd_body = cleanup.dead_code(bwd_body, set(), lambda s: _pure(s, ctx))
+        bwd_body = _reuse(cleanup.dead_code(bwd_body, set(), lambda s: _pure(s, ctx)), ctx)
         functions = [ir.FunctionDef(fwd_name, _params(tree), fwd_body),
                      ir.FunctionDef(bwd_name, [ir.Param("residuals", "positional"), ir.Param(seed_name, "positional")],
                                     bwd_body)]
@@ -330,7 +330,7 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     temps = _invented(ctx, prep.original) & (ctx.locals | set(mode.names.values()))
     body = cleanup.drop_empty(body)
     body = cleanup.inline_temporaries(body, temps, set(mode.names.values()) | _names_in(value))
-    body = cleanup.dead_code(body, set(), lambda s: _pure(s, ctx))
+    body = _reuse(cleanup.dead_code(body, set(), lambda s: _pure(s, ctx)), ctx)
     header = [ir.Comment("forward mode: tangent of %s along %s" % (base, ", ".join(wrt)))]
     functions = [ir.FunctionDef(name, params, header + body)]
     used = {n.id for n in ir.walk(functions[0]) if isinstance(n, ir.Name)}
@@ -411,6 +411,11 @@ def _pure(s, ctx):
         rule = rules.lookup(ctx.resolve(value.func))
         return rule is not None and rule.adjoint is not None  # differentiable NumPy functions are pure
     return False
+
+
+def _reuse(body, ctx):
+    """Dead temporaries' memory reused, in code specialized to large arrays (reuse.py)."""
+    return reuse.reuse_buffers(body, ctx) if reuse.worth_it(ctx) else body
 
 
 def _tidy(body, temps, keep):
