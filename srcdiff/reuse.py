@@ -13,8 +13,8 @@ After::
     t_h = np.multiply(t_t2, t2, out=spare(t_t2, t2))
 
 A new array of a megabyte costs page faults that can take longer than the arithmetic; a
-hand-written gradient updates its temporaries in place, and so does this. Only done when some
-argument has at least ``LARGE`` entries. A temporary is reused where it was made in the same block
+hand-written gradient updates its temporaries in place, and so does this. Only done for operations
+whose operands are known (from the shape analysis) to have at least ``LARGE`` entries. A temporary is reused where it was made in the same block
 by an operation that returns a new array, and this is its only read; ``runtime.spare`` checks at
 run time that the result has its shape and dtype.
 """
@@ -25,6 +25,7 @@ import math
 import numpy
 
 from . import ir
+from .analysis.shape_rules import known
 from .runtime import spare
 
 LARGE = 1 << 14  # entries: 128 KiB of float64, where allocations start to cost page faults
@@ -39,18 +40,35 @@ def worth_it(ctx):
     return any(math.prod(shape) >= LARGE for shape in ctx.arg_shapes.values())
 
 
-def reuse_buffers(body, ctx):
-    """``body`` (a generated function's statements) with dead temporaries' memory reused."""
+def known_sizes(shapes, derived):
+    """Entries of the values names hold, where the shape analysis knows them: the largest known
+    shape of each primal name, and the same for the tangents or adjoints ``derived`` maps to it."""
+    sizes = {}
+    for table in (shapes.before, shapes.after):
+        for state in table.values():
+            for name, cls in state or ():
+                shape = known(cls)
+                if shape is not None:
+                    sizes[name] = max(sizes.get(name, 0), math.prod(shape))
+    for name, primal in derived.items():
+        if primal in sizes:
+            sizes[name] = sizes[primal]
+    return sizes
+
+
+def reuse_buffers(body, ctx, sizes):
+    """``body`` (a generated function's statements) with dead temporaries' memory reused where
+    the operation is on arrays of at least ``LARGE`` entries (``sizes``: name -> entries)."""
     counts = {}
     for n in ir.walk(ir.FunctionDef("", [], body)):
         if isinstance(n, ir.Name):
             counts[n.id] = counts.get(n.id, 0) + 1
-    return _Reuse(ctx, counts).block(body)
+    return _Reuse(ctx, counts, dict(sizes)).block(body)
 
 
 class _Reuse:
-    def __init__(self, ctx, counts):
-        self.ctx, self.counts = ctx, counts
+    def __init__(self, ctx, counts, sizes):
+        self.ctx, self.counts, self.sizes = ctx, counts, sizes
 
     def block(self, stmts):
         out, made = [], set()  # made: names assigned a new array earlier in this block
@@ -62,9 +80,11 @@ class _Reuse:
             elif isinstance(s, ir.While):
                 s = ir.While(s.test, self.block(s.body), s.orelse, s.line)
             elif isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ir.Name):
-                value = self.expr(s.value, made, out, s.line)
-                s = ir.Assign(s.targets, value, s.line)
                 name = s.targets[0].id
+                size = max(self.size(s.value) or 0, self.sizes.get(name, 0))
+                self.sizes[name] = size
+                value = self.expr(s.value, made, out, s.line) if size >= LARGE else s.value
+                s = ir.Assign(s.targets, value, s.line)
                 if self.allocates(s.value) and self.counts.get(name) == 2:
                     made.add(name)
             out.append(s)
@@ -85,12 +105,28 @@ class _Reuse:
                 return ir.Call(self.numpy_attr(ufunc), operands, [ir.Keyword("out", buffer)])
         return self.rebuild(e, operands)
 
+    def size(self, e):
+        """Entries of an elementwise expression's result as far as known (its largest operand)."""
+        if isinstance(e, ir.Name):
+            return self.sizes.get(e.id)
+        if isinstance(e, ir.Const):
+            return 1
+        op = self.elementwise(e)
+        if op is None:
+            return None
+        sizes = [self.size(a) for a in op[1]]
+        return max((n for n in sizes if n is not None), default=None)
+
     def hoist(self, a, made, out, line):
         """A nested operation that makes a new array becomes a temporary (so its memory can be reused)."""
-        if self.elementwise(a) is None:
+        if isinstance(a, ir.BinOp) and a.op == "@":
+            value = a  # a matrix product: a new array, kept as it is
+        elif self.elementwise(a) is not None:
+            value = self.expr(a, made, out, line)
+        else:
             return a
         name = self.ctx.namer.fresh("t")
-        out.append(ir.Assign([ir.Name(name)], self.expr(a, made, out, line), line))
+        out.append(ir.Assign([ir.Name(name)], value, line))
         self.counts[name] = 2
         made.add(name)
         return ir.Name(name)
@@ -101,10 +137,11 @@ class _Reuse:
             return _BINARY[e.op], [e.left, e.right]
         if isinstance(e, ir.UnaryOp) and e.op == "-":
             return numpy.negative, [e.operand]
-        if isinstance(e, ir.Call) and not e.keywords and len(e.args) == 1 and isinstance(e.func, (ir.Name, ir.Attr)):
+        if isinstance(e, ir.Call) and not e.keywords and len(e.args) in (1, 2) and \
+                isinstance(e.func, (ir.Name, ir.Attr)):
             obj = self.ctx.resolve(e.func) if not (isinstance(e.func, ir.Name) and e.func.id in self.ctx.helpers) \
                 else self.ctx.helpers[e.func.id]
-            if any(obj is u for u in _UNARY):
+            if any(obj is u for u in (_UNARY if len(e.args) == 1 else _BINARY.values())):
                 return obj, list(e.args)
         return None
 

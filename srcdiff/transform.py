@@ -182,7 +182,7 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
         body = prelude + forward_body + reverse_code + [ir.Return(result)]
         body = _tidy(body, temps, {n.id for n in ir.walk(grad_expr) if isinstance(n, ir.Name)} |
                      (_names_in(value) if returns_value else set()))
-        body = _reuse(cleanup.dead_code(body, set(), lambda s: _pure(s, ctx)), ctx)
+        body = _reuse(cleanup.dead_code(body, set(), lambda s: _pure(s, ctx)), ctx, mode)
         name = ctx.namer.fresh("grad_" + base)
         header = [ir.Comment("reverse mode: d(%s)/d(%s)" % (base, ", ".join(wrt)))]
         functions = [ir.FunctionDef(name, _params(tree), header + body)]
@@ -193,10 +193,10 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
                          and r not in mode.predefine]
         prelude = [ir.Assign([ir.Name(r)], ir.Const(None)) for r in maybe_unbound] + prelude
         fwd_body = prelude + forward_body + [ir.Return(ir.Tuple([value, ir.Tuple([ir.Name(r) for r in residuals])]))]
-        fwd_body = _reuse(_tidy(fwd_body, temps, set(residuals) | _names_in(value)), ctx)
+        fwd_body = _reuse(_tidy(fwd_body, temps, set(residuals) | _names_in(value)), ctx, mode)
         unpack = [ir.Assign([ir.Tuple([ir.Name(r) for r in residuals])], ir.Name("residuals"))] if residuals else []
         bwd_body = unpack + reverse_code + [ir.Return(grad_expr)]
-        bwd_body = _reuse(cleanup.dead_code(bwd_body, set(), lambda s: _pure(s, ctx)), ctx)
+        bwd_body = _reuse(cleanup.dead_code(bwd_body, set(), lambda s: _pure(s, ctx)), ctx, mode)
         functions = [ir.FunctionDef(fwd_name, _params(tree), fwd_body),
                      ir.FunctionDef(bwd_name, [ir.Param("residuals", "positional"), ir.Param(seed_name, "positional")],
                                     bwd_body)]
@@ -330,7 +330,7 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     temps = _invented(ctx, prep.original) & (ctx.locals | set(mode.names.values()))
     body = cleanup.drop_empty(body)
     body = cleanup.inline_temporaries(body, temps, set(mode.names.values()) | _names_in(value))
-    body = _reuse(cleanup.dead_code(body, set(), lambda s: _pure(s, ctx)), ctx)
+    body = _reuse(cleanup.dead_code(body, set(), lambda s: _pure(s, ctx)), ctx, mode)
     header = [ir.Comment("forward mode: tangent of %s along %s" % (base, ", ".join(wrt)))]
     functions = [ir.FunctionDef(name, params, header + body)]
     used = {n.id for n in ir.walk(functions[0]) if isinstance(n, ir.Name)}
@@ -413,9 +413,13 @@ def _pure(s, ctx):
     return False
 
 
-def _reuse(body, ctx):
+def _reuse(body, ctx, mode):
     """Dead temporaries' memory reused, in code specialized to large arrays (reuse.py)."""
-    return reuse.reuse_buffers(body, ctx) if reuse.worth_it(ctx) else body
+    if not reuse.worth_it(ctx):
+        return body
+    derived = {v: (k[-1] if isinstance(k, tuple) else k) for k, v in getattr(mode, "adj_names", {}).items()}
+    derived.update({v: k for k, v in getattr(mode, "names", {}).items()})
+    return reuse.reuse_buffers(body, ctx, reuse.known_sizes(mode.shapes, derived))
 
 
 def _tidy(body, temps, keep):
