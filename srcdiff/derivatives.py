@@ -62,11 +62,17 @@ _tangents = weakref.WeakKeyDictionary()
 
 
 def _tangent_of(fun, wrt):
+    global _last_tangent
     per_fun = _tangents.setdefault(fun, {}) if _weakrefable(fun) else {}
     key = wrt if not isinstance(wrt, list) else tuple(wrt)
     if key not in per_fun:
         per_fun[key] = Tangent(fun, wrt)
+    if not isinstance(wrt, list):
+        _last_tangent = (fun, wrt, per_fun[key])  # repeated jvp calls of one function skip the lookup
     return per_fun[key]
+
+
+_last_tangent = (None, None, None)
 
 
 def _weakrefable(obj):
@@ -149,7 +155,8 @@ def jvp(fun, primals, tangents, *, wrt=0):
     """
     if not isinstance(primals, tuple):
         raise ArgumentError("jvp takes the positional arguments as a tuple: jvp(f, (x, y), tangents)")
-    t = _tangent_of(fun, wrt)
+    last = _last_tangent
+    t = last[2] if last[0] is fun and last[1] == wrt else _tangent_of(fun, wrt)
     single = t.sig.single
     tangents = (tangents,) if single else tuple(tangents)
     if _plain_arrays(t.sig.positions, primals, tangents):  # the common case, checked cheaply

@@ -10,7 +10,7 @@ import linecache
 import re
 from dataclasses import dataclass, field
 
-from . import batching, cleanup, codegen, reuse, control, fence, frontend, ir, normalize, ssa, syntax
+from . import batching, cleanup, codegen, peephole, reuse, control, fence, frontend, ir, normalize, ssa, syntax
 from .assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
 from .context import Context, Namer, all_names
 from .errors import NonDifferentiableError, located
@@ -182,7 +182,8 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
         body = prelude + forward_body + reverse_code + [ir.Return(result)]
         body = _tidy(body, temps, {n.id for n in ir.walk(grad_expr) if isinstance(n, ir.Name)} |
                      (_names_in(value) if returns_value else set()))
-        body = _reuse(cleanup.dead_code(body, set(), lambda s: _pure(s, ctx)), ctx, mode)
+        body = cleanup.dead_code(body, set(), lambda s: _pure(s, ctx))
+        body = _reuse(_peephole(body, ctx, temps | set(mode.adj_names.values())), ctx, mode)
         name = ctx.namer.fresh("grad_" + base)
         header = [ir.Comment("reverse mode: d(%s)/d(%s)" % (base, ", ".join(wrt)))]
         functions = [ir.FunctionDef(name, _params(tree), header + body)]
@@ -330,7 +331,9 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     temps = _invented(ctx, prep.original) & (ctx.locals | set(mode.names.values()))
     body = cleanup.drop_empty(body)
     body = cleanup.inline_temporaries(body, temps, set(mode.names.values()) | _names_in(value))
-    body = _reuse(cleanup.dead_code(body, set(), lambda s: _pure(s, ctx)), ctx, mode)
+    body = cleanup.dead_code(body, set(), lambda s: _pure(s, ctx))
+    body = _peephole(body, ctx, temps | set(mode.names.values()), [mode.names.get(p) for p in ctx.arg_shapes])
+    body = _reuse(body, ctx, mode)
     header = [ir.Comment("forward mode: tangent of %s along %s" % (base, ", ".join(wrt)))]
     functions = [ir.FunctionDef(name, params, header + body)]
     used = {n.id for n in ir.walk(functions[0]) if isinstance(n, ir.Name)}
@@ -411,6 +414,12 @@ def _pure(s, ctx):
         rule = rules.lookup(ctx.resolve(value.func))
         return rule is not None and rule.adjoint is not None  # differentiable NumPy functions are pure
     return False
+
+
+def _peephole(body, ctx, temps, more_arrays=()):
+    """Shared slices of array arguments, merged constant factors (peephole.py)."""
+    arrays = (set(ctx.arg_shapes) | {a for a in more_arrays if a}) - set(cleanup._assigned(body))
+    return peephole.merge_factors(peephole.share_views(body, arrays), temps)
 
 
 def _reuse(body, ctx, mode):

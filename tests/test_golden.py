@@ -50,9 +50,8 @@ def grad_rosenbrock(x):
     t4 = t1 - t2 ** 2
     t8 = 1 - x[:-1]
     # return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
-    d_t8 = 2 * t8
     d_x = zeros_like(x)
-    d_x[:-1] = -d_t8
+    d_x[:-1] = -2 * t8
     d_t4 = 200.0 * t4
     d_t2 = d_t4 * -2 * t2
     d_x[:-1] += d_t2
@@ -397,15 +396,10 @@ def grad_rosenbrock_tangent(x, *, t_x):
     t_t3 = t_t2 * 2 * t2
     t4 = t1 - t3
     t_t4 = t_t1 - t_t3
-    t5 = x[:-1]
-    t_t5 = t_x[:-1]
-    t8 = 1 - t5
-    t_t8 = -t_t5
-    d_t8 = 2 * t8
-    t_d_t8 = 2 * t_t8
+    t8 = 1 - t2
     d_x = zeros_like(x)
-    t6 = -d_t8
-    t_t6 = -t_d_t8
+    t6 = -2 * t8
+    t_t6 = 2 * t_t2
     d_x[:-1] = t6
     t_d_x = zeros_like(d_x)
     t_d_x[:-1] = t_t6

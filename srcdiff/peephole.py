@@ -1,0 +1,156 @@
+"""Small rewrites of generated straight-line code: one view per slice, constant factors merged.
+
+Before::
+
+    t2 = x[:-1]
+    t_t5 = t_t4 * 2 * t4
+    t_t6 = 100.0 * t_t5
+    t7 = x[:-1]
+    t_t8 = -t_t7
+    t_t9 = t_t8 * 2 * t8
+
+After::
+
+    t2 = x[:-1]
+    t_t6 = t_t4 * 200.0 * t4
+    t_t9 = t_t7 * -2.0 * t8
+
+Each merged factor saves one pass over an array. Slices are shared only for arrays the code never
+rebinds (a slice of an array is a view: two views of one array always agree).
+"""
+from __future__ import annotations
+
+import numbers
+
+from . import cleanup, ir, syntax
+
+
+def share_views(body, arrays):
+    """``y = a[s]`` after ``z = a[s]`` in the same block, with ``a`` in ``arrays`` and ``s`` a
+    constant index with a slice: uses of ``y`` read ``z``."""
+    stores = cleanup._assigned(body)
+    seen, renames, out = {}, {}, []
+    for s in body:
+        key = _view_key(s, arrays)
+        if key is not None and stores.get(s.targets[0].id) == 1:
+            if key in seen:
+                renames[s.targets[0].id] = seen[key]
+                continue
+            seen[key] = s.targets[0].id
+        out.append(s)
+    return _renamed(out, renames) if renames else body
+
+
+def _view_key(s, arrays):
+    if not (isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ir.Name)
+            and isinstance(s.value, ir.Subscript) and isinstance(s.value.value, ir.Name)
+            and s.value.value.id in arrays):
+        return None
+    index = s.value.index
+    parts = index.elts if isinstance(index, ir.Tuple) else [index]
+    if not any(isinstance(p, ir.Slice) for p in parts) or not all(_constant_part(p) for p in parts):
+        return None
+    return s.value.value.id, syntax.unparse(index)
+
+
+def _constant_part(p):
+    if isinstance(p, ir.Slice):
+        return all(q is None or _constant_part(q) for q in (p.lower, p.upper, p.step))
+    if isinstance(p, ir.UnaryOp) and p.op == "-":
+        return _constant_part(p.operand)
+    return isinstance(p, ir.Const) and (p.value is None or p.value is Ellipsis or isinstance(p.value, int))
+
+
+def _renamed(stmts, renames):
+    for s in stmts:
+        for n in ir.walk(s):
+            if isinstance(n, ir.Name) and n.id in renames:
+                n.id = renames[n.id]
+    return stmts
+
+
+def merge_factors(body, temps):
+    """A temporary in ``temps`` holding ``-a`` or a product with a constant factor, read once by a
+    later product with a constant factor in the same block: one product, constants multiplied."""
+    loads, stores = cleanup.uses(body), cleanup._assigned(body)
+    out = []
+    for s in body:
+        if isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], (ir.Name, ir.Subscript)):
+            factors = _factors(s.value)
+            if factors is not None and _has_constant(factors):
+                for k in range(len(out) - 1, -1, -1):
+                    prev = out[k]
+                    name = _single_use_product(prev, temps, loads, stores, factors)
+                    if name is None:
+                        continue
+                    if not _untouched(out[k + 1:], ir.names_read(prev.value)):
+                        break
+                    inner = _factors(prev.value)
+                    factors = [f for g in factors for f in (inner if _is_name(g, name) else [g])]
+                    s = ir.Assign(s.targets, _product(factors), s.line)
+                    del out[k]
+                    break
+        out.append(s)
+    return out
+
+
+def _single_use_product(prev, temps, loads, stores, factors):
+    if not (isinstance(prev, ir.Assign) and len(prev.targets) == 1 and isinstance(prev.targets[0], ir.Name)):
+        return None
+    name = prev.targets[0].id
+    if name not in temps or loads.get(name) != 1 or stores.get(name) != 1 or \
+            not any(_is_name(f, name) for f in factors):
+        return None
+    inner = _factors(prev.value)
+    return name if inner is not None and _has_constant(inner) else None
+
+
+def _factors(e):
+    """The factors of a product chain (``-a`` is ``-1 * a``); None for anything else."""
+    if isinstance(e, ir.UnaryOp) and e.op == "-":
+        inner = _factors(e.operand)
+        return None if inner is None else [ir.Const(-1)] + inner
+    if isinstance(e, ir.BinOp) and e.op == "*":
+        left, right = _factors(e.left), _factors(e.right)
+        if left is None or right is None:
+            return None
+        return left + right
+    if isinstance(e, ir.Name) or _is_number(e):
+        return [e]
+    return None
+
+
+def _product(factors):
+    """One constant (where the first constant was) times the other factors, in their order."""
+    value, first = 1, None
+    for i, f in enumerate(factors):
+        if _is_number(f):
+            value *= f.value
+            first = i if first is None else first
+    rest = [f for f in factors if not _is_number(f)]
+    if value != 1:
+        rest.insert(min(first, len(rest)), ir.Const(value))
+    expr = rest[0]
+    for f in rest[1:]:
+        expr = ir.BinOp("*", expr, f)
+    return expr
+
+
+def _is_number(e):
+    return isinstance(e, ir.Const) and isinstance(e.value, numbers.Number) and not isinstance(e.value, bool)
+
+
+def _has_constant(factors):
+    return any(_is_number(f) for f in factors)
+
+
+def _is_name(e, name):
+    return isinstance(e, ir.Name) and e.id == name
+
+
+def _untouched(stmts, names):
+    """Nothing in ``stmts`` rebinds or writes into ``names`` (only plain assignments to other names)."""
+    names = set(names)
+    return all(isinstance(s, ir.Comment) or (isinstance(s, ir.Assign) and len(s.targets) == 1 and
+                                             isinstance(s.targets[0], ir.Name) and s.targets[0].id not in names)
+               for s in stmts)
