@@ -347,9 +347,11 @@ class HVP:
         """The forward-mode derivative of the generated gradient function, for these argument types."""
         functions = self.gradient._functions(args, kwargs)
         grad_fn = functions["grad"]
-        key = id(grad_fn)
+        scalars, _, statics, shapes = self.gradient._kinds(args, kwargs)
+        key = (id(grad_fn), shapes)  # one gradient function may serve many shapes (after the cap)
         if key not in self._tangents:
-            scalars, _, statics, shapes = self.gradient._kinds(args, kwargs)
+            if len(self._tangents) >= 256:  # a stream of new shapes: forget the old ones
+                self._tangents.clear()
             fn, params = calls.tangent_function(grad_fn, list(self.sig.wrt), frozenset(scalars), statics, shapes)
             self._tangents[key] = (grad_fn, fn, params, functions["result"].returns_value)
         return self._tangents[key]

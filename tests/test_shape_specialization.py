@@ -148,3 +148,23 @@ def test_hvp_of_specialized_gradient():
     eps = 1e-6
     fd = (grad(args[0] + eps * v, *args[1:]) - grad(args[0] - eps * v, *args[1:])) / (2 * eps)
     np.testing.assert_allclose(hv, fd, rtol=1e-6, atol=1e-9)
+
+
+def squared_total(x, y):
+    return np.sum(x + y) ** 2
+
+
+@pytest.mark.parametrize("fun", [product, squared_total])
+@pytest.mark.parametrize("cap", [0, 1, 8])
+def test_hvp_with_changing_shapes(fun, cap, monkeypatch):
+    """After the cap one gradient function serves every shape: its Hessian-vector product must
+    still be specialized to each call's shapes, not to the first one's."""
+    monkeypatch.setattr(api, "MAX_SHAPE_VARIANTS", cap)
+    hvp = srcdiff.hvp(fun, wrt=0)
+    grad = srcdiff.grad(fun, wrt=0)
+    for shapes in [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((1, 4), (3, 4))]:
+        x, y = (RNG.standard_normal(s) for s in shapes)
+        v = RNG.standard_normal(x.shape)
+        eps = 1e-6
+        fd = (grad(x + eps * v, y) - grad(x - eps * v, y)) / (2 * eps)
+        np.testing.assert_allclose(hvp(x, y, v), fd, rtol=1e-6, atol=1e-6)
