@@ -183,7 +183,7 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
         body = _tidy(body, temps, {n.id for n in ir.walk(grad_expr) if isinstance(n, ir.Name)} |
                      (_names_in(value) if returns_value else set()))
         body = cleanup.dead_code(body, set(), lambda s: _pure(s, ctx))
-        body = _reuse(_peephole(body, ctx, temps | set(mode.adj_names.values())), ctx, mode)
+        body = _reuse(_peephole(body, ctx, mode, temps | set(mode.adj_names.values())), ctx, mode)
         name = ctx.namer.fresh("grad_" + base)
         header = [ir.Comment("reverse mode: d(%s)/d(%s)" % (base, ", ".join(wrt)))]
         functions = [ir.FunctionDef(name, _params(tree), header + body)]
@@ -332,7 +332,7 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     body = cleanup.drop_empty(body)
     body = cleanup.inline_temporaries(body, temps, set(mode.names.values()) | _names_in(value))
     body = cleanup.dead_code(body, set(), lambda s: _pure(s, ctx))
-    body = _peephole(body, ctx, temps | set(mode.names.values()), [mode.names.get(p) for p in ctx.arg_shapes])
+    body = _peephole(body, ctx, mode, temps | set(mode.names.values()), [mode.names.get(p) for p in ctx.arg_shapes])
     body = _reuse(body, ctx, mode)
     header = [ir.Comment("forward mode: tangent of %s along %s" % (base, ", ".join(wrt)))]
     functions = [ir.FunctionDef(name, params, header + body)]
@@ -416,8 +416,11 @@ def _pure(s, ctx):
     return False
 
 
-def _peephole(body, ctx, temps, more_arrays=()):
-    """Shared slices of array arguments, merged constant factors (peephole.py)."""
+def _peephole(body, ctx, mode, temps, more_arrays=()):
+    """Helpers written out for known shapes, shared slices of array arguments, merged constant
+    factors (peephole.py)."""
+    if ctx.arg_shapes:
+        body = peephole.specialize_calls(body, ctx, mode.shapes.constant_shapes())
     arrays = (set(ctx.arg_shapes) | {a for a in more_arrays if a}) - set(cleanup._assigned(body))
     return peephole.merge_factors(peephole.share_views(body, arrays), temps)
 

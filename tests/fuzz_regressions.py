@@ -206,6 +206,11 @@ def p1_negative_constant_as_a_base(x):
     return np.sum(a * x ** 2 + (-1.5) ** 2 * x)
 
 
+def p2_sum_over_an_axis_tuple(z):
+    # seed 1141: code specialized to shapes read the sum's axis tuple, held in a temporary
+    return np.arcsin(np.linalg.inv(3.0 * np.eye(2) + np.tanh(z))).sum(axis=(1, 0))
+
+
 def f5_result_of_an_array_later_written(y):
     v7 = np.tanh(y)
     v8 = np.add(0.5, v7)  # t_v8 = t_v7 must not see the write into v7 below
@@ -313,6 +318,7 @@ CASES = [
     (f4_write_into_a_broadcast_from_a_tuple, (np.array([-0.79, -0.2, 0.71]), -0.245), 1),
     (r11_clip_of_a_difference, (np.array([0.3, 0.5]),), 0),
     (p1_negative_constant_as_a_base, (X3,), 0),
+    (p2_sum_over_an_axis_tuple, (np.array([[-0.64, 0.38], [0.35, 0.64]]),), 0),
     (f5_result_of_an_array_later_written, (X23,), 0),
     (r12_adjoint_is_an_array_restored_later, (X3,), 0),
     (f6_difference_with_a_constant_then_written, (X3,), 0),

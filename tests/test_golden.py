@@ -16,9 +16,9 @@ def grad_design_loss(W, b, x, y):
     d_t3 = 2 * t3
     # h = np.tanh(x @ W + b)
     d_t2 = d_t3 * (1.0 - h * h)
-    d_b = unbroadcast(d_t2, b)
-    d_W = matmul_rhs(d_t2, x, W)
-    return (d_W, owned(d_b))
+    d_b = d_t2.sum(axis=0)
+    d_W = x.T @ d_t2
+    return (d_W, d_b)
 """),
     'logistic': (gf.logistic, 0, lambda: (np.ones(3), np.ones((5, 3)), np.ones(5)), """\
 def grad_logistic(w, X, y):
@@ -31,7 +31,7 @@ def grad_logistic(w, X, y):
     t8 = 1.0 - p
     t11 = t6 + t7 * np.log(t8)
     # return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-    d_t11 = -1.0 / np.size(t11)
+    d_t11 = -1.0 / 5
     d_t9 = d_t11 * t7
     d_t8 = d_t9 / t8
     d_t5 = d_t11 * y
@@ -39,7 +39,7 @@ def grad_logistic(w, X, y):
     # p = 1.0 / (1.0 + np.exp(-(X @ w)))
     neg_d_t4 = d_p * p / t4
     neg_d_t2 = neg_d_t4 * t3
-    d_w = matmul_rhs(neg_d_t2, X, w)
+    d_w = neg_d_t2 @ X
     return d_w
 """),
     'rosenbrock': (gf.rosenbrock, 0, lambda: (np.ones(5),), """\

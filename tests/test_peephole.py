@@ -56,3 +56,58 @@ def test_slices_of_a_list_are_not_shared():
     np.testing.assert_allclose(g[0], 0.0)
     np.testing.assert_allclose(g[1], 2 * xs[1])
     np.testing.assert_allclose(g[2], 2 * xs[2])
+
+
+def matvec(W, x, c):
+    return np.sum(np.tanh(W @ x + c))
+
+
+def vecmat(x, W):
+    return np.sum(np.sin(x @ W))
+
+
+def summed_product(X, w):
+    return np.sum(X @ w)          # the adjoint of X @ w is a number standing for ones
+
+
+def keepdims_broadcast(x, y):
+    return np.sum(np.exp(x + y) * y)   # x of shape (3, 1): its adjoint is summed along axis 1
+
+
+def batched(A, B):
+    return np.sum(np.tanh(A @ B))      # stacks of matrices: the kernels handle them
+
+
+WRITTEN_OUT = [
+    (matvec, lambda: (RNG.standard_normal((3, 4)), RNG.standard_normal(4), RNG.standard_normal(3)), (0, 1, 2)),
+    (vecmat, lambda: (RNG.standard_normal(3), RNG.standard_normal((3, 4))), (0, 1)),
+    (summed_product, lambda: (RNG.standard_normal((5, 3)), RNG.standard_normal(3)), (0, 1)),
+    (keepdims_broadcast, lambda: (RNG.standard_normal((3, 1)), RNG.standard_normal((3, 4))), (0, 1)),
+    (batched, lambda: (RNG.standard_normal((2, 3, 4)), RNG.standard_normal((2, 4, 2))), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("fun, make, wrt", WRITTEN_OUT, ids=[c[0].__name__ for c in WRITTEN_OUT])
+def test_helpers_written_out_for_known_shapes(fun, make, wrt):
+    """Gradients, jvp and Hessian-vector products through code where unbroadcast and the matmul
+    kernels are written out as sums and products of the known shapes."""
+    args = make()
+    srcdiff.check_grad(fun, *args, wrt=wrt)
+    grads = srcdiff.grad(fun, wrt=wrt)(*args)
+    tangents = tuple(RNG.standard_normal(np.shape(args[i])) for i in wrt)
+    _, jv = srcdiff.jvp(fun, args, tangents, wrt=wrt)
+    np.testing.assert_allclose(jv, sum(np.vdot(g, t) for g, t in zip(grads, tangents)), rtol=1e-10)
+    v = tangents[0]
+    hv = srcdiff.hvp(fun, wrt=wrt[0])(*args, v)
+    grad0 = srcdiff.grad(fun, wrt=wrt[0])
+    eps = 1e-6
+    shifted = [list(args), list(args)]
+    shifted[0][wrt[0]] = args[wrt[0]] + eps * v
+    shifted[1][wrt[0]] = args[wrt[0]] - eps * v
+    fd = (grad0(*shifted[0]) - grad0(*shifted[1])) / (2 * eps)
+    np.testing.assert_allclose(hv, fd, rtol=1e-5, atol=1e-7)
+
+
+def test_matvec_gradient_reads_like_backprop():
+    source = srcdiff.grad(matvec, wrt=(0, 1)).source_for(*WRITTEN_OUT[0][1]())
+    assert "np.outer(" in source and " @ W" in source and "matmul_" not in source

@@ -28,8 +28,9 @@ def test_equal_shapes_need_no_unbroadcast_but_a_bias_does():
     args = mlp_args()
     generic = srcdiff.grad(mlp, wrt=(0, 1, 2, 3)).source  # before any call: code for any shapes
     specialized = srcdiff.grad(mlp, wrt=(0, 1, 2, 3)).source_for(*args)
-    assert "unbroadcast(d_t4, b2)" in specialized and "unbroadcast(d_t2, b1)" in specialized
-    assert specialized.count("unbroadcast(") == 2
+    # the biases' adjoints are column sums, written out; nothing else needs summing
+    assert "d_b2 = d_t4.sum(axis=0)" in specialized and "d_b1 = d_t2.sum(axis=0)" in specialized
+    assert "unbroadcast(" not in specialized and "matmul_" not in specialized
     assert generic.count("unbroadcast(") > 2  # without shapes srcdiff cannot tell
     srcdiff.check_grad(mlp, *args, wrt=(0, 1, 2, 3))
 

@@ -272,3 +272,13 @@ class Shapes:
 
     def same(self, a, b):
         return a is not None and b is not None and a == b
+
+    def constant_shapes(self):
+        """Names that hold arrays of one known shape wherever they are defined: name -> shape."""
+        seen = {}
+        for table in (self.before, self.after):
+            for state in table.values():
+                for name, cls in state or ():
+                    seen.setdefault(name, set()).add(known(cls))
+        return {name: next(iter(shapes)) for name, shapes in seen.items()
+                if len(shapes) == 1 and None not in shapes and len(next(iter(shapes))) >= 1}
