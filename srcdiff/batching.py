@@ -171,10 +171,10 @@ def _names_only(target):
 
 
 def _pure_expr(expr, ctx):
-    return all(pure_call(n, ctx) for n in ir.walk(expr) if isinstance(n, ir.Call))
+    return all(_writes_no_array(n, ctx) for n in ir.walk(expr) if isinstance(n, ir.Call))
 
 
-def pure_call(call, ctx):
+def _writes_no_array(call, ctx):
     """A call that writes into no array: a pure runtime helper, a NumPy function or kernel with a
     derivative rule (called without ``out=``), or popping the tape."""
     func = call.func

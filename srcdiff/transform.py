@@ -10,7 +10,7 @@ import linecache
 import re
 from dataclasses import dataclass, field
 
-from . import batching, cleanup, codegen, peephole, reuse, control, fence, frontend, ir, normalize, ssa, syntax
+from . import batching, cleanup, codegen, peephole, reuse, specialize, control, fence, frontend, ir, normalize, ssa, syntax
 from .assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
 from .context import Context, Namer, all_names
 from .errors import NonDifferentiableError, located
@@ -417,10 +417,10 @@ def _pure(s, ctx):
 
 
 def _peephole(body, ctx, mode, temps, more_arrays=()):
-    """Helpers written out for known shapes, shared slices of array arguments, merged constant
-    factors (peephole.py)."""
+    """Helpers written out for known shapes (specialize.py), shared slices of array arguments and
+    merged constant factors (peephole.py)."""
     if ctx.arg_shapes:
-        body = peephole.specialize_calls(body, ctx, mode.shapes.constant_shapes())
+        body = specialize.specialize_calls(body, ctx, mode.shapes.constant_shapes())
     arrays = (set(ctx.arg_shapes) | {a for a in more_arrays if a}) - set(cleanup._assigned(body))
     return peephole.merge_factors(peephole.share_views(body, arrays), temps)
 
