@@ -89,8 +89,10 @@ def merge_factors(body, temps):
                     if not _untouched(out[k + 1:], ir.names_read(prev.value)):
                         break
                     inner = _factors(prev.value)
-                    factors = [f for g in factors for f in (inner if _is_name(g, name) else [g])]
-                    s = ir.Assign(s.targets, _product(factors), s.line)
+                    merged = _product([f for g in factors for f in (inner if _is_name(g, name) else [g])])
+                    if isinstance(merged, ir.Name):  # -(-a) is a new array; a bare `a` would alias it
+                        break
+                    s = ir.Assign(s.targets, merged, s.line)
                     del out[k]
                     break
         out.append(s)

@@ -211,6 +211,14 @@ def p2_sum_over_an_axis_tuple(z):
     return np.arcsin(np.linalg.inv(3.0 * np.eye(2) + np.tanh(z))).sum(axis=(1, 0))
 
 
+def f8_double_negation_then_written(x):
+    # seed 4098: merging the constant factors of -(-t_x) left t_v5 = t_x, and writing v5[2:]
+    # then wrote into the caller's tangent
+    v5 = 1.5 - (0.5 - x)
+    v5[2:] = 0.25
+    return 2.0 * np.max(v5) + np.sum(v5 ** 2)
+
+
 def f5_result_of_an_array_later_written(y):
     v7 = np.tanh(y)
     v8 = np.add(0.5, v7)  # t_v8 = t_v7 must not see the write into v7 below
@@ -319,6 +327,7 @@ CASES = [
     (r11_clip_of_a_difference, (np.array([0.3, 0.5]),), 0),
     (p1_negative_constant_as_a_base, (X3,), 0),
     (p2_sum_over_an_axis_tuple, (np.array([[-0.64, 0.38], [0.35, 0.64]]),), 0),
+    (f8_double_negation_then_written, (np.array([0.3, -1.2, 0.7, 0.1]),), 0),
     (f5_result_of_an_array_later_written, (X23,), 0),
     (r12_adjoint_is_an_array_restored_later, (X3,), 0),
     (f6_difference_with_a_constant_then_written, (X3,), 0),
