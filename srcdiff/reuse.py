@@ -14,9 +14,9 @@ After::
 
 A new array of a megabyte costs page faults that can take longer than the arithmetic; a
 hand-written gradient updates its temporaries in place, and so does this. Only done for operations
-whose operands are known (from the shape analysis) to have at least ``LARGE`` entries. A temporary is reused where it was made in the same block
-by an operation that returns a new array, and this is its only read; ``runtime.spare`` checks at
-run time that the result has its shape and dtype.
+whose operands are known (from the shape analysis) to have at least ``LARGE`` entries. A temporary
+is reused where it was made in the same block by an operation that returns a new array, and this
+is its only read; ``runtime.spare`` checks at run time that the result has its shape and dtype.
 """
 from __future__ import annotations
 

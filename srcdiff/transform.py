@@ -10,7 +10,8 @@ import linecache
 import re
 from dataclasses import dataclass, field
 
-from . import batching, cleanup, codegen, peephole, reuse, specialize, control, fence, frontend, ir, normalize, ssa, syntax
+from . import (batching, cleanup, codegen, control, fence, frontend, ir, normalize, peephole, reuse, specialize, ssa,
+               syntax)
 from .assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
 from .context import Context, Namer, all_names
 from .errors import NonDifferentiableError, located

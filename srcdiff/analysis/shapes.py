@@ -178,7 +178,7 @@ class ShapeClasses(Forward):
         if any(obj is r for r in _REDUCTIONS):
             base = self.known(b.get("a"), d, s)
             axis, keep = constant(b.get("axis")), constant(b.get("keepdims"))
-            if base is None or axis is UNKNOWN or keep is UNKNOWN or set(b) - {"a", "axis", "keepdims", "ddof", "dtype"}:
+            if base is None or axis is UNKNOWN or keep is UNKNOWN or set(b) - _REDUCTION_PARAMS:
                 return None
             return reduced_shape(base, axis, bool(keep))
         if obj is numpy.transpose:
@@ -194,6 +194,7 @@ class ShapeClasses(Forward):
 
 
 _REDUCTIONS = (numpy.sum, numpy.mean, numpy.max, numpy.min, numpy.prod, numpy.var, numpy.std)
+_REDUCTION_PARAMS = {"a", "axis", "keepdims", "ddof", "dtype"}  # others (``where``...) may change the shape
 
 
 def _operands(op):
