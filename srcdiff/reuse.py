@@ -25,7 +25,6 @@ import math
 import numpy
 
 from . import ir
-from .analysis.shape_rules import known
 from .runtime import spare
 
 LARGE = 1 << 14  # entries: 128 KiB of float64, where allocations start to cost page faults
@@ -43,13 +42,8 @@ def worth_it(ctx):
 def known_sizes(shapes, derived):
     """Entries of the values names hold, where the shape analysis knows them: the largest known
     shape of each primal name, and the same for the tangents or adjoints ``derived`` maps to it."""
-    sizes = {}
-    for table in (shapes.before, shapes.after):
-        for state in table.values():
-            for name, cls in state or ():
-                shape = known(cls)
-                if shape is not None:
-                    sizes[name] = max(sizes.get(name, 0), math.prod(shape))
+    sizes = {name: max(math.prod(shape) for shape in found if shape is not None)
+             for name, found in shapes.shapes_by_name().items() if found - {None}}
     for name, primal in derived.items():
         if primal in sizes:
             sizes[name] = sizes[primal]
@@ -139,8 +133,7 @@ class _Reuse:
             return numpy.negative, [e.operand]
         if isinstance(e, ir.Call) and not e.keywords and len(e.args) in (1, 2) and \
                 isinstance(e.func, (ir.Name, ir.Attr)):
-            obj = self.ctx.resolve(e.func) if not (isinstance(e.func, ir.Name) and e.func.id in self.ctx.helpers) \
-                else self.ctx.helpers[e.func.id]
+            obj = self.ctx.resolve(e.func)  # helpers bound in generated code included
             if any(obj is u for u in (_UNARY if len(e.args) == 1 else _BINARY.values())):
                 return obj, list(e.args)
         return None

@@ -65,8 +65,7 @@ class _Helpers:
     def which(self, func):
         if not isinstance(func, (ir.Name, ir.Attr)):
             return None
-        obj = self.ctx.helpers.get(func.id) if isinstance(func, ir.Name) and func.id in self.ctx.helpers \
-            else self.ctx.resolve(func)
+        obj = self.ctx.resolve(func)  # helpers bound in generated code included
         for name, kernel in self.kernels.items():
             if obj is kernel:
                 return name

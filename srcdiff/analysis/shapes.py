@@ -274,12 +274,16 @@ class Shapes:
     def same(self, a, b):
         return a is not None and b is not None and a == b
 
-    def constant_shapes(self):
-        """Names that hold arrays of one known shape wherever they are defined: name -> shape."""
+    def shapes_by_name(self):
+        """name -> the set of shapes it has anywhere (None in it where a shape is not known)."""
         seen = {}
         for table in (self.before, self.after):
             for state in table.values():
                 for name, cls in state or ():
                     seen.setdefault(name, set()).add(known(cls))
-        return {name: next(iter(shapes)) for name, shapes in seen.items()
+        return seen
+
+    def constant_shapes(self):
+        """Names that hold arrays of one known shape wherever they are defined: name -> shape."""
+        return {name: next(iter(shapes)) for name, shapes in self.shapes_by_name().items()
                 if len(shapes) == 1 and None not in shapes and len(next(iter(shapes))) >= 1}

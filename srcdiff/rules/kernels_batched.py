@@ -30,25 +30,33 @@ def _rows(arrays, rank):
 def matmul_lhs_sum(gs, a, bs):
     """``sum(matmul_lhs(g, a, b) for g, b in zip(gs, bs))``: the adjoint of ``a`` in ``a @ b_k``
     summed over steps ``k``."""
-    if type(a) is _ndarray and a.ndim == 2:
-        g, b = _rows(gs, 1), _rows(bs, 1)
-        if g is not None and b is not None:  # sum of outer(g_k, b_k) = G.T @ B
-            return g.T @ b
-        if _all_rank(gs, 2) and _all_rank(bs, 2):  # sum of g_k @ b_k.T, the columns side by side
-            return numpy.concatenate(gs, 1) @ numpy.concatenate(bs, 1).T
+    total = _products_summed(gs, bs, columns=True) if type(a) is _ndarray and a.ndim == 2 else None
+    if total is not None:
+        return total
     return _step_by_step(zeros_like(a), (matmul_lhs(g, a, b) for g, b in zip(gs, bs)))
 
 
 def matmul_rhs_sum(gs, as_, b):
     """``sum(matmul_rhs(g, a, b) for g, a in zip(gs, as_))``: the adjoint of ``b`` in ``a_k @ b``
     summed over steps ``k``."""
-    if type(b) is _ndarray and b.ndim == 2:
-        g, a = _rows(gs, 1), _rows(as_, 1)
-        if g is not None and a is not None:  # sum of outer(a_k, g_k) = A.T @ G
-            return a.T @ g
-        if _all_rank(gs, 2) and _all_rank(as_, 2):  # sum of a_k.T @ g_k, the rows stacked
-            return numpy.concatenate(as_, 0).T @ numpy.concatenate(gs, 0)
+    total = _products_summed(as_, gs, columns=False) if type(b) is _ndarray and b.ndim == 2 else None
+    if total is not None:
+        return total
     return _step_by_step(zeros_like(b), (matmul_rhs(g, a, b) for g, a in zip(gs, as_)))
+
+
+def _products_summed(lefts, rights, columns):
+    """One product for all steps: ``sum outer(l_k, r_k)`` for vectors (``L.T @ R``); for
+    matrices ``sum l_k @ r_k.T`` (the columns side by side) when ``columns``, else
+    ``sum l_k.T @ r_k`` (the rows stacked). None when the steps are not all of one such kind."""
+    left, right = _rows(lefts, 1), _rows(rights, 1)
+    if left is not None and right is not None:
+        return left.T @ right
+    if _all_rank(lefts, 2) and _all_rank(rights, 2):
+        axis = 1 if columns else 0
+        left, right = numpy.concatenate(lefts, axis), numpy.concatenate(rights, axis)
+        return left @ right.T if columns else left.T @ right
+    return None
 
 
 def unbroadcast_sum(gs, x):
