@@ -82,8 +82,7 @@ def grad_scalar_math(a, b):
 def grad_softmax_xent(W, X, labels):
     # reverse mode: d(softmax_xent)/d(W)
     z = X @ W
-    t1 = z.max(axis=1, keepdims=True)
-    z2 = z - t1
+    z2 = z - z.max(axis=1, keepdims=True)
     t2 = np.exp(z2)
     t3 = np.sum(t2, axis=1, keepdims=True)
     t4 = np.log(t3)
@@ -99,11 +98,8 @@ def grad_softmax_xent(W, X, labels):
     neg_d_t3 = neg_d_t4 / t3
     d_t2 = expand(-neg_d_t3, t2, 1, True)
     d_z2 = d_logp + d_t2 * t2
-    # z = z - z.max(axis=1, keepdims=True)
-    neg_d_t1 = unbroadcast(d_z2, t1)
-    d_z = d_z2 + expand(-neg_d_t1, z, 1, True) * extremum_weights(z, t1, 1, True)
     # z = X @ W
-    d_W = matmul_rhs(d_z, X, W)
+    d_W = matmul_rhs(d_z2, X, W)
     return d_W
 """),
     'euler': (gf.euler, (0, 1, 2), lambda: (1.0, 1.0, 0.0), """\

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 from .. import ir
 from .dataflow import Backward, Forward
+from .invariance import zero_gradient_statements
 
 
 class _Varied(Forward):
-    def __init__(self, classify):
+    def __init__(self, classify, constants):
         super().__init__()
         self.classify = classify
+        self.constants = constants  # ids of statements whose derivative is exactly zero (invariance.py)
 
     def join(self, a, b):
         return a | b
 
     def transfer(self, s, state):
         op = self.classify(s)
-        varied = any(n in state for n in op.diff_inputs())
         defined = op.defines()
+        varied = any(n in state for n in op.diff_inputs()) and id(s) not in self.constants
         if defined:
             state = (state | set(defined)) if varied else (state - set(defined))
         for name in op.mutates():
@@ -63,8 +65,9 @@ class _Useful(Backward):
 class Activity:
     """Side tables: varied names before/after each statement, useful names after each."""
 
-    def __init__(self, fn_def, classify, wrt, seeds):
-        varied = _Varied(classify)
+    def __init__(self, fn_def, classify, wrt, seeds, arg_ndims=None):
+        self.zero_gradient = zero_gradient_statements(fn_def, classify, arg_ndims)
+        varied = _Varied(classify, self.zero_gradient)
         varied.run(fn_def.body, frozenset(wrt))
         useful = _Useful(classify, seeds)
         useful.exit_state = frozenset()
@@ -74,6 +77,10 @@ class Activity:
         self.useful_after = useful.after
         self.useful_before = useful.before
         self.classify = classify
+
+    def constant(self, s):
+        """Is ``s`` a statement whose value the output does not depend on (a shift that cancels)?"""
+        return id(s) in self.zero_gradient
 
     def is_varied(self, name, before_stmt):
         return name in (self.varied_before.get(before_stmt) or ())
@@ -88,3 +95,8 @@ class Activity:
 
     def active_name(self, name, after_stmt):
         return name in (self.varied_after.get(after_stmt) or ()) and name in (self.useful_after.get(after_stmt) or ())
+
+
+def arg_ndims(ctx):
+    """Parameter -> number of dimensions, where the code is specialized to the arguments' shapes."""
+    return {name: len(shape) for name, shape in (getattr(ctx, "arg_shapes", None) or {}).items()}

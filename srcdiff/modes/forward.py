@@ -9,7 +9,7 @@ import copy
 import inspect
 
 from .. import calls, frontend, ir
-from ..analysis.activity import Activity
+from ..analysis.activity import Activity, arg_ndims
 from ..analysis.aliases import sharing_sources, written_arrays
 from ..analysis.liveness import _Live
 from ..analysis.tbr import _Defined
@@ -37,7 +37,7 @@ class ForwardMode:
         self.scalars = frozenset(scalars)
         self.containers = set(containers)
         self.names = {}
-        self.activity = Activity(fn_def, classify, self.wrt, lambda op: atom_names(op.source))
+        self.activity = Activity(fn_def, classify, self.wrt, lambda op: atom_names(op.source), arg_ndims(ctx))
         self.shapes = Shapes(fn_def, classify, ctx, self.scalars, shape_kind)
         self.live = _Live()
         self.live.exit_state = frozenset()
@@ -172,7 +172,7 @@ class ForwardMode:
     def tangent_of(self, s, state, out):
         op = self.classify(s)
         varied = set(self.activity.varied_before.get(s) or ())
-        inputs_varied = bool(set(op.diff_inputs()) & varied)
+        inputs_varied = bool(set(op.diff_inputs()) & varied) and not self.activity.constant(s)
         line = s.line
         text = self.ctx.origin_text.get(line, "")
         if not inputs_varied:

@@ -7,7 +7,7 @@ import inspect
 from dataclasses import dataclass
 
 from .. import calls, ir
-from ..analysis.activity import Activity
+from ..analysis.activity import Activity, arg_ndims
 from ..analysis.effects import refuse_hidden_writes
 from ..analysis.shapes import Shapes
 from ..analysis.tbr import plan_loops
@@ -64,7 +64,7 @@ class PrepareMixin:
 
     def _activity(self):
         seeds = (lambda op: atom_names(op.source)) if self.seed_names is None else (lambda op: self.seed_names)
-        return Activity(self.fn, self.classify, self.wrt, seeds)
+        return Activity(self.fn, self.classify, self.wrt, seeds, arg_ndims(self.ctx))
 
     def _keep_branch_decisions(self, body):
         """``if done: ... done = ...``: the reverse sweep tests the branch condition after the
