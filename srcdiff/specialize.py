@@ -22,45 +22,88 @@ import numpy
 from . import cleanup, ir
 from .analysis.shape_rules import UNKNOWN, constant, matmul_shape, reduced_shape
 from .rules.kernels import matmul_lhs, matmul_rhs
-from .runtime import owned, unbroadcast
+from .runtime import broadcast_like, expand, owned, unbroadcast
 
 
 def specialize_calls(body, ctx, shapes):
     """Helper calls whose arguments have known shapes, written out for those shapes:
     ``unbroadcast(g, b)`` with ``g`` of shape ``(32, 3)`` and ``b`` of shape ``(3,)`` becomes
     ``g.sum(axis=0)``, ``matmul_lhs(g, h, W)`` of matrices ``g @ W.T``, ``np.size(t)`` a number
-    (``1.0 / np.size(t)`` becomes ``1.0 / 96``: still a mean's weight to the reader).
+    (``1.0 / np.size(t)`` becomes ``1.0 / 96``: still a mean's weight to the reader), and
+    ``expand(g, x, 1, True)`` read by elementwise operators that broadcast ``g`` anyway, ``g``.
 
     ``shapes`` maps names to the one array shape they have everywhere (shape analysis); the
-    shapes of names the generated code assigns once, at the top level, are inferred from their
-    values (``()`` for a number: never taken for an array).
+    shapes of names the generated code assigns at the top level are inferred from their values,
+    statement by statement (``()`` for a number: never taken for an array).
     """
     stores = cleanup._assigned(body)
+    nested = set(cleanup._assigned([s for s in body if not isinstance(s, (ir.Assign, ir.Return, ir.Comment,
+                                                                          ir.ExprStmt))]))
     env = {n: s for n, s in shapes.items() if stores.get(n, 0) <= 1}
     helpers = _Helpers(ctx)
     fresh = set()  # names assigned once a new array (an arithmetic result, a product, a sum)
+    expanded = {}  # name assigned once an ``expand`` that operators could broadcast -> [statement, reads that do]
     out = []
     for s in body:
         if isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ir.Name):
             value = helpers.specialize(s.value, env)
+            _count_broadcasting_reads(value, expanded, env, helpers.which)
             name = s.targets[0].id
-            if stores.get(name) == 1 and name not in env:
-                shape = _inferred_shape(value, env)
-                if shape is not None:
-                    env[name] = shape
-                    if len(shape) >= 1 and isinstance(value, (ir.BinOp, ir.Call)):
-                        fresh.add(name)
+            if name not in shapes and name not in nested:  # the shape it has from here on
+                shape = _inferred_shape(value, env, helpers.which)
+                env.pop(name, None) if shape is None else env.__setitem__(name, shape)
+                if shape is not None and stores.get(name) == 1 and len(shape) >= 1 and \
+                        isinstance(value, (ir.BinOp, ir.Call)):
+                    fresh.add(name)
+                    if _broadcastable_expand(value, env, helpers.which):
+                        expanded[name] = [len(out), 0]
             s = ir.Assign(s.targets, value, s.line)
         elif isinstance(s, ir.Return) and s.value is not None:
             s = ir.Return(helpers.unowned(s.value, fresh), s.line)
+        else:
+            _count_broadcasting_reads(s, expanded, env, helpers.which)
         out.append(s)
+    reads = cleanup.uses(out)
+    for name, (i, broadcasting) in expanded.items():
+        if reads.get(name, 0) == broadcasting:  # every read broadcasts: ``n = g``
+            out[i] = ir.Assign(out[i].targets, out[i].value.args[0], out[i].line)
     return out
+
+
+def _broadcastable_expand(e, env, which):
+    """``expand(g, x, axis, True)`` (or over all axes) with ``g`` broadcasting to ``x``'s shape."""
+    if not (isinstance(e, ir.Call) and not e.keywords and which(e.func) == "expand" and len(e.args) == 4 and
+            (constant(e.args[3]) is True or constant(e.args[2]) is None)):
+        return False
+    g_shape, x_shape = _inferred_shape(e.args[0], env, which), _inferred_shape(e.args[1], env, which)
+    return g_shape is not None and x_shape is not None and _broadcasts_to(g_shape, x_shape)
+
+
+def _count_broadcasting_reads(node, expanded, env, which):
+    """Count reads of ``expanded`` names as operands of ``+ - * /`` whose other operand already has
+    the full shape (so the operator broadcasts the unexpanded value to the same result)."""
+    if not expanded:
+        return
+    for e in ir.walk(node):
+        if isinstance(e, ir.BinOp) and e.op in ("+", "-", "*", "/"):
+            for mine, other in ((e.left, e.right), (e.right, e.left)):
+                if isinstance(mine, ir.Name) and mine.id in expanded and \
+                        _inferred_shape(other, env, which) == env.get(mine.id):
+                    expanded[mine.id][1] += 1
+
+
+def _broadcasts_to(shape, target):
+    try:
+        return tuple(numpy.broadcast_shapes(shape, target)) == tuple(target)
+    except ValueError:
+        return False
 
 
 class _Helpers:
     def __init__(self, ctx):
         self.ctx = ctx
-        self.kernels = {"unbroadcast": unbroadcast, "matmul_lhs": matmul_lhs, "matmul_rhs": matmul_rhs}
+        self.kernels = {"unbroadcast": unbroadcast, "matmul_lhs": matmul_lhs, "matmul_rhs": matmul_rhs,
+                        "expand": expand, "broadcast_like": broadcast_like}
 
     def which(self, func):
         if not isinstance(func, (ir.Name, ir.Attr)):
@@ -75,7 +118,7 @@ class _Helpers:
         if isinstance(e, ir.Call) and not e.keywords:
             e = ir.Call(e.func, [self.specialize(a, env) for a in e.args], [])
             kind = self.which(e.func)
-            shapes = [_inferred_shape(a, env) for a in e.args]
+            shapes = [_inferred_shape(a, env, self.which) for a in e.args]
             if kind == "size" and len(shapes) == 1 and shapes[0] is not None:
                 return ir.Const(_prod(shapes[0]))
             if kind == "unbroadcast" and None not in shapes:
@@ -84,9 +127,19 @@ class _Helpers:
                 return self.product(kind, e.args, shapes) or e
             return e
         if isinstance(e, ir.BinOp):
-            return ir.BinOp(e.op, self.specialize(e.left, env), self.specialize(e.right, env))
+            left, right = self.specialize(e.left, env), self.specialize(e.right, env)
+            if e.op in ("+", "-", "*", "/"):  # ``a + expand(g, a_like, 1, True)``: ``a + g`` broadcasts
+                left, right = self.unexpanded(left, right, env), self.unexpanded(right, left, env)
+            return ir.BinOp(e.op, left, right)
         if isinstance(e, ir.UnaryOp):
             return ir.UnaryOp(e.op, self.specialize(e.operand, env))
+        return e
+
+    def unexpanded(self, e, other, env):
+        """``e``, or ``g`` for ``e = expand(g, x, ...)`` when ``other`` has the shape of ``x``."""
+        if _broadcastable_expand(e, env, self.which) and \
+                _inferred_shape(other, env, self.which) == _inferred_shape(e.args[1], env, self.which):
+            return e.args[0]
         return e
 
     def unowned(self, e, fresh):
@@ -116,26 +169,37 @@ class _Helpers:
 
 
 def _summed(g, g_shape, x_shape):
-    """``unbroadcast(g, x)`` written out: ``g`` itself, or ``g.sum(axis=...)`` over leading axes."""
+    """``unbroadcast(g, x)`` written out: ``g`` itself, ``g.sum(axis=...)`` over leading axes, or
+    ``g.sum(axis=..., keepdims=True)`` over the axes where ``x`` has length one."""
     lead = len(g_shape) - len(x_shape)
+    if lead == 0 and tuple(g_shape) != tuple(x_shape):
+        kept = [i for i, (n, m) in enumerate(zip(g_shape, x_shape)) if n != m]
+        if any(x_shape[i] != 1 for i in kept):
+            return None
+        return ir.Call(ir.Attr(g, "sum"), [], [ir.Keyword("axis", _axes(kept)), ir.Keyword("keepdims", ir.Const(True))])
     if lead < 0 or tuple(g_shape[lead:]) != tuple(x_shape):
         return None
     if lead == 0:
         return g
-    axis = ir.Const(0) if lead == 1 else ir.Tuple([ir.Const(i) for i in range(lead)])
-    return ir.Call(ir.Attr(g, "sum"), [], [ir.Keyword("axis", axis)])
+    return ir.Call(ir.Attr(g, "sum"), [], [ir.Keyword("axis", _axes(range(lead)))])
 
 
-def _inferred_shape(e, env):
-    """The shape of an expression of names of known shape: elementwise, ``@``, ``.T``, ``.sum``."""
+def _axes(axes):
+    axes = list(axes)
+    return ir.Const(axes[0]) if len(axes) == 1 else ir.Tuple([ir.Const(i) for i in axes])
+
+
+def _inferred_shape(e, env, which=None):
+    """The shape of an expression of names of known shape: elementwise, ``@``, ``.T``, ``.sum``,
+    and (given ``which``, naming the helper a function is) ``expand`` and ``broadcast_like``."""
     if isinstance(e, ir.Name):
         return env.get(e.id)
     if isinstance(e, ir.Const) and isinstance(e.value, (int, float, complex)) and not isinstance(e.value, bool):
         return ()
     if isinstance(e, ir.UnaryOp) and e.op == "-":
-        return _inferred_shape(e.operand, env)
+        return _inferred_shape(e.operand, env, which)
     if isinstance(e, ir.BinOp):
-        left, right = _inferred_shape(e.left, env), _inferred_shape(e.right, env)
+        left, right = _inferred_shape(e.left, env, which), _inferred_shape(e.right, env, which)
         if left is None or right is None:
             return None
         if e.op == "@":
@@ -147,12 +211,19 @@ def _inferred_shape(e, env):
                 return None
         return None
     if isinstance(e, ir.Attr) and e.attr == "T":
-        inner = _inferred_shape(e.value, env)
+        inner = _inferred_shape(e.value, env, which)
         return None if inner is None else tuple(reversed(inner))
     if isinstance(e, ir.Call) and isinstance(e.func, ir.Attr) and e.func.attr == "sum" and not e.args \
-            and len(e.keywords) == 1 and e.keywords[0].name == "axis":
-        inner, axis = _inferred_shape(e.func.value, env), constant(e.keywords[0].value)
-        return None if inner is None or axis is UNKNOWN else reduced_shape(inner, axis, False)
+            and {k.name for k in e.keywords} in ({"axis"}, {"axis", "keepdims"}):
+        keywords = {k.name: constant(k.value) for k in e.keywords}
+        inner = _inferred_shape(e.func.value, env, which)
+        axis, keepdims = keywords["axis"], keywords.get("keepdims", False)
+        if inner is None or axis is UNKNOWN or keepdims not in (True, False):
+            return None
+        return reduced_shape(inner, axis, keepdims)
+    if isinstance(e, ir.Call) and which is not None and which(e.func) in ("expand", "broadcast_like") \
+            and len(e.args) >= 2 and not e.keywords:
+        return _inferred_shape(e.args[1], env, which)  # broadcast to the shape of their second argument
     return None
 
 

@@ -423,7 +423,7 @@ def _peephole(body, ctx, mode, temps, more_arrays=()):
     if ctx.arg_shapes:
         body = specialize.specialize_calls(body, ctx, mode.shapes.constant_shapes())
     arrays = (set(ctx.arg_shapes) | {a for a in more_arrays if a}) - set(cleanup._assigned(body))
-    return peephole.merge_factors(peephole.share_views(body, arrays), temps)
+    return peephole.fold_negations(peephole.merge_factors(peephole.share_views(body, arrays), temps), temps)
 
 
 def _reuse(body, ctx, mode):

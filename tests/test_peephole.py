@@ -111,3 +111,56 @@ def test_helpers_written_out_for_known_shapes(fun, make, wrt):
 def test_matvec_gradient_reads_like_backprop():
     source = srcdiff.grad(matvec, wrt=(0, 1)).source_for(*WRITTEN_OUT[0][1]())
     assert "np.outer(" in source and " @ W" in source and "matmul_" not in source
+
+
+def row_normalized(x, y):
+    return np.sum(y * np.log(x / np.sum(x, axis=1, keepdims=True)))   # the sum's adjoint is expanded
+
+
+def expanded_into_a_product(x, W):
+    return np.sum((x / np.sum(x, axis=1, keepdims=True)) @ W)   # the expanded adjoint feeds a matmul
+
+
+@pytest.mark.parametrize("fun, make", [
+    (row_normalized, lambda: (RNG.uniform(0.5, 2.0, (4, 3)), RNG.standard_normal((4, 3)))),
+    (expanded_into_a_product, lambda: (RNG.uniform(0.5, 2.0, (4, 3)), RNG.standard_normal((3, 2)))),
+])
+def test_row_sums_written_out_for_known_shapes(fun, make):
+    """A keepdims sum's adjoint needs no ``expand`` where elementwise operators broadcast it, and
+    an adjoint summed back to a ``(4, 1)`` array is ``g.sum(axis=1, keepdims=True)``."""
+    args = make()
+    srcdiff.check_grad(fun, *args, wrt=(0, 1))
+    source = srcdiff.grad(fun, wrt=(0, 1)).source_for(*args)
+    assert "unbroadcast(" not in source and ".sum(axis=1, keepdims=True)" in source, source
+    t = RNG.standard_normal(args[0].shape)
+    _, jv = srcdiff.jvp(fun, args, t)
+    np.testing.assert_allclose(jv, np.vdot(srcdiff.grad(fun)(*args), t), rtol=1e-10)
+
+
+def test_expand_dropped_only_where_operators_broadcast():
+    dropped = srcdiff.grad(row_normalized).source_for(*(RNG.uniform(0.5, 2.0, (4, 3)),) * 2)
+    kept = srcdiff.grad(expanded_into_a_product).source_for(RNG.uniform(0.5, 2.0, (4, 3)), np.ones((3, 2)))
+    assert "expand(" not in dropped, dropped
+    assert "expand(" in kept, kept   # ``@`` does not broadcast its operand to the full shape
+
+
+def _fold(text):
+    from srcdiff import ir, peephole, syntax
+    body = [ir.Assign([ir.Name(t.strip())], syntax.parse_expression(v.strip())) for t, v in
+            (line.split("=", 1) for line in text.strip().splitlines())]
+    return "\n".join(syntax.unparse(s).strip() for s in peephole.fold_negations(body, {"n"}))
+
+
+@pytest.mark.parametrize("before, after", [
+    ("n = -a\ny = b + n * c", "y = b - a * c"),
+    ("n = -a\ny = n * c + b", "y = b - a * c"),
+    ("n = -a\ny = b - n * c", "y = b + a * c"),
+    ("n = -a\ny = b - 2.0 * n", "y = b + 2.0 * a"),
+    ("n = -a\ny = n - b", "n = -a\ny = n - b"),                       # nothing saved
+    ("n = -a\ny = b + 2.0 * n * 3.0", "n = -a\ny = b + 2.0 * n * 3.0"),  # two constants: no new rounding
+    ("n = -a\nz = a * a\ny = b + n * c", "n = -a\nz = a * a\ny = b + n * c"),  # not the next statement
+    ("n = -a\ny = b + n * n", "n = -a\ny = b + n * n"),               # read twice
+    ("m = -a\ny = b + m * c", "m = -a\ny = b + m * c"),               # not a temporary
+])
+def test_negations_folded_into_sums(before, after):
+    assert _fold(before) == after
