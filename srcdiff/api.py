@@ -274,6 +274,29 @@ class _Caller:
         self.positions = list(sig.positions)
         self.returns_value = getattr(functions["result"], "returns_value", True)
         self.tuple_out = len(sig.wrt) == 1 and not sig.single  # wrt=(0,) wants a one-element tuple
+        # the common case, served by ``arrays_fitted``: positional arrays only, nothing else to check
+        self.lean = self.positional and not self.statics and not self.guards and not self.others and \
+            not owner.has_aux and all(k == "array" for k in self.kinds)
+        self.single = sig.single
+
+    def lean_call(self, role, args):
+        """The generated function called on array arguments whose dtypes can be differentiated."""
+        for p in self.positions:
+            if args[p].dtype.kind not in "fc":
+                self.inputs(args, {})  # raises, naming the argument
+        return self.functions[role](*args)
+
+    def arrays_fitted(self, args, grads):
+        """``fit`` of each gradient to its array argument (``lean`` callers): one gradient, or a tuple."""
+        if self.single or self.tuple_out:
+            grads = (grads,)
+        out = []
+        for p, g in zip(self.positions, grads):
+            x = args[p]
+            if type(g) is not _ndarray or g.shape != x.shape or (g.dtype is not x.dtype and g.dtype != x.dtype):
+                g = fit(g, x)
+            out.append(g)
+        return out[0] if self.single else tuple(out)
 
     def inputs(self, args, kwargs):
         if self.positional:
@@ -314,6 +337,12 @@ class ValueAndGrad(Transformed):
         return caller
 
     def __call__(self, *args, **kwargs):
+        caller = self._callers.get(_call_key(args)) if not kwargs else None
+        if caller is not None and caller.lean:  # arrays only: check their dtypes, call, fit
+            value, grads = caller.lean_call(self.role, args)
+            if type(value) is not float and type(value) is not _float64:
+                _require_scalar(value, self.fun)
+            return value, caller.arrays_fitted(args, grads)
         caller = self._fast_caller(args, kwargs)
         inputs = caller.inputs(args, kwargs)
         value, grads = caller.functions[self.role](*args, **kwargs)
@@ -329,6 +358,14 @@ class Grad(ValueAndGrad):
     role = "grad"
 
     def __call__(self, *args, **kwargs):
+        caller = self._callers.get(_call_key(args)) if not kwargs else None
+        if caller is not None and caller.lean:  # arrays only: check their dtypes, call, fit
+            out = caller.lean_call("grad", args)
+            if caller.returns_value:  # the output's shape is checked at run time
+                value, out = out
+                if type(value) is not float and type(value) is not _float64:
+                    _require_scalar(value, self.fun)
+            return caller.arrays_fitted(args, out)
         caller = self._fast_caller(args, kwargs)
         inputs = caller.inputs(args, kwargs)
         functions = caller.functions

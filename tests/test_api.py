@@ -297,3 +297,35 @@ def test_check_grad_fails_on_a_nan_gradient_where_differences_are_finite():
         return np.sum(np.maximum(x, 0.0) ** 0.5)  # constant for x < 0, but the chain rule gives inf * 0
     with np.errstate(divide="ignore", invalid="ignore"), pytest.raises(AssertionError, match="x\\[0\\]"):
         srcdiff.check_grad(f, np.array([-0.5, 0.25]))
+
+
+def test_repeated_calls_on_arrays_check_and_fit_like_the_first():
+    """Calls after the first take a lean path for array arguments: the same gradients, types and
+    refusals as the first call of every form of ``wrt``."""
+    x, w = np.linspace(0.5, 1.5, 3), np.linspace(-1.0, 1.0, 3)
+    for transform, wrt in [(srcdiff.grad, 0), (srcdiff.grad, (0,)), (srcdiff.grad, (0, 1)),
+                           (srcdiff.value_and_grad, 0), (srcdiff.value_and_grad, (1,)),
+                           (srcdiff.value_and_grad, (1, 0))]:
+        g = transform(quadratic, wrt=wrt)
+        first, second = g(x, w), g(x, w)
+        assert type(first) is type(second)
+        flat = lambda r: [a for item in (r if isinstance(r, tuple) else (r,))
+                          for a in (item if isinstance(item, tuple) else (item,))]
+        for a, b in zip(flat(first), flat(second)):
+            np.testing.assert_array_equal(a, b)
+        with pytest.raises(srcdiff.ArgumentError, match="dtype int64"):
+            g(np.arange(3), np.arange(3))
+        args = (x.astype(np.float32), w)
+        g(*args)
+        out = g(*args)
+        grads = out[1] if transform is srcdiff.value_and_grad else out
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        positions = wrt if isinstance(wrt, tuple) else (wrt,)
+        assert [a.dtype for a in grads] == [args[p].dtype for p in positions], (transform, wrt)
+
+
+def test_repeated_calls_still_refuse_an_array_output():
+    g = srcdiff.grad(vector_out)
+    for _ in range(2):
+        with pytest.raises(srcdiff.SrcdiffError, match="scalar"):
+            g(np.ones(3))
