@@ -49,7 +49,7 @@ def specialize_calls(body, ctx, shapes):
             value = helpers.specialize(s.value, env)
             _count_broadcasting_reads(value, expanded, env, helpers.which)
             name = s.targets[0].id
-            if name not in shapes and name not in nested:  # the shape it has from here on
+            if not (name in shapes and stores.get(name, 0) <= 1) and name not in nested:  # its shape from here on
                 shape = _inferred_shape(value, env, helpers.which)
                 env.pop(name, None) if shape is None else env.__setitem__(name, shape)
                 if shape is not None and stores.get(name) == 1 and len(shape) >= 1 and \
@@ -68,6 +68,13 @@ def specialize_calls(body, ctx, shapes):
         if reads.get(name, 0) == broadcasting:  # every read broadcasts: ``n = g``
             out[i] = ir.Assign(out[i].targets, out[i].value.args[0], out[i].line)
     return out
+
+
+# ``np.sum(a, axis=1)`` on an ndarray is ``a.sum(axis=1)``, the same reduction without the Python-level
+# dispatch of the function (a microsecond on small arrays)
+_REDUCTIONS = {numpy.sum: "sum", numpy.max: "max", numpy.min: "min", numpy.amax: "max", numpy.amin: "min",
+               numpy.mean: "mean", numpy.prod: "prod"}
+_METHODS = set(_REDUCTIONS.values())
 
 
 def _broadcastable_expand(e, env, which):
@@ -112,9 +119,13 @@ class _Helpers:
         for name, kernel in self.kernels.items():
             if obj is kernel:
                 return name
-        return "size" if obj is numpy.size else None
+        return "size" if obj is numpy.size else _REDUCTIONS.get(obj)
 
     def specialize(self, e, env):
+        if isinstance(e, ir.Call) and len(e.args) == 1 and isinstance(e.args[0], ir.Name) and \
+                {k.name for k in e.keywords} <= {"axis", "keepdims"} and self.which(e.func) in _METHODS and \
+                len(env.get(e.args[0].id) or ()) >= 1:  # an array for sure: the method skips NumPy's dispatch
+            return ir.Call(ir.Attr(e.args[0], self.which(e.func)), [], e.keywords)
         if isinstance(e, ir.Call) and not e.keywords:
             e = ir.Call(e.func, [self.specialize(a, env) for a in e.args], [])
             kind = self.which(e.func)

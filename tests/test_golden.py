@@ -84,7 +84,7 @@ def grad_softmax_xent(W, X, labels):
     z = X @ W
     z2 = z - z.max(axis=1, keepdims=True)
     t2 = np.exp(z2)
-    t3 = np.sum(t2, axis=1, keepdims=True)
+    t3 = t2.sum(axis=1, keepdims=True)
     t4 = np.log(t3)
     logp = z2 - t4
     t6 = np.arange(len(labels))
@@ -316,7 +316,7 @@ def design_loss_tangent(W, b, x, y, *, t_W, t_b):
     t_t3 = t_h
     t4 = t3 ** 2
     t_t4 = t_t3 * 2 * t3
-    t5 = np.sum(t4)
+    t5 = t4.sum()
     t_t5 = np.sum(t_t4)
     return (t5, t_t5)
 """),

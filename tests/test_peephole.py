@@ -164,3 +164,20 @@ def _fold(text):
 ])
 def test_negations_folded_into_sums(before, after):
     assert _fold(before) == after
+
+
+def reductions(x, xs, s):
+    a = np.sum(x * s, axis=0, keepdims=True) + np.max(x, axis=1, keepdims=True)
+    return np.mean(a) + np.sum(xs) * np.prod(x) + np.min(np.sum(xs, axis=0))
+
+
+def test_reductions_of_arrays_become_methods():
+    """``np.sum(a, axis=0)`` of an array is ``a.sum(axis=0)`` (NumPy's own method, bit for bit the
+    same); a list stays an argument of ``np.sum``."""
+    x, xs = RNG.uniform(0.5, 1.5, (3, 4)), [RNG.standard_normal(4) for _ in range(2)]
+    srcdiff.check_grad(reductions, x, xs, 1.5, wrt=(0, 1))
+    source = srcdiff.grad(reductions, wrt=(0, 1)).source_for(x, xs, 1.5)
+    assert "x.max(axis=1, keepdims=True)" in source and "x.prod()" in source, source
+    assert "np.sum(xs)" in source, source
+    value, _ = srcdiff.value_and_grad(reductions, wrt=(0, 1))(x, xs, 1.5)
+    assert value == reductions(x, xs, 1.5)  # the same reductions: the same bits

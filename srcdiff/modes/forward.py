@@ -165,7 +165,8 @@ class ForwardMode:
         if isinstance(expr, Zero):
             state.pop(target.id, None)
             return state
-        out.append(ir.Assign([ir.Name(self.tan(target.id))], self.materialized(expr), line))
+        if not (isinstance(expr, ir.Name) and expr.id == self.tan(target.id)):  # ``t_z = t_z`` is no work
+            out.append(ir.Assign([ir.Name(self.tan(target.id))], self.materialized(expr), line))
         state[target.id] = True
         return state
 
