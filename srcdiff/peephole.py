@@ -41,8 +41,24 @@ def share_views(body, arrays):
                 renames[s.targets[0].id] = seen[key]
                 continue
             seen[key] = s.targets[0].id
+        elif seen and isinstance(s, ir.Assign):  # ``1 - x[:-1]`` reads the view already taken
+            s = ir.Assign(s.targets, _views_read(s.value, seen, arrays), s.line)
         out.append(s)
-    return _renamed(out, renames) if renames else body
+    return _renamed(out, renames) if renames else out
+
+
+def _views_read(e, seen, arrays):
+    """``e`` with each constant slice of an array in ``arrays`` already taken replaced by its name."""
+    if isinstance(e, ir.Subscript):
+        key = _view_key(ir.Assign([ir.Name("_")], e), arrays)
+        return ir.Name(seen[key]) if key in seen else e
+    if isinstance(e, ir.BinOp):
+        return ir.BinOp(e.op, _views_read(e.left, seen, arrays), _views_read(e.right, seen, arrays))
+    if isinstance(e, ir.UnaryOp):
+        return ir.UnaryOp(e.op, _views_read(e.operand, seen, arrays))
+    if isinstance(e, ir.Call):
+        return ir.Call(e.func, [_views_read(a, seen, arrays) for a in e.args], e.keywords)
+    return e
 
 
 def _view_key(s, arrays):

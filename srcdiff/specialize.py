@@ -122,10 +122,12 @@ class _Helpers:
         return "size" if obj is numpy.size else _REDUCTIONS.get(obj)
 
     def specialize(self, e, env):
-        if isinstance(e, ir.Call) and len(e.args) == 1 and isinstance(e.args[0], ir.Name) and \
-                {k.name for k in e.keywords} <= {"axis", "keepdims"} and self.which(e.func) in _METHODS and \
-                len(env.get(e.args[0].id) or ()) >= 1:  # an array for sure: the method skips NumPy's dispatch
-            return ir.Call(ir.Attr(e.args[0], self.which(e.func)), [], e.keywords)
+        if isinstance(e, ir.Call) and len(e.args) == 1 and {k.name for k in e.keywords} <= {"axis", "keepdims"} \
+                and self.which(e.func) in _METHODS:
+            arg = self.specialize(e.args[0], env)
+            if len(_inferred_shape(arg, env, self.which) or ()) >= 1:  # an array: its method skips NumPy's dispatch
+                return ir.Call(ir.Attr(arg, self.which(e.func)), [], e.keywords)
+            return ir.Call(e.func, [arg], e.keywords)
         if isinstance(e, ir.Call) and not e.keywords:
             e = ir.Call(e.func, [self.specialize(a, env) for a in e.args], [])
             kind = self.which(e.func)

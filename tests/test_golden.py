@@ -48,7 +48,7 @@ def grad_rosenbrock(x):
     t1 = x[1:]
     t2 = x[:-1]
     t4 = t1 - t2 ** 2
-    t8 = 1 - x[:-1]
+    t8 = 1 - t2
     # return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
     d_x = zeros_like(x)
     d_x[:-1] = -2 * t8
@@ -394,29 +394,29 @@ def grad_rosenbrock_tangent(x, *, t_x):
     t_t4 = t_t1 - t_t3
     t8 = 1 - t2
     d_x = zeros_like(x)
-    t6 = -2 * t8
-    t_t6 = 2 * t_t2
-    d_x[:-1] = t6
+    t5 = -2 * t8
+    t_t5 = 2 * t_t2
+    d_x[:-1] = t5
     t_d_x = zeros_like(d_x)
-    t_d_x[:-1] = t_t6
+    t_d_x[:-1] = t_t5
     d_t4 = 200.0 * t4
     t_d_t4 = 200.0 * t_t4
-    t7 = d_t4 * -2
-    t_t7 = t_d_t4 * -2
-    d_t2 = t7 * t2
-    t_d_t2 = t_t7 * t2 + t7 * t_t2
-    t9 = d_x[:-1]
-    t_t9 = t_d_x[:-1]
-    t10 = t9 + d_t2
-    t_t10 = t_t9 + t_d_t2
-    d_x[:-1] = t10
-    t_d_x[:-1] = t_t10
-    t11 = d_x[1:]
-    t_t11 = t_d_x[1:]
-    t12 = t11 + d_t4
-    t_t12 = t_t11 + t_d_t4
-    d_x[1:] = t12
-    t_d_x[1:] = t_t12
+    t6 = d_t4 * -2
+    t_t6 = t_d_t4 * -2
+    d_t2 = t6 * t2
+    t_d_t2 = t_t6 * t2 + t6 * t_t2
+    t7 = d_x[:-1]
+    t_t7 = t_d_x[:-1]
+    t9 = t7 + d_t2
+    t_t9 = t_t7 + t_d_t2
+    d_x[:-1] = t9
+    t_d_x[:-1] = t_t9
+    t10 = d_x[1:]
+    t_t10 = t_d_x[1:]
+    t11 = t10 + d_t4
+    t_t11 = t_t10 + t_d_t4
+    d_x[1:] = t11
+    t_d_x[1:] = t_t11
     return (d_x, t_d_x)
 """
 

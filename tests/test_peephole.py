@@ -181,3 +181,9 @@ def test_reductions_of_arrays_become_methods():
     assert "np.sum(xs)" in source, source
     value, _ = srcdiff.value_and_grad(reductions, wrt=(0, 1))(x, xs, 1.5)
     assert value == reductions(x, xs, 1.5)  # the same reductions: the same bits
+
+
+def test_a_slice_inside_an_expression_reads_the_view_taken():
+    source = srcdiff.value_and_grad(rosenbrock).source_for(np.ones(6))
+    assert "t2 = x[:-1]\n" in source and "= 1 - t2\n" in source, source   # ``1 - x[:-1]`` reads t2
+    assert "(t6 + t8 ** 2).sum()" in source, source   # the method of an expression known to be an array
