@@ -27,8 +27,9 @@ _REDUCTIONS = {"numpy.max", "numpy.amax", "numpy.min", "numpy.amin", "numpy.sum"
 
 def zero_gradient_statements(fn_def, classify, arg_ndims=None):
     """Top-level statements of ``fn_def`` whose value the output does not depend on (a set of ids)."""
-    arg_ndims = arg_ndims or {}
     body = fn_def.body
+    rebound = cleanup._assigned(body)  # anywhere, loops and branches included
+    arg_ndims = {n: d for n, d in (arg_ndims or {}).items() if n not in rebound}  # as they came in
     found = set()
     for i, s in enumerate(body):
         seed = _seed(s, classify)
