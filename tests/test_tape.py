@@ -121,3 +121,29 @@ def test_values_read_only_after_a_loop_and_conditional_invariants_are_not_taped(
         steps, y, vy = steps + 1, y + 0.01 * vy, vy - 0.01 * 9.81
     assert pullback.tape_entries == 2 * steps + 1  # the decision that ended the loop, too
     srcdiff.check_grad(projectile, 0.8, 0.05, 0.01, wrt=(0, 1))
+
+
+def adds_an_axis_in_a_loop(z):
+    for _ in range(2):
+        z = z[None] * 1.5
+    for _ in range(1):
+        z = z[None]
+    return np.sum(z * z)
+
+
+def reshapes_in_a_loop(z):
+    for _ in range(1):
+        z = z.reshape(1, 5, 4)
+    return np.sum(np.sin(z))
+
+
+def test_a_loop_that_changes_an_arrays_rank():
+    """``z = z[None]`` in a loop: the adjoint of the new ``z`` is held before the old one's is
+    built (it used to be overwritten by zeros: a gradient of zero), and ``z = z.reshape(...)``
+    keeps the old ``z`` for its shape (its adjoint used to read the new one)."""
+    z = np.random.default_rng(4).standard_normal((5, 4))
+    for fun in (adds_an_axis_in_a_loop, reshapes_in_a_loop):
+        srcdiff.check_grad(fun, z)
+        t = np.ones_like(z)
+        _, jt = srcdiff.jvp(fun, (z,), t)
+        np.testing.assert_allclose(jt, np.vdot(srcdiff.grad(fun)(z), t), rtol=1e-12)

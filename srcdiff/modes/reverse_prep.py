@@ -254,7 +254,11 @@ class PrepareMixin:
         sentinel = "__srcdiff_old__"
         self._probe_original = {sentinel: sorted(overlap)[0]} if len(overlap) == 1 else {}
         renamed = ir.Assign([ir.Name(op.target.id)], _rename_names(s.value, overlap, sentinel), s.line)
-        probe_op = self.classify.classify(renamed)
+        self.ctx.locals.add(sentinel)  # ``x = x.reshape(...)``: a method of the local array, as before
+        try:
+            probe_op = self.classify.classify(renamed)
+        finally:
+            self.ctx.locals.discard(sentinel)
         self._shape_alias[renamed] = s
         snapshot = (set(self.ctx.namer.taken), dict(self.ctx.namer.counters), dict(self.ctx.helpers),
                     dict(self.adj_names))

@@ -9,7 +9,7 @@ from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, loc
 from ..ops import atom_names
 from ..runtime import add_at, broadcast_count, snapshot, total, unbroadcast, written_part
 from ..template import Contribution, Filler, Zero, fold
-from .adjoints import Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros, _names
+from .adjoints import Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros, _mentions, _names
 
 
 class StatementMixin:
@@ -180,6 +180,10 @@ class StatementMixin:
             return set()
         name = base.id
         var = self.adj(name)
+        if _mentions(dy, var):  # ``z = z[None]`` in a loop: the incoming adjoint lives in ``var``
+            held = ir.Name(self.ctx.namer.fresh(var + "_out"))
+            code.append(ir.Assign([held], dy))
+            dy = held
         stmt = self._shape_alias.get(s, s)
         direct = name not in self.containers and self.static_index(op.index, stmt)
         if name not in state:
