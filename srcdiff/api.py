@@ -8,6 +8,7 @@ import numpy
 
 from . import cache, calls, frontend, transform
 from .arguments import _Signature, _name, check_differentiable, fit  # noqa: F401  (public helpers)
+from .callers import Caller, call_key, fast_fit
 from .context import stale
 from .errors import ArgumentError, NonDifferentiableError
 
@@ -45,7 +46,7 @@ class Transformed:
     def _functions(self, args, kwargs):
         """The generated functions specialized for these arguments (cached per argument types)."""
         if not kwargs:
-            functions = self._fast.get(_call_key(args))
+            functions = self._fast.get(call_key(args))
             if functions is not None:
                 return functions
         kinds = self._kinds(args, kwargs)
@@ -66,7 +67,7 @@ class Transformed:
             functions = self._variants[key] = self._generate(*kinds, subject=subject)
             self._callers.pop(key, None)
         if not kwargs and not kinds[2] and not functions["result"].guards and subject is self.fun:
-            self._fast[_call_key(args)] = functions  # the argument types and shapes alone decide
+            self._fast[call_key(args)] = functions  # the argument types and shapes alone decide
         return functions
 
     def _subject(self, args, kwargs):
@@ -85,7 +86,7 @@ class Transformed:
     @staticmethod
     def _variant_key(args, kwargs, statics):
         """Argument types (shapes for arrays), plus which functions the function-valued parameters hold."""
-        key = _call_key(args)
+        key = call_key(args)
         if kwargs:
             key += tuple(sorted((k, v.shape if type(v) is _ndarray else type(v)) for k, v in kwargs.items()))
         if statics:
@@ -224,95 +225,6 @@ MAX_SHAPE_VARIANTS = 8  # shape combinations a transformed function generates sp
 _MAX_VARIANTS = 256  # argument combinations remembered per transformed function
 
 
-def _call_key(args):
-    """What a call's positional arguments decide about the generated code: types, and shapes of arrays."""
-    return tuple([a.shape if type(a) is _ndarray else type(a) for a in args])
-
-
-def _input_kind(value):
-    t = type(value)
-    if t is float:
-        return "float"
-    if t is _ndarray:
-        return "array"
-    return "other"
-
-
-def _fast_fit(kinds, inputs, grads):
-    """``fit`` with fast paths for float64-style arrays and Python floats."""
-    out = []
-    for kind, x, g in zip(kinds, inputs, grads):
-        if kind == "array":
-            if type(g) is not _ndarray or g.shape != x.shape or (g.dtype is not x.dtype and g.dtype != x.dtype):
-                g = fit(g, x)
-        elif kind == "float":
-            g = float(g)
-        else:
-            g = fit(g, x)
-        out.append(g)
-    return out
-
-
-class _Caller:
-    """A transformed function specialized to one combination of argument types."""
-
-    def __init__(self, owner, functions, args, kwargs):
-        self.owner = owner
-        self.functions = functions
-        self.guards = functions["result"].guards
-        self.statics = owner._kinds(args, kwargs)[2]
-        sig = owner.sig
-        self.positional = all(p < len(args) and sig.params[p].kind is not sig.params[p].KEYWORD_ONLY
-                              for p in sig.positions) and not kwargs
-        inputs = sig.values(args, kwargs)
-        for value, name in zip(inputs, sig.wrt):
-            if not isinstance(value, _ndarray):
-                check_differentiable(value, name, owner.fun)  # types are fixed for this variant
-        self.kinds = [_input_kind(v) for v in inputs]
-        self.arrays = [i for i, k in enumerate(self.kinds) if k == "array"]
-        self.others = [i for i, k in enumerate(self.kinds) if k == "other"]  # containers: checked every call
-        self.positions = list(sig.positions)
-        self.returns_value = getattr(functions["result"], "returns_value", True)
-        self.tuple_out = len(sig.wrt) == 1 and not sig.single  # wrt=(0,) wants a one-element tuple
-        # the common case, served by ``arrays_fitted``: positional arrays only, nothing else to check
-        self.lean = self.positional and not self.statics and not self.guards and not self.others and \
-            not owner.has_aux and all(k == "array" for k in self.kinds)
-        self.single = sig.single
-
-    def lean_call(self, role, args):
-        """The generated function called on array arguments whose dtypes can be differentiated."""
-        for p in self.positions:
-            if args[p].dtype.kind not in "fc":
-                self.inputs(args, {})  # raises, naming the argument
-        return self.functions[role](*args)
-
-    def arrays_fitted(self, args, grads):
-        """``fit`` of each gradient to its array argument (``lean`` callers): one gradient, or a tuple."""
-        if self.single or self.tuple_out:
-            grads = (grads,)
-        out = []
-        for p, g in zip(self.positions, grads):
-            x = args[p]
-            if type(g) is not _ndarray or g.shape != x.shape or (g.dtype is not x.dtype and g.dtype != x.dtype):
-                g = fit(g, x)
-            out.append(g)
-        return out[0] if self.single else tuple(out)
-
-    def inputs(self, args, kwargs):
-        if self.positional:
-            inputs = [args[p] for p in self.positions]
-            for i in self.arrays:
-                if inputs[i].dtype.kind not in "fc":
-                    check_differentiable(inputs[i], self.owner.sig.wrt[i], self.owner.fun)
-        else:
-            inputs = self.owner.sig.values(args, kwargs)
-            for i in self.arrays:
-                check_differentiable(inputs[i], self.owner.sig.wrt[i], self.owner.fun)
-        for i in self.others:
-            check_differentiable(inputs[i], self.owner.sig.wrt[i], self.owner.fun)
-        return inputs
-
-
 class ValueAndGrad(Transformed):
     role = "joint"
 
@@ -325,19 +237,19 @@ class ValueAndGrad(Transformed):
         key = self._variant_key(args, kwargs, self._kinds(args, kwargs)[2])
         caller = self._callers.get(key)
         if caller is None or (caller.guards and stale(caller.guards)):  # a called helper was redefined
-            caller = self._callers[key] = _Caller(self, self._functions(args, kwargs), args, kwargs)
+            caller = self._callers[key] = Caller(self, self._functions(args, kwargs), args, kwargs)
         return caller
 
     def _fast_caller(self, args, kwargs):
         """The specialization for these arguments, found by their types alone when it can be."""
-        caller = self._callers.get(_call_key(args)) if not kwargs else None
+        caller = self._callers.get(call_key(args)) if not kwargs else None
         if caller is None or caller.statics or (caller.guards and stale(caller.guards)):
             # first call with these types, keywords, functions passed as arguments, or a redefined helper
             caller = self._caller(args, kwargs)
         return caller
 
     def __call__(self, *args, **kwargs):
-        caller = self._callers.get(_call_key(args)) if not kwargs else None
+        caller = self._callers.get(call_key(args)) if not kwargs else None
         if caller is not None and caller.lean:  # arrays only: check their dtypes, call, fit
             value, grads = caller.lean_call(self.role, args)
             if type(value) is not float and type(value) is not _float64:
@@ -350,15 +262,15 @@ class ValueAndGrad(Transformed):
         if len(self.sig.wrt) == 1 and not self.sig.single:
             grads = (grads,)
         if self.sig.single:
-            return value, _fast_fit(caller.kinds, inputs, (grads,))[0]
-        return value, tuple(_fast_fit(caller.kinds, inputs, grads))
+            return value, fast_fit(caller.kinds, inputs, (grads,))[0]
+        return value, tuple(fast_fit(caller.kinds, inputs, grads))
 
 
 class Grad(ValueAndGrad):
     role = "grad"
 
     def __call__(self, *args, **kwargs):
-        caller = self._callers.get(_call_key(args)) if not kwargs else None
+        caller = self._callers.get(call_key(args)) if not kwargs else None
         if caller is not None and caller.lean:  # arrays only: check their dtypes, call, fit
             out = caller.lean_call("grad", args)
             if caller.returns_value:  # the output's shape is checked at run time
@@ -375,9 +287,9 @@ class Grad(ValueAndGrad):
             value, out = out
             _require_scalar(value[0] if self.has_aux else value, self.fun)
         if self.sig.single:
-            grads = _fast_fit(caller.kinds, inputs, (out,))[0]
+            grads = fast_fit(caller.kinds, inputs, (out,))[0]
         else:
-            grads = tuple(_fast_fit(caller.kinds, inputs, (out,) if caller.tuple_out else out))
+            grads = tuple(fast_fit(caller.kinds, inputs, (out,) if caller.tuple_out else out))
         return (grads, value[1]) if self.has_aux else grads
 
 
