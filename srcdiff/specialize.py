@@ -22,7 +22,7 @@ import numpy
 from . import cleanup, ir
 from .analysis.shape_rules import UNKNOWN, constant, matmul_shape, reduced_shape
 from .rules.kernels import matmul_lhs, matmul_rhs
-from .runtime import broadcast_like, expand, owned, unbroadcast
+from .runtime import broadcast_count, broadcast_like, expand, owned, unbroadcast
 
 
 def specialize_calls(body, ctx, shapes):
@@ -110,7 +110,7 @@ class _Helpers:
     def __init__(self, ctx):
         self.ctx = ctx
         self.kernels = {"unbroadcast": unbroadcast, "matmul_lhs": matmul_lhs, "matmul_rhs": matmul_rhs,
-                        "expand": expand, "broadcast_like": broadcast_like}
+                        "expand": expand, "broadcast_like": broadcast_like, "broadcast_count": broadcast_count}
 
     def which(self, func):
         if not isinstance(func, (ir.Name, ir.Attr)):
@@ -134,6 +134,8 @@ class _Helpers:
             shapes = [_inferred_shape(a, env, self.which) for a in e.args]
             if kind == "size" and len(shapes) == 1 and shapes[0] is not None:
                 return ir.Const(_prod(shapes[0]))
+            if kind == "broadcast_count" and None not in shapes and _prod(shapes[1]):
+                return ir.Const(float(_prod(shapes[0]) // _prod(shapes[1])))
             if kind == "unbroadcast" and None not in shapes:
                 return _summed(e.args[0], shapes[0], shapes[1]) or e
             if kind in ("matmul_lhs", "matmul_rhs") and None not in shapes:

@@ -179,6 +179,7 @@ def test_reductions_of_arrays_become_methods():
     source = srcdiff.grad(reductions, wrt=(0, 1)).source_for(x, xs, 1.5)
     assert "x.max(axis=1, keepdims=True)" in source and "x.prod()" in source, source
     assert "np.sum(xs)" in source, source
+    assert "broadcast_count" not in source, source   # how often a (1, 4) row was broadcast: a number
     value, _ = srcdiff.value_and_grad(reductions, wrt=(0, 1))(x, xs, 1.5)
     assert value == reductions(x, xs, 1.5)  # the same reductions: the same bits
 
