@@ -418,8 +418,8 @@ def _pure(s, ctx):
 
 
 def _peephole(body, ctx, mode, temps, more_arrays=()):
-    """Helpers written out for known shapes (specialize.py), shared slices of array arguments and
-    merged constant factors (peephole.py)."""
+    """Helpers written out for known shapes (specialize.py), shared slices of array arguments,
+    merged constant factors and negations folded into sums (peephole.py)."""
     if ctx.arg_shapes:
         body = specialize.specialize_calls(body, ctx, mode.shapes.constant_shapes())
     arrays = (set(ctx.arg_shapes) | {a for a in more_arrays if a}) - set(cleanup._assigned(body))
