@@ -9,6 +9,7 @@ import numpy
 from . import cache, calls, frontend, transform
 from .arguments import _Signature, _name, check_differentiable, fit  # noqa: F401  (public helpers)
 from .callers import Caller, call_key, fast_fit
+from .callers import require_scalar as _require_scalar
 from .context import stale
 from .errors import ArgumentError, NonDifferentiableError
 
@@ -250,11 +251,8 @@ class ValueAndGrad(Transformed):
 
     def __call__(self, *args, **kwargs):
         caller = self._callers.get(call_key(args)) if not kwargs else None
-        if caller is not None and caller.lean:  # arrays only: check their dtypes, call, fit
-            value, grads = caller.lean_call(self.role, args)
-            if type(value) is not float and type(value) is not _float64:
-                _require_scalar(value, self.fun)
-            return value, caller.arrays_fitted(args, grads)
+        if caller is not None and caller.run is not None:  # array arguments only: the lean path
+            return caller.run(args)
         caller = self._fast_caller(args, kwargs)
         inputs = caller.inputs(args, kwargs)
         value, grads = caller.functions[self.role](*args, **kwargs)
@@ -271,13 +269,8 @@ class Grad(ValueAndGrad):
 
     def __call__(self, *args, **kwargs):
         caller = self._callers.get(call_key(args)) if not kwargs else None
-        if caller is not None and caller.lean:  # arrays only: check their dtypes, call, fit
-            out = caller.lean_call("grad", args)
-            if caller.returns_value:  # the output's shape is checked at run time
-                value, out = out
-                if type(value) is not float and type(value) is not _float64:
-                    _require_scalar(value, self.fun)
-            return caller.arrays_fitted(args, out)
+        if caller is not None and caller.run is not None:  # array arguments only: the lean path
+            return caller.run(args)
         caller = self._fast_caller(args, kwargs)
         inputs = caller.inputs(args, kwargs)
         functions = caller.functions
@@ -291,22 +284,6 @@ class Grad(ValueAndGrad):
         else:
             grads = tuple(fast_fit(caller.kinds, inputs, (out,) if caller.tuple_out else out))
         return (grads, value[1]) if self.has_aux else grads
-
-
-_float64 = numpy.float64
-
-
-def _require_scalar(value, fun):
-    if type(value) is float or type(value) is _float64:
-        return
-    ndim = getattr(value, "ndim", None)
-    if ndim == 0 or (ndim is None and isinstance(value, (int, numpy.number))):
-        return
-    shape = numpy.shape(value) if ndim is not None else type(value).__name__
-    raise NonDifferentiableError(
-        "srcdiff.grad needs %s to return a scalar, but it returned %s %s. Reduce the output to a scalar "
-        "(for example with .sum()), or use srcdiff.vjp(%s) to pull back a cotangent shaped like the output."
-        % (_name(fun), "an array of shape" if ndim is not None else "a", shape, getattr(fun, "__name__", "f")))
 
 
 class VJP(Transformed):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy
 
-from .arguments import check_differentiable, fit
+from .arguments import _name, check_differentiable, fit
+from .errors import NonDifferentiableError
 
 _ndarray = numpy.ndarray
 
@@ -59,29 +60,12 @@ class Caller:
         self.positions = list(sig.positions)
         self.returns_value = getattr(functions["result"], "returns_value", True)
         self.tuple_out = len(sig.wrt) == 1 and not sig.single  # wrt=(0,) wants a one-element tuple
-        # the common case, served by ``arrays_fitted``: positional arrays only, nothing else to check
-        self.lean = self.positional and not self.statics and not self.guards and not self.others and \
+        # the common case: positional arrays only, nothing else to check (see ``_lean_runner``)
+        lean = self.positional and not self.statics and not self.guards and not self.others and \
             not owner.has_aux and all(k == "array" for k in self.kinds)
-        self.single = sig.single
-
-    def lean_call(self, role, args):
-        """The generated function called on array arguments whose dtypes can be differentiated."""
-        for p in self.positions:
-            if args[p].dtype.kind not in "fc":
-                self.inputs(args, {})  # raises, naming the argument
-        return self.functions[role](*args)
-
-    def arrays_fitted(self, args, grads):
-        """``fit`` of each gradient to its array argument (``lean`` callers): one gradient, or a tuple."""
-        if self.single or self.tuple_out:
-            grads = (grads,)
-        out = []
-        for p, g in zip(self.positions, grads):
-            x = args[p]
-            if type(g) is not _ndarray or g.shape != x.shape or (g.dtype is not x.dtype and g.dtype != x.dtype):
-                g = fit(g, x)
-            out.append(g)
-        return out[0] if self.single else tuple(out)
+        self.run = _lean_runner(self, functions[owner.role], owner.role != "grad" or self.returns_value,
+                                owner.role != "grad", sig.single or self.tuple_out, sig.single,
+                                owner.fun) if lean else None
 
     def inputs(self, args, kwargs):
         if self.positional:
@@ -96,3 +80,48 @@ class Caller:
         for i in self.others:
             check_differentiable(inputs[i], self.owner.sig.wrt[i], self.owner.fun)
         return inputs
+
+
+_float64 = numpy.float64
+
+
+def require_scalar(value, fun):
+    """``value`` must be a number or a 0-d array: the output of a function ``grad`` differentiates."""
+    if type(value) is float or type(value) is _float64:
+        return
+    ndim = getattr(value, "ndim", None)
+    if ndim == 0 or (ndim is None and isinstance(value, (int, numpy.number))):
+        return
+    shape = numpy.shape(value) if ndim is not None else type(value).__name__
+    raise NonDifferentiableError(
+        "srcdiff.grad needs %s to return a scalar, but it returned %s %s. Reduce the output to a scalar "
+        "(for example with .sum()), or use srcdiff.vjp(%s) to pull back a cotangent shaped like the output."
+        % (_name(fun), "an array of shape" if ndim is not None else "a", shape, getattr(fun, "__name__", "f")))
+
+
+def _lean_runner(caller, fn, unpack, joint, wrap, single, fun):
+    """``run(args)`` for a ``Caller`` of array arguments only: check their dtypes, call ``fn``, check
+    that the value is a number (``unpack``: ``fn`` returns it beside the gradients), fit each
+    gradient to its argument; returns what ``value_and_grad`` (``joint``) or ``grad`` returns.
+    A closure, so that a cached call costs little more than calling ``fn`` itself."""
+    positions = tuple(caller.positions)
+
+    def run(args):
+        for p in positions:
+            if args[p].dtype.kind not in "fc":
+                caller.inputs(args, {})  # raises, naming the argument
+        out = fn(*args)
+        value = None
+        if unpack:
+            value, out = out
+            if type(value) is not float and type(value) is not _float64:
+                require_scalar(value, fun)
+        grads = []
+        for p, g in zip(positions, (out,) if wrap else out):
+            x = args[p]
+            if type(g) is not _ndarray or g.shape != x.shape or (g.dtype is not x.dtype and g.dtype != x.dtype):
+                g = fit(g, x)
+            grads.append(g)
+        grads = grads[0] if single else tuple(grads)
+        return (value, grads) if joint else grads
+    return run
