@@ -217,3 +217,25 @@ def test_rebound_arrays_keep_the_gradient(fun, shapes):
     fd = (fun(args[0] + eps * t, *args[1:]) - fun(args[0] - eps * t, *args[1:])) / (2 * eps)
     assert np.isclose(jt, fd, rtol=1e-6, atol=1e-8)
     assert np.isclose(jt, np.vdot(srcdiff.grad(fun)(*args), t), rtol=1e-10)
+
+
+def softmax(z):
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def test_an_array_output_that_cancels_the_shift():
+    """``vjp`` and ``jacobian`` of a softmax (an array output): no gradient through the max, and
+    the Jacobian is the softmax's ``diag(p) - p p^T`` row by row."""
+    z = RNG.standard_normal((3, 4))
+    value, pullback = srcdiff.vjp(softmax)(z)
+    ct = RNG.standard_normal(value.shape)
+    g = pullback(ct)
+    p = softmax(z)
+    expected = p * (ct - np.sum(ct * p, axis=-1, keepdims=True))
+    np.testing.assert_allclose(g, expected, rtol=1e-12, atol=1e-14)
+    sources = "\n".join(srcdiff.vjp(softmax).sources(z).values())
+    assert not _uses_max_gradient(sources), sources
+    jac = srcdiff.jacobian(softmax, mode="forward")(z)
+    for i in range(3):
+        np.testing.assert_allclose(jac[i, :, i, :], np.diag(p[i]) - np.outer(p[i], p[i]), rtol=1e-12, atol=1e-14)
