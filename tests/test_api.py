@@ -299,6 +299,12 @@ def test_check_grad_fails_on_a_nan_gradient_where_differences_are_finite():
         srcdiff.check_grad(f, np.array([-0.5, 0.25]))
 
 
+def _flat(result):
+    """The arrays and numbers in a result of grad or value_and_grad, in order."""
+    return [a for item in (result if isinstance(result, tuple) else (result,))
+            for a in (item if isinstance(item, tuple) else (item,))]
+
+
 def test_repeated_calls_on_arrays_check_and_fit_like_the_first():
     """Calls after the first take a lean path for array arguments: the same gradients, types and
     refusals as the first call of every form of ``wrt``."""
@@ -309,9 +315,7 @@ def test_repeated_calls_on_arrays_check_and_fit_like_the_first():
         g = transform(quadratic, wrt=wrt)
         first, second = g(x, w), g(x, w)
         assert type(first) is type(second)
-        flat = lambda r: [a for item in (r if isinstance(r, tuple) else (r,))
-                          for a in (item if isinstance(item, tuple) else (item,))]
-        for a, b in zip(flat(first), flat(second)):
+        for a, b in zip(_flat(first), _flat(second)):
             np.testing.assert_array_equal(a, b)
         with pytest.raises(srcdiff.ArgumentError, match="dtype int64"):
             g(np.arange(3), np.arange(3))
