@@ -21,7 +21,8 @@ import numpy
 
 from . import cleanup, ir
 from .analysis.shape_rules import UNKNOWN, constant, matmul_shape, reduced_shape
-from .rules.kernels import matmul_lhs, matmul_rhs
+from .rules.kernels import expand_scaled, matmul_lhs, matmul_rhs
+from .rules.kernels_math import nan_divisor, safe_divisor
 from .runtime import broadcast_count, broadcast_like, expand, owned, unbroadcast
 
 
@@ -42,7 +43,7 @@ def specialize_calls(body, ctx, shapes):
     env = {n: s for n, s in shapes.items() if stores.get(n, 0) <= 1}
     helpers = _Helpers(ctx)
     fresh = set()  # names assigned once a new array (an arithmetic result, a product, a sum)
-    expanded = {}  # name assigned once an ``expand`` that operators could broadcast -> [statement, reads that do]
+    expanded = {}  # name assigned once an ``expand`` operators could broadcast -> [index, such reads, value]
     out = []
     for s in body:
         if isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ir.Name):
@@ -55,8 +56,9 @@ def specialize_calls(body, ctx, shapes):
                 if shape is not None and stores.get(name) == 1 and len(shape) >= 1 and \
                         isinstance(value, (ir.BinOp, ir.Call)):
                     fresh.add(name)
-                    if _broadcastable_expand(value, env, helpers.which):
-                        expanded[name] = [len(out), 0]
+                    unexpanded = _unexpanded_value(value, env, helpers.which)
+                    if unexpanded is not None:
+                        expanded[name] = [len(out), 0, unexpanded]
             s = ir.Assign(s.targets, value, s.line)
         elif isinstance(s, ir.Return) and s.value is not None:
             s = ir.Return(helpers.unowned(s.value, fresh), s.line)
@@ -64,9 +66,9 @@ def specialize_calls(body, ctx, shapes):
             _count_broadcasting_reads(s, expanded, env, helpers.which)
         out.append(s)
     reads = cleanup.uses(out)
-    for name, (i, broadcasting) in expanded.items():
+    for name, (i, broadcasting, unexpanded) in expanded.items():
         if reads.get(name, 0) == broadcasting:  # every read broadcasts: ``n = g``
-            out[i] = ir.Assign(out[i].targets, out[i].value.args[0], out[i].line)
+            out[i] = ir.Assign(out[i].targets, unexpanded, out[i].line)
     return out
 
 
@@ -77,26 +79,65 @@ _REDUCTIONS = {numpy.sum: "sum", numpy.max: "max", numpy.min: "min", numpy.amax:
 _METHODS = set(_REDUCTIONS.values())
 
 
-def _broadcastable_expand(e, env, which):
-    """``expand(g, x, axis, True)`` (or over all axes) with ``g`` broadcasting to ``x``'s shape."""
-    if not (isinstance(e, ir.Call) and not e.keywords and which(e.func) == "expand" and len(e.args) == 4 and
-            (constant(e.args[3]) is True or constant(e.args[2]) is None)):
-        return False
-    g_shape, x_shape = _inferred_shape(e.args[0], env, which), _inferred_shape(e.args[1], env, which)
-    return g_shape is not None and x_shape is not None and _broadcasts_to(g_shape, x_shape)
+def _unexpanded_value(e, env, which):
+    """For ``expand(g, x, axis, keepdims)`` of known shapes, what an elementwise operator with an
+    ``x``-shaped operand can broadcast itself: ``g`` (reduced axes kept, or all of them reduced),
+    or ``g.reshape(...)`` with the reduced axes put back as length one; else None."""
+    if not (isinstance(e, ir.Call) and not e.keywords and which(e.func) == "expand" and len(e.args) == 4):
+        return None
+    g, (axis, keepdims) = e.args[0], (constant(e.args[2]), constant(e.args[3]))
+    g_shape, x_shape = _inferred_shape(g, env, which), _inferred_shape(e.args[1], env, which)
+    if g_shape is None or x_shape is None or axis is UNKNOWN or keepdims not in (True, False):
+        return None
+    if keepdims is True or axis is None or g_shape == ():
+        return g if _broadcasts_to(g_shape, x_shape) else None
+    kept = reduced_shape(x_shape, axis, True)
+    if kept is None or tuple(g_shape) != reduced_shape(x_shape, axis, False):
+        return None
+    return ir.Call(ir.Attr(g, "reshape"), [ir.Const(n) for n in kept], [])
 
 
 def _count_broadcasting_reads(node, expanded, env, which):
-    """Count reads of ``expanded`` names as operands of ``+ - * /`` whose other operand already has
-    the full shape (so the operator broadcasts the unexpanded value to the same result)."""
+    """Count reads of ``expanded`` names inside elementwise arithmetic (``+ - * /``, negation) whose
+    result keeps its shape when the name holds the unexpanded value: the operators broadcast it
+    to the same values (``d_t2 * 2 * t1`` with ``t1`` of the full shape)."""
     if not expanded:
         return
-    for e in ir.walk(node):
-        if isinstance(e, ir.BinOp) and e.op in ("+", "-", "*", "/"):
-            for mine, other in ((e.left, e.right), (e.right, e.left)):
-                if isinstance(mine, ir.Name) and mine.id in expanded and \
-                        _inferred_shape(other, env, which) == env.get(mine.id):
-                    expanded[mine.id][1] += 1
+    for root in _elementwise_roots(node):
+        for name in {n for n in _elementwise_leaves(root) if n in expanded}:
+            shape = _inferred_shape(root, env, which)
+            narrow = dict(env, **{name: _inferred_shape(expanded[name][2], env, which)})
+            if shape is not None and _inferred_shape(root, narrow, which) == shape:
+                expanded[name][1] += _elementwise_leaves(root).count(name)
+
+
+def _is_elementwise(e):
+    return isinstance(e, ir.BinOp) and e.op in ("+", "-", "*", "/") or isinstance(e, ir.UnaryOp) and e.op == "-"
+
+
+def _elementwise_roots(node):
+    """The largest elementwise arithmetic expressions in ``node`` (not inside one another)."""
+    if _is_elementwise(node):
+        yield node
+        for leaf in _elementwise_operands(node):
+            if not _is_elementwise(leaf):
+                yield from _elementwise_roots(leaf)
+        return
+    for child in node.children():
+        yield from _elementwise_roots(child)
+
+
+def _elementwise_operands(e):
+    """The operands at the leaves of the elementwise expression ``e``."""
+    if _is_elementwise(e):
+        parts = [e.left, e.right] if isinstance(e, ir.BinOp) else [e.operand]
+        return [leaf for p in parts for leaf in _elementwise_operands(p)]
+    return [e]
+
+
+def _elementwise_leaves(root):
+    """Names read directly (through elementwise arithmetic only) by ``root``."""
+    return [leaf.id for leaf in _elementwise_operands(root) if isinstance(leaf, ir.Name)]
 
 
 def _broadcasts_to(shape, target):
@@ -110,7 +151,9 @@ class _Helpers:
     def __init__(self, ctx):
         self.ctx = ctx
         self.kernels = {"unbroadcast": unbroadcast, "matmul_lhs": matmul_lhs, "matmul_rhs": matmul_rhs,
-                        "expand": expand, "broadcast_like": broadcast_like, "broadcast_count": broadcast_count}
+                        "expand": expand, "broadcast_like": broadcast_like, "broadcast_count": broadcast_count,
+                        "expand_scaled": expand_scaled, "transpose": numpy.transpose,
+                        "safe_divisor": safe_divisor, "nan_divisor": nan_divisor}
 
     def which(self, func):
         if not isinstance(func, (ir.Name, ir.Attr)):
@@ -136,6 +179,10 @@ class _Helpers:
                 return ir.Const(_prod(shapes[0]))
             if kind == "broadcast_count" and None not in shapes and _prod(shapes[1]):
                 return ir.Const(float(_prod(shapes[0]) // _prod(shapes[1])))
+            if kind == "expand_scaled" and len(e.args) == 5 and None not in shapes[1:3]:
+                count = _prod(shapes[1]) // max(_prod(shapes[2]), 1)  # as the kernel counts them
+                g = ir.BinOp("/", e.args[0], ir.Const(count))
+                return ir.Call(ir.Name(self.ctx.bind("expand", expand)), [g, e.args[1], e.args[3], e.args[4]], [])
             if kind == "unbroadcast" and None not in shapes:
                 return _summed(e.args[0], shapes[0], shapes[1]) or e
             if kind in ("matmul_lhs", "matmul_rhs") and None not in shapes:
@@ -145,16 +192,20 @@ class _Helpers:
             left, right = self.specialize(e.left, env), self.specialize(e.right, env)
             if e.op in ("+", "-", "*", "/"):  # ``a + expand(g, a_like, 1, True)``: ``a + g`` broadcasts
                 left, right = self.unexpanded(left, right, env), self.unexpanded(right, left, env)
+            if e.op in ("+", "-") and isinstance(right, ir.UnaryOp) and right.op == "-":
+                return ir.BinOp("-" if e.op == "+" else "+", left, right.operand)  # ``a + -g`` (exact)
             return ir.BinOp(e.op, left, right)
         if isinstance(e, ir.UnaryOp):
             return ir.UnaryOp(e.op, self.specialize(e.operand, env))
         return e
 
     def unexpanded(self, e, other, env):
-        """``e``, or ``g`` for ``e = expand(g, x, ...)`` when ``other`` has the shape of ``x``."""
-        if _broadcastable_expand(e, env, self.which) and \
-                _inferred_shape(other, env, self.which) == _inferred_shape(e.args[1], env, self.which):
-            return e.args[0]
+        """``e``, or what it broadcasts (``g`` for ``expand(g, x, 1, True)``) when ``other`` has the
+        shape of ``x``."""
+        unexpanded = _unexpanded_value(e, env, self.which)
+        if unexpanded is not None and _inferred_shape(other, env, self.which) == \
+                _inferred_shape(e.args[1], env, self.which):
+            return unexpanded
         return e
 
     def unowned(self, e, fresh):
@@ -236,9 +287,21 @@ def _inferred_shape(e, env, which=None):
         if inner is None or axis is UNKNOWN or keepdims not in (True, False):
             return None
         return reduced_shape(inner, axis, keepdims)
-    if isinstance(e, ir.Call) and which is not None and which(e.func) in ("expand", "broadcast_like") \
+    if isinstance(e, ir.Call) and which is not None and which(e.func) in ("expand", "broadcast_like", "expand_scaled") \
             and len(e.args) >= 2 and not e.keywords:
         return _inferred_shape(e.args[1], env, which)  # broadcast to the shape of their second argument
+    if isinstance(e, ir.Call) and isinstance(e.func, ir.Attr) and e.func.attr == "reshape" and not e.keywords \
+            and e.args and all(isinstance(constant(a), int) and constant(a) >= 0 for a in e.args):
+        inner = _inferred_shape(e.func.value, env, which)  # ``g.reshape(6, 1)``, as _unexpanded_value writes it
+        shape = tuple(constant(a) for a in e.args)
+        return shape if inner is not None and _prod(inner) == _prod(shape) else None
+    if isinstance(e, ir.Call) and which is not None and which(e.func) in ("safe_divisor", "nan_divisor") \
+            and len(e.args) == 1 and not e.keywords:
+        return _inferred_shape(e.args[0], env, which)  # the divisor with zeros (or NaNs) made infinite
+    if isinstance(e, ir.Call) and which is not None and which(e.func) == "transpose" and len(e.args) == 1 \
+            and not e.keywords:
+        inner = _inferred_shape(e.args[0], env, which)
+        return None if inner is None else tuple(reversed(inner))
     return None
 
 

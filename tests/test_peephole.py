@@ -78,12 +78,29 @@ def batched(A, B):
     return np.sum(np.tanh(A @ B))      # stacks of matrices: the kernels handle them
 
 
+def attention(Wq, Wk, X):
+    Q, K = X @ Wq, X @ Wk
+    s = Q @ K.T / np.sqrt(Q.shape[1])   # a number from a shape: the scores keep their shape
+    a = np.exp(s - s.max(axis=-1, keepdims=True))
+    return np.sum((a / a.sum(axis=-1, keepdims=True)) ** 2)
+
+
+def batchnorm(W, gamma, X):
+    h = X @ W
+    mu = h.mean(axis=0, keepdims=True)
+    var = ((h - mu) ** 2).mean(axis=0, keepdims=True)
+    out = np.tanh(gamma * (h - mu) / np.sqrt(var + 1e-5))
+    return np.mean(out.sum(axis=1) ** 2) / X.shape[0]
+
+
 WRITTEN_OUT = [
     (matvec, lambda: (RNG.standard_normal((3, 4)), RNG.standard_normal(4), RNG.standard_normal(3)), (0, 1, 2)),
     (vecmat, lambda: (RNG.standard_normal(3), RNG.standard_normal((3, 4))), (0, 1)),
     (summed_product, lambda: (RNG.standard_normal((5, 3)), RNG.standard_normal(3)), (0, 1)),
     (keepdims_broadcast, lambda: (RNG.standard_normal((3, 1)), RNG.standard_normal((3, 4))), (0, 1)),
     (batched, lambda: (RNG.standard_normal((2, 3, 4)), RNG.standard_normal((2, 4, 2))), (0, 1)),
+    (attention, lambda: (RNG.standard_normal((3, 2)), RNG.standard_normal((3, 2)), RNG.standard_normal((5, 3))), (0, 1)),
+    (batchnorm, lambda: (RNG.standard_normal((3, 4)), RNG.standard_normal(4), RNG.standard_normal((6, 3))), (0, 1)),
 ]
 
 
@@ -188,3 +205,13 @@ def test_a_slice_inside_an_expression_reads_the_view_taken():
     source = srcdiff.value_and_grad(rosenbrock).source_for(np.ones(6))
     assert "t2 = x[:-1]\n" in source and "= 1 - t2\n" in source, source   # ``1 - x[:-1]`` reads t2
     assert "(t6 + t8 ** 2).sum()" in source, source   # the method of an expression known to be an array
+
+
+@pytest.mark.parametrize("fun, make, wrt", WRITTEN_OUT[-2:], ids=["attention", "batchnorm"])
+def test_models_read_like_backprop(fun, make, wrt):
+    """With the shapes known (a number taken from ``x.shape`` included), no helper is left that
+    decides shapes at run time: means' adjoints are divided by the count, expanded sums broadcast
+    by the operators that read them, and the output is known to be a number."""
+    source = srcdiff.value_and_grad(fun, wrt=wrt).source_for(*make())
+    for helper in ("unbroadcast(", "expand(", "expand_scaled(", "matmul_lhs(", "matmul_rhs(", "require_scalar("):
+        assert helper not in source, source

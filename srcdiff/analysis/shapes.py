@@ -133,6 +133,9 @@ class ShapeClasses(Forward):
         if op.kind == "copy":
             c = self.cls(op.source, d, s)
             return c if c is not None else fresh
+        sizes = self.sizes(op, d, s)
+        if sizes is not None:
+            return sizes
         kind = None
         if op.kind == "rule" or (op.kind == "nondiff" and op.rule is not None):
             kind = self.shape_kind(op.rule)
@@ -157,6 +160,22 @@ class ShapeClasses(Forward):
             return broadcast_known(out, fresh)
         shape = self.concrete_result(op, d, s)
         return frozenset([("shape", shape)]) if shape is not None else fresh
+
+    def sizes(self, op, d, s):
+        """``x.shape`` is a tuple of ints; ``x.shape[1]``, ``x.size``, ``x.ndim`` are Python ints
+        (numbers: ``Q @ K.T / np.sqrt(Q.shape[1])`` keeps the shape of ``Q @ K.T``)."""
+        value = op.stmt.value if isinstance(op.stmt, ir.Assign) else None
+        if op.kind == "nondiff" and isinstance(value, ir.Attr) and self.classify.is_local_root(value):
+            if value.attr in ("size", "ndim"):
+                return SCALAR
+            if value.attr == "shape":
+                return frozenset([("shape tuple", id(s))])  # its entries are Python ints
+        if op.kind == "index" and isinstance(constant(op.index), int):
+            source = op.source
+            if isinstance(source, ir.Attr) and source.attr == "shape" and self.classify.is_local_root(source) or \
+                    isinstance(source, ir.Name) and _is_shape_tuple(d.get(source.id)):
+                return SCALAR
+        return None
 
     def known(self, atom, d, s):
         """The concrete shape of ``atom`` when known (``()`` for a Python number), else None."""
@@ -195,6 +214,10 @@ class ShapeClasses(Forward):
 
 _REDUCTIONS = (numpy.sum, numpy.mean, numpy.max, numpy.min, numpy.prod, numpy.var, numpy.std)
 _REDUCTION_PARAMS = {"a", "axis", "keepdims", "ddof", "dtype"}  # others (``where``...) may change the shape
+
+
+def _is_shape_tuple(cls):
+    return cls is not None and len(cls) == 1 and next(iter(cls))[0] == "shape tuple"
 
 
 def _operands(op):
@@ -274,16 +297,26 @@ class Shapes:
     def same(self, a, b):
         return a is not None and b is not None and a == b
 
-    def shapes_by_name(self):
-        """name -> the set of shapes it has anywhere (None in it where a shape is not known)."""
+    def _classes_by_name(self):
         seen = {}
         for table in (self.before, self.after):
             for state in table.values():
                 for name, cls in state or ():
-                    seen.setdefault(name, set()).add(known(cls))
+                    seen.setdefault(name, set()).add(cls)
         return seen
 
+    def shapes_by_name(self):
+        """name -> the set of shapes it has anywhere (None in it where a shape is not known)."""
+        return {name: {known(c) for c in classes} for name, classes in self._classes_by_name().items()}
+
     def constant_shapes(self):
-        """Names that hold arrays of one known shape wherever they are defined: name -> shape."""
-        return {name: next(iter(shapes)) for name, shapes in self.shapes_by_name().items()
-                if len(shapes) == 1 and None not in shapes and len(next(iter(shapes))) >= 1}
+        """Names that hold arrays of one known shape wherever they are defined: name -> shape, and
+        names that only ever hold numbers: name -> ``()``."""
+        out = {}
+        for name, classes in self._classes_by_name().items():
+            shapes = {known(c) for c in classes}
+            if classes == {SCALAR}:
+                out[name] = ()
+            elif len(shapes) == 1 and None not in shapes and len(next(iter(shapes))) >= 1:
+                out[name] = next(iter(shapes))
+        return out
