@@ -187,7 +187,7 @@ def _product(factors):
             value *= f.value
             first = i if first is None else first
     rest = [f for f in factors if not _is_number(f)]
-    if value != 1:
+    if value != 1 or not rest:  # constants only (``2.0 * 0.5``): their product, even when it is 1
         rest.insert(min(first, len(rest)), ir.Const(value))
     expr = rest[0]
     for f in rest[1:]:

@@ -294,6 +294,15 @@ def a5_helpers_updating_their_parameters(x):
 
 
 # (function, arguments, wrt)
+def r13_number_summed_with_an_array_in_a_loop(x):
+    # fuzz seed 61152: the loop-carried number's adjoint was multiplied by the count (6) before
+    # the array's contribution read it, so x got six times its gradient
+    acc = 1.0
+    for _ in range(2):
+        acc = np.sum(acc + x)
+    return acc ** 2
+
+
 CASES = [
     (r1_number_into_a_strided_slice, (X3,), 0),
     (r1_number_into_everything, (X23,), 0),
@@ -338,4 +347,5 @@ CASES = [
     (a4_shape_names_are_not_memory, (X3,), 0),
     (a5_helpers_updating_their_parameters, (X3,), 0),
     (r9_slice_plus_a_row_maximum, (np.array([[-0.8, -1.5, 0.9], [0.4, -0.7, -0.9], [-1.4, 0.6, -0.4]]),), 0),
+    (r13_number_summed_with_an_array_in_a_loop, (np.array([[0.83, 1.11, 1.01], [-0.65, -0.64, -0.63]]),), 0),
 ]

@@ -215,3 +215,15 @@ def test_models_read_like_backprop(fun, make, wrt):
     source = srcdiff.value_and_grad(fun, wrt=wrt).source_for(*make())
     for helper in ("unbroadcast(", "expand(", "expand_scaled(", "matmul_lhs(", "matmul_rhs(", "require_scalar("):
         assert helper not in source, source
+
+
+def count_times_half(Y, c):
+    return np.sum(np.sum(c) * 0.5 + Y)   # Y of shape (2, 1): each number reached 2 entries, 2 * 0.5 == 1
+
+
+def test_constant_factors_whose_product_is_one():
+    """A broadcast count written out as a number, times a constant, can merge into exactly 1
+    (found by comparing specialized code with code for any shape; it used to crash)."""
+    for shape in [(2, 1), (4,), (2, 2), (3,)]:
+        args = (RNG.standard_normal(shape), RNG.standard_normal(3))
+        srcdiff.check_grad(count_times_half, *args, wrt=(0, 1))

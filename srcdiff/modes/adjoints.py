@@ -82,17 +82,18 @@ class AccumulateMixin:
             return Zero(atom)
         return find
 
-    def hold_incoming(self, items, dy, code):
+    def hold_incoming(self, items, dy, code, rewritten=frozenset()):
         """Keep the incoming adjoint in its own variable when an input's adjoint is about to be
         written into the variable it lives in while a later contribution still reads it.
 
         ``dy`` may be an expression over adjoint variables (``-d_v`` for a negated alias): each of
-        them is held the same way."""
+        them is held the same way. ``rewritten``: ids of contributions whose value will not stay
+        ``dy`` itself (a lazy adjoint multiplied by a count), so they write, never just alias."""
         if isinstance(dy, Zero):
             return items
         if not isinstance(dy, ir.Name):
             for name in sorted(_names(dy) - self.primal_names):
-                items = self.hold_incoming(items, ir.Name(name), code)
+                items = self.hold_incoming(items, ir.Name(name), code, rewritten)
             return items
         if dy.id in self.primal_names:
             return items
@@ -105,7 +106,7 @@ class AccumulateMixin:
             # passing ``dy`` itself on to a name with no adjoint yet only makes an alias; adding it
             # to an adjoint that exists writes that adjoint's variable
             passes_on = isinstance(c.value, ir.Name) and c.value.id == dy.id and c.target.id not in self._state_view \
-                if isinstance(c.target, ir.Name) else False
+                and id(c) not in rewritten if isinstance(c.target, ir.Name) else False
             if isinstance(c.target, ir.Name) and not passes_on:
                 written |= {self.adj(c.target.id), self.neg_adj(c.target.id)}
         grown = True

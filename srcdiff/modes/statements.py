@@ -9,7 +9,8 @@ from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, loc
 from ..ops import atom_names
 from ..runtime import add_at, broadcast_count, snapshot, total, unbroadcast, written_part
 from ..template import Contribution, Filler, Zero, fold
-from .adjoints import Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros, _mentions, _names
+from .adjoints import (Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros, _mentions,
+                       _names, _same)
 
 
 class StatementMixin:
@@ -90,7 +91,11 @@ class StatementMixin:
         items = _combine_contributions(_drop_dead_locals(items))
         self._state_view = state
         self.held_names = set()
-        items = self.hold_incoming(items, dy, code)
+        rewritten = set()  # contributions of ``dy`` that coverage turns into ``dy * count``: they write
+        if lazy:
+            rewritten = {id(i) for i in items if isinstance(i, Contribution)
+                         and not _same(self.coverage(i, s, _names(dy))[2], i.value)}
+        items = self.hold_incoming(items, dy, code, rewritten)
         scalar_names = _names(dy) | self.held_names  # a held copy of a lazy adjoint is one too
         reads = set()
         for item in items:
