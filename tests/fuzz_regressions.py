@@ -303,6 +303,17 @@ def r13_number_summed_with_an_array_in_a_loop(x):
     return acc ** 2
 
 
+def r14_loop_writes_at_a_changing_index(x):
+    # fuzz seed 70696: the reverse sweep restored v[i] with the last iteration's i (i was not taped)
+    v = np.sum(x + x, axis=0)
+    y = v.prod()
+    k = 0
+    while k < 2:
+        v[k % 2] = 1.0
+        k += 1
+    return y
+
+
 CASES = [
     (r1_number_into_a_strided_slice, (X3,), 0),
     (r1_number_into_everything, (X23,), 0),
@@ -348,4 +359,5 @@ CASES = [
     (a5_helpers_updating_their_parameters, (X3,), 0),
     (r9_slice_plus_a_row_maximum, (np.array([[-0.8, -1.5, 0.9], [0.4, -0.7, -0.9], [-1.4, 0.6, -0.4]]),), 0),
     (r13_number_summed_with_an_array_in_a_loop, (np.array([[0.83, 1.11, 1.01], [-0.65, -0.64, -0.63]]),), 0),
+    (r14_loop_writes_at_a_changing_index, (np.array([[-0.07, -0.41], [0.52, -0.29], [0.41, -0.95]]),), 0),
 ]

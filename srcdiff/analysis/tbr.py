@@ -66,6 +66,10 @@ class ToBeRecorded(Forward):
     def stmt(self, s, state):
         if state is not None and s in self.reads_before:
             state = state | self.reads_before[s]
+        if state is not None and isinstance(s, ir.Assign):
+            op = self.classify(s)
+            if op.kind == "store" and self._saved(s, op, state):  # the restore ``a[i] = pop()`` reads ``i``
+                state = state | set(ir.names_read(op.index))
         out = super().stmt(s, state)
         if out is not None and s in self.reads_after and not isinstance(s, ir.Return):
             out = out | self.reads_after[s]
@@ -86,11 +90,19 @@ class ToBeRecorded(Forward):
             self._push(s, [n for n in defined if n in state and n not in late])
         # an in-place update destroys part of the old value: save that part if it is needed (by
         # this function's reverse sweep, or by a callee's residuals holding the array)
+        saved = self._saved(s, op, state)
+        if saved is not None:
+            self.saves[s] = saved
+        return frozenset(state - set(defined))
+
+    def _saved(self, s, op, state):
+        """The name whose overwritten part ``s`` must save, if any."""
         pinned = self.pinned.before.get(s) or frozenset() if self.pinned is not None else frozenset()
+        saved = None
         for n in op.mutates():
             if n in state or n in pinned or any(m in state or m in pinned for m in self.shares.get(n, ())):
-                self.saves[s] = n
-        return frozenset(state - set(defined))
+                saved = n
+        return saved
 
     def loop(self, s, entry):
         target = ir.target_names(s.target) if isinstance(s, ir.For) else []
