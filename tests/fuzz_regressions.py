@@ -314,6 +314,20 @@ def r14_loop_writes_at_a_changing_index(x):
     return y
 
 
+def f9_number_becomes_an_array_in_a_loop(x, s):
+    # fuzz seed 82547: ``acc + np.ascontiguousarray(s)`` turns the number into an array; its tangent
+    # stayed the number 0.0 (the shape was looked up after the statement) and could not be written into
+    acc = 1.0
+    k = 0
+    while k < 1:
+        acc += np.ascontiguousarray(s)
+        for _ in range(2):
+            acc[:2] = x[0]
+            acc = 1.0 / (1.5 + np.sin(acc))
+        k += 1
+    return np.sum(acc)
+
+
 CASES = [
     (r1_number_into_a_strided_slice, (X3,), 0),
     (r1_number_into_everything, (X23,), 0),
@@ -360,4 +374,5 @@ CASES = [
     (r9_slice_plus_a_row_maximum, (np.array([[-0.8, -1.5, 0.9], [0.4, -0.7, -0.9], [-1.4, 0.6, -0.4]]),), 0),
     (r13_number_summed_with_an_array_in_a_loop, (np.array([[0.83, 1.11, 1.01], [-0.65, -0.64, -0.63]]),), 0),
     (r14_loop_writes_at_a_changing_index, (np.array([[-0.07, -0.41], [0.52, -0.29], [0.41, -0.95]]),), 0),
+    (f9_number_becomes_an_array_in_a_loop, (np.array([0.5, 1.5]), 0.4), 0),
 ]

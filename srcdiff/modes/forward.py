@@ -301,6 +301,7 @@ class ForwardMode:
     def fit(self, expr, target, s):
         """Broadcast a tangent up to its primal's shape when an operand's tangent was zero."""
         result = self.shapes.of(target, s, after=True)
+        tangents = set(self.names.values())
         classes = set()
         for n in ir.walk(expr):
             if not isinstance(n, ir.Name):
@@ -308,7 +309,9 @@ class ForwardMode:
             primal = self._primal_of(n.id)
             if primal is None:
                 continue
-            after = primal in op_targets(s)  # the result itself: its shape after the statement
+            # the result itself: its shape after the statement; a tangent read here is an
+            # operand's, of the value before it (``acc = acc + a`` reads the old ``t_acc``)
+            after = primal in op_targets(s) and n.id not in tangents
             c = self.shapes.of(ir.Name(primal), s, after=after)
             if c is None:
                 c = self.shapes.of(ir.Name(primal), s, after=not after)
