@@ -24,13 +24,19 @@ def input_kind(value):
     return "other"
 
 
+def fitted_array(g, x):
+    """``fit(g, x)`` for an array argument ``x``, skipped when ``g`` already has its shape and dtype."""
+    if type(g) is not _ndarray or g.shape != x.shape or (g.dtype is not x.dtype and g.dtype != x.dtype):
+        return fit(g, x)
+    return g
+
+
 def fast_fit(kinds, inputs, grads):
     """``fit`` with fast paths for float64-style arrays and Python floats."""
     out = []
     for kind, x, g in zip(kinds, inputs, grads):
         if kind == "array":
-            if type(g) is not _ndarray or g.shape != x.shape or (g.dtype is not x.dtype and g.dtype != x.dtype):
-                g = fit(g, x)
+            g = fitted_array(g, x)
         elif kind == "float":
             g = float(g)
         else:
@@ -116,12 +122,7 @@ def _lean_runner(caller, fn, unpack, joint, wrap, single, fun):
             value, out = out
             if type(value) is not float and type(value) is not _float64:
                 require_scalar(value, fun)
-        grads = []
-        for p, g in zip(positions, (out,) if wrap else out):
-            x = args[p]
-            if type(g) is not _ndarray or g.shape != x.shape or (g.dtype is not x.dtype and g.dtype != x.dtype):
-                g = fit(g, x)
-            grads.append(g)
+        grads = [fitted_array(g, args[p]) for p, g in zip(positions, (out,) if wrap else out)]
         grads = grads[0] if single else tuple(grads)
         return (value, grads) if joint else grads
     return run

@@ -50,7 +50,7 @@ def share_views(body, arrays):
 def _views_read(e, seen, arrays):
     """``e`` with each constant slice of an array in ``arrays`` already taken replaced by its name."""
     if isinstance(e, ir.Subscript):
-        key = _view_key(ir.Assign([ir.Name("_")], e), arrays)
+        key = _slice_key(e, arrays)
         return ir.Name(seen[key]) if key in seen else e
     if isinstance(e, ir.BinOp):
         return ir.BinOp(e.op, _views_read(e.left, seen, arrays), _views_read(e.right, seen, arrays))
@@ -62,15 +62,21 @@ def _views_read(e, seen, arrays):
 
 
 def _view_key(s, arrays):
-    if not (isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ir.Name)
-            and isinstance(s.value, ir.Subscript) and isinstance(s.value.value, ir.Name)
-            and s.value.value.id in arrays):
+    """For ``y = a[s]`` taking a view, the key of that view (see ``_slice_key``)."""
+    if not (isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ir.Name)):
         return None
-    index = s.value.index
-    parts = index.elts if isinstance(index, ir.Tuple) else [index]
+    return _slice_key(s.value, arrays)
+
+
+def _slice_key(e, arrays):
+    """(array, index text) for ``a[s]`` with ``a`` in ``arrays`` and ``s`` a constant index with a
+    slice (a view); None for anything else."""
+    if not (isinstance(e, ir.Subscript) and isinstance(e.value, ir.Name) and e.value.id in arrays):
+        return None
+    parts = e.index.elts if isinstance(e.index, ir.Tuple) else [e.index]
     if not any(isinstance(p, ir.Slice) for p in parts) or not all(_constant_part(p) for p in parts):
         return None
-    return s.value.value.id, syntax.unparse(index)
+    return e.value.id, syntax.unparse(e.index)
 
 
 def _constant_part(p):

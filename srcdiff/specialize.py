@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy
 
 from . import cleanup, ir
+from .fold import fold
 from .analysis.shape_rules import UNKNOWN, constant, matmul_shape, reduced_shape
 from .rules.kernels import expand_scaled, matmul_lhs, matmul_rhs
 from .rules.kernels_math import nan_divisor, safe_divisor
@@ -104,11 +105,13 @@ def _count_broadcasting_reads(node, expanded, env, which):
     if not expanded:
         return
     for root in _elementwise_roots(node):
-        for name in {n for n in _elementwise_leaves(root) if n in expanded}:
-            shape = _inferred_shape(root, env, which)
+        leaves = _elementwise_leaves(root)
+        candidates = {n for n in leaves if n in expanded}
+        shape = _inferred_shape(root, env, which) if candidates else None
+        for name in candidates:
             narrow = dict(env, **{name: _inferred_shape(expanded[name][2], env, which)})
             if shape is not None and _inferred_shape(root, narrow, which) == shape:
-                expanded[name][1] += _elementwise_leaves(root).count(name)
+                expanded[name][1] += leaves.count(name)
 
 
 def _is_elementwise(e):
@@ -165,15 +168,14 @@ class _Helpers:
         return "size" if obj is numpy.size else _REDUCTIONS.get(obj)
 
     def specialize(self, e, env):
-        if isinstance(e, ir.Call) and len(e.args) == 1 and {k.name for k in e.keywords} <= {"axis", "keepdims"} \
-                and self.which(e.func) in _METHODS:
+        kind = self.which(e.func) if isinstance(e, ir.Call) else None
+        if kind in _METHODS and len(e.args) == 1 and {k.name for k in e.keywords} <= {"axis", "keepdims"}:
             arg = self.specialize(e.args[0], env)
             if len(_inferred_shape(arg, env, self.which) or ()) >= 1:  # an array: its method skips NumPy's dispatch
-                return ir.Call(ir.Attr(arg, self.which(e.func)), [], e.keywords)
+                return ir.Call(ir.Attr(arg, kind), [], e.keywords)
             return ir.Call(e.func, [arg], e.keywords)
         if isinstance(e, ir.Call) and not e.keywords:
             e = ir.Call(e.func, [self.specialize(a, env) for a in e.args], [])
-            kind = self.which(e.func)
             shapes = [_inferred_shape(a, env, self.which) for a in e.args]
             if kind == "size" and len(shapes) == 1 and shapes[0] is not None:
                 return ir.Const(_prod(shapes[0]))
@@ -193,7 +195,7 @@ class _Helpers:
             if e.op in ("+", "-", "*", "/"):  # ``a + expand(g, a_like, 1, True)``: ``a + g`` broadcasts
                 left, right = self.unexpanded(left, right, env), self.unexpanded(right, left, env)
             if e.op in ("+", "-") and isinstance(right, ir.UnaryOp) and right.op == "-":
-                return ir.BinOp("-" if e.op == "+" else "+", left, right.operand)  # ``a + -g`` (exact)
+                return fold(ir.BinOp(e.op, left, right))  # ``a + -g`` is ``a - g`` (exact)
             return ir.BinOp(e.op, left, right)
         if isinstance(e, ir.UnaryOp):
             return ir.UnaryOp(e.op, self.specialize(e.operand, env))
@@ -279,7 +281,15 @@ def _inferred_shape(e, env, which=None):
     if isinstance(e, ir.Attr) and e.attr == "T":
         inner = _inferred_shape(e.value, env, which)
         return None if inner is None else tuple(reversed(inner))
-    if isinstance(e, ir.Call) and isinstance(e.func, ir.Attr) and e.func.attr == "sum" and not e.args \
+    if isinstance(e, ir.Call):
+        return _call_shape(e, env, which)
+    return None
+
+
+def _call_shape(e, env, which):
+    """The shape of a call: ``.sum``/``.reshape`` of a known shape, and the helpers (named by
+    ``which``) that broadcast to their second argument, keep their argument's shape or reverse it."""
+    if isinstance(e.func, ir.Attr) and e.func.attr == "sum" and not e.args \
             and {k.name for k in e.keywords} in ({"axis"}, {"axis", "keepdims"}):
         keywords = {k.name: constant(k.value) for k in e.keywords}
         inner = _inferred_shape(e.func.value, env, which)
@@ -287,19 +297,17 @@ def _inferred_shape(e, env, which=None):
         if inner is None or axis is UNKNOWN or keepdims not in (True, False):
             return None
         return reduced_shape(inner, axis, keepdims)
-    if isinstance(e, ir.Call) and which is not None and which(e.func) in ("expand", "broadcast_like", "expand_scaled") \
-            and len(e.args) >= 2 and not e.keywords:
-        return _inferred_shape(e.args[1], env, which)  # broadcast to the shape of their second argument
-    if isinstance(e, ir.Call) and isinstance(e.func, ir.Attr) and e.func.attr == "reshape" and not e.keywords \
+    if isinstance(e.func, ir.Attr) and e.func.attr == "reshape" and not e.keywords \
             and e.args and all(isinstance(constant(a), int) and constant(a) >= 0 for a in e.args):
         inner = _inferred_shape(e.func.value, env, which)  # ``g.reshape(6, 1)``, as _unexpanded_value writes it
         shape = tuple(constant(a) for a in e.args)
         return shape if inner is not None and _prod(inner) == _prod(shape) else None
-    if isinstance(e, ir.Call) and which is not None and which(e.func) in ("safe_divisor", "nan_divisor") \
-            and len(e.args) == 1 and not e.keywords:
+    kind = which(e.func) if which is not None and not e.keywords else None
+    if kind in ("expand", "broadcast_like", "expand_scaled") and len(e.args) >= 2:
+        return _inferred_shape(e.args[1], env, which)  # broadcast to the shape of their second argument
+    if kind in ("safe_divisor", "nan_divisor") and len(e.args) == 1:
         return _inferred_shape(e.args[0], env, which)  # the divisor with zeros (or NaNs) made infinite
-    if isinstance(e, ir.Call) and which is not None and which(e.func) == "transpose" and len(e.args) == 1 \
-            and not e.keywords:
+    if kind == "transpose" and len(e.args) == 1:
         inner = _inferred_shape(e.args[0], env, which)
         return None if inner is None else tuple(reversed(inner))
     return None
