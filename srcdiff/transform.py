@@ -10,8 +10,7 @@ import linecache
 import re
 from dataclasses import dataclass, field
 
-from . import (batching, cleanup, codegen, control, fence, frontend, ir, normalize, peephole, reuse, specialize, ssa,
-               syntax)
+from . import batching, cleanup, codegen, control, fence, finish, frontend, ir, normalize, ssa, syntax
 from .assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
 from .context import Context, Namer, all_names
 from .errors import NonDifferentiableError, located
@@ -174,17 +173,17 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     if record_stages:
         stages.append(("forward sweep", syntax.unparse(prelude + forward_body)))
         stages.append(("reverse sweep", syntax.unparse(reverse_code)))
-    temps = _invented(ctx, prep.original) & mode.primal_names
+    temps = finish.invented(ctx, prep.original) & mode.primal_names
     if not split and not scalar_output:
         check = ir.Call(ir.Name(ctx.bind("require_scalar", require_scalar)), [seeded, ir.Const(base)], [])
         reverse_code = [ir.ExprStmt(check)] + reverse_code  # the output's shape is only known at run time
     if not split:
         result = ir.Tuple([value, grad_expr]) if returns_value else grad_expr
         body = prelude + forward_body + reverse_code + [ir.Return(result)]
-        body = _tidy(body, temps, {n.id for n in ir.walk(grad_expr) if isinstance(n, ir.Name)} |
+        body = finish.tidy(body, temps, {n.id for n in ir.walk(grad_expr) if isinstance(n, ir.Name)} |
                      (_names_in(value) if returns_value else set()))
-        body = cleanup.dead_code(body, set(), lambda s: _pure(s, ctx))
-        body = _reuse(_peephole(body, ctx, mode, temps | set(mode.adj_names.values())), ctx, mode)
+        body = finish.drop_dead(body, ctx)
+        body = finish.reuse_memory(finish.simplify(body, ctx, mode, temps | set(mode.adj_names.values())), ctx, mode)
         name = ctx.namer.fresh("grad_" + base)
         header = [ir.Comment("reverse mode: d(%s)/d(%s)" % (base, ", ".join(wrt)))]
         functions = [ir.FunctionDef(name, _params(tree), header + body)]
@@ -195,10 +194,10 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
                          and r not in mode.predefine]
         prelude = [ir.Assign([ir.Name(r)], ir.Const(None)) for r in maybe_unbound] + prelude
         fwd_body = prelude + forward_body + [ir.Return(ir.Tuple([value, ir.Tuple([ir.Name(r) for r in residuals])]))]
-        fwd_body = _reuse(_tidy(fwd_body, temps, set(residuals) | _names_in(value)), ctx, mode)
+        fwd_body = finish.reuse_memory(finish.tidy(fwd_body, temps, set(residuals) | _names_in(value)), ctx, mode)
         unpack = [ir.Assign([ir.Tuple([ir.Name(r) for r in residuals])], ir.Name("residuals"))] if residuals else []
         bwd_body = unpack + reverse_code + [ir.Return(grad_expr)]
-        bwd_body = _reuse(cleanup.dead_code(bwd_body, set(), lambda s: _pure(s, ctx)), ctx, mode)
+        bwd_body = finish.reuse_memory(finish.drop_dead(bwd_body, ctx), ctx, mode)
         functions = [ir.FunctionDef(fwd_name, _params(tree), fwd_body),
                      ir.FunctionDef(bwd_name, [ir.Param("residuals", "positional"), ir.Param(seed_name, "positional")],
                                     bwd_body)]
@@ -329,12 +328,13 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
         t_value = mode.materialized(mode.lookup(state)(value)) if names_out else ir.Const(0.0)
     body = body[:-1] + [ir.Return(ir.Tuple([value, t_value]))] if ret is not None else body
     params = _params(prep.tree) + [ir.Param(t, "keyword_only") for t in tangent_params]
-    temps = _invented(ctx, prep.original) & (ctx.locals | set(mode.names.values()))
+    temps = finish.invented(ctx, prep.original) & (ctx.locals | set(mode.names.values()))
     body = cleanup.drop_empty(body)
     body = cleanup.inline_temporaries(body, temps, set(mode.names.values()) | _names_in(value))
-    body = cleanup.dead_code(body, set(), lambda s: _pure(s, ctx))
-    body = _peephole(body, ctx, mode, temps | set(mode.names.values()), [mode.names.get(p) for p in ctx.arg_shapes])
-    body = _reuse(body, ctx, mode)
+    body = finish.drop_dead(body, ctx)
+    tangent_args = [mode.names.get(p) for p in ctx.arg_shapes]
+    body = finish.simplify(body, ctx, mode, temps | set(mode.names.values()), tangent_args)
+    body = finish.reuse_memory(body, ctx, mode)
     header = [ir.Comment("forward mode: tangent of %s along %s" % (base, ", ".join(wrt)))]
     functions = [ir.FunctionDef(name, params, header + body)]
     used = {n.id for n in ir.walk(functions[0]) if isinstance(n, ir.Name)}
@@ -395,61 +395,6 @@ def _params(tree):
     """The generated function's parameters: the user's, with literal defaults kept."""
     literal = all(p.default is None or isinstance(p.default, ir.Const) for p in tree.params)
     return [ir.Param(p.name, p.kind, p.default if literal else None) for p in tree.params]
-
-
-def _invented(ctx, original):
-    """Names srcdiff made up (temporaries): safe to inline or drop."""
-    user = all_names(original)
-    return {n for n in ctx.namer.taken if n not in user}
-
-
-def _pure(s, ctx):
-    value = s.value
-    if isinstance(value, (ir.Name, ir.Const, ir.BinOp, ir.UnaryOp, ir.Compare, ir.Subscript, ir.Attr,
-                          ir.Tuple, ir.List)):
-        return True
-    if isinstance(value, ir.Call) and isinstance(value.func, ir.Name) and value.func.id in ctx.helpers:
-        return value.func.id in cleanup.PURE_HELPERS
-    if isinstance(value, ir.Call) and isinstance(value.func, (ir.Name, ir.Attr)):
-        from . import rules
-        rule = rules.lookup(ctx.resolve(value.func))
-        return rule is not None and rule.adjoint is not None  # differentiable NumPy functions are pure
-    return False
-
-
-def _peephole(body, ctx, mode, temps, more_arrays=()):
-    """Helpers written out for known shapes (specialize.py), shared slices of array arguments,
-    merged constant factors and negations folded into sums (peephole.py)."""
-    if ctx.arg_shapes:
-        body = specialize.specialize_calls(body, ctx, mode.shapes.constant_shapes())
-    arrays = (set(ctx.arg_shapes) | {a for a in more_arrays if a}) - set(cleanup._assigned(body))
-    return peephole.fold_negations(peephole.merge_factors(peephole.share_views(body, arrays), temps), temps)
-
-
-def _reuse(body, ctx, mode):
-    """Dead temporaries' memory reused, in code specialized to large arrays (reuse.py)."""
-    if not reuse.worth_it(ctx):
-        return body
-    derived = {v: (k[-1] if isinstance(k, tuple) else k) for k, v in getattr(mode, "adj_names", {}).items()}
-    derived.update({v: k for k, v in getattr(mode, "names", {}).items()})
-    return reuse.reuse_buffers(body, ctx, reuse.known_sizes(mode.shapes, derived))
-
-
-def _tidy(body, temps, keep):
-    body = cleanup.drop_empty(body)
-    body = cleanup.inline_temporaries(body, temps, keep | _reverse_reads(body))
-    return body
-
-
-def _reverse_reads(body):
-    """Names a tape pushes: they must stay variables."""
-    out = set()
-    for s in body:
-        for n in ir.walk(s):
-            if isinstance(n, ir.Call) and isinstance(n.func, ir.Attr) and n.func.attr == "append" \
-                    and isinstance(n.func.value, ir.Name) and n.func.value.id == "__tape__":
-                out |= {a.id for a in n.args if isinstance(a, ir.Name)}
-    return out
 
 
 __all__ = ["prepare", "reverse", "Adj"]
