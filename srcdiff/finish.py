@@ -3,7 +3,7 @@ helpers written out for known shapes and other peephole rewrites, memory of dead
 reused."""
 from __future__ import annotations
 
-from . import cleanup, ir, peephole, reuse, specialize
+from . import cleanup, ir, peephole, reuse, runtime, specialize
 from .context import all_names
 
 
@@ -18,13 +18,32 @@ def _pure(s, ctx):
     if isinstance(value, (ir.Name, ir.Const, ir.BinOp, ir.UnaryOp, ir.Compare, ir.Subscript, ir.Attr,
                           ir.Tuple, ir.List)):
         return True
-    if isinstance(value, ir.Call) and isinstance(value.func, ir.Name) and value.func.id in ctx.helpers:
-        return value.func.id in cleanup.PURE_HELPERS
-    if isinstance(value, ir.Call) and isinstance(value.func, (ir.Name, ir.Attr)):
+    return isinstance(value, ir.Call) and _pure_call(value, ctx)
+
+
+# array methods specialized code calls, which return new arrays or views
+_PURE_METHODS = {"sum", "max", "min", "mean", "prod", "reshape"}
+
+
+def _pure_call(call, ctx):
+    """Does ``call`` leave its arguments alone? Pure helpers and differentiable NumPy functions."""
+    if isinstance(call.func, ir.Name) and call.func.id in ctx.helpers:
+        return call.func.id in cleanup.PURE_HELPERS
+    if isinstance(call.func, (ir.Name, ir.Attr)) and not any(k.name == "out" for k in call.keywords):
         from . import rules
-        rule = rules.lookup(ctx.resolve(value.func))
-        return rule is not None and rule.adjoint is not None  # differentiable NumPy functions are pure
+        rule = rules.lookup(ctx.resolve(call.func))
+        if rule is not None:
+            return rule.adjoint is not None  # differentiable NumPy functions are pure
+        owner = call.func.value if isinstance(call.func, ir.Attr) else None
+        return isinstance(owner, ir.Name) and call.func.attr in _PURE_METHODS and \
+            (owner.id in ctx.locals or owner.id in ctx.namer.taken)  # a method of a local array
     return False
+
+
+def _allocates(e, ctx):
+    """Is ``e`` a call that returns a new array of zeros?"""
+    return isinstance(e, ir.Call) and isinstance(e.func, ir.Name) and \
+        ctx.helpers.get(e.func.id) is runtime.zeros_like
 
 
 def drop_dead(body, ctx):
@@ -34,11 +53,14 @@ def drop_dead(body, ctx):
 
 def simplify(body, ctx, mode, temps, more_arrays=()):
     """Helpers written out for known shapes (specialize.py), shared slices of array arguments,
-    merged constant factors and negations folded into sums (peephole.py)."""
+    merged constant factors, negations folded into sums and writes into one slice merged
+    (peephole.py)."""
     if ctx.arg_shapes:
         body = specialize.specialize_calls(body, ctx, mode.shapes.constant_shapes())
     arrays = (set(ctx.arg_shapes) | {a for a in more_arrays if a}) - set(cleanup._assigned(body))
-    return peephole.fold_negations(peephole.merge_factors(peephole.share_views(body, arrays), temps), temps)
+    body = peephole.fold_negations(peephole.merge_factors(peephole.share_views(body, arrays), temps), temps)
+    body = peephole.merge_slice_writes(body, lambda e: _allocates(e, ctx), lambda c: _pure_call(c, ctx))
+    return peephole.float_constants(body, _floats(mode, body, ctx))
 
 
 def reuse_memory(body, ctx, mode):
@@ -66,3 +88,18 @@ def _reverse_reads(body):
                     and isinstance(n.func.value, ir.Name) and n.func.value.id == "__tape__":
                 out |= {a.id for a in n.args if isinstance(a, ir.Name)}
     return out
+
+
+def _floats(mode, body, ctx):
+    """Names holding floating-point values: derivatives, and the active values they belong to where
+    the name holds nothing else (a local assigned once, or a parameter never rebound: code that is
+    not in SSA form may reuse a name for an integer)."""
+    derivatives = {v: k[-1] if isinstance(k, tuple) else k for k, v in
+                   list(getattr(mode, "adj_names", {}).items()) + list(getattr(mode, "names", {}).items())}
+    stores = cleanup._assigned(body)
+    for s in body:
+        for node in ir.walk(ir.FunctionDef("", [], [s])):
+            if isinstance(node, ir.AugAssign) and isinstance(node.target, ir.Name):
+                stores[node.target.id] = stores.get(node.target.id, 0) + 1
+    active = {n for n in derivatives.values() if stores.get(n, 0) == (1 if n in ctx.locals else 0)}
+    return set(derivatives) | active

@@ -6,6 +6,7 @@ import copy as _copy
 import numpy
 
 _ndarray = numpy.ndarray
+_zeros = numpy.zeros
 _SCALARS = (float, int, complex, bool)
 
 
@@ -64,10 +65,11 @@ def reduced(x, axis=None, keepdims=False):
 def zeros_like(x):
     """A zero gradient shaped like ``x``: 0.0 for numbers, arrays of zeros, same containers."""
     t = type(x)
+    if t is _ndarray:  # first, and the dtype passed by position: the common case costs 0.1 us less
+        dtype = x.dtype
+        return _zeros(x.shape, dtype if dtype.kind in "fc" else float)
     if t is float or t is int or t is bool:
         return 0.0
-    if t is _ndarray:
-        return numpy.zeros(x.shape, dtype=x.dtype if x.dtype.kind in "fc" else float)
     if t is list or t is tuple:  # adjoints of containers are lists, so they can be added into
         return [zeros_like(v) for v in x]
     if t is dict:

@@ -13,7 +13,7 @@ def grad_design_loss(W, b, x, y):
     h = np.tanh(x @ W + b)
     t3 = h - y
     # return np.sum((h - y) ** 2)
-    d_t3 = 2 * t3
+    d_t3 = 2.0 * t3
     # h = np.tanh(x @ W + b)
     d_t2 = d_t3 * (1.0 - h * h)
     d_b = d_t2.sum(axis=0)
@@ -48,13 +48,12 @@ def grad_rosenbrock(x):
     t1 = x[1:]
     t2 = x[:-1]
     t4 = t1 - t2 ** 2
-    t8 = 1 - t2
+    t8 = 1.0 - t2
     # return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
     d_x = zeros_like(x)
-    d_x[:-1] = -2 * t8
     d_t4 = 200.0 * t4
-    d_t2 = d_t4 * -2 * t2
-    d_x[:-1] += d_t2
+    d_t2 = d_t4 * -2.0 * t2
+    d_x[:-1] = -2.0 * t8 + d_t2
     d_x[1:] += d_t4
     return d_x
 """),
@@ -67,15 +66,15 @@ def grad_scalar_math(a, b):
     t9 = 1.0 + b * b
     # return math.exp(-r) * math.sin(a) + math.log(1.0 + b * b)
     d_t9 = 1.0 / t9
-    d_b = 2 * d_t9 * b
+    d_b = 2.0 * d_t9 * b
     d_t5 = t6
     d_t6 = t5
     d_a = d_t6 * math.cos(a)
     d_t4 = d_t5 * t5
     # r = math.sqrt(a * a + b * b)
     neg_d_t3 = d_t4 / (2.0 * r)
-    d_b = d_b - 2 * neg_d_t3 * b
-    d_a = d_a - 2 * neg_d_t3 * a
+    d_b = d_b - 2.0 * neg_d_t3 * b
+    d_a = d_a - 2.0 * neg_d_t3 * a
     return (d_a, d_b)
 """),
     'softmax_xent': (gf.softmax_xent, 0, lambda: (np.ones((3, 4)), np.ones((5, 3)), np.zeros(5, dtype=int)), """\
@@ -315,7 +314,7 @@ def design_loss_tangent(W, b, x, y, *, t_W, t_b):
     t3 = h - y
     t_t3 = t_h
     t4 = t3 ** 2
-    t_t4 = t_t3 * 2 * t3
+    t_t4 = t_t3 * 2.0 * t3
     t5 = t4.sum()
     t_t5 = np.sum(t_t4)
     return (t5, t_t5)
@@ -389,34 +388,30 @@ def grad_rosenbrock_tangent(x, *, t_x):
     t2 = x[:-1]
     t_t2 = t_x[:-1]
     t3 = t2 ** 2
-    t_t3 = t_t2 * 2 * t2
+    t_t3 = t_t2 * 2.0 * t2
     t4 = t1 - t3
     t_t4 = t_t1 - t_t3
-    t8 = 1 - t2
+    t8 = 1.0 - t2
     d_x = zeros_like(x)
-    t5 = -2 * t8
-    t_t5 = 2 * t_t2
-    d_x[:-1] = t5
-    t_d_x = zeros_like(d_x)
-    t_d_x[:-1] = t_t5
     d_t4 = 200.0 * t4
     t_d_t4 = 200.0 * t_t4
-    t6 = d_t4 * -2
-    t_t6 = t_d_t4 * -2
-    d_t2 = t6 * t2
-    t_d_t2 = t_t6 * t2 + t6 * t_t2
-    t7 = d_x[:-1]
-    t_t7 = t_d_x[:-1]
-    t9 = t7 + d_t2
-    t_t9 = t_t7 + t_d_t2
-    d_x[:-1] = t9
-    t_d_x[:-1] = t_t9
-    t10 = d_x[1:]
-    t_t10 = t_d_x[1:]
-    t11 = t10 + d_t4
-    t_t11 = t_t10 + t_d_t4
-    d_x[1:] = t11
-    t_d_x[1:] = t_t11
+    t5 = d_t4 * -2.0
+    t_t5 = t_d_t4 * -2.0
+    d_t2 = t5 * t2
+    t_d_t2 = t_t5 * t2 + t5 * t_t2
+    t6 = -2.0 * t8
+    t_t6 = 2.0 * t_t2
+    t7 = t6 + d_t2
+    t_t7 = t_t6 + t_d_t2
+    d_x[:-1] = t7
+    t_d_x = zeros_like(d_x)
+    t_d_x[:-1] = t_t7
+    t9 = d_x[1:]
+    t_t9 = t_d_x[1:]
+    t10 = t9 + d_t4
+    t_t10 = t_t9 + t_d_t4
+    d_x[1:] = t10
+    t_d_x[1:] = t_t10
     return (d_x, t_d_x)
 """
 

@@ -35,7 +35,7 @@ def list_slices(xs):
 def test_rosenbrock_tangent_reads_each_slice_once_and_merges_constants():
     source = srcdiff.forward(rosenbrock).source_for(np.ones(6))
     assert source.count("= x[:-1]") == 1 and source.count("= t_x[:-1]") == 1
-    assert "200.0 * " in source and "-2 * " in source  # 100 * (2 * ...) and 2 * -(...) merged
+    assert "200.0 * " in source and "-2.0 * " in source  # 100 * (2 * ...) and 2 * -(...) merged
 
 
 @pytest.mark.parametrize("fun, args", [
@@ -203,7 +203,7 @@ def test_reductions_of_arrays_become_methods():
 
 def test_a_slice_inside_an_expression_reads_the_view_taken():
     source = srcdiff.value_and_grad(rosenbrock).source_for(np.ones(6))
-    assert "t2 = x[:-1]\n" in source and "= 1 - t2\n" in source, source   # ``1 - x[:-1]`` reads t2
+    assert "t2 = x[:-1]\n" in source and "= 1.0 - t2\n" in source, source   # ``1 - x[:-1]`` reads t2
     assert "(t6 + t8 ** 2).sum()" in source, source   # the method of an expression known to be an array
 
 
@@ -227,3 +227,83 @@ def test_constant_factors_whose_product_is_one():
     for shape in [(2, 1), (4,), (2, 2), (3,)]:
         args = (RNG.standard_normal(shape), RNG.standard_normal(3))
         srcdiff.check_grad(count_times_half, *args, wrt=(0, 1))
+
+
+def _merged(lines):
+    """``merge_slice_writes`` on a function body, with ``zeros_like(...)`` as the fresh allocation."""
+    import textwrap
+    from srcdiff import ir, peephole, syntax
+    text = "def f(x):\n" + textwrap.indent(lines, "    ")
+    fn = syntax.to_ir(syntax.function_defs(syntax.parse_module(text))[0][2], text)
+    body = peephole.merge_slice_writes(
+        fn.body, lambda e: isinstance(e, ir.Call) and syntax.unparse(e.func) == "zeros_like",
+        lambda c: syntax.unparse(c.func) != "mutate")
+    return "\n".join(syntax.unparse(s).strip() for s in body)
+
+
+MERGED = "d = zeros_like(x)\nb = c * 2.0\nd[:-1] = a + b\nreturn d"
+
+
+@pytest.mark.parametrize("before, after", [
+    ("d = zeros_like(x)\nd[:-1] = a\nb = c * 2.0\nd[:-1] += b\nreturn d", MERGED),
+    ("d = zeros_like(x)\nd[1:] += e\nd[:-1] = a\nb = c * 2.0\nd[:-1] += b\nreturn d",   # earlier writes stay
+     "d = zeros_like(x)\nd[1:] += e\nb = c * 2.0\nd[:-1] = a + b\nreturn d"),
+    ("d = zeros_like(x)\nd[0, 1:] = a\nd[0, 1:] += b\nd[0, 1:] -= c\nreturn d",          # chains merge
+     "d = zeros_like(x)\nd[0, 1:] = a + b - c\nreturn d"),
+])
+def test_writes_into_one_slice_merged(before, after):
+    assert _merged(before) == after
+
+
+@pytest.mark.parametrize("lines", [
+    "d = x\nd[:-1] = a\nd[:-1] += b\nreturn d",                          # not a new array: x may be read
+    "d = zeros_like(x)\nv = d[:-1]\nd[:-1] = a\nd[:-1] += b\nreturn v",  # a view of d exists
+    "d = zeros_like(x)\nd[:-1] = a\ny = d[0]\nd[:-1] += b\nreturn y",    # d read in between
+    "d = zeros_like(x)\nd[:-1] = a\na = c * 2.0\nd[:-1] += b\nreturn d", # a rebound in between
+    "d = zeros_like(x)\nd[:-1] = a\na[0] = 1.0\nd[:-1] += b\nreturn d",  # a written in between
+    "d = zeros_like(x)\nd[:-1] = a\ny = mutate(a)\nd[:-1] += b\nreturn d",  # a call that may write into a
+    "d = zeros_like(x)\nd[:-1] = a\nd[1:] += b\nreturn d",              # another slice
+    "d = zeros_like(x)\nd[:i] = a\nd[:i] += b\nreturn d",                # an index known only at run time
+    "d = zeros_like(x)\nd[:-1] = a\nd[:-1] += d[1:]\nreturn d",          # the value reads d
+    "d = zeros_like(x)\nd[:-1] = a\nd[:-1] *= b\nreturn d",              # not a sum
+    "d = zeros_like(x)\nd[:-1] = a\nd[1:] += c\nd[:-1] += b\nreturn d",  # c added to entries of both
+])
+def test_writes_into_one_slice_kept_apart(lines):
+    assert _merged(lines) == lines
+
+
+def smooth(x):
+    return np.sum((x[1:] - x[:-1]) ** 2 + 0.5 * x[:-1] ** 2)
+
+
+def test_slice_gradients_written_once():
+    """Each slice of ``x`` read twice or more gets its gradient in one write (``d_x[:-1] = a + b``),
+    not in a write and then an update of the same entries."""
+    x = RNG.standard_normal(7)
+    for fun in (rosenbrock, smooth):
+        srcdiff.check_grad(fun, x)
+        source = srcdiff.grad(fun).source_for(x)
+        assert "d_x[:-1] += " not in source and "d_x[:-1] -= " not in source, source
+        assert source.count("d_x[:-1] = ") == 1, source
+
+
+def shapes_and_floats(x, n):
+    k = x.shape[0] - 1               # an integer from a shape: stays an integer index
+    y = x[:k] * 3 + 1
+    m = n * 2                        # an integer argument times an integer
+    z = y[:m] / 2 - 4 * y[:m] ** 2
+    return np.sum(z) + np.sum(np.arange(k) * 2 * x[1:])
+
+
+def test_integer_constants_of_float_arithmetic_written_as_floats():
+    """``2 * d`` with ``d`` a derivative or an active value is ``2.0 * d`` (no conversion on every
+    call); integers of index and shape arithmetic stay integers."""
+    x = RNG.standard_normal(6)
+    srcdiff.check_grad(shapes_and_floats, x, 2)
+    t = RNG.standard_normal(6)
+    _, jv = srcdiff.jvp(shapes_and_floats, (x, 2), t)
+    np.testing.assert_allclose(jv, np.vdot(srcdiff.grad(shapes_and_floats)(x, 2), t), rtol=1e-10)
+    for source in (srcdiff.grad(shapes_and_floats).source_for(x, 2),
+                   srcdiff.forward(shapes_and_floats).source_for(x, 2)):
+        assert "- 1.0" not in source and "n * 2.0" not in source and "arange(k) * 2.0" not in source, source
+        assert "* 3.0" in source or "3.0 *" in source, source
