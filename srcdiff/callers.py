@@ -2,6 +2,9 @@
 call, the checks its arguments need on every call, and its gradients fitted to the arguments."""
 from __future__ import annotations
 
+import hashlib
+import linecache
+
 import numpy
 
 from .arguments import _name, check_differentiable, fit
@@ -12,6 +15,9 @@ _ndarray = numpy.ndarray
 
 def call_key(args):
     """What a call's positional arguments decide about the generated code: types, and shapes of arrays."""
+    if len(args) == 1:  # the most common call, without building a list
+        a = args[0]
+        return (a.shape if type(a) is _ndarray else type(a),)
     return tuple([a.shape if type(a) is _ndarray else type(a) for a in args])
 
 
@@ -109,20 +115,33 @@ def _lean_runner(caller, fn, unpack, joint, wrap, single, fun):
     """``run(args)`` for a ``Caller`` of array arguments only: check their dtypes, call ``fn``, check
     that the value is a number (``unpack``: ``fn`` returns it beside the gradients), fit each
     gradient to its argument; returns what ``value_and_grad`` (``joint``) or ``grad`` returns.
-    A closure, so that a cached call costs little more than calling ``fn`` itself."""
-    positions = tuple(caller.positions)
 
-    def run(args):
-        for p in positions:
-            if args[p].dtype.kind not in "fc":
-                caller.inputs(args, {})  # raises, naming the argument
-        out = fn(*args)
-        value = None
-        if unpack:
-            value, out = out
-            if type(value) is not float and type(value) is not _float64:
-                require_scalar(value, fun)
-        grads = [fitted_array(g, args[p]) for p, g in zip(positions, (out,) if wrap else out)]
-        grads = grads[0] if single else tuple(grads)
-        return (value, grads) if joint else grads
+    Written out as Python for this caller's arguments (no loops, no calls per argument), so that a
+    cached call costs little more than calling ``fn`` itself; the text is ``run.__srcdiff_source__``."""
+    positions = tuple(caller.positions)
+    grads = ["g%d" % i for i in range(len(positions))]
+    lines = ["def run(args):"]
+    lines += ["    x%d = args[%d]" % (i, p) for i, p in enumerate(positions)]
+    lines += ["    if %s:" % " or ".join('x%d.dtype.kind not in "fc"' % i for i in range(len(positions))),
+              "        caller.inputs(args, {})  # raises, naming the argument"]
+    lines += ["    value, out = fn(*args)" if unpack else "    out = fn(*args)"]
+    if unpack:
+        lines += ["    if type(value) is not float and type(value) is not float64:",
+                  "        require_scalar(value, fun)"]
+    listed = ", ".join(grads) + ("," if len(grads) == 1 else "")
+    lines += ["    %s = out" % (grads[0] if wrap else listed)]
+    for i, g in enumerate(grads):
+        lines += ["    if type(%s) is not ndarray or %s.shape != x%d.shape or %s.dtype is not x%d.dtype and "
+                  "%s.dtype != x%d.dtype:" % (g, g, i, g, i, g, i),
+                  "        %s = fit(%s, x%d)" % (g, g, i)]
+    result = grads[0] if single else "(%s)" % listed
+    lines += ["    return %s" % ("value, " + result if joint else result)]
+    source = "\n".join(lines) + "\n"
+    namespace = {"caller": caller, "fn": fn, "fun": fun, "fit": fit, "require_scalar": require_scalar,
+                 "float64": _float64, "ndarray": _ndarray}
+    filename = "<srcdiff caller %s>" % hashlib.sha1(source.encode()).hexdigest()[:10]
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # for tracebacks
+    exec(compile(source, filename, "exec"), namespace)
+    run = namespace["run"]
+    run.__srcdiff_source__ = source
     return run
