@@ -53,13 +53,14 @@ def drop_dead(body, ctx):
 
 def simplify(body, ctx, mode, temps, more_arrays=()):
     """Helpers written out for known shapes (specialize.py), shared slices of array arguments,
-    merged constant factors, negations folded into sums and writes into one slice merged
-    (peephole.py)."""
+    merged constant factors, negations folded into sums, writes into one slice merged and powers of
+    two factored out of sums (peephole.py)."""
     if ctx.arg_shapes:
         body = specialize.specialize_calls(body, ctx, mode.shapes.constant_shapes())
     arrays = (set(ctx.arg_shapes) | {a for a in more_arrays if a}) - set(cleanup._assigned(body))
     body = peephole.fold_negations(peephole.merge_factors(peephole.share_views(body, arrays), temps), temps)
     body = peephole.merge_slice_writes(body, lambda e: _allocates(e, ctx), lambda c: _pure_call(c, ctx))
+    body = peephole.factor_powers_of_two(body, temps)
     return peephole.float_constants(body, _floats(mode, body, ctx))
 
 

@@ -24,6 +24,7 @@ rebinds (a slice of an array is a view: two views of one array always agree).
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 from . import cleanup, ir, syntax
@@ -307,9 +308,9 @@ def _with_float_constants(s, floats):
 def _floated(e, floats):
     """``e`` rebuilt with the integer constants of its float arithmetic as floats."""
     if isinstance(e, ir.BinOp):
-        chain = _factors(e) if e.op == "*" else [e.left, e.right] if e.op in ("+", "-", "/") else None
+        chain = (_factors(e) if e.op == "*" else None) or ([e.left, e.right] if e.op in ("+", "-", "*", "/") else None)
         left, right = _floated(e.left, floats), _floated(e.right, floats)
-        if chain is not None and any(isinstance(f, ir.Name) and f.id in floats for f in chain):
+        if chain is not None and any(_float_valued(f, floats) for f in chain):
             left, right = _float_constant(left, e.op == "*"), _float_constant(right, e.op == "*")
         return ir.BinOp(e.op, left, right)
     if isinstance(e, ir.UnaryOp):
@@ -321,6 +322,15 @@ def _floated(e, floats):
     return e
 
 
+def _float_valued(e, floats):
+    """Is ``e`` arithmetic on a name in ``floats`` (so a floating-point value)?"""
+    if isinstance(e, ir.Name):
+        return e.id in floats
+    if isinstance(e, ir.BinOp) and e.op in ("+", "-", "*", "/"):
+        return _float_valued(e.left, floats) or _float_valued(e.right, floats)
+    return isinstance(e, ir.UnaryOp) and e.op == "-" and _float_valued(e.operand, floats)
+
+
 def _float_constant(e, product):
     """An integer constant as a float; in a product chain (``product``), also one nested in it."""
     if isinstance(e, ir.Const) and type(e.value) is int and abs(e.value) < 2 ** 53:
@@ -328,3 +338,61 @@ def _float_constant(e, product):
     if product and isinstance(e, ir.BinOp) and e.op == "*":
         return ir.BinOp("*", _float_constant(e.left, True), _float_constant(e.right, True))
     return e
+
+
+def factor_powers_of_two(body, temps):
+    """A sum of two products with the same constant factor up to sign, a power of two, multiplies
+    once: ``-2.0 * a + b * -2.0 * c`` becomes ``-2.0 * (a + b * c)``, one pass over an array fewer.
+    A one-use temporary in ``temps`` holding a product is read through (as ``merge_factors`` does).
+    Exact: scaling by a power of two commutes with rounding (short of overflow and underflow)."""
+    loads, stores = cleanup.uses(body), cleanup._assigned(body)
+    out = []
+    for s in body:
+        if isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.value, ir.BinOp) and \
+                s.value.op in ("+", "-"):
+            terms, inlined = [], []
+            for term in (s.value.left, s.value.right):
+                factors = _factors(term)
+                if factors is not None and len(factors) == 1 and isinstance(term, ir.Name):
+                    k = _defining(out, term.id)
+                    if k is not None and _single_use_product(out[k], temps, loads, stores, factors) and \
+                            _untouched(out[k + 1:], ir.names_read(out[k].value)):
+                        factors, inlined = _factors(out[k].value), inlined + [k]
+                terms.append(factors)
+            factored = _common_power_of_two(terms, s.value.op)
+            if factored is not None:
+                for k in sorted(inlined, reverse=True):
+                    del out[k]
+                s = ir.Assign(s.targets, factored, s.line)
+        out.append(s)
+    return out
+
+
+def _defining(stmts, name):
+    for k in range(len(stmts) - 1, -1, -1):
+        if isinstance(stmts[k], ir.Assign) and any(_is_name(t, name) for t in stmts[k].targets):
+            return k
+    return None
+
+
+def _common_power_of_two(terms, op):
+    """``c * (A op B)`` for the factor lists of ``c * A`` and ``±c * B``, or None. The constants of
+    a term (``-2.0`` may be ``-1 * 2.0``) must all be powers of two: then so is their product."""
+    scales = []
+    for t in terms:
+        constants = [f.value for f in t or () if _is_number(f)]
+        if t is None or not constants or not all(_power_of_two(c) for c in constants):
+            return None
+        scales.append(math.prod(constants))
+    c, d = scales
+    left, right = ([f for f in t if not _is_number(f)] for t in terms)
+    if abs(c) != abs(d) or not left or not right:
+        return None
+    if c != d:  # ``c * A + (-c) * B`` is ``c * (A - B)``
+        op = {"+": "-", "-": "+"}[op]
+    inner = ir.BinOp(op, _product(left), _product(right))
+    return inner if c == 1 else ir.UnaryOp("-", inner) if c == -1 else ir.BinOp("*", ir.Const(c), inner)
+
+
+def _power_of_two(c):
+    return not isinstance(c, complex) and c != 0 and math.isfinite(c) and math.frexp(abs(c))[0] == 0.5

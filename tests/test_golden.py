@@ -52,8 +52,7 @@ def grad_rosenbrock(x):
     # return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
     d_x = zeros_like(x)
     d_t4 = 200.0 * t4
-    d_t2 = d_t4 * -2.0 * t2
-    d_x[:-1] = -2.0 * t8 + d_t2
+    d_x[:-1] = -2.0 * (t8 + d_t4 * t2)
     d_x[1:] += d_t4
     return d_x
 """),
@@ -392,17 +391,16 @@ def grad_rosenbrock_tangent(x, *, t_x):
     t4 = t1 - t3
     t_t4 = t_t1 - t_t3
     t8 = 1.0 - t2
+    t_t8 = -t_t2
     d_x = zeros_like(x)
     d_t4 = 200.0 * t4
     t_d_t4 = 200.0 * t_t4
-    t5 = d_t4 * -2.0
-    t_t5 = t_d_t4 * -2.0
-    d_t2 = t5 * t2
-    t_d_t2 = t_t5 * t2 + t5 * t_t2
-    t6 = -2.0 * t8
-    t_t6 = 2.0 * t_t2
-    t7 = t6 + d_t2
-    t_t7 = t_t6 + t_d_t2
+    t5 = d_t4 * t2
+    t_t5 = t_d_t4 * t2 + d_t4 * t_t2
+    t6 = t8 + t5
+    t_t6 = t_t8 + t_t5
+    t7 = -2.0 * t6
+    t_t7 = -2.0 * t_t6
     d_x[:-1] = t7
     t_d_x = zeros_like(d_x)
     t_d_x[:-1] = t_t7

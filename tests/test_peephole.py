@@ -307,3 +307,43 @@ def test_integer_constants_of_float_arithmetic_written_as_floats():
                    srcdiff.forward(shapes_and_floats).source_for(x, 2)):
         assert "- 1.0" not in source and "n * 2.0" not in source and "arange(k) * 2.0" not in source, source
         assert "* 3.0" in source or "3.0 *" in source, source
+
+
+def _factored(text):
+    from srcdiff import ir, peephole, syntax
+    body = [ir.Assign([ir.Name(t.strip())], syntax.parse_expression(v.strip())) for t, v in
+            (line.split("=", 1) for line in text.strip().splitlines())]
+    return "\n".join(syntax.unparse(s).strip() for s in peephole.factor_powers_of_two(body, {"n"}))
+
+
+@pytest.mark.parametrize("before, after", [
+    ("y = -2.0 * a + b * -2.0 * c", "y = -2.0 * (a + b * c)"),
+    ("n = b * -2.0 * c\ny = -2.0 * a + n", "y = -2.0 * (a + b * c)"),   # a one-use temporary read through
+    ("y = 0.5 * a - b * 0.5", "y = 0.5 * (a - b)"),
+    ("y = 4 * a + -4 * b", "y = 4 * (a - b)"),                          # opposite signs: a difference
+    ("y = -a - b * -1.0", "y = -(a - b)"),
+    ("y = 3.0 * a + 3.0 * b", "y = 3.0 * a + 3.0 * b"),                 # not a power of two: rounding
+    ("y = 2.0 * a + 4.0 * b", "y = 2.0 * a + 4.0 * b"),                 # different constants
+    ("y = 2.0 * a * 0.5 + b * 4.0 * 0.25", "y = a + b"),               # constants that are powers of two
+    ("y = 3.0 * a * 0.5 + 1.5 * b", "y = 3.0 * a * 0.5 + 1.5 * b"),     # and ones that are not
+    ("y = 2.0 * a + b", "y = 2.0 * a + b"),
+    ("n = 2.0 * c\ny = 2.0 * a + n\nz = n", "n = 2.0 * c\ny = 2.0 * a + n\nz = n"),  # read twice
+    ("n = 2.0 * c\nc = d\ny = 2.0 * a + n", "n = 2.0 * c\nc = d\ny = 2.0 * a + n"),  # c rebound between
+])
+def test_powers_of_two_factored_out_of_sums(before, after):
+    assert _factored(before) == after
+
+
+def test_factored_gradient_has_the_same_bits():
+    """Scaling by a power of two commutes with rounding: the factored Rosenbrock gradient is the
+    unfactored one to the last bit."""
+    x = RNG.uniform(-2, 2, 50)
+    source = srcdiff.grad(rosenbrock).source_for(x)
+    assert "d_x[:-1] = -2.0 * (t8 + d_t4 * t2)" in source, source
+    xm = x[:-1]
+    t4 = x[1:] - xm ** 2
+    d_t4 = 200.0 * t4
+    expected = np.zeros_like(x)
+    expected[:-1] = -2.0 * (1.0 - xm) + d_t4 * -2.0 * xm
+    expected[1:] += d_t4
+    np.testing.assert_array_equal(srcdiff.grad(rosenbrock)(x), expected)
