@@ -15,10 +15,23 @@ _ndarray = numpy.ndarray
 
 def call_key(args):
     """What a call's positional arguments decide about the generated code: types, and shapes of arrays."""
-    if len(args) == 1:  # the most common call, without building a list
-        a = args[0]
-        return (a.shape if type(a) is _ndarray else type(a),)
+    if len(args) < len(_KEYS):
+        return _KEYS[len(args)](args)
     return tuple([a.shape if type(a) is _ndarray else type(a) for a in args])
+
+
+def _unrolled_key(n):
+    """``call_key`` for ``n`` arguments written out: no loop, no list (half the cost for six)."""
+    names = ["a%d" % i for i in range(n)]
+    source = "def key(args):\n    %s = args\n    return (%s)\n" % (
+        ", ".join(names) + ("," if n == 1 else ""),
+        "".join("%s.shape if type(%s) is ndarray else type(%s), " % (a, a, a) for a in names))
+    namespace = {"ndarray": _ndarray}
+    exec(compile(source, "<srcdiff call_key %d>" % n, "exec"), namespace)
+    return namespace["key"]
+
+
+_KEYS = [lambda args: ()] + [_unrolled_key(n) for n in range(1, 9)]
 
 
 def input_kind(value):

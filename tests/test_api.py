@@ -333,3 +333,13 @@ def test_repeated_calls_still_refuse_an_array_output():
     for _ in range(2):
         with pytest.raises(srcdiff.SrcdiffError, match="scalar"):
             g(np.ones(3))
+
+
+def test_call_key_written_out_per_arity_matches_the_general_one():
+    """``call_key`` has one written-out function per number of arguments up to 8: the same key as
+    the loop it replaces, for arrays, numbers and containers in every position."""
+    from srcdiff.callers import call_key
+    values = [np.ones((3, 2)), 1.5, np.float64(2.0), [1.0], np.ones(()), 3, (np.ones(2),)]
+    for n in range(12):
+        args = tuple(values[(i * 5 + n) % len(values)] for i in range(n))
+        assert call_key(args) == tuple([a.shape if type(a) is np.ndarray else type(a) for a in args]), n
