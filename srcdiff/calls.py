@@ -112,13 +112,14 @@ def is_plain_function(obj):
     return isinstance(obj, types.FunctionType)
 
 
-def tangent_function(callee, wrt, scalars, statics=(), shapes=()):
+def tangent_function(callee, wrt, scalars, statics=(), shapes=(), tangent_only=False):
     """(generated tangent function, names of its tangent parameters) for ``callee`` (specialized to
-    the shapes of its array arguments when ``shapes`` gives them)."""
+    the shapes of its array arguments when ``shapes`` gives them); with ``tangent_only`` it returns
+    the output's tangent alone."""
     from . import transform
     from .api import resolution_key
     key = (callee.__code__, "tangent", tuple(wrt), frozenset(scalars), statics_key(statics), tuple(shapes),
-           resolution_key(callee))
+           resolution_key(callee), tangent_only)
     pending = _in_progress()
     if key in pending:
         p = pending[key]
@@ -126,7 +127,8 @@ def tangent_function(callee, wrt, scalars, statics=(), shapes=()):
     p = pending[key] = _Pending()
     try:
         result = cache.get_or_make(key, lambda: transform.forward(callee, list(wrt), scalars=scalars,
-                                                                  statics=dict(statics), shapes=shapes, pending=p))
+                                                                  statics=dict(statics), shapes=shapes, pending=p,
+                                                                  tangent_only=tangent_only))
     finally:
         del pending[key]
     fn = result.compiled.build(result.names["tangent"], callee, callee.__defaults__, callee.__kwdefaults__)

@@ -352,7 +352,8 @@ class HVP:
         if key not in self._tangents:
             if len(self._tangents) >= 256:  # a stream of new shapes: forget the old ones
                 self._tangents.clear()
-            fn, params = calls.tangent_function(grad_fn, list(self.sig.wrt), frozenset(scalars), statics, shapes)
+            fn, params = calls.tangent_function(grad_fn, list(self.sig.wrt), frozenset(scalars), statics, shapes,
+                                                tangent_only=True)  # the gradient itself is not needed
             self._tangents[key] = (grad_fn, fn, params, functions["result"].returns_value)
         return self._tangents[key]
 
@@ -371,7 +372,7 @@ class HVP:
         check_differentiable(x, self.sig.wrt[0], self.fun)
         _check_tangent(v, x, self.sig.wrt[0], self.fun)
         _, fn, params, returns_value = self.tangent_function(tuple(args), kwargs)
-        out, t_out = fn(*args, **kwargs, **{params[0]: v})
+        t_out = fn(*args, **kwargs, **{params[0]: v})
         t_grad = t_out[1] if returns_value else t_out  # the gradient function may also return the value
         return fit(t_grad, x) if not isinstance(x, float) else float(t_grad)
 

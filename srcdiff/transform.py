@@ -295,8 +295,9 @@ class ForwardResult:
 
 
 def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=None, shapes=(), pending=None,
-            record_stages=False):
-    """Generate forward-mode code: ``f_tangent(*args, t_x=...)`` returning ``(value, tangent)``."""
+            record_stages=False, tangent_only=False):
+    """Generate forward-mode code: ``f_tangent(*args, t_x=...)`` returning ``(value, tangent)``, or
+    only the tangent (``tangent_only``: what the value alone needs is not computed)."""
     prep = prepare(fn, record_stages, statics)
     ctx, stages = prep.ctx, prep.stages
     ctx.mode = "forward"
@@ -326,11 +327,13 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
         t_value = ir.Name(mode.tan(value.id))
     else:
         t_value = mode.materialized(mode.lookup(state)(value)) if names_out else ir.Const(0.0)
-    body = body[:-1] + [ir.Return(ir.Tuple([value, t_value]))] if ret is not None else body
+    if ret is not None:
+        body = body[:-1] + [ir.Return(t_value if tangent_only else ir.Tuple([value, t_value]))]
     params = _params(prep.tree) + [ir.Param(t, "keyword_only") for t in tangent_params]
     temps = finish.invented(ctx, prep.original) & (ctx.locals | set(mode.names.values()))
     body = cleanup.drop_empty(body)
-    body = cleanup.inline_temporaries(body, temps, set(mode.names.values()) | _names_in(value))
+    body = cleanup.inline_temporaries(body, temps, set(mode.names.values()) |
+                                      (set() if tangent_only else _names_in(value)))
     body = finish.drop_dead(body, ctx)
     tangent_args = [mode.names.get(p) for p in ctx.arg_shapes]
     body = finish.simplify(body, ctx, mode, temps | set(mode.names.values()), tangent_args)

@@ -856,6 +856,25 @@ def test_hvp_source_is_forward_over_reverse():
         product.source
 
 
+def mse_layer(W, X, Y):
+    return np.mean((np.tanh(X @ W) - Y) ** 2)
+
+
+def test_hvp_computes_the_tangent_of_the_gradient_only():
+    """``H @ v`` is the tangent of the gradient: the gradient itself (here ``X.T @ d``, a product
+    as costly as the function's own) is not computed."""
+    rng = np.random.default_rng(3)
+    W, X, Y = rng.standard_normal((4, 3)), rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
+    v = rng.standard_normal((4, 3))
+    text = srcdiff.hvp(mse_layer).source_for(W, X, Y)
+    # X @ W, X @ t_W and X.T @ (tangent of d): no X.T @ d for the gradient
+    assert text.count(" @ ") == 3 and " d_W = " not in text and "return t_d_W\n" in text, text
+    eps = 1e-6
+    g = srcdiff.grad(mse_layer)
+    expected = (g(W + eps * v, X, Y) - g(W - eps * v, X, Y)) / (2 * eps)
+    np.testing.assert_allclose(srcdiff.hvp(mse_layer)(W, X, Y, v), expected, rtol=1e-6, atol=1e-8)
+
+
 # hvp for every rule-table case: forward mode over each rule's generated adjoint code
 # rule-table case id -> Bug
 RULE_HVP_BUGS = {}

@@ -410,7 +410,7 @@ def grad_rosenbrock_tangent(x, *, t_x):
     t_t10 = t_t9 + t_d_t4
     d_x[1:] = t10
     t_d_x[1:] = t_t10
-    return (d_x, t_d_x)
+    return t_d_x
 """
 
 
