@@ -4,6 +4,7 @@ reused."""
 from __future__ import annotations
 
 from . import cleanup, ir, peephole, reuse, runtime, specialize
+from .analysis.floats import float_names
 from .context import all_names
 
 
@@ -59,9 +60,10 @@ def simplify(body, ctx, mode, temps, more_arrays=()):
         body = specialize.specialize_calls(body, ctx, mode.shapes.constant_shapes())
     arrays = (set(ctx.arg_shapes) | {a for a in more_arrays if a}) - set(cleanup._assigned(body))
     body = peephole.fold_negations(peephole.merge_factors(peephole.share_views(body, arrays), temps), temps)
-    body = peephole.merge_slice_writes(body, lambda e: _allocates(e, ctx), lambda c: _pure_call(c, ctx))
-    body = peephole.factor_powers_of_two(body, temps)
-    return peephole.float_constants(body, _floats(mode, body, ctx))
+    floats = _floats(mode, body, ctx)
+    body = peephole.merge_slice_writes(body, lambda e: _allocates(e, ctx), lambda c: _pure_call(c, ctx), floats)
+    body = peephole.factor_powers_of_two(body, temps, floats)
+    return peephole.float_constants(body, floats)
 
 
 def reuse_memory(body, ctx, mode):
@@ -92,15 +94,8 @@ def _reverse_reads(body):
 
 
 def _floats(mode, body, ctx):
-    """Names holding floating-point values: derivatives, and the active values they belong to where
-    the name holds nothing else (a local assigned once, or a parameter never rebound: code that is
-    not in SSA form may reuse a name for an integer)."""
-    derivatives = {v: k[-1] if isinstance(k, tuple) else k for k, v in
-                   list(getattr(mode, "adj_names", {}).items()) + list(getattr(mode, "names", {}).items())}
-    stores = cleanup._assigned(body)
-    for s in body:
-        for node in ir.walk(ir.FunctionDef("", [], [s])):
-            if isinstance(node, ir.AugAssign) and isinstance(node.target, ir.Name):
-                stores[node.target.id] = stores.get(node.target.id, 0) + 1
-    active = {n for n in derivatives.values() if stores.get(n, 0) == (1 if n in ctx.locals else 0)}
-    return set(derivatives) | active
+    """Names holding floating-point values (``analysis/floats.py``), starting from the arrays
+    differentiated (their dtypes are checked on every call) and their tangents."""
+    known = {p for p in mode.wrt if p in ctx.arg_shapes}
+    known |= {getattr(mode, "names", {}).get(p) for p in known} - {None}
+    return float_names(body, known, ctx.helpers, ctx.resolve)

@@ -222,16 +222,19 @@ def _untouched(stmts, names):
                for s in stmts)
 
 
-def merge_slice_writes(body, allocates, pure_call):
+def merge_slice_writes(body, allocates, pure_call, floats):
     """``a[k] = A`` then ``a[k] += B`` (or ``-=``, same constant index ``k``) into a fresh array
     ``a`` that nothing else reads or writes in between: one write, ``a[k] = A + B``, at the second
-    place. The same sum, so the same bits.
+    place. The same sum: the same bits, except where ``a`` has a narrower dtype than ``A`` and ``B``
+    (float32 gradients of float64 arithmetic), where it is now rounded once instead of twice.
 
     ``a`` must come from a call ``allocates`` accepts (``zeros_like(x)``), and every mention of it
     before must be a write into it: then no view of it exists that could be read meanwhile. The
     statements in between may only assign other names with calls ``pure_call`` accepts, so ``A``
-    has the same value where it moves. Saves a view, a read and a write of the slice (a
-    microsecond on small arrays): the gradient of ``x[1:]`` and ``x[:-1]`` read twice."""
+    has the same value where it moves. ``A`` or ``B`` must be arithmetic on a name in ``floats``:
+    the sum of two masks would be a logical or, of two ``uint8`` arrays wrap around. Saves a view,
+    a read and a write of the slice (a microsecond on small arrays): the gradient of ``x[1:]`` and
+    ``x[:-1]`` read twice."""
     out = list(body)
     for j, s in enumerate(out):
         key = _write_key(s, "+") or _write_key(s, "-")
@@ -240,6 +243,8 @@ def merge_slice_writes(body, allocates, pure_call):
         i = _last_mention(out, j, key[0])
         if i is None or _write_key(out[i], None) != key or key[0] in ir.names_read(out[i].value) or \
                 not _fresh_before(out, i, key[0], allocates):
+            continue
+        if not (_float_valued(out[i].value, floats) or _float_valued(s.value, floats)):
             continue
         between = [t for t in out[i + 1:j] if t is not None]
         if not _untouched(between, set(ir.names_read(out[i].value)) | {key[0]}) or \
@@ -340,11 +345,13 @@ def _float_constant(e, product):
     return e
 
 
-def factor_powers_of_two(body, temps):
+def factor_powers_of_two(body, temps, floats):
     """A sum of two products with the same constant factor up to sign, a power of two, multiplies
     once: ``-2.0 * a + b * -2.0 * c`` becomes ``-2.0 * (a + b * c)``, one pass over an array fewer.
     A one-use temporary in ``temps`` holding a product is read through (as ``merge_factors`` does).
-    Exact: scaling by a power of two commutes with rounding (short of overflow and underflow)."""
+    Exact: scaling by a power of two commutes with rounding (short of overflow and underflow).
+    Only for products of names in ``floats``: ``0.5 * m + 0.5 * n`` of two masks is not
+    ``0.5 * (m + n)``, and a constant that meets a ``float32`` array first keeps it ``float32``."""
     loads, stores = cleanup.uses(body), cleanup._assigned(body)
     out = []
     for s in body:
@@ -359,7 +366,9 @@ def factor_powers_of_two(body, temps):
                             _untouched(out[k + 1:], ir.names_read(out[k].value)):
                         factors, inlined = _factors(out[k].value), inlined + [k]
                 terms.append(factors)
-            factored = _common_power_of_two(terms, s.value.op)
+            factored = _common_power_of_two(terms, s.value.op) if all(
+                t is not None and all(_is_number(f) or isinstance(f, ir.Name) and f.id in floats for f in t)
+                for t in terms) else None
             if factored is not None:
                 for k in sorted(inlined, reverse=True):
                     del out[k]

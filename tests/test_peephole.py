@@ -237,7 +237,7 @@ def _merged(lines):
     fn = syntax.to_ir(syntax.function_defs(syntax.parse_module(text))[0][2], text)
     body = peephole.merge_slice_writes(
         fn.body, lambda e: isinstance(e, ir.Call) and syntax.unparse(e.func) == "zeros_like",
-        lambda c: syntax.unparse(c.func) != "mutate")
+        lambda c: syntax.unparse(c.func) != "mutate", {"a", "b", "c", "e"})
     return "\n".join(syntax.unparse(s).strip() for s in body)
 
 
@@ -266,6 +266,7 @@ def test_writes_into_one_slice_merged(before, after):
     "d = zeros_like(x)\nd[:i] = a\nd[:i] += b\nreturn d",                # an index known only at run time
     "d = zeros_like(x)\nd[:-1] = a\nd[:-1] += d[1:]\nreturn d",          # the value reads d
     "d = zeros_like(x)\nd[:-1] = a\nd[:-1] *= b\nreturn d",              # not a sum
+    "d = zeros_like(x)\nd[:-1] = m\nd[:-1] += k\nreturn d",              # maybe masks: m + k is an or
     "d = zeros_like(x)\nd[:-1] = a\nd[1:] += c\nd[:-1] += b\nreturn d",  # c added to entries of both
 ])
 def test_writes_into_one_slice_kept_apart(lines):
@@ -313,7 +314,8 @@ def _factored(text):
     from srcdiff import ir, peephole, syntax
     body = [ir.Assign([ir.Name(t.strip())], syntax.parse_expression(v.strip())) for t, v in
             (line.split("=", 1) for line in text.strip().splitlines())]
-    return "\n".join(syntax.unparse(s).strip() for s in peephole.factor_powers_of_two(body, {"n"}))
+    body = peephole.factor_powers_of_two(body, {"n"}, {"a", "b", "c", "d", "n"})
+    return "\n".join(syntax.unparse(s).strip() for s in body)
 
 
 @pytest.mark.parametrize("before, after", [
@@ -327,6 +329,8 @@ def _factored(text):
     ("y = 2.0 * a * 0.5 + b * 4.0 * 0.25", "y = a + b"),               # constants that are powers of two
     ("y = 3.0 * a * 0.5 + 1.5 * b", "y = 3.0 * a * 0.5 + 1.5 * b"),     # and ones that are not
     ("y = 2.0 * a + b", "y = 2.0 * a + b"),
+    ("y = 0.5 * m + 0.5 * k", "y = 0.5 * m + 0.5 * k"),               # maybe masks: m + k is an or
+    ("y = 0.5 * m * a - 0.5 * a", "y = 0.5 * m * a - 0.5 * a"),       # 0.5 * m may be wider than a
     ("n = 2.0 * c\ny = 2.0 * a + n\nz = n", "n = 2.0 * c\ny = 2.0 * a + n\nz = n"),  # read twice
     ("n = 2.0 * c\nc = d\ny = 2.0 * a + n", "n = 2.0 * c\nc = d\ny = 2.0 * a + n"),  # c rebound between
 ])
@@ -347,3 +351,75 @@ def test_factored_gradient_has_the_same_bits():
     expected[:-1] = -2.0 * (1.0 - xm) + d_t4 * -2.0 * xm
     expected[1:] += d_t4
     np.testing.assert_array_equal(srcdiff.grad(rosenbrock)(x), expected)
+
+
+# Rewrites that would change integer and boolean arithmetic (found by comparing generated code
+# with and without them): each must leave masks and uint8 arrays alone.
+
+def sign_weights(x):
+    pos = x > 0
+    neg = x < 0
+    w = 2.0 * pos - 2.0 * neg       # not 2.0 * (pos - neg): NumPy refuses to subtract masks
+    return np.sum(w * x)
+
+
+def step_weights(x):
+    w = 0.5 * (x > 0) + 0.5 * (x >= 0)   # not 0.5 * (m + n): the sum of two masks is a logical or
+    return np.sum(w * x)
+
+
+def image_diff(x, img1, img2):
+    d = 0.5 * img1 - 0.5 * img2     # not 0.5 * (img1 - img2), which wraps around in uint8
+    return np.sum((x - d) ** 2)
+
+
+def row_masks(X, a, b):
+    return np.sum(X[0] * a + X[0] * b)   # d_X[0] = a; d_X[0] += b: not a + b of two masks
+
+
+def masked_f32(x):
+    m = x > 0.5
+    return np.sum(0.5 * m * x - 0.5 * x)  # 0.5 * m is float64: the value stays float64
+
+
+def test_masks_and_small_integers_keep_their_arithmetic():
+    x = np.array([1.0, -2.0, 3.0, 0.0])
+    np.testing.assert_array_equal(srcdiff.grad(sign_weights)(x), [2.0, -2.0, 2.0, 0.0])
+    np.testing.assert_array_equal(srcdiff.grad(step_weights)(x), [1.0, 0.0, 1.0, 0.5])
+    _, jv = srcdiff.jvp(sign_weights, (x,), np.ones(4))
+    assert jv == 2.0
+    u1, u2 = np.array([3, 0, 250, 7], dtype=np.uint8), np.array([5, 1, 10, 7], dtype=np.uint8)
+    np.testing.assert_array_equal(srcdiff.grad(image_diff)(x, u1, u2), [4.0, -3.0, -234.0, 0.0])
+    X = np.arange(8.0).reshape(2, 4)
+    for a, b in [(np.array([True, False, True, False]), np.array([True, True, False, False])), (u1, u2)]:
+        expected = np.zeros((2, 4))
+        expected[0] = a.astype(float) + b
+        np.testing.assert_array_equal(srcdiff.grad(row_masks)(X, a, b), expected)
+    x32 = np.array([0.3, 0.7, -1.2], dtype=np.float32)
+    value, _ = srcdiff.value_and_grad(masked_f32)(x32)
+    assert value == masked_f32(x32) and np.asarray(value).dtype == np.float64
+
+
+def test_float_names_are_inferred_conservatively():
+    """Only names assigned once from arithmetic that is floating point whatever else it meets."""
+    import textwrap
+    from srcdiff import runtime, syntax
+    from srcdiff.analysis.floats import float_names
+    text = textwrap.dedent("""\
+        def f(x, m):
+            t = 1 - x[1:]
+            k = x.shape[0] - 1
+            d = m
+            e = m * 2
+            g = m / 2
+            z = zeros_like(x)
+            s = np.cos(m).sum()
+            r = 2 * x
+            r = k
+            u = unbroadcast(m, x)
+            return t
+        """)
+    fn = syntax.to_ir(syntax.function_defs(syntax.parse_module(text))[0][2], text)
+    resolve = lambda e: np.cos if syntax.unparse(e) == "np.cos" else None
+    helpers = {"zeros_like": runtime.zeros_like, "unbroadcast": runtime.unbroadcast}
+    assert float_names(fn.body, {"x"}, helpers, resolve) == {"x", "t", "g", "z", "s"}
