@@ -17,7 +17,7 @@ from __future__ import annotations
 from . import ir
 
 # calls with no side effects that dead-code elimination may drop, by bound helper name
-PURE_HELPERS = {"unbroadcast", "zeros_like", "expand", "reduced", "owned"}
+PURE_HELPERS = {"unbroadcast", "zeros_like", "expand", "reduced", "owned", "floating"}
 
 
 def drop_empty(stmts):

@@ -4,7 +4,7 @@ reused."""
 from __future__ import annotations
 
 from . import cleanup, ir, peephole, reuse, runtime, specialize
-from .analysis.floats import float_names
+from .analysis.floats import float_names, is_floating
 from .context import all_names
 
 
@@ -94,8 +94,24 @@ def _reverse_reads(body):
 
 
 def _floats(mode, body, ctx):
-    """Names holding floating-point values (``analysis/floats.py``), starting from the arrays
-    differentiated (their dtypes are checked on every call) and their tangents."""
-    known = {p for p in mode.wrt if p in ctx.arg_shapes}
+    """Names holding floating-point values (``analysis/floats.py``): the arguments differentiated
+    but containers (a call checks that they are floats or float arrays), their tangents and the
+    derivatives."""
+    containers = getattr(mode, "container_params", None) or getattr(mode, "containers", ())
+    known = {p for p in mode.wrt if p not in containers}
     known |= {getattr(mode, "names", {}).get(p) for p in known} - {None}
-    return float_names(body, known, ctx.helpers, ctx.resolve)
+    return float_names(body, known, _derivatives(mode), ctx.helpers, ctx.resolve)
+
+
+def _derivatives(mode):
+    return set(getattr(mode, "adj_names", {}).values()) | set(getattr(mode, "names", {}).values())
+
+
+def floating_gradients(body, ctx, mode):
+    """Adjoints that may hold booleans or integers made floating point (``peephole.py``): the
+    other rewrites, and NumPy's sums, may then take every derivative for a float."""
+    derivatives = set(getattr(mode, "adj_names", {}).values())
+    floats = _floats(mode, body, ctx)
+    wrap = ir.Name(ctx.bind("floating", runtime.floating))
+    return peephole.floating_derivatives(body, derivatives, lambda e: is_floating(e, floats, ctx.helpers, ctx.resolve),
+                                         wrap)

@@ -24,6 +24,7 @@ rebinds (a slice of an array is a view: two views of one array always agree).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 
@@ -405,3 +406,20 @@ def _common_power_of_two(terms, op):
 
 def _power_of_two(c):
     return not isinstance(c, complex) and c != 0 and math.isfinite(c) and math.frexp(abs(c))[0] == 0.5
+
+
+def floating_derivatives(body, derivatives, is_floating, wrap):
+    """Each assignment of a derivative (a name in ``derivatives``) whose value may not be floating
+    point (``is_floating`` cannot tell) calls ``wrap`` on it: ``d_X = mask``, left by folding the
+    seed ``1.0`` out of ``1.0 * mask``, becomes ``d_X = floating(mask)``, so that later sums add
+    numbers instead of or-ing masks or wrapping ``uint8`` arrays around."""
+    out = []
+    for s in body:
+        if isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ir.Name) and \
+                s.targets[0].id in derivatives and not is_floating(s.value):
+            s = ir.Assign(s.targets, ir.Call(wrap, [s.value], []), s.line)
+        elif isinstance(s, (ir.For, ir.While, ir.If)):
+            s = dataclasses.replace(s, body=floating_derivatives(s.body, derivatives, is_floating, wrap),
+                                    orelse=floating_derivatives(s.orelse, derivatives, is_floating, wrap))
+        out.append(s)
+    return out

@@ -180,6 +180,17 @@ def owned(g):
     return g
 
 
+def floating(g):
+    """``g`` as floating point: a gradient that folding ``1.0 * mask`` left a mask (``d_X = mask``)
+    would add up as a logical or, and one of small integers would wrap around."""
+    t = type(g)
+    if t is _ndarray:
+        return g if g.dtype.kind in "fc" else g.astype(float)
+    if t is bool or t is int or isinstance(g, (numpy.integer, numpy.bool_)):
+        return float(g)
+    return g
+
+
 def stop_gradient(x):
     """``x`` itself, but treated as a constant by differentiation.
 

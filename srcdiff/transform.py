@@ -182,7 +182,7 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
         body = prelude + forward_body + reverse_code + [ir.Return(result)]
         body = finish.tidy(body, temps, {n.id for n in ir.walk(grad_expr) if isinstance(n, ir.Name)} |
                      (_names_in(value) if returns_value else set()))
-        body = finish.drop_dead(body, ctx)
+        body = finish.floating_gradients(finish.drop_dead(body, ctx), ctx, mode)
         body = finish.reuse_memory(finish.simplify(body, ctx, mode, temps | set(mode.adj_names.values())), ctx, mode)
         name = ctx.namer.fresh("grad_" + base)
         header = [ir.Comment("reverse mode: d(%s)/d(%s)" % (base, ", ".join(wrt)))]

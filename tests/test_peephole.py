@@ -420,6 +420,37 @@ def test_float_names_are_inferred_conservatively():
             return t
         """)
     fn = syntax.to_ir(syntax.function_defs(syntax.parse_module(text))[0][2], text)
-    resolve = lambda e: np.cos if syntax.unparse(e) == "np.cos" else None
+    resolve = lambda e: {"np.cos": np.cos, "np": np}.get(syntax.unparse(e))
     helpers = {"zeros_like": runtime.zeros_like, "unbroadcast": runtime.unbroadcast}
-    assert float_names(fn.body, {"x"}, helpers, resolve) == {"x", "t", "g", "z", "s"}
+    assert float_names(fn.body, {"x"}, set(), helpers, resolve) == {"x", "t", "g", "z", "s"}
+
+
+def mask_twice(x, a):
+    return np.sum(x * a) + np.sum(x * a)
+
+
+def masked_loop(x, masks):
+    total = 0.0
+    for i in range(masks.shape[0]):
+        total = total + np.sum(x * masks[i])
+    return total
+
+
+def test_gradients_made_of_masks_add_up():
+    """Folding the seed out of ``1.0 * mask`` leaves a mask as a gradient's first term; adding the
+    next one used to be a logical or (``[1, 1, 0]`` for ``[2, 1, 0]``), and for uint8 counts wrap
+    around (44 for 300). Such a term is made floating point (``floating(b)``) first."""
+    x = np.ones(3)
+    a, b = np.array([True, True, False]), np.array([True, False, False])
+    np.testing.assert_array_equal(srcdiff.grad(two_masks)(x, a, b), [2.0, 1.0, 0.0])
+    np.testing.assert_array_equal(srcdiff.grad(mask_twice)(x, a), [2.0, 2.0, 0.0])
+    c, d = np.array([200, 1, 2], dtype=np.uint8), np.array([100, 1, 2], dtype=np.uint8)
+    np.testing.assert_array_equal(srcdiff.grad(two_masks)(x, c, d), [300.0, 2.0, 4.0])
+    masks = np.array([[True, False, True], [True, True, False], [True, False, False]])
+    np.testing.assert_array_equal(srcdiff.grad(masked_loop)(x, masks), [3.0, 1.0, 1.0])
+    assert "floating(" in srcdiff.grad(two_masks).source_for(x, a, b)
+    assert "floating(" not in srcdiff.grad(rosenbrock).source_for(x)   # floats need nothing
+
+
+def two_masks(x, a, b):
+    return np.sum(x * a + x * b)

@@ -985,6 +985,10 @@ def runtime_owned_snapshot(g):
     return np.sum(runtime.owned(g) * runtime.snapshot(g) * W1[:3])
 
 
+def runtime_floating(g):
+    return np.sum(runtime.floating(g) * W1[:3] + runtime.floating(g * g))
+
+
 def runtime_detached(g):
     pair = runtime.detached((g * 2.0, [g]))
     return np.sum(pair[0] * pair[1][0] * W1[:3])
@@ -1029,6 +1033,7 @@ case(runtime.broadcast_like, runtime_broadcast_like, normal(3), normal(2, 3), la
 case(runtime.expand, runtime_expand, normal(2), normal(2, 3), label="expand(g, x, axis=1)")
 case(runtime.owned, runtime_owned_snapshot, normal(3), label="owned(g) * snapshot(g)")
 case(runtime.snapshot, runtime_owned_snapshot, normal(3), label="snapshot")
+case(runtime.floating, runtime_floating, normal(3), label="floating(g)")
 case(runtime.detached, runtime_detached, normal(3), label="detached(tuple of array and list)")
 case(runtime.add, runtime_add, normal(3), normal(3), wrt=(0, 1), label="add(a, b)")
 case(runtime.as_sequence, loop_over_rows, normal(3, 4), label="for row in x")

@@ -47,6 +47,16 @@ def expand_(y, g, x, axis=None, keepdims=False):
     t[y] = expand(t[g], x, axis, keepdims)
 
 
+@adjoint(runtime.floating)
+def floating_(y, g):
+    d[g] = d[y]
+
+
+@tangent(runtime.floating)
+def floating_(y, g):
+    t[y] = runtime.floating(t[g])
+
+
 @adjoint(owned)
 def owned_(y, g):
     d[g] = d[y]
