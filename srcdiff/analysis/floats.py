@@ -40,7 +40,8 @@ def float_names(body, known, derivatives, helpers, resolve):
     gives the object a function expression names (or None)."""
     assignments = list(_assignments(body))
     assigned = {name for name, _ in assignments}
-    floats = set(known) | set(derivatives) | {n for n in assigned if n not in _read_before_assigned(body)}
+    unknown = _read_before_assigned(body)
+    floats = set(known) | set(derivatives) | (assigned - unknown)
     check = _Check(floats, helpers, resolve, _appended(body))
     changed = True
     while changed:
