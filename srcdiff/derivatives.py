@@ -98,7 +98,7 @@ def forward(fun, wrt=0):
 
 
 def _check_tangent(tangent, primal, name, fun):
-    """A tangent must have its primal's structure, shape and a floating dtype."""
+    """A tangent must have its primal's structure and shape."""
     if isinstance(primal, (list, tuple)):
         if not isinstance(tangent, (list, tuple)) or len(tangent) != len(primal):
             raise ArgumentError("the tangent for `%s` of %s must be a %s of %d items like the argument, got %r"
@@ -169,20 +169,32 @@ def jvp(fun, primals, tangents, *, wrt=0):
     for x, name, tv in zip(inputs, t.sig.wrt, tangents):
         check_differentiable(x, name, fun)
         _check_tangent(tv, x, name, fun)
+    tangents = tuple(_floating_tangent(tv) for tv in tangents)
     fn = t._functions(primals, {})["tangent"]
     return fn(*primals, **dict(zip(t.tangent_params, tangents)))
 
 
+def _floating_tangent(tv):
+    """An integer or boolean tangent (``np.array([1, 0])``) as floats: tangent code adds and scales
+    tangents, which must not wrap around or or."""
+    if isinstance(tv, numpy.ndarray) and tv.dtype.kind not in "fc":
+        return tv.astype(float)
+    if isinstance(tv, (bool, int, numpy.integer, numpy.bool_)):
+        return float(tv)
+    return tv
+
+
 def _plain_arrays(positions, primals, tangents):
-    """Is every differentiated argument a float array given positionally, with a tangent array
-    of its shape?"""
+    """Is every differentiated argument a float array given positionally, with a float tangent
+    array of its shape?"""
     if len(tangents) != len(positions):
         return False
     for p, tv in zip(positions, tangents):
         if p >= len(primals):
             return False
         x = primals[p]
-        if type(x) is not _ndarray or type(tv) is not _ndarray or x.shape != tv.shape or x.dtype.kind not in "fc":
+        if type(x) is not _ndarray or type(tv) is not _ndarray or x.shape != tv.shape or \
+                x.dtype.kind not in "fc" or tv.dtype.kind not in "fc":
             return False
     return True
 

@@ -1275,3 +1275,16 @@ def test_inactive_output_has_zero_tangent():
 
 def vector_valued_of_data(w, X):
     return X * 2.0
+
+
+def doubled_sum(x):
+    return np.sum(x + x)
+
+
+def test_integer_and_boolean_tangents_count_as_floats():
+    """``np.array([1, 0])`` is a fine direction; added to itself as booleans it would be or-ed, and
+    as small integers it could wrap around: tangents are taken as floats."""
+    x = np.ones(2)
+    assert srcdiff.jvp(doubled_sum, (x,), np.array([True, True]))[1] == 4.0
+    assert srcdiff.jvp(doubled_sum, (x,), np.array([1, 0]))[1] == 2.0
+    assert srcdiff.jvp(doubled_sum, (x,), np.array([200, 100], dtype=np.uint8))[1] == 600.0

@@ -1,12 +1,14 @@
-"""Which names of generated straight-line code hold floating-point values, for rewrites whose
-result would change on integers or booleans (``2 * m`` wraps for ``uint8``, ``a + b`` of two masks
-is a logical or).
+"""Which names of generated code hold floating-point values, for rewrites whose result would
+change on integers or booleans (``2 * m`` wraps around for ``uint8``, ``a + b`` of two masks is a
+logical or), and for finding the derivatives that may not hold floats.
 
-Conservative: a name counts only where it is assigned once, at the top level, from an expression
-that is floating point whatever the operands' other types: arithmetic with a floating-point
-operand, a true division, a float constant, a slice, reduction or transpose of a floating-point
-value, or a call known to return floats. Derivatives are not assumed to be floats: folding
-``1.0 * m`` leaves ``d = m``, a mask, in a derivative's name.
+A name counts when every assignment to it, at any depth, is floating point whatever the other
+operands' types (arithmetic with a floating-point operand, a true division, a float constant, a
+slice, reduction or transpose of a floating-point value, a call known to return floats, a value
+popped from a tape that only floating-point values were pushed to), and it is not read before it
+is first assigned. The differentiated arguments are floats (a call checks their dtypes); so are
+the derivatives, because ``finish.floating_gradients`` makes those it cannot show to be floats
+floating point (folding ``1.0 * m`` leaves ``d = m``, a mask, in a derivative's name).
 """
 from __future__ import annotations
 
@@ -120,7 +122,8 @@ class _Check:
         if isinstance(e, ir.BinOp):
             if e.op == "/":
                 return True  # true division: floats from integers and booleans too
-            return e.op in ("+", "-", "*", "@") and (self.floating(e.left) or self.floating(e.right))
+            return e.op in ("+", "-", "*", "//", "%", "**", "@") and (self.floating(e.left) or
+                                                                     self.floating(e.right))
         if isinstance(e, ir.UnaryOp):
             return e.op == "-" and self.floating(e.operand)
         if isinstance(e, ir.Subscript) or (isinstance(e, ir.Attr) and e.attr == "T"):
