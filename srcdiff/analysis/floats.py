@@ -18,7 +18,7 @@ import types
 import numpy
 
 from .. import ir, runtime
-from ..rules import kernels_batched
+from ..rules import kernels, kernels_batched, kernels_reduce
 
 # functions whose results are floating point for integer and boolean arguments as well
 _FLOAT_FUNCTIONS = {math.sin, math.cos, math.tan, math.exp, math.log, math.sqrt, math.tanh, math.pow, math.asin,
@@ -30,6 +30,8 @@ _FLOAT_FUNCTIONS = {math.sin, math.cos, math.tan, math.exp, math.log, math.sqrt,
 # kernels sum lists of adjoint terms)
 _ALWAYS_FLOAT = {runtime.floating, runtime.zeros_like, runtime.broadcast_count, kernels_batched.matmul_lhs_sum,
                  kernels_batched.matmul_rhs_sum, kernels_batched.unbroadcast_sum}
+# srcdiff helpers that count entries or give shapes: integers, whatever their first argument
+_COUNTS = {runtime.shape_of, kernels.reduced_count, kernels_reduce.nan_count}
 # array methods whose result has the array's type
 _LIKE_ARRAY = {"sum", "max", "min", "prod", "reshape", "copy", "ravel", "transpose"}
 
@@ -147,6 +149,8 @@ class _Check:
             return False
         if obj in _ALWAYS_FLOAT or obj in _FLOAT_FUNCTIONS:
             return True
+        if obj in _COUNTS:
+            return False
         if (getattr(obj, "__module__", None) or "").startswith("srcdiff."):
             # srcdiff's own helpers and kernels compute from their first argument (an adjoint)
             return bool(e.args) and self.floating(e.args[0])
