@@ -61,9 +61,10 @@ def simplify(body, ctx, mode, temps, more_arrays=()):
     arrays = (set(ctx.arg_shapes) | {a for a in more_arrays if a}) - set(cleanup._assigned(body))
     body = peephole.fold_negations(peephole.merge_factors(peephole.share_views(body, arrays), temps), temps)
     floats = _floats(mode, body, ctx)
-    body = peephole.merge_slice_writes(body, lambda e: _allocates(e, ctx), lambda c: _pure_call(c, ctx), floats)
-    body = peephole.factor_powers_of_two(body, temps, floats)
-    return peephole.float_constants(body, floats)
+    floating = lambda e: is_floating(e, floats, ctx.helpers, ctx.resolve)  # noqa: E731
+    body = peephole.merge_slice_writes(body, lambda e: _allocates(e, ctx), lambda c: _pure_call(c, ctx), floating)
+    body = peephole.factor_powers_of_two(body, temps, floating)
+    return peephole.float_constants(body, floating)
 
 
 def reuse_memory(body, ctx, mode):

@@ -223,7 +223,7 @@ def _untouched(stmts, names):
                for s in stmts)
 
 
-def merge_slice_writes(body, allocates, pure_call, floats):
+def merge_slice_writes(body, allocates, pure_call, floating):
     """``a[k] = A`` then ``a[k] += B`` (or ``-=``, same constant index ``k``) into a fresh array
     ``a`` that nothing else reads or writes in between: one write, ``a[k] = A + B``, at the second
     place. The same sum: the same bits, except where ``a`` has a narrower dtype than ``A`` and ``B``
@@ -232,7 +232,7 @@ def merge_slice_writes(body, allocates, pure_call, floats):
     ``a`` must come from a call ``allocates`` accepts (``zeros_like(x)``), and every mention of it
     before must be a write into it: then no view of it exists that could be read meanwhile. The
     statements in between may only assign other names with calls ``pure_call`` accepts, so ``A``
-    has the same value where it moves. ``A`` or ``B`` must be arithmetic on a name in ``floats``:
+    has the same value where it moves. ``floating`` must accept ``A`` or ``B`` (a floating-point value):
     the sum of two masks would be a logical or, of two ``uint8`` arrays wrap around. Saves a view,
     a read and a write of the slice (a microsecond on small arrays): the gradient of ``x[1:]`` and
     ``x[:-1]`` read twice."""
@@ -245,7 +245,7 @@ def merge_slice_writes(body, allocates, pure_call, floats):
         if i is None or _write_key(out[i], None) != key or key[0] in ir.names_read(out[i].value) or \
                 not _fresh_before(out, i, key[0], allocates):
             continue
-        if not (_float_valued(out[i].value, floats) or _float_valued(s.value, floats)):
+        if not (floating(out[i].value) or floating(s.value)):
             continue
         between = [t for t in out[i + 1:j] if t is not None]
         if not _untouched(between, set(ir.names_read(out[i].value)) | {key[0]}) or \
@@ -294,47 +294,38 @@ def _fresh_before(stmts, i, name, allocates):
     return False
 
 
-def float_constants(body, floats):
-    """Integer constants combined by ``+ - * /`` with a value in ``floats`` (names holding floating
-    point numbers or arrays: derivatives and the values they flow through) written as floats:
+def float_constants(body, floating):
+    """Integer constants combined by ``+ - * /`` with a value ``floating`` accepts (one that is
+    certainly floating point: derivatives and the values they flow through) written as floats:
     ``-2 * t8`` becomes ``-2.0 * t8``. The same result (NumPy converts the integer to the array's
     type either way), without converting it on every call (0.1 us each)."""
-    return [_with_float_constants(s, floats) if isinstance(s, (ir.Assign, ir.AugAssign, ir.Return)) else s
+    return [_with_float_constants(s, floating) if isinstance(s, (ir.Assign, ir.AugAssign, ir.Return)) else s
             for s in body]
 
 
-def _with_float_constants(s, floats):
+def _with_float_constants(s, floating):
     if isinstance(s, ir.AugAssign):
-        return ir.AugAssign(s.target, s.op, _floated(s.value, floats), s.line)
+        return ir.AugAssign(s.target, s.op, _floated(s.value, floating), s.line)
     if isinstance(s, ir.Return):
-        return s if s.value is None else ir.Return(_floated(s.value, floats), s.line)
-    return ir.Assign(s.targets, _floated(s.value, floats), s.line)
+        return s if s.value is None else ir.Return(_floated(s.value, floating), s.line)
+    return ir.Assign(s.targets, _floated(s.value, floating), s.line)
 
 
-def _floated(e, floats):
+def _floated(e, floating):
     """``e`` rebuilt with the integer constants of its float arithmetic as floats."""
     if isinstance(e, ir.BinOp):
         chain = (_factors(e) if e.op == "*" else None) or ([e.left, e.right] if e.op in ("+", "-", "*", "/") else None)
-        left, right = _floated(e.left, floats), _floated(e.right, floats)
-        if chain is not None and any(_float_valued(f, floats) for f in chain):
+        left, right = _floated(e.left, floating), _floated(e.right, floating)
+        if chain is not None and any(floating(f) for f in chain if not _is_number(f)):  # ``1.0 / 96`` stays
             left, right = _float_constant(left, e.op == "*"), _float_constant(right, e.op == "*")
         return ir.BinOp(e.op, left, right)
     if isinstance(e, ir.UnaryOp):
-        return ir.UnaryOp(e.op, _floated(e.operand, floats))
+        return ir.UnaryOp(e.op, _floated(e.operand, floating))
     if isinstance(e, ir.Call):
-        return ir.Call(e.func, [_floated(a, floats) for a in e.args], e.keywords)
+        return ir.Call(e.func, [_floated(a, floating) for a in e.args], e.keywords)
     if isinstance(e, ir.Tuple):
-        return ir.Tuple([_floated(x, floats) for x in e.elts])
+        return ir.Tuple([_floated(x, floating) for x in e.elts])
     return e
-
-
-def _float_valued(e, floats):
-    """Is ``e`` arithmetic on a name in ``floats`` (so a floating-point value)?"""
-    if isinstance(e, ir.Name):
-        return e.id in floats
-    if isinstance(e, ir.BinOp) and e.op in ("+", "-", "*", "/"):
-        return _float_valued(e.left, floats) or _float_valued(e.right, floats)
-    return isinstance(e, ir.UnaryOp) and e.op == "-" and _float_valued(e.operand, floats)
 
 
 def _float_constant(e, product):
@@ -346,12 +337,12 @@ def _float_constant(e, product):
     return e
 
 
-def factor_powers_of_two(body, temps, floats):
+def factor_powers_of_two(body, temps, floating):
     """A sum of two products with the same constant factor up to sign, a power of two, multiplies
     once: ``-2.0 * a + b * -2.0 * c`` becomes ``-2.0 * (a + b * c)``, one pass over an array fewer.
     A one-use temporary in ``temps`` holding a product is read through (as ``merge_factors`` does).
     Exact: scaling by a power of two commutes with rounding (short of overflow and underflow).
-    Only for products of names in ``floats``: ``0.5 * m + 0.5 * n`` of two masks is not
+    Only for products of names ``floating`` accepts: ``0.5 * m + 0.5 * n`` of two masks is not
     ``0.5 * (m + n)``, and a constant that meets a ``float32`` array first keeps it ``float32``."""
     loads, stores = cleanup.uses(body), cleanup._assigned(body)
     out = []
@@ -368,7 +359,7 @@ def factor_powers_of_two(body, temps, floats):
                         factors, inlined = _factors(out[k].value), inlined + [k]
                 terms.append(factors)
             factored = _common_power_of_two(terms, s.value.op) if all(
-                t is not None and all(_is_number(f) or isinstance(f, ir.Name) and f.id in floats for f in t)
+                t is not None and all(_is_number(f) or isinstance(f, ir.Name) and floating(f) for f in t)
                 for t in terms) else None
             if factored is not None:
                 for k in sorted(inlined, reverse=True):

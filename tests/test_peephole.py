@@ -229,6 +229,12 @@ def test_constant_factors_whose_product_is_one():
         srcdiff.check_grad(count_times_half, *args, wrt=(0, 1))
 
 
+def _floating(names):
+    """The predicate the rewrites take, for code where ``names`` hold floats."""
+    from srcdiff.analysis.floats import is_floating
+    return lambda e: is_floating(e, names, {}, lambda f: None)
+
+
 def _merged(lines):
     """``merge_slice_writes`` on a function body, with ``zeros_like(...)`` as the fresh allocation."""
     import textwrap
@@ -237,7 +243,7 @@ def _merged(lines):
     fn = syntax.to_ir(syntax.function_defs(syntax.parse_module(text))[0][2], text)
     body = peephole.merge_slice_writes(
         fn.body, lambda e: isinstance(e, ir.Call) and syntax.unparse(e.func) == "zeros_like",
-        lambda c: syntax.unparse(c.func) != "mutate", {"a", "b", "c", "e"})
+        lambda c: syntax.unparse(c.func) != "mutate", _floating({"a", "b", "c", "e"}))
     return "\n".join(syntax.unparse(s).strip() for s in body)
 
 
@@ -314,7 +320,7 @@ def _factored(text):
     from srcdiff import ir, peephole, syntax
     body = [ir.Assign([ir.Name(t.strip())], syntax.parse_expression(v.strip())) for t, v in
             (line.split("=", 1) for line in text.strip().splitlines())]
-    body = peephole.factor_powers_of_two(body, {"n"}, {"a", "b", "c", "d", "n"})
+    body = peephole.factor_powers_of_two(body, {"n"}, _floating({"a", "b", "c", "d", "n"}))
     return "\n".join(syntax.unparse(s).strip() for s in body)
 
 
@@ -417,11 +423,13 @@ def test_float_names_are_inferred_conservatively():
             r = 2 * x
             r = k
             u = unbroadcast(m, x)
+            c = reduced_count(x, t)
             return t
         """)
     fn = syntax.to_ir(syntax.function_defs(syntax.parse_module(text))[0][2], text)
     resolve = lambda e: {"np.cos": np.cos, "np": np}.get(syntax.unparse(e))
-    helpers = {"zeros_like": runtime.zeros_like, "unbroadcast": runtime.unbroadcast}
+    from srcdiff.rules.kernels import reduced_count
+    helpers = {"zeros_like": runtime.zeros_like, "unbroadcast": runtime.unbroadcast, "reduced_count": reduced_count}
     assert float_names(fn.body, {"x"}, set(), helpers, resolve) == {"x", "t", "g", "z", "s"}
 
 
