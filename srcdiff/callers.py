@@ -143,7 +143,7 @@ def _lean_runner(caller, fn, unpack, joint, wrap, single, fun):
                   "        require_scalar(value, fun)"]
     listed = ", ".join(grads) + ("," if len(grads) == 1 else "")
     lines += ["    %s = out" % (grads[0] if wrap else listed)]
-    for i, g in enumerate(grads):
+    for i, g in enumerate(grads):  # ``fitted_array`` written out
         lines += ["    if type(%s) is not ndarray or %s.shape != x%d.shape or %s.dtype is not x%d.dtype and "
                   "%s.dtype != x%d.dtype:" % (g, g, i, g, i, g, i),
                   "        %s = fit(%s, x%d)" % (g, g, i)]
