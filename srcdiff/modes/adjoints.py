@@ -3,19 +3,18 @@ accumulate into it (first write assigns, later ones add; lazy scalars, pending n
 aliases and ownership for in-place updates)."""
 from __future__ import annotations
 
-import copy
 import numbers
 import types
-from dataclasses import dataclass
 
 import numpy
 
 from .. import frontend, ir
-from ..analysis.aliases import _VIEW_FUNCTIONS, _VIEW_METHODS, _viewed_operands
 from ..rules import kernels
 from ..analysis.shape_rules import broadcast_known
 from ..runtime import (add, as_sequence, broadcast_count, expand, snapshot, unbroadcast, zeros_like)
 from ..template import Contribution, Zero, fold, negate
+from .adjoint_exprs import (Adj, _allocates, _copy_expr, _materialize_zeros, _mentions, _names, _rename_names,
+                            _view_base, state_items)
 
 # functions whose result may be a list or tuple (their adjoints add with ``runtime.add``)
 _CONTAINER_RESULTS = {as_sequence, kernels.dict_values, kernels.dict_items, kernels.dict_keys, list, tuple,
@@ -24,32 +23,6 @@ _CONTAINER_RESULTS = {as_sequence, kernels.dict_values, kernels.dict_items, kern
 # helpers whose result is always a new object
 _FRESH_HELPERS = {zeros_like, add, snapshot, kernels.unstack, kernels.split_like, kernels.matmul_lhs,
                   kernels.matmul_rhs, kernels.trace_adjoint, kernels.cumsum_adjoint, kernels.diff_adjoint}
-
-
-@dataclass
-class Adj:
-    """The current value of one adjoint: an expression (usually its variable) and ownership.
-
-    When ``like`` is set the adjoint is *lazy*: ``expr`` is a scalar standing for an array of
-    ``like``'s shape filled with it (the adjoint of ``sum``), broadcast only where needed.
-    """
-
-    expr: ir.Expr
-    owned: bool = False
-    like: ir.Expr = None
-    negated: bool = False  # the adjoint is ``-expr`` (a negation folded into whoever reads it)
-
-
-def _same(a, b):
-    if isinstance(a, ir.Name) and isinstance(b, ir.Name):
-        return a.id == b.id
-    if isinstance(a, ir.Const) and isinstance(b, ir.Const):
-        return a.value == b.value and type(a.value) is type(b.value)
-    return False
-
-
-def _copy_expr(e):
-    return copy.deepcopy(e)
 
 
 class AccumulateMixin:
@@ -350,131 +323,3 @@ class AccumulateMixin:
         for c in code:
             reads |= self.primal_reads(c)
         return reads
-
-
-def state_items(state):
-    return sorted((state or {}).items(), key=lambda kv: kv[0])
-
-
-def _names(expr):
-    return {n.id for n in ir.walk(expr) if isinstance(n, ir.Name)}
-
-
-def _mentions(expr, name):
-    return any(isinstance(n, ir.Name) and n.id == name for n in ir.walk(expr))
-
-
-# calls whose result may be (a view of) their first argument
-_VIEWS = _VIEW_METHODS | _VIEW_FUNCTIONS | {"unbroadcast"}
-
-
-def _view_base(value):
-    """The name whose array ``value`` may be (or be a view of), else None."""
-    while True:
-        if isinstance(value, ir.Name):
-            return value.id
-        if isinstance(value, ir.Subscript) or (isinstance(value, ir.Attr) and value.attr in _VIEWS):
-            value = value.value
-        elif isinstance(value, ir.Call) and isinstance(value.func, ir.Attr) and value.func.attr in _VIEWS \
-                and not (isinstance(value.func.value, ir.Name) and value.func.value.id in ("np", "numpy")):
-            value = value.func.value
-        elif isinstance(value, ir.Call) and _called_name(value.func) in _VIEWS:
-            operands = _viewed_operands(_called_name(value.func), value)  # the rule alias analysis uses
-            if not operands:
-                return None
-            value = operands[0]
-        else:
-            return None
-
-
-def _called_name(func):
-    return func.attr if isinstance(func, ir.Attr) else getattr(func, "id", "")
-
-
-def _allocates(value):
-    """Is ``value`` certainly a fresh array (safe to update in place)?"""
-    return isinstance(value, ir.BinOp) or (isinstance(value, ir.UnaryOp) and value.op == "-")
-
-
-def _combine_contributions(items):
-    """Contributions of one rule to the same name are added first (``x * x``: ``2 * d * x``)."""
-    out, seen = [], {}
-    for item in items:
-        if isinstance(item, Contribution) and isinstance(item.target, ir.Name):
-            key = item.target.id
-            if key in seen:
-                first = seen[key]
-                if _equal(first.value, item.value):
-                    first.value = fold(ir.BinOp("*", ir.Const(2), first.value))
-                else:
-                    first.value = fold(ir.BinOp("+", first.value, item.value))
-                continue
-            item = Contribution(item.target, item.value, item.param, item.line)
-            seen[key] = item
-        out.append(item)
-    return out
-
-
-def _equal(a, b):
-    """Structural equality of two expressions."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, ir.Name):
-        return a.id == b.id
-    if isinstance(a, ir.Const):
-        return type(a.value) is type(b.value) and a.value == b.value
-    fa, fb = getattr(a, "__dataclass_fields__", None), getattr(b, "__dataclass_fields__", None)
-    if fa is None or fb is None:
-        return a == b
-    for name in fa:
-        va, vb = getattr(a, name), getattr(b, name)
-        if isinstance(va, list):
-            if not isinstance(vb, list) or len(va) != len(vb) or not all(_equal(x, y) for x, y in zip(va, vb)):
-                return False
-        elif isinstance(va, ir.Node):
-            if not _equal(va, vb):
-                return False
-        elif va != vb:
-            return False
-    return True
-
-
-def _drop_dead_locals(items):
-    """Drop template temporaries that no kept contribution or statement uses."""
-    needed = set()
-    out = []
-    for item in reversed(items):
-        if isinstance(item, ir.Assign) and isinstance(item.targets[0], ir.Name) \
-                and item.targets[0].id not in needed and not isinstance(item, Contribution):
-            continue
-        out.append(item)
-        for n in ir.walk(item.value if isinstance(item, Contribution) else item):
-            if isinstance(n, ir.Name):
-                needed.add(n.id)
-    return list(reversed(out))
-
-
-def _materialize_zeros(expr, mode):
-    """Replace symbolic zeros left inside an expression by ``zeros_like`` of their primal."""
-    if isinstance(expr, Zero):
-        return expr
-    for node in ir.walk(expr):
-        for fname in getattr(node, "__dataclass_fields__", {}):
-            value = getattr(node, fname)
-            if isinstance(value, Zero):
-                setattr(node, fname, mode.zeros(value.like) if value.like is not None else ir.Const(0.0))
-            elif isinstance(value, list):
-                for i, v in enumerate(value):
-                    if isinstance(v, Zero):
-                        value[i] = mode.zeros(v.like) if v.like is not None else ir.Const(0.0)
-    return expr
-
-
-
-
-def _rename_names(expr, names, new):
-    expr = copy.deepcopy(expr)
-    for n in ir.walk(expr):
-        if isinstance(n, ir.Name) and n.id in names:
-            n.id = new
-    return expr

@@ -21,7 +21,7 @@ from ..rules.registry import shape_kind
 from ..runtime import add, broadcast_like, snapshot, zeros_like
 from ..runtime import add_at as runtime_add_at
 from ..template import Filler, TangentDef, Zero, fold
-from .adjoints import _allocates
+from .adjoint_exprs import _allocates
 
 _copy = copy.deepcopy
 

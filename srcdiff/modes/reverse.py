@@ -17,7 +17,8 @@ from ..analysis.tbr import analyse as analyse_tbr
 from ..errors import MissingRuleError, located
 from ..ops import atom_names
 from ..runtime import owned
-from .adjoints import AccumulateMixin, Adj, _copy_expr, _names, _same
+from .adjoint_exprs import Adj, _copy_expr, _names, _same
+from .adjoints import AccumulateMixin
 from .reverse_prep import PrepareMixin, view_bases
 from .statements import StatementMixin, index_value
 

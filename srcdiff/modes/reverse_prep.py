@@ -14,7 +14,8 @@ from ..analysis.tbr import plan_loops
 from ..errors import NonDifferentiableError, located
 from ..ops import atom_names
 from ..rules.registry import shape_kind
-from .adjoints import _CONTAINER_RESULTS, Adj, _copy_expr, _rename_names
+from .adjoint_exprs import Adj, _copy_expr, _rename_names
+from .adjoints import _CONTAINER_RESULTS
 
 
 @dataclass

@@ -9,8 +9,8 @@ from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, loc
 from ..ops import atom_names
 from ..runtime import add_at, broadcast_count, snapshot, total, unbroadcast, written_part
 from ..template import Contribution, Filler, Zero, fold
-from .adjoints import (Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros, _mentions,
-                       _names, _same)
+from .adjoint_exprs import (Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros,
+                            _mentions, _names, _same)
 
 
 class StatementMixin:
