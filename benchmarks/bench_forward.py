@@ -410,6 +410,7 @@ def main(argv=None):
                         help="run only the workload named TEXT (else those whose name contains it)")
     parser.add_argument("--no-autograd", action="store_true", help="skip autograd even when it is installed")
     parser.add_argument("--samples", action="store_true", help="include every sample in the JSON output")
+    harness.add_allocator_option(parser)
     opts = parser.parse_args(argv)
     opts.repeats = opts.repeats or (3 if opts.quick else 31)
     opts.budget = opts.budget or (0.3 if opts.quick else 4.0)
@@ -417,7 +418,8 @@ def main(argv=None):
     opts.jac_size = opts.jac_size or (300 if opts.quick else 2000)
     use_autograd = autograd is not None and not opts.no_autograd
 
-    env = harness.print_header(srcdiff.__version__, _version(autograd, "autograd"), opts.no_autograd, LEGEND)
+    env = harness.print_header(srcdiff.__version__, _version(autograd, "autograd"), opts.no_autograd, LEGEND,
+                                 harness.steady_allocator(opts.system_malloc))
 
     start = time.perf_counter()
     rng = np.random.default_rng(0)

@@ -317,12 +317,14 @@ def main(argv=None):
     parser.add_argument("--tape-steps", type=int, default=10000, help="steps of the Euler loop for the tape")
     parser.add_argument("--no-autograd", action="store_true", help="skip autograd even when it is installed")
     parser.add_argument("--samples", action="store_true", help="include every sample in the JSON output")
+    harness.add_allocator_option(parser)
     opts = parser.parse_args(argv)
     opts.repeats = opts.repeats or (3 if opts.quick else 61)
     opts.target = (opts.target_ms or (0.2 if opts.quick else 2.0)) * 1e-3
     use_autograd = autograd is not None and not opts.no_autograd
 
-    env = harness.print_header(srcdiff.__version__, _version(autograd, "autograd"), opts.no_autograd, LEGEND)
+    env = harness.print_header(srcdiff.__version__, _version(autograd, "autograd"), opts.no_autograd, LEGEND,
+                                 harness.steady_allocator(opts.system_malloc))
 
     start = time.perf_counter()
     rng = np.random.default_rng(0)

@@ -117,6 +117,36 @@ def table(headers, rows, align=None):
     return "\n".join(out)
 
 
+# glibc's mallopt parameters (malloc.h); 256 MiB is beyond any array these benchmarks allocate
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_STEADY_BYTES = 256 << 20
+
+
+def add_allocator_option(parser):
+    parser.add_argument("--system-malloc", action="store_true",
+                        help="keep glibc's default heap thresholds (timings of large arrays then depend on "
+                             "which other data is alive: see steady_allocator)")
+
+
+def steady_allocator(system_malloc):
+    """Keep freed memory in the heap instead of returning it to the kernel, unless ``system_malloc``.
+
+    With glibc's adaptive defaults, whether a megabyte temporary is taken from the heap or mapped
+    afresh (page faults and zero-filling on every call) depends on what else the process holds: the
+    jvp of "mlp mse large" measured 2.04x the function when run alone and 2.58x with the other large
+    workload's data alive, the hand-written jvp 2.0x and 2.5x. Fixed thresholds make a workload's
+    ratio independent of the others. Returns a description for the header."""
+    if system_malloc:
+        return "system malloc defaults"
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None)
+        ok = libc.mallopt(_M_MMAP_THRESHOLD, _STEADY_BYTES) and libc.mallopt(_M_TRIM_THRESHOLD, _STEADY_BYTES)
+    except (OSError, AttributeError):  # not glibc: nothing to pin
+        return "system malloc (mallopt not available)"
+    return "glibc heap thresholds pinned at 256 MiB" if ok else "system malloc (mallopt refused)"
+
+
 def environment():
     """Versions and machine facts worth printing next to timings."""
     info = {
@@ -147,14 +177,16 @@ def print_environment(info, extra=(), file=sys.stdout):
     print("%s, %s CPUs" % (info["platform"], info["cpus"]), file=file)
 
 
-def print_header(srcdiff_version, autograd_version, autograd_skipped, legend):
-    """Print the environment line (srcdiff's and autograd's versions included) and the legend;
-    returns the environment. ``autograd_version`` is None when autograd is not installed."""
+def print_header(srcdiff_version, autograd_version, autograd_skipped, legend, allocator):
+    """Print the environment line (srcdiff's and autograd's versions included, and ``allocator``,
+    what ``steady_allocator`` did) and the legend; returns the environment. ``autograd_version`` is
+    None when autograd is not installed."""
     env = environment()
+    env["allocator"] = allocator
     ag_text = "autograd %s" % autograd_version if autograd_version is not None else "autograd not installed"
     if autograd_version is not None and autograd_skipped:
         ag_text += " (skipped)"
-    print_environment(env, ["srcdiff %s" % srcdiff_version, ag_text])
+    print_environment(env, ["srcdiff %s" % srcdiff_version, ag_text, allocator])
     print(legend)
     print()
     return env
