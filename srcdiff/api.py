@@ -8,7 +8,7 @@ import numpy
 
 from . import cache, calls, frontend, transform
 from .arguments import _Signature, _name, check_differentiable, fit  # noqa: F401  (public helpers)
-from .callers import Caller, call_key, fast_fit
+from .callers import KEYED_ARITY, KEYS_BY_ARITY, Caller, call_key, fast_fit
 from .callers import require_scalar as _require_scalar
 from .context import stale
 from .errors import ArgumentError, NonDifferentiableError
@@ -39,6 +39,7 @@ class Transformed:
         self._fast = {}  # positional argument types and shapes -> generated functions, where nothing else matters
         self._shape_keys = set()  # the shape combinations code was specialized to
         self._callers = {}  # argument types -> _Caller
+        self._runs = {}  # call_key -> the lean runner of a Caller of array arguments only (see Caller.run)
         self.__wrapped__ = fun
         self.__name__ = getattr(fun, "__name__", "function")
         self.__qualname__ = getattr(fun, "__qualname__", self.__name__)
@@ -64,9 +65,9 @@ class Transformed:
         if functions is None or functions["subject"] is not subject or \
                 (functions["result"].guards and stale(functions["result"].guards)):
             if len(self._variants) >= _MAX_VARIANTS:  # a stream of new shapes: forget the old ones
-                self._variants.clear(), self._fast.clear(), self._callers.clear()
+                self._variants.clear(), self._fast.clear(), self._callers.clear(), self._runs.clear()
             functions = self._variants[key] = self._generate(*kinds, subject=subject)
-            self._callers.pop(key, None)
+            self._callers.pop(key, None), self._runs.pop(key, None)
         if not kwargs and not kinds[2] and not functions["result"].guards and subject is self.fun:
             self._fast[call_key(args)] = functions  # the argument types and shapes alone decide
         return functions
@@ -239,6 +240,8 @@ class ValueAndGrad(Transformed):
         caller = self._callers.get(key)
         if caller is None or (caller.guards and stale(caller.guards)):  # a called helper was redefined
             caller = self._callers[key] = Caller(self, self._functions(args, kwargs), args, kwargs)
+            if caller.run is not None:
+                self._runs[key] = caller.run
         return caller
 
     def _fast_caller(self, args, kwargs):
@@ -250,9 +253,10 @@ class ValueAndGrad(Transformed):
         return caller
 
     def __call__(self, *args, **kwargs):
-        caller = self._callers.get(call_key(args)) if not kwargs else None
-        if caller is not None and caller.run is not None:  # array arguments only: the lean path
-            return caller.run(args)
+        if not kwargs and len(args) < KEYED_ARITY:  # array arguments only: the lean path
+            run = self._runs.get(KEYS_BY_ARITY[len(args)](args))
+            if run is not None:
+                return run(args)
         caller = self._fast_caller(args, kwargs)
         inputs = caller.inputs(args, kwargs)
         value, grads = caller.functions[self.role](*args, **kwargs)
@@ -268,9 +272,10 @@ class Grad(ValueAndGrad):
     role = "grad"
 
     def __call__(self, *args, **kwargs):
-        caller = self._callers.get(call_key(args)) if not kwargs else None
-        if caller is not None and caller.run is not None:  # array arguments only: the lean path
-            return caller.run(args)
+        if not kwargs and len(args) < KEYED_ARITY:  # array arguments only: the lean path
+            run = self._runs.get(KEYS_BY_ARITY[len(args)](args))
+            if run is not None:
+                return run(args)
         caller = self._fast_caller(args, kwargs)
         inputs = caller.inputs(args, kwargs)
         functions = caller.functions

@@ -15,8 +15,8 @@ _ndarray = numpy.ndarray
 
 def call_key(args):
     """What a call's positional arguments decide about the generated code: types, and shapes of arrays."""
-    if len(args) < len(_KEYS):
-        return _KEYS[len(args)](args)
+    if len(args) < KEYED_ARITY:
+        return KEYS_BY_ARITY[len(args)](args)
     return tuple([a.shape if type(a) is _ndarray else type(a) for a in args])
 
 
@@ -31,7 +31,8 @@ def _unrolled_key(n):
     return namespace["key"]
 
 
-_KEYS = [lambda args: ()] + [_unrolled_key(n) for n in range(1, 9)]
+KEYS_BY_ARITY = [lambda args: ()] + [_unrolled_key(n) for n in range(1, 9)]  # ``call_key`` by len(args)
+KEYED_ARITY = len(KEYS_BY_ARITY)
 
 
 def input_kind(value):
