@@ -176,12 +176,15 @@ def _substitute(s, name, value):
     return ir.Assign(s.targets, sub(s.value), s.line)
 
 
-def dead_code(stmts, live_out, is_pure):
+def dead_code(stmts, live_out, is_pure, scratch=None):
     """Drop pure assignments whose targets nothing reads afterwards (single backward pass).
 
     ``is_pure(stmt)`` says whether a statement may be dropped. Loops are handled conservatively:
-    anything read anywhere in a loop counts as live throughout it.
+    anything read anywhere in a loop counts as live throughout it. ``scratch`` maps new local
+    arrays to the names that may share their memory (``scratch_arrays``): a write into one of
+    their elements is dropped too when none of those names is read afterwards.
     """
+
     def block(body, live):
         out = []
         for s in reversed(body):
@@ -200,11 +203,56 @@ def dead_code(stmts, live_out, is_pure):
                 if not (targets & live) and is_pure(s):
                     continue
                 live = (live - targets) | set(_loads(s))
+            elif scratch and _written_array(s) in scratch and not (scratch[_written_array(s)] & live):
+                continue  # ``d_x[1:] = t`` with ``d_x`` and its views dead from here on
             else:
                 live = live | set(_loads(s))
             out.append(s)
         return list(reversed(out))
     return block(stmts, set(live_out))
+
+
+def scratch_arrays(stmts, allocates, is_pure):
+    """Each new local array whose element writes ``dead_code`` may drop, with the names that may
+    share its memory: ``{a: {a, v, ...}}``.
+
+    ``a`` is assigned once, at the top level, a new array (``allocates(value)``). Its memory can
+    reach another name only through pure top-level assignments to names (``v = a[1:]``,
+    ``w = v + 1``: every such target joins the set, a superset of the views). Any other mention of
+    the set, in a call (``tape.append(v)``), a return, a write into another object, a loop or a
+    branch, disqualifies ``a``: the array might be read later through a name this analysis cannot see.
+    """
+    counts = _assigned(stmts)
+    out = {}
+    for i, s in enumerate(stmts):
+        if not (isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ir.Name)
+                and counts.get(s.targets[0].id) == 1 and allocates(s.value)):
+            continue
+        group = {s.targets[0].id}
+        for later in stmts[i + 1:]:
+            mentioned = {n.id for n in ir.walk(ir.FunctionDef("", [], [later])) if isinstance(n, ir.Name)} & group
+            if not mentioned:
+                continue
+            if isinstance(later, ir.Assign) and all(_names_only(t) for t in later.targets) and is_pure(later):
+                group |= {n for t in later.targets for n in ir.target_names(t)}
+            elif _written_array(later) not in group:  # an escape: not a write into the array or a view
+                break
+        else:
+            out[s.targets[0].id] = group
+    return out
+
+
+def _names_only(target):
+    return isinstance(target, ir.Name) or isinstance(target, ir.Tuple) and all(_names_only(e) for e in target.elts)
+
+
+def _written_array(s):
+    """``a`` of ``a[k] = v`` or ``a[k] += v``, else None."""
+    target = s.targets[0] if isinstance(s, ir.Assign) and len(s.targets) == 1 else getattr(s, "target", None)
+    if isinstance(s, (ir.Assign, ir.AugAssign)) and isinstance(target, ir.Subscript) and \
+            isinstance(target.value, ir.Name):
+        return target.value.id
+    return None
 
 
 def _assigned_names_in(loop):

@@ -30,6 +30,9 @@ def _pure_call(call, ctx):
     """Does ``call`` leave its arguments alone? Pure helpers and differentiable NumPy functions."""
     if isinstance(call.func, ir.Name) and call.func.id in ctx.helpers:
         return call.func.id in cleanup.PURE_HELPERS
+    if isinstance(call.func, ir.Name) and call.func.id in cleanup.PURE_HELPERS and \
+            ctx.resolve(call.func) is getattr(runtime, call.func.id, None):  # generated code transformed again
+        return True
     if isinstance(call.func, (ir.Name, ir.Attr)) and not any(k.name == "out" for k in call.keywords):
         from . import rules
         rule = rules.lookup(ctx.resolve(call.func))
@@ -44,12 +47,32 @@ def _pure_call(call, ctx):
 def _allocates(e, ctx):
     """Is ``e`` a call that returns a new array of zeros?"""
     return isinstance(e, ir.Call) and isinstance(e.func, ir.Name) and \
-        ctx.helpers.get(e.func.id) is runtime.zeros_like
+        ctx.resolve(e.func) is runtime.zeros_like  # a helper, or a global of generated code transformed again
 
 
 def drop_dead(body, ctx):
-    """Statements whose values nothing reads, where dropping them is safe (``_pure``)."""
-    return cleanup.dead_code(body, set(), lambda s: _pure(s, ctx))
+    """Statements whose values nothing reads, where dropping them is safe (``_pure``), and writes
+    into new arrays that nothing reads afterwards (``cleanup.scratch_arrays``)."""
+    allocates = lambda e: _allocates(e, ctx)  # noqa: E731
+    body = _zeros_of_zeros(body, allocates)
+    pure = lambda s: _pure(s, ctx)  # noqa: E731
+    return cleanup.dead_code(body, set(), pure, cleanup.scratch_arrays(body, allocates, pure))
+
+
+def _zeros_of_zeros(body, allocates):
+    """``t_d_x = zeros_like(d_x)`` after ``d_x = zeros_like(x)`` becomes ``t_d_x = zeros_like(x)``
+    (the same shape and type) when ``x`` is never reassigned: it no longer keeps ``d_x`` alive."""
+    counts = cleanup._assigned(body)
+    origin = {s.targets[0].id: s.value.args[0] for s in body if _zeros_of_name(s, allocates) and
+              isinstance(s.targets[0], ir.Name) and counts.get(s.targets[0].id) == 1 and
+              counts.get(s.value.args[0].id, 0) == 0}
+    return [ir.Assign(s.targets, ir.Call(s.value.func, [ir.Name(origin[s.value.args[0].id].id)], []), s.line)
+            if _zeros_of_name(s, allocates) and s.value.args[0].id in origin else s for s in body]
+
+
+def _zeros_of_name(s, allocates):
+    return isinstance(s, ir.Assign) and len(s.targets) == 1 and allocates(s.value) and \
+        len(s.value.args) == 1 and not s.value.keywords and isinstance(s.value.args[0], ir.Name)
 
 
 def simplify(body, ctx, mode, temps, more_arrays=()):
@@ -64,7 +87,9 @@ def simplify(body, ctx, mode, temps, more_arrays=()):
     floating = lambda e: is_floating(e, floats, ctx.helpers, ctx.resolve)  # noqa: E731
     body = peephole.merge_slice_writes(body, lambda e: _allocates(e, ctx), lambda c: _pure_call(c, ctx), floating)
     body = peephole.factor_powers_of_two(body, temps, floating)
-    return peephole.float_constants(body, floating)
+    body = peephole.float_constants(body, floating)
+    # written out for known shapes, a helper no longer reads its argument: ``np.size(t6)`` is 16
+    return drop_dead(body, ctx) if ctx.arg_shapes else body
 
 
 def reuse_memory(body, ctx, mode):

@@ -26,10 +26,8 @@ def grad_logistic(w, X, y):
     t3 = np.exp(-(X @ w))
     t4 = 1.0 + t3
     p = 1.0 / t4
-    t6 = y * np.log(p)
     t7 = 1.0 - y
     t8 = 1.0 - p
-    t11 = t6 + t7 * np.log(t8)
     # return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
     d_t11 = -1.0 / 5
     d_t9 = d_t11 * t7
@@ -390,25 +388,16 @@ def grad_rosenbrock_tangent(x, *, t_x):
     t_t3 = t_t2 * 2.0 * t2
     t4 = t1 - t3
     t_t4 = t_t1 - t_t3
-    t8 = 1.0 - t2
     t_t8 = -t_t2
-    d_x = zeros_like(x)
     d_t4 = 200.0 * t4
     t_d_t4 = 200.0 * t_t4
-    t5 = d_t4 * t2
     t_t5 = t_d_t4 * t2 + d_t4 * t_t2
-    t6 = t8 + t5
     t_t6 = t_t8 + t_t5
-    t7 = -2.0 * t6
     t_t7 = -2.0 * t_t6
-    d_x[:-1] = t7
-    t_d_x = zeros_like(d_x)
+    t_d_x = zeros_like(x)
     t_d_x[:-1] = t_t7
-    t9 = d_x[1:]
     t_t9 = t_d_x[1:]
-    t10 = t9 + d_t4
     t_t10 = t_t9 + t_d_t4
-    d_x[1:] = t10
     t_d_x[1:] = t_t10
     return t_d_x
 """
