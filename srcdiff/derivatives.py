@@ -46,6 +46,10 @@ class Tangent(Transformed):
 
     def __call__(self, *args, **kwargs):
         params = self.tangent_params
+        if len(kwargs) == len(params):  # tangents only: float arrays given positionally are checked cheaply
+            tangents = tuple(kwargs.get(p) for p in params)
+            if _plain_arrays(self.sig.positions, args, tangents):
+                return self._functions(args, {})["tangent"](*args, **kwargs)
         primal_kwargs = {k: v for k, v in kwargs.items() if k not in params}
         functions = self._functions(args, primal_kwargs)
         inputs = self.sig.values(args, primal_kwargs)
@@ -55,6 +59,7 @@ class Tangent(Transformed):
                     functions["tangent"].__name__, name, param))
             check_differentiable(x, name, self.fun)
             _check_tangent(kwargs[param], x, name, self.fun)
+        kwargs.update((p, _floating_tangent(kwargs[p])) for p in params)
         return functions["tangent"](*args, **kwargs)
 
 
@@ -181,6 +186,10 @@ def _floating_tangent(tv):
         return tv.astype(float)
     if isinstance(tv, (bool, int, numpy.integer, numpy.bool_)):
         return float(tv)
+    if isinstance(tv, (list, tuple)):
+        return type(tv)(_floating_tangent(v) for v in tv) if type(tv) in (list, tuple) else tv
+    if isinstance(tv, dict):
+        return {k: _floating_tangent(v) for k, v in tv.items()}
     return tv
 
 
@@ -384,7 +393,7 @@ class HVP:
         check_differentiable(x, self.sig.wrt[0], self.fun)
         _check_tangent(v, x, self.sig.wrt[0], self.fun)
         _, fn, params, returns_value = self.tangent_function(tuple(args), kwargs)
-        t_out = fn(*args, **kwargs, **{params[0]: v})
+        t_out = fn(*args, **kwargs, **{params[0]: _floating_tangent(v)})
         t_grad = t_out[1] if returns_value else t_out  # the gradient function may also return the value
         return fit(t_grad, x) if not isinstance(x, float) else float(t_grad)
 

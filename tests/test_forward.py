@@ -1281,6 +1281,10 @@ def doubled_sum(x):
     return np.sum(x + x)
 
 
+def doubled_list_sum(xs):
+    return np.sum(xs[0] + xs[0]) + np.sum(xs[1] + xs[1])
+
+
 def test_integer_and_boolean_tangents_count_as_floats():
     """``np.array([1, 0])`` is a fine direction; added to itself as booleans it would be or-ed, and
     as small integers it could wrap around: tangents are taken as floats."""
@@ -1288,3 +1292,7 @@ def test_integer_and_boolean_tangents_count_as_floats():
     assert srcdiff.jvp(doubled_sum, (x,), np.array([True, True]))[1] == 4.0
     assert srcdiff.jvp(doubled_sum, (x,), np.array([1, 0]))[1] == 2.0
     assert srcdiff.jvp(doubled_sum, (x,), np.array([200, 100], dtype=np.uint8))[1] == 600.0
+    tangent_function = srcdiff.forward(doubled_sum)  # the generated function called directly: the same
+    assert tangent_function(x, t_x=np.array([True, True]))[1] == 4.0
+    assert tangent_function(x, t_x=np.array([200, 100], dtype=np.uint8))[1] == 600.0
+    assert srcdiff.jvp(doubled_list_sum, ([x, x],), [np.array([True, True]), np.array([1, 0])])[1] == 6.0
