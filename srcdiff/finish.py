@@ -75,12 +75,13 @@ def _zeros_of_name(s, allocates):
         len(s.value.args) == 1 and not s.value.keywords and isinstance(s.value.args[0], ir.Name)
 
 
-def simplify(body, ctx, mode, temps, more_arrays=()):
+def simplify(body, ctx, mode, temps, more_arrays=(), more_shapes=None):
     """Helpers written out for known shapes (specialize.py), shared slices of array arguments,
     merged constant factors, negations folded into sums, writes into one slice merged and powers of
-    two factored out of sums (peephole.py)."""
+    two factored out of sums (peephole.py). ``more_shapes``: names of known shape beside those of
+    the shape analysis (tangent parameters, shaped like their arguments)."""
     if ctx.arg_shapes:
-        body = specialize.specialize_calls(body, ctx, mode.shapes.constant_shapes())
+        body = specialize.specialize_calls(body, ctx, {**mode.shapes.constant_shapes(), **(more_shapes or {})})
     arrays = (set(ctx.arg_shapes) | {a for a in more_arrays if a}) - set(cleanup._assigned(body))
     body = peephole.fold_negations(peephole.merge_factors(peephole.share_views(body, arrays), temps), temps)
     floats = _floats(mode, body, ctx)

@@ -336,7 +336,9 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
                                       (set() if tangent_only else _names_in(value)))
     body = finish.drop_dead(body, ctx)
     tangent_args = [mode.names.get(p) for p in ctx.arg_shapes]
-    body = finish.simplify(body, ctx, mode, temps | set(mode.names.values()), tangent_args)
+    assigned = cleanup._assigned(body)  # a tangent parameter has its argument's shape until it is rebound
+    tangent_shapes = {t: ctx.arg_shapes[p] for p, t in zip(ctx.arg_shapes, tangent_args) if t and t not in assigned}
+    body = finish.simplify(body, ctx, mode, temps | set(mode.names.values()), tangent_args, tangent_shapes)
     body = finish.reuse_memory(body, ctx, mode)
     header = [ir.Comment("forward mode: tangent of %s along %s" % (base, ", ".join(wrt)))]
     functions = [ir.FunctionDef(name, params, header + body)]

@@ -313,7 +313,7 @@ def design_loss_tangent(W, b, x, y, *, t_W, t_b):
     t4 = t3 ** 2
     t_t4 = t_t3 * 2.0 * t3
     t5 = t4.sum()
-    t_t5 = np.sum(t_t4)
+    t_t5 = t_t4.sum()
     return (t5, t_t5)
 """),
     'euler': (gf.euler, 0, lambda: (1.0, 1.0, 0.0), """\
