@@ -203,7 +203,8 @@ def dead_code(stmts, live_out, is_pure, scratch=None):
                 if not (targets & live) and is_pure(s):
                     continue
                 live = (live - targets) | set(_loads(s))
-            elif scratch and _written_array(s) in scratch and not (scratch[_written_array(s)] & live):
+            elif scratch and _written_array(s) in scratch and not (scratch[_written_array(s)] & live) and \
+                    _calls_pure(s, is_pure):
                 continue  # ``d_x[1:] = t`` with ``d_x`` and its views dead from here on
             else:
                 live = live | set(_loads(s))
@@ -240,6 +241,13 @@ def scratch_arrays(stmts, allocates, is_pure):
         else:
             out[s.targets[0].id] = group
     return out
+
+
+def _calls_pure(write, is_pure):
+    """Are the calls in the index and value of ``a[k] = v`` free of effects (no ``tape.pop()``)?"""
+    target = write.targets[0] if isinstance(write, ir.Assign) else write.target
+    return all(is_pure(ir.Assign([ir.Name("_")], n)) for part in (target.index, write.value)
+               for n in ir.walk(part) if isinstance(n, ir.Call))
 
 
 def _names_only(target):

@@ -54,18 +54,20 @@ def drop_dead(body, ctx):
     """Statements whose values nothing reads, where dropping them is safe (``_pure``), and writes
     into new arrays that nothing reads afterwards (``cleanup.scratch_arrays``)."""
     allocates = lambda e: _allocates(e, ctx)  # noqa: E731
-    body = _zeros_of_zeros(body, allocates)
+    body = _zeros_of_zeros(body, allocates, set(ctx.arg_shapes))
     pure = lambda s: _pure(s, ctx)  # noqa: E731
     return cleanup.dead_code(body, set(), pure, cleanup.scratch_arrays(body, allocates, pure))
 
 
-def _zeros_of_zeros(body, allocates):
+def _zeros_of_zeros(body, allocates, arrays):
     """``t_d_x = zeros_like(d_x)`` after ``d_x = zeros_like(x)`` becomes ``t_d_x = zeros_like(x)``
-    (the same shape and type) when ``x`` is never reassigned: it no longer keeps ``d_x`` alive."""
+    (the same shape and type) when ``x`` is one of the array parameters ``arrays``, never
+    reassigned: it no longer keeps ``d_x`` alive. (Writes into an array keep its shape and dtype;
+    those into a list of gradients may not.)"""
     counts = cleanup._assigned(body)
     origin = {s.targets[0].id: s.value.args[0] for s in body if _zeros_of_name(s, allocates) and
               isinstance(s.targets[0], ir.Name) and counts.get(s.targets[0].id) == 1 and
-              counts.get(s.value.args[0].id, 0) == 0}
+              s.value.args[0].id in arrays and counts.get(s.value.args[0].id, 0) == 0}
     return [ir.Assign(s.targets, ir.Call(s.value.func, [ir.Name(origin[s.value.args[0].id].id)], []), s.line)
             if _zeros_of_name(s, allocates) and s.value.args[0].id in origin else s for s in body]
 

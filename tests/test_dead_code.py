@@ -47,6 +47,8 @@ def test_writes_nothing_reads_are_dropped(before, after):
     "d = zeros_like(x)\nv = d[1:]\nv += 1.0\nd[1] = y\nreturn x",         # written through a view: d kept
     "d = zeros_like(x)\nd = y\nd[1] = 2.0\nreturn x",                     # assigned twice: not a new array
     "d = x\nd[1] = y\nreturn y",                                          # the caller's array
+    "d = zeros_like(x)\nd[1] = tape.pop()\nreturn y",                    # the pop must happen
+    "d = zeros_like(x)\nd[1] = 2.0 * tape.pop()\nreturn y",
 ])
 def test_writes_something_may_read_stay(lines):
     kept = _dropped(lines)
