@@ -14,6 +14,8 @@ After::
 """
 from __future__ import annotations
 
+import copy
+
 from . import ir
 
 # calls with no side effects that dead-code elimination may drop, by bound helper name
@@ -153,6 +155,35 @@ def inline_temporaries(stmts, temps, keep):
             out.append(s)
         return out
     return block(stmts)
+
+
+def propagate_copies(stmts, names):
+    """``t_t4 = t_out`` at the top level, ``t_t4`` one of ``names`` assigned only there and ``t_out``
+    assigned at most once: the copy is dropped and ``t_t4`` read as ``t_out`` (the same object)."""
+    stores = _assigned(stmts)
+    renames, seen = {}, set()
+    for s in stmts:
+        if isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ir.Name) and \
+                isinstance(s.value, ir.Name) and s.targets[0].id in names and stores.get(s.targets[0].id) == 1 \
+                and (stores.get(s.value.id, 0) == 0 or stores[s.value.id] == 1 and s.value.id in seen):
+            renames[s.targets[0].id] = renames.get(s.value.id, s.value.id)
+        seen.update(_assigned([s]))
+    if not renames:
+        return stmts
+    kept = [s for s in stmts if not (isinstance(s, ir.Assign) and isinstance(s.targets[0], ir.Name)
+                                     and s.targets[0].id in renames and isinstance(s.value, ir.Name))]
+    return _renamed_reads(kept, renames)
+
+
+def _renamed_reads(stmts, renames):
+    out = []
+    for s in stmts:
+        s = copy.deepcopy(s)
+        for n in ir.walk(ir.FunctionDef("", [], [s])):
+            if isinstance(n, ir.Name) and n.id in renames:
+                n.id = renames[n.id]
+        out.append(s)
+    return out
 
 
 def _substitutable(s, name, value):

@@ -339,6 +339,8 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     assigned = cleanup._assigned(body)  # a tangent parameter has its argument's shape until it is rebound
     tangent_shapes = {t: ctx.arg_shapes[p] for p, t in zip(ctx.arg_shapes, tangent_args) if t and t not in assigned}
     body = finish.simplify(body, ctx, mode, temps | set(mode.names.values()), tangent_args, tangent_shapes)
+    # ``t_t4 = t_out`` once specialized: tangents of srcdiff's temporaries (``t_out`` names a user's variable)
+    body = cleanup.propagate_copies(body, temps & {t for p, t in mode.names.items() if p in temps})
     body = finish.reuse_memory(body, ctx, mode)
     header = [ir.Comment("forward mode: tangent of %s along %s" % (base, ", ".join(wrt)))]
     functions = [ir.FunctionDef(name, params, header + body)]

@@ -1,5 +1,6 @@
 """Dead code in generated functions (cleanup.dead_code, finish.drop_dead): values nothing reads
-and writes into new arrays nothing reads are dropped; writes something may still read stay."""
+and writes into new arrays nothing reads are dropped; writes something may still read stay. And
+copies of one name into another (cleanup.propagate_copies)."""
 import textwrap
 
 import numpy as np
@@ -85,3 +86,28 @@ def test_gradient_specialized_to_shapes_skips_the_value():
     assert "np.log" not in code(source), source
     srcdiff.check_grad(logistic, w, X, y)
     assert "np.log" in code(srcdiff.value_and_grad(logistic).source_for(w, X, y))
+
+
+def _propagated(lines, names):
+    text = "def f(x, y):\n" + textwrap.indent(lines, "    ")
+    fn = syntax.to_ir(syntax.function_defs(syntax.parse_module(text))[0][2], text)
+    return "\n".join(syntax.unparse(s).strip() for s in cleanup.propagate_copies(fn.body, names))
+
+
+@pytest.mark.parametrize("before, after", [
+    ("t_a = x * 2.0\nt_b = t_a\nt_c = t_b\nreturn t_c + 1.0", "t_a = x * 2.0\nreturn t_a + 1.0"),
+    ("t_b = x\nt_b[0] = 1.0\nreturn t_b", "x[0] = 1.0\nreturn x"),  # the same object either way
+])
+def test_copies_are_propagated(before, after):
+    assert _propagated(before, {"t_b", "t_c"}) == after
+
+
+@pytest.mark.parametrize("lines", [
+    "t_b = x\nx = y\nreturn t_b",                                  # x rebound after the copy
+    "t_a = y\nt_b = t_a\nt_a = x\nreturn t_b",                  # t_a assigned twice
+    "t_b = x\nt_b = y\nreturn t_b",                                # t_b assigned twice
+    "for i in range(3):\n    t_b = x\nreturn t_b",                 # not at the top level
+    "t_c = x\nreturn t_c",                                          # not one of the names
+])
+def test_copies_that_must_stay(lines):
+    assert _propagated(lines, {"t_b"}) == lines

@@ -309,9 +309,8 @@ def design_loss_tangent(W, b, x, y, *, t_W, t_b):
     h = np.tanh(t2)
     t_h = t_t2 * (1.0 - h * h)
     t3 = h - y
-    t_t3 = t_h
     t4 = t3 ** 2
-    t_t4 = t_t3 * 2.0 * t3
+    t_t4 = t_h * 2.0 * t3
     t5 = t4.sum()
     t_t5 = t_t4.sum()
     return (t5, t_t5)
