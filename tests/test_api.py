@@ -273,6 +273,28 @@ def test_check_grad_report_names_max_relative_error():
         srcdiff.check_grad(wrong, np.array([0.1, 5.0]))
 
 
+def large_valued(x):
+    return 1e6 * np.sum(x[1:]) + np.sin(x[0])
+
+
+def large_valued_wrong(x):
+    return 1e6 * np.sum(x[1:]) + srcdiff.stop_gradient(x[0]) * x[0]  # the gradient misses half of x0 ** 2
+
+
+def test_check_grad_tells_rounding_from_a_wrong_gradient_when_values_are_large():
+    """|f| of 3e6 puts rounding of up to 3e-4 into a difference quotient with step 2e-6 (8e-5 here,
+    where the step alone gave a false mismatch), more than the tolerance of d/dx0 = cos(0.3); a
+    wider step has less of it. A wrong entry still fails."""
+    x = np.array([0.3, 1.0, 2.0])
+    step = 1e-6 * 2.0
+    rounding = np.finfo(float).eps * abs(large_valued(x)) / step
+    assert rounding > 1e-7 + 1e-5 * np.cos(0.3)  # the case is one where rounding alone could miss
+    report = srcdiff.check_grad(large_valued, x)
+    assert report.checks == 3 and report.max_rel_error < 1e-5
+    with pytest.raises(AssertionError, match=r"worst entry x\[0\]"):
+        srcdiff.check_grad(large_valued_wrong, x)
+
+
 # --------------------------------------------------------------------- copies in forward mode
 
 def writes_into_a_copy(x):
