@@ -2941,6 +2941,7 @@ def through_new_nondifferentiable(x):
     return np.sum(x * steps) + np.sum(x[big]) + x[order[0]] * k + x[np.nanargmax(x)] + np.sum(x * np.isneginf(x))
 
 
+@pytest.mark.filterwarnings("ignore:numpy.fix is deprecated:DeprecationWarning")  # NumPy 2.5; still a rule
 def test_new_nondifferentiable_functions_are_constants():
     x = NONDIFF_NEW
     srcdiff.check_grad(through_new_nondifferentiable, x)
