@@ -8,18 +8,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 
+_FIELD_NAMES = {}  # node class -> its dataclass field names (``fields()`` is slow, and every pass walks)
+
+
 class Node:
-    """Base of every node; ``children`` yields sub-nodes in source order."""
+    """Base of every node; ``children`` lists sub-nodes in source order."""
 
     def children(self):
-        for f in fields(self):
-            value = getattr(self, f.name)
+        names = _FIELD_NAMES.get(type(self))
+        if names is None:
+            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self))
+        out = []
+        for name in names:
+            value = getattr(self, name)
             if isinstance(value, Node):
-                yield value
+                out.append(value)
             elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, Node):
-                        yield item
+                out.extend(item for item in value if isinstance(item, Node))
+        return out
 
 
 class Expr(Node):
@@ -259,7 +265,7 @@ def walk(node):
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(list(current.children())))
+        stack.extend(reversed(current.children()))
 
 
 def names_read(node):
