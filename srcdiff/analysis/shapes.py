@@ -17,7 +17,9 @@ Returns a side table: the class of every name before and after each statement.
 """
 from __future__ import annotations
 
+import bisect
 import numbers
+import operator
 import types
 
 import numpy
@@ -35,7 +37,23 @@ def _as_dict(state):
 
 
 def _freeze(d):
-    return tuple(sorted(d.items(), key=lambda kv: kv[0]))
+    return tuple(sorted(d.items()))  # names are unique: only they are compared, in C (no key function)
+
+
+def _with(state, changes):
+    """``_freeze`` of ``state`` with ``changes`` (name -> class) applied, without sorting it again:
+    one statement changes a name or two of hundreds."""
+    out = list(state or ())
+    for name, cls in changes.items():
+        i = bisect.bisect_left(out, name, key=_first)
+        if i < len(out) and out[i][0] == name:
+            out[i] = (name, cls)
+        else:
+            out.insert(i, (name, cls))
+    return tuple(out)
+
+
+_first = operator.itemgetter(0)
 
 
 class ShapeClasses(Forward):
@@ -117,16 +135,12 @@ class ShapeClasses(Forward):
 
     def transfer(self, s, state):
         op = self.classify(s)
-        d = _as_dict(state)
         names = op.defines()
         if not names:
             return state
         if len(names) != 1 or not isinstance(op.target, ir.Name):
-            for n in names:
-                d[n] = frozenset([("def", id(s), n)])
-            return _freeze(d)
-        d[names[0]] = self.result_class(s, op, d)
-        return _freeze(d)
+            return _with(state, {n: frozenset([("def", id(s), n)]) for n in names})
+        return _with(state, {names[0]: self.result_class(s, op, _as_dict(state))})
 
     def result_class(self, s, op, d):
         fresh = frozenset([("def", id(s))])
@@ -298,12 +312,14 @@ class Shapes:
         return a is not None and b is not None and a == b
 
     def _classes_by_name(self):
-        seen = {}
+        pairs = set()
         for table in (self.before, self.after):
             for state in table.values():
-                for name, cls in state or ():
-                    seen.setdefault(name, set()).add(cls)
-        return seen
+                pairs.update(state or ())  # most pairs recur in hundreds of states: deduplicated in C
+        seen = {}
+        for name, cls in pairs:
+            seen.setdefault(name, set()).add(cls)
+        return dict(sorted(seen.items()))  # a fixed order for whoever iterates this
 
     def shapes_by_name(self):
         """name -> the set of shapes it has anywhere (None in it where a shape is not known)."""
