@@ -106,16 +106,23 @@ def _loads(s):
 
 
 def _assigned(stmts):
+    """How many assignments and ``for`` targets bind each name, nested blocks included (statements
+    only: expressions hold none, so they are not walked)."""
     counts = {}
-    for s in stmts:
-        for node in ir.walk(ir.FunctionDef("", [], [s])):
-            targets = []
-            if isinstance(node, ir.Assign):
-                targets = [n for t in node.targets for n in ir.target_names(t)]
-            elif isinstance(node, ir.For):
-                targets = ir.target_names(node.target)
+
+    def visit(block):
+        for s in block:
+            if isinstance(s, ir.Assign):
+                targets = [n for t in s.targets for n in ir.target_names(t)]
+            elif isinstance(s, ir.For):
+                targets = ir.target_names(s.target)
+            else:
+                targets = ()
             for n in targets:
                 counts[n] = counts.get(n, 0) + 1
+            for inner in ir.blocks(s):
+                visit(inner)
+    visit(stmts)
     return counts
 
 
