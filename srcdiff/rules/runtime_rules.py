@@ -47,19 +47,14 @@ def expand_(y, g, x, axis=None, keepdims=False):
     t[y] = expand(t[g], x, axis, keepdims)
 
 
-@adjoint(runtime.floating)
-def floating_(y, g):
+@adjoint(owned, runtime.floating)  # the same values (a copy, or a float version): the adjoint passes through
+def identity_(y, g):
     d[g] = d[y]
 
 
 @tangent(runtime.floating)
 def floating_(y, g):
     t[y] = runtime.floating(t[g])
-
-
-@adjoint(owned)
-def owned_(y, g):
-    d[g] = d[y]
 
 
 @tangent(owned)
@@ -82,19 +77,14 @@ def total_(y, g):
     t[y] = runtime.total(t[g])
 
 
-@adjoint(snapshot)
-def snapshot_(y, value):
+@adjoint(snapshot, runtime.detached)  # copies of the value: the adjoint passes through
+def copied_(y, value):
     d[value] = d[y]
 
 
 @tangent(snapshot)
 def snapshot_(y, value):
     t[y] = snapshot(t[value])
-
-
-@adjoint(runtime.detached)
-def detached_(y, value):
-    d[value] = d[y]
 
 
 @tangent(runtime.detached)
