@@ -179,16 +179,19 @@ def propagate_copies(stmts, names):
         return stmts
     kept = [s for s in stmts if not (isinstance(s, ir.Assign) and isinstance(s.targets[0], ir.Name)
                                      and s.targets[0].id in renames and isinstance(s.value, ir.Name))]
-    return _renamed_reads(kept, renames)
+    return renamed(kept, renames)
 
 
-def _renamed_reads(stmts, renames):
+def renamed(stmts, renames):
+    """``stmts`` with every name in ``renames`` replaced (the statements that mention one are copied
+    first: the input may be shared)."""
     out = []
     for s in stmts:
-        s = copy.deepcopy(s)
-        for n in ir.walk(ir.FunctionDef("", [], [s])):
-            if isinstance(n, ir.Name) and n.id in renames:
-                n.id = renames[n.id]
+        if any(isinstance(n, ir.Name) and n.id in renames for n in ir.walk(s)):
+            s = copy.deepcopy(s)
+            for n in ir.walk(s):
+                if isinstance(n, ir.Name) and n.id in renames:
+                    n.id = renames[n.id]
         out.append(s)
     return out
 

@@ -46,7 +46,7 @@ def share_views(body, arrays):
         elif seen and isinstance(s, ir.Assign):  # ``1 - x[:-1]`` reads the view already taken
             s = ir.Assign(s.targets, _views_read(s.value, seen, arrays), s.line)
         out.append(s)
-    return _renamed(out, renames) if renames else out
+    return cleanup.renamed(out, renames) if renames else out
 
 
 def _views_read(e, seen, arrays):
@@ -87,14 +87,6 @@ def _constant_part(p):
     if isinstance(p, ir.UnaryOp) and p.op == "-":
         return _constant_part(p.operand)
     return isinstance(p, ir.Const) and (p.value is None or p.value is Ellipsis or isinstance(p.value, int))
-
-
-def _renamed(stmts, renames):
-    for s in stmts:
-        for n in ir.walk(s):
-            if isinstance(n, ir.Name) and n.id in renames:
-                n.id = renames[n.id]
-    return stmts
 
 
 def merge_factors(body, temps):
