@@ -44,7 +44,7 @@ def _pure_call(call, ctx):
     return False
 
 
-def _allocates(e, ctx):
+def _new_zeros(e, ctx):
     """Is ``e`` a call that returns a new array of zeros?"""
     return isinstance(e, ir.Call) and isinstance(e.func, ir.Name) and \
         ctx.resolve(e.func) is runtime.zeros_like  # a helper, or a global of generated code transformed again
@@ -53,7 +53,7 @@ def _allocates(e, ctx):
 def drop_dead(body, ctx):
     """Statements whose values nothing reads, where dropping them is safe (``_pure``), and writes
     into new arrays that nothing reads afterwards (``cleanup.scratch_arrays``)."""
-    allocates = lambda e: _allocates(e, ctx)  # noqa: E731
+    allocates = lambda e: _new_zeros(e, ctx)  # noqa: E731
     body = _zeros_of_zeros(body, allocates, set(ctx.arg_shapes))
     pure = lambda s: _pure(s, ctx)  # noqa: E731
     return cleanup.dead_code(body, set(), pure, cleanup.scratch_arrays(body, allocates, pure))
@@ -88,7 +88,7 @@ def simplify(body, ctx, mode, temps, more_arrays=(), more_shapes=None):
     body = peephole.fold_negations(peephole.merge_factors(peephole.share_views(body, arrays), temps), temps)
     floats = _floats(mode, body, ctx)
     floating = lambda e: is_floating(e, floats, ctx.helpers, ctx.resolve)  # noqa: E731
-    body = peephole.merge_slice_writes(body, lambda e: _allocates(e, ctx), lambda c: _pure_call(c, ctx), floating)
+    body = peephole.merge_slice_writes(body, lambda e: _new_zeros(e, ctx), lambda c: _pure_call(c, ctx), floating)
     body = peephole.factor_powers_of_two(body, temps, floating)
     body = peephole.float_constants(body, floating)
     # written out for known shapes, a helper no longer reads its argument: ``np.size(t6)`` is 16
