@@ -5,8 +5,12 @@
     srcdiff check path/to/file.py:function --args EXPR [--wrt NAME_OR_INDEX ...]
     srcdiff coverage [--namespace NAME ...]
 
-Exit status: 0 on success, 1 when a gradient check fails or srcdiff cannot differentiate the
-function, 2 for a problem with the command line (missing file or function, bad --wrt or --args).
+Exit status: 0 on success, 1 when a gradient check fails, srcdiff cannot differentiate the
+function or the function raises, 2 for a problem with the command line (missing file or function,
+bad --wrt, --args the function cannot take, bad tolerances).
+
+``show`` and ``check`` import the file, so its top-level code runs, as with ``python -c "import
+module"``; guard scripts with ``if __name__ == "__main__":``.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ import numpy
 
 USAGE_ERROR = 2
 FAILURE = 1
+BROKEN_PIPE = 128 + 13  # what a shell reports for a command ended by SIGPIPE
 
 
 class UsageError(Exception):
@@ -134,6 +139,17 @@ def parse_args_expression(text, module):
     except Exception as exc:
         raise UsageError("cannot evaluate --args %r: %s: %s" % (text, type(exc).__name__, exc)) from None
     return value if isinstance(value, tuple) else (value,)
+
+
+def tolerance(text):
+    """An ``--rtol``/``--atol`` value: a finite number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a number, got %r" % text) from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError("must be a finite number >= 0, got %r" % text)
+    return value
 
 
 # ----------------------------------------------------------------------------- output
@@ -329,6 +345,16 @@ _CONSTANT = _Constant()
 
 # ----------------------------------------------------------------------------- main
 
+def quiet_closed_stdout():
+    """Point stdout at /dev/null, so that the interpreter's final flush of a closed pipe does not
+    print a second error at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (captured in tests)
+        pass
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="srcdiff", description="srcdiff: automatic differentiation of NumPy functions by source "
@@ -343,10 +369,12 @@ def build_parser():
         p.add_argument("--wrt", nargs="+", metavar="NAME_OR_INDEX",
                        help="the parameter(s) to differentiate with respect to (default: the first)")
 
+    imports = ("The file is imported, so its top-level code runs (guard scripts with "
+               "`if __name__ == \"__main__\":`).")
     show = sub.add_parser("show", help="print the code srcdiff generates for a function",
                           description="Print the code srcdiff generates for a function (coloured on a terminal). "
                                       "Generated code is specialized to the kinds of its arguments: without --args "
-                                      "every argument is taken to be an array.")
+                                      "every argument is taken to be an array. " + imports)
     add_target(show)
     show.add_argument("--mode", choices=["reverse", "forward"], default="reverse",
                       help="reverse: the gradient function (default); forward: the tangent function")
@@ -362,14 +390,16 @@ def build_parser():
 
     check = sub.add_parser("check", help="compare srcdiff's gradient with finite differences",
                            description="Compare srcdiff's gradient with central finite differences at the given "
-                                       "arguments; exit status 1 on a mismatch.")
+                                       "arguments; exit status 1 on a mismatch. " + imports)
     add_target(check)
     check.add_argument("--args", metavar="EXPR", required=True,
                        help="a Python expression for the arguments: a tuple is the argument list, anything else "
                             "the single argument; write ((a, b),) for one tuple argument. np, numpy, math and "
                             "the file's own names are available")
-    check.add_argument("--rtol", type=float, default=1e-5)
-    check.add_argument("--atol", type=float, default=1e-7)
+    check.add_argument("--rtol", type=tolerance, default=1e-5,
+                       help="relative tolerance, a number >= 0 (default: 1e-5)")
+    check.add_argument("--atol", type=tolerance, default=1e-7,
+                       help="absolute tolerance, a number >= 0 (default: 1e-7)")
     check.set_defaults(run=cmd_check)
 
     coverage = sub.add_parser("coverage", help="list which functions have derivative rules",
@@ -389,12 +419,18 @@ def main(argv=None):
         opts = parser.parse_args(argv)
     except SystemExit as exc:  # --help, or argparse's own usage errors (status 2)
         return exc.code
-    from .errors import SrcdiffError
+    from .errors import ArgumentError, SrcdiffError
     out = sys.stdout
     try:
         return opts.run(opts, out)
+    except BrokenPipeError:  # the reader closed the pipe (``srcdiff show ... | head``)
+        quiet_closed_stdout()
+        return BROKEN_PIPE
     except UsageError as exc:
         print("srcdiff %s: error: %s" % (opts.command, exc), file=sys.stderr)
+        return USAGE_ERROR
+    except ArgumentError as exc:  # in the command line, only --wrt and --args give arguments
+        print("srcdiff %s: error: bad --args or --wrt: %s" % (opts.command, exc), file=sys.stderr)
         return USAGE_ERROR
     except Failure as exc:
         print("srcdiff %s: %s" % (opts.command, exc), file=sys.stderr)

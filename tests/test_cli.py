@@ -174,6 +174,14 @@ def test_check_mismatch_exits_1(capsys, model):
     (["check", "{model}:loss", "--args", "np.ones(3), undefined_name"], "NameError"),
     (["show", "{model}:loss", "--args", "1 +"], "cannot parse --args"),
     (["coverage", "--namespace", "pandas"], "unknown --namespace pandas"),
+    # --args the function cannot take, or that are not floats where a gradient is asked
+    (["check", "{model}:loss", "--args", "np.ones(3)"], "bad --args or --wrt: loss(w, x, scale) cannot take"),
+    (["check", "{model}:loss", "--args", "(1, np.ones((2, 3)))"], "bad --args or --wrt: cannot differentiate loss"),
+    (["show", "{model}:loss", "--args", "np.ones(3), np.ones((2, 3)), 1.0, 7"], "bad --args or --wrt"),
+    # tolerances are finite numbers >= 0
+    (["check", "{model}:loss", "--args", "np.ones(3), np.ones((2, 3))", "--rtol", "-1"], "--rtol: must be"),
+    (["check", "{model}:loss", "--args", "np.ones(3), np.ones((2, 3))", "--atol", "nan"], "--atol: must be"),
+    (["check", "{model}:loss", "--args", "np.ones(3), np.ones((2, 3))", "--rtol", "tiny"], "--rtol: expected a"),
 ])
 def test_usage_errors_exit_2_with_a_message(capsys, model, tmp_path, argv, message):
     argv = [a.format(model=model, dir=tmp_path) for a in argv]
@@ -273,3 +281,23 @@ def test_usage_without_a_command(capsys):
 def test_help_mentions_exit_statuses(capsys):
     assert cli.main(["--help"]) == 0
     assert "Exit status" in textwrap.dedent(capsys.readouterr().out)
+
+
+def test_a_closed_pipe_ends_quietly(model, tmp_path):
+    """``srcdiff show ... | head -1``: the reader goes away; no traceback, no second error at exit."""
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    cmd = [sys.executable, "-m", "srcdiff", "show", model + ":loss", "--stages"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=str(tmp_path))
+    proc.stdout.readline()
+    proc.stdout.close()  # like head after its first line
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert proc.returncode in (0, cli.BROKEN_PIPE)
+
+
+@pytest.mark.parametrize("command", ["show", "check"])
+def test_help_says_the_file_is_imported(capsys, command):
+    assert cli.main([command, "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "The file is imported, so its top-level code runs" in text
