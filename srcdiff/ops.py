@@ -12,6 +12,7 @@ from numpy import ufunc as numpy_ufunc
 
 from . import frontend, ir, rules, runtime
 from .errors import MissingRuleError
+from .rules.operators import BINARY, UNARY
 
 # container methods srcdiff understands on lists and dicts
 LIST_MUTATORS = {"append", "extend", "insert", "pop", "clear", "reverse", "sort", "remove"}
@@ -149,10 +150,10 @@ class Classifier:
         if isinstance(value, (ir.Name, ir.Const)) or (isinstance(value, ir.Attr) and not self.is_local_root(value)):
             return Op("unpack" if isinstance(target, ir.Tuple) else "copy", s, target=target, source=value)
         if isinstance(value, ir.BinOp):
-            return self.rule_op(s, target, rules.lookup(rules.BINARY[value.op]), [value.left, value.right], [],
+            return self.rule_op(s, target, rules.lookup(BINARY[value.op]), [value.left, value.right], [],
                                 "the `%s` operator" % value.op)
         if isinstance(value, ir.UnaryOp):
-            return self.rule_op(s, target, rules.lookup(rules.UNARY[value.op]), [value.operand], [],
+            return self.rule_op(s, target, rules.lookup(UNARY[value.op]), [value.operand], [],
                                 "the unary `%s` operator" % value.op)
         if isinstance(value, (ir.Compare, ir.BoolOp)):
             return Op("nondiff", s, target=target)

@@ -7,18 +7,11 @@ import operator
 import numpy
 
 from ..runtime import as_sequence, private_copy, stop_gradient
+from .operators import BINARY, UNARY  # noqa: F401  (re-exported)
 from .kernels import (dict_items, dict_keys, dict_values, fan_out, items_adjoint, pick_adjoint, pick_tangent,
                       values_adjoint)
 from .registry import adjoint, nondifferentiable, shapes, tangent
 
-# ``a + b`` is differentiated like ``numpy.add(a, b)``: the same math on floats and arrays.
-BINARY = {
-    "+": numpy.add, "-": numpy.subtract, "*": numpy.multiply, "/": numpy.true_divide,
-    "**": numpy.power, "@": numpy.matmul, "//": numpy.floor_divide, "%": numpy.remainder,
-    "&": numpy.bitwise_and, "|": numpy.bitwise_or, "^": numpy.bitwise_xor,
-    "<<": numpy.left_shift, ">>": numpy.right_shift,
-}
-UNARY = {"-": numpy.negative, "+": numpy.positive, "~": numpy.invert, "not": operator.not_}
 
 
 @adjoint(builtins.abs)

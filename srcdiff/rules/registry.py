@@ -1,8 +1,11 @@
-"""The rule table: which primitive has which adjoint and tangent template, filled at import."""
+"""The rule table: which primitive has which adjoint and tangent template, filled on first need."""
 from __future__ import annotations
 
+import importlib
 import inspect
+import os
 import sys
+import threading
 
 import numpy
 
@@ -116,8 +119,50 @@ _RULES = {}  # id(obj) -> Rule
 _METHODS = {}  # method name -> (function object, adapter)
 _ATTRIBUTES = {}  # attribute name -> function object, or None for non-differentiable
 
+# The built-in rule modules, imported on the first look into the table (parsing their templates
+# is most of what ``import srcdiff`` would otherwise cost). SciPy's are imported only once the
+# user's code has imported ``scipy.special``: a function of it cannot be met before.
+_BUILTIN_MODULES = ("fft_rules", "kernel_rules", "linalg_decompositions", "linalg_rules", "math_rules",
+                    "methods", "numpy_arith", "numpy_complex", "numpy_constructors", "numpy_cumulative",
+                    "numpy_joins", "numpy_nondiff", "numpy_products", "numpy_reductions", "numpy_selection",
+                    "numpy_shapes", "numpy_transcendental", "python_rules", "runtime_rules")
+_SCIPY_MODULES = ("scipy_rules",)
+_loaded = set()  # the groups ("builtin", "scipy") whose modules have been imported or are importing
+_load_lock = threading.RLock()  # re-entrant: the rule modules register through this module
+
+
+def _load(group, modules):
+    with _load_lock:
+        if group in _loaded:
+            return
+        _loaded.add(group)  # first: the modules' own registrations come back here
+        try:
+            for name in modules:
+                importlib.import_module("srcdiff.rules." + name)
+        except BaseException:
+            _loaded.discard(group)
+            raise
+
+
+def ensure_loaded():
+    """Import the built-in rule modules (and SciPy's, once SciPy is in use) if not done yet."""
+    if "builtin" not in _loaded:
+        _load("builtin", _BUILTIN_MODULES)
+    if "scipy" not in _loaded and "scipy.special" in sys.modules:
+        _load("scipy", _SCIPY_MODULES)
+
+
+def _reset_lock_after_fork():  # a fork while another thread loads must not leave the lock held
+    global _load_lock
+    _load_lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_lock_after_fork)
+
 
 def _rule(obj, name=None):
+    ensure_loaded()  # a user's rule registered now must not be replaced by a built-in one later
     key = id(obj)
     if key not in _RULES:
         _RULES[key] = Rule(obj, name or qualified_name(obj))
@@ -293,16 +338,19 @@ def shape_kind(rule):
 
 def method(name, function, adapter=None):
     """``x.name(...)`` on an array means ``function(x, ...)`` (``adapter`` reshapes arguments)."""
+    ensure_loaded()
     _METHODS[name] = (function, adapter)
 
 
 def attribute(name, function=None):
     """``x.name`` means ``function(x)``; ``function=None`` declares it non-differentiable."""
+    ensure_loaded()
     _ATTRIBUTES[name] = function
 
 
 def lookup(obj):
     """The rule registered for ``obj``, or None."""
+    ensure_loaded()
     try:
         return _RULES.get(id(obj))
     except TypeError:  # pragma: no cover
@@ -310,15 +358,18 @@ def lookup(obj):
 
 
 def lookup_method(name):
+    ensure_loaded()
     return _METHODS.get(name)
 
 
 def lookup_attribute(name):
     """(known, function) for an array attribute."""
+    ensure_loaded()
     if name in _ATTRIBUTES:
         return True, _ATTRIBUTES[name]
     return False, None
 
 
 def all_rules():
+    ensure_loaded()
     return list(_RULES.values())
