@@ -10,9 +10,9 @@ import hashlib
 import linecache
 import textwrap
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from . import syntax
+from . import syntax, tracebacks
 
 _FACTORY = "__srcdiff_factory__"
 
@@ -26,6 +26,9 @@ class Compiled:
     codes: dict  # function name -> code object
     helpers: dict  # helper name -> object
     closure_names: tuple  # user closure variables the code reads
+    user_file: str = ""  # the user's file the code was generated from
+    user_name: str = ""  # the user's function
+    user_lines: dict = field(default_factory=dict)  # line of ``filename`` -> line of ``user_file``
 
     def build(self, name, user_fn, defaults=None, kwdefaults=None):
         """A function object for ``name``, reading ``user_fn``'s globals and closure cells."""
@@ -55,9 +58,17 @@ class Compiled:
         return self.source[start:] if end < 0 else self.source[start:end + 1]
 
 
-def compile_functions(functions, helpers, closure_names, label):
-    """Compile IR ``FunctionDef``s that share ``helpers``; returns a ``Compiled``."""
-    source = "\n\n".join(syntax.unparse(f).rstrip("\n") for f in functions) + "\n"
+def compile_functions(functions, helpers, closure_names, label, origin=None):
+    """Compile IR ``FunctionDef``s that share ``helpers``; returns a ``Compiled``. ``origin``, the
+    user's function, lets errors raised in the generated code point at the user's lines."""
+    texts, user_lines, offset = [], {}, 2  # line 1 of the compiled module is the factory's def
+    for f in functions:
+        text, lines = syntax.unparse_with_lines(f)
+        text = text.rstrip("\n")
+        user_lines.update({offset + k - 1: v for k, v in lines.items()})
+        offset += text.count("\n") + 2  # the function's lines and the blank line between functions
+        texts.append(text)
+    source = "\n\n".join(texts) + "\n"
     free = sorted(set(helpers) | set(closure_names))
     module = "def %s(%s):\n%s\n    return None\n" % (_FACTORY, ", ".join(free), textwrap.indent(source, "    "))
     digest = hashlib.sha1(source.encode()).hexdigest()[:10]
@@ -66,4 +77,9 @@ def compile_functions(functions, helpers, closure_names, label):
     code = compile(module, filename, "exec")
     factory = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == _FACTORY)
     codes = {c.co_name: c for c in factory.co_consts if isinstance(c, types.CodeType)}
-    return Compiled(source, filename, codes, dict(helpers), tuple(closure_names))
+    code_of = getattr(origin, "__code__", None)
+    compiled = Compiled(source, filename, codes, dict(helpers), tuple(closure_names),
+                        code_of.co_filename if code_of else "", getattr(origin, "__name__", ""),
+                        user_lines if code_of else {})
+    tracebacks.register(compiled)
+    return compiled

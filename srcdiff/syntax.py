@@ -282,6 +282,11 @@ class _ToGast:
                 and node.value.id.startswith("__srcdiff_comment_"))
 
     def stmt(self, s):
+        node = self._stmt(s)
+        node.lineno = s.line  # the user's line (0: made up by srcdiff), read back by ``user_lines``
+        return node
+
+    def _stmt(self, s):
         if isinstance(s, ir.Comment):
             self.comments.append(s.text)
             marker = "__srcdiff_comment_%d__" % (len(self.comments) - 1)
@@ -401,6 +406,32 @@ _COMMENT_LINE = re.compile(r"^(\s*)__srcdiff_comment_(\d+)__$")
 
 def unparse(node):
     """Source text of an IR function, statement list, statement or expression."""
+    return _unparse(node)[0]
+
+
+def unparse_with_lines(function):
+    """(source text of an IR function, {line of the text: line of the user's file it came from})."""
+    text, tree, marked = _unparse(function)
+    printed = ast.parse(marked)  # the same statements (comments still markers), located in the text
+    lines = {}
+    for made, read in zip(_statements(tree), _statements(printed)):
+        if made.lineno:
+            simple = not any(isinstance(getattr(read, f, None), list) for f in ("body", "orelse"))
+            for line in range(read.lineno, (read.end_lineno if simple else read.lineno) + 1):
+                lines[line] = made.lineno
+    return text, lines
+
+
+def _statements(tree):
+    """Every statement of an ``ast`` tree, depth first in source order."""
+    for field in ("body", "orelse", "handlers", "finalbody"):
+        for node in getattr(tree, field, None) or ():
+            if isinstance(node, ast.stmt):
+                yield node
+                yield from _statements(node)
+
+
+def _unparse(node):
     conv = _ToGast()
     if isinstance(node, list):
         tree = gast.Module(body=conv.block(node), type_ignores=[])
@@ -408,11 +439,12 @@ def unparse(node):
         tree = gast.Module(body=[conv.stmt(node)], type_ignores=[])
     else:
         tree = gast.Expression(body=conv.expr(node))
-    text = ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(tree)))
+    tree = ast.fix_missing_locations(gast.gast_to_ast(tree))
+    text = ast.unparse(tree)
     out = []
     for line in text.split("\n"):
         match = _COMMENT_LINE.match(line)
         if match:
             line = "%s# %s" % (match.group(1), conv.comments[int(match.group(2))])
         out.append(line)
-    return "\n".join(out) + ("\n" if isinstance(node, (list, ir.Stmt)) else "")
+    return "\n".join(out) + ("\n" if isinstance(node, (list, ir.Stmt)) else ""), tree, text
