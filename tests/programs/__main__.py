@@ -1,5 +1,6 @@
 """``python -m tests.programs``: a table of how srcdiff does on every program case, in both modes."""
 import argparse
+import re
 import sys
 import warnings
 
@@ -7,14 +8,15 @@ from tests.programs.harness import MODES, PROGRAMS, cases_of, load, run
 
 
 def cell(result, width):
-    text = result.status if result.status == "ok" else "%s (%s)" % (result.status, result.detail)
+    detail = re.sub(r"(\S+/)?([^/\s]+\.py):(\d+): ", r"\2:\3: ", result.detail)  # the file's name only
+    text = result.status if result.status == "ok" else "%s (%s)" % (result.status, detail)
     return text if width is None or len(text) <= width else text[:width - 3] + "..."
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tests.programs", description=__doc__)
     parser.add_argument("-k", default="", help="only programs or cases whose name contains this")
-    parser.add_argument("--width", type=int, default=70, help="cut each cell to this many characters (0: no cut)")
+    parser.add_argument("--width", type=int, default=100, help="cut each cell to this many characters (0: no cut)")
     opts = parser.parse_args(argv)
     width = opts.width or None
     counts = {"programs": 0, "cases": 0, "reverse": 0, "forward": 0, "wrong": 0, "crash": 0}
