@@ -290,6 +290,12 @@ def _display(func):
 
 def _no_rule_message(display, obj):
     """(problem, fix) for a call srcdiff cannot differentiate."""
+    if frontend.is_wrapper_object(obj):
+        return ("%s is called here, but it is %s object wrapping a function (made by a decorator such as "
+                "functools.lru_cache), and what the object does around the function has no Python source"
+                % (display, _article(type(obj).__name__)),
+                "Call the undecorated function, `%s.__wrapped__(...)`, or remove the decorator (a cache cannot "
+                "hold arrays anyway)." % display)
     if obj is not None and not isinstance(obj, (types.FunctionType, types.BuiltinFunctionType, numpy_ufunc)) \
             and not hasattr(obj, "__name__"):
         return ("%s is called here, but it is %s, and srcdiff differentiates only plain functions "
