@@ -130,7 +130,8 @@ def calls_cached(x):
     return np.sum(cached(x))
 
 
-@pytest.mark.parametrize("f", [doubled, doubled_without_wraps, calls_doubled_helper])
+@pytest.mark.parametrize("f", [doubled, doubled_without_wraps, calls_doubled_helper],
+                         ids=["wraps", "no-wraps", "wraps-helper"])
 def test_the_decorated_function_is_differentiated(f):
     """Before: the undecorated body, half the gradient, and value_and_grad's value half too."""
     check_both_modes(f, X)
@@ -138,9 +139,9 @@ def test_the_decorated_function_is_differentiated(f):
 
 @pytest.mark.parametrize("api", ["grad", "value_and_grad", "jvp"])
 @pytest.mark.parametrize("f, why", [
-    (doubled_any, "*args or **kwargs"),
-    (doubled_renamed, "parameters differ"),
-    (calls_doubled_any_helper, "*args or **kwargs"),
+    pytest.param(doubled_any, "*args or **kwargs", id="varargs"),
+    pytest.param(doubled_renamed, "parameters differ", id="renamed"),
+    pytest.param(calls_doubled_any_helper, "*args or **kwargs", id="varargs-helper"),
 ])
 def test_wrapper_that_cannot_be_differentiated_is_refused(api, f, why):
     with pytest.raises(UnsupportedSyntaxError) as info:

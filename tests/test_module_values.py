@@ -191,9 +191,10 @@ def module_as_attribute(x, obj):
 
 @pytest.mark.parametrize("api", ["grad", "jvp"])
 @pytest.mark.parametrize("f, args, needle, receiver", [
-    (module_in_a_list, (), "return xp.sum(xp.exp(x) * x)", "`xp`"),
-    (module_in_a_dict, ({"xp": np},), "return cfg['xp'].sum(x ** 2)", "the object `.sum()` is called on"),
-    (module_as_attribute, (Namespace(),), "return m.mean(x ** 2)", "`m`"),
+    pytest.param(module_in_a_list, (), "return xp.sum(xp.exp(x) * x)", "`xp`", id="list-item"),
+    pytest.param(module_in_a_dict, ({"xp": np},), "return cfg['xp'].sum(x ** 2)", "the object `.sum()` is called on",
+                 id="dict-item"),
+    pytest.param(module_as_attribute, (Namespace(),), "return m.mean(x ** 2)", "`m`", id="attribute"),
 ])
 def test_method_of_an_untyped_value_is_refused(api, f, args, needle, receiver):
     """Before: ``numpy.sum(module, axis=varied)``, a zero gradient and a zero tangent."""
