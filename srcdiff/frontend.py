@@ -50,9 +50,12 @@ def load(fn):
         top = syntax.parse_module(text)
     except syntax.SyntaxProblem:
         top = None
-    name = code.co_name  # the `def` that runs (``__name__`` may be copied from another function)
-    if name == "<lambda>":
+    if code.co_name == "<lambda>" or (fn.__name__ == "<lambda>" and getattr(fn, "__wrapped__", None) is None):
         return _load_lambda(fn, filename, text, top, offset)
+    # the text read starts at the code's own first line; its `def` is named by the code (a wrapper's
+    # ``__name__`` is copied from the function it wraps), or by ``__name__`` (a renamed code object)
+    name = next((n for n in (code.co_name, fn.__name__) if any(d[0] == n for d in syntax.function_defs(top or []))),
+                code.co_name)
     defs = [d for d in syntax.function_defs(top or []) if d[0] == name]
     if not defs and syntax.is_async_def(top or [], name):
         raise UnsupportedSyntaxError(located(filename, first, "async def %s(...):" % name,
