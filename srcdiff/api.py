@@ -142,8 +142,13 @@ class Transformed:
     def source(self):
         """The generated Python source: of the last specialization called, else of the generic one."""
         if self._result is None:
-            self._generate()
+            self._generate_generic()
         return self._result.compiled.source
+
+    def _generate_generic(self):
+        """The code for no arguments in particular, specialized to the functions and modules that
+        parameter defaults hold (``act=np.tanh``, ``xp=np``)."""
+        return self._generate(statics=self._kinds((), {})[2])
 
     def source_for(self, *args, **kwargs):
         """The generated source specialized for these arguments."""
@@ -169,8 +174,9 @@ class Transformed:
 
 
 def is_static_function(value):
-    """A function passed as an argument (``act=np.tanh``): generated code is specialized to it."""
-    return callable(value) and not isinstance(value, (type, _ndarray))
+    """A function or module passed as an argument (``act=np.tanh``, ``xp=np``): generated code is
+    specialized to it."""
+    return calls.is_static(value)
 
 
 def generated_sources(compiled):

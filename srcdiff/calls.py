@@ -91,8 +91,15 @@ def split_functions(callee, wrt, scalars, containers, statics=()):
 
 
 def statics_key(statics):
-    """Cache-key part for parameters bound to known functions (compared by identity)."""
-    return tuple(sorted((name, id(obj)) for name, obj in dict(statics).items()))
+    """Cache-key part for parameters bound to known functions (compared by identity) or modules
+    (held by the key itself: a module compares by identity and the key keeps it alive)."""
+    return tuple(sorted((name, obj if isinstance(obj, types.ModuleType) else id(obj))
+                        for name, obj in dict(statics).items()))
+
+
+def is_static(value):
+    """A function or a module: code is specialized to the one a parameter or local name holds."""
+    return isinstance(value, types.ModuleType) or (callable(value) and not isinstance(value, type))
 
 
 def bind_arguments(callee, args, keywords):
@@ -138,7 +145,8 @@ def tangent_function(callee, wrt, scalars, statics=(), shapes=(), tangent_only=F
 
 
 def static_arguments(callee, binding, ctx):
-    """Callee parameters bound to known functions at a call site (``act=np.tanh``, defaults)."""
+    """Callee parameters bound to known functions or modules at a call site (``act=np.tanh``,
+    ``xp=np``, defaults)."""
     from . import frontend, ir
     statics = {}
     for name, p in inspect.signature(callee).parameters.items():
@@ -148,6 +156,6 @@ def static_arguments(callee, binding, ctx):
             obj = ctx.resolve(atom) if isinstance(atom, (ir.Name, ir.Attr)) and not local else None
         else:
             obj = p.default if p.default is not p.empty else None
-        if callable(obj) and not isinstance(obj, type) and not frontend.is_missing(obj):
+        if obj is not None and not frontend.is_missing(obj) and is_static(obj):
             statics[name] = obj
     return statics

@@ -41,7 +41,7 @@ class Tangent(Transformed):
     @property
     def tangent_params(self):
         if self._result is None:
-            self._generate()
+            self._generate_generic()
         return list(self._result.tangent_params)
 
     def __call__(self, *args, **kwargs):

@@ -14,6 +14,10 @@ from . import frontend, ir, rules, runtime
 from .errors import MissingRuleError
 from .rules.operators import BINARY, UNARY
 
+# the fix offered where a method's receiver may be a module srcdiff cannot see
+MODULE_FIX = ("If %s holds a module, name the module where srcdiff can see it: at module level, as a "
+              "parameter default (`xp=np`), as an argument of the differentiated call, or as a local alias "
+              "(`xp = np`).")
 # container methods srcdiff understands on lists and dicts
 LIST_MUTATORS = {"append", "extend", "insert", "pop", "clear", "reverse", "sort", "remove"}
 DICT_READERS = {"keys", "values", "items", "get"}
@@ -35,6 +39,7 @@ class Op:
     value: object = None  # stored or appended atom
     error: str = ""  # why a rule cannot be applied (raised only if the statement is active)
     fix: str = ""  # what the user can do about it
+    receiver: object = None  # ``r`` of a method call ``r.m(...)`` read as the array method ``numpy.m(r, ...)``
 
     # ---------------------------------------------------------------- names
     def defines(self):
@@ -172,9 +177,11 @@ class Classifier:
         return Op("opaque", s, target=target, name=type(value).__name__, error="unsupported expression")
 
     def is_local_root(self, expr):
+        """Is ``expr`` a local value or an attribute of one (not a local bound to a known module
+        or function, ``xp=np`` or ``la = np.linalg``, which resolves like a global)?"""
         while isinstance(expr, ir.Attr):
             expr = expr.value
-        return isinstance(expr, ir.Name) and expr.id in self.ctx.locals
+        return isinstance(expr, ir.Name) and expr.id in self.ctx.locals and expr.id not in self.ctx.statics
 
     def attribute(self, s, target, value):
         known, function = rules.lookup_attribute(value.attr)
@@ -221,14 +228,17 @@ class Classifier:
         if entry is None:
             return Op("opaque", s, target=target, args=[receiver] + list(call.args), keywords=keywords,
                       name="method `.%s()`" % name,
-                      error="srcdiff does not know how to differentiate the method `.%s()` (methods of "
-                            "user classes are not differentiated)" % name,
-                      fix="Call a module-level function and pass it the object's arrays as arguments.")
+                      error="srcdiff does not know how to differentiate the method `.%s()` of `%s` (methods "
+                            "of user classes are not differentiated)" % (name, _display(receiver)),
+                      fix=MODULE_FIX % ("`%s`" % _display(receiver)) + " Otherwise call a module-level function and "
+                          "pass it the object's arrays as arguments.")
         function, adapter = entry
         args = [receiver] + list(call.args)
         if adapter is not None:
             args, keywords = adapter(receiver, list(call.args), keywords)
-        return self.rule_op(s, target, rules.lookup(function), args, keywords, "`.%s()`" % name)
+        op = self.rule_op(s, target, rules.lookup(function), args, keywords, "`.%s()`" % name)
+        op.receiver = receiver
+        return op
 
     def rule_op(self, s, target, rule, args, keywords, display):
         if rule is None:
@@ -281,6 +291,12 @@ def _display(func):
 
 def _no_rule_message(display, obj):
     """(problem, fix) for a call srcdiff cannot differentiate."""
+    if frontend.is_wrapper_object(obj):
+        return ("%s is called here, but it is %s object wrapping a function (made by a decorator such as "
+                "functools.lru_cache), and what the object does around the function has no Python source"
+                % (display, _article(type(obj).__name__)),
+                "Call the undecorated function, `%s.__wrapped__(...)`, or remove the decorator (a cache cannot "
+                "hold arrays anyway)." % display)
     if obj is not None and not isinstance(obj, (types.FunctionType, types.BuiltinFunctionType, numpy_ufunc)) \
             and not hasattr(obj, "__name__"):
         return ("%s is called here, but it is %s, and srcdiff differentiates only plain functions "

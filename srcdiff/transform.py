@@ -10,13 +10,14 @@ import linecache
 import re
 from dataclasses import dataclass, field
 
-from . import batching, cleanup, codegen, control, fence, finish, frontend, ir, normalize, ssa, syntax
+from . import batching, bindings, cleanup, codegen, control, fence, finish, frontend, ir, normalize, ssa, syntax
 from .assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
 from .context import Context, Namer, all_names
 from .errors import NonDifferentiableError, located
 from .analysis.aliases import check_writes, mutated_parameters
 from .analysis.effects import refuse_hidden_writes
 from .analysis.containers import refuse_operators_on_containers
+from .analysis.receivers import refuse_untyped_receivers
 from .analysis.shapes import SCALAR, Shapes
 from .analysis.tbr import definitely_assigned
 from .rules.registry import shape_kind
@@ -69,8 +70,8 @@ def _source_line(source, line):
 def prepare(fn, record_stages=False, statics=None):
     """Parse, fence and normalize ``fn``; the result is shared by every mode.
 
-    ``statics`` maps parameter names to the functions they are bound to in this specialization
-    (``act=np.tanh``), so calls through them resolve like calls of globals.
+    ``statics`` maps parameter names to the functions or modules they are bound to in this
+    specialization (``act=np.tanh``, ``xp=np``), so calls through them resolve like calls of globals.
     """
     source = frontend.load(fn)
     fence.check(source.tree, source.filename)
@@ -79,6 +80,7 @@ def prepare(fn, record_stages=False, statics=None):
     ctx = Context(source=source, env=env, namer=Namer(names), locals=frontend.local_names(source.tree))
     ctx.source_names = names
     ctx.statics = dict(statics or {})
+    ctx.statics.update(bindings.local_aliases(source.tree, ctx))  # ``m = np``: resolves like ``np``
     ctx.origin_text = _origin_texts(source.tree, source)
     ctx.helpers[normalize.SEQUENCE_HELPER] = as_sequence
     ctx.namer.reserve([normalize.SEQUENCE_HELPER])
@@ -142,6 +144,7 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     # a callee's container parameters are only "may hold a list" (an item of a list of arrays...)
     known = containers if pending is None else frozenset()
     refuse_operators_on_containers(mode.fn, mode.classify, known, ctx, mode.activity.active)
+    refuse_untyped_receivers(mode.fn, mode.classify, mode.activity, ctx)
     reverse_code, final_state = mode.run()
     tape_needed = bool(mode.push_before) or bool(mode.end_push) or \
         any(mode.classify(s).kind == "store" for s in mode.saves)
@@ -316,6 +319,7 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     refuse_hidden_writes(tree, mode.classify, mode.activity, ctx, mode.shapes)
     known = containers if pending is None else frozenset()  # a callee's: only "may hold a list"
     refuse_operators_on_containers(tree, mode.classify, known, ctx, mode.activity.active)
+    refuse_untyped_receivers(tree, mode.classify, mode.activity, ctx)
     tangent_params = [mode.tan(p) for p in wrt]
     if pending is not None:
         pending.names, pending.ctx = {"tangent": name, "tangent_params": tangent_params}, ctx
