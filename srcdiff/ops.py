@@ -34,6 +34,8 @@ class Op:
     value: object = None  # stored or appended atom
     error: str = ""  # why a rule cannot be applied (raised only if the statement is active)
     fix: str = ""  # what the user can do about it
+    callee_names: list = field(default_factory=list)  # locals the called function itself comes from
+
 
     # ---------------------------------------------------------------- names
     def defines(self):
@@ -70,9 +72,9 @@ class Op:
             return _unique(atom_names(self.value) + [self.target.value.id])
         if self.kind == "append":
             return _unique(atom_names(self.value) + [self.source.id])
-        if self.kind in ("call", "opaque"):
+        if self.kind in ("call", "opaque"):  # a function held in a local varies with what made it
             return _unique([n for a in self.args for n in atom_names(a)] +
-                           [n for _, a in self.keywords for n in atom_names(a)])
+                           [n for _, a in self.keywords for n in atom_names(a)] + self.callee_names)
         if self.kind == "return":
             return atom_names(self.source)
         return []
@@ -195,6 +197,12 @@ class Classifier:
             obj = obj.__srcdiff_resolve__() or obj
         display = _display(func)
         if frontend.is_missing(obj):
+            held = [n.id for n in ir.walk(func) if isinstance(n, ir.Name) and n.id in self.ctx.locals]
+            if held:  # a function made or picked while the code runs (a closure from a factory, ``fs[0]``)
+                return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
+                          callee_names=held, error=self.unknown_callee(held[0]),
+                          fix="Define the function at module level and call it by its name, passing what "
+                              "a closure would capture as arguments.")
             return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
                       error="srcdiff cannot tell which function `%s` is when it transforms the code" % display,
                       fix="Call a module-level function by its name (a function passed in as an argument "
@@ -207,6 +215,14 @@ class Classifier:
         problem, fix = _no_rule_message(display, obj)
         return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
                   error=problem, fix=fix)
+
+    def unknown_callee(self, name):
+        user = self.ctx.renamed_from.get(name, name)
+        known = user in self.ctx.source_names  # not a temporary of ``getattr(h, "f")(x)``
+        what = ("which function `%s` is" % user) if known else "which function is called here"
+        return ("srcdiff cannot tell %s: it is made or picked while the code runs (a "
+                "closure returned by a factory, a function taken from a list, dict, object or `getattr`), "
+                "so its derivative is unknown" % what)
 
     def method(self, s, target, call, keywords):
         receiver, name = call.func.value, call.func.attr

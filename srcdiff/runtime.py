@@ -92,6 +92,12 @@ def as_sequence(x):
     return list(x)
 
 
+def own_list(g):
+    """A list of its own for the adjoint of a list that is appended to (the reverse sweep pops it):
+    a copy of a list, or the rows of an array (the adjoint NumPy gives a list it read as an array)."""
+    return list(g)
+
+
 def _basic_index(index):
     if isinstance(index, (int, slice, type(Ellipsis), type(None), numpy.integer)):
         return True
@@ -111,6 +117,9 @@ def add(a, b):
         return b
     if b is None:
         return a
+    tb = type(b)
+    if (tb is list or tb is tuple or tb is dict) and ta is float and a == 0.0:  # a slot zeroed by a store
+        return dict(b) if tb is dict else list(b)
     return a + b
 
 

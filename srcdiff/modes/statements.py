@@ -45,8 +45,9 @@ class StatementMixin:
         if kind == "rule" and op.rule.obj in (numpy.sum, numpy.mean) and isinstance(op.target, ir.Name) \
                 and op.target.id in state and state[op.target.id].like is not None:
             return self.emit_lazy_reduction(s, op, state, varied, code)
+        # a list or dict is not an array a lazy scalar adjoint could stand for: index it full-sized
         lazy_ok = (kind == "rule" and op.rule.elementwise) or (kind == "copy" and isinstance(op.target, ir.Name)) \
-            or kind == "index"
+            or (kind == "index" and not (isinstance(op.source, ir.Name) and op.source.id in self.containers))
         lazy = isinstance(op.target, ir.Name) and op.target.id in state and state[op.target.id].like is not None \
             and lazy_ok
         dy = self.lookup(state, lazy_ok)(op.target if op.target is not None else ir.Const(None))
