@@ -117,10 +117,12 @@ def add(a, b):
         return b
     if b is None:
         return a
-    tb = type(b)
-    if (tb is list or tb is tuple or tb is dict) and ta is float and a == 0.0:  # a slot zeroed by a store
-        return dict(b) if tb is dict else list(b)
-    return a + b
+    try:
+        return a + b
+    except TypeError:
+        if ta is float and a == 0.0 and type(b) in (list, tuple, dict):  # a slot a store's adjoint zeroed
+            return dict(b) if type(b) is dict else list(b)
+        raise
 
 
 def add_at(target, index, value):
