@@ -201,8 +201,9 @@ class Classifier:
             if held:  # a function made or picked while the code runs (a closure from a factory, ``fs[0]``)
                 return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
                           callee_names=held, error=self.unknown_callee(held[0]),
-                          fix="Define the function at module level and call it by its name, passing what "
-                              "a closure would capture as arguments.")
+                          fix="Call a module-level function by its name, passing what a closure would capture "
+                              "as arguments (a function passed in as an argument can be given as a default "
+                              "value, `act=np.tanh`).")
             return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
                       error="srcdiff cannot tell which function `%s` is when it transforms the code" % display,
                       fix="Call a module-level function by its name (a function passed in as an argument "
@@ -220,9 +221,9 @@ class Classifier:
         user = self.ctx.renamed_from.get(name, name)
         known = user in self.ctx.source_names  # not a temporary of ``getattr(h, "f")(x)``
         what = ("which function `%s` is" % user) if known else "which function is called here"
-        return ("srcdiff cannot tell %s: it is made or picked while the code runs (a "
-                "closure returned by a factory, a function taken from a list, dict, object or `getattr`), "
-                "so its derivative is unknown" % what)
+        return ("srcdiff cannot tell %s: a function held in a local variable (a closure returned by a factory, a "
+                "function taken from a list, dict, object or `getattr`, a function assigned to a name) is not known "
+                "when srcdiff transforms the code, so its derivative is unknown" % what)
 
     def method(self, s, target, call, keywords):
         receiver, name = call.func.value, call.func.attr

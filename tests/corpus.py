@@ -576,7 +576,7 @@ def _make_scale(a):
     return scale
 
 
-def closure_from_factory(a):
+def closure_called_after_its_factory(a):
     s = _make_scale(a)
     return s(3.0) + a
 
@@ -1527,7 +1527,7 @@ CASES = [
          lambda: (0.6 * rng(180).standard_normal((3, 3)), rng(181).standard_normal(3)), (0, 1)),
     Case("per_channel_history", per_channel_history, lambda: (rng(182).standard_normal(4),)),
     Case("log_likelihood_of_list", log_likelihood_of_list, lambda: (0.7, rng(183).standard_normal(5))),
-    Case("closure_from_factory", closure_from_factory, lambda: (2.0,),
+    Case("closure_called_after_its_factory", closure_called_after_its_factory, lambda: (2.0,),
          refuses=srcdiff.UnsupportedSyntaxError),
     Case("stacked_dense_helper", stacked_dense,
          lambda: (0.6 * rng(177).standard_normal((3, 3)), 0.1 * rng(178).standard_normal(3),

@@ -245,7 +245,23 @@ def mlp_cache(W, x):
     return np.sum(cache["A"][-1] ** 2) + np.sum(cache["Z"][0])
 
 
-@pytest.mark.parametrize("fun", [dict_of_list, list_of_list, layer_cache, cache_summed, cache_read_in_a_later_loop,
+def constant_then_varied_items(x):
+    st = {"h": []}
+    st["h"].append(np.ones(3))
+    st["h"].append(x * 2.0)
+    for t in range(2):
+        st["h"].append(st["h"][-1] * x)
+    return np.sum(np.stack(st["h"]) ** 2) + np.sum(st["h"][0])
+
+
+def grows_while_read(x):
+    st = {"h": [x]}
+    for t in range(3):
+        st["h"].append(np.sin(st["h"][-1]) + st["h"][0])
+    return np.sum(st["h"][2] * st["h"][3])
+
+
+@pytest.mark.parametrize("fun", [constant_then_varied_items, grows_while_read, dict_of_list, list_of_list, layer_cache, cache_summed, cache_read_in_a_later_loop,
                                  lists_of_lists_in_loops, nested_dicts, list_in_tuple, key_from_a_variable,
                                  appended_in_branches, mean_and_prod_of_cache, appended_by_a_helper])
 def test_a_list_inside_a_container_appended_and_read_back(fun):
@@ -298,11 +314,11 @@ def stored_then_appended(x):
 
 @pytest.mark.parametrize("mode", ["grad", "jvp"])
 @pytest.mark.parametrize("fun, statement", [
-    (appended_through_an_alias, "hs.append(np.tanh(x))"),
-    (appended_after_building_the_dict, "h.append(np.tanh(x))"),
-    (inner_appended_after_the_outer, "inner.append(x * 2.0)"),
-    (read_through_the_list_put_in, 'state["h"].append(x * 3.0)'),
-    (stored_then_appended, "lst.append(x * 3.0)"),
+    pytest.param(appended_through_an_alias, "hs.append(np.tanh(x))", id="alias"),
+    pytest.param(appended_after_building_the_dict, "h.append(np.tanh(x))", id="built-from"),
+    pytest.param(inner_appended_after_the_outer, "inner.append(x * 2.0)", id="inner-of-outer"),
+    pytest.param(read_through_the_list_put_in, 'state["h"].append(x * 3.0)', id="list-put-in"),
+    pytest.param(stored_then_appended, "lst.append(x * 3.0)", id="stored"),
 ])
 def test_an_append_another_name_sees_is_refused(fun, statement, mode):
     x = np.array([0.3, -0.5, 1.1])

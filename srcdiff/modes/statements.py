@@ -240,6 +240,13 @@ class StatementMixin:
                 self.contribute(value, tmp, state, varied, code)
             else:
                 code.append(ir.ExprStmt(taken))
+        elif s in self.put_back and isinstance(value, ir.Name) and value.id in varied:
+            # ``c[k] = t`` putting back the list ``t = c[k]``: hand the slot's adjoint over as it is
+            # (no array arithmetic on a list); ``t = c[k]``'s adjoint puts it back (None adds as zero)
+            tmp = ir.Name(self.ctx.namer.fresh("d_" + value.id + "_part"))
+            code.append(ir.Assign([_copy_expr(tmp)], ir.Subscript(_copy_expr(var), _copy_expr(op.index))))
+            code.append(ir.Assign([ir.Subscript(_copy_expr(var), _copy_expr(op.index))], ir.Const(None)))
+            self.contribute(value, tmp, state, varied, code)
         else:
             index = _copy_expr(op.index)
             part = ir.Subscript(_copy_expr(var), index)
