@@ -170,7 +170,8 @@ class Classifier:
             return Op("pop", s, target=target, source=value.func.value, name=".pop")  # a tape in generated code
         if isinstance(value, ir.Call):
             return self.call(s, target, value)
-        return Op("opaque", s, target=target, name=type(value).__name__, error="unsupported expression")
+        read = [ir.Name(n) for n in _unique(ir.names_read(value)) if n in self.ctx.locals]  # never constant
+        return Op("opaque", s, target=target, args=read, name=type(value).__name__, error="unsupported expression")
 
     def is_local_root(self, expr):
         while isinstance(expr, ir.Attr):

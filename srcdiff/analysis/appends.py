@@ -35,26 +35,38 @@ def write_backs(fn_def, classify):
                 counts[n] = counts.get(n, 0) + 1
             op = classify(s)
             if op.kind == "index" and isinstance(op.target, ir.Name) and isinstance(op.source, ir.Name):
-                fetched[op.target.id] = (op.source.id, op.index)
+                fetched[op.target.id] = (s, op.source.id, op.index)
     out = {}
     for block in _blocks(fn_def):
         for i, s in enumerate(block):
             if not isinstance(s, ir.ExprStmt) or classify(s).kind != "append":
                 continue
             item, chain = classify(s).source.id, []
-            for w in block[i + 1:]:
+            for j, w in enumerate(block[i + 1:], i + 1):
                 if counts.get(item) != 1 or item not in fetched or not isinstance(w, ir.Assign):
                     break
-                base, index = fetched[item]
+                fetch, base, index = fetched[item]
                 target = w.targets[0]
                 if not (isinstance(target, ir.Subscript) and isinstance(target.value, ir.Name)
                         and target.value.id == base and _same_index(target.index, index)
-                        and isinstance(w.value, ir.Name) and w.value.id == item):
+                        and isinstance(w.value, ir.Name) and w.value.id == item
+                        and _unchanged_between(block, fetch, j, {base} | set(ir.names_read(index)), classify)):
                     break
                 chain.append(w)
                 item = base
             out[s] = chain
     return out
+
+
+def _unchanged_between(block, fetch, end, names, classify):
+    """Is ``fetch`` in ``block`` before position ``end``, with no statement in between rebinding
+    ``names`` (the container and the key: the store then puts the list back where it was)?"""
+    start = next((k for k, t in enumerate(block[:end]) if t is fetch), None)
+    if start is None:
+        return False
+    between = [n for t in block[start + 1:end] for n in ir.walk(t) if isinstance(n, (ir.Assign, ir.For))]
+    return not any(set(ir.target_names(n.target) if isinstance(n, ir.For) else classify(n).defines()) & names
+                   for n in between)
 
 
 class Holders:
