@@ -32,7 +32,8 @@ def _forward_sweep(body, mode, ctx):
             body += [_push(ir.Name(n), s.line) for n in mode.end_push.get(s, [])]  # this iteration's values
             s = ir.For(s.target, s.iter, body, s.orelse, s.line) if isinstance(s, ir.For) else \
                 ir.While(s.test, body, s.orelse, s.line)
-        out.append(s)
+        if s not in mode.put_back:  # the very object it read: storing it back changes nothing
+            out.append(s)
     return out
 
 

@@ -284,9 +284,34 @@ class Normalizer(LoopLowering):
     def stmt_ExprStmt(self, s):
         if isinstance(s.value, ir.Const):
             return  # docstrings and stray constants do nothing
+        if _appends_to_item(s.value, self.ctx.locals):
+            return self.append_to_item(s.value)
         value = self.op(s.value)
         if isinstance(value, ir.Call):
             self.emit(ir.ExprStmt(value, self.line))
+
+    def append_to_item(self, call):
+        """``cache["A"].append(v)`` changes the list inside ``cache``: fetch it, append, and store it
+        back (``t = cache["A"]; t.append(v); cache["A"] = t``), so that ``cache`` itself is seen to
+        change, as it does in Python, instead of a temporary nothing reads again."""
+        fetched = []  # (container atom, index) outermost first
+
+        def fetch(expr):
+            if isinstance(expr, ir.Subscript):
+                base = fetch(expr.value)
+                index = self.index(expr.index)
+                item = ir.Name(self.temp())
+                self.assign(item, ir.Subscript(ir.Name(base.id), index))
+                fetched.append((base, index))
+                return item
+            return expr
+        receiver = fetch(call.func.value)
+        self.emit(ir.ExprStmt(ir.Call(ir.Attr(ir.Name(receiver.id), call.func.attr),
+                                      self.elements(call.args), []), self.line))
+        item = receiver
+        for base, index in reversed(fetched):
+            self.emit(ir.Assign([ir.Subscript(ir.Name(base.id), _copy_index(index))], ir.Name(item.id), self.line))
+            item = base
 
     def stmt_Return(self, s):
         value = self.atom(s.value) if s.value is not None else ir.Const(None)
@@ -376,3 +401,14 @@ def normalize(fn_def, ctx):
     norm = Normalizer(ctx)
     body = norm.sub_block(fn_def.body)
     return ir.FunctionDef(fn_def.name, fn_def.params, body, fn_def.line)
+
+
+def _appends_to_item(value, local_names):
+    """``xs[k].append(v)`` (any depth of subscripts) on a local container."""
+    if not (isinstance(value, ir.Call) and isinstance(value.func, ir.Attr) and value.func.attr == "append"
+            and isinstance(value.func.value, ir.Subscript) and not value.keywords):
+        return False
+    root = value.func.value
+    while isinstance(root, ir.Subscript):
+        root = root.value
+    return isinstance(root, ir.Name) and root.id in local_names

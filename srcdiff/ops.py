@@ -40,6 +40,8 @@ class Op:
     error: str = ""  # why a rule cannot be applied (raised only if the statement is active)
     fix: str = ""  # what the user can do about it
     receiver: object = None  # ``r`` of a method call ``r.m(...)`` read as the array method ``numpy.m(r, ...)``
+    callee_names: list = field(default_factory=list)  # locals the called function itself comes from
+
 
     # ---------------------------------------------------------------- names
     def defines(self):
@@ -76,9 +78,9 @@ class Op:
             return _unique(atom_names(self.value) + [self.target.value.id])
         if self.kind == "append":
             return _unique(atom_names(self.value) + [self.source.id])
-        if self.kind in ("call", "opaque"):
+        if self.kind in ("call", "opaque"):  # a function held in a local varies with what made it
             return _unique([n for a in self.args for n in atom_names(a)] +
-                           [n for _, a in self.keywords for n in atom_names(a)])
+                           [n for _, a in self.keywords for n in atom_names(a)] + self.callee_names)
         if self.kind == "return":
             return atom_names(self.source)
         return []
@@ -174,7 +176,8 @@ class Classifier:
             return Op("pop", s, target=target, source=value.func.value, name=".pop")  # a tape in generated code
         if isinstance(value, ir.Call):
             return self.call(s, target, value)
-        return Op("opaque", s, target=target, name=type(value).__name__, error="unsupported expression")
+        read = [ir.Name(n) for n in _unique(ir.names_read(value)) if n in self.ctx.locals]  # never constant
+        return Op("opaque", s, target=target, args=read, name=type(value).__name__, error="unsupported expression")
 
     def is_local_root(self, expr):
         """Is ``expr`` a local value or an attribute of one (not a local bound to a known module
@@ -203,6 +206,13 @@ class Classifier:
             obj = obj.__srcdiff_resolve__() or obj
         display = _display(func)
         if frontend.is_missing(obj):
+            held = [n.id for n in ir.walk(func) if isinstance(n, ir.Name) and n.id in self.ctx.locals]
+            if held:  # a function made or picked while the code runs (a closure from a factory, ``fs[0]``)
+                return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
+                          callee_names=held, error=self.unknown_callee(held[0]),
+                          fix="Call a module-level function by its name, passing what a closure would capture "
+                              "as arguments (a function passed in as an argument can be given as a default "
+                              "value, `act=np.tanh`).")
             return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
                       error="srcdiff cannot tell which function `%s` is when it transforms the code" % display,
                       fix="Call a module-level function by its name (a function passed in as an argument "
@@ -215,6 +225,14 @@ class Classifier:
         problem, fix = _no_rule_message(display, obj)
         return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
                   error=problem, fix=fix)
+
+    def unknown_callee(self, name):
+        user = self.ctx.renamed_from.get(name, name)
+        known = user in self.ctx.source_names  # not a temporary of ``getattr(h, "f")(x)``
+        what = ("which function `%s` is" % user) if known else "which function is called here"
+        return ("srcdiff cannot tell %s: a function held in a local variable (a closure returned by a factory, a "
+                "function taken from a list, dict, object or `getattr`, a function assigned to a name) is not known "
+                "when srcdiff transforms the code, so its derivative is unknown" % what)
 
     def method(self, s, target, call, keywords):
         receiver, name = call.func.value, call.func.attr

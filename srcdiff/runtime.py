@@ -92,6 +92,12 @@ def as_sequence(x):
     return list(x)
 
 
+def own_list(g):
+    """A list of its own for the adjoint of a list that is appended to (the reverse sweep pops it):
+    a copy of a list, or the rows of an array (the adjoint NumPy gives a list it read as an array)."""
+    return list(g)
+
+
 def _basic_index(index):
     if isinstance(index, (int, slice, type(Ellipsis), type(None), numpy.integer)):
         return True
@@ -111,7 +117,12 @@ def add(a, b):
         return b
     if b is None:
         return a
-    return a + b
+    try:
+        return a + b
+    except TypeError:
+        if ta is float and a == 0.0 and type(b) in (list, tuple, dict):  # a slot a store's adjoint zeroed
+            return dict(b) if type(b) is dict else list(b)
+        raise
 
 
 def add_at(target, index, value):

@@ -549,6 +549,38 @@ def list_append_then_stack(x):
     return np.sum(M @ x)
 
 
+def rnn_cache_in_dict(W, x0):
+    cache = {"A": [x0], "Z": []}
+    for t in range(3):
+        Z = cache["A"][-1] @ W
+        cache["Z"].append(Z)
+        cache["A"].append(np.tanh(Z))
+    return np.sum(np.stack(cache["A"]) ** 2) + np.sum(cache["Z"][0] * cache["A"][-1])
+
+
+def per_channel_history(x):
+    history = [[], []]
+    for t in range(3):
+        history[0].append(np.sin(x * (t + 1)))
+        history[1].append(x ** 2 * t)
+    return np.sum(history[0][-1] * history[1][1]) + np.mean(history[0])
+
+
+def log_likelihood_of_list(mu, xs):
+    return -np.sum([(xs[i] - mu) ** 2 for i in range(len(xs))]) - np.mean([np.abs(mu) for _ in range(2)])
+
+
+def _make_scale(a):
+    def scale(v):
+        return a * v
+    return scale
+
+
+def closure_called_after_its_factory(a):
+    s = _make_scale(a)
+    return s(3.0) + a
+
+
 def list_literal_sum(a, b):
     parts = [np.sum(a ** 2), np.sum(a * b), 2.0 * np.sum(b)]
     return sum(parts)
@@ -1491,6 +1523,12 @@ CASES = [
     Case("lstm_loss", lstm_loss,
          lambda: (0.5 * rng(173).standard_normal((12, 2)), 0.5 * rng(174).standard_normal((12, 3)),
                   0.1 * rng(175).standard_normal(12), rng(176).standard_normal((4, 2))), (0, 1, 2, 3)),
+    Case("rnn_cache_in_dict", rnn_cache_in_dict,
+         lambda: (0.6 * rng(180).standard_normal((3, 3)), rng(181).standard_normal(3)), (0, 1)),
+    Case("per_channel_history", per_channel_history, lambda: (rng(182).standard_normal(4),)),
+    Case("log_likelihood_of_list", log_likelihood_of_list, lambda: (0.7, rng(183).standard_normal(5))),
+    Case("closure_called_after_its_factory", closure_called_after_its_factory, lambda: (2.0,),
+         refuses=srcdiff.UnsupportedSyntaxError),
     Case("stacked_dense_helper", stacked_dense,
          lambda: (0.6 * rng(177).standard_normal((3, 3)), 0.1 * rng(178).standard_normal(3),
                   rng(179).standard_normal(3)),

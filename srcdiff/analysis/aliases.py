@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .. import ir
 from ..errors import NonDifferentiableError, located
+from .appends import Holders, write_backs
 from .liveness import _Live
 
 # calls whose result may share memory with their first argument (NumPy returns views, or the
@@ -183,7 +184,9 @@ def check_writes(fn_def, classify, ctx, is_number=None):
     rebinds those (numbers are immutable) instead of writing into them."""
     copies = index_arrays(fn_def)
     stmts = [s for s in ir.walk(fn_def) if isinstance(s, (ir.Assign, ir.ExprStmt))]
-    writes = [(s, classify(s).mutates()[0]) for s in stmts if classify(s).mutates()]
+    put_back = write_backs(fn_def, classify)
+    identities = {id(w) for chain in put_back.values() for w in chain}  # put back what was read: no write
+    writes = [(s, classify(s).mutates()[0]) for s in stmts if classify(s).mutates() and id(s) not in identities]
     # ``acc += v`` updates an array in place; srcdiff computes ``acc = acc + v``, so no other name
     # may still refer to the old ``acc``
     writes += [(s, _updated(s, n, ctx)) for s in stmts if isinstance(s, ir.Assign) for n in classify(s).defines()
@@ -233,6 +236,8 @@ def check_writes(fn_def, classify, ctx, is_number=None):
                 "array would change" % (name, shared_params[0]),
                 "Copy it first, for example `%s = %s.copy()`." % (name, name)))
         after = live.after.get(s) or frozenset()
+        if appends:
+            _refuse_unfollowed_append(s, name, put_back.get(s, []), after, stmts, classify, top, ctx)
         for other in sorted(group):
             if other != name and other in after:
                 if other in aliases.origin or name not in aliases.origin:
@@ -249,3 +254,20 @@ def check_writes(fn_def, classify, ctx, is_number=None):
                     ctx.filename, s.line, text,
                     problem + "; srcdiff cannot tell which values `%s` then holds" % other,
                     "Make an explicit copy where `%s` is created (for example `.copy()`)." % copied))
+
+
+def _refuse_unfollowed_append(s, name, chain, after, stmts, classify, top, ctx):
+    """Raise when a name that may hold the list ``name`` (or contain it) is read after ``s``
+    appends to it, unless the append's write-back chain updates exactly that name."""
+    position = top.get(s, 0)
+    holders = Holders([t for t in stmts if top.get(t, 0) <= position], classify, sharing_sources)
+    updated = {w.targets[0].value.id for w in chain}
+    for other in sorted(holders.of(name, after) - {name} - updated):
+        user, holder = ctx.renamed_from.get(name, name), ctx.renamed_from.get(other, other)
+        shown = ("the list `%s`" % user) if user in ctx.source_names else "a list"
+        raise NonDifferentiableError(located(
+            ctx.filename, s.line, ctx.origin_text.get(s.line, ""),
+            "this appends to %s that `%s` may also hold (as the same list, or inside a container), and `%s` "
+            "is read afterwards: srcdiff cannot follow the change through `%s`" % (shown, holder, holder, holder),
+            "Append through the container that holds the list (for example `state[\"h\"].append(v)`) and "
+            "read it back from there, or keep the list in one name only."))

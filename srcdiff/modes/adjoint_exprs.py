@@ -23,6 +23,7 @@ class Adj:
     owned: bool = False
     like: ir.Expr = None
     negated: bool = False  # the adjoint is ``-expr`` (a negation folded into whoever reads it)
+    listed: bool = False  # certainly a list (the adjoint of a list that is appended to must be one)
 
 
 def _same(a, b):

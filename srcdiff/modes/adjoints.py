@@ -11,7 +11,7 @@ import numpy
 from .. import frontend, ir
 from ..rules import kernels
 from ..analysis.shape_rules import broadcast_known
-from ..runtime import (add, as_sequence, broadcast_count, expand, snapshot, unbroadcast, zeros_like)
+from ..runtime import (add, as_sequence, broadcast_count, expand, own_list, snapshot, unbroadcast, zeros_like)
 from ..template import Contribution, Zero, fold, negate
 from .adjoint_exprs import (Adj, _allocates, _copy_expr, _materialize_zeros, _mentions, _names, _rename_names,
                             _view_base, state_items)
@@ -21,7 +21,7 @@ _CONTAINER_RESULTS = {as_sequence, kernels.dict_values, kernels.dict_items, kern
                       kernels.unstack, kernels.split_like}
 
 # helpers whose result is always a new object
-_FRESH_HELPERS = {zeros_like, add, snapshot, kernels.unstack, kernels.split_like, kernels.matmul_lhs,
+_FRESH_HELPERS = {zeros_like, add, snapshot, own_list, kernels.unstack, kernels.split_like, kernels.matmul_lhs,
                   kernels.matmul_rhs, kernels.trace_adjoint, kernels.cumsum_adjoint, kernels.diff_adjoint}
 
 
@@ -247,7 +247,8 @@ class AccumulateMixin:
                 value = ir.Call(self.helper("snapshot", snapshot), [value], [])
             code.append(ir.Assign([ir.Name(var)], value))
             owned = like is None and self.allocates(value) and not _mentions(value, var)
-            state[name] = Adj(ir.Name(var), owned=owned, like=like, negated=negated)
+            listed = owned and self._is_call_of(value, (kernels.unstack, own_list))
+            state[name] = Adj(ir.Name(var), owned=owned, like=like, negated=negated, listed=listed)
             return
         self.release(var, state, code, keep=name)
         if name in self.containers:
@@ -295,12 +296,20 @@ class AccumulateMixin:
         self.materialize(name, state, code)
         a = state[name]
         self._updated_in_place.add(name)
-        if a.owned:
+        if not self.unowned(name, a):
             return
         var = self.adj(name)
         self.release(var, state, code, keep=name)
-        code.append(ir.Assign([ir.Name(var)], ir.Call(ir.Attr(_copy_expr(a.expr), "copy"), [], [])))
-        state[name] = Adj(ir.Name(var), owned=True)
+        if name in self.appended:  # popped in the reverse sweep: a list, even where a rule gave an array
+            code.append(ir.Assign([ir.Name(var)], ir.Call(self.helper("own_list", own_list), [_copy_expr(a.expr)],
+                                                          [])))
+        else:
+            code.append(ir.Assign([ir.Name(var)], ir.Call(ir.Attr(_copy_expr(a.expr), "copy"), [], [])))
+        state[name] = Adj(ir.Name(var), owned=True, listed=name in self.appended)
+
+    def unowned(self, name, a):
+        """Must ``name``'s adjoint ``a`` be copied before it is updated in place (or popped)?"""
+        return not a.owned or (name in self.appended and not a.listed)
 
     def allocates(self, value):
         """Is ``value`` certainly a new object (safe to update in place)?"""

@@ -11,6 +11,7 @@ import inspect
 from .. import calls, frontend, ir
 from ..analysis.activity import Activity, arg_ndims
 from ..analysis.aliases import sharing_sources, written_arrays
+from ..analysis.appends import write_backs
 from ..analysis.liveness import _Live
 from ..analysis.tbr import _Defined
 from ..analysis.shape_rules import broadcast_known
@@ -47,6 +48,8 @@ class ForwardMode:
         # arrays written in place: their tangents must not share memory with another's
         # (``b = a[1:] + 1.0`` folds to ``t_b = t_a[1:]``)
         self.written = written_arrays(fn_def, classify)
+        # ``c[k] = t`` putting back the list ``t = c[k]`` just appended to: no primal work to do
+        self.put_back = {w for chain in write_backs(fn_def, classify).values() for w in chain}
 
     def tan(self, name):
         """The tangent variable of ``name`` (``t_x``)."""
@@ -79,7 +82,8 @@ class ForwardMode:
             return self.branch(s, state, out)
         if isinstance(s, (ir.For, ir.While)):
             return self.loop(s, state, out)
-        out.append(s)
+        if s not in self.put_back:
+            out.append(s)
         if isinstance(s, (ir.Break, ir.Continue, ir.Pass, ir.Return)):
             return state
         return self.tangent_of(s, dict(state), out)

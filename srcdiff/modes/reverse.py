@@ -58,6 +58,8 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
         self.scalars = frozenset(scalars)  # parameters known to be Python numbers in this specialization
         self.container_params = frozenset(containers)  # parameters that are lists, tuples or dicts
         self.containers = set()
+        self.appended = set()  # lists appended to: their adjoints are popped, so they must be lists
+        self.put_back = set()  # stores that put an appended list back where it came from
         self.call_info = {}  # statement calling a callee's forward function -> CallInfo
         self.held_names = set()  # copies hold_incoming made of the current statement's incoming adjoint
         self.seed_names = seed_names  # names whose adjoint is seeded (default: the returned value)
@@ -175,8 +177,8 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
             missing = [n for n in sorted(end) if n not in head]
             owned_lost = [n for n in sorted(head) if head[n].owned and n in end and not end[n].owned]
             # an adjoint updated in place inside the loop is copied once before it, not every iteration
-            copy_first = [n for n in sorted(self._updated_in_place) if n in head and not head[n].owned
-                          and n in end and end[n].owned]
+            copy_first = [n for n in sorted(self._updated_in_place) if n in head and self.unowned(n, head[n])
+                          and n in end and not self.unowned(n, end[n])]
             if not missing and not owned_lost and not copy_first:
                 break
             (self.ctx.namer.taken, self.ctx.namer.counters, self.adj_names,
@@ -252,7 +254,7 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
                                                               pinned)
         self.push_before = push_before
         self.predefine = predefine
-        self.saves = saves
+        self.saves = {k: v for k, v in saves.items() if k not in self.put_back}
         self.end_push = end_push
         return code, state
 

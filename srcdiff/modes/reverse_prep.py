@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from .. import calls, ir
 from ..analysis.activity import Activity, arg_ndims
 from ..analysis.effects import refuse_hidden_writes
+from ..analysis.appends import write_backs
 from ..analysis.shapes import Shapes
 from ..analysis.tbr import plan_loops
 from ..errors import NonDifferentiableError, located
@@ -60,6 +61,10 @@ class PrepareMixin:
             self.activity = self._activity()
             self.containers = maybe_containers(self.fn.body, self.classify, self.container_params)
         self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
+        self.appended = {self.classify(s).source.id for s in ir.walk(self.fn)
+                         if isinstance(s, ir.ExprStmt) and self.classify(s).kind == "append"}
+        # ``c[k] = t`` putting back the list ``t = c[k]`` just appended to: nothing to run or restore
+        self.put_back = {w for chain in write_backs(self.fn, self.classify).values() for w in chain}
         self.plan = plan_loops(self.fn, self.classify,
                                lambda loop: isinstance(loop, ir.For) and loop in self.trip_counters)
 

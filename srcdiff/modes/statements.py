@@ -45,8 +45,9 @@ class StatementMixin:
         if kind == "rule" and op.rule.obj in (numpy.sum, numpy.mean) and isinstance(op.target, ir.Name) \
                 and op.target.id in state and state[op.target.id].like is not None:
             return self.emit_lazy_reduction(s, op, state, varied, code)
+        # a list or dict is not an array a lazy scalar adjoint could stand for: index it full-sized
         lazy_ok = (kind == "rule" and op.rule.elementwise) or (kind == "copy" and isinstance(op.target, ir.Name)) \
-            or kind == "index"
+            or (kind == "index" and not (isinstance(op.source, ir.Name) and op.source.id in self.containers))
         lazy = isinstance(op.target, ir.Name) and op.target.id in state and state[op.target.id].like is not None \
             and lazy_ok
         dy = self.lookup(state, lazy_ok)(op.target if op.target is not None else ir.Const(None))
@@ -239,6 +240,13 @@ class StatementMixin:
                 self.contribute(value, tmp, state, varied, code)
             else:
                 code.append(ir.ExprStmt(taken))
+        elif s in self.put_back and isinstance(value, ir.Name) and value.id in varied:
+            # ``c[k] = t`` putting back the list ``t = c[k]``: hand the slot's adjoint over as it is
+            # (no array arithmetic on a list); ``t = c[k]``'s adjoint puts it back (None adds as zero)
+            tmp = ir.Name(self.ctx.namer.fresh("d_" + value.id + "_part"))
+            code.append(ir.Assign([_copy_expr(tmp)], ir.Subscript(_copy_expr(var), _copy_expr(op.index))))
+            code.append(ir.Assign([ir.Subscript(_copy_expr(var), _copy_expr(op.index))], ir.Const(None)))
+            self.contribute(value, tmp, state, varied, code)
         else:
             index = _copy_expr(op.index)
             part = ir.Subscript(_copy_expr(var), index)
