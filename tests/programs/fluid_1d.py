@@ -1,7 +1,7 @@
 """A 1-D advection-diffusion simulation with periodic boundaries, optimized for its initial condition."""
 import numpy as np
 
-from tests.programs.harness import Case, crash
+from tests.programs.harness import Case
 
 
 def laplacian(u, dx):
@@ -51,8 +51,7 @@ def _burgers_args():
 
 CASES = [
     Case("advection_diffusion_roll", distance_from_target, _args, wrt=0,
-         notes="np.roll, trajectory list, mean of a list comprehension over traj[::5]",
-         known={"reverse": crash("CRASH: np.mean of a list comprehension over a list: d_t1.pop() on an ndarray")}),
+         notes="np.roll, trajectory list, mean of a list comprehension over traj[::5]"),
     Case("burgers_inplace_slices", burgers_inplace, _burgers_args, wrt=(0, 1),
          notes="un[:] = u copies, slice writes, boundary writes, np.array(u0) copy"),
 ]
