@@ -50,3 +50,86 @@ def test_python_float_mixed_with_complex_has_a_real_gradient(f, kind):
     np.testing.assert_allclose(srcdiff.value_and_grad(f)(x)[1], fd_grad(f, 2.0), rtol=1e-6)
     np.testing.assert_allclose(srcdiff.jvp(f, (x,), 1.0)[1], fd_grad(f, 2.0), rtol=1e-6)
     check_both(f, 2.0)
+
+
+# ------------------------------------------------------------------------------- einsum forms
+M3 = np.random.default_rng(3).normal(size=(3, 3))
+M234 = np.random.default_rng(4).normal(size=(2, 3, 4))
+
+
+def einsum_sublist_transpose(a):
+    return np.sum(np.einsum(a, [0, 1], [1, 0]) * M3)
+
+
+def einsum_sublist_product(a):
+    return np.sum(np.einsum(a, [0, 1], a, [1, 2], [0, 2]) * M3)
+
+
+def einsum_sublist_implicit_ellipsis(a):
+    return np.sum(np.einsum(a, [Ellipsis, 0]) ** 2)
+
+
+def einsum_batched_diagonal(a):
+    return np.sum(np.einsum("bii->b", a) ** 2)
+
+
+def einsum_diagonal(a):
+    return np.sum(np.einsum("ii->i", a[0]) ** 3)
+
+
+def einsum_trace(a):
+    return np.einsum("ii", a[1]) ** 2
+
+
+def einsum_diagonal_summed(a):
+    return np.sum(np.einsum("iij->j", a) ** 2)
+
+
+def einsum_ellipsis(a):
+    return np.sum(np.einsum("...ij,...jk->...ik", a, a) * M3)
+
+
+def einsum_ellipsis_broadcast(a):
+    return np.sum(np.einsum("...ij,...jk->...ik", a[:1], a) ** 2)
+
+
+def einsum_implicit(a):
+    return np.sum(np.einsum("ij,jk", a[0], a[1]) * M3)
+
+
+def einsum_implicit_transpose(a):
+    return np.sum(np.einsum("ba", a[0]) * M3)
+
+
+def einsum_diagonal_with_another_operand(a):
+    return np.sum(np.einsum("ii,ij->j", a[0], a[1]) ** 2)
+
+
+def einsum_labels_broadcast(a):
+    return np.sum(np.einsum("ij,ij->ij", a[0, :1], a[1]) ** 2)
+
+
+@pytest.mark.parametrize("f, shape", [
+    (einsum_sublist_transpose, (3, 3)), (einsum_sublist_product, (3, 3)),
+    (einsum_sublist_implicit_ellipsis, (2, 3)), (einsum_batched_diagonal, (2, 3, 3)),
+    (einsum_diagonal, (2, 3, 3)), (einsum_trace, (2, 3, 3)), (einsum_diagonal_summed, (3, 3, 2)),
+    (einsum_ellipsis, (2, 3, 3)), (einsum_ellipsis_broadcast, (2, 3, 3)), (einsum_implicit, (2, 3, 3)),
+    (einsum_implicit_transpose, (2, 3, 3)), (einsum_diagonal_with_another_operand, (2, 3, 3)),
+    (einsum_labels_broadcast, (2, 3, 3)),
+])
+def test_einsum_call_forms_are_differentiated_in_both_modes(f, shape):
+    x = np.random.default_rng(sum(shape)).normal(size=shape)
+    check_both(f, x)
+
+
+def test_einsum_sublist_form_with_two_differentiated_operands():
+    a, b = M3, np.random.default_rng(5).normal(size=(3, 4))
+
+    def f(a, b):
+        return np.sum(np.einsum(a, [0, 1], b, [1, 2], [0, 2]) ** 2)
+    ga, gb = srcdiff.grad(f, wrt=(0, 1))(a, b)
+    np.testing.assert_allclose(ga, fd_grad(lambda v: f(v, b), a), rtol=1e-6)
+    np.testing.assert_allclose(gb, fd_grad(lambda v: f(a, v), b), rtol=1e-6)
+    ta, tb = M3.T, np.ones((3, 4))
+    tangent = srcdiff.jvp(f, (a, b), (ta, tb), wrt=(0, 1))[1]
+    np.testing.assert_allclose(tangent, np.sum(ga * ta) + np.sum(gb * tb), rtol=1e-9)
