@@ -6,7 +6,7 @@ import inspect
 import textwrap
 from dataclasses import dataclass
 
-from . import ir, syntax
+from . import deep, ir, syntax
 from .errors import SourceUnavailableError
 
 _MISSING = object()
@@ -43,8 +43,9 @@ def load(fn):
                              "prompt or created by exec?)" % exc) from None
     text = textwrap.dedent("".join(lines))
     offset = max(first - 1, 0)
+    check = (lambda tree: deep.check_nesting(tree, filename, offset, text)) if deep.on_large_stack() else None
     try:
-        top = syntax.parse_module(text)
+        top = syntax.parse_module(text, check)
     except syntax.SyntaxProblem:
         top = None
     if fn.__name__ == "<lambda>":

@@ -133,3 +133,93 @@ def test_einsum_sublist_form_with_two_differentiated_operands():
     ta, tb = M3.T, np.ones((3, 4))
     tangent = srcdiff.jvp(f, (a, b), (ta, tb), wrt=(0, 1))[1]
     np.testing.assert_allclose(tangent, np.sum(ga * ta) + np.sum(gb * tb), rtol=1e-9)
+
+
+# --------------------------------------------------------------------- deep nesting, deep recursion
+def _module(tmp_path, name, source):
+    """Import ``source`` written to a file (srcdiff reads the file's text)."""
+    import importlib.util
+    path = tmp_path / (name + ".py")
+    path.write_text("import numpy as np\n\n\n" + source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+DEEP_SOURCES = {
+    "sum300": "def f(x):\n    return " + " + ".join(["x * %d.0" % (k % 7) for k in range(300)]) + "\n",
+    "calls200": "def f(x):\n    return " + "np.sin(" * 200 + "x" + ")" * 200 + "\n",
+    "negations990": "def f(x):\n    y = x * 1.5\n    return " + "-" * 990 + "np.sum(y ** 2)\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEEP_SOURCES))
+def test_deeply_nested_expressions_are_differentiated(tmp_path, name):
+    f = _module(tmp_path, "deep_" + name, DEEP_SOURCES[name]).f
+    x = 0.7 if name != "negations990" else np.array([0.3, -1.2])
+    check_both(f, x)
+    assert len(srcdiff.grad(f).stages(x)) > 3  # the passes, run alone, get the same room
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_nesting_beyond_the_limit_is_refused_naming_the_line(tmp_path, mode):
+    from srcdiff import deep
+    terms = deep.MAX_NESTING + 50
+    f = _module(tmp_path, "too_deep_" + mode, "def f(x):\n    y = x * 2.0\n    return " + " + ".join(["y"] * terms) + "\n").f
+    assert f(1.0) == 2.0 * terms  # Python runs it
+    with pytest.raises(srcdiff.TooDeepError) as info:
+        srcdiff.grad(f, mode=mode)(1.0)
+    msg = str(info.value)
+    assert "too_deep_%s.py:6:" % mode in msg and "return y + y + y" in msg, msg
+    assert "nested %d deep" % (terms + 3) in msg and "Split it into statements" in msg, msg
+    assert isinstance(info.value, srcdiff.SrcdiffError)
+    np.testing.assert_allclose(srcdiff.grad(lambda x: x * x)(3.0), 6.0)  # nothing left behind
+
+
+def rec(x, n):
+    if n == 0:
+        return x
+    return np.sin(rec(x, n - 1))
+
+
+def calls_rec(x):
+    return rec(x, 600) * 2.0
+
+
+def _depth_reached(f, top=990):
+    """How deep the primal ``f(n)`` runs under the current recursion limit (near ``top``)."""
+    for n in range(top, 0, -5):
+        try:
+            f(n)
+            return n
+        except RecursionError:
+            continue
+    return 0
+
+
+def test_gradient_of_a_recursive_helper_at_depth_600():
+    check_both(calls_rec, 0.5)
+
+
+def test_gradient_of_recursion_runs_as_deep_as_the_function():
+    deepest = _depth_reached(lambda n: rec(0.5, n))
+    assert deepest > 900
+    expected = fd_grad(lambda v: rec(v, deepest), 0.5)
+    np.testing.assert_allclose(srcdiff.grad(rec)(0.5, deepest), expected, rtol=1e-5)
+    np.testing.assert_allclose(srcdiff.grad(rec, mode="forward")(0.5, deepest), expected, rtol=1e-5)
+    np.testing.assert_allclose(srcdiff.jvp(rec, (0.5, deepest), 1.0)[1], expected, rtol=1e-5)
+    np.testing.assert_allclose(srcdiff.vjp(rec)(0.5, deepest)[1](1.0), expected, rtol=1e-5)
+    np.testing.assert_allclose(srcdiff.value_and_grad(rec)(0.5, deepest)[1], expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_recursion_beyond_the_headroom_is_a_clear_error(mode):
+    import sys
+    limit = sys.getrecursionlimit()
+    with pytest.raises(srcdiff.TooDeepError) as info:
+        srcdiff.grad(rec, mode=mode)(0.5, 10 * limit)
+    msg = str(info.value)
+    assert "test_special_forms.py:" in msg and "def rec(" in msg and "sys.setrecursionlimit" in msg, msg
+    assert sys.getrecursionlimit() == limit  # restored
+    np.testing.assert_allclose(srcdiff.grad(rec, mode=mode)(0.5, 3), fd_grad(lambda v: rec(v, 3), 0.5), rtol=1e-6)
