@@ -21,6 +21,7 @@ import builtins
 
 from . import ir, runtime
 from .errors import UnsupportedSyntaxError, located
+from .rules.kernels_index_joins import CONCATENATORS, index_join
 
 from .normalize_loops import SEQUENCE_HELPER, LoopLowering  # noqa: F401  (SEQUENCE_HELPER re-exported)
 
@@ -128,6 +129,8 @@ class Normalizer(LoopLowering):
         if isinstance(expr, ir.Call):
             return self.call(expr)
         if isinstance(expr, ir.Subscript):
+            if self.is_global_ref(expr.value) and any(self.ctx.resolve(expr.value) is c for c in CONCATENATORS):
+                return self.index_join(expr)
             return ir.Subscript(self.atom(expr.value), self.index(expr.index))
         if isinstance(expr, ir.Tuple):
             return ir.Tuple(self.elements(expr.elts))
@@ -141,6 +144,26 @@ class Normalizer(LoopLowering):
             self.into(name, expr)
             return ir.Name(name.id)
         self.fail("cannot normalize this expression", "Rewrite it with simpler expressions.")
+
+    def index_join(self, expr):
+        """``np.r_[a, 0:3]`` as ``index_join(np.r_, a, slice(0, 3, None))``: a call, which has rules."""
+        items = expr.index.elts if isinstance(expr.index, ir.Tuple) else [expr.index]
+        args = [expr.value]
+        for item in items:
+            if isinstance(item, ir.Slice):
+                bounds = [b if b is not None else ir.Const(None) for b in (item.lower, item.upper, item.step)]
+                item = ir.Call(ir.Name(self.helper("slice", builtins.slice)), bounds, [])
+            args.append(self.atom(item))
+        return ir.Call(ir.Name(self.helper("index_join", index_join)), args, [])
+
+    def helper(self, stem, obj):
+        """The name generated code calls ``obj`` by (one that no name of the user's function takes)."""
+        for name, bound in self.ctx.helpers.items():
+            if bound is obj:
+                return name
+        name = self.ctx.namer.fresh(stem)
+        self.ctx.helpers[name] = obj
+        return name
 
     def elements(self, elts):
         out = []

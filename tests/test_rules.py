@@ -11,6 +11,7 @@ import srcdiff
 from srcdiff import runtime
 from srcdiff.rules import all_rules, kernels, lookup
 from srcdiff.rules import kernels_einsum as ke
+from srcdiff.rules import kernels_index_joins as ixj
 from srcdiff.rules import kernels_linalg as kl
 from srcdiff.rules import kernels_math as km
 from srcdiff.rules import kernels_shapes
@@ -828,6 +829,33 @@ case(np.concatenate, concatenate_flat, normal(2, 2), normal(3), wrt=(0, 1), labe
 case(np.stack, stack_default, normal(3, 4), normal(3, 4), wrt=(0, 1), label="list")
 case(np.stack, stack_axis, normal(3, 4), normal(3, 4), wrt=(0, 1), label="list,axis=1")
 case(np.stack, stack_tuple_negative, normal(3, 4), normal(3, 4), wrt=(0, 1), label="tuple,axis=-1")
+
+
+def r_items(x, y):
+    return np.sum(np.r_[x, 0:2, y[0], [4.0, 5.0], y] * np.ravel(W2)[:11])
+
+
+def r_directive(x, y):
+    return np.sum(np.r_["0,2", x, y] * W2[:2, :3])
+
+
+def r_last_axis(x, y):
+    return np.sum(np.r_["-1", x, y] * W2[:2, :5])
+
+
+def c_columns(x, y):
+    return np.sum(np.c_[x, y, 1:4] * W2[:3, :3])
+
+
+def c_matrices(x, y):
+    return np.sum(np.c_[x, y] * W2[:2, :5])
+
+
+case(ixj.index_join, r_items, normal(3), normal(3), wrt=(0, 1), label="r_,items")
+case(ixj.index_join, r_directive, normal(3), normal(3), wrt=(0, 1), label="r_,'0,2'")
+case(ixj.index_join, r_last_axis, normal(2, 2), normal(2, 3), wrt=(0, 1), label="r_,'-1'")
+case(ixj.index_join, c_columns, normal(3), normal(3), wrt=(0, 1), label="c_,vectors")
+case(ixj.index_join, c_matrices, normal(2, 2), normal(2, 3), wrt=(0, 1), label="c_,matrices")
 
 # ------------------------------------------------------------ copies and casts
 
@@ -3186,6 +3214,12 @@ def k_shape_kernels(g3, g34, g8):
             + np.sum(ks.unstack_adjoint([g34[0], g34[1, 0]], X34[:2], 0) * W2[:2, :4]))
 
 
+def k_index_join_adjoint(g, a, b):
+    items = (a, slice(0, 2), b)
+    return np.sum(ixj.index_join_adjoint(g, np.r_, items, 0) * W1[:3]) + \
+        np.sum(ixj.index_join_adjoint(g, np.r_, items, 2) * W1[3:5])
+
+
 def k_einsum_adjoint(g, a, b):
     return np.sum(ke.einsum_vjp(g, ("ij,jk->ik", a, b), 1) * W2[:3, :4])
 
@@ -3240,6 +3274,7 @@ kernel_case(kr.trapezoid_adjoint, k_trapezoid, normal(4), normal(3, 4), np.cumsu
             wrt=(0, 1, 2), label="and trapezoid_x_adjoint")
 kernel_case(ks.take_adjoint, k_shape_kernels, normal(3), normal(3, 4), normal(8), wrt=(0, 1, 2),
             label="and the other linear selection kernels")
+kernel_case(ixj.index_join_adjoint, k_index_join_adjoint, normal(7), normal(3), normal(2), wrt=(0, 1, 2))
 kernel_case(ke.einsum_vjp, k_einsum_adjoint, normal(3, 5), normal(3, 4), normal(4, 5), wrt=(0, 1, 2))
 kernel_case(ke.einsum_vjp, k_einsum_diagonal_adjoint, normal(2, 3), normal(2, 3, 3), normal(3, 3), wrt=(0, 1, 2),
             label="diagonal")

@@ -223,3 +223,104 @@ def test_recursion_beyond_the_headroom_is_a_clear_error(mode):
     assert "test_special_forms.py:" in msg and "def rec(" in msg and "sys.setrecursionlimit" in msg, msg
     assert sys.getrecursionlimit() == limit  # restored
     np.testing.assert_allclose(srcdiff.grad(rec, mode=mode)(0.5, 3), fd_grad(lambda v: rec(v, 3), 0.5), rtol=1e-6)
+
+
+# ------------------------------------------------------------------------------- np.r_ and np.c_
+V6 = np.random.default_rng(6).normal(size=12)
+
+
+def r_twice(x):
+    return np.sum(np.r_[x, x] ** 2)
+
+
+def c_twice(x):
+    return np.sum(np.c_[x, x] ** 2 * V6[:6].reshape(3, 2))
+
+
+def r_mixed_items(x):
+    return np.sum(np.r_[x, 0:3, [1.0, 2.0], 2.0 * x[0], x[1]] ** 2 * V6[:10])
+
+
+def r_directive_rows(x):
+    return np.sum(np.r_["0,2", x, x ** 2] * V6[:6].reshape(2, 3))
+
+
+def r_directive_last_axis(x):
+    return np.sum(np.r_["-1", x[:2], x] ** 2 * V6[:5])
+
+
+def r_directive_transposed(x):
+    return np.sum(np.r_["1,2,0", x, x ** 3] * V6[:6].reshape(3, 2))
+
+
+def c_with_a_range(x):
+    return np.sum(np.c_[x, 0:3] ** 3)
+
+
+def r_single_item(x):
+    y = np.r_[x]
+    return np.sum(y * V6[:3])
+
+
+@pytest.mark.parametrize("f", [r_twice, c_twice, r_mixed_items, r_directive_rows, r_directive_last_axis,
+                               r_directive_transposed, c_with_a_range, r_single_item])
+def test_r_and_c_are_differentiated_in_both_modes(f):
+    check_both(f, np.array([1.0, -2.0, 0.5]))
+
+
+def r_matrix_directive(x):
+    y = np.r_["r", x, x]
+    return np.sum(y)
+
+
+def index_expression_of_active_value(x):
+    y = np.s_[x]
+    return np.sum(y * 2.0)
+
+
+def grid_with_active_bounds(x):
+    g = np.mgrid[0.0:x[0]:3j]
+    return np.sum(g)
+
+
+def grid_of_constants_times_x(x):
+    g = np.mgrid[0:3]
+    return np.sum(g * x)
+
+
+def strided_view(x):
+    y = np.lib.stride_tricks.as_strided(x, shape=(2,), strides=(8,))
+    return np.sum(y)
+
+
+def vectorized(x):
+    y = np.vectorize(np.sin)(x)
+    return np.sum(y)
+
+
+def from_pyfunc(x):
+    y = np.frompyfunc(np.sin, 1, 1)(x).astype(float)
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("f, needle, words", [
+    (r_matrix_directive, 'y = np.r_["r", x, x]', "np.concatenate"),
+    (index_expression_of_active_value, "y = np.s_[x]", "np.s_[...]"),
+    (grid_with_active_bounds, "g = np.mgrid[0.0:x[0]:3j]", "np.mgrid[...]"),
+    (strided_view, "y = np.lib.stride_tricks.as_strided(x, shape=(2,), strides=(8,))", "as_strided"),
+    (vectorized, "y = np.vectorize(np.sin)(x)", "srcdiff cannot tell which function"),
+    (from_pyfunc, "y = np.frompyfunc(np.sin, 1, 1)(x).astype(float)", "srcdiff cannot tell which function"),
+])
+def test_unknown_numpy_objects_on_active_values_are_refused(f, needle, words, mode):
+    import inspect
+    with pytest.raises(srcdiff.SrcdiffError) as info:
+        srcdiff.grad(f, mode=mode)(np.array([1.0, -2.0, 0.5]))
+    msg = str(info.value)
+    lines, first = inspect.getsourcelines(f)
+    line = first + next(i for i, text in enumerate(lines) if needle in text)
+    assert "test_special_forms.py:%d:" % line in msg and needle in msg and words in msg, msg
+
+
+def test_numpy_constants_indexed_by_constants_stay_fine():
+    check_both(grid_of_constants_times_x, np.array([1.0, -2.0, 0.5]))
