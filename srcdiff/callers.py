@@ -11,7 +11,7 @@ from .arguments import _name, check_differentiable, fit
 from .errors import NonDifferentiableError
 
 _ndarray = numpy.ndarray
-_complexfloating = numpy.complexfloating
+_complex = (complex, numpy.complexfloating)
 
 
 def call_key(args):
@@ -59,7 +59,7 @@ def fast_fit(kinds, inputs, grads):
         if kind == "array":
             g = fitted_array(g, x)
         elif kind == "float":  # a complex g (a real input feeding complex values): its real part, as fit does
-            g = float(g) if type(g) is not complex and not isinstance(g, _complexfloating) else float(g.real)
+            g = float(g.real) if isinstance(g, _complex) else float(g)
         else:
             g = fit(g, x)
         out.append(g)

@@ -21,7 +21,7 @@ import builtins
 
 from . import ir, runtime
 from .errors import UnsupportedSyntaxError, located
-from .rules.kernels_index_joins import CONCATENATORS, index_join
+from .rules.kernels_index_joins import CONCATENATORS, index_join, is_index_object
 
 from .normalize_loops import SEQUENCE_HELPER, LoopLowering  # noqa: F401  (SEQUENCE_HELPER re-exported)
 
@@ -74,9 +74,9 @@ class Normalizer(LoopLowering):
     def atom(self, expr):
         """An atom (name or constant) holding the value of ``expr``; emits temporaries."""
         if isinstance(expr, (ir.Name, ir.Const)):
-            return expr
+            return self.not_index_object(expr)
         if isinstance(expr, ir.Attr) and self.is_global_ref(expr):
-            return expr
+            return self.not_index_object(expr)
         value = self.op(expr)
         if isinstance(value, (ir.Name, ir.Const)):
             return value
@@ -110,10 +110,10 @@ class Normalizer(LoopLowering):
     def op(self, expr):
         """``expr`` with every operand an atom: at most one operation."""
         if isinstance(expr, (ir.Name, ir.Const)):
-            return expr
+            return self.not_index_object(expr)
         if isinstance(expr, ir.Attr):
             if self.is_global_ref(expr):
-                return expr
+                return self.not_index_object(expr)
             return ir.Attr(self.atom(expr.value), expr.attr)
         if isinstance(expr, ir.UnaryOp):
             operand = self.atom(expr.operand)
@@ -131,7 +131,8 @@ class Normalizer(LoopLowering):
         if isinstance(expr, ir.Subscript):
             if self.is_global_ref(expr.value) and any(self.ctx.resolve(expr.value) is c for c in CONCATENATORS):
                 return self.index_join(expr)
-            return ir.Subscript(self.atom(expr.value), self.index(expr.index))
+            value = expr.value if self.is_global_ref(expr.value) else self.atom(expr.value)  # np.s_[...] is fine
+            return ir.Subscript(value, self.index(expr.index))
         if isinstance(expr, ir.Tuple):
             return ir.Tuple(self.elements(expr.elts))
         if isinstance(expr, ir.List):
@@ -144,6 +145,16 @@ class Normalizer(LoopLowering):
             self.into(name, expr)
             return ir.Name(name.id)
         self.fail("cannot normalize this expression", "Rewrite it with simpler expressions.")
+
+    def not_index_object(self, expr):
+        """``expr``, unless it names an object like ``np.r_`` or ``np.s_`` outside ``np.r_[...]``: bound
+        to a local name or passed on, srcdiff could not see what indexing it later computes."""
+        if isinstance(expr, (ir.Name, ir.Attr)) and self.is_global_ref(expr) and \
+                is_index_object(self.ctx.resolve(expr)):
+            text = ir_display(expr)
+            self.fail("srcdiff follows %s only where it is indexed, as in `%s[...]`, not as a value bound to a "
+                      "name or passed on" % (text, text), "Index %s where you use it." % text)
+        return expr
 
     def index_join(self, expr):
         """``np.r_[a, 0:3]`` as ``index_join(np.r_, a, slice(0, 3, None))``: a call, which has rules."""
@@ -356,6 +367,10 @@ class Normalizer(LoopLowering):
 
     def stmt_Pass(self, s):
         pass
+
+
+def ir_display(expr):
+    return ir_display(expr.value) + "." + expr.attr if isinstance(expr, ir.Attr) else getattr(expr, "id", "?")
 
 
 def _is_number(value):

@@ -303,8 +303,14 @@ def from_pyfunc(x):
     return np.sum(y)
 
 
+def r_bound_to_a_name(x):
+    r = np.r_
+    return np.sum(r[x, x] ** 2)
+
+
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 @pytest.mark.parametrize("f, needle, words", [
+    (r_bound_to_a_name, "r = np.r_", "only where it is indexed"),
     (r_matrix_directive, 'y = np.r_["r", x, x]', "np.concatenate"),
     (index_expression_of_active_value, "y = np.s_[x]", "np.s_[...]"),
     (grid_with_active_bounds, "g = np.mgrid[0.0:x[0]:3j]", "np.mgrid[...]"),

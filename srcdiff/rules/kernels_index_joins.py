@@ -14,6 +14,13 @@ CONCATENATORS = (numpy.r_, numpy.c_)
 FIX = "Use np.concatenate, np.stack or np.column_stack (with np.arange for ranges) instead."
 
 
+def is_index_object(obj):
+    """Is ``obj`` a NumPy object that computes by being indexed (``np.r_``, ``np.s_``, ``np.mgrid``)?"""
+    cls = type(obj)
+    return (getattr(cls, "__module__", "") or "").startswith("numpy") and hasattr(cls, "__getitem__") and \
+        not callable(obj) and not isinstance(obj, (numpy.ndarray, numpy.generic, type))
+
+
 def index_join(concatenator, *items):
     """``concatenator[items]``: ``numpy.r_[items]`` or ``numpy.c_[items]``."""
     return concatenator[items]
