@@ -17,7 +17,8 @@ def get_or_make(key, make):
     entry = _entries.get(key)
     if entry is not None and not _stale(entry):
         return entry
-    return deep.transform(lambda: _make(key, make))  # deeply nested code: rerun on a large stack
+    code = key[0] if isinstance(key, tuple) and key else None
+    return deep.transform(lambda: _make(key, make), code)  # deeply nested code: rerun on a large stack
 
 
 def _make(key, make):

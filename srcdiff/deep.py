@@ -18,7 +18,7 @@ from .errors import TooDeepError, located
 
 MAX_NESTING = 1000  # deepest syntax-tree nesting transformed (Python's parser allows 200 nested brackets)
 _FRAMES = 100_000  # recursion limit on the large stack: MAX_NESTING levels take a few dozen frames each
-_STACK_BYTES = (1024, 512, 256)  # MiB tried for the large stack, largest first
+_STACK_BYTES = (512, 256, 64)  # MiB tried for the large stack, largest first (0 at last: the default)
 
 _local = threading.local()
 _limit_lock = threading.Lock()
@@ -29,9 +29,10 @@ def on_large_stack():
     return getattr(_local, "large", False)
 
 
-def transform(make):
-    """``make()``, a transformation; when the outermost one of this thread runs out of frames, it is
-    run again on the large stack (an inner one, a callee's, lets its caller's rerun)."""
+def transform(make, code=None):
+    """``make()``, a transformation (of the function with ``code``, named in errors); when the outermost
+    one of this thread runs out of frames, it is run again on the large stack (an inner one, a
+    callee's, lets its caller's rerun)."""
     _local.depth = getattr(_local, "depth", 0) + 1
     try:
         return make()
@@ -40,10 +41,10 @@ def transform(make):
             raise
     finally:
         _local.depth -= 1
-    return rerun_on_large_stack(make)
+    return rerun_on_large_stack(make, code)
 
 
-def rerun_on_large_stack(call):
+def rerun_on_large_stack(call, code=None):
     """``call()`` in a new thread with a large stack and a raised recursion limit; its result or its
     exception. A RecursionError there becomes a ``TooDeepError``."""
     outcome = {}
@@ -54,32 +55,35 @@ def rerun_on_large_stack(call):
         try:
             outcome["value"] = context.run(call)
         except RecursionError as exc:
-            outcome["error"] = exc if isinstance(exc, TooDeepError) else TooDeepError(
-                "srcdiff ran out of stack transforming this code even with a recursion limit of %d; "
-                "split long expressions into statements" % _FRAMES)
+            outcome["error"] = exc if isinstance(exc, TooDeepError) else TooDeepError(located(
+                getattr(code, "co_filename", "<unknown>"), getattr(code, "co_firstlineno", 0), "",
+                "srcdiff ran out of stack transforming %s even with a recursion limit of %d"
+                % (getattr(code, "co_name", "this code"), _FRAMES), "Split long expressions into statements."))
         except BaseException as exc:  # noqa: BLE001  (re-raised in the calling thread)
             outcome["error"] = exc
 
-    thread = _start(work)
     with raised_limit(_FRAMES):
-        thread.start()
-        thread.join()
+        _start(work).join()
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
 
 
 def _start(work):
+    """A started thread running ``work`` on the largest stack the platform grants (the size is read
+    when a thread starts, so it is set, used and restored under a lock)."""
     with _limit_lock:
         old = threading.stack_size()
         try:
-            for mib in _STACK_BYTES:
+            for mib in _STACK_BYTES + (0,):
+                thread = threading.Thread(target=work, name="srcdiff-large-stack", daemon=True)
                 try:
                     threading.stack_size(mib * 1024 * 1024)
-                    return threading.Thread(target=work, name="srcdiff-large-stack", daemon=True)
-                except (ValueError, RuntimeError):  # the platform refuses that size: try a smaller one
-                    continue
-            return threading.Thread(target=work, name="srcdiff-large-stack", daemon=True)
+                    thread.start()
+                    return thread
+                except (ValueError, RuntimeError, MemoryError):  # refused: try a smaller stack
+                    if mib == 0:
+                        raise
         finally:
             threading.stack_size(old)
 

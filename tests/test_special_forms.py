@@ -330,3 +330,18 @@ def test_unknown_numpy_objects_on_active_values_are_refused(f, needle, words, mo
 
 def test_numpy_constants_indexed_by_constants_stay_fine():
     check_both(grid_of_constants_times_x, np.array([1.0, -2.0, 0.5]))
+
+
+def test_running_out_of_stack_even_on_the_large_stack_is_a_too_deep_error():
+    import sys
+    from srcdiff import deep
+
+    def endless(n):
+        return endless(n + 1)
+    limit = sys.getrecursionlimit()
+    with pytest.raises(srcdiff.TooDeepError) as info:
+        deep.rerun_on_large_stack(lambda: endless(0), endless.__code__)
+    assert "test_special_forms.py:%d:" % endless.__code__.co_firstlineno in str(info.value)
+    assert "Split long expressions into statements" in str(info.value)
+    assert sys.getrecursionlimit() == limit
+    assert deep.rerun_on_large_stack(lambda: 42) == 42
