@@ -21,7 +21,7 @@ import builtins
 
 from . import ir, runtime
 from .errors import UnsupportedSyntaxError, located
-from .rules.kernels_index_joins import CONCATENATORS, index_join, is_index_object
+from .rules.kernels_index_joins import CONCATENATORS, JOIN_KERNELS, index_join, is_index_object
 
 from .normalize_loops import SEQUENCE_HELPER, LoopLowering  # noqa: F401  (SEQUENCE_HELPER re-exported)
 
@@ -210,7 +210,10 @@ class Normalizer(LoopLowering):
                                                      "sorted") and len(expr.args) == 1 \
                 and isinstance(expr.args[0], ir.Comprehension) and expr.args[0].kind == "generator":
             expr = ir.Call(expr.func, [ir.Comprehension("list", *_comp_parts(expr.args[0]))], expr.keywords)
-        args = self.elements(expr.args)
+        if self.is_global_ref(func) and any(self.ctx.resolve(func) is k for k in JOIN_KERNELS):
+            args = [a if self.is_global_ref(a) else self.atom(a) for a in expr.args]  # generated code passes np.r_
+        else:
+            args = self.elements(expr.args)
         keywords = [ir.Keyword(k.name, self.atom(k.value)) for k in expr.keywords if not self.spare_output(k)]
         return ir.Call(func, args, keywords)
 

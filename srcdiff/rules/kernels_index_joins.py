@@ -88,3 +88,6 @@ def index_join_tangent(concatenator, items, tangents):
     mask = labels >= 0
     out[mask] = flat[labels[mask]]
     return out
+
+
+JOIN_KERNELS = (index_join, index_join_adjoint, index_join_tangent)  # generated code passes them np.r_ itself
