@@ -6,7 +6,7 @@ import types
 
 import numpy
 
-from . import cache, calls, frontend, transform
+from . import cache, calls, deep, frontend, transform
 from .arguments import _Signature, _name, check_differentiable, fit  # noqa: F401  (public helpers)
 from .callers import KEYED_ARITY, KEYS_BY_ARITY, Caller, call_key, fast_fit
 from .callers import require_scalar as _require_scalar
@@ -133,6 +133,8 @@ class Transformed:
                                                                    subject=subject))
         functions = {role: result.compiled.build(name, subject, subject.__defaults__, subject.__kwdefaults__)
                      for role, name in result.names.items()}
+        if deep.recursive(result.compiled):  # its generated callees recurse: run them with headroom
+            functions = {role: deep.with_headroom(fn, subject) for role, fn in functions.items()}
         functions["result"] = result
         functions["subject"] = subject
         self._result = result
@@ -156,8 +158,9 @@ class Transformed:
 
     def stages(self, *args, **kwargs):
         """(stage name, source) after every pass of the pipeline, for learning how it works."""
-        return self._run_pipeline(*self._kinds(args, kwargs), record_stages=True,
-                                  subject=self._subject(args, kwargs)).stages
+        subject = self._subject(args, kwargs)
+        return deep.transform(lambda: self._run_pipeline(*self._kinds(args, kwargs), record_stages=True,
+                                                         subject=subject)).stages
 
     def _run_pipeline(self, scalars, containers, statics, shapes=(), record_stages=False, subject=None):
         return transform.reverse(subject or self.fun, self.sig.wrt, kind=self.role, scalars=scalars,
@@ -239,7 +242,8 @@ class ValueAndGrad(Transformed):
     def _generated(self, args, kwargs):
         if self.has_aux:
             raise NonDifferentiableError("srcdiff cannot differentiate a has_aux=True gradient again")
-        return self._functions(args, kwargs)[self.role]
+        fn = self._functions(args, kwargs)[self.role]
+        return getattr(fn, "__srcdiff_unwrapped__", fn)  # the generated code itself, not its headroom wrapper
 
     def _caller(self, args, kwargs):
         key = self._variant_key(args, kwargs, self._kinds(args, kwargs)[2])
@@ -335,20 +339,30 @@ class VJP(Transformed):
 
 
 def _holds_tape(residuals):
-    """Do these residuals (nested tuples, callees' included) hold a tape (a list)?"""
-    return any(type(r) is list or (type(r) is tuple and _holds_tape(r)) for r in residuals)
+    """Do these residuals (nested tuples, callees' included) hold a tape (a list)? Walked without
+    recursion: a recursive callee nests its residuals as deep as it recursed."""
+    stack = [residuals]
+    while stack:
+        for r in stack.pop():
+            if type(r) is list:
+                return True
+            if type(r) is tuple:
+                stack.append(r)
+    return False
 
 
 def _tape_bytes(tape):
     """Bytes of data the tape holds: array buffers, 8 per Python number, nested residuals."""
     total = 0
-    for v in tape:
-        if isinstance(v, (_ndarray, numpy.generic)):
-            total += v.nbytes
-        elif isinstance(v, (float, int, complex)):
-            total += 16 if isinstance(v, complex) else 8
-        elif isinstance(v, (tuple, list)):
-            total += _tape_bytes(v)
+    stack = [tape]
+    while stack:
+        for v in stack.pop():
+            if isinstance(v, (_ndarray, numpy.generic)):
+                total += v.nbytes
+            elif isinstance(v, (float, int, complex)):
+                total += 16 if isinstance(v, complex) else 8
+            elif isinstance(v, (tuple, list)):
+                stack.append(v)
     return total
 
 

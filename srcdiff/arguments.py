@@ -138,6 +138,8 @@ def fit(g, x):
     if t is dict:
         return {k: fit(g[k], v) for k, v in x.items()}
     if isinstance(x, numpy.generic):
+        if x.dtype.kind != "c" and numpy.iscomplexobj(g):
+            g = numpy.real(g)  # as for arrays: a real input whose gradient passed through complex values
         return x.dtype.type(g)
     return g
 

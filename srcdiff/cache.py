@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 
+from . import deep
 from .context import stale
 
 _lock = threading.RLock()
@@ -16,6 +17,11 @@ def get_or_make(key, make):
     entry = _entries.get(key)
     if entry is not None and not _stale(entry):
         return entry
+    code = key[0] if isinstance(key, tuple) and key else None
+    return deep.transform(lambda: _make(key, make), code)  # deeply nested code: rerun on a large stack
+
+
+def _make(key, make):
     with _lock:
         entry = _entries.get(key)
         if entry is None or _stale(entry):

@@ -11,6 +11,7 @@ from .arguments import _name, check_differentiable, fit
 from .errors import NonDifferentiableError
 
 _ndarray = numpy.ndarray
+_complex = (complex, numpy.complexfloating)
 
 
 def call_key(args):
@@ -57,8 +58,8 @@ def fast_fit(kinds, inputs, grads):
     for kind, x, g in zip(kinds, inputs, grads):
         if kind == "array":
             g = fitted_array(g, x)
-        elif kind == "float":
-            g = float(g)
+        elif kind == "float":  # a complex g (a real input feeding complex values): its real part, as fit does
+            g = float(g.real) if isinstance(g, _complex) else float(g)
         else:
             g = fit(g, x)
         out.append(g)

@@ -86,8 +86,23 @@ def split_functions(callee, wrt, scalars, containers, statics=()):
     fwd = result.compiled.build(result.names["forward"], callee, callee.__defaults__, callee.__kwdefaults__)
     bwd = result.compiled.build(result.names["backward"], callee, callee.__defaults__, callee.__kwdefaults__)
     p.functions = {"forward": fwd, "backward": bwd}
+    _resolve_trampolines(fwd, bwd)
     split_functions.last_guards = result.guards
     return fwd, bwd, None
+
+
+def _resolve_trampolines(*functions):
+    """Point the functions' recursive calls at the finished code instead of its trampolines (a
+    trampoline doubles the frames per level of recursion)."""
+    for fn in functions:
+        for cell in fn.__closure__ or ():
+            try:
+                resolve = getattr(cell.cell_contents, "__srcdiff_resolve__", None)
+            except ValueError:  # an empty cell: a sibling defined later
+                continue
+            target = resolve() if resolve is not None else None
+            if target is not None:
+                cell.cell_contents = target
 
 
 def statics_key(statics):
@@ -140,6 +155,7 @@ def tangent_function(callee, wrt, scalars, statics=(), shapes=(), tangent_only=F
         del pending[key]
     fn = result.compiled.build(result.names["tangent"], callee, callee.__defaults__, callee.__kwdefaults__)
     p.functions = {"tangent": fn}
+    _resolve_trampolines(fn)
     tangent_function.last_guards = result.guards
     return fn, result.tangent_params
 

@@ -37,7 +37,9 @@ class Compiled:
         cells = []
         for free in code.co_freevars:
             if free in self.helpers:
-                cells.append(types.CellType(self.helpers[free]))
+                helper = self.helpers[free]
+                resolve = getattr(helper, "__srcdiff_resolve__", None)  # a recursion trampoline
+                cells.append(types.CellType(resolve() or helper if resolve is not None else helper))
             elif free in user_cells:
                 cells.append(user_cells[free])
             else:  # a generated function calling a sibling defined later

@@ -5,7 +5,7 @@ import weakref
 
 import numpy
 
-from . import cache, calls, frontend, transform
+from . import cache, calls, deep, frontend, transform
 from .api import Grad, Transformed, _Signature, _SCALAR_TYPES, check_differentiable, fit
 from .errors import ArgumentError, NonDifferentiableError
 
@@ -31,6 +31,8 @@ class Tangent(Transformed):
         result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,
                                                                    subject=subject))
         fn = result.compiled.build(result.names["tangent"], subject, subject.__defaults__, subject.__kwdefaults__)
+        if deep.recursive(result.compiled):  # its generated callees recurse: run them with headroom
+            fn = deep.with_headroom(fn, subject)
         self._result = result
         return {"tangent": fn, "result": result, "subject": subject}
 
@@ -368,6 +370,7 @@ class HVP:
         """The forward-mode derivative of the generated gradient function, for these argument types."""
         functions = self.gradient._functions(args, kwargs)
         grad_fn = functions["grad"]
+        grad_fn = getattr(grad_fn, "__srcdiff_unwrapped__", grad_fn)  # the generated code, not its headroom wrapper
         scalars, _, statics, shapes = self.gradient._kinds(args, kwargs)
         key = (id(grad_fn), shapes)  # one gradient function may serve many shapes (after the cap)
         if key not in self._tangents:
@@ -375,6 +378,8 @@ class HVP:
                 self._tangents.clear()
             fn, params = calls.tangent_function(grad_fn, list(self.sig.wrt), frozenset(scalars), statics, shapes,
                                                 tangent_only=True)  # the gradient itself is not needed
+            if deep.recursive(fn.__srcdiff_compiled__):
+                fn = deep.with_headroom(fn, self.fun)
             self._tangents[key] = (grad_fn, fn, params, functions["result"].returns_value)
         return self._tangents[key]
 

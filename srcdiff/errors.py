@@ -22,6 +22,10 @@ class NonDifferentiableError(SrcdiffError):
     """A gradient was requested that does not exist or cannot be computed correctly."""
 
 
+class TooDeepError(SrcdiffError, RecursionError):
+    """Code nests or recurses deeper than srcdiff can follow (see ``srcdiff.deep``)."""
+
+
 class ArgumentError(SrcdiffError, TypeError):
     """Bad arguments to a srcdiff API (``wrt`` out of range, integer inputs, wrong shapes)."""
 

@@ -8,7 +8,7 @@ import textwrap
 import types
 from dataclasses import dataclass
 
-from . import ir, syntax
+from . import deep, ir, syntax
 from .errors import SourceUnavailableError, UnsupportedSyntaxError, located
 
 _MISSING = object()
@@ -46,8 +46,9 @@ def load(fn):
                              "prompt or created by exec?)" % exc) from None
     text = textwrap.dedent("".join(lines))
     offset = max(first - 1, 0)
+    check = (lambda tree: deep.check_nesting(tree, filename, offset, text)) if deep.on_large_stack() else None
     try:
-        top = syntax.parse_module(text)
+        top = syntax.parse_module(text, check)
     except syntax.SyntaxProblem:
         top = None
     if code.co_name == "<lambda>" or (fn.__name__ == "<lambda>" and getattr(fn, "__wrapped__", None) is None):

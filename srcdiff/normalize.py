@@ -21,6 +21,7 @@ import builtins
 
 from . import ir, runtime
 from .errors import UnsupportedSyntaxError, located
+from .rules.kernels_index_joins import CONCATENATORS, JOIN_KERNELS, index_join, is_index_object
 
 from .normalize_loops import SEQUENCE_HELPER, LoopLowering  # noqa: F401  (SEQUENCE_HELPER re-exported)
 
@@ -73,9 +74,9 @@ class Normalizer(LoopLowering):
     def atom(self, expr):
         """An atom (name or constant) holding the value of ``expr``; emits temporaries."""
         if isinstance(expr, (ir.Name, ir.Const)):
-            return expr
+            return self.not_index_object(expr)
         if isinstance(expr, ir.Attr) and self.is_global_ref(expr):
-            return expr
+            return self.not_index_object(expr)
         value = self.op(expr)
         if isinstance(value, (ir.Name, ir.Const)):
             return value
@@ -109,10 +110,10 @@ class Normalizer(LoopLowering):
     def op(self, expr):
         """``expr`` with every operand an atom: at most one operation."""
         if isinstance(expr, (ir.Name, ir.Const)):
-            return expr
+            return self.not_index_object(expr)
         if isinstance(expr, ir.Attr):
             if self.is_global_ref(expr):
-                return expr
+                return self.not_index_object(expr)
             return ir.Attr(self.atom(expr.value), expr.attr)
         if isinstance(expr, ir.UnaryOp):
             operand = self.atom(expr.operand)
@@ -128,7 +129,10 @@ class Normalizer(LoopLowering):
         if isinstance(expr, ir.Call):
             return self.call(expr)
         if isinstance(expr, ir.Subscript):
-            return ir.Subscript(self.atom(expr.value), self.index(expr.index))
+            if self.is_global_ref(expr.value) and any(self.ctx.resolve(expr.value) is c for c in CONCATENATORS):
+                return self.index_join(expr)
+            value = expr.value if self.is_global_ref(expr.value) else self.atom(expr.value)  # np.s_[...] is fine
+            return ir.Subscript(value, self.index(expr.index))
         if isinstance(expr, ir.Tuple):
             return ir.Tuple(self.elements(expr.elts))
         if isinstance(expr, ir.List):
@@ -141,6 +145,36 @@ class Normalizer(LoopLowering):
             self.into(name, expr)
             return ir.Name(name.id)
         self.fail("cannot normalize this expression", "Rewrite it with simpler expressions.")
+
+    def not_index_object(self, expr):
+        """``expr``, unless it names an object like ``np.r_`` or ``np.s_`` outside ``np.r_[...]``: bound
+        to a local name or passed on, srcdiff could not see what indexing it later computes."""
+        if isinstance(expr, (ir.Name, ir.Attr)) and self.is_global_ref(expr) and \
+                is_index_object(self.ctx.resolve(expr)):
+            text = ir_display(expr)
+            self.fail("srcdiff follows %s only where it is indexed, as in `%s[...]`, not as a value bound to a "
+                      "name or passed on" % (text, text), "Index %s where you use it." % text)
+        return expr
+
+    def index_join(self, expr):
+        """``np.r_[a, 0:3]`` as ``index_join(np.r_, a, slice(0, 3, None))``: a call, which has rules."""
+        items = expr.index.elts if isinstance(expr.index, ir.Tuple) else [expr.index]
+        args = [expr.value]
+        for item in items:
+            if isinstance(item, ir.Slice):
+                bounds = [b if b is not None else ir.Const(None) for b in (item.lower, item.upper, item.step)]
+                item = ir.Call(ir.Name(self.helper("slice", builtins.slice)), bounds, [])
+            args.append(self.atom(item))
+        return ir.Call(ir.Name(self.helper("index_join", index_join)), args, [])
+
+    def helper(self, stem, obj):
+        """The name generated code calls ``obj`` by (one that no name of the user's function takes)."""
+        for name, bound in self.ctx.helpers.items():
+            if bound is obj:
+                return name
+        name = self.ctx.namer.fresh(stem)
+        self.ctx.helpers[name] = obj
+        return name
 
     def elements(self, elts):
         out = []
@@ -176,7 +210,10 @@ class Normalizer(LoopLowering):
                                                      "sorted") and len(expr.args) == 1 \
                 and isinstance(expr.args[0], ir.Comprehension) and expr.args[0].kind == "generator":
             expr = ir.Call(expr.func, [ir.Comprehension("list", *_comp_parts(expr.args[0]))], expr.keywords)
-        args = self.elements(expr.args)
+        if self.is_global_ref(func) and any(self.ctx.resolve(func) is k for k in JOIN_KERNELS):
+            args = [a if self.is_global_ref(a) else self.atom(a) for a in expr.args]  # generated code passes np.r_
+        else:
+            args = self.elements(expr.args)
         keywords = [ir.Keyword(k.name, self.atom(k.value)) for k in expr.keywords if not self.spare_output(k)]
         return ir.Call(func, args, keywords)
 
@@ -358,6 +395,10 @@ class Normalizer(LoopLowering):
 
     def stmt_Pass(self, s):
         pass
+
+
+def ir_display(expr):
+    return ir_display(expr.value) + "." + expr.attr if isinstance(expr, ir.Attr) else getattr(expr, "id", "?")
 
 
 def _is_number(value):

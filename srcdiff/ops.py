@@ -8,6 +8,8 @@ from __future__ import annotations
 import types
 from dataclasses import dataclass, field
 
+from numpy import generic as numpy_generic
+from numpy import ndarray as numpy_ndarray
 from numpy import ufunc as numpy_ufunc
 
 from . import frontend, ir, rules, runtime
@@ -165,6 +167,8 @@ class Classifier:
         if isinstance(value, (ir.Compare, ir.BoolOp)):
             return Op("nondiff", s, target=target)
         if isinstance(value, ir.Subscript):
+            if not self.is_local_root(value.value):
+                return self.global_index(s, target, value)
             return Op("index", s, target=target, source=value.value, index=value.index)
         if isinstance(value, (ir.Tuple, ir.List, ir.Dict)):
             return Op("build", s, target=target, source=value)
@@ -185,6 +189,19 @@ class Classifier:
         while isinstance(expr, ir.Attr):
             expr = expr.value
         return isinstance(expr, ir.Name) and expr.id in self.ctx.locals and expr.id not in self.ctx.statics
+
+    def global_index(self, s, target, value):
+        """``W[i]`` of a global array or container indexes a constant; any other object indexed
+        (``np.s_[x]``, ``np.mgrid[0:x]``: its ``__getitem__`` computes the result) is refused when
+        its index varies."""
+        obj = self.ctx.resolve(value.value)
+        if frontend.is_missing(obj) or isinstance(obj, _CONSTANT_CONTAINERS):
+            return Op("index", s, target=target, source=value.value, index=value.index)
+        display = _display(value.value)
+        return Op("opaque", s, target=target, args=_index_atoms(value.index), name="%s[...]" % display,
+                  error="srcdiff cannot differentiate %s[...]: %s is %s, whose indexing srcdiff has no rule for"
+                        % (display, display, _article(type(obj).__name__)),
+                  fix="Build the value with NumPy functions (np.concatenate, np.stack, np.arange, np.linspace).")
 
     def attribute(self, s, target, value):
         known, function = rules.lookup_attribute(value.attr)
@@ -220,7 +237,8 @@ class Classifier:
         rule = rules.lookup(obj)
         if rule is not None:
             return self.rule_op(s, target, rule, list(call.args), keywords, display)
-        if isinstance(obj, (types.FunctionType, types.MethodType)) or hasattr(obj, "__srcdiff_callable__"):
+        if (isinstance(obj, (types.FunctionType, types.MethodType)) or hasattr(obj, "__srcdiff_callable__")) \
+                and not _numpy_library(obj):
             return Op("call", s, target=target, callee=obj, args=list(call.args), keywords=keywords, name=display)
         problem, fix = _no_rule_message(display, obj)
         return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
@@ -297,6 +315,25 @@ class Classifier:
         op = self.call(s, None, call) if not (isinstance(call.func, ir.Attr) and self.is_local_root(call.func)) \
             else self.method(s, None, call, [(k.name, k.value) for k in call.keywords])
         return op
+
+
+_CONSTANT_CONTAINERS = (numpy_ndarray, numpy_generic, list, tuple, dict, str, bytes, int, float, complex, range)
+
+
+def _numpy_library(obj):
+    """Is ``obj`` a Python function of NumPy or SciPy? Those are called as black boxes: differentiated
+    by a rule, or refused by name, never by transforming the library's source."""
+    module = getattr(obj, "__module__", None) or ""
+    return module.split(".")[0] in ("numpy", "scipy")
+
+
+def _index_atoms(index):
+    """The atoms an index expression reads (a tuple's elements, a slice's bounds)."""
+    if isinstance(index, ir.Tuple):
+        return [a for e in index.elts for a in _index_atoms(e)]
+    if isinstance(index, ir.Slice):
+        return [b for b in (index.lower, index.upper, index.step) if b is not None]
+    return [index]
 
 
 def _display(func):

@@ -35,12 +35,30 @@ class SyntaxProblem(Exception):
         self.message = message
 
 
-def parse_module(text):
-    """Parse ``text`` into a list of top-level gast statements (kept opaque to callers)."""
+def parse_module(text, check=None):
+    """Parse ``text`` into a list of top-level gast statements (kept opaque to callers); ``check``
+    sees the ``ast`` tree first."""
     try:
-        return gast.parse(text).body
+        tree = ast.parse(text)
     except SyntaxError as exc:
         raise SyntaxProblem(exc.lineno or 1, exc.msg) from None
+    if check is not None:
+        check(tree)
+    return gast.ast_to_gast(tree).body
+
+
+def deepest(tree):
+    """(depth, line) of the most deeply nested node of an ``ast`` tree, found without recursion."""
+    best, best_line = 0, 1
+    stack = [(tree, 0, 1)]
+    while stack:
+        node, depth, line = stack.pop()
+        line = getattr(node, "lineno", line)
+        if depth > best:
+            best, best_line = depth, line
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, depth + 1, line))
+    return best, best_line
 
 
 def function_defs(top_level):

@@ -660,10 +660,18 @@ def writes_base_of_einsum_view(x):
     return np.sum(v * x)
 
 
+def writes_base_of_einsum_sublist_view(x):
+    a = x * 1.0
+    v = np.einsum(a, [0], [0])
+    a[2] = 5.0
+    return np.sum(v * x)
+
+
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 @pytest.mark.parametrize("fn", [writes_through_flip, writes_through_split, writes_through_conj,
-                                writes_through_keyword_squeeze, writes_base_of_einsum_view],
-                         ids=["flip", "split", "conj", "keyword", "einsum"])
+                                writes_through_keyword_squeeze, writes_base_of_einsum_view,
+                                writes_base_of_einsum_sublist_view],
+                         ids=["flip", "split", "conj", "keyword", "einsum", "einsum-sublist"])
 def test_views_made_by_numpy_functions_are_tracked(fn, mode):
     with pytest.raises(NonDifferentiableError) as info:
         srcdiff.grad(fn, mode=mode)(X.copy())

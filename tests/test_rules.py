@@ -10,6 +10,8 @@ import pytest
 import srcdiff
 from srcdiff import runtime
 from srcdiff.rules import all_rules, kernels, lookup
+from srcdiff.rules import kernels_einsum as ke
+from srcdiff.rules import kernels_index_joins as ixj
 from srcdiff.rules import kernels_linalg as kl
 from srcdiff.rules import kernels_math as km
 from srcdiff.rules import kernels_shapes
@@ -827,6 +829,33 @@ case(np.concatenate, concatenate_flat, normal(2, 2), normal(3), wrt=(0, 1), labe
 case(np.stack, stack_default, normal(3, 4), normal(3, 4), wrt=(0, 1), label="list")
 case(np.stack, stack_axis, normal(3, 4), normal(3, 4), wrt=(0, 1), label="list,axis=1")
 case(np.stack, stack_tuple_negative, normal(3, 4), normal(3, 4), wrt=(0, 1), label="tuple,axis=-1")
+
+
+def r_items(x, y):
+    return np.sum(np.r_[x, 0:2, y[0], [4.0, 5.0], y] * np.ravel(W2)[:11])
+
+
+def r_directive(x, y):
+    return np.sum(np.r_["0,2", x, y] * W2[:2, :3])
+
+
+def r_last_axis(x, y):
+    return np.sum(np.r_["-1", x, y] * W2[:2, :5])
+
+
+def c_columns(x, y):
+    return np.sum(np.c_[x, y, 1:4] * W2[:3, :3])
+
+
+def c_matrices(x, y):
+    return np.sum(np.c_[x, y] * W2[:2, :5])
+
+
+case(ixj.index_join, r_items, normal(3), normal(3), wrt=(0, 1), label="r_,items")
+case(ixj.index_join, r_directive, normal(3), normal(3), wrt=(0, 1), label="r_,'0,2'")
+case(ixj.index_join, r_last_axis, normal(2, 2), normal(2, 3), wrt=(0, 1), label="r_,'-1'")
+case(ixj.index_join, c_columns, normal(3), normal(3), wrt=(0, 1), label="c_,vectors")
+case(ixj.index_join, c_matrices, normal(2, 2), normal(2, 3), wrt=(0, 1), label="c_,matrices")
 
 # ------------------------------------------------------------ copies and casts
 
@@ -3185,8 +3214,18 @@ def k_shape_kernels(g3, g34, g8):
             + np.sum(ks.unstack_adjoint([g34[0], g34[1, 0]], X34[:2], 0) * W2[:2, :4]))
 
 
+def k_index_join_adjoint(g, a, b):
+    items = (a, slice(0, 2), b)
+    return np.sum(ixj.index_join_adjoint(g, np.r_, items, 0) * W1[:3]) + \
+        np.sum(ixj.index_join_adjoint(g, np.r_, items, 2) * W1[3:5])
+
+
 def k_einsum_adjoint(g, a, b):
-    return np.sum(kernels.einsum_adjoint(g, "ij,jk->ik", (a, b), 0) * W2[:3, :4])
+    return np.sum(ke.einsum_vjp(g, ("ij,jk->ik", a, b), 1) * W2[:3, :4])
+
+
+def k_einsum_diagonal_adjoint(g, a, b):
+    return np.sum(ke.einsum_vjp(g, ("bii,ij->bj", a, b), 1) * W3[:2, :3, :3])
 
 
 def k_products(g, a, b):
@@ -3235,7 +3274,10 @@ kernel_case(kr.trapezoid_adjoint, k_trapezoid, normal(4), normal(3, 4), np.cumsu
             wrt=(0, 1, 2), label="and trapezoid_x_adjoint")
 kernel_case(ks.take_adjoint, k_shape_kernels, normal(3), normal(3, 4), normal(8), wrt=(0, 1, 2),
             label="and the other linear selection kernels")
-kernel_case(kernels.einsum_adjoint, k_einsum_adjoint, normal(3, 5), normal(3, 4), normal(4, 5), wrt=(0, 1, 2))
+kernel_case(ixj.index_join_adjoint, k_index_join_adjoint, normal(7), normal(3), normal(2), wrt=(0, 1, 2))
+kernel_case(ke.einsum_vjp, k_einsum_adjoint, normal(3, 5), normal(3, 4), normal(4, 5), wrt=(0, 1, 2))
+kernel_case(ke.einsum_vjp, k_einsum_diagonal_adjoint, normal(2, 3), normal(2, 3, 3), normal(3, 3), wrt=(0, 1, 2),
+            label="diagonal")
 kernel_case(kp.cross_lhs, k_products, normal(2, 3), normal(2, 3), normal(2, 3), wrt=(0, 1, 2),
             label="and kron, vecdot, matvec, vecmat")
 kernel_case(kp.convolve_lhs, k_convolutions, normal(5), normal(5), normal(3), wrt=(0, 1, 2),
@@ -3264,7 +3306,7 @@ def test_kernels_in_adjoint_templates_have_tangent_rules():
     test_rule_hessian checks.)"""
     import inspect
     missing = []
-    for module in (km, kr, ks, kp):
+    for module in (km, kr, ks, kp, ke):
         for name, fn in vars(module).items():
             if inspect.isfunction(fn) and fn.__module__ == module.__name__ and not name.startswith("_"):
                 if lookup(fn) is None:
@@ -3272,8 +3314,9 @@ def test_kernels_in_adjoint_templates_have_tangent_rules():
     # kernels used only inside tangent templates, or by other kernels, need no rule of their own
     allowed = {"srcdiff.rules.kernels_math.abs_tangent", "srcdiff.rules.kernels_math.power_second",
                "srcdiff.rules.kernels_math.angle_tangent", "srcdiff.rules.kernels_math.unit_tangent",
-               "srcdiff.rules.kernels_math.sinc_second", "srcdiff.rules.kernels_products.einsum_tangent",
-               "srcdiff.rules.kernels_products.einsum_adjoint_tangent", "srcdiff.rules.kernels_reduce.add_initial",
+               "srcdiff.rules.kernels_math.sinc_second", "srcdiff.rules.kernels_einsum.einsum_tangent",
+               "srcdiff.rules.kernels_einsum.einsum_vjp_tangent", "srcdiff.rules.kernels_einsum.explicit",
+               "srcdiff.rules.kernels_einsum.subscripts_problem", "srcdiff.rules.kernels_reduce.add_initial",
                "srcdiff.rules.kernels_reduce.trapezoid_weights", "srcdiff.rules.kernels_reduce.trapezoid_x_tangent",
                "srcdiff.rules.kernels_reduce.cumprod_tangent", "srcdiff.rules.kernels_reduce.cumprod_adjoint",
                "srcdiff.rules.kernels_shapes.permute", "srcdiff.rules.kernels_shapes.fill_tangent"}

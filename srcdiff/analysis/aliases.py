@@ -37,8 +37,10 @@ _FIRST_PARAMETERS = ("a", "arr", "ary", "array", "x", "m", "obj")
 
 def _viewed_operands(name, call):
     """The arguments of a view function whose memory its result may share."""
-    if name == "einsum":  # only a single-operand einsum ("ij->ji") can return a view
-        return call.args[1:] if len(call.args) == 2 else []
+    if name == "einsum":  # only a single-operand einsum ("ij->ji", or einsum(a, [0, 1], [1, 0])) can return a view
+        if call.args and isinstance(call.args[0], ir.Const) and isinstance(call.args[0].value, str):
+            return call.args[1:] if len(call.args) == 2 else []
+        return call.args[:2] if len(call.args) == 2 else call.args[:1] if len(call.args) == 3 else []
     if name in _ALL_OPERANDS:
         return call.args
     if call.args:

@@ -9,6 +9,7 @@ linear in the incoming adjoint ``g``. Kernels without a rule here (linear algebr
 import numpy
 
 from . import kernels
+from . import kernels_einsum as ke
 from . import kernels_fft as kf
 from . import kernels_linalg as kl
 from . import kernels_math as km
@@ -181,9 +182,9 @@ def extract_adjoint_(out, g, condition, arr):
 # ------------------------------------------------------------ products (bilinear)
 
 
-@tangent(kernels.einsum_adjoint)
-def einsum_adjoint_(out, g, subscripts, operands, position):
-    t[out] = kp.einsum_adjoint_tangent(t[g], g, subscripts, operands, t[operands], position)
+@tangent(ke.einsum_vjp)
+def einsum_vjp_(out, g, operands, position):
+    t[out] = ke.einsum_vjp_tangent(t[g], g, operands, t[operands], position)
 
 
 @tangent(kp.cross_lhs)

@@ -218,35 +218,6 @@ def transpose_inverse(axes):
     return tuple(int(i) for i in numpy.argsort([a % n for a in axes]))
 
 
-def einsum_adjoint(g, subscripts, operands, position):
-    """Adjoint of ``numpy.einsum(subscripts, *operands)`` with respect to one operand."""
-    if "..." in subscripts or "->" not in subscripts:
-        raise NonDifferentiableError(
-            "srcdiff differentiates numpy.einsum only with explicit output subscripts and no "
-            "ellipsis, like 'ij,jk->ik'; got %r. Write the output subscripts explicitly." % subscripts)
-    inputs, output = subscripts.replace(" ", "").split("->")
-    terms = inputs.split(",")
-    target = terms[position]
-    others = [t for i, t in enumerate(terms) if i != position]
-    other_ops = [op for i, op in enumerate(operands) if i != position]
-    known = set(output) | set("".join(others))
-    missing = [c for c in target if c not in known]  # summed indices only this operand has
-    repeated = len(set(target)) != len(target)
-    if repeated:
-        raise NonDifferentiableError(
-            "srcdiff cannot differentiate numpy.einsum(%r) with respect to an operand with a "
-            "repeated index (a diagonal); take numpy.diagonal first." % subscripts)
-    spec = ",".join([output] + others) + "->" + "".join(c for c in target if c not in missing)
-    out = numpy.einsum(spec, g, *other_ops)
-    if missing:
-        shape = numpy.shape(operands[position])
-        kept = [c for c in target if c not in missing]
-        out = numpy.expand_dims(out, tuple(i for i, c in enumerate(target) if c in missing))
-        out = numpy.broadcast_to(out, shape)
-        del kept
-    return out
-
-
 def det_adjoint(g, a, y):
     """Adjoint of ``numpy.linalg.det``: g * det(a) * inv(a)^T, batched over leading axes."""
     scale = numpy.expand_dims(g * y, (-1, -2))

@@ -1,32 +1,9 @@
-"""Numeric helpers for product rules: cross, kron, vecdot, matvec, convolutions, polynomials, einsum."""
+"""Numeric helpers for product rules: cross, kron, vecdot, matvec, convolutions, polynomials."""
 from __future__ import annotations
 
 import numpy
 
 from ..runtime import unbroadcast
-from .kernels import einsum_adjoint
-
-
-def einsum_tangent(operands, tangents):
-    """Tangent of ``numpy.einsum(spec, *ops)``: one term per operand, the others held fixed."""
-    spec, ops = operands[0], list(operands[1:])
-    total = 0.0
-    for i, t in enumerate(tangents[1:]):
-        if t is None:
-            continue
-        total = total + numpy.einsum(spec, *(ops[:i] + [t] + ops[i + 1:]))
-    return total
-
-
-def einsum_adjoint_tangent(tg, g, subscripts, operands, t_operands, position):
-    """Tangent of ``kernels.einsum_adjoint``: linear in ``g`` and in every other operand."""
-    total = einsum_adjoint(tg, subscripts, operands, position)
-    for j, tj in enumerate(t_operands):
-        if j != position and tj is not None:
-            ops = list(operands)
-            ops[j] = tj
-            total = total + einsum_adjoint(g, subscripts, ops, position)
-    return total
 
 
 def _to3(v):

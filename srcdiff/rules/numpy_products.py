@@ -10,10 +10,10 @@ conjugate its adjoint (see ``numpy_complex``).
 # ruff: noqa: F821, F811
 import numpy
 
-from .kernels import (dot_lhs, dot_rhs, einsum_adjoint, inner_lhs, inner_rhs, matmul_lhs, matmul_rhs, tensordot_lhs,
-                      tensordot_rhs)
+from .kernels import dot_lhs, dot_rhs, inner_lhs, inner_rhs, matmul_lhs, matmul_rhs, tensordot_lhs, tensordot_rhs
+from .kernels_einsum import einsum_tangent, einsum_vjp, subscripts_problem
 from .kernels_products import (convolve_lhs, convolve_rhs, correlate_lhs, correlate_rhs, cross_lhs, cross_rhs,
-                               einsum_tangent, kron_lhs, kron_rhs, matvec_lhs, matvec_rhs, polyval_coefficients,
+                               kron_lhs, kron_rhs, matvec_lhs, matvec_rhs, polyval_coefficients,
                                polyval_derivative, vander_partials, vecdot_lhs, vecdot_rhs, vecmat_lhs, vecmat_rhs)
 from .registry import adjoint, available, refuse_unless, shapes, tangent
 
@@ -75,7 +75,7 @@ def tensordot(y, a, b, axes=2):
 
 @adjoint(numpy.einsum)
 def einsum(y, operands):
-    d[operands] = [einsum_adjoint(d[y], operands[0], operands[1:], i - 1) for i in range(len(operands))]
+    d[operands] = [einsum_vjp(d[y], operands, i) for i in range(len(operands))]
 
 
 @tangent(numpy.einsum)
@@ -205,11 +205,12 @@ def vander(y, x, N=None, increasing=False):
 
 
 def _einsum_check(args):
+    """Malformed string subscripts are refused where they are written (every other form is supported)."""
     operands = args.get("operands") or ()
-    spec = operands[0] if operands and isinstance(operands[0], str) else None
-    if spec is not None and ("..." in spec or "->" not in spec):
-        return ("srcdiff differentiates numpy.einsum only with explicit output subscripts and no ellipsis; "
-                "got %r" % spec, "Write the subscripts out in full, like 'ij,jk->ik'.")
+    if operands and isinstance(operands[0], str):
+        problem = subscripts_problem(operands[0], len(operands) - 1)
+        if problem:
+            return "numpy.einsum: " + problem, "Write subscripts like 'ij,jk->ik', one term per operand."
     return None
 
 
