@@ -369,7 +369,7 @@ class HVP:
         functions = self.gradient._functions(args, kwargs)
         grad_fn = functions["grad"]
         scalars, _, statics, shapes = self.gradient._kinds(args, kwargs)
-        key = (id(grad_fn), shapes)  # one gradient function may serve many shapes (after the cap)
+        key = (grad_fn, shapes)  # one gradient function may serve many shapes (after the cap)
         if key not in self._tangents:
             if len(self._tangents) >= 256:  # a stream of new shapes: forget the old ones
                 self._tangents.clear()
