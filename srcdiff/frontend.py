@@ -6,7 +6,7 @@ import inspect
 import textwrap
 from dataclasses import dataclass
 
-from . import ir, syntax
+from . import ir, source_check, syntax
 from .errors import SourceUnavailableError
 
 _MISSING = object()
@@ -41,6 +41,7 @@ def load(fn):
     except (OSError, TypeError) as exc:
         raise _no_source(fn, "Python has no source text for it (%s; was it typed at an interactive "
                              "prompt or created by exec?)" % exc) from None
+    source_check.require_current(fn, lines, first, filename)
     text = textwrap.dedent("".join(lines))
     offset = max(first - 1, 0)
     try:
