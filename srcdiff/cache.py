@@ -29,7 +29,7 @@ def get_or_make(key, make):
     if entry is not None and not _stale(entry):
         try:
             _entries.move_to_end(key)  # recently used (a concurrent eviction may have dropped it)
-        except KeyError:
+        except (KeyError, RuntimeError):  # pragma: no cover  (another thread changed the order meanwhile)
             pass
         return entry
     with _lock:
