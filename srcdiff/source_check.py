@@ -28,7 +28,7 @@ def require_current(fn, lines, first, filename):
     code = fn.__code__
     if getattr(fn, "__wrapped__", None) is not None or code.co_filename.startswith(_OWN):
         return  # a wrapper's text is the wrapped function's by design; srcdiff's own rule templates
-    imported = _imported_names(code.co_filename)
+    imported = _imported_names(filename)  # the file's text as inspect read it
     if imported is None:
         return
     used = _global_names(code)
