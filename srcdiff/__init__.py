@@ -5,11 +5,12 @@ from .derivatives import forward, hessian, hvp, jacobian, jvp
 from .rules.registry import adjoint, nondifferentiable, tangent
 from .checks import check_grad
 from .runtime import stop_gradient
-from .errors import (ArgumentError, MissingRuleError, NonDifferentiableError, SourceUnavailableError,
-                     SrcdiffError, TooDeepError, UnsupportedSyntaxError)
+from .errors import (ArgumentError, MissingRuleError, NonDifferentiableError, SourceChangedError,
+                     SourceUnavailableError, SrcdiffError, TooDeepError, UnsupportedSyntaxError)
 
 __version__ = "0.1.0"
 
 __all__ = ["forward", "hessian", "hvp", "jacobian", "jvp", "adjoint", "tangent", "nondifferentiable", "checkpoint", "stop_gradient", "grad", "value_and_grad", "vjp", "show", "check_grad", "SrcdiffError", "ArgumentError",
-           "MissingRuleError", "NonDifferentiableError", "SourceUnavailableError", "TooDeepError",
+           "MissingRuleError", "NonDifferentiableError", "SourceChangedError", "SourceUnavailableError",
+           "TooDeepError",
            "UnsupportedSyntaxError"]

@@ -220,13 +220,13 @@ def resolution_key(fun):
         except ValueError:
             continue
         if callable(value) and not isinstance(value, type):
-            out.append((name, value))
+            out.append((name, calls.identity(value)))  # held, compared by identity (hashable or not)
         elif isinstance(value, (int, float, _ndarray)):
             out.append((name, type(value)))
     for name in code.co_names:
         value = fun.__globals__.get(name)
         if isinstance(value, types.FunctionType):
-            out.append((name, value))
+            out.append((name, calls.identity(value)))
         elif isinstance(value, (int, float, _ndarray)):
             out.append((name, type(value)))
     return tuple(out)

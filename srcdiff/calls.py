@@ -106,10 +106,17 @@ def _resolve_trampolines(*functions):
 
 
 def statics_key(statics):
-    """Cache-key part for parameters bound to known functions (compared by identity) or modules
-    (held by the key itself: a module compares by identity and the key keeps it alive)."""
-    return tuple(sorted((name, obj if isinstance(obj, types.ModuleType) else id(obj))
-                        for name, obj in dict(statics).items()))
+    """Cache-key part for parameters bound to known functions, compared by identity and held alive
+    (a freed function's address can be reused by a new one, so an ``id()`` would not do)."""
+    return tuple(sorted((name, identity(obj)) for name, obj in dict(statics).items()))
+
+
+def identity(obj):
+    """``obj`` as a cache-key part by identity; a bound method (a new object at each attribute
+    access) by its function and instance, so ``model.apply`` passed per call finds its code."""
+    if isinstance(obj, types.MethodType):
+        return cache.Identity(obj.__func__), cache.Identity(obj.__self__)
+    return cache.Identity(obj)
 
 
 def is_static(value):

@@ -372,7 +372,7 @@ class HVP:
         grad_fn = functions["grad"]
         grad_fn = getattr(grad_fn, "__srcdiff_unwrapped__", grad_fn)  # the generated code, not its headroom wrapper
         scalars, _, statics, shapes = self.gradient._kinds(args, kwargs)
-        key = (id(grad_fn), shapes)  # one gradient function may serve many shapes (after the cap)
+        key = (grad_fn, shapes)  # one gradient function may serve many shapes (after the cap)
         if key not in self._tangents:
             if len(self._tangents) >= 256:  # a stream of new shapes: forget the old ones
                 self._tangents.clear()

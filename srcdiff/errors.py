@@ -10,6 +10,10 @@ class SourceUnavailableError(SrcdiffError):
     """The function's source text cannot be read (builtin, REPL, exec, ambiguous lambda)."""
 
 
+class SourceChangedError(SourceUnavailableError):
+    """The function's source text is not the code that runs (its file was edited after import)."""
+
+
 class UnsupportedSyntaxError(SrcdiffError):
     """The function uses syntax outside the supported language."""
 

@@ -8,7 +8,7 @@ import textwrap
 import types
 from dataclasses import dataclass
 
-from . import deep, ir, syntax
+from . import deep, ir, source_check, syntax
 from .errors import SourceUnavailableError, UnsupportedSyntaxError, located
 
 _MISSING = object()
@@ -44,6 +44,7 @@ def load(fn):
     except (OSError, TypeError) as exc:
         raise _no_source(fn, "Python has no source text for it (%s; was it typed at an interactive "
                              "prompt or created by exec?)" % exc) from None
+    source_check.require_current(fn, lines, first, filename)
     text = textwrap.dedent("".join(lines))
     offset = max(first - 1, 0)
     check = (lambda tree: deep.check_nesting(tree, filename, offset, text)) if deep.on_large_stack() else None
