@@ -12,6 +12,7 @@ from .callers import KEYED_ARITY, KEYS_BY_ARITY, Caller, call_key, fast_fit
 from .callers import require_scalar as _require_scalar
 from .context import stale
 from .errors import ArgumentError, NonDifferentiableError
+from .tracebacks import for_user
 
 _ndarray = numpy.ndarray
 
@@ -263,10 +264,16 @@ class ValueAndGrad(Transformed):
         return caller
 
     def __call__(self, *args, **kwargs):
-        if not kwargs and len(args) < KEYED_ARITY:  # array arguments only: the lean path
-            run = self._runs.get(KEYS_BY_ARITY[len(args)](args))
-            if run is not None:
-                return run(args)
+        try:
+            if not kwargs and len(args) < KEYED_ARITY:  # array arguments only: the lean path
+                run = self._runs.get(KEYS_BY_ARITY[len(args)](args))
+                if run is not None:
+                    return run(args)
+            return self._call(args, kwargs)
+        except Exception as exc:  # told in the user's terms (a try costs nothing until it catches)
+            raise exc.with_traceback(for_user(exc))
+
+    def _call(self, args, kwargs):
         caller = self._fast_caller(args, kwargs)
         inputs = caller.inputs(args, kwargs)
         value, grads = caller.functions[self.role](*args, **kwargs)
@@ -281,11 +288,7 @@ class ValueAndGrad(Transformed):
 class Grad(ValueAndGrad):
     role = "grad"
 
-    def __call__(self, *args, **kwargs):
-        if not kwargs and len(args) < KEYED_ARITY:  # array arguments only: the lean path
-            run = self._runs.get(KEYS_BY_ARITY[len(args)](args))
-            if run is not None:
-                return run(args)
+    def _call(self, args, kwargs):
         caller = self._fast_caller(args, kwargs)
         inputs = caller.inputs(args, kwargs)
         functions = caller.functions
@@ -305,6 +308,12 @@ class VJP(Transformed):
     role = "split"
 
     def __call__(self, *args, **kwargs):
+        try:
+            return self._call(args, kwargs)
+        except Exception as exc:
+            raise exc.with_traceback(for_user(exc))
+
+    def _call(self, args, kwargs):
         functions = self._functions(args, kwargs)
         inputs = self.sig.values(args, kwargs)
         for value, name in zip(inputs, self.sig.wrt):
@@ -320,6 +329,12 @@ class VJP(Transformed):
         consumed = _holds_tape(residuals)  # a backward pass pops tapes and restores values in place
 
         def pullback(ct):
+            try:
+                return backward_pass(ct)
+            except Exception as exc:
+                raise exc.with_traceback(for_user(exc))
+
+        def backward_pass(ct):
             if numpy.shape(ct) != numpy.shape(value):
                 raise ArgumentError("the cotangent passed to the pullback of %s has shape %s, but the output "
                                     "has shape %s" % (_name(fun), numpy.shape(ct), numpy.shape(value)))

@@ -8,6 +8,7 @@ import numpy
 from . import cache, calls, deep, frontend, transform
 from .api import Grad, Transformed, _Signature, _SCALAR_TYPES, check_differentiable, fit
 from .errors import ArgumentError, NonDifferentiableError
+from .tracebacks import for_user, user_facing
 
 _ndarray = numpy.ndarray
 
@@ -46,6 +47,7 @@ class Tangent(Transformed):
             self._generate_generic()
         return list(self._result.tangent_params)
 
+    @user_facing
     def __call__(self, *args, **kwargs):
         params = self.tangent_params
         if len(kwargs) == len(params):  # tangents only: float arrays given positionally are checked cheaply
@@ -160,6 +162,13 @@ def jvp(fun, primals, tangents, *, wrt=0):
     >>> srcdiff.jvp(f, (np.array([1.0, 2.0]), np.array([3.0, 4.0])), np.array([1.0, 0.0]))
     (np.float64(11.0), np.float64(3.0))
     """
+    try:
+        return _jvp(fun, primals, tangents, wrt)
+    except Exception as exc:
+        raise exc.with_traceback(for_user(exc))
+
+
+def _jvp(fun, primals, tangents, wrt):
     if not isinstance(primals, tuple):
         raise ArgumentError("jvp takes the positional arguments as a tuple: jvp(f, (x, y), tangents)")
     last = _last_tangent
@@ -263,6 +272,7 @@ class ForwardGrad:
     def stages(self, *args, **kwargs):
         return self.tangent.stages(*args, **kwargs)
 
+    @user_facing
     def __call__(self, *args, **kwargs):
         inputs = self.sig.values(args, kwargs)
         _arrays_only(inputs, self.sig.wrt, self.fun, "grad(mode='forward')")
@@ -305,6 +315,7 @@ def jacobian(fun, *, wrt=0, mode="reverse"):
     _check_mode(mode)
     sig = _Signature(fun, wrt)
 
+    @user_facing
     def jac(*args, **kwargs):
         inputs = sig.values(args, kwargs)
         _arrays_only(inputs, sig.wrt, fun, "jacobian")
@@ -392,6 +403,7 @@ class HVP:
         _, fn, _, _ = self.tangent_function(args, kwargs)
         return fn.__srcdiff_source__
 
+    @user_facing
     def __call__(self, *args, **kwargs):
         *args, v = args
         x = self.sig.values(args, kwargs)[0]
@@ -427,6 +439,7 @@ def hessian(fun, *, wrt=0):
     """
     product = HVP(fun, wrt)
 
+    @user_facing
     def hess(*args, **kwargs):
         x = product.sig.values(args, kwargs)[0]
         shape = numpy.shape(x)

@@ -3,9 +3,12 @@ file, line and statement, and a traceback entry at that line of the user's sourc
 from __future__ import annotations
 
 import linecache
+import os
 import sys
 import types
 import weakref
+
+from .errors import SrcdiffError
 
 _ORIGINS = weakref.WeakValueDictionary()  # generated filename -> its Compiled (holding the line map)
 _DONE = "__srcdiff_relocated__"
@@ -28,10 +31,9 @@ def relocate(exc):
         tb = tb.tb_next
     found = []
     for i, tb in enumerate(entries):
-        compiled = _ORIGINS.get(tb.tb_frame.f_code.co_filename)
-        line = compiled.user_lines.get(tb.tb_lineno) if compiled is not None else None
-        if line:
-            found.append((i, compiled.user_file, line, compiled.user_name))
+        origin = _origin(tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        if origin is not None:
+            found.append((i,) + origin)
     if not found:
         return exc
     try:
@@ -49,12 +51,26 @@ def relocate(exc):
     exc.__traceback__ = rebuilt
     _, filename, line, name = found[-1]  # the innermost: where the user's statement failed
     text = linecache.getline(filename, line).strip()
-    note = "srcdiff: raised while running the generated %s code of `%s`, at your line %s:%d\n    %s" % (
-        "gradient" if "grad" in entries[found[-1][0]].tb_frame.f_code.co_name else "derivative",
-        name, filename, line, text)
+    generated = entries[found[-1][0]].tb_frame.f_code.co_name
+    note = "srcdiff: raised in %s, the code srcdiff generated for `%s`, at your line %s:%d\n    %s" % (
+        generated, name, filename, line, text)
     if hasattr(exc, "add_note"):  # Python 3.11+
         exc.add_note(note)
     return exc
+
+
+def _origin(filename, line):
+    """(user's file, line, function) a line of generated code came from, following generated code
+    made from generated code (a Hessian's tangent of a gradient) back to the user; or None."""
+    found = None
+    for _ in range(8):  # derivatives of derivatives: a few levels at most
+        compiled = _ORIGINS.get(filename)
+        line = compiled.user_lines.get(line) if compiled is not None else None
+        if not line:
+            break
+        filename = compiled.user_file
+        found = (filename, line, compiled.user_name)
+    return found
 
 
 def _user_entry(filename, line, name):
@@ -82,3 +98,28 @@ def _user_entry(filename, line, name):
 
 class _Marker(Exception):
     """Raised by the code of a made-up traceback entry, then dropped."""
+
+
+def for_user(exc):
+    """The traceback to re-raise ``exc`` with at the public API (whose frame ``raise`` adds back):
+    a refusal shows the user's frame and the API's only (``SRCDIFF_FULL_TRACEBACK=1`` keeps
+    srcdiff's internals); an error raised in generated code gets the user's line (``relocate``)."""
+    if isinstance(exc, SrcdiffError):
+        if not os.environ.get("SRCDIFF_FULL_TRACEBACK"):
+            return None
+    else:
+        relocate(exc)
+    tb = exc.__traceback__
+    return tb.tb_next if tb is not None else None
+
+
+def user_facing(function):
+    """Decorate a public entry point so that what it raises is told in the user's terms (``for_user``)."""
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except Exception as exc:
+            raise exc.with_traceback(for_user(exc))
+    call.__name__, call.__qualname__, call.__doc__ = function.__name__, function.__qualname__, function.__doc__
+    call.__wrapped__ = function
+    return call
