@@ -250,3 +250,20 @@ def test_variable_exponent_at_a_negative_base_is_nan_and_zero_when_untaken():
 
 def lambda_free_power(p, x):
     return np.sum(x ** p)
+
+
+def where_exp(x):
+    return np.sum(np.where(x < 100.0, np.exp(x), 0.0))
+
+
+def where_exp_clipped(x):
+    return np.sum(np.where(x < 100.0, np.exp(np.minimum(x, 100.0)), 0.0))
+
+
+def test_overflow_in_the_branch_not_taken_is_nan_not_silent():
+    """Documented: exp(1000) overflows to inf in the branch not taken, and 0 * inf is NaN (loud,
+    not a wrong number); clipping inside the branch gives the derivative of the branch taken."""
+    x = np.array([1000.0, 1.0])
+    g = srcdiff.grad(where_exp)(x)
+    assert np.isnan(g[0]) and g[1] == np.exp(1.0)
+    np.testing.assert_array_equal(srcdiff.grad(where_exp_clipped)(x), [0.0, np.exp(1.0)])
