@@ -47,6 +47,10 @@ def power_three_halves(x):
     return x ** 1.5
 
 
+def builtin_pow_half(x):
+    return pow(x, 0.5)
+
+
 def divides_a_sum(x):
     return (x + 1.0) / x
 
@@ -69,6 +73,7 @@ RULES = [
     ("x ** 0.5", power_half, (0.0, np.inf), [-1.0], [0.0]),
     ("x ** -1.0", power_minus_one, (0.0, np.inf), [], [0.0]),
     ("x ** 1.5", power_three_halves, (0.0, np.inf), [-1.0], []),
+    ("pow(x, 0.5)", builtin_pow_half, (0.0, np.inf), [-1.0], [0.0]),
 ]
 if special is not None:
     RULES += [
