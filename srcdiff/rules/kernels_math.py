@@ -42,6 +42,8 @@ def strong_div(g, q, positive=False):
         r = g / q
     except ZeroDivisionError:  # Python floats: the IEEE quotient NumPy gives
         r = float(numpy.float64(g) / q)
+    if positive and _all_positive(q):
+        return r  # no 0 / 0 or 0 / NaN, nothing outside the domain: one pass over q shows it
     s = r if type(r) is float else _sum(r, None)
     if abs(s) < _inf and not (positive and _below_zero(q)):
         return r
@@ -50,10 +52,17 @@ def strong_div(g, q, positive=False):
     return _patched(g, r)
 
 
+def _all_positive(q):
+    if type(q) is float:
+        return q > 0.0
+    dtype = getattr(q, "dtype", None)  # False for complex q (no domain) and NaN entries
+    return dtype is not None and dtype.kind == "f" and (q.size == 0 or _min(q, None) > 0)
+
+
 def _below_zero(q):
     if type(q) is float:
         return q < 0.0
-    return numpy.isrealobj(q) and not _min(q, None) >= 0  # NaN in q shows up in r already
+    return numpy.isrealobj(q) and numpy.size(q) > 0 and not _min(q, None) >= 0  # NaN shows in r already
 
 
 def _patched(g, r):
