@@ -23,7 +23,7 @@ from . import cleanup, ir
 from .fold import fold
 from .analysis.shape_rules import UNKNOWN, constant, matmul_shape, reduced_shape
 from .rules.kernels import expand_scaled, matmul_lhs, matmul_rhs
-from .rules.kernels_math import nan_divisor, safe_divisor
+from .rules.kernels_math import safe_divisor, strong_div, strong_mul
 from .runtime import broadcast_count, broadcast_like, expand, floating, owned, unbroadcast
 
 
@@ -156,7 +156,8 @@ class _Helpers:
         self.kernels = {"unbroadcast": unbroadcast, "matmul_lhs": matmul_lhs, "matmul_rhs": matmul_rhs,
                         "expand": expand, "broadcast_like": broadcast_like, "broadcast_count": broadcast_count,
                         "expand_scaled": expand_scaled, "transpose": numpy.transpose,
-                        "safe_divisor": safe_divisor, "nan_divisor": nan_divisor, "floating": floating}
+                        "safe_divisor": safe_divisor, "floating": floating,
+                        "strong_mul": strong_mul, "strong_div": strong_div}
 
     def which(self, func):
         if not isinstance(func, (ir.Name, ir.Attr)):
@@ -305,8 +306,10 @@ def _call_shape(e, env, which):
     kind = which(e.func) if which is not None and not e.keywords else None
     if kind in ("expand", "broadcast_like", "expand_scaled") and len(e.args) >= 2:
         return _inferred_shape(e.args[1], env, which)  # broadcast to the shape of their second argument
-    if kind in ("safe_divisor", "nan_divisor", "floating") and len(e.args) == 1:
-        return _inferred_shape(e.args[0], env, which)  # the divisor with zeros (or NaNs) made infinite, a float
+    if kind in ("safe_divisor", "floating") and len(e.args) == 1:
+        return _inferred_shape(e.args[0], env, which)  # the divisor with zeros made infinite, a float
+    if kind in ("strong_mul", "strong_div") and len(e.args) >= 2:  # g * p or g / q, elementwise
+        return _inferred_shape(ir.BinOp("*", *e.args[:2]), env, which)
     if kind == "transpose" and len(e.args) == 1:
         inner = _inferred_shape(e.args[0], env, which)
         return None if inner is None else tuple(reversed(inner))

@@ -31,11 +31,11 @@ def grad_logistic(w, X, y):
     # return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
     d_t11 = -1.0 / 5
     d_t9 = d_t11 * t7
-    d_t8 = d_t9 / t8
+    d_t8 = strong_div(d_t9, t8, True)
     d_t5 = d_t11 * y
-    d_p = d_t5 / p - d_t8
+    d_p = strong_div(d_t5, p, True) - d_t8
     # p = 1.0 / (1.0 + np.exp(-(X @ w)))
-    neg_d_t4 = d_p * p / t4
+    neg_d_t4 = strong_mul(d_p, p / t4)
     neg_d_t2 = neg_d_t4 * t3
     d_w = neg_d_t2 @ X
     return d_w
@@ -69,7 +69,7 @@ def grad_scalar_math(a, b):
     d_a = d_t6 * math.cos(a)
     d_t4 = d_t5 * t5
     # r = math.sqrt(a * a + b * b)
-    neg_d_t3 = d_t4 / (2.0 * r)
+    neg_d_t3 = strong_div(d_t4, 2.0 * r)
     d_b = d_b - 2.0 * neg_d_t3 * b
     d_a = d_a - 2.0 * neg_d_t3 * a
     return (d_a, d_b)
@@ -91,7 +91,7 @@ def grad_softmax_xent(W, X, labels):
     add_at(d_logp, (t6, labels), d_t7)
     # logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
     neg_d_t4 = unbroadcast(d_logp, t4)
-    neg_d_t3 = neg_d_t4 / t3
+    neg_d_t3 = strong_div(neg_d_t4, t3, True)
     d_t2 = expand(-neg_d_t3, t2, 1, True)
     d_z2 = d_logp + d_t2 * t2
     # z = X @ W
@@ -213,8 +213,8 @@ def grad_newton_sqrt(a):
             # x = 0.5 * (x + a / x)
             d_t10 = d_x * 0.5
             x = tape.pop()
-            d_a = d_a + d_t10 / x
-            d_x = d_t10 - d_t10 * t9 / x
+            d_a = d_a + strong_div(d_t10, x)
+            d_x = d_t10 - strong_mul(d_t10, t9 / x)
             t9 = tape.pop()
         t8 = tape.pop()
     # x = a

@@ -1057,6 +1057,18 @@ def runtime_total(g):
 
 
 case(runtime.total, runtime_total, normal(3), label="total(array) and total(number)")
+
+
+def kernel_strong_mul(g, p):
+    return np.sum(km.strong_mul(g, p * p) * W2[:2, :3]) + km.strong_mul(np.sum(g), 1.5)
+
+
+def kernel_strong_div(g, q):
+    return np.sum(km.strong_div(g, q * q + 1.0, True) * W2[:2, :3]) + km.strong_div(np.sum(g), 1.5)
+
+
+case(km.strong_mul, kernel_strong_mul, normal(2, 3), normal(3), wrt=(0, 1), label="strong_mul(g, p) broadcast")
+case(km.strong_div, kernel_strong_div, normal(2, 3), normal(3), wrt=(0, 1), label="strong_div(g, q) broadcast")
 case(runtime.unbroadcast, runtime_unbroadcast, normal(2, 3), normal(3), label="unbroadcast((2,3) -> (3,))")
 case(runtime.broadcast_like, runtime_broadcast_like, normal(3), normal(2, 3), label="broadcast_like((3,), (2,3))")
 case(runtime.expand, runtime_expand, normal(2), normal(2, 3), label="expand(g, x, axis=1)")
@@ -3158,7 +3170,11 @@ def fd_along(fun, args, wrt, tangents, eps=1e-6):
 
 
 def k_safe_divisor(y):
-    return np.sum(3.0 / km.safe_divisor(y) * W1[:4]) + np.sum(km.nan_divisor(y) * W1[:4])
+    return np.sum(3.0 / km.safe_divisor(y) * W1[:4])
+
+
+def k_strong(g, x):
+    return np.sum(km.strong_mul(g, x * x) * W1[:4]) + np.sum(km.strong_div(g, x * x + 1.0, True) * W1[:4])
 
 
 def k_power_partial(x, p):
@@ -3262,6 +3278,7 @@ def k_slogdet_sign(g, a):
 
 X4 = away_from(normal(4), [0.0])
 kernel_case(km.safe_divisor, k_safe_divisor, X4)
+kernel_case(km.strong_mul, k_strong, normal(4), X4, wrt=(0, 1), label="and strong_div")
 kernel_case(km.power_partial, k_power_partial, unif(0.5, 2.0, 4), np.array([0.0, 1.0, 2.5, -1.0]), wrt=(0, 1))
 kernel_case(km.abs_adjoint, k_abs_adjoint, normal(4), X4, wrt=(0, 1))
 kernel_case(km.abs_adjoint, k_abs_adjoint, normal(4), complex_operand(4), wrt=(0, 1), label="complex x")

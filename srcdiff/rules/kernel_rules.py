@@ -16,7 +16,7 @@ from . import kernels_math as km
 from . import kernels_products as kp
 from . import kernels_reduce as kr
 from . import kernels_shapes as ks
-from .registry import nondifferentiable, tangent
+from .registry import adjoint, nondifferentiable, tangent
 
 # ------------------------------------------------------------- elementwise helpers
 
@@ -26,9 +26,28 @@ def safe_divisor_(out, y):
     t[out] = numpy.where(out == y, t[y], 0.0)
 
 
-@tangent(km.nan_divisor)
-def nan_divisor_(out, y):
-    t[out] = numpy.where(out == y, t[y], 0.0)
+# strong-zero products: each factor's term keeps the strong zero of the factor it multiplies, so a
+# second derivative inside a branch of numpy.where that was not taken is 0 too
+@adjoint(km.strong_mul, elementwise=True)
+def strong_mul_(out, g, p):
+    d[g] = km.strong_mul(d[out], p)
+    d[p] = km.strong_mul(d[out], g)
+
+
+@tangent(km.strong_mul)
+def strong_mul_(out, g, p):
+    t[out] = km.strong_mul(t[g], p) + km.strong_mul(g, t[p])
+
+
+@adjoint(km.strong_div, elementwise=True)
+def strong_div_(out, g, q, positive=False):
+    d[g] = km.strong_div(d[out], q, positive)
+    d[q] = -km.strong_div(km.strong_mul(d[out], out), q)
+
+
+@tangent(km.strong_div)
+def strong_div_(out, g, q, positive=False):
+    t[out] = km.strong_div(t[g] - km.strong_mul(out, t[q]), q, positive)
 
 
 @tangent(km.power_partial)

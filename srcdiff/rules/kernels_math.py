@@ -1,9 +1,12 @@
-"""Numeric helpers for elementwise rules: guarded divisors, powers at zero, complex partials."""
+"""Numeric helpers for elementwise rules: strong-zero products, guarded divisors, powers at zero,
+complex partials."""
 from __future__ import annotations
 
 import numpy
 
 _ndarray = numpy.ndarray
+_sum = numpy.add.reduce
+_min = numpy.minimum.reduce
 _inf = float("inf")
 _DEG = 0.017453292519943295  # pi / 180
 _RAD = 57.29577951308232  # 180 / pi
@@ -12,18 +15,61 @@ _PI4 = 97.40909103400242  # pi ** 4
 
 
 def safe_divisor(y):
-    """``y`` with zeros and NaNs replaced by inf, so that ``c / safe_divisor(y)`` is 0 there."""
+    """``y`` with exact zeros replaced by inf, so that ``c / safe_divisor(y)`` is 0 there: the
+    documented convention at one singular point (``hypot`` and ``arctan2`` at the origin, ``std``
+    of constant data). NaN stays NaN."""
     if type(y) is float:
-        return y if y == y and y != 0.0 else _inf
-    return numpy.where(numpy.abs(y) > 0, y, numpy.inf)  # False at 0 and at NaN
+        return y if y != 0.0 else _inf
+    return numpy.where(y == 0, numpy.inf, y)
 
 
-def nan_divisor(y):
-    """``y`` with NaNs replaced by inf: a derivative evaluated outside its domain (a branch of
-    ``numpy.where`` that was not taken) then contributes 0 instead of NaN."""
-    if type(y) is float:
-        return y if y == y else _inf
-    return numpy.where(y == y, y, numpy.inf)
+def strong_mul(g, p):
+    """``g * p`` with a strong zero: exactly 0 where ``g`` is 0, even where the partial ``p`` is
+    inf or NaN (the branch of ``numpy.where`` not taken, a masked entry); inf or NaN where ``g`` is
+    not 0, as arithmetic says."""
+    r = g * p
+    s = r if type(r) is float else _sum(r, None)  # one summation shows that r is finite
+    if abs(s) < _inf:  # False for inf and NaN (an overflowing sum only takes the slow path)
+        return r
+    return _patched(g, r)
+
+
+def strong_div(g, q, positive=False):
+    """``g / q`` with a strong zero, like ``strong_mul``. ``positive``: the function is defined
+    only where ``q >= 0`` (the partial 1 / q of a real logarithm, of ``arctanh``), so the result
+    is NaN where ``q < 0``, though ``g / q`` is finite there."""
+    try:
+        r = g / q
+    except ZeroDivisionError:  # Python floats: the IEEE quotient NumPy gives
+        r = float(numpy.float64(g) / q)
+    if positive and _all_positive(q):
+        return r  # no 0 / 0 or 0 / NaN, nothing outside the domain: one pass over q shows it
+    s = r if type(r) is float else _sum(r, None)
+    if abs(s) < _inf and not (positive and _below_zero(q)):
+        return r
+    if positive and _below_zero(q):
+        r = numpy.where(q < 0, numpy.nan, r)
+    return _patched(g, r)
+
+
+def _all_positive(q):
+    if type(q) is float:
+        return q > 0.0
+    dtype = getattr(q, "dtype", None)  # False for complex q (no domain) and NaN entries
+    return dtype is not None and dtype.kind == "f" and (q.size == 0 or _min(q, None) > 0)
+
+
+def _below_zero(q):
+    if type(q) is float:
+        return q < 0.0
+    return numpy.isrealobj(q) and numpy.size(q) > 0 and not _min(q, None) >= 0  # NaN shows in r already
+
+
+def _patched(g, r):
+    """``r`` with exact zeros where ``g`` is 0 (the slow path, only where something is not finite)."""
+    scalar = type(r) is not _ndarray
+    out = numpy.where(g == 0, 0.0, r)
+    return out if not scalar else (float(out) if type(g) is float and out.dtype.kind == "f" else out[()])
 
 
 def power_partial(x1, x2):

@@ -1,8 +1,13 @@
-"""Rules for Python's ``math`` module on floats: adjoint and tangent templates side by side."""
+"""Rules for Python's ``math`` module on floats: adjoint and tangent templates side by side.
+
+Where a partial is infinite at a point the function accepts (``sqrt`` and ``cbrt`` at 0, ``asin``
+and ``acos`` at +-1, ``acosh`` at 1), the rule divides with ``strong_div``: inf there (not a
+ZeroDivisionError), exactly 0 for a zero cotangent or tangent."""
 # Template bodies use d[...] and t[...]; linters do not know those names.
 # ruff: noqa: F821, F811
 import math
 
+from .kernels_math import strong_div
 from .registry import adjoint, available, lookup, nondifferentiable, shapes, tangent
 
 
@@ -65,12 +70,12 @@ def log(y, x, base=None):
 
 @adjoint(math.sqrt)
 def sqrt(y, x):
-    d[x] = d[y] / (2.0 * y)
+    d[x] = strong_div(d[y], 2.0 * y)
 
 
 @tangent(math.sqrt)
 def sqrt(y, x):
-    t[y] = t[x] / (2.0 * y)
+    t[y] = strong_div(t[x], 2.0 * y)
 
 
 @adjoint(math.pow)
@@ -116,22 +121,22 @@ def cosh(y, x):
 
 @adjoint(math.asin)
 def asin(y, x):
-    d[x] = d[y] / math.sqrt(1.0 - x * x)
+    d[x] = strong_div(d[y], math.sqrt(1.0 - x * x))
 
 
 @tangent(math.asin)
 def asin(y, x):
-    t[y] = t[x] / math.sqrt(1.0 - x * x)
+    t[y] = strong_div(t[x], math.sqrt(1.0 - x * x))
 
 
 @adjoint(math.acos)
 def acos(y, x):
-    d[x] = -d[y] / math.sqrt(1.0 - x * x)
+    d[x] = -strong_div(d[y], math.sqrt(1.0 - x * x))
 
 
 @tangent(math.acos)
 def acos(y, x):
-    t[y] = -t[x] / math.sqrt(1.0 - x * x)
+    t[y] = -strong_div(t[x], math.sqrt(1.0 - x * x))
 
 
 @adjoint(math.atan)
@@ -216,12 +221,12 @@ def exp2(y, x):
 
 @adjoint(*available(math, "cbrt"))
 def cbrt(y, x):
-    d[x] = d[y] / (3.0 * y * y)
+    d[x] = strong_div(d[y], 3.0 * y * y)
 
 
 @tangent(*available(math, "cbrt"))
 def cbrt(y, x):
-    t[y] = t[x] / (3.0 * y * y)
+    t[y] = strong_div(t[x], 3.0 * y * y)
 
 
 @adjoint(math.asinh)
@@ -236,12 +241,12 @@ def asinh(y, x):
 
 @adjoint(math.acosh)
 def acosh(y, x):
-    d[x] = d[y] / math.sqrt(x * x - 1.0)
+    d[x] = strong_div(d[y], math.sqrt(x * x - 1.0))
 
 
 @tangent(math.acosh)
 def acosh(y, x):
-    t[y] = t[x] / math.sqrt(x * x - 1.0)
+    t[y] = strong_div(t[x], math.sqrt(x * x - 1.0))
 
 
 @adjoint(math.atanh)

@@ -3,15 +3,18 @@
 Elementwise ufunc rules write the math only; the engine sums contributions back over
 broadcast axes (``unbroadcast``) where shapes can differ. Holomorphic formulas (``add``,
 ``multiply``, ``power``, ``sqrt``...) hold for complex inputs too, under the convention of
-``numpy_complex``. Where a derivative is infinite or undefined only because of a zero or NaN
-that the function's value does not need (``sqrt`` at 0, ``x ** 0`` at 0, ``hypot`` at the
-origin), the rule uses 0 instead (see ``kernels_math.safe_divisor``).
+``numpy_complex``. Where a partial derivative can be infinite or NaN for finite inputs (a pole,
+the edge of the domain, outside it), the rule multiplies with a strong zero (``strong_mul``,
+``strong_div``): a zero cotangent or tangent gives exactly 0 there (the branch of ``numpy.where``
+that was not taken), any other gives the inf or NaN arithmetic gives. The only conventions at
+single points: ``hypot`` at the origin and ``abs``/``fabs`` at 0 (derivative 0), ``maximum`` and
+``minimum`` at ties (1/2 each), ``x1 ** x2`` at ``x1 == 0`` (0 with respect to ``x2``).
 """
 # Template bodies use d[...] and t[...]; linters do not know those names.
 # ruff: noqa: F821, F811
 import numpy
 
-from .kernels_math import abs_adjoint, abs_tangent, power_partial, safe_divisor
+from .kernels_math import abs_adjoint, abs_tangent, power_partial, safe_divisor, strong_div, strong_mul
 from .registry import adjoint, tangent
 
 
@@ -50,38 +53,53 @@ def multiply(y, x1, x2):
 
 @adjoint(numpy.true_divide)
 def true_divide(y, x1, x2):
-    d[x1] = d[y] / x2
-    d[x2] = -d[y] * y / x2
+    if x2 != 0:  # a nonzero constant divisor
+        d[x1] = d[y] / x2
+    else:
+        d[x1] = strong_div(d[y], x2)
+    d[x2] = -strong_mul(d[y], y / x2)
 
 
 @tangent(numpy.true_divide)
 def true_divide(y, x1, x2):
-    t[y] = (t[x1] - y * t[x2]) / x2
+    if x2 != 0:
+        t[y] = t[x1] / x2
+    else:
+        t[y] = strong_div(t[x1] - strong_mul(t[x2], y), x2)
 
 
-# x ** p: a constant exponent other than 0 keeps the textbook formula (0 ** (p - 1) is then
-# finite or the value itself is infinite); a variable exponent uses power_partial, exact where
-# the base is 0 (x ** 0 -> 0, x ** 1 -> 1, x ** 2 -> 0, never 0 * inf).
+# x ** p: a constant whole exponent p >= 1 keeps the textbook formula (finite for finite x);
+# any other exponent can have an infinite or NaN partial (x ** 0.5 at 0, x ** -1 at 0, x ** 1.5
+# below 0), so it multiplies with a strong zero; a variable exponent uses power_partial, exact
+# where the base is 0 (x ** 0 -> 0, x ** 1 -> 1, x ** 2 -> 0, never 0 * inf). With respect to the
+# exponent the partial is y log(x1), taken as 0 at x1 == 0 (a convention: 0 ** p is 0 for p > 0).
 @adjoint(numpy.power, numpy.float_power)
 def power(y, x1, x2):
     if x2 == 0:
-        d[x2] = d[y] * y * numpy.log(numpy.where(x1 == 0, 1.0, x1))
-    elif x2 != 0:
+        d[x2] = strong_mul(d[y], y * numpy.log(numpy.where(x1 == 0, 1.0, x1)))
+    elif x2 >= 1 and x2 // 1 == x2:
         d[x1] = d[y] * x2 * x1 ** (x2 - 1)
-        d[x2] = d[y] * y * numpy.log(numpy.where(x1 == 0, 1.0, x1))
+        d[x2] = strong_mul(d[y], y * numpy.log(numpy.where(x1 == 0, 1.0, x1)))
+    elif x2 != 0:
+        d[x1] = strong_mul(d[y], x2 * x1 ** (x2 - 1))
+        d[x2] = strong_mul(d[y], y * numpy.log(numpy.where(x1 == 0, 1.0, x1)))
     else:
-        d[x1] = d[y] * power_partial(x1, x2)
-        d[x2] = d[y] * y * numpy.log(numpy.where(x1 == 0, 1.0, x1))
+        d[x1] = strong_mul(d[y], power_partial(x1, x2))
+        d[x2] = strong_mul(d[y], y * numpy.log(numpy.where(x1 == 0, 1.0, x1)))
 
 
 @tangent(numpy.power, numpy.float_power)
 def power(y, x1, x2):
     if x2 == 0:
-        t[y] = t[x2] * y * numpy.log(numpy.where(x1 == 0, 1.0, x1))
+        t[y] = strong_mul(t[x2], y * numpy.log(numpy.where(x1 == 0, 1.0, x1)))
+    elif x2 >= 1 and x2 // 1 == x2:
+        t[y] = t[x1] * x2 * x1 ** (x2 - 1) + strong_mul(t[x2], y * numpy.log(numpy.where(x1 == 0, 1.0, x1)))
     elif x2 != 0:
-        t[y] = t[x1] * x2 * x1 ** (x2 - 1) + t[x2] * y * numpy.log(numpy.where(x1 == 0, 1.0, x1))
+        t[y] = strong_mul(t[x1], x2 * x1 ** (x2 - 1)) + \
+            strong_mul(t[x2], y * numpy.log(numpy.where(x1 == 0, 1.0, x1)))
     else:
-        t[y] = t[x1] * power_partial(x1, x2) + t[x2] * y * numpy.log(numpy.where(x1 == 0, 1.0, x1))
+        t[y] = strong_mul(t[x1], power_partial(x1, x2)) + \
+            strong_mul(t[x2], y * numpy.log(numpy.where(x1 == 0, 1.0, x1)))
 
 
 @adjoint(numpy.negative)
@@ -106,12 +124,12 @@ def positive(y, x):
 
 @adjoint(numpy.reciprocal)
 def reciprocal(y, x):
-    d[x] = -d[y] * y * y
+    d[x] = -strong_mul(d[y], y * y)
 
 
 @tangent(numpy.reciprocal)
 def reciprocal(y, x):
-    t[y] = -t[x] * y * y
+    t[y] = -strong_mul(t[x], y * y)
 
 
 @adjoint(numpy.square)
@@ -126,22 +144,22 @@ def square(y, x):
 
 @adjoint(numpy.sqrt)
 def sqrt(y, x):
-    d[x] = d[y] * 0.5 / safe_divisor(y)
+    d[x] = strong_mul(d[y], 0.5 / y)
 
 
 @tangent(numpy.sqrt)
 def sqrt(y, x):
-    t[y] = t[x] * 0.5 / safe_divisor(y)
+    t[y] = strong_mul(t[x], 0.5 / y)
 
 
 @adjoint(numpy.cbrt)
 def cbrt(y, x):
-    d[x] = d[y] / (3.0 * y * y)
+    d[x] = strong_div(d[y], 3.0 * y * y)
 
 
 @tangent(numpy.cbrt)
 def cbrt(y, x):
-    t[y] = t[x] / (3.0 * y * y)
+    t[y] = strong_div(t[x], 3.0 * y * y)
 
 
 @adjoint(numpy.absolute)
@@ -164,27 +182,40 @@ def fabs(y, x):
     t[y] = t[x] * numpy.sign(x)
 
 
-# ties split the adjoint evenly, like numpy.max over an axis
+# ties split the adjoint evenly, like numpy.max over an axis; heaviside(nan) is NaN, so a NaN
+# operand (which maximum and minimum propagate) gives a NaN partial, not 0
 @adjoint(numpy.maximum)
 def maximum(y, x1, x2):
-    d[x1] = d[y] * ((x1 > x2) + 0.5 * (x1 == x2))
-    d[x2] = d[y] * ((x2 > x1) + 0.5 * (x1 == x2))
+    if x2 == 0:  # relu
+        d[x1] = d[y] * numpy.heaviside(x1, 0.5)
+    else:
+        d[x1] = d[y] * numpy.heaviside(x1 - x2, 0.5)
+        d[x2] = d[y] * numpy.heaviside(x2 - x1, 0.5)
 
 
 @tangent(numpy.maximum)
 def maximum(y, x1, x2):
-    t[y] = t[x1] * ((x1 > x2) + 0.5 * (x1 == x2)) + t[x2] * ((x2 > x1) + 0.5 * (x1 == x2))
+    if x2 == 0:
+        t[y] = t[x1] * numpy.heaviside(x1, 0.5)
+    else:
+        t[y] = t[x1] * numpy.heaviside(x1 - x2, 0.5) + t[x2] * numpy.heaviside(x2 - x1, 0.5)
 
 
 @adjoint(numpy.minimum)
 def minimum(y, x1, x2):
-    d[x1] = d[y] * ((x1 < x2) + 0.5 * (x1 == x2))
-    d[x2] = d[y] * ((x2 < x1) + 0.5 * (x1 == x2))
+    if x2 == 0:
+        d[x1] = d[y] * numpy.heaviside(-x1, 0.5)
+    else:
+        d[x1] = d[y] * numpy.heaviside(x2 - x1, 0.5)
+        d[x2] = d[y] * numpy.heaviside(x1 - x2, 0.5)
 
 
 @tangent(numpy.minimum)
 def minimum(y, x1, x2):
-    t[y] = t[x1] * ((x1 < x2) + 0.5 * (x1 == x2)) + t[x2] * ((x2 < x1) + 0.5 * (x1 == x2))
+    if x2 == 0:
+        t[y] = t[x1] * numpy.heaviside(-x1, 0.5)
+    else:
+        t[y] = t[x1] * numpy.heaviside(x2 - x1, 0.5) + t[x2] * numpy.heaviside(x1 - x2, 0.5)
 
 
 # fmax/fmin return the other operand where one is NaN

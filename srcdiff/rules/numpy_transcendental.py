@@ -1,15 +1,18 @@
 """Rules for NumPy's exponential, logarithmic, trigonometric and hyperbolic ufuncs (and sinc).
 
 Each adjoint (reverse) template sits beside its tangent (forward). The formulas are holomorphic
-where the function is, so they also hold for complex inputs (see ``numpy_complex``). Inverse
-trigonometric rules divide by ``nan_divisor(...)``: outside the domain (a ``numpy.where`` branch
-that was not taken) they contribute 0 instead of NaN.
+where the function is, so they also hold for complex inputs (see ``numpy_complex``). Where a
+partial can be infinite or NaN for finite inputs (logarithms at 0, inverse trigonometric
+functions at +-1, outside the domain), the rule divides with a strong zero (``strong_div``): a
+zero cotangent or tangent gives exactly 0 (the branch of ``numpy.where`` that was not taken), any
+other the inf or NaN arithmetic gives; ``positive=True`` makes it NaN where the divisor is
+negative (``log`` of a negative number is NaN, though its partial 1 / x is finite).
 """
 # Template bodies use d[...] and t[...]; linters do not know those names.
 # ruff: noqa: F821, F811
 import numpy
 
-from .kernels_math import nan_divisor, safe_divisor, sinc_partial
+from .kernels_math import safe_divisor, sinc_partial, strong_div
 from .registry import adjoint, shapes, tangent
 
 _LN2 = 0.6931471805599453  # log(2)
@@ -50,42 +53,42 @@ def expm1(y, x):
 
 @adjoint(numpy.log)
 def log(y, x):
-    d[x] = d[y] / x
+    d[x] = strong_div(d[y], x, True)
 
 
 @tangent(numpy.log)
 def log(y, x):
-    t[y] = t[x] / x
+    t[y] = strong_div(t[x], x, True)
 
 
 @adjoint(numpy.log1p)
 def log1p(y, x):
-    d[x] = d[y] / (1.0 + x)
+    d[x] = strong_div(d[y], 1.0 + x, True)
 
 
 @tangent(numpy.log1p)
 def log1p(y, x):
-    t[y] = t[x] / (1.0 + x)
+    t[y] = strong_div(t[x], 1.0 + x, True)
 
 
 @adjoint(numpy.log2)
 def log2(y, x):
-    d[x] = d[y] / (x * _LN2)
+    d[x] = strong_div(d[y], x * _LN2, True)
 
 
 @tangent(numpy.log2)
 def log2(y, x):
-    t[y] = t[x] / (x * _LN2)
+    t[y] = strong_div(t[x], x * _LN2, True)
 
 
 @adjoint(numpy.log10)
 def log10(y, x):
-    d[x] = d[y] / (x * _LN10)
+    d[x] = strong_div(d[y], x * _LN10, True)
 
 
 @tangent(numpy.log10)
 def log10(y, x):
-    t[y] = t[x] / (x * _LN10)
+    t[y] = strong_div(t[x], x * _LN10, True)
 
 
 # log(exp(x1) + exp(x2)): the weights exp(x - y) are at most 1, so large inputs cannot overflow
@@ -143,22 +146,22 @@ def tan(y, x):
 
 @adjoint(numpy.arcsin)
 def arcsin(y, x):
-    d[x] = d[y] / nan_divisor(numpy.sqrt(1.0 - x * x))
+    d[x] = strong_div(d[y], numpy.sqrt(1.0 - x * x))
 
 
 @tangent(numpy.arcsin)
 def arcsin(y, x):
-    t[y] = t[x] / nan_divisor(numpy.sqrt(1.0 - x * x))
+    t[y] = strong_div(t[x], numpy.sqrt(1.0 - x * x))
 
 
 @adjoint(numpy.arccos)
 def arccos(y, x):
-    d[x] = -d[y] / nan_divisor(numpy.sqrt(1.0 - x * x))
+    d[x] = -strong_div(d[y], numpy.sqrt(1.0 - x * x))
 
 
 @tangent(numpy.arccos)
 def arccos(y, x):
-    t[y] = -t[x] / nan_divisor(numpy.sqrt(1.0 - x * x))
+    t[y] = -strong_div(t[x], numpy.sqrt(1.0 - x * x))
 
 
 @adjoint(numpy.arctan)
@@ -171,7 +174,7 @@ def arctan(y, x):
     t[y] = t[x] / (1.0 + x * x)
 
 
-# the angle of the point (x2, x1); 0 at the origin
+# the angle of the point (x2, x1); derivative 0 at the origin (a convention, as arctan2(0, 0) is 0)
 @adjoint(numpy.arctan2)
 def arctan2(y, x1, x2):
     d[x1] = d[y] * x2 / safe_divisor(x1 * x1 + x2 * x2)
@@ -226,22 +229,22 @@ def arcsinh(y, x):
 # sqrt(x - 1) * sqrt(x + 1) rather than sqrt(x * x - 1): right on the complex plane too
 @adjoint(numpy.arccosh)
 def arccosh(y, x):
-    d[x] = d[y] / nan_divisor(numpy.sqrt(x - 1.0) * numpy.sqrt(x + 1.0))
+    d[x] = strong_div(d[y], numpy.sqrt(x - 1.0) * numpy.sqrt(x + 1.0))
 
 
 @tangent(numpy.arccosh)
 def arccosh(y, x):
-    t[y] = t[x] / nan_divisor(numpy.sqrt(x - 1.0) * numpy.sqrt(x + 1.0))
+    t[y] = strong_div(t[x], numpy.sqrt(x - 1.0) * numpy.sqrt(x + 1.0))
 
 
 @adjoint(numpy.arctanh)
 def arctanh(y, x):
-    d[x] = d[y] / (1.0 - x * x)
+    d[x] = strong_div(d[y], 1.0 - x * x, True)
 
 
 @tangent(numpy.arctanh)
 def arctanh(y, x):
-    t[y] = t[x] / (1.0 - x * x)
+    t[y] = strong_div(t[x], 1.0 - x * x, True)
 
 
 @adjoint(numpy.deg2rad, numpy.radians)

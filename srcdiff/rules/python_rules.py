@@ -10,6 +10,7 @@ from ..runtime import as_sequence, private_copy, stop_gradient
 from .operators import BINARY, UNARY  # noqa: F401  (re-exported)
 from .kernels import (dict_items, dict_keys, dict_values, fan_out, items_adjoint, pick_adjoint, pick_tangent,
                       values_adjoint)
+from .kernels_math import strong_mul
 from .registry import adjoint, nondifferentiable, shapes, tangent
 
 
@@ -34,15 +35,24 @@ def float_(y, x):
     t[y] = float(t[x])
 
 
+# like numpy.power (numpy_arith): strong zeros unless the exponent is a constant whole number >= 1
 @adjoint(builtins.pow, elementwise=True)
 def pow_(y, base, exp):
-    d[base] = d[y] * exp * base ** (exp - 1)
-    d[exp] = d[y] * y * numpy.log(numpy.where(base == 0, 1.0, base))
+    if exp >= 1 and exp // 1 == exp:
+        d[base] = d[y] * exp * base ** (exp - 1)
+    else:
+        d[base] = strong_mul(d[y], exp * base ** (exp - 1))
+    d[exp] = strong_mul(d[y], y * numpy.log(numpy.where(base == 0, 1.0, base)))
 
 
 @tangent(builtins.pow)
 def pow_(y, base, exp):
-    t[y] = t[base] * exp * base ** (exp - 1) + t[exp] * y * numpy.log(numpy.where(base == 0, 1.0, base))
+    if exp >= 1 and exp // 1 == exp:
+        t[y] = t[base] * exp * base ** (exp - 1) + strong_mul(t[exp], y * numpy.log(numpy.where(base == 0, 1.0,
+                                                                                                base)))
+    else:
+        t[y] = strong_mul(t[base], exp * base ** (exp - 1)) + \
+            strong_mul(t[exp], y * numpy.log(numpy.where(base == 0, 1.0, base)))
 
 
 @adjoint(numpy.remainder)

@@ -2,12 +2,15 @@
 
 ``logsumexp``, ``softmax`` and ``log_softmax`` use weights ``exp(a - logsumexp(a))`` that are at most
 1, so large inputs cannot overflow; ``xlogy``/``xlog1py`` have a zero gradient where ``x`` is 0.
+Partials that are infinite or NaN at poles and domain edges (``logit`` at 0 and 1, ``erfinv`` at
++-1, the gamma family at 0, -1, ...) multiply with a strong zero (``kernels_math.strong_mul``).
 """
 # Template bodies use d[...] and t[...]; linters do not know those names.
 # ruff: noqa: F821, F811
 import numpy
 
 from ..runtime import expand, unbroadcast
+from .kernels_math import strong_div, strong_mul
 from .registry import adjoint, refuse_unless, shapes, tangent
 
 try:
@@ -54,12 +57,12 @@ def log_expit(y, x):
 
 @_adjoint("logit")
 def logit(y, x):
-    d[x] = d[y] / (x * (1.0 - x))
+    d[x] = strong_div(d[y], x * (1.0 - x), True)
 
 
 @_tangent("logit")
 def logit(y, x):
-    t[y] = t[x] / (x * (1.0 - x))
+    t[y] = strong_div(t[x], x * (1.0 - x), True)
 
 
 @_adjoint("erf")
@@ -84,12 +87,12 @@ def erfc(y, x):
 
 @_adjoint("erfinv")
 def erfinv(y, x):
-    d[x] = d[y] * _SQRT_PI_2 * numpy.exp(y * y)
+    d[x] = strong_mul(d[y], _SQRT_PI_2 * numpy.exp(y * y))
 
 
 @_tangent("erfinv")
 def erfinv(y, x):
-    t[y] = t[x] * _SQRT_PI_2 * numpy.exp(y * y)
+    t[y] = strong_mul(t[x], _SQRT_PI_2 * numpy.exp(y * y))
 
 
 @_adjoint("ndtr")
@@ -115,88 +118,88 @@ def log_ndtr(y, x):
 
 @_adjoint("ndtri")
 def ndtri(y, x):
-    d[x] = d[y] * _SQRT_2PI * numpy.exp(0.5 * y * y)
+    d[x] = strong_mul(d[y], _SQRT_2PI * numpy.exp(0.5 * y * y))
 
 
 @_tangent("ndtri")
 def ndtri(y, x):
-    t[y] = t[x] * _SQRT_2PI * numpy.exp(0.5 * y * y)
+    t[y] = strong_mul(t[x], _SQRT_2PI * numpy.exp(0.5 * y * y))
 
 
 @_adjoint("gammaln loggamma")
 def gammaln(y, x):
-    d[x] = d[y] * scipy.special.digamma(x)
+    d[x] = strong_mul(d[y], scipy.special.digamma(x))
 
 
 @_tangent("gammaln loggamma")
 def gammaln(y, x):
-    t[y] = t[x] * scipy.special.digamma(x)
+    t[y] = strong_mul(t[x], scipy.special.digamma(x))
 
 
 @_adjoint("gamma")
 def gamma(y, x):
-    d[x] = d[y] * y * scipy.special.digamma(x)
+    d[x] = strong_mul(d[y], y * scipy.special.digamma(x))
 
 
 @_tangent("gamma")
 def gamma(y, x):
-    t[y] = t[x] * y * scipy.special.digamma(x)
+    t[y] = strong_mul(t[x], y * scipy.special.digamma(x))
 
 
 @_adjoint("digamma")
 def digamma(y, x):
-    d[x] = d[y] * scipy.special.polygamma(1, x)
+    d[x] = strong_mul(d[y], scipy.special.polygamma(1, x))
 
 
 @_tangent("digamma")
 def digamma(y, x):
-    t[y] = t[x] * scipy.special.polygamma(1, x)
+    t[y] = strong_mul(t[x], scipy.special.polygamma(1, x))
 
 
 @_adjoint("polygamma", elementwise=True)
 def polygamma(y, n, x):
-    d[x] = d[y] * scipy.special.polygamma(n + 1, x)
+    d[x] = strong_mul(d[y], scipy.special.polygamma(n + 1, x))
 
 
 @_tangent("polygamma")
 def polygamma(y, n, x):
-    t[y] = t[x] * scipy.special.polygamma(n + 1, x)
+    t[y] = strong_mul(t[x], scipy.special.polygamma(n + 1, x))
 
 
 @_adjoint("betaln")
 def betaln(y, x1, x2):
-    d[x1] = d[y] * (scipy.special.digamma(x1) - scipy.special.digamma(x1 + x2))
-    d[x2] = d[y] * (scipy.special.digamma(x2) - scipy.special.digamma(x1 + x2))
+    d[x1] = strong_mul(d[y], scipy.special.digamma(x1) - scipy.special.digamma(x1 + x2))
+    d[x2] = strong_mul(d[y], scipy.special.digamma(x2) - scipy.special.digamma(x1 + x2))
 
 
 @_tangent("betaln")
 def betaln(y, x1, x2):
-    t[y] = t[x1] * (scipy.special.digamma(x1) - scipy.special.digamma(x1 + x2)) + \
-        t[x2] * (scipy.special.digamma(x2) - scipy.special.digamma(x1 + x2))
+    t[y] = strong_mul(t[x1], scipy.special.digamma(x1) - scipy.special.digamma(x1 + x2)) + \
+        strong_mul(t[x2], scipy.special.digamma(x2) - scipy.special.digamma(x1 + x2))
 
 
 @_adjoint("xlogy")
 def xlogy(y, x1, x2):
-    d[x1] = d[y] * numpy.log(numpy.where((x1 == 0) & (x2 == 0), 1.0, x2))
-    d[x2] = d[y] * x1 / numpy.where(x1 == 0, numpy.inf, x2)
+    d[x1] = strong_mul(d[y], numpy.log(numpy.where((x1 == 0) & (x2 == 0), 1.0, x2)))
+    d[x2] = strong_mul(d[y], x1 / numpy.where(x1 == 0, numpy.inf, x2))
 
 
 @_tangent("xlogy")
 def xlogy(y, x1, x2):
-    t[y] = t[x1] * numpy.log(numpy.where((x1 == 0) & (x2 == 0), 1.0, x2)) + \
-        t[x2] * x1 / numpy.where(x1 == 0, numpy.inf, x2)
+    t[y] = strong_mul(t[x1], numpy.log(numpy.where((x1 == 0) & (x2 == 0), 1.0, x2))) + \
+        strong_mul(t[x2], x1 / numpy.where(x1 == 0, numpy.inf, x2))
 
 
 @_adjoint("xlog1py")
 def xlog1py(y, x1, x2):
-    d[x1] = d[y] * numpy.log1p(numpy.where((x1 == 0) & (x2 == -1), 0.0, x2))
-    d[x2] = d[y] * x1 / numpy.where(x1 == 0, numpy.inf, 1.0 + x2)
+    d[x1] = strong_mul(d[y], numpy.log1p(numpy.where((x1 == 0) & (x2 == -1), 0.0, x2)))
+    d[x2] = strong_mul(d[y], x1 / numpy.where(x1 == 0, numpy.inf, 1.0 + x2))
 
 
 @_tangent("xlog1py")
 def xlog1py(y, x1, x2):
-    t[y] = t[x1] * numpy.log1p(numpy.where((x1 == 0) & (x2 == -1), 0.0, x2)) + \
-        t[x2] * x1 / numpy.where(x1 == 0, numpy.inf, 1.0 + x2)
+    t[y] = strong_mul(t[x1], numpy.log1p(numpy.where((x1 == 0) & (x2 == -1), 0.0, x2))) + \
+        strong_mul(t[x2], x1 / numpy.where(x1 == 0, numpy.inf, 1.0 + x2))
 
 
 @_adjoint("i0")
