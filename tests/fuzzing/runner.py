@@ -39,6 +39,7 @@ the test point — a generator problem, not srcdiff's).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import importlib.util
 import itertools
 import os
@@ -63,6 +64,7 @@ EXACT_RTOL = 1e-7
 MAX_FULL = 40
 DIRECTIONS = 6
 TIMEOUT = 60.0
+NAN_PROBE = " (NaN expected)"
 
 _counter = itertools.count()
 _dir = None
@@ -168,8 +170,8 @@ def same_structure(g, x):
 
 def like(leaf, array):
     if isinstance(leaf, float):
-        return float(array)
-    return np.asarray(array, dtype=float).reshape(np.shape(leaf))
+        return float(np.real(array))
+    return np.asarray(array, dtype=complex if np.iscomplexobj(leaf) else float).reshape(np.shape(leaf))
 
 
 def positions(program):
@@ -180,33 +182,41 @@ def positions(program):
 
 def deep_equal(a, b):
     la, lb = leaves(a), leaves(b)
-    return len(la) == len(lb) and all(type(x) is type(y) and np.array_equal(x, y) for x, y in zip(la, lb))
+    return len(la) == len(lb) and all(type(x) is type(y) and (x is y if callable(x) else np.array_equal(x, y, equal_nan=True))
+                                      for x, y in zip(la, lb))
 
 
 # ----------------------------------------------------------------------------- checking
 
 
 class Checker:
-    def __init__(self, fun, program):
+    """Finite differences of one real quantity of ``fun`` (its value, or for a complex output its
+    ``part``, "real" or "imag") at ``args`` (default: the program's). ``bad``: the (position, leaf,
+    index) of input entries along which srcdiff's derivative must be NaN (special_inputs)."""
+
+    def __init__(self, fun, program, args=None, part="real", bad=()):
         self.fun = fun
         self.program = program
-        self.args = program.args
+        self.args = program.args if args is None else args
+        self.part = part
+        self.bad = set(bad)
         self.pos, self.single = positions(program)
         self.wrt_leaves = [leaves(self.args[p]) for p in self.pos]
         flat = [leaf for ls in self.wrt_leaves for leaf in ls]
-        self.total = sum(int(np.size(leaf)) for leaf in flat)
+        self.total = sum(int(np.size(leaf)) * (2 if np.iscomplexobj(leaf) else 1) for leaf in flat)
         self.rng = np.random.default_rng(1234)
 
     def f(self, args):
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return float(self.fun(*copy.deepcopy(args)))
+            v = self.fun(*copy.deepcopy(args))
+            return float(np.imag(v)) if self.part == "imag" else float(np.real(v))
 
     def shifted(self, direction, h):
         """The arguments moved by ``h * direction`` (direction: per wrt position, a list of leaf arrays)."""
         args = list(self.args)
         for p, ls, ds in zip(self.pos, self.wrt_leaves, direction):
-            args[p] = rebuild(self.args[p], [like(leaf, np.asarray(leaf, dtype=float) + h * d)
+            args[p] = rebuild(self.args[p], [like(leaf, np.asarray(leaf) + h * d)
                                              for leaf, d in zip(ls, ds)])
         return tuple(args)
 
@@ -221,30 +231,43 @@ class Checker:
         return (4 * d2 - d1) / 3
 
     def directions(self):
-        """(label, direction) probes: unit vectors, or random directions for large inputs."""
-        zero = [[np.zeros(np.shape(leaf)) for leaf in ls] for ls in self.wrt_leaves]
-        if self.total <= MAX_FULL:
-            for k, ls in enumerate(self.wrt_leaves):
-                for j, leaf in enumerate(ls):
-                    for idx in np.ndindex(*np.shape(leaf)):
-                        d = copy.deepcopy(zero)
-                        d[k][j][idx] = 1.0
-                        yield "%s leaf %d %s" % (self.label(k), j, list(idx)), d
-        else:
+        """(label, direction) probes: unit vectors (real and imaginary for a complex entry), or random
+        directions for large inputs; a label ending in NAN_PROBE expects a NaN derivative."""
+        zero = [[np.zeros(np.shape(leaf), dtype=complex if np.iscomplexobj(leaf) else float) for leaf in ls]
+                for ls in self.wrt_leaves]
+        units = [(k, j, idx, unit) for k, ls in enumerate(self.wrt_leaves) for j, leaf in enumerate(ls)
+                 for idx in np.ndindex(*np.shape(leaf)) for unit in ((1.0, 1j) if np.iscomplexobj(leaf) else (1.0,))]
+        for k, j, idx, unit in units:
+            if self.total <= MAX_FULL or (k, j, idx) in self.bad:
+                d = copy.deepcopy(zero)
+                d[k][j][idx] = unit
+                yield "%s leaf %d %s%s%s" % (self.label(k), j, list(idx), " imag" if unit == 1j else "",
+                                             NAN_PROBE if (k, j, idx) in self.bad else ""), d
+        if self.total > MAX_FULL:
             for r in range(DIRECTIONS):
-                d = [[self.rng.standard_normal(np.shape(leaf)) for leaf in ls] for ls in self.wrt_leaves]
+                d = [[self.normal(leaf) for leaf in ls] for ls in self.wrt_leaves]
+                for k, j, idx in self.bad:
+                    d[k][j][idx] = 0.0
                 yield "random direction %d" % r, d
+
+    def normal(self, leaf):
+        d = self.rng.standard_normal(np.shape(leaf))
+        return d + 1j * self.rng.standard_normal(np.shape(leaf)) if np.iscomplexobj(leaf) else d
 
     def label(self, k):
         return self.program.arg_names[self.pos[k]]
 
     @staticmethod
     def dot(grad_leaves, direction):
-        return float(sum(np.sum(np.asarray(g, dtype=float) * d) for gl, dl in zip(grad_leaves, direction)
-                         for g, d in zip(gl, dl)))
+        """Re <g, d> (srcdiff's complex convention: a cotangent g pairs with a change d as Re(g d)),
+        over the entries where d is nonzero (so a NaN elsewhere in g does not leak in)."""
+        return float(np.real(sum(np.sum(np.where(d != 0, np.asarray(g) * d, 0.0)) for gl, dl in zip(grad_leaves, direction)
+                                 for g, d in zip(gl, dl))))
 
     @staticmethod
     def agree(a, n, fscale):
+        if np.isnan(a) and np.isnan(n):
+            return True  # NaN in, NaN out
         if not (np.isfinite(a) and np.isfinite(n)):
             return False
         return abs(a - n) <= RTOL * max(abs(a), abs(n)) + ATOL * fscale
@@ -260,6 +283,8 @@ def check(program, timeout=TIMEOUT, reverse=("grad", "vjp")):
     except Exception as exc:  # noqa: BLE001
         return Outcome("invalid", [Issue("invalid", "import", "%s: %s" % (type(exc).__name__, exc))], program)
     try:
+        if program.makers:  # function arguments are made by the program's own factories
+            program = dataclasses.replace(program, args=program.materialized(module.__dict__))
         with _time_limit(timeout):
             return _check(getattr(module, program.fname), program, reverse)
     except Timeout:
@@ -270,24 +295,31 @@ def check(program, timeout=TIMEOUT, reverse=("grad", "vjp")):
 
 def _check(fun, program, reverse):
     issues = []
-    c = Checker(fun, program)
     original = copy.deepcopy(program.args)
     args = copy.deepcopy(program.args)
+    ref_args, bad = _nan_reference(program)
+    c = Checker(fun, program, args=ref_args, bad=bad)
     try:
-        value = c.f(args)
+        value = c.f(ref_args)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plain = fun(*copy.deepcopy(args))  # the value srcdiff must return (complex, or NaN)
     except Exception as exc:  # noqa: BLE001
         return Outcome("invalid", [Issue("invalid", "plain", "%s: %s" % (type(exc).__name__, exc))], program)
     if not np.isfinite(value):
         return Outcome("invalid", [Issue("invalid", "plain", "value %r" % value)], program)
     fscale = 1.0 + abs(value)
     probes = list(c.directions())
-    fd1 = [c.fd1(d) for _, d in probes]
+    expect_nan = [label.endswith(NAN_PROBE) for label, _ in probes]
+    fd1 = [np.nan if nan else c.fd1(d) for (_, d), nan in zip(probes, expect_nan)]
     fd2 = {}
 
     unstable = []
 
     def reference_mismatch(k, a):
         """True when ``a`` disagrees with both finite-difference estimates along probe k."""
+        if expect_nan[k]:
+            return not np.isnan(a)
         if c.agree(a, fd1[k], fscale):
             return False
         if k not in fd2:
@@ -307,17 +339,22 @@ def _check(fun, program, reverse):
                 issues.append(Issue("wrong", check_name, "gradient for %s has the wrong structure/shape: %s vs %s"
                                     % (c.label(k), _shape_tree(gk), _shape_tree(program.args[p]))))
                 return None
+            for gl, xl in zip(leaves(gk), leaves(program.args[p])):
+                if not np.iscomplexobj(xl) and np.any(np.imag(gl) != 0):
+                    issues.append(Issue("wrong", check_name, "complex gradient for the real argument %s"
+                                        % c.label(k)))
+                    return None
         gleaves = [leaves(gk) for gk in grads]
-        bad = []
+        bad_probes = []
         for k, (label, d) in enumerate(probes):
             a = c.dot(gleaves, d)
             if reference_mismatch(k, a):
-                bad.append((label, a, fd1[k], fd2[k]))
-        if bad:
-            label, a, n1, n2 = bad[0]
+                bad_probes.append((label, a, fd1[k], fd2.get(k, np.nan)))
+        if bad_probes:
+            label, a, n1, n2 = bad_probes[0]
             issues.append(Issue("wrong", check_name, "%d of %d probes differ from finite differences; first: %s: "
                                 "srcdiff %.12g, finite differences %.12g (h=%g) / %.12g (Richardson, h=%g)"
-                                % (len(bad), len(probes), label, a, n1, H1, n2, H2)))
+                                % (len(bad_probes), len(probes), label, a, n1, H1, n2, H2)))
         return gleaves
 
     def attempt(check_name, call):
@@ -329,6 +366,8 @@ def _check(fun, program, reverse):
             # srcdiff's own consistency checks raise SrcdiffError("internal error ...please report"):
             # that is a crash it caught, not a refusal of the program
             status = "error" if "internal error" in str(exc) else "refused"
+            if status == "refused" and program.complex_out and check_name == "grad":
+                return False, None  # the expected answer to grad of a complex-valued output
             issues.append(Issue(status, check_name, "%s: %s" % (type(exc).__name__, exc)))
         except Timeout:
             raise
@@ -339,26 +378,29 @@ def _check(fun, program, reverse):
 
     # reverse mode, one generated function
     gv_leaves = None
-    if "grad" in reverse:
+    if "grad" in reverse or program.complex_out:
         ok, g = attempt("grad", lambda: srcdiff.grad(fun, wrt=program.wrt)(*args))
-        if ok:
+        if ok and program.complex_out:
+            issues.append(Issue("wrong", "grad", "grad of a complex-valued output returned %r instead of refusing "
+                                "(a real-part gradient, silently)" % (g,)))
+        elif ok:
             gv_leaves = compare_gradient("grad", g)
         _mutation_check(issues, "grad", args, original)
         args = copy.deepcopy(original)
 
-    # reverse mode, split forward/backward
+    # reverse mode, split forward/backward (pulled back from 1.0: the gradient of the real part)
     if "vjp" in reverse:
         ok, res = attempt("vjp", lambda: _vjp(fun, program.wrt, args))
         if ok:
             v, gv = res
-            if not _close(v, value):
-                issues.append(Issue("wrong", "vjp", "value %r, the plain function gives %r" % (v, value)))
+            if not _close(v, plain):
+                issues.append(Issue("wrong", "vjp", "value %r, the plain function gives %r" % (v, plain)))
             gv_leaves = compare_gradient("vjp", gv)
         _mutation_check(issues, "vjp", args, original)
         args = copy.deepcopy(original)
 
     # forward mode
-    tangent_dir = [[c.rng.standard_normal(np.shape(leaf)) for leaf in ls] for ls in c.wrt_leaves]
+    tangent_dir = [[c.normal(leaf) for leaf in ls] for ls in c.wrt_leaves]
     tangents = [rebuild(program.args[p], [like(leaf, d) for leaf, d in zip(ls, ds)])
                 for p, ls, ds in zip(c.pos, c.wrt_leaves, tangent_dir)]
     tangents = tangents[0] if c.single else tuple(tangents)
@@ -368,28 +410,34 @@ def _check(fun, program, reverse):
         issues.append(Issue("wrong", "jvp", "srcdiff modified the caller's tangent arrays"))
     if ok:
         v, t = res
-        if not _close(v, value):
-            issues.append(Issue("wrong", "jvp", "value %r, the plain function gives %r" % (v, value)))
+        if not _close(v, plain):
+            issues.append(Issue("wrong", "jvp", "value %r, the plain function gives %r" % (v, plain)))
         if np.ndim(t) != 0:
             issues.append(Issue("wrong", "jvp", "tangent of a scalar output has shape %s" % (np.shape(t),)))
+        elif not program.complex_out and np.imag(t) != 0:
+            issues.append(Issue("wrong", "jvp", "complex tangent %r of a real-valued function" % (t,)))
+        elif bad:
+            if not np.isnan(t):  # the tangent moves a NaN / out-of-domain entry
+                issues.append(Issue("wrong", "jvp", "directional derivative %r along a tangent that moves an "
+                                    "input entry where the derivative is NaN (NaN in, NaN out)" % (t,)))
         else:
+            parts = [(c, float(np.real(t)))]
+            if program.complex_out:
+                parts.append((Checker(fun, program, part="imag"), float(np.imag(t))))
+            for cc, tp in parts:
+                _compare_tangent(issues, cc, tangent_dir, tp, fscale, unstable)
+        if not np.ndim(t) and gv_leaves is not None:
             t = float(np.real(t))
-            n1 = c.fd1(tangent_dir)
-            if not c.agree(t, n1, fscale):
-                n2 = c.fd2(tangent_dir)
-                if not c.agree(t, n2, fscale) and not _reference_is_unstable(c, tangent_dir, n1, n2, t, fscale,
-                                                                             unstable, "tangent"):
-                    issues.append(Issue("wrong", "jvp", "directional derivative %.12g, finite differences %.12g "
-                                        "(h=%g) / %.12g (Richardson, h=%g)" % (t, n1, H1, n2, H2)))
-            if gv_leaves is not None:
-                ref = c.dot(gv_leaves, tangent_dir)
-                scale = abs(t) + float(sum(np.sum(np.abs(np.asarray(g, dtype=float) * d))
-                                           for gl, dl in zip(gv_leaves, tangent_dir) for g, d in zip(gl, dl)))
-                if not (abs(t - ref) <= EXACT_RTOL * scale + 1e-12 * fscale):
-                    issues.append(Issue("wrong", "dot", "jvp %.15g but <reverse-mode gradient, tangent> = %.15g"
-                                        % (t, ref)))
+            ref = c.dot(gv_leaves, tangent_dir)
+            scale = abs(t) + float(sum(np.sum(np.abs(np.asarray(g) * d))
+                                       for gl, dl in zip(gv_leaves, tangent_dir) for g, d in zip(gl, dl)))
+            if not (abs(t - ref) <= EXACT_RTOL * scale + 1e-12 * fscale) and not (np.isnan(t) and np.isnan(ref)):
+                issues.append(Issue("wrong", "dot", "jvp %.15g but <reverse-mode gradient, tangent> = %.15g"
+                                    % (t, ref)))
     _mutation_check(issues, "jvp", args, original)
     args = copy.deepcopy(original)
+    if program.makers and not any(i.check == "grad" for i in issues):
+        _per_call(fun, program, issues, fscale)
 
     statuses = {i.status for i in issues}
     if unstable and "wrong" not in statuses and "error" not in statuses:
@@ -400,6 +448,68 @@ def _check(fun, program, reverse):
         if status in statuses:
             return Outcome(status, issues, program, value)
     return Outcome("ok", issues, program, value)
+
+
+def _compare_tangent(issues, c, tangent_dir, t, fscale, unstable):
+    n1 = c.fd1(tangent_dir)
+    if not c.agree(t, n1, fscale):
+        n2 = c.fd2(tangent_dir)
+        if not c.agree(t, n2, fscale) and not _reference_is_unstable(c, tangent_dir, n1, n2, t, fscale,
+                                                                     unstable, "tangent"):
+            issues.append(Issue("wrong", "jvp", "directional derivative%s %.12g, finite differences %.12g "
+                                "(h=%g) / %.12g (Richardson, h=%g)" % (
+                                    " (imaginary part)" if c.part == "imag" else "", t, n1, H1, n2, H2)))
+
+
+def _nan_reference(program):
+    """(arguments for the finite-difference reference, probes that expect NaN) of a program with a
+    NaN / out-of-domain input (special_inputs). ``propagate``: the bad entries replaced by an
+    in-domain value (the term is separable, so every other derivative is the one there), and the
+    bad entries, if differentiated, expect NaN. Otherwise the program's own arguments."""
+    info = program.nan
+    if info is None or info["kind"] != "propagate":
+        return program.args, ()
+    args = list(copy.deepcopy(program.args))
+    u = args[info["arg"]]
+    for idx in info["bad"]:
+        u[idx] = info["fill"]
+    pos, _ = positions(program)
+    bad = [(k, 0, tuple(idx)) for k, p in enumerate(pos) if p == info["arg"] for idx in info["bad"]]
+    return tuple(args), bad
+
+
+def _per_call(fun, program, issues, fscale):
+    """A function argument made anew for each call (``make_g(p)`` with another ``p``, the previous
+    one freed first): each gradient must be the one of the function passed now."""
+    module = sys.modules[fun.__module__]
+    for k in range(1, len(next(iter(program.makers.values()))[1])):
+        args = program.materialized(module.__dict__, k)
+        c = Checker(fun, program, args=args)
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                g = srcdiff.grad(fun, wrt=program.wrt)(*copy.deepcopy(args))
+                gl = [leaves(gk) for gk in ([g] if c.single else list(g))]
+                for r in range(2):
+                    d = [[c.normal(leaf) for leaf in ls] for ls in c.wrt_leaves]
+                    a, n1 = c.dot(gl, d), c.fd1(d)
+                    if not c.agree(a, n1, fscale) and not c.agree(a, c.fd2(d), fscale) and \
+                            c.agree(n1, c.fd2(d), fscale):
+                        issues.append(Issue("wrong", "per-call", "a new function argument (parameter %r, call %d): "
+                                            "srcdiff %.12g, finite differences %.12g"
+                                            % (program.makers and list(program.makers.values())[0][1][k], k, a, n1)))
+                        return
+        except srcdiff.SrcdiffError as exc:
+            status = "error" if "internal error" in str(exc) else "refused"
+            issues.append(Issue(status, "per-call", "%s: %s" % (type(exc).__name__, exc)))
+            return
+        except Timeout:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            issues.append(Issue("error", "per-call", "%s: %s" % (type(exc).__name__, exc)))
+            return
+        finally:
+            del args, c  # the function made for this call dies here
 
 
 def _reference_is_unstable(c, direction, n1, n2, a, fscale, unstable, label):
@@ -425,10 +535,13 @@ def _vjp(fun, wrt, args):
 
 
 def _close(a, b):
+    """srcdiff's value ``a`` equals the plain value ``b`` (complex, or NaN = NaN, allowed)."""
     try:
-        a = float(np.real(a))
+        a, b = complex(np.asarray(a).item()), complex(np.asarray(b).item())
     except (TypeError, ValueError):
         return False
+    if np.isnan(a) or np.isnan(b):
+        return bool(np.isnan(a) and np.isnan(b))
     return abs(a - b) <= EXACT_RTOL * (1 + abs(b))
 
 
