@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import multiprocessing
 import os
 import sys
@@ -30,6 +31,9 @@ def work(seed):
     outcome = runner.check(program)
     issues = [(i.status, i.check, i.message) for i in outcome.issues]
     keep = program if outcome.status in ("wrong", "error", "invalid") else None
+    if keep is not None and program.makers:  # function arguments do not pickle; the factories make them again
+        keep = outcome.program = dataclasses.replace(program, args=tuple(
+            None if i in program.makers else a for i, a in enumerate(program.args)))
     feats = sorted({feature_of(t) for t in program.features} - {None})
     return seed, outcome.status, issues, (keep, outcome) if keep is not None else None, feats
 

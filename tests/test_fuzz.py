@@ -7,6 +7,13 @@ Each example is a whole generated module (helpers, then ``def f``) with its inpu
 (``srcdiff.SrcdiffError``) are fine; a wrong result or a crash fails the test, and hypothesis
 shrinks it to a small program, printed below as a file ready to paste into a regression test.
 
+The generator also writes the constructs of issue 15 (closures from factories, modules as
+arguments and local aliases, ``functools.wraps`` decorators, function arguments made per call,
+``np.r_``/``np.c_``, lists inside dicts and lists, reductions of comprehensions, NaN and
+out-of-domain inputs, complex inputs and outputs, Python floats times complex arrays, very deep
+expressions; see ``tests/fuzzing/features.py``). ``NEW_FEATURES`` (environment variable
+``SRCDIFF_FUZZ_NEW``, default on) switches them; off, the grammar is exactly the one of before.
+
 Long runs outside pytest: ``python -m tests.fuzz --programs 10000``.
 """
 import os
@@ -17,11 +24,12 @@ from hypothesis import HealthCheck, given, reject, settings
 from tests.fuzzing import generator, runner
 
 EXAMPLES = int(os.environ.get("SRCDIFF_FUZZ_EXAMPLES", "500"))
+NEW_FEATURES = os.environ.get("SRCDIFF_FUZZ_NEW", "1") != "0"
 
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
-@given(generator.programs())
+@given(generator.programs(new_features=NEW_FEATURES))
 def test_generated_programs_differentiate_correctly(program):
     # one reverse-mode entry point per program (grad or vjp, alternating) keeps the test quick;
     # ``python -m tests.fuzz`` checks both on every program

@@ -252,6 +252,7 @@ class Generator(Expressions, Statements, Constructs):
             self.specials["complex"] = True
         if fc:
             params.append(("sc", float(arr(()))))
+            params.append(("zs", complex(round(float(rng.uniform(-1, 1)), 4), round(float(rng.uniform(-1, 1)), 4))))
             self.specials["float_complex"] = True
         return params
 
@@ -261,7 +262,7 @@ class Generator(Expressions, Statements, Constructs):
         self.pool = {}
         self.block = []
         self.loop_ints = []
-        special = {"g", "u", "zc", "sc"}  # the issue-15 inputs (arguments())
+        special = {"g", "u", "zc", "sc", "zs"}  # the issue-15 inputs (arguments())
         for name, val in params:
             self.scope[name] = copy.deepcopy(val)
             if name in special:

@@ -171,6 +171,8 @@ def same_structure(g, x):
 def like(leaf, array):
     if isinstance(leaf, float):
         return float(np.real(array))
+    if isinstance(leaf, complex):
+        return complex(np.asarray(array).item())
     return np.asarray(array, dtype=complex if np.iscomplexobj(leaf) else float).reshape(np.shape(leaf))
 
 
@@ -478,27 +480,25 @@ def _nan_reference(program):
     return tuple(args), bad
 
 
-def _per_call(fun, program, issues, fscale):
-    """A function argument made anew for each call (``make_g(p)`` with another ``p``, the previous
-    one freed first): each gradient must be the one of the function passed now."""
-    module = sys.modules[fun.__module__]
-    for k in range(1, len(next(iter(program.makers.values()))[1])):
-        args = program.materialized(module.__dict__, k)
-        c = Checker(fun, program, args=args)
+def _per_call(fun, program, issues, fscale, calls=9):
+    """A function argument made anew for each call, inline (``grad(f)(x, make_g(p))``, cycling
+    through the factory's parameters, so a freed function's address is soon reused): each gradient
+    must be the one of the function passed now, along a random direction against finite differences."""
+    namespace = sys.modules[fun.__module__].__dict__
+    params = next(iter(program.makers.values()))[1]
+    reference = []  # per parameter: (direction, fd1, fd2), computed first so no function outlives its use
+    for k in range(len(params)):
+        c = Checker(fun, program, args=program.materialized(namespace, k))
+        d = [[c.normal(leaf) for leaf in ls] for ls in c.wrt_leaves]
+        reference.append((d, c.fd1(d), c.fd2(d)))
+        del c
+    c = Checker(fun, program)  # for dot / agree only (its arguments hold the first function)
+    for call in range(calls):
+        k = call % len(params)
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                g = srcdiff.grad(fun, wrt=program.wrt)(*copy.deepcopy(args))
-                gl = [leaves(gk) for gk in ([g] if c.single else list(g))]
-                for r in range(2):
-                    d = [[c.normal(leaf) for leaf in ls] for ls in c.wrt_leaves]
-                    a, n1 = c.dot(gl, d), c.fd1(d)
-                    if not c.agree(a, n1, fscale) and not c.agree(a, c.fd2(d), fscale) and \
-                            c.agree(n1, c.fd2(d), fscale):
-                        issues.append(Issue("wrong", "per-call", "a new function argument (parameter %r, call %d): "
-                                            "srcdiff %.12g, finite differences %.12g"
-                                            % (program.makers and list(program.makers.values())[0][1][k], k, a, n1)))
-                        return
+                g = srcdiff.grad(fun, wrt=program.wrt)(*copy.deepcopy(program.materialized(namespace, k)))
         except srcdiff.SrcdiffError as exc:
             status = "error" if "internal error" in str(exc) else "refused"
             issues.append(Issue(status, "per-call", "%s: %s" % (type(exc).__name__, exc)))
@@ -508,8 +508,13 @@ def _per_call(fun, program, issues, fscale):
         except Exception as exc:  # noqa: BLE001
             issues.append(Issue("error", "per-call", "%s: %s" % (type(exc).__name__, exc)))
             return
-        finally:
-            del args, c  # the function made for this call dies here
+        d, n1, n2 = reference[k]
+        a = c.dot([leaves(gk) for gk in ([g] if c.single else list(g))], d)
+        if not c.agree(a, n1, fscale) and not c.agree(a, n2, fscale) and c.agree(n1, n2, fscale):
+            issues.append(Issue("wrong", "per-call", "call %d with a new function argument %s(%r): srcdiff %.12g, "
+                                "finite differences %.12g (the gradient of another function passed before?)"
+                                % (call, next(iter(program.makers.values()))[0], params[k], a, n1)))
+            return
 
 
 def _reference_is_unstable(c, direction, n1, n2, a, fscale, unstable, label):

@@ -59,7 +59,10 @@ COMPLEX_MATRIX = [  # for a 2-d z
     "np.sum(np.abs({z} @ np.conj({z}).T)) * {a}",
 ]
 COMPLEX_SQUARE = ["np.sum(np.linalg.eigh({z} + np.conj({z}).T)[0] ** 2) + np.sum({a})"]
-FLOAT_COMPLEX = [  # s: a differentiated Python float
+FLOAT_COMPLEX = [  # s: a differentiated Python float, w: a Python complex argument
+    "np.real({s} * {w})",
+    "np.abs({w} * {s} + 2.0) ** 2",
+    "np.real({w} * (1 + 1j) * {s}) + np.imag({w} * np.sum({z}))",
     "np.real({s} * (1 + 1j) * np.sum({z}))",
     "np.sum(np.abs(2.0 * {z} + {s}) ** 2)",
     "np.real({s} * (1 + 1j)) * np.sum({a})",
@@ -139,7 +142,7 @@ def complex_term(gen, float_complex):
         t = gen.ch.choice(COMPLEX + (COMPLEX_MATRIX if np.ndim(z) == 2 else []) +
                           (COMPLEX_SQUARE if np.ndim(z) == 2 and z.shape[0] == z.shape[1] else []))
         gen.features.add("complex:" + t)
-    src = t.format(z="zc", a=a.src, s="sc")
+    src = t.format(z="zc", a=a.src, s="sc", w="zs")
     if "svd" in src:
         sv = np.linalg.svd(z, compute_uv=False)
         if np.min(sv) < 0.05 or np.min(np.abs(np.diff(sv))) < 0.05:
