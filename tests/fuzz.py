@@ -4,7 +4,13 @@ Generates programs from consecutive seeds (random mode, reproducible one by one 
 ``--first SEED --programs 1``), checks each with ``tests.fuzzing.runner.check`` in worker
 processes, prints progress, writes every ``wrong``/``error`` program (a reproducer ready to paste
 into a test file) to ``--out``, shrinks one program per distinct failure signature, summarizes
-the refusals, and ends with the line ``programs: N, wrong: W, refused: R, errors: E``.
+the refusals, prints the outcomes of the programs using each issue-15 construct, and ends with the
+line ``programs: N, wrong: W, refused: R, errors: E``.
+
+Targeted runs: ``--force nan,complex`` writes the named constructs (tests/fuzzing/features.py) in
+nearly every program, ``--only`` turns the others off, ``--no-new`` restores the grammar of before
+issue 15 (the same switches as the environment variables ``SRCDIFF_FUZZ_FORCE``,
+``SRCDIFF_FUZZ_ONLY=1``, ``SRCDIFF_FUZZ_NEW=0``).
 """
 from __future__ import annotations
 

@@ -38,6 +38,14 @@ class Constructs:
         p = self.fx.p(name)
         return p > 0 and self.ch.flip(p)
 
+    def gate(self, name):
+        """Is feature ``name`` on in this program (rolled once, at the start of ``program``)?"""
+        return self.gates.get(name, False)
+
+    def roll_gates(self):
+        for name in ("closure", "r_c", "nested_list", "list_reduce", "wraps"):
+            self.gates[name] = self.roll(name)
+
     def define(self, name, lines):
         """A module-level definition (factory, decorator), executed in f's scope and the helpers'."""
         if name not in self.defined:
@@ -185,7 +193,7 @@ class Constructs:
     def list_container(self):
         """(init line or None, the list expression, the holder name) for a list being built: a plain
         list, or (feature nested_list) a list inside a dict or inside a list."""
-        if not self.roll("nested_list"):
+        if not (self.gate("nested_list") and self.ch.flip(0.7)):
             name = self.fresh("ys")
             return "%s = []" % name, name
         form = self.ch.int(0, 2)

@@ -13,20 +13,23 @@ import os
 # name -> probability per program (program-level features) or per statement draw (weights are
 # derived from it in ``weight``); kept small so the original mix stays dominant
 PROBABILITY = {
-    "closure": 0.06,        # def make_k(c): def k(v): ...; return k   used as  s = make_k(a); s(e)
-    "module_arg": 0.05,     # def f(x, xp=np): xp.sin(...)
-    "module_alias": 0.05,   # m = np; la = np.linalg; sin = np.sin; pi, sqrt = np.pi, np.sqrt
-    "wraps": 0.05,          # functools.wraps decorators on a helper and on f
-    "fn_arg": 0.04,         # an argument that is a function made by a factory, a new one per call
-    "r_c": 0.05,            # np.r_[...] / np.c_[...]
-    "nested_list": 0.35,    # (of the lists built) st = {"h": []}; st["h"].append(e); st["h"][-1]   /  outer = [[]]
-    "list_reduce": 0.06,    # np.sum([... for i in range(k)]), sum(... for ...), np.stack([...])
+    "closure": 0.04,        # def make_k(c): def k(v): ...; return k   used as  k = make_k(a); k(e)
+    "module_arg": 0.03,     # def f(x, xp=np): xp.sin(...)
+    "module_alias": 0.03,   # m = np; la = np.linalg; sin = np.sin; pi, sqrt = np.pi, np.sqrt
+    "wraps": 0.04,          # functools.wraps decorators on helpers and on f
+    "fn_arg": 0.03,         # an argument that is a function made by a factory, a new one per call
+    "r_c": 0.04,            # np.r_[...] / np.c_[...]
+    "nested_list": 0.04,    # st = {"h": []}; st["h"].append(e); st["h"][-1]   /  outer = [[]]
+    "list_reduce": 0.04,    # np.sum([... for i in range(k)]), sum(... for ...), np.stack([...])
     "nan": 0.04,            # an input entry that is NaN or outside a function's domain
     "complex": 0.04,        # complex array inputs, real output through abs / real / abs(z) ** 2
     "complex_out": 0.01,    # a complex-valued output: grad must refuse
-    "float_complex": 0.03,  # Python float times complex: np.real(s * (1 + 1j) * z)
-    "deep": 0.008,          # sums of 100-400 terms, 100-190 nested calls (the parser's limit is 200)
+    "float_complex": 0.03,  # Python float times complex: np.real(s * (1 + 1j) * z), complex Python scalars
+    "deep": 0.006,          # sums of 100-400 terms, 100-190 nested calls (the parser's limit is 200)
 }
+# per program: each feature is switched on with its probability (``Features.roll`` at the start of
+# ``Generator.program``); a switched-on statement/expression feature then competes with the usual
+# statements and expressions with a small weight
 NEW_FEATURES = tuple(PROBABILITY)
 
 

@@ -18,6 +18,14 @@ Inside loop bodies and helper functions only the first iteration / first call is
 writing, so there domain-sensitive functions use their safe forms; the loop is then run in full
 (floating-point errors raise) and dropped if anything overflows.
 
+With ``features`` on (the default), a program may also use the constructs of issue 15
+(``constructs``: closures from factories, ``xp=np`` and local module aliases, ``functools.wraps``
+decorators, a function argument made by a factory, ``np.r_``/``np.c_``, lists in dicts and lists,
+reductions of comprehensions, very deep expressions; ``special_inputs``: an argument ``u`` with a
+NaN / out-of-domain entry, complex arguments ``zc``/``zs`` with a Python float ``sc``, a complex
+output). The NaN and complex inputs never join the pool: each is used by one output term of
+known semantics.
+
 Every random decision goes through a ``Chooser``: ``HypothesisChooser`` draws from hypothesis
 strategies (``programs()``; shrinking prefers the first option of every choice, which is always
 the simplest), ``RandomChooser`` uses ``random.Random(seed)`` for fast reproducible long runs.
@@ -126,6 +134,7 @@ class Generator(Expressions, Statements, Constructs):
         self.prelude = []   # module-level definitions before the helpers (factories, decorators)
         self.defined = set()
         self.aliases = []
+        self.gates = {}     # issue-15 features switched on for this program (Constructs.roll_gates)
 
     # ---------------------------------------------------------------- scope / execution
 
@@ -259,6 +268,7 @@ class Generator(Expressions, Statements, Constructs):
     def program(self):
         self.scope = self.root_scope = self._base_scope()
         params = self.arguments()
+        self.roll_gates()
         self.pool = {}
         self.block = []
         self.loop_ints = []
@@ -328,7 +338,7 @@ class Generator(Expressions, Statements, Constructs):
         signature = names + (["xp=np"] if module_arg else [])
         if module_arg:
             self.features.add("module_arg")
-        deco = self.decorator() if self.roll("wraps") else None
+        deco = self.decorator() if self.gate("wraps") and self.ch.flip(0.6) else None
         prelude_src = "".join("\n\n" + "\n".join(lines) + "\n" for lines in self.prelude)
         helper_src = "".join("\n\n" + "\n".join(lines) + "\n" for _, lines, _, _ in self.helpers)
         body = self.render(self.block, final=True) + ["return %s" % strip_parens(ret)]

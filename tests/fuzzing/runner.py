@@ -30,6 +30,21 @@ the four estimates are inconsistent the program is ``invalid`` (not smooth at th
 kink or branch boundary within ``1e-3``, or ill-conditioned), not ``wrong``. Forward against reverse (the dot-product test) and the
 returned values are compared to ``1e-7`` relative (both sides are exact up to rounding).
 
+Issue-15 inputs (``special_inputs``, ``constructs``):
+
+* complex arguments are probed along the real and the imaginary unit of each entry, and a
+  gradient ``g`` pairs with a change ``d`` as ``Re(sum(g * d))`` (srcdiff's convention, that of
+  ``srcdiff/rules/numpy_complex.py``: ``g = dL/dx - i dL/dy``); the gradient of a real argument
+  and the tangent of a real output must be real;
+* a complex-valued output: ``grad`` must refuse (returning a gradient is ``wrong``); ``vjp``
+  pulled back from 1.0 is checked as the gradient of the real part, ``jvp`` part by part;
+* a NaN / out-of-domain input entry: NaN derivatives are compared equal (NaN in, NaN out); for a
+  separable NaN-valued term the derivative along the bad entry must be NaN (and so the tangent of a
+  jvp that moves it), every other one is the one at an in-domain point; a guarded term
+  (``np.where``) must give the finite-difference derivative, 0 through the untaken branch;
+* a function argument made by a factory is also made anew for several inline calls with other
+  parameters (``per-call``): each gradient must be the one of the function passed then.
+
 Statuses: ``ok``; ``wrong`` (a gradient, tangent, value or structure mismatch, or a mutated
 argument); ``refused`` (a ``srcdiff.SrcdiffError``: srcdiff declined on purpose); ``error`` (any
 other exception from srcdiff, a ``SrcdiffError`` whose message says "internal error" — srcdiff's own

@@ -45,9 +45,9 @@ class Statements:
                     (1 if self.loop_depth == 0 and not self.in_helper else 0, "listbuild"),
                     (1, "condexpr"),
                     # issue-15 constructs (constructs.py); weight 0 when the features are off
-                    (self.fx.weight("closure") if not self.in_helper else 0, "closure"),
-                    (self.fx.weight("nested_list", 0) if self.loop_depth == 0 and not self.in_helper else 0,
-                     "listbuild"),
+                    (self.fx.weight("closure", 5) if self.gate("closure") and not self.in_helper else 0, "closure"),
+                    (self.fx.weight("nested_list", 5) if self.gate("nested_list") and self.loop_depth == 0
+                     and not self.in_helper else 0, "listbuild"),
                 ])
                 getattr(self, "s_" + kind)()
                 self.check_all_values(self.scope)
