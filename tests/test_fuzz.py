@@ -19,17 +19,21 @@ Long runs outside pytest: ``python -m tests.fuzz --programs 10000``.
 import os
 import zlib
 
+import pytest
 from hypothesis import HealthCheck, given, reject, settings
 
 from tests.fuzzing import generator, runner
+from tests.fuzzing.features import NEW_FEATURES as FEATURES
 
-EXAMPLES = int(os.environ.get("SRCDIFF_FUZZ_EXAMPLES", "500"))
 NEW_FEATURES = os.environ.get("SRCDIFF_FUZZ_NEW", "1") != "0"
+SEEDS_PER_FEATURE = 2  # test_each_issue15_feature: programs per construct, forced, the others off
+# about 500 programs in all, as before the issue-15 constructs
+EXAMPLES = int(os.environ.get("SRCDIFF_FUZZ_EXAMPLES", "470" if NEW_FEATURES else "500"))
 
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
-@given(generator.programs(new_features=NEW_FEATURES))
+@given(generator.programs(new_features=NEW_FEATURES, skip=("deep",)))  # deep: below, it is slow
 def test_generated_programs_differentiate_correctly(program):
     # one reverse-mode entry point per program (grad or vjp, alternating) keeps the test quick;
     # ``python -m tests.fuzz`` checks both on every program
@@ -40,3 +44,16 @@ def test_generated_programs_differentiate_correctly(program):
     if outcome.status in ("wrong", "error"):
         raise AssertionError("srcdiff gave a %s result on a generated program.\n\n%s"
                              % (outcome.status, runner.report(outcome)))
+
+
+@pytest.mark.skipif(not NEW_FEATURES, reason="SRCDIFF_FUZZ_NEW=0")
+@pytest.mark.parametrize("feature", FEATURES)
+def test_each_issue15_feature(feature):
+    # every construct at least a few times (hypothesis draws them unevenly); random mode, reproducible
+    # with ``python -m tests.fuzz --force FEATURE --only --first 700000 --programs 2``
+    for seed in range(700000, 700000 + SEEDS_PER_FEATURE):
+        program = generator.random_program(seed, force={feature}, only=True)
+        outcome = runner.check(program)
+        if outcome.status in ("wrong", "error"):
+            raise AssertionError("srcdiff gave a %s result on a generated program (feature %s).\n\n%s"
+                                 % (outcome.status, feature, runner.report(outcome)))

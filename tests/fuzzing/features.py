@@ -51,15 +51,16 @@ def default_enabled():
 class Features:
     """Which issue-15 features a generator may use and how often."""
 
-    def __init__(self, enabled=None, force=None, only=None):
+    def __init__(self, enabled=None, force=None, only=None, skip=()):
         self.enabled = default_enabled() if enabled is None else enabled
+        self.skip = set(skip)
         self.force = set(_env_force() if force is None else force)
         self.only = os.environ.get("SRCDIFF_FUZZ_ONLY", "0") == "1" if only is None else only
         if self.force:
             self.enabled = True
 
     def on(self, name):
-        return self.enabled and (name in self.force or not self.only)
+        return self.enabled and name not in self.skip and (name in self.force or not self.only)
 
     def p(self, name):
         if not self.on(name):

@@ -113,7 +113,7 @@ class Generator(Expressions, Statements, Constructs):
     """Writes one program. ``program()`` returns a ``Program`` or raises ``GenFail``."""
 
     def __init__(self, chooser, *, max_statements=7, max_depth=3, allow_refusable=True, new_features=None,
-                 force=None, only=None):
+                 force=None, only=None, skip=()):
         self.ch = chooser
         self.max_statements = max_statements
         self.max_depth = max_depth
@@ -130,7 +130,7 @@ class Generator(Expressions, Statements, Constructs):
         self.loop_depth = 0
         self.loop_conds = None  # cond ids created inside the current outermost loop
         self.in_helper = False
-        self.fx = Features(new_features, force, only)  # the issue-15 constructs (features.py)
+        self.fx = Features(new_features, force, only, skip)  # the issue-15 constructs (features.py)
         self.prelude = []   # module-level definitions before the helpers (factories, decorators)
         self.defined = set()
         self.aliases = []
