@@ -7,28 +7,53 @@ Each example is a whole generated module (helpers, then ``def f``) with its inpu
 (``srcdiff.SrcdiffError``) are fine; a wrong result or a crash fails the test, and hypothesis
 shrinks it to a small program, printed below as a file ready to paste into a regression test.
 
+The generator also writes the constructs of issue 15 (closures from factories, modules as
+arguments and local aliases, ``functools.wraps`` decorators, function arguments made per call,
+``np.r_``/``np.c_``, lists inside dicts and lists, reductions of comprehensions, NaN and
+out-of-domain inputs, complex inputs and outputs, Python floats times complex arrays, very deep
+expressions; see ``tests/fuzzing/features.py``). ``NEW_FEATURES`` (environment variable
+``SRCDIFF_FUZZ_NEW``, default on) switches them; off, the grammar is exactly the one of before.
+
 Long runs outside pytest: ``python -m tests.fuzz --programs 10000``.
 """
 import os
 import zlib
 
+import pytest
 from hypothesis import HealthCheck, given, reject, settings
 
 from tests.fuzzing import generator, runner
+from tests.fuzzing.features import NEW_FEATURES as FEATURES
 
-EXAMPLES = int(os.environ.get("SRCDIFF_FUZZ_EXAMPLES", "500"))
+NEW_FEATURES = os.environ.get("SRCDIFF_FUZZ_NEW", "1") != "0"
+SEEDS_PER_FEATURE = 2  # test_each_issue15_feature: programs per construct, forced, the others off
+# about 500 programs in all, as before the issue-15 constructs
+EXAMPLES = int(os.environ.get("SRCDIFF_FUZZ_EXAMPLES", "450" if NEW_FEATURES else "500"))
 
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
-@given(generator.programs())
+@given(generator.programs(new_features=NEW_FEATURES, skip=("deep",)))  # deep: below, it is slow
 def test_generated_programs_differentiate_correctly(program):
     # one reverse-mode entry point per program (grad or vjp, alternating) keeps the test quick;
     # ``python -m tests.fuzz`` checks both on every program
     reverse = ("grad",) if zlib.crc32(program.source.encode()) % 2 else ("vjp",)
-    outcome = runner.check(program, reverse=reverse)
+    outcome = runner.check(program, reverse=reverse, per_call=False)  # per-call: test_each_issue15_feature
     if outcome.status == "invalid":
         reject()  # the generator's fault (the plain program misbehaves), not srcdiff's
     if outcome.status in ("wrong", "error"):
         raise AssertionError("srcdiff gave a %s result on a generated program.\n\n%s"
                              % (outcome.status, runner.report(outcome)))
+
+
+@pytest.mark.skipif(not NEW_FEATURES, reason="SRCDIFF_FUZZ_NEW=0")
+@pytest.mark.parametrize("feature", FEATURES)
+def test_each_issue15_feature(feature):
+    # every construct at least a few times (hypothesis draws them unevenly); random mode, reproducible
+    # with ``python -m tests.fuzz --force FEATURE --only --first 700000 --programs 2``
+    for seed in range(700000, 700000 + SEEDS_PER_FEATURE):
+        program = generator.random_program(seed, force={feature}, only=True)
+        outcome = runner.check(program)
+        if outcome.status in ("wrong", "error"):
+            raise AssertionError("srcdiff gave a %s result on a generated program (feature %s).\n\n%s"
+                                 % (outcome.status, feature, runner.report(outcome)))

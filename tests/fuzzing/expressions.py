@@ -49,6 +49,10 @@ class Expressions:
                 (6, "leaf"), (10, "unary"), (10, "binary"), (6, "reduce"), (4, "product"), (4, "shape"),
                 (6, "index"), (2, "where"), (3, "helper"), (2, "container"), (1, "linalg"), (1, "nondiff"),
                 (1 if self.allow_refusable else 0, "refusable"), (3, "registry"),
+                # issue-15 constructs (constructs.py); weight 0 when the features are off
+                (self.fx.weight("r_c", 5) if self.gate("r_c") else 0, "rc"),
+                (self.fx.weight("list_reduce", 5) if self.gate("list_reduce") else 0, "listreduce"),
+                (3 if "g" in self.scope and not self.in_helper else 0, "fnarg"),
             ])
             try:
                 if kind == "leaf":
@@ -643,6 +647,8 @@ class Expressions:
             else:
                 ret = "return %s" % strip_parens(out.src)
             header = "def %s(%s%s):" % (name, ", ".join(params), ", scale=0.5" if use_default else "")
+            if nret == 1 and self.gate("wraps") and self.ch.flip(0.5):
+                header = self.decorator() + "\n" + header
             lines = [header] + ["    " + ln for ln in self.render(self.block, final=True)] + ["    " + ret]
             src = "\n".join(lines) + "\n"
             if "__" in src:

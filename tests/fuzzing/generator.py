@@ -18,6 +18,14 @@ Inside loop bodies and helper functions only the first iteration / first call is
 writing, so there domain-sensitive functions use their safe forms; the loop is then run in full
 (floating-point errors raise) and dropped if anything overflows.
 
+With ``features`` on (the default), a program may also use the constructs of issue 15
+(``constructs``: closures from factories, ``xp=np`` and local module aliases, ``functools.wraps``
+decorators, a function argument made by a factory, ``np.r_``/``np.c_``, lists in dicts and lists,
+reductions of comprehensions, very deep expressions; ``special_inputs``: an argument ``u`` with a
+NaN / out-of-domain entry, complex arguments ``zc``/``zs`` with a Python float ``sc``, a complex
+output). The NaN and complex inputs never join the pool: each is used by one output term of
+known semantics.
+
 Every random decision goes through a ``Chooser``: ``HypothesisChooser`` draws from hypothesis
 strategies (``programs()``; shrinking prefers the first option of every choice, which is always
 the simplest), ``RandomChooser`` uses ``random.Random(seed)`` for fast reproducible long runs.
@@ -25,6 +33,7 @@ the simplest), ``RandomChooser`` uses ``random.Random(seed)`` for fast reproduci
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import math
 import re
@@ -38,6 +47,9 @@ from .values import E, MAX_ENTRIES, Var, _leaves, finite_bounded, fmt, par, stri
 from .tables import registry_ufuncs
 from .expressions import Expressions
 from .statements import Statements
+from .constructs import ALIASES, Constructs
+from .features import Features
+from . import special_inputs
 
 
 @dataclass
@@ -50,9 +62,22 @@ class Program:
     seed: object = None       # what produced it (random mode), for the record
     features: set = field(default_factory=set)
     choices: list = field(default_factory=list)  # recorded choices (random / replay mode)
+    makers: dict = field(default_factory=dict)   # position -> (factory name, [parameters]): a function argument
+    nan: dict = None          # the NaN / out-of-domain input: {"arg", "kind", "bad", "fill"} (special_inputs)
+    complex_out: bool = False  # f returns a complex number: grad must refuse
 
     def args_source(self):
-        return "(" + ", ".join(_literal(a) for a in self.args) + ("," if len(self.args) == 1 else "") + ")"
+        items = [("%s(%r)" % (self.makers[i][0], self.makers[i][1][0]) if i in self.makers else _literal(a))
+                 for i, a in enumerate(self.args)]
+        return "(" + ", ".join(items) + ("," if len(self.args) == 1 else "") + ")"
+
+    def materialized(self, namespace, k=0):
+        """The arguments with each function argument made by its factory in ``namespace`` (the
+        program's module), with its ``k``-th parameter."""
+        args = list(self.args)
+        for i, (name, params) in self.makers.items():
+            args[i] = namespace[name](params[k])
+        return tuple(args)
 
     def reproducer(self, note=""):
         """A stand-alone snippet: the module, its inputs, and the srcdiff check that fails."""
@@ -74,7 +99,7 @@ def _literal(a):
     if isinstance(a, np.ndarray):
         if a.ndim == 0:
             return "np.array(%r)" % float(a)
-        return "np.array(%r)" % (a.tolist(),)
+        return re.sub(r"\bnan\b", "np.nan", "np.array(%r)" % (a.tolist(),))
     if isinstance(a, list):
         return "[" + ", ".join(_literal(x) for x in a) + "]"
     if isinstance(a, tuple):
@@ -84,10 +109,11 @@ def _literal(a):
     return repr(a)
 
 
-class Generator(Expressions, Statements):
+class Generator(Expressions, Statements, Constructs):
     """Writes one program. ``program()`` returns a ``Program`` or raises ``GenFail``."""
 
-    def __init__(self, chooser, *, max_statements=7, max_depth=3, allow_refusable=True):
+    def __init__(self, chooser, *, max_statements=7, max_depth=3, allow_refusable=True, new_features=None,
+                 force=None, only=None, skip=()):
         self.ch = chooser
         self.max_statements = max_statements
         self.max_depth = max_depth
@@ -99,16 +125,21 @@ class Generator(Expressions, Statements):
         self.th = {}        # id -> threshold
         self.rec = {}       # id -> recorded values (instrumented runs)
         self.helpers = []   # (name, source lines, param shapes, n returns)
-        self.hscope = {"np": np, "math": math}
+        self.hscope = {"np": np, "math": math, "functools": functools}
         self.safe = False
         self.loop_depth = 0
         self.loop_conds = None  # cond ids created inside the current outermost loop
         self.in_helper = False
+        self.fx = Features(new_features, force, only, skip)  # the issue-15 constructs (features.py)
+        self.prelude = []   # module-level definitions before the helpers (factories, decorators)
+        self.defined = set()
+        self.aliases = []
+        self.gates = {}     # issue-15 features switched on for this program (Constructs.roll_gates)
 
     # ---------------------------------------------------------------- scope / execution
 
     def _base_scope(self):
-        return {"np": np, "math": math, "__cv": self._cv, "__th": self.th}
+        return {"np": np, "math": math, "functools": functools, "__cv": self._cv, "__th": self.th}
 
     def _cv(self, k, v):
         self.rec.setdefault(k, []).append(float(v))
@@ -213,16 +244,39 @@ class Generator(Expressions, Statements):
             params.append(("p", {"w": arr(self.ch.choice([(3,), (2, 3)])), "b": float(arr(()))}))
         if self.ch.flip(0.1):
             params.append(("n", self.ch.int(1, 3)))
+        # issue-15 inputs: none of them joins the pool, so the ordinary statements never see them
+        self.specials = {}
+        if self.roll("fn_arg"):
+            name, fn, maker = self.fn_arg_param()
+            self.specials["maker"] = (len(params), maker)
+            params.append((name, fn))
+        if self.roll("nan"):
+            u, info = special_inputs.nan_argument(self, rng)
+            info["arg"] = len(params)
+            self.specials["nan"] = info
+            params.append(("u", u))
+        fc = self.roll("float_complex")
+        if fc or self.roll("complex"):
+            params.append(("zc", special_inputs.complex_argument(self, rng)))
+            self.specials["complex"] = True
+        if fc:
+            params.append(("sc", float(arr(()))))
+            params.append(("zs", complex(round(float(rng.uniform(-1, 1)), 4), round(float(rng.uniform(-1, 1)), 4))))
+            self.specials["float_complex"] = True
         return params
 
     def program(self):
+        self.scope = self.root_scope = self._base_scope()
         params = self.arguments()
-        self.scope = self._base_scope()
+        self.roll_gates()
         self.pool = {}
         self.block = []
         self.loop_ints = []
+        special = {"g", "u", "zc", "sc", "zs"}  # the issue-15 inputs (arguments())
         for name, val in params:
             self.scope[name] = copy.deepcopy(val)
+            if name in special:
+                continue
             if isinstance(val, list):
                 self.pool[name] = Var("list", arg=True)
                 for j in range(len(val)):
@@ -235,8 +289,20 @@ class Generator(Expressions, Statements):
                 self.pool[name] = Var("int", arg=True)
             else:
                 self.pool[name] = Var("num", arg=True)
+        module_arg = self.roll("module_arg")
+        if self.roll("module_alias"):
+            aliases = list(ALIASES)
+            self.aliases = [aliases[self.ch.int(0, len(aliases) - 1)]]
+            if self.ch.flip(0.3):
+                other = aliases[self.ch.int(0, len(aliases) - 1)]
+                if other not in self.aliases and not (other == "m = np" or self.aliases[0] == "m = np"):
+                    self.aliases.append(other)
+            for a in self.aliases:
+                self.features.add("module_alias:" + a)
         for _ in range(self.ch.int(1, self.max_statements)):
             self.statement()
+        if self.roll("deep"):
+            self.s_deep()
         # the output: a scalar combination of reductions of recent values
         nums = [n for n, v in self.pool.items() if v.kind == "num"]
         recent = [n for n in nums if re.match(r"^[vy]\d+$|^acc\d+$", n)]
@@ -247,12 +313,18 @@ class Generator(Expressions, Statements):
         for p in picks:
             e = self.reduce_full(E(p, self.ev(p)))
             terms.append(e.src if not terms else "%s * %s" % (fmt(self.ch.choice([0.5, 2.0, -1.0, 0.3])), par(e.src)))
+        extra = self.special_terms(module_arg)
         ret = " + ".join(terms)
         value = self.ev(ret)
         if np.ndim(value) != 0:
             raise GenFail("non-scalar output")
+        complex_out = self.roll("complex_out")
+        if complex_out:
+            extra.append("%s * 1j" % par(ret))
+            self.features.add("complex_out")
+        ret = " + ".join([ret] + extra)
         names = [n for n, _ in params]
-        diff = [n for n, v in params if not isinstance(v, int)]
+        diff = [n for n, v in params if not isinstance(v, int) and not callable(v)]
         if not diff:
             raise GenFail("nothing to differentiate")
         chosen = [n for n in diff if self.ch.flip(0.8)] or [diff[0]]
@@ -263,12 +335,43 @@ class Generator(Expressions, Statements):
                 wrt = (names.index(chosen[0]),)
         else:
             wrt = tuple(chosen) if form == 0 else tuple(names.index(c) for c in chosen)
+        signature = names + (["xp=np"] if module_arg else [])
+        if module_arg:
+            self.features.add("module_arg")
+        deco = self.decorator() if self.gate("wraps") and self.ch.flip(0.6) else None
+        prelude_src = "".join("\n\n" + "\n".join(lines) + "\n" for lines in self.prelude)
         helper_src = "".join("\n\n" + "\n".join(lines) + "\n" for _, lines, _, _ in self.helpers)
-        body = self.render(self.block, final=True)
-        src = ("import math\n\nimport numpy as np\n" + helper_src + "\n\ndef f(%s):\n" % ", ".join(names)
-               + "".join("    " + ln + "\n" for ln in body) + "    return %s\n" % strip_parens(ret))
+        body = self.render(self.block, final=True) + ["return %s" % strip_parens(ret)]
+        body = self.module_rewrites(body, signature)
+        header = "import functools\nimport math\n" if "functools." in prelude_src else "import math\n"
+        src = (header + "\nimport numpy as np\n" + prelude_src + helper_src + "\n\n"
+               + ("%s\n" % deco if deco else "") + "def f(%s):\n" % ", ".join(signature)
+               + "".join("    " + ln + "\n" for ln in body))
         args = tuple(val for _, val in params)
-        return Program(source=src, fname="f", args=args, wrt=wrt, arg_names=names, features=set(self.features))
+        nan = self.specials.get("nan")
+        makers = {}
+        if "maker" in self.specials:
+            pos, maker = self.specials["maker"]
+            makers[pos] = maker
+        return Program(source=src, fname="f", args=args, wrt=wrt, arg_names=names, features=set(self.features),
+                       makers=makers, nan=nan, complex_out=complex_out)
+
+    def special_terms(self, module_arg):
+        """Output terms that make sure every issue-15 input and rewrite is used."""
+        extra = []
+        if "maker" in self.specials and not any("g(" in str(b) for b in self.block):
+            items = self.nums()
+            a = self.pick(items) if items else self.constant()
+            extra.append("np.sum(%s)" % strip_parens(self.e("g(%s)" % strip_parens(a.src)).src))
+        if "nan" in self.specials:
+            extra.append(special_inputs.nan_term(self, self.specials["nan"])[0])
+        if "complex" in self.specials:
+            extra.append(special_inputs.complex_term(self, "float_complex" in self.specials)[0])
+        for alias in self.aliases:
+            extra.append("0.5 * %s" % par(self.alias_witness(alias).src))
+        if module_arg and self.ch.flip(0.5):
+            extra.append("0.5 * %s" % par(self.alias_witness("m = np").src))
+        return extra
 
 
 def registry_coverage():
@@ -276,8 +379,9 @@ def registry_coverage():
     generator's templates can write, and the differentiable ones it never writes."""
     import inspect as _inspect
     from srcdiff.rules import all_rules
-    from . import choosers, expressions, statements, tables, values
-    modules = (choosers, values, tables, expressions, statements, _inspect.getmodule(registry_coverage))
+    from . import choosers, constructs, expressions, special_inputs, statements, tables, values
+    modules = (choosers, values, tables, expressions, statements, constructs, special_inputs,
+               _inspect.getmodule(registry_coverage))
     text = "".join(_inspect.getsource(m) for m in modules)
     written = set(re.findall(r"\bnp\.((?:linalg\.)?[a-z_0-9]+)\(", text))
     written |= {"numpy." + n for n in re.findall(r"\.([a-z_]+)\(", text)}  # methods map onto numpy functions
@@ -348,12 +452,17 @@ def _validate(program):
         with np.errstate(all="raise", under="ignore"), warnings.catch_warnings():
             warnings.simplefilter("error")
             exec(compile(program.source, "<validate>", "exec"), mod.__dict__)
-            args = copy.deepcopy(program.args)
-            v = mod.f(*args)
+            args = copy.deepcopy(program.materialized(mod.__dict__))
+            if program.nan is not None:  # NaN and out-of-domain entries are the point here
+                with np.errstate(all="ignore"):
+                    v = mod.f(*args)
+            else:
+                v = mod.f(*args)
     except Exception as exc:  # noqa: BLE001
         raise GenFail("final program fails: %s: %s" % (type(exc).__name__, exc)) from None
-    if np.ndim(v) != 0 or not np.isfinite(v):
+    nan_out = program.nan is not None and program.nan["kind"] == "propagate"
+    if np.ndim(v) != 0 or np.iscomplexobj(v) != program.complex_out or bool(np.isfinite(v)) == nan_out:
         raise GenFail("final program value %r" % (v,))
     for a, b in zip(_leaves(args), _leaves(program.args)):
-        if not np.array_equal(a, b):
+        if not callable(a) and not np.array_equal(a, b, equal_nan=True):
             raise GenFail("program mutates its arguments")

@@ -30,6 +30,21 @@ the four estimates are inconsistent the program is ``invalid`` (not smooth at th
 kink or branch boundary within ``1e-3``, or ill-conditioned), not ``wrong``. Forward against reverse (the dot-product test) and the
 returned values are compared to ``1e-7`` relative (both sides are exact up to rounding).
 
+Issue-15 inputs (``special_inputs``, ``constructs``):
+
+* complex arguments are probed along the real and the imaginary unit of each entry, and a
+  gradient ``g`` pairs with a change ``d`` as ``Re(sum(g * d))`` (srcdiff's convention, that of
+  ``srcdiff/rules/numpy_complex.py``: ``g = dL/dx - i dL/dy``); the gradient of a real argument
+  and the tangent of a real output must be real;
+* a complex-valued output: ``grad`` must refuse (returning a gradient is ``wrong``); ``vjp``
+  pulled back from 1.0 is checked as the gradient of the real part, ``jvp`` part by part;
+* a NaN / out-of-domain input entry: NaN derivatives are compared equal (NaN in, NaN out); for a
+  separable NaN-valued term the derivative along the bad entry must be NaN (and so the tangent of a
+  jvp that moves it), every other one is the one at an in-domain point; a guarded term
+  (``np.where``) must give the finite-difference derivative, 0 through the untaken branch;
+* a function argument made by a factory is also made anew for several inline calls with other
+  parameters (``per-call``): each gradient must be the one of the function passed then.
+
 Statuses: ``ok``; ``wrong`` (a gradient, tangent, value or structure mismatch, or a mutated
 argument); ``refused`` (a ``srcdiff.SrcdiffError``: srcdiff declined on purpose); ``error`` (any
 other exception from srcdiff, a ``SrcdiffError`` whose message says "internal error" — srcdiff's own
@@ -39,6 +54,7 @@ the test point — a generator problem, not srcdiff's).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import importlib.util
 import itertools
 import os
@@ -63,6 +79,7 @@ EXACT_RTOL = 1e-7
 MAX_FULL = 40
 DIRECTIONS = 6
 TIMEOUT = 60.0
+NAN_PROBE = " (NaN expected)"
 
 _counter = itertools.count()
 _dir = None
@@ -168,8 +185,10 @@ def same_structure(g, x):
 
 def like(leaf, array):
     if isinstance(leaf, float):
-        return float(array)
-    return np.asarray(array, dtype=float).reshape(np.shape(leaf))
+        return float(np.real(array))
+    if isinstance(leaf, complex):
+        return complex(np.asarray(array).item())
+    return np.asarray(array, dtype=complex if np.iscomplexobj(leaf) else float).reshape(np.shape(leaf))
 
 
 def positions(program):
@@ -180,33 +199,41 @@ def positions(program):
 
 def deep_equal(a, b):
     la, lb = leaves(a), leaves(b)
-    return len(la) == len(lb) and all(type(x) is type(y) and np.array_equal(x, y) for x, y in zip(la, lb))
+    return len(la) == len(lb) and all(type(x) is type(y) and (x is y if callable(x) else np.array_equal(x, y, equal_nan=True))
+                                      for x, y in zip(la, lb))
 
 
 # ----------------------------------------------------------------------------- checking
 
 
 class Checker:
-    def __init__(self, fun, program):
+    """Finite differences of one real quantity of ``fun`` (its value, or for a complex output its
+    ``part``, "real" or "imag") at ``args`` (default: the program's). ``bad``: the (position, leaf,
+    index) of input entries along which srcdiff's derivative must be NaN (special_inputs)."""
+
+    def __init__(self, fun, program, args=None, part="real", bad=()):
         self.fun = fun
         self.program = program
-        self.args = program.args
+        self.args = program.args if args is None else args
+        self.part = part
+        self.bad = set(bad)
         self.pos, self.single = positions(program)
         self.wrt_leaves = [leaves(self.args[p]) for p in self.pos]
         flat = [leaf for ls in self.wrt_leaves for leaf in ls]
-        self.total = sum(int(np.size(leaf)) for leaf in flat)
+        self.total = sum(int(np.size(leaf)) * (2 if np.iscomplexobj(leaf) else 1) for leaf in flat)
         self.rng = np.random.default_rng(1234)
 
     def f(self, args):
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return float(self.fun(*copy.deepcopy(args)))
+            v = self.fun(*copy.deepcopy(args))
+            return float(np.imag(v)) if self.part == "imag" else float(np.real(v))
 
     def shifted(self, direction, h):
         """The arguments moved by ``h * direction`` (direction: per wrt position, a list of leaf arrays)."""
         args = list(self.args)
         for p, ls, ds in zip(self.pos, self.wrt_leaves, direction):
-            args[p] = rebuild(self.args[p], [like(leaf, np.asarray(leaf, dtype=float) + h * d)
+            args[p] = rebuild(self.args[p], [like(leaf, np.asarray(leaf) + h * d)
                                              for leaf, d in zip(ls, ds)])
         return tuple(args)
 
@@ -221,73 +248,95 @@ class Checker:
         return (4 * d2 - d1) / 3
 
     def directions(self):
-        """(label, direction) probes: unit vectors, or random directions for large inputs."""
-        zero = [[np.zeros(np.shape(leaf)) for leaf in ls] for ls in self.wrt_leaves]
-        if self.total <= MAX_FULL:
-            for k, ls in enumerate(self.wrt_leaves):
-                for j, leaf in enumerate(ls):
-                    for idx in np.ndindex(*np.shape(leaf)):
-                        d = copy.deepcopy(zero)
-                        d[k][j][idx] = 1.0
-                        yield "%s leaf %d %s" % (self.label(k), j, list(idx)), d
-        else:
+        """(label, direction) probes: unit vectors (real and imaginary for a complex entry), or random
+        directions for large inputs; a label ending in NAN_PROBE expects a NaN derivative."""
+        zero = [[np.zeros(np.shape(leaf), dtype=complex if np.iscomplexobj(leaf) else float) for leaf in ls]
+                for ls in self.wrt_leaves]
+        units = [(k, j, idx, unit) for k, ls in enumerate(self.wrt_leaves) for j, leaf in enumerate(ls)
+                 for idx in np.ndindex(*np.shape(leaf)) for unit in ((1.0, 1j) if np.iscomplexobj(leaf) else (1.0,))]
+        for k, j, idx, unit in units:
+            if self.total <= MAX_FULL or (k, j, idx) in self.bad:
+                d = copy.deepcopy(zero)
+                d[k][j][idx] = unit
+                yield "%s leaf %d %s%s%s" % (self.label(k), j, list(idx), " imag" if unit == 1j else "",
+                                             NAN_PROBE if (k, j, idx) in self.bad else ""), d
+        if self.total > MAX_FULL:
             for r in range(DIRECTIONS):
-                d = [[self.rng.standard_normal(np.shape(leaf)) for leaf in ls] for ls in self.wrt_leaves]
+                d = [[self.normal(leaf) for leaf in ls] for ls in self.wrt_leaves]
+                for k, j, idx in self.bad:
+                    d[k][j][idx] = 0.0
                 yield "random direction %d" % r, d
+
+    def normal(self, leaf):
+        d = self.rng.standard_normal(np.shape(leaf))
+        return d + 1j * self.rng.standard_normal(np.shape(leaf)) if np.iscomplexobj(leaf) else d
 
     def label(self, k):
         return self.program.arg_names[self.pos[k]]
 
     @staticmethod
     def dot(grad_leaves, direction):
-        return float(sum(np.sum(np.asarray(g, dtype=float) * d) for gl, dl in zip(grad_leaves, direction)
-                         for g, d in zip(gl, dl)))
+        """Re <g, d> (srcdiff's complex convention: a cotangent g pairs with a change d as Re(g d)),
+        over the entries where d is nonzero (so a NaN elsewhere in g does not leak in)."""
+        return float(np.real(sum(np.sum(np.where(d != 0, np.asarray(g) * d, 0.0)) for gl, dl in zip(grad_leaves, direction)
+                                 for g, d in zip(gl, dl))))
 
     @staticmethod
     def agree(a, n, fscale):
+        if np.isnan(a) and np.isnan(n):
+            return True  # NaN in, NaN out
         if not (np.isfinite(a) and np.isfinite(n)):
             return False
         return abs(a - n) <= RTOL * max(abs(a), abs(n)) + ATOL * fscale
 
 
-def check(program, timeout=TIMEOUT, reverse=("grad", "vjp")):
+def check(program, timeout=TIMEOUT, reverse=("grad", "vjp"), per_call=True):
     """Differentiate ``program`` every way and classify: returns an ``Outcome``.
 
     ``reverse`` picks the reverse-mode entry points to check (both by default; a quicker run can
-    take one of them per program)."""
+    take one of them per program); ``per_call`` the extra calls with new function arguments."""
     try:
         module, path = load(program)
     except Exception as exc:  # noqa: BLE001
         return Outcome("invalid", [Issue("invalid", "import", "%s: %s" % (type(exc).__name__, exc))], program)
     try:
+        if program.makers:  # function arguments are made by the program's own factories
+            program = dataclasses.replace(program, args=program.materialized(module.__dict__))
         with _time_limit(timeout):
-            return _check(getattr(module, program.fname), program, reverse)
+            return _check(getattr(module, program.fname), program, reverse, per_call)
     except Timeout:
         return Outcome("error", [Issue("error", "timeout", "no result after %.0f s" % timeout)], program)
     finally:
         unload(module, path)
 
 
-def _check(fun, program, reverse):
+def _check(fun, program, reverse, per_call=True):
     issues = []
-    c = Checker(fun, program)
     original = copy.deepcopy(program.args)
     args = copy.deepcopy(program.args)
+    ref_args, bad = _nan_reference(program)
+    c = Checker(fun, program, args=ref_args, bad=bad)
     try:
-        value = c.f(args)
+        value = c.f(ref_args)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plain = fun(*copy.deepcopy(args))  # the value srcdiff must return (complex, or NaN)
     except Exception as exc:  # noqa: BLE001
         return Outcome("invalid", [Issue("invalid", "plain", "%s: %s" % (type(exc).__name__, exc))], program)
     if not np.isfinite(value):
         return Outcome("invalid", [Issue("invalid", "plain", "value %r" % value)], program)
     fscale = 1.0 + abs(value)
     probes = list(c.directions())
-    fd1 = [c.fd1(d) for _, d in probes]
+    expect_nan = [label.endswith(NAN_PROBE) for label, _ in probes]
+    fd1 = [np.nan if nan else c.fd1(d) for (_, d), nan in zip(probes, expect_nan)]
     fd2 = {}
 
     unstable = []
 
     def reference_mismatch(k, a):
         """True when ``a`` disagrees with both finite-difference estimates along probe k."""
+        if expect_nan[k]:
+            return not np.isnan(a)
         if c.agree(a, fd1[k], fscale):
             return False
         if k not in fd2:
@@ -307,17 +356,22 @@ def _check(fun, program, reverse):
                 issues.append(Issue("wrong", check_name, "gradient for %s has the wrong structure/shape: %s vs %s"
                                     % (c.label(k), _shape_tree(gk), _shape_tree(program.args[p]))))
                 return None
+            for gl, xl in zip(leaves(gk), leaves(program.args[p])):
+                if not np.iscomplexobj(xl) and np.any(np.imag(gl) != 0):
+                    issues.append(Issue("wrong", check_name, "complex gradient for the real argument %s"
+                                        % c.label(k)))
+                    return None
         gleaves = [leaves(gk) for gk in grads]
-        bad = []
+        bad_probes = []
         for k, (label, d) in enumerate(probes):
             a = c.dot(gleaves, d)
             if reference_mismatch(k, a):
-                bad.append((label, a, fd1[k], fd2[k]))
-        if bad:
-            label, a, n1, n2 = bad[0]
+                bad_probes.append((label, a, fd1[k], fd2.get(k, np.nan)))
+        if bad_probes:
+            label, a, n1, n2 = bad_probes[0]
             issues.append(Issue("wrong", check_name, "%d of %d probes differ from finite differences; first: %s: "
                                 "srcdiff %.12g, finite differences %.12g (h=%g) / %.12g (Richardson, h=%g)"
-                                % (len(bad), len(probes), label, a, n1, H1, n2, H2)))
+                                % (len(bad_probes), len(probes), label, a, n1, H1, n2, H2)))
         return gleaves
 
     def attempt(check_name, call):
@@ -329,6 +383,8 @@ def _check(fun, program, reverse):
             # srcdiff's own consistency checks raise SrcdiffError("internal error ...please report"):
             # that is a crash it caught, not a refusal of the program
             status = "error" if "internal error" in str(exc) else "refused"
+            if status == "refused" and program.complex_out and check_name == "grad":
+                return False, None  # the expected answer to grad of a complex-valued output
             issues.append(Issue(status, check_name, "%s: %s" % (type(exc).__name__, exc)))
         except Timeout:
             raise
@@ -339,26 +395,29 @@ def _check(fun, program, reverse):
 
     # reverse mode, one generated function
     gv_leaves = None
-    if "grad" in reverse:
+    if "grad" in reverse or program.complex_out:
         ok, g = attempt("grad", lambda: srcdiff.grad(fun, wrt=program.wrt)(*args))
-        if ok:
+        if ok and program.complex_out:
+            issues.append(Issue("wrong", "grad", "grad of a complex-valued output returned %r instead of refusing "
+                                "(a real-part gradient, silently)" % (g,)))
+        elif ok:
             gv_leaves = compare_gradient("grad", g)
         _mutation_check(issues, "grad", args, original)
         args = copy.deepcopy(original)
 
-    # reverse mode, split forward/backward
+    # reverse mode, split forward/backward (pulled back from 1.0: the gradient of the real part)
     if "vjp" in reverse:
         ok, res = attempt("vjp", lambda: _vjp(fun, program.wrt, args))
         if ok:
             v, gv = res
-            if not _close(v, value):
-                issues.append(Issue("wrong", "vjp", "value %r, the plain function gives %r" % (v, value)))
+            if not _close(v, plain):
+                issues.append(Issue("wrong", "vjp", "value %r, the plain function gives %r" % (v, plain)))
             gv_leaves = compare_gradient("vjp", gv)
         _mutation_check(issues, "vjp", args, original)
         args = copy.deepcopy(original)
 
     # forward mode
-    tangent_dir = [[c.rng.standard_normal(np.shape(leaf)) for leaf in ls] for ls in c.wrt_leaves]
+    tangent_dir = [[c.normal(leaf) for leaf in ls] for ls in c.wrt_leaves]
     tangents = [rebuild(program.args[p], [like(leaf, d) for leaf, d in zip(ls, ds)])
                 for p, ls, ds in zip(c.pos, c.wrt_leaves, tangent_dir)]
     tangents = tangents[0] if c.single else tuple(tangents)
@@ -368,28 +427,34 @@ def _check(fun, program, reverse):
         issues.append(Issue("wrong", "jvp", "srcdiff modified the caller's tangent arrays"))
     if ok:
         v, t = res
-        if not _close(v, value):
-            issues.append(Issue("wrong", "jvp", "value %r, the plain function gives %r" % (v, value)))
+        if not _close(v, plain):
+            issues.append(Issue("wrong", "jvp", "value %r, the plain function gives %r" % (v, plain)))
         if np.ndim(t) != 0:
             issues.append(Issue("wrong", "jvp", "tangent of a scalar output has shape %s" % (np.shape(t),)))
+        elif not program.complex_out and np.imag(t) != 0:
+            issues.append(Issue("wrong", "jvp", "complex tangent %r of a real-valued function" % (t,)))
+        elif bad:
+            if not np.isnan(t):  # the tangent moves a NaN / out-of-domain entry
+                issues.append(Issue("wrong", "jvp", "directional derivative %r along a tangent that moves an "
+                                    "input entry where the derivative is NaN (NaN in, NaN out)" % (t,)))
         else:
+            parts = [(c, float(np.real(t)))]
+            if program.complex_out:
+                parts.append((Checker(fun, program, part="imag"), float(np.imag(t))))
+            for cc, tp in parts:
+                _compare_tangent(issues, cc, tangent_dir, tp, fscale, unstable)
+        if not np.ndim(t) and gv_leaves is not None:
             t = float(np.real(t))
-            n1 = c.fd1(tangent_dir)
-            if not c.agree(t, n1, fscale):
-                n2 = c.fd2(tangent_dir)
-                if not c.agree(t, n2, fscale) and not _reference_is_unstable(c, tangent_dir, n1, n2, t, fscale,
-                                                                             unstable, "tangent"):
-                    issues.append(Issue("wrong", "jvp", "directional derivative %.12g, finite differences %.12g "
-                                        "(h=%g) / %.12g (Richardson, h=%g)" % (t, n1, H1, n2, H2)))
-            if gv_leaves is not None:
-                ref = c.dot(gv_leaves, tangent_dir)
-                scale = abs(t) + float(sum(np.sum(np.abs(np.asarray(g, dtype=float) * d))
-                                           for gl, dl in zip(gv_leaves, tangent_dir) for g, d in zip(gl, dl)))
-                if not (abs(t - ref) <= EXACT_RTOL * scale + 1e-12 * fscale):
-                    issues.append(Issue("wrong", "dot", "jvp %.15g but <reverse-mode gradient, tangent> = %.15g"
-                                        % (t, ref)))
+            ref = c.dot(gv_leaves, tangent_dir)
+            scale = abs(t) + float(sum(np.sum(np.abs(np.asarray(g) * d))
+                                       for gl, dl in zip(gv_leaves, tangent_dir) for g, d in zip(gl, dl)))
+            if not (abs(t - ref) <= EXACT_RTOL * scale + 1e-12 * fscale) and not (np.isnan(t) and np.isnan(ref)):
+                issues.append(Issue("wrong", "dot", "jvp %.15g but <reverse-mode gradient, tangent> = %.15g"
+                                    % (t, ref)))
     _mutation_check(issues, "jvp", args, original)
     args = copy.deepcopy(original)
+    if per_call and program.makers and not any(i.check == "grad" for i in issues):
+        _per_call(fun, program, issues, fscale)
 
     statuses = {i.status for i in issues}
     if unstable and "wrong" not in statuses and "error" not in statuses:
@@ -400,6 +465,72 @@ def _check(fun, program, reverse):
         if status in statuses:
             return Outcome(status, issues, program, value)
     return Outcome("ok", issues, program, value)
+
+
+def _compare_tangent(issues, c, tangent_dir, t, fscale, unstable):
+    n1 = c.fd1(tangent_dir)
+    if not c.agree(t, n1, fscale):
+        n2 = c.fd2(tangent_dir)
+        if not c.agree(t, n2, fscale) and not _reference_is_unstable(c, tangent_dir, n1, n2, t, fscale,
+                                                                     unstable, "tangent"):
+            issues.append(Issue("wrong", "jvp", "directional derivative%s %.12g, finite differences %.12g "
+                                "(h=%g) / %.12g (Richardson, h=%g)" % (
+                                    " (imaginary part)" if c.part == "imag" else "", t, n1, H1, n2, H2)))
+
+
+def _nan_reference(program):
+    """(arguments for the finite-difference reference, probes that expect NaN) of a program with a
+    NaN / out-of-domain input (special_inputs). ``propagate``: the bad entries replaced by an
+    in-domain value (the term is separable, so every other derivative is the one there), and the
+    bad entries, if differentiated, expect NaN. Otherwise the program's own arguments."""
+    info = program.nan
+    if info is None or info["kind"] != "propagate":
+        return program.args, ()
+    args = list(copy.deepcopy(program.args))
+    u = args[info["arg"]]
+    for idx in info["bad"]:
+        u[idx] = info["fill"]
+    pos, _ = positions(program)
+    bad = [(k, 0, tuple(idx)) for k, p in enumerate(pos) if p == info["arg"] for idx in info["bad"]]
+    return tuple(args), bad
+
+
+def _per_call(fun, program, issues, fscale, calls=6):
+    """A function argument made anew for each call, inline (``grad(f)(x, make_g(p))``, cycling
+    through the factory's parameters, so a freed function's address is soon reused): each gradient
+    must be the one of the function passed now, along a random direction against finite differences."""
+    namespace = sys.modules[fun.__module__].__dict__
+    params = next(iter(program.makers.values()))[1]
+    reference = []  # per parameter: (direction, fd1, fd2), computed first so no function outlives its use
+    for k in range(len(params)):
+        c = Checker(fun, program, args=program.materialized(namespace, k))
+        d = [[c.normal(leaf) for leaf in ls] for ls in c.wrt_leaves]
+        n1 = c.fd1(d)
+        reference.append((d, n1, n1 if c.agree(c.central(d, H2), n1, fscale) else c.fd2(d)))
+        del c
+    c = Checker(fun, program)  # for dot / agree only (its arguments hold the first function)
+    for call in range(calls):
+        k = call % len(params)
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                g = srcdiff.grad(fun, wrt=program.wrt)(*copy.deepcopy(program.materialized(namespace, k)))
+        except srcdiff.SrcdiffError as exc:
+            status = "error" if "internal error" in str(exc) else "refused"
+            issues.append(Issue(status, "per-call", "%s: %s" % (type(exc).__name__, exc)))
+            return
+        except Timeout:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            issues.append(Issue("error", "per-call", "%s: %s" % (type(exc).__name__, exc)))
+            return
+        d, n1, n2 = reference[k]
+        a = c.dot([leaves(gk) for gk in ([g] if c.single else list(g))], d)
+        if not c.agree(a, n1, fscale) and not c.agree(a, n2, fscale) and c.agree(n1, n2, fscale):
+            issues.append(Issue("wrong", "per-call", "call %d with a new function argument %s(%r): srcdiff %.12g, "
+                                "finite differences %.12g (the gradient of another function passed before?)"
+                                % (call, next(iter(program.makers.values()))[0], params[k], a, n1)))
+            return
 
 
 def _reference_is_unstable(c, direction, n1, n2, a, fscale, unstable, label):
@@ -425,10 +556,13 @@ def _vjp(fun, wrt, args):
 
 
 def _close(a, b):
+    """srcdiff's value ``a`` equals the plain value ``b`` (complex, or NaN = NaN, allowed)."""
     try:
-        a = float(np.real(a))
+        a, b = complex(np.asarray(a).item()), complex(np.asarray(b).item())
     except (TypeError, ValueError):
         return False
+    if np.isnan(a) or np.isnan(b):
+        return bool(np.isnan(a) and np.isnan(b))
     return abs(a - b) <= EXACT_RTOL * (1 + abs(b))
 
 

@@ -19,10 +19,13 @@ class Statements:
         self.block.append(line)
 
     def snapshot(self):
-        return (self.copy_scope(self.scope), dict(self.pool), list(self.block), len(self.helpers))
+        return (self.copy_scope(self.scope), dict(self.pool), list(self.block), len(self.helpers),
+                len(self.prelude), set(self.defined))
 
     def restore(self, snap):
-        scope, pool, block, nh = snap
+        scope, pool, block, nh, npre, defined = snap
+        del self.prelude[npre:]
+        self.defined = defined
         self.scope.clear()
         self.scope.update(scope)
         self.pool = pool
@@ -41,6 +44,10 @@ class Statements:
                     (2 if top and not self.in_helper else 0, "early_return"),
                     (1 if self.loop_depth == 0 and not self.in_helper else 0, "listbuild"),
                     (1, "condexpr"),
+                    # issue-15 constructs (constructs.py); weight 0 when the features are off
+                    (self.fx.weight("closure", 5) if self.gate("closure") and not self.in_helper else 0, "closure"),
+                    (self.fx.weight("nested_list", 5) if self.gate("nested_list") and self.loop_depth == 0
+                     and not self.in_helper else 0, "listbuild"),
                 ])
                 getattr(self, "s_" + kind)()
                 self.check_all_values(self.scope)
@@ -561,8 +568,17 @@ class Statements:
         self.rec = {}
 
     def s_listbuild(self):
-        name = self.fresh("ys")
-        self.emit("%s = []" % name)
+        init, name = self.list_container()
+        self.emit(init)
+        if name != init.split(" = ")[0] and self.ch.flip(0.4):  # a list in a container, appended to directly
+            e = None
+            for _ in range(self.ch.int(1, 2)):
+                e = self.expr(2) if e is None else self.exact(shape(e.val), 1)
+                if not is_num(e.val):
+                    raise GenFail("list item")
+                self.emit("%s.append(%s)" % (name, strip_parens(e.src)))
+            self.new_var(self.e(self.list_readback(name, shape(e.val))))
+            return
         K = self.ch.int(1, 4)
         i = self.fresh("i")
         scope = self.copy_scope(self.scope)
@@ -583,6 +599,11 @@ class Statements:
         self.emit_compound([("for %s in range(%d):" % (i, K), body)])
         out = self.fresh()
         s = shape(e.val)
+        if "[" in name:
+            self.emit("%s = %s" % (out, self.list_readback(name, s)))
+            self.pool[out] = Var("num")
+            self.features.add("listbuild")
+            return
         combine = self.ch.choice(["np.stack(%s)", "sum(%s)", "np.array(%s)"] +
                                  (["np.concatenate(%s)"] if s else []) + ["np.stack(%s, axis=-1)" if s else "sum(%s)"])
         self.emit("%s = %s" % (out, combine % name))
