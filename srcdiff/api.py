@@ -176,6 +176,19 @@ class Transformed:
     def __repr__(self):
         return "<srcdiff %s of %s wrt %s>" % (type(self).__name__.lower(), _name(self.fun), ", ".join(self.sig.wrt))
 
+    def _repr_html_(self):
+        """In a notebook: the repr and the generated source (``.source``), highlighted; None (the
+        plain repr) when srcdiff cannot generate it, so a refusal surfaces at the call instead."""
+        import html
+
+        from .errors import SrcdiffError
+        from .highlight import highlight_html
+        try:
+            source = self.source
+        except SrcdiffError:
+            return None
+        return "<code>%s</code>%s" % (html.escape(repr(self)), highlight_html(source))
+
 
 def is_static_function(value):
     """A function or module passed as an argument (``act=np.tanh``, ``xp=np``): generated code is
