@@ -8,6 +8,8 @@ import numpy
 
 from . import cache, calls, deep, frontend, transform
 from .arguments import _Signature, _name, check_differentiable, fit  # noqa: F401  (public helpers)
+from .arguments import resolve_wrt, short_repr
+from .partials import plain
 from .callers import KEYED_ARITY, KEYS_BY_ARITY, Caller, call_key, fast_fit
 from .callers import require_scalar as _require_scalar
 from .context import stale
@@ -32,7 +34,8 @@ class Transformed:
     def __init__(self, fun, wrt, has_aux=False):
         self.has_aux = has_aux
         if not callable(fun):
-            raise ArgumentError("srcdiff transforms functions; got %r" % (fun,))
+            raise ArgumentError("srcdiff transforms functions; got %s" % short_repr(fun))
+        fun = plain(fun)  # a functools.partial: its bound arguments are constants
         self.fun = fun
         self.sig = _Signature(fun, wrt)
         self._result = None
@@ -400,7 +403,7 @@ def _decorator(cls, fun, wrt, has_aux=False):
     return cls(fun, wrt, has_aux)
 
 
-def grad(fun=None, *, wrt=0, has_aux=False, mode="reverse"):
+def grad(fun=None, *, wrt=None, has_aux=False, mode="reverse", argnums=None):
     """The gradient of a scalar-valued ``fun`` with respect to argument(s) ``wrt``.
 
     >>> import numpy as np, srcdiff
@@ -411,7 +414,9 @@ def grad(fun=None, *, wrt=0, has_aux=False, mode="reverse"):
 
     With ``has_aux=True``, ``fun`` returns ``(loss, aux)`` and the result is ``(gradient, aux)``.
     ``mode="forward"`` computes the same gradient with one forward pass per input entry.
+    ``argnums`` is accepted as another name for ``wrt`` (as in JAX and autograd).
     """
+    wrt = resolve_wrt(wrt, argnums)
     if mode not in ("reverse", "forward"):
         raise ArgumentError("mode=%r: use mode='reverse' or mode='forward'" % (mode,))
     if mode == "forward":
@@ -422,7 +427,7 @@ def grad(fun=None, *, wrt=0, has_aux=False, mode="reverse"):
     return _decorator(Grad, fun, wrt, has_aux)
 
 
-def value_and_grad(fun=None, *, wrt=0, has_aux=False):
+def value_and_grad(fun=None, *, wrt=None, has_aux=False, argnums=None):
     """``(fun(*args), gradient)`` from one forward and one reverse sweep.
 
     >>> import numpy as np, srcdiff
@@ -432,11 +437,12 @@ def value_and_grad(fun=None, *, wrt=0, has_aux=False):
     (np.float64(5.0), array([2., 4.]))
 
     With ``has_aux=True``, ``fun`` returns ``(loss, aux)`` and the result is ``((loss, aux), gradient)``.
+    ``argnums`` is accepted as another name for ``wrt``.
     """
-    return _decorator(ValueAndGrad, fun, wrt, has_aux)
+    return _decorator(ValueAndGrad, fun, resolve_wrt(wrt, argnums), has_aux)
 
 
-def vjp(fun, *, wrt=0):
+def vjp(fun, *primals, wrt=None, argnums=None):
     """``(*args) -> (value, pullback)``; ``pullback(ct)`` returns the vector-Jacobian product.
 
     >>> import numpy as np, srcdiff
@@ -445,8 +451,17 @@ def vjp(fun, *, wrt=0):
     >>> value, pullback = srcdiff.vjp(f)(np.array([0.0, 1.0]))
     >>> pullback(np.array([1.0, 1.0]))
     array([1.        , 0.54030231])
+
+    JAX's form is accepted too: ``srcdiff.vjp(f, x, y)`` returns ``(value, pullback)`` at once, and
+    the pullback returns a tuple with one cotangent per primal (or per ``wrt`` entry if given).
+
+    >>> value, pullback = srcdiff.vjp(f, np.array([0.0, 1.0]))
+    >>> pullback(np.array([1.0, 1.0]))
+    (array([1.        , 0.54030231]),)
     """
-    return VJP(fun, wrt)
+    if primals:
+        return VJP(fun, resolve_wrt(wrt, argnums, tuple(range(len(primals)))))(*primals)
+    return VJP(fun, resolve_wrt(wrt, argnums))
 
 
 def show(transformed, file=None, callees=False):

@@ -3,12 +3,34 @@ gradient the type and shape of its argument."""
 from __future__ import annotations
 
 import inspect
+import reprlib
 
 import numpy
 
 from .errors import ArgumentError, SrcdiffError
 
 _ndarray = numpy.ndarray
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = 4
+
+
+def short_repr(value):
+    """``repr`` for error messages: an array is its shape and dtype, never its entries."""
+    if isinstance(value, _ndarray):
+        return "an array of shape %s and dtype %s" % (value.shape, value.dtype)
+    text = _SHORT.repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def resolve_wrt(wrt, argnums, default=0):
+    """``wrt``, or ``argnums`` (JAX's and autograd's name for it); ``default`` when neither is given."""
+    if argnums is None:
+        return default if wrt is None else wrt
+    if wrt is not None:
+        raise ArgumentError("pass wrt=%s or its alias argnums=%s, not both" % (short_repr(wrt), short_repr(argnums)))
+    return argnums
 
 
 class _Signature:
@@ -27,7 +49,7 @@ class _Signature:
             if callable(fun):  # a builtin: refused when it is first called (it has no source)
                 sig = inspect.Signature([inspect.Parameter("x", inspect.Parameter.POSITIONAL_ONLY)])
             else:
-                raise ArgumentError("srcdiff needs a Python function, got %r" % (fun,)) from None
+                raise ArgumentError("srcdiff needs a Python function, got %s" % short_repr(fun)) from None
         self.fun = fun
         self.params = [p for p in sig.parameters.values()
                        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]

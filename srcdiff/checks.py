@@ -31,7 +31,8 @@ def _flatten(x):
     return [x]
 
 
-def check_grad(fun, *args, wrt=0, rtol=1e-5, atol=1e-7, eps=1e-6, directions=8, max_full=200, seed=0):
+def check_grad(fun, *args, wrt=None, rtol=1e-5, atol=1e-7, eps=1e-6, directions=8, max_full=200, seed=0,
+               argnums=None):
     """Compare ``srcdiff.grad(fun, wrt=wrt)`` with central finite differences in float64.
 
     Small inputs (at most ``max_full`` entries) are checked entry by entry; larger ones along
@@ -49,6 +50,10 @@ def check_grad(fun, *args, wrt=0, rtol=1e-5, atol=1e-7, eps=1e-6, directions=8, 
     True
     """
     from .api import _Signature, grad
+    from .arguments import resolve_wrt
+    from .partials import plain
+    wrt = resolve_wrt(wrt, argnums)
+    fun = plain(fun)
     sig = _Signature(fun, wrt)
     args = [_as64(a) for a in args]
     g = grad(fun, wrt=wrt)(*args)

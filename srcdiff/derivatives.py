@@ -7,6 +7,8 @@ import numpy
 
 from . import cache, calls, deep, frontend, transform
 from .api import Grad, Transformed, _Signature, _SCALAR_TYPES, check_differentiable, fit
+from .arguments import resolve_wrt
+from .partials import plain
 from .errors import ArgumentError, NonDifferentiableError
 from .tracebacks import for_user, user_facing
 
@@ -92,7 +94,7 @@ def _weakrefable(obj):
         return False
 
 
-def forward(fun, wrt=0):
+def forward(fun, wrt=None, *, argnums=None):
     """The generated forward-mode function of ``fun`` (with ``.source``).
 
     >>> import numpy as np, srcdiff
@@ -103,14 +105,14 @@ def forward(fun, wrt=0):
     >>> tangent
     array([2.])
     """
-    return Tangent(fun, wrt)
+    return Tangent(fun, resolve_wrt(wrt, argnums))
 
 
 def _check_tangent(tangent, primal, name, fun):
     """A tangent must have its primal's structure and shape."""
     if isinstance(primal, (list, tuple)):
         if not isinstance(tangent, (list, tuple)) or len(tangent) != len(primal):
-            raise ArgumentError("the tangent for `%s` of %s must be a %s of %d items like the argument, got %r"
+            raise ArgumentError("the tangent for `%s` of %s must be a %s of %d items like the argument, got a %s"
                                 % (name, _fname(fun), type(primal).__name__, len(primal), type(tangent).__name__))
         for i, (t, p) in enumerate(zip(tangent, primal)):
             _check_tangent(t, p, "%s[%d]" % (name, i), fun)
@@ -123,7 +125,9 @@ def _check_tangent(tangent, primal, name, fun):
             _check_tangent(tangent[k], primal[k], "%s[%r]" % (name, k), fun)
         return
     if isinstance(tangent, (list, tuple, dict)):
-        raise ArgumentError("the tangent for `%s` of %s is a %s, but the argument is %s: pass %s"
+        raise ArgumentError("the tangent for `%s` of %s is a %s, but the argument is %s: pass %s. Tangents "
+                            "follow wrt (or argnums): one tangent for one argument, a tuple for several, as in "
+                            "srcdiff.jvp(f, (x, y), (tx, ty), wrt=(0, 1))"
                             % (name, _fname(fun), type(tangent).__name__, _kind_of(primal),
                                "a float" if isinstance(primal, float) else "an array of its shape"))
     if numpy.shape(tangent) != numpy.shape(primal):
@@ -150,11 +154,13 @@ def _fname(fun):
     return getattr(fun, "__qualname__", repr(fun))
 
 
-def jvp(fun, primals, tangents, *, wrt=0):
+def jvp(fun, primals, tangents, *, wrt=None, argnums=None):
     """``(fun(*primals), J @ tangents)``: a Jacobian-vector product by forward mode.
 
     ``primals`` is the tuple of all positional arguments; ``tangents`` matches ``wrt`` (one
-    tangent, or a tuple for a tuple ``wrt``), each shaped like its argument.
+    tangent, or a tuple for a tuple ``wrt``), each shaped like its argument. Without ``wrt`` (or
+    its alias ``argnums``), a tuple of tangents shaped like the primals, one each, is read as JAX
+    reads it: the tangents of all of them (``srcdiff.jvp(f, (x, y), (tx, ty))``).
 
     >>> import numpy as np, srcdiff
     >>> def f(x, w):
@@ -163,7 +169,9 @@ def jvp(fun, primals, tangents, *, wrt=0):
     (np.float64(11.0), np.float64(3.0))
     """
     try:
-        return _jvp(fun, primals, tangents, wrt)
+        if wrt is None and argnums is None and _one_tangent_per_primal(primals, tangents):
+            wrt = tuple(range(len(primals)))
+        return _jvp(fun, primals, tangents, resolve_wrt(wrt, argnums))
     except Exception as exc:
         raise exc.with_traceback(for_user(exc))
 
@@ -188,6 +196,25 @@ def _jvp(fun, primals, tangents, wrt):
     tangents = tuple(_floating_tangent(tv) for tv in tangents)
     fn = t._functions(primals, {})["tangent"]
     return fn(*primals, **dict(zip(t.tangent_params, tangents)))
+
+
+def _one_tangent_per_primal(primals, tangents):
+    """Is ``tangents`` JAX's tuple of one tangent per primal (each shaped like its primal)?"""
+    if not isinstance(primals, tuple) or not isinstance(tangents, (tuple, list)) or len(tangents) != len(primals):
+        return False
+    if len(primals) == 1 and isinstance(primals[0], (tuple, list, dict)):
+        return False  # one container argument: its tangent is a container too
+    return all(_same_structure(t, p) for t, p in zip(tangents, primals))
+
+
+def _same_structure(tangent, primal):
+    if isinstance(primal, (tuple, list)):
+        return isinstance(tangent, (tuple, list)) and len(tangent) == len(primal) and \
+            all(_same_structure(t, p) for t, p in zip(tangent, primal))
+    if isinstance(primal, dict):
+        return isinstance(tangent, dict) and set(tangent) == set(primal) and \
+            all(_same_structure(tangent[k], primal[k]) for k in primal)
+    return not isinstance(tangent, (tuple, list, dict)) and numpy.shape(tangent) == numpy.shape(primal)
 
 
 def _floating_tangent(tv):
@@ -255,7 +282,7 @@ class ForwardGrad:
     """``grad(fun, mode="forward")``: one forward pass per input entry."""
 
     def __init__(self, fun, wrt):
-        self.fun = fun
+        self.fun = fun = plain(fun)
         self.tangent = _tangent_of(fun, wrt)
         self.sig = self.tangent.sig
 
@@ -299,7 +326,7 @@ class ForwardGrad:
         return grads[0] if self.sig.single else tuple(grads)
 
 
-def jacobian(fun, *, wrt=0, mode="reverse"):
+def jacobian(fun, *, wrt=None, mode="reverse", argnums=None):
     """The full Jacobian, shaped ``output.shape + argument.shape`` (a tuple of them for a tuple ``wrt``).
 
     ``mode="forward"`` runs one forward pass per input entry (best for few inputs, many outputs);
@@ -313,6 +340,8 @@ def jacobian(fun, *, wrt=0, mode="reverse"):
            [0., 4.]])
     """
     _check_mode(mode)
+    wrt = resolve_wrt(wrt, argnums)
+    fun = plain(fun)
     sig = _Signature(fun, wrt)
 
     @user_facing
@@ -372,7 +401,7 @@ class HVP:
     def __init__(self, fun, wrt=0):
         if isinstance(wrt, (tuple, list)):
             raise ArgumentError("hvp and hessian take a single argument in wrt")
-        self.fun = fun
+        self.fun = fun = plain(fun)
         self.gradient = Grad(fun, wrt)
         self.sig = self.gradient.sig
         self._tangents = {}
@@ -415,7 +444,7 @@ class HVP:
         return fit(t_grad, x) if not isinstance(x, float) else float(t_grad)
 
 
-def hvp(fun, *, wrt=0):
+def hvp(fun, *, wrt=None, argnums=None):
     """``(*args, v) -> H @ v`` for a scalar ``fun``, without forming the Hessian ``H``.
 
     >>> import numpy as np, srcdiff
@@ -424,10 +453,10 @@ def hvp(fun, *, wrt=0):
     >>> srcdiff.hvp(f)(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
     array([6., 0.])
     """
-    return HVP(fun, wrt)
+    return HVP(fun, resolve_wrt(wrt, argnums))
 
 
-def hessian(fun, *, wrt=0):
+def hessian(fun, *, wrt=None, argnums=None):
     """The Hessian of a scalar ``fun``, shaped ``arg.shape + arg.shape`` (forward over reverse).
 
     >>> import numpy as np, srcdiff
@@ -437,7 +466,7 @@ def hessian(fun, *, wrt=0):
     array([[6., 2.],
            [2., 0.]])
     """
-    product = HVP(fun, wrt)
+    product = HVP(fun, resolve_wrt(wrt, argnums))
 
     @user_facing
     def hess(*args, **kwargs):
