@@ -1,4 +1,4 @@
-"""Complex Hermitian and singular-value factorizations (eigh, eigvalsh, svd, svdvals) and pinv.
+"""Derivatives of complex matrix factorizations: cholesky, qr, eigh, eigvalsh, svd, svdvals, pinv.
 
 Derivatives follow srcdiff's complex convention (see ``numpy_complex``): a cotangent ``g`` pairs with
 a change ``dw`` as ``Re(sum(g * dw))``. The formulas below work with ``conj(g)`` (``gb``), for which
@@ -6,10 +6,11 @@ the pairing is the Frobenius product ``Re(tr(gb^H dw))`` of the textbook derivat
 
 Eigenvectors and singular vectors are defined up to a phase each (``v_k -> exp(i phi_k) v_k``; for
 the SVD ``u_k`` and ``v_k`` turn together). LAPACK fixes it by making the first row of ``V`` (of
-``U``) real; the derivatives here keep that row real, so they are the derivatives of what NumPy
-returns, in both modes. Where the first row is not real (another LAPACK) or has a zero entry,
-the phase is unknown: a reverse-mode cotangent that depends on it, and every forward-mode tangent
-of the vectors, is refused.
+``U``; the last row for ``eigh(UPLO='U')``) real; the derivatives here keep that row real, so
+they are the derivatives of what NumPy returns, in both modes. Where no such row is real (another
+LAPACK) or it has a zero entry, the phase is unknown: a reverse-mode cotangent that depends on it,
+and every forward-mode tangent of the vectors, is refused. ``cholesky`` and ``qr`` have no phase
+freedom (LAPACK's factors have a real diagonal).
 """
 from __future__ import annotations
 
@@ -50,18 +51,22 @@ def to_hermitian_triangle(m, lower=True):
     return part + _diag_embed(numpy.real(_diag(m)))
 
 
-def _first_row_real(v):
-    """Whether LAPACK's phase convention (first row of the vectors real and non-zero) holds for ``v``."""
-    row = v[..., 0, :]
-    return bool(numpy.all(numpy.abs(numpy.imag(row)) <= 1e-13 * numpy.abs(row)) and numpy.all(row != 0))
+def _real_row(v):
+    """The row (0 or -1) LAPACK made real (and non-zero) in the vectors ``v``, or None: its phase
+    convention (the first row; the last one for eigh(UPLO='U'))."""
+    for k in (0, -1):
+        row = v[..., k, :]
+        if numpy.all(numpy.abs(numpy.imag(row)) <= 1e-13 * numpy.abs(row)) and numpy.all(row != 0):
+            return k
+    return None
 
 
-def _phase_cotangent(c, v):
-    """The cotangent of ``v`` that accounts for LAPACK's phase convention (``v``'s first row real): a
-    cotangent depends on the phases through ``c = Im(diag(V^H conj(g)))``; keeping the first row
-    real turns that into a cotangent on the first row."""
+def _phase_cotangent(c, v, k):
+    """The cotangent of ``v`` that accounts for LAPACK's phase convention (row ``k`` of ``v`` real): a
+    cotangent depends on the phases through ``c = Im(diag(V^H conj(g)))``; keeping that row real
+    turns this into a cotangent on the row."""
     extra = numpy.zeros(numpy.shape(v), dtype=complex)
-    extra[..., 0, :] = 1j * c / numpy.real(v[..., 0, :])
+    extra[..., k, :] = 1j * c / numpy.real(v[..., k, :])
     return extra
 
 
@@ -74,10 +79,10 @@ def _unknown_phase(c, v, what):
     return v
 
 
-def _phase_tangent(tv, v):
-    """The change of phase ``i theta`` (a row, one per column of ``v``) that keeps the first row of
+def _phase_tangent(tv, v, k):
+    """The change of phase ``i theta`` (a row, one per column of ``v``) that keeps row ``k`` of
     ``v + tv`` real (LAPACK's convention)."""
-    return numpy.expand_dims(-1j * numpy.imag(tv[..., 0, :] / v[..., 0, :]), -2)
+    return numpy.expand_dims(-1j * numpy.imag(tv[..., k, :] / v[..., k, :]), -2)
 
 
 def _unknown_phase_tangent(tv, what):
@@ -90,8 +95,9 @@ def eigh_adjoint(g, y, UPLO="L"):
     (gw, gv), (w, v) = g, y
     gb = numpy.conj(gv)
     c = numpy.imag(_diag(_H(v) @ gb))
-    if _first_row_real(v):
-        gb = gb + numpy.conj(_phase_cotangent(c, v))
+    k = _real_row(v)
+    if k is not None:
+        gb = gb + numpy.conj(_phase_cotangent(c, v, k))
     else:
         v = _unknown_phase(c, v, "eigenvectors")
     inner = _gap_inverse(w) * (_H(v) @ gb) + _diag_embed(numpy.real(gw))
@@ -103,9 +109,11 @@ def eigh_tangent(ta, y, UPLO="L"):
     w, v = y
     p = _H(v) @ from_hermitian_triangle(ta, lower=UPLO == "L") @ v
     tv = v @ (_gap_inverse(w) * p)
-    if not _first_row_real(v):
+    k = _real_row(v)
+    if k is None:
         tv = _unknown_phase_tangent(tv, "eigenvectors")
-    return numpy.real(_diag(p)), tv + v * _phase_tangent(tv, v)
+        k = 0
+    return numpy.real(_diag(p)), tv + v * _phase_tangent(tv, v, k)
 
 
 def eigvalsh_adjoint(g, a, UPLO="L"):
@@ -123,10 +131,11 @@ def eigvalsh_tangent(ta, a, UPLO="L"):
 def svd_adjoint(gu, gs, gv, u, s, v):
     """Adjoint of the thin complex SVD ``a = u diag(s) v^H`` from the cotangents of ``u``, ``s`` and ``v``."""
     c = numpy.imag(_diag(_H(u) @ numpy.conj(gu)) + _diag(_H(v) @ numpy.conj(gv)))
-    if _first_row_real(u):  # LAPACK makes the first row of u (wide matrices) or of v (the others) real
-        gu = gu + _phase_cotangent(c, u)
-    elif _first_row_real(v):
-        gv = gv + _phase_cotangent(c, v)
+    row_u, row_v = _real_row(u), _real_row(v)
+    if row_u is not None:  # LAPACK makes the first row of u (wide matrices) or of v (the others) real
+        gu = gu + _phase_cotangent(c, u, row_u)
+    elif row_v is not None:
+        gv = gv + _phase_cotangent(c, v, row_v)
     else:
         u = _unknown_phase(c, u, "singular vectors")
     gbu, gbv = numpy.conj(gu), numpy.conj(gv)
@@ -153,10 +162,11 @@ def svd_tangent(ta, u, s, v):
     du = u @ (f * (p * row + col * _H(p)) + _diag_embed(1j * numpy.imag(_diag(p)) * inv_s)) + \
         (eye_m - u @ _H(u)) @ ta @ v * numpy.expand_dims(inv_s, -2)
     dv = v @ (f * (col * p + _H(p) * row)) + (eye_n - v @ _H(v)) @ _H(ta) @ u * numpy.expand_dims(inv_s, -2)
-    if _first_row_real(u):
-        phase = _phase_tangent(du, u)
-    elif _first_row_real(v):
-        phase = _phase_tangent(dv, v)
+    row_u, row_v = _real_row(u), _real_row(v)
+    if row_u is not None:
+        phase = _phase_tangent(du, u, row_u)
+    elif row_v is not None:
+        phase = _phase_tangent(dv, v, row_v)
     else:
         phase = _unknown_phase_tangent(du, "singular vectors")
     return du + u * phase, numpy.real(_diag(p)), dv + v * phase
