@@ -291,8 +291,10 @@ class Grad(ValueAndGrad):
 
     def _call(self, args, kwargs):
         caller = self._fast_caller(args, kwargs)
+        if caller.complex_always:  # whether the output is real is not known: value_and_grad computes it
+            return self._with_value()(*args, **kwargs)[1]
         inputs = caller.inputs(args, kwargs)
-        if caller.complex_always or caller.complex_params and caller.complex_inputs(args, kwargs):
+        if caller.complex_params and caller.complex_inputs(args, kwargs):
             return self._with_value()(*args, **kwargs)[1]  # the output may be complex: compute it, to refuse it
         functions = caller.functions
         out = functions["grad"](*args, **kwargs)

@@ -8,6 +8,7 @@ import linecache
 import numpy
 
 from .arguments import _name, check_differentiable, fit
+from .analysis.complexity import names_complex_dtype
 from .errors import NonDifferentiableError
 from .runtime import complex_output_error, where
 
@@ -100,6 +101,8 @@ class Caller:
         self.run = _lean_runner(self, functions[owner.role], owner.role != "grad" or self.returns_value,
                                 owner.role != "grad", sig.single or self.tuple_out, sig.single,
                                 owner.fun) if lean else None
+        if self.complex_always and owner.role == "grad" and not owner.has_aux:  # the output is checked on each
+            self.run = lambda args: owner._with_value()(*args)[1]  # call: value_and_grad computes it
 
     def complex_inputs(self, args, kwargs):
         """Whether a parameter that decides if the output is real holds a complex value in this call."""
@@ -145,10 +148,7 @@ def holds_complex(value):
     if isinstance(value, (numpy.generic, _ndarray, complex)):
         return numpy.iscomplexobj(value)
     if isinstance(value, (str, type, numpy.dtype)):
-        try:
-            return numpy.dtype(value).kind == "c"
-        except TypeError:
-            return False
+        return names_complex_dtype(value)
     return True
 
 

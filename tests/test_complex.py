@@ -431,9 +431,21 @@ def appends(x, z):
     return np.sum(out[0] * x)
 
 
+def scaled(x, s=1.0):
+    return x * s
+
+
+def through_real_helper(x, y):
+    return np.sum(scaled(x) + real_of_product(y, y))
+
+
+def recursive(x, n):
+    return np.sum(x) if n == 0 else recursive(x * x, n - 1)
+
+
 @pytest.mark.parametrize("fun, expected", [
     (loss, {"w", "x", "y"}), (magnitude, {"w"}), (appends, {"x", "z"}), (complex_constant, None),
-    (through_helper, None), (real_of_product, set())])
+    (through_helper, None), (real_of_product, set()), (through_real_helper, {"x"}), (recursive, None)])
 def test_which_parameters_decide_whether_the_output_is_complex(fun, expected):
     prep = prepare(fun, statics={"act": np.tanh} if fun is loss else None)
     found = complex_sources(prep.tree, prep.ctx.resolve)

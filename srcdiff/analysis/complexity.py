@@ -15,7 +15,9 @@ bound to the same object.
 """
 from __future__ import annotations
 
+import inspect
 import types
+import warnings
 
 import numpy
 
@@ -43,17 +45,31 @@ _REAL_ATTRS = {"real", "imag", "shape", "ndim", "size", "dtype", "var", "std", "
 _MUTATORS = {"append", "extend", "insert", "__setitem__", "update", "setdefault"}
 
 
-def complex_sources(tree, resolve):
+def complex_sources(tree, resolve, active=()):
     """The parameters of ``tree`` (an ``ir.FunctionDef``) that decide whether its result may be
     complex, as a frozenset of names, or None (``UNKNOWN``); ``resolve`` gives the live object an
-    ``ir.Name``/``ir.Attr`` chain not rooted at a local names (``frontend.is_missing`` otherwise)."""
-    analysis = _Analysis(tree, resolve)
+    ``ir.Name``/``ir.Attr`` chain not rooted at a local names (``frontend.is_missing`` otherwise).
+    ``active`` holds the code objects of the callers being analyzed (recursion is not followed)."""
+    analysis = _Analysis(tree, resolve, active)
     return analysis.run()
 
 
+def _callee_sources(fn, active):
+    """``complex_sources`` of a called user function, or UNKNOWN."""
+    if fn.__code__ in active or len(active) > 20:
+        return UNKNOWN
+    from ..errors import SrcdiffError
+    from ..transform import prepare
+    try:
+        prep = prepare(fn)
+    except (SrcdiffError, OSError, TypeError, SyntaxError):
+        return UNKNOWN
+    return complex_sources(prep.tree, prep.ctx.resolve, active + (fn.__code__,))
+
+
 class _Analysis:
-    def __init__(self, tree, resolve):
-        self.tree, self.resolve = tree, resolve
+    def __init__(self, tree, resolve, active=()):
+        self.tree, self.resolve, self.active = tree, resolve, active
         self.params = {p.name for p in tree.params}
         self.env = {p: frozenset([p]) for p in self.params}
         self.bindings = []  # (name, expr): name may hold expr's value
@@ -184,7 +200,7 @@ class _Analysis:
                 return self.env.get(e.id, frozenset())
             return self._global(e)
         if isinstance(e, ir.Const):
-            return UNKNOWN if isinstance(e.value, complex) or _complex_dtype(e.value) else frozenset()
+            return UNKNOWN if isinstance(e.value, complex) or names_complex_dtype(e.value) else frozenset()
         if isinstance(e, (ir.BinOp, ir.BoolOp, ir.Tuple, ir.List, ir.Dict, ir.Starred, ir.Subscript, ir.IfExp,
                           ir.Slice)):
             parts = [c for c in e.children() if not (isinstance(e, ir.IfExp) and c is e.test)]
@@ -220,7 +236,7 @@ class _Analysis:
         if isinstance(obj, types.ModuleType) or lookup(obj) is not None or _among(obj, _REAL_RESULTS):
             return frozenset()  # not a value: a call or an attribute of it is looked at where it is used
         if isinstance(obj, type) or isinstance(obj, numpy.dtype):
-            return UNKNOWN if _complex_dtype(obj) else frozenset()
+            return UNKNOWN if names_complex_dtype(obj) else frozenset()
         return UNKNOWN  # a global value: it may change between calls
 
     def _attribute(self, e):
@@ -260,7 +276,37 @@ class _Analysis:
             return frozenset()
         if _among(obj, _LIKE_ARGUMENTS) or (lookup(obj) is not None and getattr(obj, "__module__", None) != "numpy.fft"):
             return self._union(args)  # functions srcdiff has rules for keep real arguments real (but the FFTs)
-        return UNKNOWN  # user functions, numpy.linalg.eig, numpy.emath.sqrt, scipy.special.hankel1...
+        if isinstance(obj, types.FunctionType) and lookup(obj) is None and \
+                (getattr(obj, "__module__", None) or "").split(".")[0] not in ("numpy", "scipy", "srcdiff"):
+            return self._callee(obj, e)
+        return UNKNOWN  # numpy.linalg.eig, numpy.emath.sqrt, scipy.special.hankel1, methods, lambdas...
+
+    def _callee(self, fn, e):
+        """A call of a user function: the arguments bound to the parameters its result depends on."""
+        found = _callee_sources(fn, self.active)
+        if found is UNKNOWN or any(isinstance(a, ir.Starred) for a in e.args) or \
+                any(k.name is None for k in e.keywords):
+            return UNKNOWN
+        try:
+            params = inspect.signature(fn).parameters
+            bound = inspect.signature(fn).bind_partial(*e.args, **{k.name: k.value for k in e.keywords})
+        except (TypeError, ValueError):
+            return UNKNOWN
+        parts = []
+        for name in found:
+            if name in bound.arguments:
+                value = bound.arguments[name]
+                if params[name].kind in (params[name].VAR_POSITIONAL, params[name].VAR_KEYWORD):
+                    return UNKNOWN
+                parts.append(value)
+            elif params[name].default is params[name].empty or _holds_complex(params[name].default):
+                return UNKNOWN  # a default that may be complex
+        return self._union(parts)
+
+
+def _holds_complex(value):
+    from ..callers import holds_complex
+    return holds_complex(value)
 
 
 def _among(obj, objects):
@@ -270,12 +316,14 @@ def _among(obj, objects):
         return False
 
 
-def _complex_dtype(obj):
+def names_complex_dtype(obj):
     """Whether ``obj`` names a complex dtype (``complex``, ``numpy.complex64``, "c16"...)."""
     if obj is None or isinstance(obj, (bool, int, float)):
         return False
-    try:
-        return numpy.dtype(obj).kind == "c"
-    except Exception:
-        return False
+    with warnings.catch_warnings():  # "a" (a dict key, say) is a deprecated dtype alias
+        warnings.simplefilter("ignore")
+        try:
+            return numpy.dtype(obj).kind == "c"
+        except Exception:
+            return False
 
