@@ -91,8 +91,12 @@ class Caller:
         complex_from = getattr(functions["result"], "complex_from", frozenset())
         self.complex_params = [(i, p.name, p.kind is not p.KEYWORD_ONLY) for i, p in enumerate(sig.params)
                                if p.name in (complex_from or ())]
+        self.namespace = getattr(functions["subject"], "__globals__", None)
+        self.complex_globals = sorted(n[1] for n in complex_from or () if isinstance(n, tuple))
         # not known, or *args or **kwargs (not checked): the output is computed and checked on every call
-        self.complex_always = complex_from is None or len(self.complex_params) < len(complex_from)
+        self.complex_always = complex_from is None or \
+            len(self.complex_params) + len(self.complex_globals) < len(complex_from) or \
+            (self.complex_globals and self.namespace is None)
         self.tuple_out = len(sig.wrt) == 1 and not sig.single  # wrt=(0,) wants a one-element tuple
         # the common case: positional arrays only, nothing else to check (see ``_lean_runner``)
         lean = self.positional and not self.statics and not self.guards and not self.others and \
@@ -108,6 +112,9 @@ class Caller:
         """Whether a parameter that decides if the output is real holds a complex value in this call."""
         if self.complex_always:
             return True
+        for name in self.complex_globals:
+            if holds_complex(self.namespace.get(name)):
+                return True
         defaults = self.owner.sig.defaults
         for i, name, positional in self.complex_params:
             value = args[i] if positional and i < len(args) else kwargs.get(name, defaults.get(name))
@@ -185,6 +192,7 @@ def _lean_runner(caller, fn, unpack, joint, wrap, single, fun):
     others = sorted(complex_at - set(positions))  # arguments that are not differentiated: any type
     lines += ["    a%d = args[%d]" % (p, p) for p in others]
     tests += ["(type(a%d) is not ndarray or a%d.dtype.kind == \"c\") and holds_complex(a%d)" % (p, p, p) for p in others]
+    tests += ["holds_complex(namespace.get(%r))" % name for name in caller.complex_globals]  # global variables
     lines += ["    if %s:" % " or ".join(tests),
               "        return caller.owner.checked_call(args)  # refuses dtypes; computes a complex output to check it"]
     lines += ["    value, out = fn(*args)" if unpack else "    out = fn(*args)"]
@@ -201,7 +209,7 @@ def _lean_runner(caller, fn, unpack, joint, wrap, single, fun):
     lines += ["    return %s" % ("value, " + result if joint else result)]
     source = "\n".join(lines) + "\n"
     namespace = {"caller": caller, "fn": fn, "fun": fun, "fit": fit, "require_scalar": require_scalar,
-                 "holds_complex": holds_complex,
+                 "holds_complex": holds_complex, "namespace": caller.namespace,
                  "float64": _float64, "ndarray": _ndarray}
     filename = "<srcdiff caller %s>" % hashlib.sha1(source.encode()).hexdigest()[:10]
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # for tracebacks

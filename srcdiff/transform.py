@@ -135,8 +135,8 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     if record_stages:
         stages.append(("rename redefinitions", syntax.unparse(tree)))
     # grad refuses complex outputs: its caller checks the arguments these come from, or the output
-    complex_from = complex_sources(tree, ctx.resolve) if (kind == "grad" or check_real) and not has_aux \
-        else frozenset()
+    complex_from = complex_sources(tree, ctx.resolve, namespace=getattr(fn, "__globals__", None)) \
+        if (kind == "grad" or check_real) and not has_aux else frozenset()
     seeds = None
     if has_aux:
         tree, seeds = _split_aux(tree, ctx)

@@ -349,6 +349,13 @@ def with_keyword(x, scale=1.0):
     return np.sum(x * scale)
 
 
+OFFSET = np.array([0.1, 0.2, 0.3])
+
+
+def reads_a_global(x):
+    return np.sum((x - OFFSET) ** 2)
+
+
 def check_refused(call, fun):
     with pytest.raises(srcdiff.NonDifferentiableError) as info:
         call()
@@ -445,9 +452,19 @@ def recursive(x, n):
 
 @pytest.mark.parametrize("fun, expected", [
     (loss, {"w", "x", "y"}), (magnitude, {"w"}), (appends, {"x", "z"}), (complex_constant, None),
-    (through_helper, None), (real_of_product, set()), (through_real_helper, {"x"}), (recursive, None)])
+    (through_helper, None), (real_of_product, set()), (through_real_helper, {"x"}), (recursive, None),
+    (reads_a_global, {"x", ("global", "OFFSET")})])
 def test_which_parameters_decide_whether_the_output_is_complex(fun, expected):
     prep = prepare(fun, statics={"act": np.tanh} if fun is loss else None)
-    found = complex_sources(prep.tree, prep.ctx.resolve)
+    found = complex_sources(prep.tree, prep.ctx.resolve, namespace=fun.__globals__)
     assert (found if found is None else set(found)) == expected
 
+
+
+def test_a_global_array_that_becomes_complex_is_seen(monkeypatch):
+    g = srcdiff.grad(reads_a_global)
+    np.testing.assert_allclose(g(X), 2 * (X - OFFSET))
+    monkeypatch.setattr(__import__(__name__), "OFFSET", OFFSET + 1j)
+    check_refused(lambda: g(X), reads_a_global)
+    monkeypatch.undo()
+    np.testing.assert_allclose(g(X), 2 * (X - OFFSET))

@@ -45,12 +45,14 @@ _REAL_ATTRS = {"real", "imag", "shape", "ndim", "size", "dtype", "var", "std", "
 _MUTATORS = {"append", "extend", "insert", "__setitem__", "update", "setdefault"}
 
 
-def complex_sources(tree, resolve, active=()):
+def complex_sources(tree, resolve, active=(), namespace=None):
     """The parameters of ``tree`` (an ``ir.FunctionDef``) that decide whether its result may be
     complex, as a frozenset of names, or None (``UNKNOWN``); ``resolve`` gives the live object an
     ``ir.Name``/``ir.Attr`` chain not rooted at a local names (``frontend.is_missing`` otherwise).
+    Global variables of the function's module (``namespace``, its ``__globals__``) holding numbers
+    or arrays count too, as ``("global", name)``: they are read when the code runs.
     ``active`` holds the code objects of the callers being analyzed (recursion is not followed)."""
-    analysis = _Analysis(tree, resolve, active)
+    analysis = _Analysis(tree, resolve, active, namespace)
     return analysis.run()
 
 
@@ -64,12 +66,12 @@ def _callee_sources(fn, active):
         prep = prepare(fn)
     except (SrcdiffError, OSError, TypeError, SyntaxError):
         return UNKNOWN
-    return complex_sources(prep.tree, prep.ctx.resolve, active + (fn.__code__,))
+    return complex_sources(prep.tree, prep.ctx.resolve, active + (fn.__code__,), fn.__globals__)
 
 
 class _Analysis:
-    def __init__(self, tree, resolve, active=()):
-        self.tree, self.resolve, self.active = tree, resolve, active
+    def __init__(self, tree, resolve, active=(), namespace=None):
+        self.tree, self.resolve, self.active, self.namespace = tree, resolve, active, namespace
         self.params = {p.name for p in tree.params}
         self.env = {p: frozenset([p]) for p in self.params}
         self.bindings = []  # (name, expr): name may hold expr's value
@@ -237,7 +239,10 @@ class _Analysis:
             return frozenset()  # not a value: a call or an attribute of it is looked at where it is used
         if isinstance(obj, type) or isinstance(obj, numpy.dtype):
             return UNKNOWN if names_complex_dtype(obj) else frozenset()
-        return UNKNOWN  # a global value: it may change between calls
+        if isinstance(e, ir.Name) and self.namespace is not None and self.namespace.get(e.id, self) is obj and \
+                isinstance(obj, (numpy.ndarray, numpy.generic, int, float, complex)):
+            return frozenset([("global", e.id)])  # its dtype is checked when the code runs
+        return UNKNOWN
 
     def _attribute(self, e):
         root = e
@@ -292,8 +297,13 @@ class _Analysis:
             bound = inspect.signature(fn).bind_partial(*e.args, **{k.name: k.value for k in e.keywords})
         except (TypeError, ValueError):
             return UNKNOWN
-        parts = []
+        parts, markers = [], frozenset()
         for name in found:
+            if isinstance(name, tuple):  # a global variable of the callee's module
+                if fn.__globals__ is not self.namespace:
+                    return UNKNOWN
+                markers |= {name}
+                continue
             if name in bound.arguments:
                 value = bound.arguments[name]
                 if params[name].kind in (params[name].VAR_POSITIONAL, params[name].VAR_KEYWORD):
@@ -301,7 +311,8 @@ class _Analysis:
                 parts.append(value)
             elif params[name].default is params[name].empty or _holds_complex(params[name].default):
                 return UNKNOWN  # a default that may be complex
-        return self._union(parts)
+        found = self._union(parts)
+        return UNKNOWN if found is UNKNOWN else found | markers
 
 
 def _holds_complex(value):
