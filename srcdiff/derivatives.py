@@ -126,6 +126,10 @@ def _check_tangent(tangent, primal, name, fun):
     if numpy.shape(tangent) != numpy.shape(primal):
         raise ArgumentError("the tangent for `%s` of %s has shape %s, but the argument has shape %s"
                             % (name, _fname(fun), numpy.shape(tangent), numpy.shape(primal)))
+    if numpy.iscomplexobj(tangent) and not numpy.iscomplexobj(primal):
+        raise ArgumentError("the tangent for `%s` of %s is complex, but the argument is real: a real argument "
+                            "only moves along real directions (pass numpy.real(t), or a complex argument)"
+                            % (name, _fname(fun)))
 
 
 def _kind_of(value):
@@ -215,8 +219,8 @@ def _plain_arrays(positions, primals, tangents):
             return False
         x = primals[p]
         if type(x) is not _ndarray or type(tv) is not _ndarray or x.shape != tv.shape or \
-                x.dtype.kind not in "fc" or tv.dtype.kind not in "fc":
-            return False
+                x.dtype.kind not in "fc" or tv.dtype.kind not in ("fc" if x.dtype.kind == "c" else "f"):
+            return False  # (a complex tangent of a real argument is refused on the slow path)
     return True
 
 

@@ -468,3 +468,10 @@ def test_a_global_array_that_becomes_complex_is_seen(monkeypatch):
     check_refused(lambda: g(X), reads_a_global)
     monkeypatch.undo()
     np.testing.assert_allclose(g(X), 2 * (X - OFFSET))
+
+
+def test_a_complex_tangent_of_a_real_argument_is_refused():
+    with pytest.raises(srcdiff.ArgumentError, match="tangent for `z` of f_abs is complex, but the argument is real"):
+        srcdiff.jvp(f_abs, (X.reshape(3, 1) * np.ones((3, 3)),), np.ones((3, 3)) * 1j)
+    with pytest.raises(srcdiff.ArgumentError, match="is complex, but the argument is real"):
+        srcdiff.hvp(reads_a_global)(X, X * 1j)
