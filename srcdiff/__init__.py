@@ -1,7 +1,8 @@
 """srcdiff: automatic differentiation of plain NumPy functions by source transformation."""
 from .api import grad, show, value_and_grad, vjp
 from .calls import checkpoint
-from .derivatives import forward, hessian, hvp, jacobian, jvp
+from .derivatives import forward, hessian, hvp, jvp
+from .jacobians import jacobian
 from .rules.registry import adjoint, nondifferentiable, tangent
 from .checks import check_grad
 from .runtime import stop_gradient

@@ -33,6 +33,8 @@ class Transformed:
 
     def __init__(self, fun, wrt, has_aux=False):
         self.has_aux = has_aux
+        self._wrt = wrt
+        self.check_real = False  # generated code refuses a complex output itself (it is differentiated again)
         if not callable(fun):
             raise ArgumentError("srcdiff transforms functions; got %s" % short_repr(fun))
         fun = plain(fun)  # a functools.partial: its bound arguments are constants
@@ -132,7 +134,7 @@ class Transformed:
         if getattr(subject, "__code__", None) is None:
             frontend.load(subject)  # raises SourceUnavailableError saying why
         key = (subject.__code__, self.role, tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
-               shapes, self.has_aux, resolution_key(subject))
+               shapes, self.has_aux, resolution_key(subject), self.check_real)
         result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,
                                                                    subject=subject))
         functions = {role: result.compiled.build(name, subject, subject.__defaults__, subject.__kwdefaults__)
@@ -169,7 +171,7 @@ class Transformed:
     def _run_pipeline(self, scalars, containers, statics, shapes=(), record_stages=False, subject=None):
         return transform.reverse(subject or self.fun, self.sig.wrt, kind=self.role, scalars=scalars,
                                  containers=containers, statics=dict(statics), shapes=shapes, has_aux=self.has_aux,
-                                 record_stages=record_stages)
+                                 record_stages=record_stages, check_real=self.check_real)
 
     def sources(self, *args, **kwargs):
         """{generated function name: source} for this function and every user function it calls."""
@@ -259,8 +261,17 @@ class ValueAndGrad(Transformed):
     def _generated(self, args, kwargs):
         if self.has_aux:
             raise NonDifferentiableError("srcdiff cannot differentiate a has_aux=True gradient again")
-        fn = self._functions(args, kwargs)[self.role]
+        fn = self.checking()._functions(args, kwargs)[self.role]
         return getattr(fn, "__srcdiff_unwrapped__", fn)  # the generated code itself, not its headroom wrapper
+
+    def checking(self):
+        """This transformation with code that refuses a complex output itself: what a transformation
+        applied on top of this one differentiates (no caller checks the output there)."""
+        twin = self.__dict__.get("_checking")
+        if twin is None:
+            twin = self._checking = type(self)(self.fun, self._wrt)
+            twin.check_real = True
+        return twin
 
     def _caller(self, args, kwargs):
         key = self._variant_key(args, kwargs, self._kinds(args, kwargs)[2])
@@ -289,6 +300,10 @@ class ValueAndGrad(Transformed):
         except Exception as exc:  # told in the user's terms (a try costs nothing until it catches)
             raise exc.with_traceback(for_user(exc))
 
+    def checked_call(self, args):
+        """A call the lean path passes on: arguments whose dtypes need a closer look."""
+        return self._call(args, {})
+
     def _call(self, args, kwargs):
         caller = self._fast_caller(args, kwargs)
         inputs = caller.inputs(args, kwargs)
@@ -306,7 +321,11 @@ class Grad(ValueAndGrad):
 
     def _call(self, args, kwargs):
         caller = self._fast_caller(args, kwargs)
+        if caller.complex_always:  # whether the output is real is not known: value_and_grad computes it
+            return self._with_value()(*args, **kwargs)[1]
         inputs = caller.inputs(args, kwargs)
+        if caller.complex_params and caller.complex_inputs(args, kwargs):
+            return self._with_value()(*args, **kwargs)[1]  # the output may be complex: compute it, to refuse it
         functions = caller.functions
         out = functions["grad"](*args, **kwargs)
         value = None
@@ -318,6 +337,13 @@ class Grad(ValueAndGrad):
         else:
             grads = tuple(fast_fit(caller.kinds, inputs, (out,) if caller.tuple_out else out))
         return (grads, value[1]) if self.has_aux else grads
+
+    def _with_value(self):
+        """``value_and_grad`` of the same function: for calls whose output must be checked to be real."""
+        twin = self.__dict__.get("_twin")
+        if twin is None:
+            twin = self._twin = ValueAndGrad(self.fun, self._wrt)
+        return twin
 
 
 class VJP(Transformed):

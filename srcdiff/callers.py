@@ -8,7 +8,9 @@ import linecache
 import numpy
 
 from .arguments import _name, check_differentiable, fit
+from .analysis.complexity import names_complex_dtype
 from .errors import NonDifferentiableError
+from .runtime import complex_output_error, where
 
 _ndarray = numpy.ndarray
 _complex = (complex, numpy.complexfloating)
@@ -86,13 +88,40 @@ class Caller:
         self.others = [i for i, k in enumerate(self.kinds) if k == "other"]  # containers: checked every call
         self.positions = list(sig.positions)
         self.returns_value = getattr(functions["result"], "returns_value", True)
+        # the parameters whose complex values could make a grad's output complex (see analysis.complexity)
+        complex_from = getattr(functions["result"], "complex_from", frozenset())
+        self.complex_params = [(i, p.name, p.kind is not p.KEYWORD_ONLY) for i, p in enumerate(sig.params)
+                               if p.name in (complex_from or ())]
+        self.namespace = getattr(functions["subject"], "__globals__", None)
+        self.complex_globals = sorted(n[1] for n in complex_from or () if isinstance(n, tuple))
+        # not known, or *args or **kwargs (not checked): the output is computed and checked on every call
+        self.complex_always = complex_from is None or \
+            len(self.complex_params) + len(self.complex_globals) < len(complex_from) or \
+            (self.complex_globals and self.namespace is None)
         self.tuple_out = len(sig.wrt) == 1 and not sig.single  # wrt=(0,) wants a one-element tuple
         # the common case: positional arrays only, nothing else to check (see ``_lean_runner``)
         lean = self.positional and not self.statics and not self.guards and not self.others and \
-            not owner.has_aux and all(k == "array" for k in self.kinds)
+            not owner.has_aux and all(k == "array" for k in self.kinds) and not self.complex_always and \
+            all(i < len(args) and positional for i, _, positional in self.complex_params)
         self.run = _lean_runner(self, functions[owner.role], owner.role != "grad" or self.returns_value,
                                 owner.role != "grad", sig.single or self.tuple_out, sig.single,
                                 owner.fun) if lean else None
+        if self.complex_always and owner.role == "grad" and not owner.has_aux:  # the output is checked on each
+            self.run = lambda args: owner._with_value()(*args)[1]  # call: value_and_grad computes it
+
+    def complex_inputs(self, args, kwargs):
+        """Whether a parameter that decides if the output is real holds a complex value in this call."""
+        if self.complex_always:
+            return True
+        for name in self.complex_globals:
+            if holds_complex(self.namespace.get(name)):
+                return True
+        defaults = self.owner.sig.defaults
+        for i, name, positional in self.complex_params:
+            value = args[i] if positional and i < len(args) else kwargs.get(name, defaults.get(name))
+            if holds_complex(value):
+                return True
+        return False
 
     def inputs(self, args, kwargs):
         if self.positional:
@@ -112,12 +141,34 @@ class Caller:
 _float64 = numpy.float64
 
 
+def holds_complex(value):
+    """Whether ``value`` (an argument) is or holds a complex number or names a complex dtype; True for
+    objects of other kinds, whose contents are not looked at."""
+    t = type(value)
+    if t is _ndarray:
+        return value.dtype.kind == "c"
+    if t is float or t is int or t is bool or value is None:
+        return False
+    if t is list or t is tuple:
+        return any(holds_complex(v) for v in value)
+    if t is dict:
+        return any(holds_complex(v) for v in value.values())
+    if isinstance(value, (numpy.generic, _ndarray, complex)):
+        return numpy.iscomplexobj(value)
+    if isinstance(value, (str, type, numpy.dtype)):
+        return names_complex_dtype(value)
+    return True
+
+
 def require_scalar(value, fun):
-    """``value`` must be a number or a 0-d array: the output of a function ``grad`` differentiates."""
+    """``value`` must be a real number or a 0-d real array: the output of a function ``grad``
+    differentiates."""
     if type(value) is float or type(value) is _float64:
         return
     ndim = getattr(value, "ndim", None)
-    if ndim == 0 or (ndim is None and isinstance(value, (int, numpy.number))):
+    if ndim == 0 or (ndim is None and isinstance(value, (int, numpy.number, complex))):
+        if numpy.iscomplexobj(value):
+            raise complex_output_error(_name(fun) + where(fun), value)
         return
     shape = numpy.shape(value) if ndim is not None else type(value).__name__
     raise NonDifferentiableError(
@@ -137,8 +188,14 @@ def _lean_runner(caller, fn, unpack, joint, wrap, single, fun):
     grads = ["g%d" % i for i in range(len(positions))]
     lines = ["def run(args):"]
     lines += ["    x%d = args[%d]" % (i, p) for i, p in enumerate(positions)]
-    lines += ["    if %s:" % " or ".join('x%d.dtype.kind not in "fc"' % i for i in range(len(positions))),
-              "        caller.inputs(args, {})  # raises, naming the argument"]
+    complex_at = {i for i, _, _ in caller.complex_params}
+    tests = ['x%d.dtype.kind %s' % (i, '!= "f"' if p in complex_at else 'not in "fc"') for i, p in enumerate(positions)]
+    others = sorted(complex_at - set(positions))  # arguments that are not differentiated: any type
+    lines += ["    a%d = args[%d]" % (p, p) for p in others]
+    tests += ["(type(a%d) is not ndarray or a%d.dtype.kind == \"c\") and holds_complex(a%d)" % (p, p, p) for p in others]
+    tests += ["holds_complex(namespace.get(%r))" % name for name in caller.complex_globals]  # global variables
+    lines += ["    if %s:" % " or ".join(tests),
+              "        return caller.owner.checked_call(args)  # refuses dtypes; computes a complex output to check it"]
     lines += ["    value, out = fn(*args)" if unpack else "    out = fn(*args)"]
     if unpack:
         lines += ["    if type(value) is not float and type(value) is not float64:",
@@ -153,6 +210,7 @@ def _lean_runner(caller, fn, unpack, joint, wrap, single, fun):
     lines += ["    return %s" % ("value, " + result if joint else result)]
     source = "\n".join(lines) + "\n"
     namespace = {"caller": caller, "fn": fn, "fun": fun, "fit": fit, "require_scalar": require_scalar,
+                 "holds_complex": holds_complex, "namespace": caller.namespace,
                  "float64": _float64, "ndarray": _ndarray}
     filename = "<srcdiff caller %s>" % hashlib.sha1(source.encode()).hexdigest()[:10]
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # for tracebacks

@@ -6,8 +6,9 @@ import weakref
 import numpy
 
 from . import cache, calls, deep, frontend, transform
-from .api import Grad, Transformed, _Signature, _SCALAR_TYPES, check_differentiable, fit
+from .api import Grad, Transformed, _SCALAR_TYPES, check_differentiable, fit
 from .arguments import resolve_wrt
+from .callers import holds_complex, require_scalar
 from .partials import plain
 from .errors import ArgumentError, NonDifferentiableError
 from .tracebacks import for_user, user_facing
@@ -133,6 +134,10 @@ def _check_tangent(tangent, primal, name, fun):
     if numpy.shape(tangent) != numpy.shape(primal):
         raise ArgumentError("the tangent for `%s` of %s has shape %s, but the argument has shape %s"
                             % (name, _fname(fun), numpy.shape(tangent), numpy.shape(primal)))
+    if numpy.iscomplexobj(tangent) and not numpy.iscomplexobj(primal):
+        raise ArgumentError("the tangent for `%s` of %s is complex, but the argument is real: a real argument "
+                            "only moves along real directions (pass numpy.real(t), or a complex argument)"
+                            % (name, _fname(fun)))
 
 
 def _kind_of(value):
@@ -148,6 +153,17 @@ def _arrays_only(inputs, names, fun, what):
             raise ArgumentError("%s differentiates float and array arguments, but `%s` of %s is a %s: use "
                                 "srcdiff.grad (reverse mode keeps containers), or pass an array"
                                 % (what, name, _fname(fun), type(x).__name__))
+
+
+def _real_only(value, fun, what, name=None):
+    """``jacobian`` and ``hessian`` give real matrices: refuse complex arguments (``name``) and outputs."""
+    if holds_complex(value):
+        where = "its argument `%s` is complex" % name if name else "it returned a complex value"
+        raise NonDifferentiableError(
+            "srcdiff.%s differentiates real functions of real arguments, but %s is given to it and %s: complex "
+            "numbers have no real Jacobian matrix here. Use srcdiff.jvp and srcdiff.vjp (which follow srcdiff's "
+            "complex convention, see docs/complex.md), or split the numbers into real and imaginary parts."
+            % (what, _fname(fun), where))
 
 
 def _fname(fun):
@@ -241,8 +257,8 @@ def _plain_arrays(positions, primals, tangents):
             return False
         x = primals[p]
         if type(x) is not _ndarray or type(tv) is not _ndarray or x.shape != tv.shape or \
-                x.dtype.kind not in "fc" or tv.dtype.kind not in "fc":
-            return False
+                x.dtype.kind not in "fc" or tv.dtype.kind not in ("fc" if x.dtype.kind == "c" else "f"):
+            return False  # (a complex tangent of a real argument is refused on the slow path)
     return True
 
 
@@ -310,87 +326,25 @@ class ForwardGrad:
         zeros = [_zero_tangent(x) for x in inputs]
         grads = []
         for k, x in enumerate(inputs):
-            g = numpy.zeros(numpy.shape(x)) if not isinstance(x, float) else 0.0
+            complex_input = numpy.iscomplexobj(x)
+            g = numpy.zeros(numpy.shape(x), dtype=complex if complex_input else float)
             for idx, e in _basis(x):
-                tangents = list(zeros)
-                tangents[k] = e
-                value, tout = fn(*args, **kwargs, **dict(zip(names, tangents)))
-                if numpy.ndim(tout) != 0:
-                    raise NonDifferentiableError("grad needs %s to return a scalar; use srcdiff.jacobian"
-                                                 % _fname(self.fun))
-                if idx == ():
-                    g = float(tout) if isinstance(x, float) else numpy.asarray(tout, dtype=float)
-                else:
-                    g[idx] = tout
-            grads.append(fit(g, x))
+                # srcdiff's convention for a complex input z = u + iv: the gradient is dL/du - i dL/dv
+                g[idx] = self._directional(fn, args, kwargs, zeros, names, k, e)
+                if complex_input:
+                    g[idx] -= 1j * self._directional(fn, args, kwargs, zeros, names, k, 1j * e)
+            grads.append(fit(g[()] if g.ndim == 0 else g, x))
         return grads[0] if self.sig.single else tuple(grads)
 
-
-def jacobian(fun, *, wrt=None, mode="reverse", argnums=None):
-    """The full Jacobian, shaped ``output.shape + argument.shape`` (a tuple of them for a tuple ``wrt``).
-
-    ``mode="forward"`` runs one forward pass per input entry (best for few inputs, many outputs);
-    ``mode="reverse"`` one backward pass per output entry (best for many inputs, few outputs).
-
-    >>> import numpy as np, srcdiff
-    >>> def f(x):
-    ...     return x ** 2
-    >>> srcdiff.jacobian(f)(np.array([1.0, 2.0]))
-    array([[2., 0.],
-           [0., 4.]])
-    """
-    _check_mode(mode)
-    wrt = resolve_wrt(wrt, argnums)
-    fun = plain(fun)
-    sig = _Signature(fun, wrt)
-
-    @user_facing
-    def jac(*args, **kwargs):
-        inputs = sig.values(args, kwargs)
-        _arrays_only(inputs, sig.wrt, fun, "jacobian")
-        if mode == "forward":
-            return _jacobian_forward(fun, wrt, sig, args, kwargs, inputs)
-        return _jacobian_reverse(fun, wrt, sig, args, kwargs, inputs)
-    jac.__name__ = "jacobian_of_" + getattr(fun, "__name__", "f")
-    return jac
-
-
-def _check_mode(mode):
-    if mode not in ("forward", "reverse"):
-        raise ArgumentError("mode=%r: use mode='reverse' or mode='forward'" % (mode,))
-
-
-def _jacobian_forward(fun, wrt, sig, args, kwargs, inputs):
-    t = _tangent_of(fun, wrt)
-    fn = t._functions(args, kwargs)["tangent"]
-    zeros = [_zero_tangent(x) for x in inputs]
-    out = []
-    for k, x in enumerate(inputs):
-        columns, value = {}, None
-        for idx, e in _basis(x):
-            tangents = list(zeros)
-            tangents[k] = e
-            value, tout = fn(*args, **kwargs, **dict(zip(t.tangent_params, tangents)))
-            columns[idx] = numpy.asarray(tout, dtype=float)
-        oshape = numpy.shape(value)
-        J = numpy.zeros(oshape + numpy.shape(x))
-        for idx, col in columns.items():
-            J[(Ellipsis,) + idx] = col
-        out.append(J)
-    return out[0] if sig.single else tuple(out)
-
-
-def _jacobian_reverse(fun, wrt, sig, args, kwargs, inputs):
-    from .api import vjp
-    value, pullback = vjp(fun, wrt=wrt)(*args, **kwargs)
-    oshape = numpy.shape(value)
-    blocks = [numpy.zeros(oshape + numpy.shape(x)) for x in inputs]
-    for idx, e in _basis(numpy.asarray(value, dtype=float) if oshape else float(value)):
-        rows = pullback(e if oshape else 1.0)
-        rows = (rows,) if sig.single else rows
-        for block, row in zip(blocks, rows):
-            block[idx] = row
-    return blocks[0] if sig.single else tuple(blocks)
+    def _directional(self, fn, args, kwargs, zeros, names, k, e):
+        """The derivative of the output along the tangent ``e`` of input ``k``; a real output only."""
+        tangents = list(zeros)
+        tangents[k] = e
+        value, tout = fn(*args, **kwargs, **dict(zip(names, tangents)))
+        if numpy.ndim(tout) != 0:
+            raise NonDifferentiableError("grad needs %s to return a scalar; use srcdiff.jacobian" % _fname(self.fun))
+        require_scalar(value, self.fun)  # refuses a complex output
+        return numpy.real(tout)
 
 
 # ------------------------------------------------------------- second derivatives
@@ -409,6 +363,8 @@ class HVP:
     def tangent_function(self, args, kwargs):
         """The forward-mode derivative of the generated gradient function, for these argument types."""
         functions = self.gradient._functions(args, kwargs)
+        if functions["result"].complex_from is None:  # the output may be complex: code that checks it itself
+            functions = self.gradient.checking()._functions(args, kwargs)
         grad_fn = functions["grad"]
         grad_fn = getattr(grad_fn, "__srcdiff_unwrapped__", grad_fn)  # the generated code, not its headroom wrapper
         scalars, _, statics, shapes = self.gradient._kinds(args, kwargs)
@@ -439,6 +395,9 @@ class HVP:
         check_differentiable(x, self.sig.wrt[0], self.fun)
         _check_tangent(v, x, self.sig.wrt[0], self.fun)
         _, fn, params, returns_value = self.tangent_function(tuple(args), kwargs)
+        caller = self.gradient._fast_caller(tuple(args), kwargs)
+        if caller.complex_params and caller.complex_inputs(args, kwargs):
+            self.gradient._with_value()(*args, **kwargs)  # refuses a complex output
         t_out = fn(*args, **kwargs, **{params[0]: _floating_tangent(v)})
         t_grad = t_out[1] if returns_value else t_out  # the gradient function may also return the value
         return fit(t_grad, x) if not isinstance(x, float) else float(t_grad)
@@ -471,6 +430,7 @@ def hessian(fun, *, wrt=None, argnums=None):
     @user_facing
     def hess(*args, **kwargs):
         x = product.sig.values(args, kwargs)[0]
+        _real_only(x, fun, "hessian", product.sig.wrt[0])
         shape = numpy.shape(x)
         H = numpy.zeros(shape + shape)
         for idx, e in _basis(x):
@@ -486,4 +446,4 @@ def grad_forward(fun, wrt):
     return ForwardGrad(fun, wrt)
 
 
-__all__ = ["forward", "jvp", "jacobian", "hessian", "hvp", "Grad", "_SCALAR_TYPES"]
+__all__ = ["forward", "jvp", "hessian", "hvp", "Grad", "_SCALAR_TYPES"]

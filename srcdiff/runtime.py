@@ -239,6 +239,27 @@ def require_scalar(value, name):
         % (name, what, name))
 
 
+def where(fun):
+    """" (file:line)" of a function's definition, for messages; empty when it has no code object."""
+    code = getattr(fun, "__code__", None)
+    return " (%s:%d)" % (code.co_filename, code.co_firstlineno) if code is not None else ""
+
+
+def complex_output_error(name, value):
+    from .errors import NonDifferentiableError
+    return NonDifferentiableError(
+        "srcdiff.grad needs %s to return a real number, but it returned the complex number %r: a complex output "
+        "has no gradient. Differentiate a real function of it: return np.real(...) or np.abs(...) ** 2 of the "
+        "result, or use srcdiff.vjp to pull back a (complex) cotangent" % (name, complex(value)))
+
+
+def require_real(value, name):
+    """Stop before the reverse sweep when a function given to ``grad`` returned a complex number
+    (in code that is differentiated again, where no caller checks the output)."""
+    if numpy.iscomplexobj(value):
+        raise complex_output_error(name, value)
+
+
 def require_pair(value, name):
     """With ``has_aux=True`` the function must return ``(loss, aux)``."""
     if isinstance(value, (tuple, list)) and len(value) == 2:

@@ -18,6 +18,7 @@ from .analysis.aliases import check_writes, mutated_parameters
 from .analysis.effects import refuse_hidden_writes
 from .analysis.containers import refuse_operators_on_containers
 from .analysis.receivers import refuse_untyped_receivers
+from .analysis.complexity import complex_sources
 from .analysis.shapes import SCALAR, Shapes
 from .analysis.tbr import definitely_assigned
 from .rules.registry import shape_kind
@@ -25,7 +26,7 @@ from .modes.forward import ForwardMode
 from .modes.reverse import Adj, ReverseMode
 from .ops import atom_names
 from .ops import Classifier
-from .runtime import (as_sequence, detached, private_copy, require_pair, require_scalar)
+from .runtime import (as_sequence, detached, private_copy, require_pair, require_real, require_scalar, where)
 
 
 @dataclass
@@ -106,10 +107,12 @@ class ReverseResult:
     tape: bool
     returns_value: bool = True
     guards: list = field(default_factory=list)  # callee bindings the code depends on
+    # grad: the parameters that can make the output complex (None: not known; see analysis.complexity)
+    complex_from: frozenset | None = frozenset()
 
 
 def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(), statics=None, shapes=(),
-            pending=None, has_aux=False, record_stages=False):
+            pending=None, has_aux=False, record_stages=False, check_real=False):
     """Generate reverse-mode code for ``fn`` differentiated with respect to parameter names ``wrt``.
 
     ``kind`` is "joint" (one function returning value and gradients), "grad" (gradients only,
@@ -133,6 +136,9 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     check_writes(tree, Classifier(ctx), ctx, _number_test(tree, ctx, scalars))  # after renaming
     if record_stages:
         stages.append(("rename redefinitions", syntax.unparse(tree)))
+    # grad refuses complex outputs: its caller checks the arguments these come from, or the output
+    complex_from = complex_sources(tree, ctx.resolve, namespace=getattr(fn, "__globals__", None)) \
+        if (kind == "grad" or check_real) and not has_aux else frozenset()
     seeds = None
     if has_aux:
         tree, seeds = _split_aux(tree, ctx)
@@ -180,6 +186,9 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     if not split and not scalar_output:
         check = ir.Call(ir.Name(ctx.bind("require_scalar", require_scalar)), [seeded, ir.Const(base)], [])
         reverse_code = [ir.ExprStmt(check)] + reverse_code  # the output's shape is only known at run time
+    if check_real and complex_from != frozenset():  # code differentiated again: no caller checks the output
+        check = ir.Call(ir.Name(ctx.bind("require_real", require_real)), [seeded, ir.Const(base + where(fn))], [])
+        reverse_code = [ir.ExprStmt(check)] + reverse_code
     if not split:
         result = ir.Tuple([value, grad_expr]) if returns_value else grad_expr
         body = prelude + forward_body + reverse_code + [ir.Return(result)]
@@ -214,7 +223,8 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     compiled = codegen.compile_functions(functions, helpers, closure, label, origin=fn)
     if record_stages:
         stages.append(("generated", compiled.source))
-    return ReverseResult(compiled, names, stages, tape_name is not None, returns_value, list(ctx.guards))
+    return ReverseResult(compiled, names, stages, tape_name is not None, returns_value, list(ctx.guards),
+                         complex_from)
 
 
 def _refuse_taped_generated_code(tree, ctx):

@@ -4,10 +4,10 @@ import doctest
 import pytest
 
 import srcdiff
-from srcdiff import api, calls, checks, derivatives, runtime
+from srcdiff import api, calls, checks, derivatives, jacobians, runtime
 from srcdiff.rules import registry
 
-MODULES = [api, calls, checks, derivatives, runtime, registry]
+MODULES = [api, calls, checks, derivatives, jacobians, runtime, registry]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=[m.__name__ for m in MODULES])

@@ -152,8 +152,10 @@ def expand_scaled(g, a, y, axis=None, keepdims=False):
 
 
 def centered(a, axis=None):
-    """``a`` minus its mean over ``axis`` (kept dims), for var and std."""
-    return a - numpy.mean(a, axis=axis, keepdims=True)
+    """``a`` minus its mean over ``axis`` (kept dims), for var and std; conjugated for complex ``a``,
+    since d|c|^2 = 2 Re(conj(c) dc) (see ``numpy_complex``)."""
+    c = a - numpy.mean(a, axis=axis, keepdims=True)
+    return numpy.conj(c) if numpy.iscomplexobj(c) else c
 
 
 def reduced_count(a, y):

@@ -1,8 +1,10 @@
-"""Numeric helpers for linear-algebra rules (batched over leading axes; real matrices unless noted)."""
+"""Numeric helpers for linear-algebra rules (batched over leading axes; real matrices unless noted:
+complex cholesky, qr, eigh, eigvalsh, svd, svdvals and pinv go to ``kernels_linalg_complex``)."""
 from __future__ import annotations
 
 import numpy
 
+from . import kernels_linalg_complex as cx
 from .kernels import refuse
 
 
@@ -135,6 +137,8 @@ def multi_dot_tangent(arrays, tangents):
 
 def pinv_adjoint(g, a, p):
     """Adjoint of ``numpy.linalg.pinv`` (constant rank): the transpose of its derivative."""
+    if numpy.iscomplexobj(p):
+        return cx.pinv_adjoint(g, a, p)
     m, n = numpy.shape(a)[-2:]
     left = _eye_like(a, m) - a @ p  # I - A A+
     right = _eye_like(a, n) - p @ a  # I - A+ A
@@ -143,6 +147,8 @@ def pinv_adjoint(g, a, p):
 
 def pinv_tangent(ta, a, p):
     """Tangent of ``numpy.linalg.pinv`` (constant rank)."""
+    if numpy.iscomplexobj(p) or numpy.iscomplexobj(ta):
+        return cx.pinv_tangent(ta, a, p)
     m, n = numpy.shape(a)[-2:]
     left = _eye_like(a, m) - a @ p
     right = _eye_like(a, n) - p @ a
@@ -156,6 +162,8 @@ def _phi(x):
 
 def cholesky_adjoint(g, factor, upper=False):
     """Adjoint of ``numpy.linalg.cholesky``; the factorization reads one triangle of its input only."""
+    if numpy.iscomplexobj(factor):
+        return cx.cholesky_adjoint(g, factor, upper)
     low = _T(factor) if upper else factor
     gl = _T(g) if upper else g
     inner = _phi(_T(low) @ gl)
@@ -167,6 +175,8 @@ def cholesky_adjoint(g, factor, upper=False):
 
 def cholesky_tangent(ta, factor, upper=False):
     """Tangent of ``numpy.linalg.cholesky``: L Phi(L^-1 S L^-T) for the symmetric S it reads."""
+    if numpy.iscomplexobj(factor) or numpy.iscomplexobj(ta):
+        return cx.cholesky_tangent(ta, factor, upper)
     low = _T(factor) if upper else factor
     s = _from_triangle(_T(ta) if upper else ta, lower=True)
     x = numpy.linalg.solve(low, _T(numpy.linalg.solve(low, _T(s))))
@@ -191,6 +201,8 @@ def qr_adjoint(g, a, y, mode="reduced"):
         gq, gr = numpy.zeros(numpy.shape(q)), g
     else:
         (gq, gr), (q, r) = g, y
+    if numpy.iscomplexobj(q):
+        return cx.qr_adjoint(gq, gr, q, r)
     m = r @ _T(gr) - _T(gq) @ q
     copied = numpy.tril(m) + _T(numpy.tril(m, -1))
     b = gq + q @ copied
@@ -201,6 +213,9 @@ def qr_tangent(ta, a, y, mode="reduced"):
     """Tangent of ``numpy.linalg.qr``: dR = (X - W) R and dQ = dA R^-1 - Q (X - W), X = Q^T dA R^-1."""
     a = _qr_checked(a)
     q, r = numpy.linalg.qr(a) if mode == "r" else y
+    if numpy.iscomplexobj(q) or numpy.iscomplexobj(ta):
+        tq, tr = cx.qr_tangent(ta, q, r)
+        return tr if mode == "r" else (tq, tr)
     ta_rinv = _T(numpy.linalg.solve(_T(r), _T(ta)))
     x = _T(q) @ ta_rinv
     low = numpy.tril(x, -1)
@@ -213,6 +228,8 @@ def qr_tangent(ta, a, y, mode="reduced"):
 
 def eigh_adjoint(g, y, UPLO="L"):
     """Adjoint of ``numpy.linalg.eigh``: V (diag(gw) + F o (V^T gV)) V^T, mapped to the triangle read."""
+    if numpy.iscomplexobj(y[1]):
+        return cx.eigh_adjoint(g, y, UPLO)
     (gw, gv), (w, v) = g, y
     inner = _diag_embed(gw) + _gap_inverse(w) * (_T(v) @ gv)
     return _to_triangle(v @ inner @ _T(v), lower=UPLO == "L")
@@ -220,6 +237,8 @@ def eigh_adjoint(g, y, UPLO="L"):
 
 def eigh_tangent(ta, y, UPLO="L"):
     """Tangent of ``numpy.linalg.eigh``: (diag(P), V (F o P)) with P = V^T S V."""
+    if numpy.iscomplexobj(y[1]) or numpy.iscomplexobj(ta):
+        return cx.eigh_tangent(ta, y, UPLO)
     w, v = y
     p = _T(v) @ _from_triangle(ta, lower=UPLO == "L") @ v
     return numpy.diagonal(p, 0, -2, -1), v @ (_gap_inverse(w) * p)
@@ -227,12 +246,16 @@ def eigh_tangent(ta, y, UPLO="L"):
 
 def eigvalsh_adjoint(g, a, UPLO="L"):
     """Adjoint of ``numpy.linalg.eigvalsh``: V diag(g) V^T, mapped to the triangle read."""
+    if numpy.iscomplexobj(a):
+        return cx.eigvalsh_adjoint(g, a, UPLO)
     _, v = numpy.linalg.eigh(a, UPLO=UPLO)
     return _to_triangle(v @ _diag_embed(g) @ _T(v), lower=UPLO == "L")
 
 
 def eigvalsh_tangent(ta, a, UPLO="L"):
     """Tangent of ``numpy.linalg.eigvalsh``: diag(V^T S V)."""
+    if numpy.iscomplexobj(a) or numpy.iscomplexobj(ta):
+        return cx.eigvalsh_tangent(ta, a, UPLO)
     _, v = numpy.linalg.eigh(a, UPLO=UPLO)
     return numpy.diagonal(_T(v) @ _from_triangle(ta, lower=UPLO == "L") @ v, 0, -2, -1)
 
@@ -246,12 +269,16 @@ def _svd_reduced(g, y, full_matrices):
             gu = refuse(gu, "the extra singular vectors of numpy.linalg.svd(a, full_matrices=True) are arbitrary "
                         "and have no derivative; use full_matrices=False")
         u, gu, vh, gvh = u[..., :, :k], gu[..., :, :k], vh[..., :k, :], gvh[..., :k, :]
+    if numpy.iscomplexobj(vh):  # v = vh^H; its cotangent is gvh^H under srcdiff's convention
+        return gu, gs, numpy.conj(_T(gvh)), u, s, numpy.conj(_T(vh))
     return gu, gs, _T(gvh), u, s, _T(vh)
 
 
 def svd_adjoint(g, a, y, full_matrices=True):
     """Adjoint of ``numpy.linalg.svd`` (real; distinct non-zero singular values)."""
     gu, gs, gv, u, s, v = _svd_reduced(g, y, full_matrices)
+    if numpy.iscomplexobj(v):
+        return cx.svd_adjoint(gu, gs, gv, u, s, v)
     f = _gap_inverse(s, square=True)
     utgu, vtgv = _T(u) @ gu, _T(v) @ gv
     row, col = numpy.expand_dims(s, -2), numpy.expand_dims(s, -1)  # s_j across, s_i down
@@ -268,6 +295,9 @@ def svd_tangent(ta, a, y, full_matrices=True):
     u, s, vh = y
     k = numpy.shape(s)[-1]
     ur, vr = u[..., :, :k], _T(vh[..., :k, :])
+    if numpy.iscomplexobj(vh) or numpy.iscomplexobj(ta):
+        tu, ts, tv = cx.svd_tangent(ta, ur, s, numpy.conj(vr))
+        return _svd_padded(tu, ts, numpy.conj(_T(tv)), u, vh)
     p = _T(ur) @ ta @ vr
     f = _gap_inverse(s, square=True)
     row, col = numpy.expand_dims(s, -2), numpy.expand_dims(s, -1)
@@ -276,10 +306,14 @@ def svd_tangent(ta, a, y, full_matrices=True):
     tu = ur @ (f * (p * row + col * _T(p))) + (_eye_like(ta, m) - ur @ _T(ur)) @ ta @ vr * numpy.expand_dims(inv_s, -2)
     tv = vr @ (f * (col * p + _T(p) * row)) + (_eye_like(ta, n) - vr @ _T(vr)) @ _T(ta) @ ur * \
         numpy.expand_dims(inv_s, -2)
-    ts = numpy.diagonal(p, 0, -2, -1)
+    return _svd_padded(tu, numpy.diagonal(p, 0, -2, -1), _T(tv), u, vh)
+
+
+def _svd_padded(tu, ts, tvh, u, vh):
+    """The thin SVD's tangents, with zeros for the arbitrary extra columns of full_matrices=True."""
+    k = numpy.shape(ts)[-1]
     if numpy.shape(u)[-1] != k:
         tu = numpy.concatenate([tu, numpy.zeros(numpy.shape(u)[:-1] + (numpy.shape(u)[-1] - k,))], axis=-1)
-    tvh = _T(tv)
     if numpy.shape(vh)[-2] != k:
         tvh = numpy.concatenate([tvh, numpy.zeros(numpy.shape(vh)[:-2] + (numpy.shape(vh)[-2] - k,) +
                                                   numpy.shape(vh)[-1:])], axis=-2)
@@ -288,12 +322,16 @@ def svd_tangent(ta, a, y, full_matrices=True):
 
 def svdvals_adjoint(g, a):
     """Adjoint of the singular values of ``a``: U diag(g) V^T."""
+    if numpy.iscomplexobj(a):
+        return cx.svdvals_adjoint(g, a)
     u, _, vh = numpy.linalg.svd(a, full_matrices=False)
     return u @ (numpy.expand_dims(g, -1) * vh)
 
 
 def svdvals_tangent(ta, a):
     """Tangent of the singular values of ``a``: diag(U^T ta V)."""
+    if numpy.iscomplexobj(a) or numpy.iscomplexobj(ta):
+        return cx.svdvals_tangent(ta, a)
     u, _, vh = numpy.linalg.svd(a, full_matrices=False)
     return numpy.diagonal(_T(u) @ ta @ _T(vh), 0, -2, -1)
 
@@ -309,8 +347,8 @@ def lstsq_adjoint(g, a, b, y):
     da = pinv_adjoint(GX @ B.T, a, p)
     db = p.T @ GX
     if numpy.size(res) and numpy.any(gres != 0):
-        r = B - a @ X
-        weighted = 2.0 * r * numpy.reshape(gres, (1, -1))
+        r = B - a @ X  # residuals are sums of |r|^2: conj(r) is their partial (see numpy_complex)
+        weighted = 2.0 * (numpy.conj(r) if numpy.iscomplexobj(r) else r) * numpy.reshape(numpy.real(gres), (1, -1))
         db = db + weighted
         da = da - weighted @ X.T
     if numpy.any(gs != 0):
@@ -328,6 +366,6 @@ def lstsq_tangent(ta, tb, a, b, y):
         vector = numpy.ndim(b) == 1
         r = b - a @ x
         tr = tb - ta @ x
-        tres = 2.0 * numpy.sum(r * tr, axis=0)
+        tres = 2.0 * numpy.real(numpy.sum((numpy.conj(r) if numpy.iscomplexobj(r) else r) * tr, axis=0))
         tres = numpy.reshape(tres, numpy.shape(res)) if not vector else numpy.reshape(tres, (1,))
     return tx, tres, 0.0, svdvals_tangent(ta, a)

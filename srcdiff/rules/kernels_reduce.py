@@ -23,11 +23,13 @@ def nanmean_weights(a, axis=None):
 
 
 def nan_centered(x, a, axis=None):
-    """``x`` minus its mean over the entries where ``a`` is not NaN; 0 where ``a`` is NaN (linear in x)."""
+    """``x`` minus its mean over the entries where ``a`` is not NaN; 0 where ``a`` is NaN (linear in x);
+    conjugated for complex ``x``, as ``centered`` is."""
     mask = numpy.isnan(a)
     kept = numpy.where(mask, 0.0, x)
     count = numpy.maximum(numpy.sum(~mask, axis=axis, keepdims=True), 1)
-    return numpy.where(mask, 0.0, kept - numpy.sum(kept, axis=axis, keepdims=True) / count)
+    c = numpy.where(mask, 0.0, kept - numpy.sum(kept, axis=axis, keepdims=True) / count)
+    return numpy.conj(c) if numpy.iscomplexobj(c) else c
 
 
 def ptp_weights(a, axis=None):

@@ -82,24 +82,25 @@ def ptp(y, a, axis=None, keepdims=False):
 
 @adjoint(numpy.var)
 def var(y, a, axis=None, ddof=0, keepdims=False):
-    d[a] = expand(d[y], a, axis, keepdims) * (2.0 / (reduced_count(a, y) - ddof)) * centered(a, axis)
+    d[a] = expand(numpy.real(d[y]), a, axis, keepdims) * (2.0 / (reduced_count(a, y) - ddof)) * centered(a, axis)
 
 
 @tangent(numpy.var)
 def var(y, a, axis=None, ddof=0, keepdims=False):
-    t[y] = numpy.sum(t[a] * centered(a, axis), axis=axis, keepdims=keepdims) * (
+    t[y] = numpy.real(numpy.sum(t[a] * centered(a, axis), axis=axis, keepdims=keepdims)) * (
         2.0 / (reduced_count(a, y) - ddof))
 
 
 # a constant input has std 0 and a zero gradient (not 0 / 0)
 @adjoint(numpy.std)
 def std(y, a, axis=None, ddof=0, keepdims=False):
-    d[a] = expand(d[y] / safe_divisor(y), a, axis, keepdims) * centered(a, axis) / (reduced_count(a, y) - ddof)
+    d[a] = expand(numpy.real(d[y]) / safe_divisor(y), a, axis, keepdims) * centered(a, axis) / (
+        reduced_count(a, y) - ddof)
 
 
 @tangent(numpy.std)
 def std(y, a, axis=None, ddof=0, keepdims=False):
-    t[y] = numpy.sum(t[a] * centered(a, axis), axis=axis, keepdims=keepdims) / (
+    t[y] = numpy.real(numpy.sum(t[a] * centered(a, axis), axis=axis, keepdims=keepdims)) / (
         (reduced_count(a, y) - ddof) * safe_divisor(y))
 
 
@@ -137,25 +138,25 @@ def nanprod(y, a, axis=None, keepdims=False):
 
 @adjoint(numpy.nanvar)
 def nanvar(y, a, axis=None, ddof=0, keepdims=False):
-    d[a] = expand(d[y], a, axis, keepdims) * nan_centered(a, a, axis) * (2.0 / (nan_count(a, axis) - ddof))
+    d[a] = expand(numpy.real(d[y]), a, axis, keepdims) * nan_centered(a, a, axis) * (2.0 / (nan_count(a, axis) - ddof))
 
 
 @tangent(numpy.nanvar)
 def nanvar(y, a, axis=None, ddof=0, keepdims=False):
-    t[y] = numpy.sum(t[a] * nan_centered(a, a, axis) * (2.0 / (nan_count(a, axis) - ddof)), axis=axis,
-                     keepdims=keepdims)
+    t[y] = numpy.real(numpy.sum(t[a] * nan_centered(a, a, axis) * (2.0 / (nan_count(a, axis) - ddof)), axis=axis,
+                                keepdims=keepdims))
 
 
 @adjoint(numpy.nanstd)
 def nanstd(y, a, axis=None, ddof=0, keepdims=False):
-    d[a] = expand(d[y] / safe_divisor(y), a, axis, keepdims) * nan_centered(a, a, axis) / (
+    d[a] = expand(numpy.real(d[y]) / safe_divisor(y), a, axis, keepdims) * nan_centered(a, a, axis) / (
         nan_count(a, axis) - ddof)
 
 
 @tangent(numpy.nanstd)
 def nanstd(y, a, axis=None, ddof=0, keepdims=False):
-    t[y] = numpy.sum(t[a] * nan_centered(a, a, axis) / (nan_count(a, axis) - ddof), axis=axis,
-                     keepdims=keepdims) / safe_divisor(y)
+    t[y] = numpy.real(numpy.sum(t[a] * nan_centered(a, a, axis) / (nan_count(a, axis) - ddof), axis=axis,
+                                keepdims=keepdims)) / safe_divisor(y)
 
 
 # without weights: the mean; with weights: sum(a * w) / sum(w) along axis (weights differentiable)

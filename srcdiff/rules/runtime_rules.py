@@ -5,8 +5,8 @@
 import numpy
 
 from .. import runtime
-from ..runtime import (add, broadcast_like, expand, owned, require_pair, require_scalar, snapshot, unbroadcast,
-                       zeros_like)
+from ..runtime import (add, broadcast_like, expand, owned, require_pair, require_real, require_scalar, snapshot,
+                       unbroadcast, zeros_like)
 from . import kernels
 from .kernels_batched import matmul_lhs_sum, matmul_rhs_sum, unbroadcast_sum
 from .kernels import (cumsum_adjoint, diag_adjoint, diff_adjoint, dot_lhs, dot_rhs, expand_scaled, fan_out,
@@ -233,5 +233,5 @@ def astype_adjoint_(out, g, a, y):
     t[out] = kernels.astype_adjoint(t[g], a, y)
 
 
-nondifferentiable(zeros_like, require_scalar, require_pair, runtime.broadcast_count, kernels.extremum_weights, kernels.reduced_count,
+nondifferentiable(zeros_like, require_scalar, require_real, require_pair, runtime.broadcast_count, kernels.extremum_weights, kernels.reduced_count,
                   kernels.transpose_inverse, runtime.shape_of)

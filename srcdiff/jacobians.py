@@ -1,0 +1,83 @@
+"""``jacobian``: the full Jacobian matrix, by one forward pass per input entry or one backward
+pass per output entry."""
+from __future__ import annotations
+
+import numpy
+
+from .api import _Signature
+from .arguments import resolve_wrt
+from .derivatives import _arrays_only, _basis, _real_only, _tangent_of, _zero_tangent
+from .errors import ArgumentError
+from .partials import plain
+from .tracebacks import user_facing
+
+
+def jacobian(fun, *, wrt=None, mode="reverse", argnums=None):
+    """The full Jacobian, shaped ``output.shape + argument.shape`` (a tuple of them for a tuple ``wrt``).
+
+    ``mode="forward"`` runs one forward pass per input entry (best for few inputs, many outputs);
+    ``mode="reverse"`` one backward pass per output entry (best for many inputs, few outputs).
+
+    >>> import numpy as np, srcdiff
+    >>> def f(x):
+    ...     return x ** 2
+    >>> srcdiff.jacobian(f)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    _check_mode(mode)
+    wrt = resolve_wrt(wrt, argnums)
+    fun = plain(fun)
+    sig = _Signature(fun, wrt)
+
+    @user_facing
+    def jac(*args, **kwargs):
+        inputs = sig.values(args, kwargs)
+        _arrays_only(inputs, sig.wrt, fun, "jacobian")
+        for x, name in zip(inputs, sig.wrt):
+            _real_only(x, fun, "jacobian", name)
+        if mode == "forward":
+            return _jacobian_forward(fun, wrt, sig, args, kwargs, inputs)
+        return _jacobian_reverse(fun, wrt, sig, args, kwargs, inputs)
+    jac.__name__ = "jacobian_of_" + getattr(fun, "__name__", "f")
+    return jac
+
+
+def _check_mode(mode):
+    if mode not in ("forward", "reverse"):
+        raise ArgumentError("mode=%r: use mode='reverse' or mode='forward'" % (mode,))
+
+
+def _jacobian_forward(fun, wrt, sig, args, kwargs, inputs):
+    t = _tangent_of(fun, wrt)
+    fn = t._functions(args, kwargs)["tangent"]
+    zeros = [_zero_tangent(x) for x in inputs]
+    out = []
+    for k, x in enumerate(inputs):
+        columns, value = {}, None
+        for idx, e in _basis(x):
+            tangents = list(zeros)
+            tangents[k] = e
+            value, tout = fn(*args, **kwargs, **dict(zip(t.tangent_params, tangents)))
+            _real_only(value, fun, "jacobian")
+            columns[idx] = numpy.asarray(tout, dtype=float)
+        oshape = numpy.shape(value)
+        J = numpy.zeros(oshape + numpy.shape(x))
+        for idx, col in columns.items():
+            J[(Ellipsis,) + idx] = col
+        out.append(J)
+    return out[0] if sig.single else tuple(out)
+
+
+def _jacobian_reverse(fun, wrt, sig, args, kwargs, inputs):
+    from .api import vjp
+    value, pullback = vjp(fun, wrt=wrt)(*args, **kwargs)
+    _real_only(value, fun, "jacobian")
+    oshape = numpy.shape(value)
+    blocks = [numpy.zeros(oshape + numpy.shape(x)) for x in inputs]
+    for idx, e in _basis(numpy.asarray(value, dtype=float) if oshape else float(value)):
+        rows = pullback(e if oshape else 1.0)
+        rows = (rows,) if sig.single else rows
+        for block, row in zip(blocks, rows):
+            block[idx] = row
+    return blocks[0] if sig.single else tuple(blocks)
