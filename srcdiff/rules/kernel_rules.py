@@ -356,3 +356,4 @@ def logspace_base_adjoint_(out, g, base, start, stop, axis=0):
 
 
 nondifferentiable(ks.spacing_weights)
+nondifferentiable(km.pick_weight)

@@ -72,6 +72,17 @@ def _patched(g, r):
     return out if not scalar else (float(out) if type(g) is float and out.dtype.kind == "f" else out[()])
 
 
+def pick_weight(a, b):
+    """The share of ``maximum(a, b)``'s derivative that goes to ``a``: 1 where ``a > b``, 0.5 at a tie,
+    0 where ``a < b`` (NumPy's order, lexicographic for complex numbers), and NaN where either is
+    NaN (``maximum`` propagates it; a hidden 0 would not)."""
+    w = (a > b) + 0.5 * (a == b)
+    if not numpy.issubdtype(numpy.result_type(a, b), numpy.inexact):
+        return w
+    nan = numpy.isnan(a) | numpy.isnan(b)
+    return numpy.where(nan, numpy.nan, w) if nan.any() else w
+
+
 def power_partial(x1, x2):
     """d (x1 ** x2) / d x1 = x2 * x1 ** (x2 - 1), exactly 0 where x2 == 0 (no 0 * inf at x1 == 0)."""
     return x2 * x1 ** numpy.where(x2 == 0, 1.0, x2 - 1.0)

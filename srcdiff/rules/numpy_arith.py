@@ -14,7 +14,7 @@ single points: ``hypot`` at the origin and ``abs``/``fabs`` at 0 (derivative 0),
 # ruff: noqa: F821, F811
 import numpy
 
-from .kernels_math import abs_adjoint, abs_tangent, power_partial, safe_divisor, strong_div, strong_mul
+from .kernels_math import abs_adjoint, abs_tangent, pick_weight, power_partial, safe_divisor, strong_div, strong_mul
 from .registry import adjoint, tangent
 
 
@@ -182,40 +182,40 @@ def fabs(y, x):
     t[y] = t[x] * numpy.sign(x)
 
 
-# ties split the adjoint evenly, like numpy.max over an axis; heaviside(nan) is NaN, so a NaN
-# operand (which maximum and minimum propagate) gives a NaN partial, not 0
+# ties split the adjoint evenly, like numpy.max over an axis; a NaN operand (which maximum and
+# minimum propagate) gives a NaN partial, not 0 (pick_weight)
 @adjoint(numpy.maximum)
 def maximum(y, x1, x2):
     if x2 == 0:  # relu
-        d[x1] = d[y] * numpy.heaviside(x1, 0.5)
+        d[x1] = d[y] * pick_weight(x1, 0.0)
     else:
-        d[x1] = d[y] * numpy.heaviside(x1 - x2, 0.5)
-        d[x2] = d[y] * numpy.heaviside(x2 - x1, 0.5)
+        d[x1] = d[y] * pick_weight(x1, x2)
+        d[x2] = d[y] * pick_weight(x2, x1)
 
 
 @tangent(numpy.maximum)
 def maximum(y, x1, x2):
     if x2 == 0:
-        t[y] = t[x1] * numpy.heaviside(x1, 0.5)
+        t[y] = t[x1] * pick_weight(x1, 0.0)
     else:
-        t[y] = t[x1] * numpy.heaviside(x1 - x2, 0.5) + t[x2] * numpy.heaviside(x2 - x1, 0.5)
+        t[y] = t[x1] * pick_weight(x1, x2) + t[x2] * pick_weight(x2, x1)
 
 
 @adjoint(numpy.minimum)
 def minimum(y, x1, x2):
     if x2 == 0:
-        d[x1] = d[y] * numpy.heaviside(-x1, 0.5)
+        d[x1] = d[y] * pick_weight(0.0, x1)
     else:
-        d[x1] = d[y] * numpy.heaviside(x2 - x1, 0.5)
-        d[x2] = d[y] * numpy.heaviside(x1 - x2, 0.5)
+        d[x1] = d[y] * pick_weight(x2, x1)
+        d[x2] = d[y] * pick_weight(x1, x2)
 
 
 @tangent(numpy.minimum)
 def minimum(y, x1, x2):
     if x2 == 0:
-        t[y] = t[x1] * numpy.heaviside(-x1, 0.5)
+        t[y] = t[x1] * pick_weight(0.0, x1)
     else:
-        t[y] = t[x1] * numpy.heaviside(x2 - x1, 0.5) + t[x2] * numpy.heaviside(x1 - x2, 0.5)
+        t[y] = t[x1] * pick_weight(x2, x1) + t[x2] * pick_weight(x1, x2)
 
 
 # fmax/fmin return the other operand where one is NaN
