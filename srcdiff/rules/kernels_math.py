@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy
 
 _ndarray = numpy.ndarray
-_sum = numpy.add.reduce
-_min = numpy.minimum.reduce
+_vdot = numpy.vdot
 _inf = float("inf")
 _DEG = 0.017453292519943295  # pi / 180
 _RAD = 57.29577951308232  # 180 / pi
@@ -28,10 +27,7 @@ def strong_mul(g, p):
     inf or NaN (the branch of ``numpy.where`` not taken, a masked entry); inf or NaN where ``g`` is
     not 0, as arithmetic says."""
     r = g * p
-    s = r if type(r) is float else _sum(r, None)  # one summation shows that r is finite
-    if abs(s) < _inf:  # False for inf and NaN (an overflowing sum only takes the slow path)
-        return r
-    return _patched(g, r)
+    return r if _finite(r) else _patched(g, r)
 
 
 def strong_div(g, q, positive=False):
@@ -42,27 +38,28 @@ def strong_div(g, q, positive=False):
         r = g / q
     except ZeroDivisionError:  # Python floats: the IEEE quotient NumPy gives
         r = float(numpy.float64(g) / q)
-    if positive and _all_positive(q):
-        return r  # no 0 / 0 or 0 / NaN, nothing outside the domain: one pass over q shows it
-    s = r if type(r) is float else _sum(r, None)
-    if abs(s) < _inf and not (positive and _below_zero(q)):
-        return r
-    if positive and _below_zero(q):
-        r = numpy.where(q < 0, numpy.nan, r)
-    return _patched(g, r)
+    if positive:
+        if _all_positive(q):
+            return r  # no 0 / 0 or 0 / NaN, nothing outside the domain
+        if numpy.isrealobj(q):
+            r = numpy.where(q < 0, numpy.nan, r)
+    return r if _finite(r) else _patched(g, r)
+
+
+# The fast paths: a dot product r . r is NaN or inf when an entry of r is (or, harmlessly, when
+# it overflows), and costs less dispatch than a summation; argmin finds a non-positive entry or a
+# NaN (NaN counts as the smallest) in one pass.
+def _finite(r):
+    if type(r) is float:
+        return abs(r) < _inf
+    return abs(_vdot(r, r)) < _inf
 
 
 def _all_positive(q):
     if type(q) is float:
         return q > 0.0
     dtype = getattr(q, "dtype", None)  # False for complex q (no domain) and NaN entries
-    return dtype is not None and dtype.kind == "f" and (q.size == 0 or _min(q, None) > 0)
-
-
-def _below_zero(q):
-    if type(q) is float:
-        return q < 0.0
-    return numpy.isrealobj(q) and numpy.size(q) > 0 and not _min(q, None) >= 0  # NaN shows in r already
+    return dtype is not None and dtype.kind == "f" and (q.size == 0 or q.flat[q.argmin()] > 0)
 
 
 def _patched(g, r):
