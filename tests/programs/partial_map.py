@@ -48,8 +48,7 @@ def _norm_args():
 
 CASES = [
     Case("partial_ridge", objective, lambda: (np.array([0.3, -0.1, 0.7]),), wrt=0,
-         notes="a functools.partial object with keyword-bound data passed to grad",
-         known=both(refused("issue 17: functools.partial objects"))),
+         notes="a functools.partial object with keyword-bound data passed to grad"),
     Case("reduce_lambda_map_decay", deep_linear_loss, _deep_args, wrt=(0, 1),
          notes="functools.reduce with a lambda over layers; sum(map(lambda ...)) weight decay",
          known=both(refused("issue 17: lambda inside the function (reduce, map)"))),
