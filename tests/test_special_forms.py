@@ -345,3 +345,23 @@ def test_running_out_of_stack_even_on_the_large_stack_is_a_too_deep_error():
     assert "Split long expressions into statements" in str(info.value)
     assert sys.getrecursionlimit() == limit
     assert deep.rerun_on_large_stack(lambda: 42) == 42
+
+
+def _dot_of_lists(x):
+    return np.dot([x[0], x[1]], [x[1], x[2]])
+
+
+def _inner_and_outer_of_lists(x):
+    return np.inner([x[0], x[1]], (x[1], x[2])) + np.sum(np.outer([x[0], 2.0], x))
+
+
+@pytest.mark.parametrize("fun", [_dot_of_lists, _inner_and_outer_of_lists], ids=["dot", "inner-outer"])
+def test_products_of_lists_of_entries_in_both_modes(fun):
+    """``np.dot([x0, x1], [x1, x2])``: NumPy reads the lists as arrays; so must the adjoints."""
+    x = np.array([1.0, 2.0, 3.0])
+    g = srcdiff.grad(fun)(x)
+    eps = 1e-6
+    fd = np.array([(fun(x + eps * e) - fun(x - eps * e)) / (2 * eps) for e in np.eye(3)])
+    np.testing.assert_allclose(g, fd, rtol=1e-7, atol=1e-9)
+    v = np.array([0.3, -1.0, 0.5])
+    np.testing.assert_allclose(srcdiff.jvp(fun, (x,), v)[1], fd @ v, rtol=1e-7)

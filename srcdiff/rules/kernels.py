@@ -18,6 +18,7 @@ def matmul_lhs(g, a, b):
             return numpy.multiply.outer(g, b)
         if b.ndim == 2 and a.ndim == 1:
             return b @ g
+    a, b = _operands(a, b)
     if numpy.ndim(b) == 1:
         if numpy.ndim(a) == 1:
             return g * b
@@ -36,6 +37,7 @@ def matmul_rhs(g, a, b):
             return g @ a
         if a.ndim == 1 and b.ndim == 2:
             return numpy.multiply.outer(a, g)
+    a, b = _operands(a, b)
     if numpy.ndim(a) == 1:
         if numpy.ndim(b) == 1:
             return g * a
@@ -46,8 +48,15 @@ def matmul_rhs(g, a, b):
     return unbroadcast(numpy.matmul(numpy.swapaxes(a, -1, -2), g), b)
 
 
+def _operands(a, b):
+    """Lists and tuples of numbers (``np.dot([x0, x1], w)``) as arrays, as NumPy reads them."""
+    return (numpy.asarray(a) if isinstance(a, (list, tuple)) else a,
+            numpy.asarray(b) if isinstance(b, (list, tuple)) else b)
+
+
 def dot_lhs(g, a, b):
     """Adjoint of ``numpy.dot(a, b)`` with respect to ``a``."""
+    a, b = _operands(a, b)
     if numpy.ndim(a) == 0 or numpy.ndim(b) == 0:
         return unbroadcast(g * b, a) if numpy.ndim(a) else numpy.sum(g * b)
     if numpy.ndim(b) <= 2:
@@ -60,6 +69,7 @@ def dot_lhs(g, a, b):
 
 def dot_rhs(g, a, b):
     """Adjoint of ``numpy.dot(a, b)`` with respect to ``b``."""
+    a, b = _operands(a, b)
     if numpy.ndim(a) == 0 or numpy.ndim(b) == 0:
         return unbroadcast(g * a, b) if numpy.ndim(b) else numpy.sum(g * a)
     if numpy.ndim(b) <= 2:
