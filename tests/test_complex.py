@@ -475,3 +475,22 @@ def test_a_complex_tangent_of_a_real_argument_is_refused():
         srcdiff.jvp(f_abs, (X.reshape(3, 1) * np.ones((3, 3)),), np.ones((3, 3)) * 1j)
     with pytest.raises(srcdiff.ArgumentError, match="is complex, but the argument is real"):
         srcdiff.hvp(reads_a_global)(X, X * 1j)
+
+
+def _imag_of_broadcast_scalar(s, z):
+    return np.sum(np.imag(z * np.conj(z) + 1j * np.tanh(s)))
+
+
+def _mean_imag_of_broadcast_scalar(s, z):
+    return np.mean(np.imag(z + 1j * s))
+
+
+@pytest.mark.parametrize("fun", [_imag_of_broadcast_scalar, _mean_imag_of_broadcast_scalar], ids=["sum", "mean"])
+def test_imag_of_a_scalar_broadcast_over_complex_entries(fun):
+    """Found by the fuzzer: the cotangent of ``np.sum`` arrives at ``np.imag`` as a scalar, and the
+    adjoint of ``np.imag`` returned it unbroadcast, so the scalar's gradient missed a factor n."""
+    z = np.array([[1 + 2j, 0.5 - 1j], [2j, 1.0]])
+    s, eps = 0.3, 1e-6
+    fd = (fun(s + eps, z) - fun(s - eps, z)) / (2 * eps)
+    assert np.isclose(srcdiff.grad(fun)(s, z), fd, rtol=1e-7)
+    assert np.isclose(srcdiff.jvp(fun, (s, z), 1.0)[1], fd, rtol=1e-7)

@@ -129,9 +129,14 @@ def angle_tangent(tz, z, deg=False):
 
 
 def imag_adjoint(g, val):
-    """Adjoint of ``numpy.imag``: -i real(g) for complex ``val``, zero for a real one."""
+    """Adjoint of ``numpy.imag``: -i real(g) for complex ``val``, zero for a real one; shaped like
+    ``val`` (a cotangent broadcast from a reduction may arrive as a scalar, and the adjoint of what
+    made ``val`` sums over ``val``'s shape)."""
     if numpy.iscomplexobj(val):
-        return -1j * numpy.real(g)
+        d = -1j * numpy.real(g)
+        if numpy.shape(d) != numpy.shape(val):
+            d = d * numpy.ones(numpy.shape(val))
+        return d
     return numpy.zeros(numpy.shape(val)) if numpy.ndim(val) else 0.0
 
 
