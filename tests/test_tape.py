@@ -1,5 +1,6 @@
 """What the forward sweep records: only values the reverse sweep needs and the forward overwrites."""
 import numpy as np
+import pytest
 
 import srcdiff
 
@@ -147,3 +148,33 @@ def test_a_loop_that_changes_an_arrays_rank():
         t = np.ones_like(z)
         _, jt = srcdiff.jvp(fun, (z,), t)
         np.testing.assert_allclose(jt, np.vdot(srcdiff.grad(fun)(z), t), rtol=1e-12)
+
+
+def _write_then_rebind_in_a_branch(x, s):
+    v0 = np.tanh(x).ravel()  # a view of tanh(x), which the reverse sweep reads
+    if x[0] < 1.765:
+        v0[...] += s
+        v0 = v0 * 0.5
+    return np.prod(np.tanh(s * v0))
+
+
+def _write_then_rebind_in_a_loop(x, s):
+    v = np.tanh(x).ravel()
+    for i in range(2):
+        v[1:] += s
+        v = v * 0.5 + v
+    return np.sum(np.sin(v) * x)
+
+
+@pytest.mark.parametrize("fun", [_write_then_rebind_in_a_branch, _write_then_rebind_in_a_loop],
+                         ids=["branch", "loop"])
+def test_a_restore_goes_into_the_array_that_was_written(fun):
+    """Found by the fuzzer (older than issue 15): ``v0[...] += s`` then ``v0 = v0 * 0.5`` in a branch;
+    the reverse sweep restored the overwritten entries into the new ``v0``, so ``tanh(x)``, which
+    the old ``v0`` is a view of, stayed overwritten and its derivative was wrong."""
+    x, s = np.array([1.281041, -0.236326, 0.879695, 0.142871]), -1.102127
+    eps = 1e-6
+    fd = np.array([(fun(x + eps * e, s) - fun(x - eps * e, s)) / (2 * eps) for e in np.eye(4)])
+    np.testing.assert_allclose(srcdiff.grad(fun)(x, s), fd, rtol=1e-6, atol=1e-9)
+    v = np.array([0.5, -1.0, 0.25, 2.0])
+    np.testing.assert_allclose(srcdiff.jvp(fun, (x, s), v)[1], fd @ v, rtol=1e-6, atol=1e-9)

@@ -68,8 +68,10 @@ class ToBeRecorded(Forward):
             state = state | self.reads_before[s]
         if state is not None and isinstance(s, ir.Assign):
             op = self.classify(s)
-            if op.kind == "store" and self._saved(s, op, state):  # the restore ``a[i] = pop()`` reads ``i``
-                state = state | set(ir.names_read(op.index))
+            saved = self._saved(s, op, state) if op.kind == "store" else None
+            if saved is not None:  # the restore ``a[i] = pop()`` reads ``i``, and writes into the
+                # array ``a`` names here: a later rebinding of ``a`` must give that array back first
+                state = state | set(ir.names_read(op.index)) | {saved}
         out = super().stmt(s, state)
         if out is not None and s in self.reads_after and not isinstance(s, ir.Return):
             out = out | self.reads_after[s]
