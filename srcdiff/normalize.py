@@ -44,10 +44,11 @@ class Normalizer(LoopLowering):
         raise UnsupportedSyntaxError(located(self.ctx.filename, self.line, text, problem, fix))
 
     def is_global_ref(self, expr):
-        """``np.pi``, ``cfg.scale``: an attribute chain rooted at a name that is not local."""
+        """``np.pi``, ``cfg.scale``, ``xp.c_`` with ``xp=np``: an attribute chain rooted at a name that is
+        not local, or at a parameter or local alias the code is specialized to (a module, a function)."""
         while isinstance(expr, ir.Attr):
             expr = expr.value
-        return isinstance(expr, ir.Name) and expr.id not in self.ctx.locals
+        return isinstance(expr, ir.Name) and (expr.id not in self.ctx.locals or expr.id in self.ctx.statics)
 
     def builtin(self, expr, name):
         """True if ``expr`` refers to the builtin ``name`` (not shadowed)."""

@@ -222,3 +222,24 @@ def test_array_methods_still_work():
     def methods(x, c):
         return x.sum() + (x * x).mean(axis=0) + c.dot(x) + x.reshape(3, 1).T.sum()
     check_both_modes(methods, X, np.array([1.0, 2.0, 3.0]))
+
+
+def _r_and_c_through_a_module_parameter(x, xp=np):
+    return xp.sum(xp.c_[xp.cos(x), x] ** 2) + xp.sum(xp.r_[x, 2.0 * x])
+
+
+def _r_through_a_local_module_alias(x):
+    m = np
+    return m.sum(m.r_[x, x] ** 2)
+
+
+@pytest.mark.parametrize("fun", [_r_and_c_through_a_module_parameter, _r_through_a_local_module_alias],
+                         ids=["parameter", "alias"])
+def test_r_and_c_reached_through_a_module_value(fun):
+    """Found by the fuzzer: ``xp.c_[...]`` with ``xp=np`` was read as indexing a constant (a zero
+    gradient), while ``np.c_[...]`` had its rules."""
+    x = np.array([0.3, -1.2])
+    eps = 1e-6
+    fd = np.array([(fun(x + eps * e) - fun(x - eps * e)) / (2 * eps) for e in np.eye(2)])
+    np.testing.assert_allclose(srcdiff.grad(fun)(x), fd, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(srcdiff.jvp(fun, (x,), np.ones(2))[1], fd.sum(), rtol=1e-7)
