@@ -133,10 +133,13 @@ def add_at(target, index, value):
             target[index] = add(target[index], value)
         else:
             target[index] = add(target[index], value)
-    elif _basic_index(index):
-        target[index] += value
     else:
-        numpy.add.at(target, index, value)
+        if type(target) is numpy.ndarray and target.dtype.kind != "c" and numpy.iscomplexobj(value):
+            value = numpy.real(value)  # a real array's adjoint is real: Re pairs with a real change
+        if _basic_index(index):
+            target[index] += value
+        else:
+            numpy.add.at(target, index, value)
     return target
 
 

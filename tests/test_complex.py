@@ -498,3 +498,26 @@ def test_imag_of_a_scalar_broadcast_over_complex_entries(fun):
     fd = (fun(s + eps, z) - fun(s - eps, z)) / (2 * eps)
     assert np.isclose(srcdiff.grad(fun)(s, z), fd, rtol=1e-7)
     assert np.isclose(srcdiff.jvp(fun, (s, z), 1.0)[1], fd, rtol=1e-7)
+
+
+def _loop_over_rows_with_a_complex_output(p):
+    v0 = np.prod(np.outer(p["w"], p["w"]), keepdims=True)
+    for r in v0:
+        v0 = v0 + np.prod(r, axis=0, keepdims=True) * 0.3
+    return np.sum(v0) + np.sum(v0) * 1j
+
+
+def test_complex_contributions_to_a_real_array_keep_their_real_part():
+    """Found by the fuzzer: the adjoint of a real array's rows, accumulated by ``add_at``, got a
+    complex contribution and raised a casting error; the real part is the adjoint of a real value."""
+    p = {"w": np.array([0.616281, -1.006718, 1.193692])}
+    with pytest.raises(srcdiff.NonDifferentiableError, match="complex"):
+        srcdiff.grad(_loop_over_rows_with_a_complex_output)(p)
+    value, pullback = srcdiff.vjp(_loop_over_rows_with_a_complex_output)(p)
+    w, eps = p["w"], 1e-6
+
+    def real_part(w2):
+        return np.real(_loop_over_rows_with_a_complex_output({"w": w2}))
+
+    fd = np.array([(real_part(w + eps * e) - real_part(w - eps * e)) / (2 * eps) for e in np.eye(3)])
+    np.testing.assert_allclose(pullback(1.0)["w"], fd, rtol=1e-7)
