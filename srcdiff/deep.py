@@ -10,6 +10,7 @@ too). On that stack, code nested deeper than ``MAX_NESTING`` is refused, naming 
 from __future__ import annotations
 
 import contextvars
+import os
 import sys
 import threading
 
@@ -23,6 +24,17 @@ _STACK_BYTES = (512, 256, 64)  # MiB tried for the large stack, largest first (0
 _local = threading.local()
 _limit_lock = threading.Lock()
 _limit_holders = [0, 0]  # how many threads hold a raised limit; the limit to restore after the last
+
+
+def _reset_after_fork():
+    """A child forked while another thread held the lock gets a new one (that thread is not there to
+    release it); a raised limit stays until the child's own holders restore it."""
+    global _limit_lock
+    _limit_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def on_large_stack():
