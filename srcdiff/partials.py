@@ -20,7 +20,10 @@ def plain(fun):
     name = getattr(inner, "__name__", "function")
     if not name.isidentifier():  # a lambda
         name = "function"
-    namespace = {name: inner, "__name__": "srcdiff_partial"}
+    callee = name
+    while callee in sig.parameters or callee.startswith("_bound") or callee.startswith("_default_"):
+        callee += "_fn"  # a parameter named like the function must not hide it
+    namespace = {callee: inner, "__name__": "srcdiff_partial"}
     params, call, seen_kwonly = [], [], False
     for i, a in enumerate(fun.args):
         namespace["_bound%d" % i] = a
@@ -46,7 +49,7 @@ def plain(fun):
             text += ", /"
         params.append(text)
     wrapper = "partial_" + name
-    source = "def %s(%s):\n    return %s(%s)\n" % (wrapper, ", ".join(params), name, ", ".join(call))
+    source = "def %s(%s):\n    return %s(%s)\n" % (wrapper, ", ".join(params), callee, ", ".join(call))
     filename = "<srcdiff partial of %s %d>" % (name, next(_count))
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), namespace)
