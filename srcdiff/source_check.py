@@ -160,7 +160,13 @@ def _fingerprint(code):
     return (code.co_code, code.co_exceptiontable if hasattr(code, "co_exceptiontable") else b"",
             code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars, code.co_argcount,
             code.co_posonlyargcount, code.co_kwonlyargcount, code.co_flags & ~_CO_NESTED & ~_FUTURES,
-            tuple(_constant(c) for c in code.co_consts))
+            tuple(_constant(c) for c in code.co_consts if not _nested_qualname(c)))
+
+
+def _nested_qualname(value):
+    """Python 3.10 keeps a nested function's qualified name (``f.<locals>.inner``) among the
+    constants of the code that defines it (3.11 moved it to ``co_qualname``): not compared."""
+    return type(value) is str and "<locals>." in value
 
 
 def _constant(value):
