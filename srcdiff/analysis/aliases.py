@@ -12,6 +12,7 @@ from .. import ir
 from ..errors import NonDifferentiableError, located
 from .appends import Holders, write_backs
 from .liveness import _Live
+from .unionfind import UnionFind
 
 # calls whose result may share memory with their first argument (NumPy returns views, or the
 # argument itself, from all of these; over-listing only costs a copy or a refusal, missing one
@@ -116,20 +117,10 @@ def mutated_parameters(fn_def, classify):
     return out
 
 
-class _Aliases:
+class _Aliases(UnionFind):
     def __init__(self):
-        self.parent = {}
+        super().__init__()
         self.origin = {}  # name -> line where it was made from another name
-
-    def find(self, x):
-        while self.parent.get(x, x) != x:
-            x = self.parent[x]
-        return x
-
-    def union(self, a, b):
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
 
     def group(self, name, names):
         root = self.find(name)

@@ -10,6 +10,7 @@ and is read after the append is not updated by srcdiff: such appends are refused
 from __future__ import annotations
 
 from .. import ir
+from .unionfind import UnionFind
 
 
 def _blocks(node):
@@ -69,12 +70,13 @@ def _unchanged_between(block, fetch, end, names, classify):
                    for n in between)
 
 
-class Holders:
+class Holders(UnionFind):
     """Which names may hold (be, or contain at any depth) the list a name holds, from the
-    statements given (flow-insensitive: a superset)."""
+    statements given (flow-insensitive: a superset); the union-find groups names that may be the
+    same object."""
 
     def __init__(self, stmts, classify, sharing_sources):
-        self.parent = {}  # union-find: names that may be the same object
+        super().__init__()
         self.holders = {}  # name -> names of containers that may hold it
         fetched, put = {}, {}  # container -> names read out of it / put into it
         for s in stmts:
@@ -103,16 +105,6 @@ class Holders:
             for f in names:
                 for p in put.get(c, ()):
                     self.union(f, p)
-
-    def find(self, x):
-        while self.parent.get(x, x) != x:
-            x = self.parent[x]
-        return x
-
-    def union(self, a, b):
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
 
     def of(self, name, names):
         """Names among ``names`` that may be ``name``'s list or contain it."""
