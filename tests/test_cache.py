@@ -11,18 +11,10 @@ import pytest
 
 import srcdiff
 from srcdiff import cache
+from tests.trust_helpers import numeric_grad
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-
-
-def central_difference(f, x, eps=1e-6):
-    g = np.zeros_like(x)
-    for i in range(x.size):
-        e = np.zeros_like(x)
-        e.flat[i] = eps
-        g.flat[i] = (f(x + e) - f(x - e)) / (2 * eps)
-    return g
 
 
 def make_pow(p):
@@ -46,7 +38,7 @@ def test_function_argument_made_per_call_gets_its_own_code():
     shared = srcdiff.grad(pow_loss)
     for i in range(60):
         p = 2.0 if i % 2 else 3.0
-        fd = central_difference(lambda v: pow_loss(v, make_pow(p)), x)
+        fd = numeric_grad(lambda v: pow_loss(v, make_pow(p)), x)
         np.testing.assert_allclose(srcdiff.grad(pow_loss)(x, make_pow(p)), fd, rtol=1e-6)
         np.testing.assert_allclose(shared(x, make_pow(p)), fd, rtol=1e-6)
 
@@ -80,12 +72,12 @@ def test_shapes_inline_stay_within_the_per_function_bound_and_evicted_entries_ar
     sizes = range(1, cache.MAX_PER_FUNCTION + 9)
     for n in sizes:  # a new grad object per call: its own shape cap never applies
         x = np.linspace(0.1, 1.0, n)
-        np.testing.assert_allclose(srcdiff.grad(sin_loss)(x), central_difference(sin_loss, x), rtol=1e-6)
+        np.testing.assert_allclose(srcdiff.grad(sin_loss)(x), numeric_grad(sin_loss, x), rtol=1e-6)
         assert cache.size(sin_loss.__code__) <= cache.MAX_PER_FUNCTION
     assert cache.size(sin_loss.__code__) == cache.MAX_PER_FUNCTION
     made = cache.transformations_of(sin_loss.__code__)
     x = np.linspace(0.1, 1.0, 1)  # the least recently used: evicted
-    np.testing.assert_allclose(srcdiff.grad(sin_loss)(x), central_difference(sin_loss, x), rtol=1e-6)
+    np.testing.assert_allclose(srcdiff.grad(sin_loss)(x), numeric_grad(sin_loss, x), rtol=1e-6)
     assert cache.transformations_of(sin_loss.__code__) == made + 1
     x = np.linspace(0.1, 1.0, sizes[-1])  # recently used: still there
     srcdiff.grad(sin_loss)(x)
@@ -101,7 +93,7 @@ def test_fresh_closures_stay_within_the_bound():
 
         def closure(v):
             return np.sum(inner(v) * 2.0)
-        np.testing.assert_allclose(srcdiff.grad(closure)(x), central_difference(closure, x), rtol=1e-6)
+        np.testing.assert_allclose(srcdiff.grad(closure)(x), numeric_grad(closure, x), rtol=1e-6)
         assert cache.size(closure.__code__) <= cache.MAX_PER_FUNCTION
     assert cache.size(closure.__code__) == cache.MAX_PER_FUNCTION
 
@@ -116,9 +108,9 @@ def test_total_bound(monkeypatch):
         assert cache.size() <= 6
     assert cache.size() == 6
     x = np.linspace(0.1, 1.0, 1)  # evicted long ago: recomputed right
-    np.testing.assert_allclose(srcdiff.grad(sin_loss)(x), central_difference(sin_loss, x), rtol=1e-6)
+    np.testing.assert_allclose(srcdiff.grad(sin_loss)(x), numeric_grad(sin_loss, x), rtol=1e-6)
     f3 = make_pow(3.0)
-    np.testing.assert_allclose(srcdiff.grad(pow_loss)(x, f3), central_difference(lambda v: pow_loss(v, f3), x),
+    np.testing.assert_allclose(srcdiff.grad(pow_loss)(x, f3), numeric_grad(lambda v: pow_loss(v, f3), x),
                                rtol=1e-6)
 
 
@@ -201,4 +193,4 @@ def test_unhashable_callable_in_a_closure_is_keyed_by_identity():
         unused = held  # noqa: F841  (a free name bound to a callable: part of the key)
         return np.sum(x ** 3)
     x = np.array([0.5, 2.0])
-    np.testing.assert_allclose(srcdiff.grad(f)(x), central_difference(f, x), rtol=1e-6)
+    np.testing.assert_allclose(srcdiff.grad(f)(x), numeric_grad(f, x), rtol=1e-6)
