@@ -8,7 +8,7 @@ import linecache
 import numpy
 
 from .arguments import _name, check_differentiable, fit
-from .analysis.complexity import names_complex_dtype
+from .complex_values import holds_complex
 from .errors import NonDifferentiableError
 from .runtime import complex_output_error, where
 
@@ -141,23 +141,6 @@ class Caller:
 _float64 = numpy.float64
 
 
-def holds_complex(value):
-    """Whether ``value`` (an argument) is or holds a complex number or names a complex dtype; True for
-    objects of other kinds, whose contents are not looked at."""
-    t = type(value)
-    if t is _ndarray:
-        return value.dtype.kind == "c"
-    if t is float or t is int or t is bool or value is None:
-        return False
-    if t is list or t is tuple:
-        return any(holds_complex(v) for v in value)
-    if t is dict:
-        return any(holds_complex(v) for v in value.values())
-    if isinstance(value, (numpy.generic, _ndarray, complex)):
-        return numpy.iscomplexobj(value)
-    if isinstance(value, (str, type, numpy.dtype)):
-        return names_complex_dtype(value)
-    return True
 
 
 def require_scalar(value, fun):

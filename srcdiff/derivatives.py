@@ -8,7 +8,8 @@ import numpy
 from . import cache, calls, deep, frontend, transform
 from .api import Grad, Transformed, _SCALAR_TYPES, check_differentiable, fit
 from .arguments import resolve_wrt
-from .callers import holds_complex, require_scalar
+from .callers import require_scalar
+from .complex_values import holds_complex
 from .partials import plain
 from .errors import ArgumentError, NonDifferentiableError
 from .tracebacks import for_user, user_facing
@@ -26,12 +27,11 @@ class Tangent(Transformed):
     role = "tangent"
 
     def _generate(self, scalars=frozenset(), containers=frozenset(), statics=(), shapes=(), subject=None):
-        from .api import resolution_key
         subject = subject if subject is not None else self._subject((), {})
         if getattr(subject, "__code__", None) is None:
             frontend.load(subject)  # raises SourceUnavailableError saying why
         key = (subject.__code__, "tangent", tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
-               shapes, resolution_key(subject))
+               shapes, calls.resolution_key(subject))
         result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,
                                                                    subject=subject))
         fn = result.compiled.build(result.names["tangent"], subject, subject.__defaults__, subject.__kwdefaults__)

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import inspect
 import types
-import warnings
 
 import numpy
 
 from .. import ir
+from ..complex_values import holds_complex, names_complex_dtype
 from ..rules import lookup
 
 UNKNOWN = None
@@ -309,15 +309,10 @@ class _Analysis:
                 if params[name].kind in (params[name].VAR_POSITIONAL, params[name].VAR_KEYWORD):
                     return UNKNOWN
                 parts.append(value)
-            elif params[name].default is params[name].empty or _holds_complex(params[name].default):
+            elif params[name].default is params[name].empty or holds_complex(params[name].default):
                 return UNKNOWN  # a default that may be complex
         found = self._union(parts)
         return UNKNOWN if found is UNKNOWN else found | markers
-
-
-def _holds_complex(value):
-    from ..callers import holds_complex
-    return holds_complex(value)
 
 
 def _among(obj, objects):
@@ -325,16 +320,4 @@ def _among(obj, objects):
         return obj in objects
     except TypeError:  # unhashable
         return False
-
-
-def names_complex_dtype(obj):
-    """Whether ``obj`` names a complex dtype (``complex``, ``numpy.complex64``, "c16"...)."""
-    if obj is None or isinstance(obj, (bool, int, float)):
-        return False
-    with warnings.catch_warnings():  # "a" (a dict key, say) is a deprecated dtype alias
-        warnings.simplefilter("ignore")
-        try:
-            return numpy.dtype(obj).kind == "c"
-        except Exception:
-            return False
 
