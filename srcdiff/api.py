@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import sys
-import types
 
 import numpy
 
-from . import cache, calls, deep, frontend, transform
+from . import cache, calls, codegen, deep, frontend, transform
 from .arguments import _Signature, _name, check_differentiable, fit  # noqa: F401  (public helpers)
 from .arguments import resolve_wrt, short_repr
 from .partials import plain
@@ -134,7 +133,7 @@ class Transformed:
         if getattr(subject, "__code__", None) is None:
             frontend.load(subject)  # raises SourceUnavailableError saying why
         key = (subject.__code__, self.role, tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
-               shapes, self.has_aux, resolution_key(subject), self.check_real)
+               shapes, self.has_aux, calls.resolution_key(subject), self.check_real)
         result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,
                                                                    subject=subject))
         functions = {role: result.compiled.build(name, subject, subject.__defaults__, subject.__kwdefaults__)
@@ -176,7 +175,7 @@ class Transformed:
     def sources(self, *args, **kwargs):
         """{generated function name: source} for this function and every user function it calls."""
         result = self._functions(args, kwargs)["result"] if args or kwargs or self._result is None else self._result
-        return generated_sources(result.compiled)
+        return codegen.generated_sources(result.compiled)
 
     def __repr__(self):
         return "<srcdiff %s of %s wrt %s>" % (type(self).__name__.lower(), _name(self.fun), ", ".join(self.sig.wrt))
@@ -199,56 +198,6 @@ def is_static_function(value):
     """A function or module passed as an argument (``act=np.tanh``, ``xp=np``): generated code is
     specialized to it."""
     return calls.is_static(value)
-
-
-def generated_sources(compiled):
-    """{name: source} of ``compiled``'s functions and, depth first, of the generated callees they
-    call, each named as its caller's code names it (``layer_forward2`` for a second variant)."""
-    out, seen = {}, set()
-
-    def visit(compiled, names):
-        if id(compiled) in seen:
-            return
-        seen.add(id(compiled))
-        for name in compiled.codes:
-            alias = names.get(name, name)
-            text = compiled.function_source(name)
-            out.setdefault(alias, text if alias == name else "# called as %s\n%s" % (alias, text))
-        callees = {}  # id of a callee's Compiled -> (Compiled, {its function name: name in the caller})
-        for helper_name, helper in compiled.helpers.items():
-            resolve = getattr(helper, "__srcdiff_resolve__", None)
-            helper = resolve() if resolve is not None else helper
-            inner = getattr(helper, "__srcdiff_compiled__", None)
-            if inner is not None:
-                callees.setdefault(id(inner), (inner, {}))[1][helper.__name__] = helper_name
-        for inner, inner_names in callees.values():
-            visit(inner, inner_names)
-    visit(compiled, {})
-    return out
-
-
-def resolution_key(fun):
-    """Which functions the free names of ``fun`` are bound to now, and the types of the numbers
-    and arrays they hold (part of the cache key, so that closures over different functions, a
-    redefined helper, or a global float turned into an array get their own generated code)."""
-    out = []
-    code = fun.__code__
-    for name, cell in zip(code.co_freevars, fun.__closure__ or ()):
-        try:
-            value = cell.cell_contents
-        except ValueError:
-            continue
-        if callable(value) and not isinstance(value, type):
-            out.append((name, calls.identity(value)))  # held, compared by identity (hashable or not)
-        elif isinstance(value, (int, float, _ndarray)):
-            out.append((name, type(value)))
-    for name in code.co_names:
-        value = fun.__globals__.get(name)
-        if isinstance(value, types.FunctionType):
-            out.append((name, calls.identity(value)))
-        elif isinstance(value, (int, float, _ndarray)):
-            out.append((name, type(value)))
-    return tuple(out)
 
 
 MAX_SHAPE_VARIANTS = 8  # shape combinations a transformed function generates specialized code for

@@ -10,7 +10,11 @@ import inspect
 import threading
 import types
 
+import numpy
+
 from . import cache
+
+_ndarray = numpy.ndarray
 
 _local = threading.local()
 
@@ -69,7 +73,6 @@ def split_functions(callee, wrt, scalars, containers, statics=()):
     forward and backward are trampolines and ``pending.names`` their eventual names.
     """
     from . import transform
-    from .api import resolution_key
     key = (callee.__code__, "split", tuple(wrt), frozenset(scalars), frozenset(containers), statics_key(statics),
            resolution_key(callee))
     pending = _in_progress()
@@ -119,6 +122,30 @@ def identity(obj):
     return cache.Identity(obj)
 
 
+def resolution_key(fun):
+    """Which functions the free names of ``fun`` are bound to now, and the types of the numbers
+    and arrays they hold (part of the cache key, so that closures over different functions, a
+    redefined helper, or a global float turned into an array get their own generated code)."""
+    out = []
+    code = fun.__code__
+    for name, cell in zip(code.co_freevars, fun.__closure__ or ()):
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            continue
+        if callable(value) and not isinstance(value, type):
+            out.append((name, identity(value)))  # held, compared by identity (hashable or not)
+        elif isinstance(value, (int, float, _ndarray)):
+            out.append((name, type(value)))
+    for name in code.co_names:
+        value = fun.__globals__.get(name)
+        if isinstance(value, types.FunctionType):
+            out.append((name, identity(value)))
+        elif isinstance(value, (int, float, _ndarray)):
+            out.append((name, type(value)))
+    return tuple(out)
+
+
 def is_static(value):
     """A function or a module: code is specialized to the one a parameter or local name holds."""
     return isinstance(value, types.ModuleType) or (callable(value) and not isinstance(value, type))
@@ -146,7 +173,6 @@ def tangent_function(callee, wrt, scalars, statics=(), shapes=(), tangent_only=F
     the shapes of its array arguments when ``shapes`` gives them); with ``tangent_only`` it returns
     the output's tangent alone."""
     from . import transform
-    from .api import resolution_key
     key = (callee.__code__, "tangent", tuple(wrt), frozenset(scalars), statics_key(statics), tuple(shapes),
            resolution_key(callee), tangent_only)
     pending = _in_progress()

@@ -85,3 +85,29 @@ def compile_functions(functions, helpers, closure_names, label, origin=None):
                         user_lines if code_of else {})
     tracebacks.register(compiled)
     return compiled
+
+
+def generated_sources(compiled):
+    """{name: source} of ``compiled``'s functions and, depth first, of the generated callees they
+    call, each named as its caller's code names it (``layer_forward2`` for a second variant)."""
+    out, seen = {}, set()
+
+    def visit(compiled, names):
+        if id(compiled) in seen:
+            return
+        seen.add(id(compiled))
+        for name in compiled.codes:
+            alias = names.get(name, name)
+            text = compiled.function_source(name)
+            out.setdefault(alias, text if alias == name else "# called as %s\n%s" % (alias, text))
+        callees = {}  # id of a callee's Compiled -> (Compiled, {its function name: name in the caller})
+        for helper_name, helper in compiled.helpers.items():
+            resolve = getattr(helper, "__srcdiff_resolve__", None)
+            helper = resolve() if resolve is not None else helper
+            inner = getattr(helper, "__srcdiff_compiled__", None)
+            if inner is not None:
+                callees.setdefault(id(inner), (inner, {}))[1][helper.__name__] = helper_name
+        for inner, inner_names in callees.values():
+            visit(inner, inner_names)
+    visit(compiled, {})
+    return out
