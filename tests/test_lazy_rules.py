@@ -79,3 +79,30 @@ def test_a_user_rule_for_a_numpy_function_registered_first_is_kept(run):
         print(srcdiff.grad(f)(np.array([8.0]))[0])
     """)
     assert float(out) == 7.0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.parametrize("delay", [0.0, 0.02, 0.08])
+def test_a_fork_while_another_thread_loads_the_rules_gives_the_child_all_of_them(run, delay):
+    out = run("""
+        import os, threading, time
+        import numpy as np
+        import srcdiff
+        def f(x):
+            return np.sum(np.cos(x) * x)
+        x = np.linspace(0.1, 1.0, 4)
+        loader = threading.Thread(target=srcdiff.rules.ensure_loaded)
+        loader.start()
+        time.sleep(%r)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ok = np.allclose(srcdiff.grad(f)(x), np.cos(x) - x * np.sin(x))
+            except BaseException:
+                os._exit(4)
+            os._exit(0 if ok else 3)
+        _, status = os.waitpid(pid, 0)
+        loader.join()
+        print(os.waitstatus_to_exitcode(status))
+    """ % delay)
+    assert out.strip() == "0"

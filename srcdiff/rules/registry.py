@@ -152,13 +152,24 @@ def ensure_loaded():
         _load("scipy", _SCIPY_MODULES)
 
 
-def _reset_lock_after_fork():  # a fork while another thread loads must not leave the lock held
+# A fork while another thread imports the rule modules would leave the child a half-filled table
+# and a lock held by a thread it does not have: the fork waits for the load to finish instead.
+def _hold_lock_for_fork():
+    _load_lock.acquire()
+
+
+def _release_lock_in_parent():
+    _load_lock.release()
+
+
+def _fresh_lock_in_child():
     global _load_lock
     _load_lock = threading.RLock()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_lock_after_fork)
+    os.register_at_fork(before=_hold_lock_for_fork, after_in_parent=_release_lock_in_parent,
+                        after_in_child=_fresh_lock_in_child)
 
 
 def _rule(obj, name=None):
