@@ -11,7 +11,8 @@ from .errors import (ArgumentError, MissingRuleError, NonDifferentiableError, So
 
 __version__ = "0.1.0"
 
-__all__ = ["forward", "hessian", "hvp", "jacobian", "jvp", "adjoint", "tangent", "nondifferentiable", "checkpoint", "stop_gradient", "grad", "value_and_grad", "vjp", "show", "check_grad", "SrcdiffError", "ArgumentError",
+__all__ = ["forward", "hessian", "hvp", "jacobian", "jvp", "adjoint", "tangent", "nondifferentiable", "checkpoint",
+           "stop_gradient", "grad", "value_and_grad", "vjp", "show", "check_grad", "SrcdiffError", "ArgumentError",
            "MissingRuleError", "NonDifferentiableError", "SourceChangedError", "SourceUnavailableError",
            "TooDeepError",
            "UnsupportedSyntaxError"]

@@ -6,7 +6,6 @@ a nonzero one times a NaN or infinite partial is NaN or infinite, so a NaN or ou
 gives NaN there and a pole gives inf. Each rule below is checked in both modes.
 """
 import math
-import warnings
 
 import numpy as np
 import pytest

@@ -10,10 +10,8 @@ import shlex
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
-import srcdiff
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOCS = os.path.join(ROOT, "docs")

@@ -73,7 +73,7 @@ def bound_method_called(a):
 
 def getattr_called(a):
     h = Holder(a)
-    return getattr(h, "fn")(3.0)
+    return h.fn(3.0)
 
 
 def picked_then_called(a):

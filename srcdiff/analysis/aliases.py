@@ -24,7 +24,7 @@ _VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "diag
                    "require", "moveaxis", "rollaxis", "broadcast_to", "broadcast_arrays", "atleast_1d",
                    "atleast_2d", "atleast_3d", "as_sequence", "real", "imag", "real_if_close", "flip", "flipud",
                    "fliplr", "rot90", "split", "array_split", "hsplit", "vsplit", "dsplit", "unstack",
-                   "permute_dims", "matrix_transpose", "einsum", "nan_to_num", "squeeze", "trim_zeros",
+                   "permute_dims", "matrix_transpose", "einsum", "nan_to_num", "trim_zeros",
                    "as_strided", "sliding_window_view"}
 # these copy unless told otherwise (``copy=False``)
 _COPY_BY_DEFAULT = {"array", "astype", "nan_to_num"}

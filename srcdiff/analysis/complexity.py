@@ -279,7 +279,8 @@ class _Analysis:
         obj = self.resolve(func)
         if _among(obj, _REAL_RESULTS):
             return frozenset()
-        if _among(obj, _LIKE_ARGUMENTS) or (lookup(obj) is not None and getattr(obj, "__module__", None) != "numpy.fft"):
+        if _among(obj, _LIKE_ARGUMENTS) or \
+                (lookup(obj) is not None and getattr(obj, "__module__", None) != "numpy.fft"):
             return self._union(args)  # functions srcdiff has rules for keep real arguments real (but the FFTs)
         if isinstance(obj, types.FunctionType) and lookup(obj) is None and \
                 (getattr(obj, "__module__", None) or "").split(".")[0] not in ("numpy", "scipy", "srcdiff"):

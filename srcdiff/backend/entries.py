@@ -175,7 +175,8 @@ def _lean_runner(caller, fn, unpack, joint, wrap, single, fun):
     tests = ['x%d.dtype.kind %s' % (i, '!= "f"' if p in complex_at else 'not in "fc"') for i, p in enumerate(positions)]
     others = sorted(complex_at - set(positions))  # arguments that are not differentiated: any type
     lines += ["    a%d = args[%d]" % (p, p) for p in others]
-    tests += ["(type(a%d) is not ndarray or a%d.dtype.kind == \"c\") and holds_complex(a%d)" % (p, p, p) for p in others]
+    tests += ["(type(a%d) is not ndarray or a%d.dtype.kind == \"c\") and holds_complex(a%d)" % (p, p, p)
+              for p in others]
     tests += ["holds_complex(namespace.get(%r))" % name for name in caller.complex_globals]  # global variables
     lines += ["    if %s:" % " or ".join(tests),
               "        return caller.owner.checked_call(args)  # refuses dtypes; computes a complex output to check it"]

@@ -7,7 +7,8 @@ from ..errors import UnsupportedSyntaxError, located
 # kind of syntax -> (what it is, what to do instead)
 _ADVICE = {
     "Try": ("`try` statements", "Move error handling to the caller and differentiate the code inside the `try`."),
-    "With": ("`with` statements", "Enter the context manager in the caller; differentiate the body as its own function."),
+    "With": ("`with` statements",
+             "Enter the context manager in the caller; differentiate the body as its own function."),
     "AsyncWith": ("`async with` statements", "Differentiate synchronous code only."),
     "AsyncFor": ("`async for` loops", "Differentiate synchronous code only."),
     "AsyncFunctionDef": ("`async def` functions", "Differentiate synchronous code only."),
@@ -16,7 +17,8 @@ _ADVICE = {
     "Nonlocal": ("`nonlocal` statements", "Pass the value in as an argument and return the new value instead."),
     "Yield": ("generators (`yield`)", "Build and return a list instead of yielding values."),
     "YieldFrom": ("generators (`yield from`)", "Build and return a list instead of yielding values."),
-    "Lambda": ("`lambda` inside a differentiated function", "Define the helper with `def` at module level and call it."),
+    "Lambda": ("`lambda` inside a differentiated function",
+               "Define the helper with `def` at module level and call it."),
     "ClassDef": ("class definitions", "Define classes outside the differentiated function."),
     "FunctionDef": ("functions defined inside the differentiated function",
                     "Define the helper at module level (or in an enclosing function) and call it."),

@@ -85,9 +85,9 @@ class PrepareMixin:
                 s = ir.If(s.test, self._keep_branch_decisions(s.body), self._keep_branch_decisions(s.orelse),
                           s.line)
                 test = s.test.id if isinstance(s.test, ir.Name) else None
-                if test is not None and any(
-                        test in ir.target_names(n.targets[0]) for n in ir.walk(ir.FunctionDef("", [], s.body + s.orelse))
-                        if isinstance(n, ir.Assign)):
+                branches = ir.FunctionDef("", [], s.body + s.orelse)
+                if test is not None and any(test in ir.target_names(n.targets[0]) for n in ir.walk(branches)
+                                            if isinstance(n, ir.Assign)):
                     decision = self.ctx.namer.fresh(test)
                     self.ctx.locals.add(decision)
                     self.primal_names.add(decision)

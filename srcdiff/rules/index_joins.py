@@ -1,4 +1,4 @@
-"""Rules for ``numpy.r_[...]`` and ``numpy.c_[...]`` (normalized to ``index_join`` calls; see ``kernels_index_joins``)."""
+"""Rules for ``numpy.r_[...]`` and ``numpy.c_[...]`` (normalized to ``index_join`` calls; see the kernels)."""
 # Template bodies use d[...] and t[...]; linters do not know those names.
 # ruff: noqa: F821, F811
 from ..runtime.kernels_index_joins import FIX, directive_problem, index_join, index_join_adjoint, index_join_tangent

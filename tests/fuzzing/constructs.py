@@ -8,7 +8,7 @@ import re
 import numpy as np
 
 from .choosers import GenFail
-from .values import E, MAX_ENTRIES, Var, fits, fmt, par, shape, strip_parens
+from .values import E, MAX_ENTRIES, fits, fmt, par, shape, strip_parens
 
 CLOSURE_BODIES = ["c * np.sin(v)", "np.tanh(c * v) + v", "v * c ** 2 - c", "np.exp(-(c * v) ** 2)",
                   "c * v + np.cos(c) * v ** 2"]

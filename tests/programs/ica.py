@@ -1,7 +1,7 @@
 """Maximum-likelihood ICA with a logistic source prior; local aliases of NumPy functions."""
 import numpy as np
 
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 def ica_negative_log_likelihood(W, X):
