@@ -203,15 +203,16 @@ async def f_async(x):
     return np.sum(x)
 
 
-def f_nested_def(x):
-    def h(z):
-        return z * 2.0
-    return np.sum(h(x))
+def f_nested_def(x):  # a def at the top of the body is written out at its calls; one in a block is refused
+    if x[0] > 0:
+        def h(z):
+            return z * 2.0
+        return np.sum(h(x))
+    return np.sum(x)
 
 
-def f_lambda_in_body(x):
-    h = lambda z: z * 2.0  # noqa: E731
-    return np.sum(h(x))
+def f_lambda_in_body(x):  # a lambda bound to a name is written out at its calls; one passed on is refused
+    return np.sum(np.array(sorted(x, key=lambda z: z * 2.0)))
 
 
 def f_class_in_body(x):
@@ -298,7 +299,7 @@ SYNTAX_CASES = [
     pytest.param(f_async, "async def f_async", None, "synchronous", id="async-def",
                  marks=()),
     pytest.param(f_nested_def, "def h(", None, "module level", id="nested-def"),
-    pytest.param(f_lambda_in_body, "h = lambda", "lambda z: z * 2.0", "module level", id="lambda"),
+    pytest.param(f_lambda_in_body, "key=lambda", "lambda z: z * 2.0", "module level", id="lambda"),
     pytest.param(f_class_in_body, "class K", None, "outside", id="class"),
     pytest.param(f_import_in_body, "import math", None, "module level", id="import"),
     pytest.param(f_raise, "raise ValueError", "raise ValueError(", "before calling", id="raise"),

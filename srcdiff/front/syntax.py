@@ -132,6 +132,10 @@ class _ToIR:
         return out
 
     def stmt_Assign(self, node, line):
+        if isinstance(node.value, gast.Lambda) and len(node.targets) == 1 and isinstance(node.targets[0], gast.Name):
+            # ``g = lambda x: e`` is ``def g(x): return e`` (front.local_functions inlines it at its calls)
+            return ir.FunctionDef(node.targets[0].id, self.params(node.value.args),
+                                  [ir.Return(self.expr(node.value.body), line)], line)
         return ir.Assign([self.expr(t) for t in node.targets], self.expr(node.value), line)
 
     def stmt_AnnAssign(self, node, line):
