@@ -18,7 +18,7 @@ from .lower import control, normalize, redefinitions as ssa
 from . import ir
 from .modes.assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
 from .context import Context, Namer, all_names
-from .errors import NonDifferentiableError, located
+from .errors import NonDifferentiableError, UnsupportedSyntaxError, located
 from .analysis.aliases import check_writes, mutated_parameters
 from .analysis.effects import refuse_hidden_writes
 from .analysis.containers import refuse_operators_on_containers
@@ -31,6 +31,7 @@ from .modes.forward import ForwardMode
 from .modes.reverse import Adj, ReverseMode
 from .lower.ops import atom_names
 from .lower.ops import Classifier
+from .runtime.helpers import format_text, raise_error, raise_from
 from .runtime.helpers import as_sequence, detached, private_copy, require_pair, require_real, require_scalar, where
 
 
@@ -80,6 +81,7 @@ def prepare(fn, record_stages=False, statics=None):
     specialization (``act=np.tanh``, ``xp=np``), so calls through them resolve like calls of globals.
     """
     source = reader.load(fn)
+    _refuse_lowering_names(fn, source)
     fence.check(source.tree, source.filename)
     env = reader.Environment(fn)
     names = all_names(source.tree)
@@ -89,7 +91,8 @@ def prepare(fn, record_stages=False, statics=None):
     ctx.statics.update(bindings.local_aliases(source.tree, ctx))  # ``m = np``: resolves like ``np``
     ctx.origin_text = _origin_texts(source.tree, source)
     ctx.helpers[normalize.SEQUENCE_HELPER] = as_sequence
-    ctx.namer.reserve([normalize.SEQUENCE_HELPER])
+    ctx.helpers.update({syntax.RAISE: raise_error, syntax.RAISE_FROM: raise_from, syntax.FORMAT: format_text})
+    ctx.namer.reserve([normalize.SEQUENCE_HELPER, *syntax.LOWERING_HELPERS])
     stages = []
 
     def stage(name, tree):
@@ -102,6 +105,22 @@ def prepare(fn, record_stages=False, statics=None):
     tree = stage("normalize", normalize.normalize(tree, ctx))
     tree = stage("structure jumps", control.structure(tree, ctx))
     return Prepared(ctx, tree, source.tree, stages)
+
+
+def _refuse_lowering_names(fn, source):
+    """Lowered code calls ``raise_error``, ``format_text`` and ``as_sequence``: a function naming one itself
+    would have its own taken for srcdiff's (or the other way round)."""
+    names, stack = set(), [fn.__code__]
+    while stack:
+        code = stack.pop()
+        names.update(code.co_names + code.co_varnames + code.co_freevars + code.co_cellvars)
+        stack.extend(c for c in code.co_consts if hasattr(c, "co_names"))
+    clash = sorted(names & {normalize.SEQUENCE_HELPER, *syntax.LOWERING_HELPERS})
+    if clash:
+        raise UnsupportedSyntaxError(located(
+            source.filename, source.tree.line, "def %s(...):" % source.tree.name,
+            "`%s` is the name srcdiff's generated code gives a helper of its own" % clash[0],
+            "Rename `%s` in your code." % clash[0]))
 
 
 @dataclass

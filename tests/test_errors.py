@@ -226,14 +226,9 @@ def f_import_in_body(x):
     return np.sum(x) * math.pi
 
 
-def f_raise(x):
+def f_raise(x):  # raising an exception object is supported (tests/test_raise_assert.py); re-raising is not
     if x[0] > 100.0:
-        raise ValueError("too big")
-    return np.sum(x)
-
-
-def f_assert(x):
-    assert x.ndim == 1
+        raise
     return np.sum(x)
 
 
@@ -250,8 +245,8 @@ def f_walrus(x):
     return np.sum(x)
 
 
-def f_fstring(x):
-    label = f"{x.size} entries"
+def f_fstring(x):  # f-strings are supported (tests/test_raise_assert.py), but not a field inside a format spec
+    label = f"{x.size:{x.ndim}d} entries"
     return np.sum(x)
 
 
@@ -302,11 +297,10 @@ SYNTAX_CASES = [
     pytest.param(f_lambda_in_body, "key=lambda", "lambda z: z * 2.0", "module level", id="lambda"),
     pytest.param(f_class_in_body, "class K", None, "outside", id="class"),
     pytest.param(f_import_in_body, "import math", None, "module level", id="import"),
-    pytest.param(f_raise, "raise ValueError", "raise ValueError(", "before calling", id="raise"),
-    pytest.param(f_assert, "assert x.ndim == 1", None, "before calling", id="assert"),
+    pytest.param(f_raise, "        raise\n", None, "exception object", id="raise"),
     pytest.param(f_del, "del y", None, "Remove the `del`", id="del"),
     pytest.param(f_walrus, "n := x.size", None, "own statement", id="walrus"),
-    pytest.param(f_fstring, "x.size} entries", "{x.size} entries", "outside", id="f-string"),
+    pytest.param(f_fstring, "x.size:{x.ndim}d", "{x.size:{x.ndim}d} entries", "outside", id="f-string"),
     pytest.param(f_set_literal, "{1.0, 2.0}", None, "list or tuple", id="set-literal"),
     pytest.param(f_set_comprehension, "{v for v in [1, 2]}", None, "list", id="set-comprehension",
                  marks=()),
@@ -343,8 +337,8 @@ def test_syntax_errors_wait_for_the_first_call(api):
 def test_decorator_forms_wait_for_the_first_call():
     @srcdiff.grad
     def bare(x):
-        assert x.ndim == 1
-        return np.sum(x)
+        del x
+        return 0.0
 
     @srcdiff.value_and_grad(wrt="x")
     def with_options(x):
@@ -353,7 +347,7 @@ def test_decorator_forms_wait_for_the_first_call():
 
     with pytest.raises(UnsupportedSyntaxError) as info:
         bare(X)
-    assert_located(str(info.value), bare.__wrapped__, "assert x.ndim == 1")
+    assert_located(str(info.value), bare.__wrapped__, "del x")
     with pytest.raises(UnsupportedSyntaxError) as info:
         with_options(X)
     assert_located(str(info.value), with_options.__wrapped__, "del x")

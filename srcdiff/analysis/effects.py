@@ -42,6 +42,8 @@ def refuse_hidden_writes(fn_def, classify, activity, ctx, shapes=None):
             continue
         if op.kind == "call":
             _refuse_writing_callee(s, op, ctx, text, shapes, activity.active(s), after)
+            if isinstance(s, ir.ExprStmt) and writes_nothing(op.callee):
+                continue  # ``check_inputs(X, w)``: its result unused, it can only raise or print
         if op.kind in ("call", "opaque") and isinstance(s, ir.ExprStmt):
             raise NonDifferentiableError(located(
                 ctx.filename, s.line, text,
@@ -114,7 +116,10 @@ def _refuse_writing_callee(s, op, ctx, text, shapes, active, after):
     An inactive call runs the user's function, so the write happens and the reverse sweep may
     read the old values; an active one runs generated code that writes into a private copy, which
     matters only when the caller reads the array again."""
-    written, augmented, outer = _written_parameters(op.callee)
+    found = _written_parameters(op.callee)
+    if found is None:
+        return  # no source to read: the callee is refused where it is transformed
+    written, augmented, outer = found
     name = getattr(op.callee, "__name__", "the callee")
     if outer:
         raise NonDifferentiableError(located(
@@ -144,9 +149,16 @@ def _refuse_writing_callee(s, op, ctx, text, shapes, active, after):
         "it here." % (name, hit[0], hit[0])))
 
 
+def writes_nothing(callee):
+    """Whether ``callee`` (and every function it calls) provably writes into nothing it was given or
+    does not own: a call of it whose result is unused cannot change a differentiated value."""
+    return _written_parameters(callee) == ((), (), ())
+
+
 def _written_parameters(callee):
     """(parameters ``callee`` writes into through an index, parameters it updates with ``+=``,
-    names not its own that it writes into).
+    names not its own that it writes into); None when the source of it or of a function it calls
+    cannot be read.
 
     Read from the source each time (only while transforming): a cached answer would go stale
     when a helper the callee calls is redefined."""
@@ -157,7 +169,7 @@ def _written_parameters(callee):
     try:
         prep = prepare(callee)
     except Exception:  # noqa: BLE001 - a callee without source is refused where it is transformed
-        return (), (), ()
+        return None
     ctx = prep.ctx
     tree = redefinitions.rename_redefinitions(prep.tree, ctx)  # ``z = z.copy(); z[0] = v`` writes a new array
     ctx.locals = reader.local_names(tree)
@@ -181,9 +193,12 @@ def _written_parameters(callee):
         if op.kind == "call" and calls.is_plain_function(op.callee) and op.callee not in in_progress:
             in_progress.add(callee)  # a recursive call adds nothing new
             try:
-                inner_written, inner_augmented, inner_outer = _written_parameters(op.callee)
+                inner = _written_parameters(op.callee)
             finally:
                 in_progress.discard(callee)
+            if inner is None:
+                return None
+            inner_written, inner_augmented, inner_outer = inner
             try:
                 bound = calls.bind_arguments(op.callee, op.args, op.keywords)
             except TypeError:

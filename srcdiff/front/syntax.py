@@ -82,6 +82,11 @@ def lambdas(top_level):
     return found
 
 
+# Runtime helpers that lowered statements call (bound by the pipeline; see runtime.helpers)
+RAISE, RAISE_FROM, FORMAT = "raise_error", "raise_from", "format_text"
+LOWERING_HELPERS = (RAISE, RAISE_FROM, FORMAT)
+
+
 class _ToIR:
     """Convert gast nodes to IR; unknown syntax becomes ``Unsupported`` for the fence."""
 
@@ -147,6 +152,23 @@ class _ToIR:
         op = _BINOPS.get(type(node.op).__name__)
         return ir.AugAssign(self.expr(node.target), op, self.expr(node.value), line)
 
+    def stmt_Raise(self, node, line):
+        """``raise E(args)`` is ``raise_error(E, args)``, a call: every pass keeps it where it stands."""
+        if node.exc is None:
+            return ir.UnsupportedStmt("Raise", line, self.text(node))  # a bare re-raise needs `except`
+        exc = self.expr(node.exc)
+        if node.cause is not None:
+            return ir.ExprStmt(ir.Call(ir.Name(RAISE_FROM), [exc, self.expr(node.cause)], []), line)
+        if isinstance(exc, ir.Call):
+            return ir.ExprStmt(ir.Call(ir.Name(RAISE), [exc.func] + exc.args, exc.keywords), line)
+        return ir.ExprStmt(ir.Call(ir.Name(RAISE), [exc], []), line)
+
+    def stmt_Assert(self, node, line):
+        """``assert c, m`` is ``if not c: raise_error(AssertionError, m)``."""
+        args = [self.expr(node.msg)] if node.msg is not None else []
+        fail = ir.ExprStmt(ir.Call(ir.Name(RAISE), [ir.Name("AssertionError")] + args, []), line)
+        return ir.If(ir.UnaryOp("not", self.expr(node.test)), [fail], [], line)
+
     def stmt_Expr(self, node, line):
         return ir.ExprStmt(self.expr(node.value), line)
 
@@ -191,6 +213,23 @@ class _ToIR:
 
     def expr_Attribute(self, node):
         return ir.Attr(self.expr(node.value), node.attr)
+
+    def expr_JoinedStr(self, node):
+        """An f-string as ``format_text(template, values...)``; nested fields in a format spec are refused."""
+        template, values = [], []
+        for part in node.values:
+            if isinstance(part, gast.Constant):
+                template.append(str(part.value).replace("{", "{{").replace("}", "}}"))
+                continue
+            spec = ""
+            if part.format_spec is not None:
+                if not all(isinstance(p, gast.Constant) for p in part.format_spec.values):
+                    return ir.Unsupported("JoinedStr", self.line(node), self.text(node))
+                spec = ":" + "".join(str(p.value) for p in part.format_spec.values)
+            conversion = "" if part.conversion in (None, -1) else "!" + chr(part.conversion)
+            template.append("{" + conversion + spec + "}")
+            values.append(self.expr(part.value))
+        return ir.Call(ir.Name(FORMAT), [ir.Const("".join(template))] + values, [])
 
     def expr_Call(self, node):
         keywords = [ir.Keyword(k.arg, self.expr(k.value)) for k in node.keywords]

@@ -233,5 +233,6 @@ def astype_adjoint_(out, g, a, y):
     t[out] = kernels.astype_adjoint(t[g], a, y)
 
 
+nondifferentiable(runtime.raise_error, runtime.raise_from, runtime.format_text)
 nondifferentiable(zeros_like, require_scalar, require_real, require_pair, runtime.broadcast_count,
                   kernels.extremum_weights, kernels.reduced_count, kernels.transpose_inverse, runtime.shape_of)

@@ -92,6 +92,22 @@ def as_sequence(x):
     return list(x)
 
 
+def raise_error(exc, *args, **kwargs):
+    """``raise exc(*args, **kwargs)``, or ``raise exc`` for an exception object: how the code keeps a
+    ``raise`` or a failed ``assert`` of the user's function (front.syntax lowers both to a call)."""
+    raise exc(*args, **kwargs) if isinstance(exc, type) else exc
+
+
+def raise_from(exc, cause):
+    """``raise exc from cause``."""
+    raise exc from cause
+
+
+def format_text(template, *values):
+    """An f-string: ``f"n = {n!r:>4}"`` is ``format_text("n = {!r:>4}", n)``."""
+    return template.format(*values)
+
+
 def own_list(g):
     """A list of its own for the adjoint of a list that is appended to (the reverse sweep pops it):
     a copy of a list, or the rows of an array (the adjoint NumPy gives a list it read as an array)."""

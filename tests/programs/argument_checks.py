@@ -1,7 +1,7 @@
 """Models whose functions check their arguments with raise/assert and f-string messages."""
 import numpy as np
 
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 def check_inputs(X, y):
@@ -48,9 +48,7 @@ def _poisson_args():
 
 CASES = [
     Case("softmax_regression_raise_fstring", softmax_regression_loss, _softmax_args, wrt=(0, 1),
-         notes="a checking helper that raises ValueError(f'...'); raise and assert in the function",
-         known=both(refused("issue 17: raise statements"))),
+         notes="a checking helper that raises ValueError(f'...'); raise and assert in the function"),
     Case("poisson_glm_assert", poisson_glm_nll, _poisson_args, wrt=0,
-         notes="assert with an f-string message; `if offset is None` default; raise on non-finite",
-         known=both(refused("issue 17: assert statements"))),
+         notes="assert with an f-string message; `if offset is None` default; raise on non-finite"),
 ]

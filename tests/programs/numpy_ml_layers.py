@@ -101,6 +101,5 @@ CASES = [
          notes="objects built inside; self.derived_variables['Z'].append(Z); __call__; staticmethod",
          known=both(refused("issue 17: user objects built and called in the function; the message names temporary t2"))),
     Case("numpy_ml_validation_helpers", cross_entropy_of_logits, _logit_args, wrt=0,
-         notes="is_binary / is_stochastic: asserts in helpers whose results are unused",
-         known=both(refused("issue 17: a validation helper whose result is unused (is_stochastic)"))),
+         notes="is_binary / is_stochastic: asserts in helpers whose results are unused"),
 ]

@@ -1,7 +1,7 @@
 """Losses that call plotting and logging helpers which do nothing unless given an axis or verbose."""
 import numpy as np
 
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 def plot_matrix(ax, mat, title=None):
@@ -58,9 +58,7 @@ def _mf_args():
 
 CASES = [
     Case("heat_loss_plots_each_step", heat_equation_loss, _heat_args, wrt=0,
-         notes="plot_matrix(ax, u) with ax=None inside the loop; log_progress with verbose=False",
-         known=both(refused("issue 17: a plotting helper whose result is unused"))),
+         notes="plot_matrix(ax, u) with ax=None inside the loop; log_progress with verbose=False"),
     Case("matrix_factorization_plot_and_log", matrix_factorization_loss, _mf_args, wrt=(0, 1),
-         notes="plotting helper and logging helper whose results are unused",
-         known=both(refused("issue 17: a plotting helper whose result is unused"))),
+         notes="plotting helper and logging helper whose results are unused"),
 ]
