@@ -15,7 +15,7 @@ from .assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _
 from .context import Context, Namer, all_names
 from .errors import NonDifferentiableError, located
 from .analysis.aliases import check_writes, mutated_parameters
-from .analysis.effects import refuse_hidden_writes
+from .analysis.effects import analysed_once, refuse_hidden_writes
 from .analysis.containers import refuse_operators_on_containers
 from .analysis.receivers import refuse_untyped_receivers
 from .analysis.complexity import complex_sources
@@ -111,6 +111,7 @@ class ReverseResult:
     complex_from: frozenset | None = frozenset()
 
 
+@analysed_once
 def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(), statics=None, shapes=(),
             pending=None, has_aux=False, record_stages=False, check_real=False):
     """Generate reverse-mode code for ``fn`` differentiated with respect to parameter names ``wrt``.
@@ -307,6 +308,7 @@ class ForwardResult:
     guards: list = field(default_factory=list)
 
 
+@analysed_once
 def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=None, shapes=(), pending=None,
             record_stages=False, tangent_only=False):
     """Generate forward-mode code: ``f_tangent(*args, t_x=...)`` returning ``(value, tangent)``, or
