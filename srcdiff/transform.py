@@ -10,7 +10,7 @@ import linecache
 import re
 from dataclasses import dataclass, field
 
-from . import batching, bindings, cleanup, codegen, control, fence, finish, frontend, ir, normalize, ssa, syntax
+from . import batching, bindings, cleanup, codegen, control, fence, finish, frontend, gc_pause, ir, normalize, ssa, syntax
 from .assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
 from .context import Context, Namer, all_names
 from .errors import NonDifferentiableError, located
@@ -111,6 +111,7 @@ class ReverseResult:
     complex_from: frozenset | None = frozenset()
 
 
+@gc_pause.paused
 @analysed_once
 def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(), statics=None, shapes=(),
             pending=None, has_aux=False, record_stages=False, check_real=False):
@@ -308,6 +309,7 @@ class ForwardResult:
     guards: list = field(default_factory=list)
 
 
+@gc_pause.paused
 @analysed_once
 def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=None, shapes=(), pending=None,
             record_stages=False, tangent_only=False):

@@ -26,7 +26,7 @@ def refuse_hidden_writes(fn_def, classify, activity, ctx, shapes=None):
         if not isinstance(s, (ir.Assign, ir.ExprStmt)):
             continue
         op = classify(s)
-        varied = set(varied_before.get(s) or ())
+        varied = varied_before.get(s) or frozenset()  # read only: a copy per statement was quadratic
         if op.kind not in ("call", "opaque", "rule", "nondiff"):
             continue
         text = ctx.origin_text.get(s.line, "")
