@@ -59,9 +59,8 @@ def calls_swap_write(x):
     return np.sum(z * y)
 
 
-def _count(monkeypatch, name):
-    """Count calls of ``name`` in effects (or transform) per function analysed."""
-    module = effects if hasattr(effects, name) and name != "prepare" else srcdiff.transform
+def _count(monkeypatch, module, name):
+    """Count calls of ``module.name`` per function it is given."""
     counts = collections.Counter()
     real = getattr(module, name)
 
@@ -75,7 +74,7 @@ def _count(monkeypatch, name):
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 @pytest.mark.parametrize("loss, callees", [(walk_loss, {"walk", "pad"}), (ping_loss, {"ping", "pong", "pad"})])
 def test_each_callee_is_read_once_for_its_writes_per_transformation(monkeypatch, fresh_cache, mode, loss, callees):
-    counts = _count(monkeypatch, "_own_writes")
+    counts = _count(monkeypatch, effects, "_own_writes")
     if mode == "reverse":
         srcdiff.transform.reverse(loss, ["x"])
     else:
@@ -87,7 +86,7 @@ def test_each_callee_is_read_once_for_its_writes_per_transformation(monkeypatch,
 def test_recursive_helper_module_parses_each_function_at_most_twice(monkeypatch, fresh_cache, mode):
     """Once to transform it, once to read its writes (the old check re-parsed the recursive helper at
     every level until Python's recursion limit: seconds for 15 lines)."""
-    counts = _count(monkeypatch, "prepare")
+    counts = _count(monkeypatch, srcdiff.transform, "prepare")
     if mode == "reverse":
         srcdiff.transform.reverse(walk_loss, ["x"])
     else:
