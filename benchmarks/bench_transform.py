@@ -36,8 +36,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 import srcdiff  # noqa: E402
-import srcdiff.cache  # noqa: E402
-import srcdiff.transform  # noqa: E402
+import srcdiff.backend.cache  # noqa: E402
+import srcdiff.pipeline  # noqa: E402
 
 N = 8  # length of the vectors the generated functions run on
 
@@ -144,7 +144,7 @@ def first_call(fun, args, wrt, repeats):
     steadier number on a shared machine."""
     times = []
     for _ in range(repeats):
-        srcdiff.cache.clear()
+        srcdiff.backend.cache.clear()
         t0, c0 = time.perf_counter(), time.process_time()
         with np.errstate(all="ignore"):
             srcdiff.grad(fun, wrt=wrt)(*args)
@@ -207,9 +207,9 @@ def main(argv=None):
         names = bench_reverse.param_names(fun, wrt)
         walls, cpus = [], []
         for _ in range(3 if opts.quick else 9):
-            srcdiff.cache.clear()
+            srcdiff.backend.cache.clear()
             t0, c0 = time.perf_counter(), time.process_time()
-            srcdiff.transform.reverse(fun, names)
+            srcdiff.pipeline.reverse(fun, names)
             walls.append(time.perf_counter() - t0)
             cpus.append(time.process_time() - c0)
         seconds, cpu = statistics.median(walls), statistics.median(cpus)
@@ -217,7 +217,7 @@ def main(argv=None):
         rows.append((label, fun.__name__, harness.fmt_time(seconds), harness.fmt_time(cpu), harness.fmt_time(first),
                      "yes" if seconds < 0.015 else "NO", "yes" if cpu < 0.015 else "NO"))
         results["reverse " + label] = {"transform_s": seconds, "transform_cpu_s": cpu, "first_call_s": first}
-    print("reverse benchmark functions (transform = srcdiff.transform.reverse, median, cache cleared)")
+    print("reverse benchmark functions (transform = srcdiff.pipeline.reverse, median, cache cleared)")
     print(harness.table(["workload", "function", "transform", "cpu", "first call", "< 15 ms", "cpu < 15 ms"], rows,
                         "llrrrrr"))
     print()

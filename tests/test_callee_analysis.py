@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-import srcdiff.transform
+import srcdiff.pipeline
 from srcdiff.analysis import effects
 
 from trust_helpers import check_both_modes, fresh_cache, located_at  # noqa: F401  (fixture)
@@ -76,9 +76,9 @@ def _count(monkeypatch, module, name):
 def test_each_callee_is_read_once_for_its_writes_per_transformation(monkeypatch, fresh_cache, mode, loss, callees):
     counts = _count(monkeypatch, effects, "_own_writes")
     if mode == "reverse":
-        srcdiff.transform.reverse(loss, ["x"])
+        srcdiff.pipeline.reverse(loss, ["x"])
     else:
-        srcdiff.transform.forward(loss, ["x"])
+        srcdiff.pipeline.forward(loss, ["x"])
     assert counts == {name: 1 for name in callees}
 
 
@@ -86,11 +86,11 @@ def test_each_callee_is_read_once_for_its_writes_per_transformation(monkeypatch,
 def test_recursive_helper_module_parses_each_function_at_most_twice(monkeypatch, fresh_cache, mode):
     """Once to transform it, once to read its writes (the old check re-parsed the recursive helper at
     every level until Python's recursion limit: seconds for 15 lines)."""
-    counts = _count(monkeypatch, srcdiff.transform, "prepare")
+    counts = _count(monkeypatch, srcdiff.pipeline, "prepare")
     if mode == "reverse":
-        srcdiff.transform.reverse(walk_loss, ["x"])
+        srcdiff.pipeline.reverse(walk_loss, ["x"])
     else:
-        srcdiff.transform.forward(walk_loss, ["x"])
+        srcdiff.pipeline.forward(walk_loss, ["x"])
     assert set(counts) == {"walk_loss", "walk", "pad"} and max(counts.values()) <= 2, counts
 
 

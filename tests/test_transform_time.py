@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 import srcdiff
-import srcdiff.transform
-from srcdiff import peephole, syntax
+import srcdiff.pipeline
+from srcdiff.optimize import peephole
+from srcdiff.front import syntax
 
 
 def _function(text):
@@ -39,15 +40,15 @@ def test_factor_powers_of_two_still_reads_through_a_product_defined_far_back():
 
 def test_the_garbage_collector_is_paused_while_transforming_and_restored(monkeypatch):
     seen = []
-    real = srcdiff.transform.prepare
-    monkeypatch.setattr(srcdiff.transform, "prepare", lambda *a, **k: seen.append(gc.isenabled()) or real(*a, **k))
+    real = srcdiff.pipeline.prepare
+    monkeypatch.setattr(srcdiff.pipeline, "prepare", lambda *a, **k: seen.append(gc.isenabled()) or real(*a, **k))
     was = gc.isenabled()
     try:
         gc.enable()
-        srcdiff.transform.reverse(_sum_of_sines, ["x"])
+        srcdiff.pipeline.reverse(_sum_of_sines, ["x"])
         assert seen == [False] and gc.isenabled()
         gc.disable()
-        srcdiff.transform.forward(_sum_of_sines, ["x"])
+        srcdiff.pipeline.forward(_sum_of_sines, ["x"])
         assert seen == [False, False] and not gc.isenabled()  # left as the caller had it
     finally:
         (gc.enable if was else gc.disable)()

@@ -11,7 +11,8 @@ import threading
 
 import numpy
 
-from .. import calls, ir
+from ..modes import callees as calls
+from .. import ir
 from ..errors import NonDifferentiableError, located
 from .aliases import _updated, memory_sources, mutated_parameters
 from .liveness import _Live
@@ -201,16 +202,17 @@ class _OwnWrites:
 
 def _own_writes(callee):
     """``_OwnWrites`` of ``callee``, read from its source."""
-    from .. import frontend, ssa
-    from ..ops import Classifier
-    from ..transform import prepare
+    from ..front import reader
+    from ..lower import redefinitions
+    from ..lower.ops import Classifier
+    from ..pipeline import prepare
     try:
         prep = prepare(callee)
     except Exception:  # noqa: BLE001 - a callee without source is refused where it is transformed
         return _OwnWrites()
     ctx = prep.ctx
-    tree = ssa.rename_redefinitions(prep.tree, ctx)  # ``z = z.copy(); z[0] = v`` writes a new array
-    ctx.locals = frontend.local_names(tree)
+    tree = redefinitions.rename_redefinitions(prep.tree, ctx)  # ``z = z.copy(); z[0] = v`` writes a new array
+    ctx.locals = reader.local_names(tree)
     classify = Classifier(ctx)
     params = {p.name for p in tree.params}
     augmented = []
