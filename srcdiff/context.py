@@ -123,13 +123,23 @@ class Context:
         for name, bound in self.helpers.items():
             if bound is obj:
                 return name
-        for name in sorted(self.global_names):
-            if self.env.lookup(name) is obj:
+        for name in self._free_names():
+            if name not in self.locals and self.env.lookup(name) is obj:
                 return name
         name = stem if stem not in self.namer.taken else self.namer.fresh(stem)
         self.namer.taken.add(name)
         self.helpers[name] = obj
         return name
+
+    def _free_names(self):
+        """The user's identifiers bound in its globals, closure or builtins, sorted; computed once
+        per set of names (``bind`` asks for every helper: a scan of all names made it quadratic)."""
+        cached = self.__dict__.get("_free_cache")
+        if cached is None or cached[0] is not self.source_names:
+            names = [n for n in sorted(self.source_names) if n in self.env.closure or n in self.env.globals or
+                     n in self.env.builtins]
+            cached = self.__dict__["_free_cache"] = (self.source_names, names)
+        return cached[1]
 
     @property
     def global_names(self):

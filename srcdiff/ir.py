@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields
 
 
 _FIELD_NAMES = {}  # node class -> its dataclass field names (``fields()`` is slow, and every pass walks)
+_NO_NODES = {"str", "str | None", "int", str, int}  # field types that never hold a node: not looked at
 
 
 class Node:
@@ -17,7 +18,9 @@ class Node:
     def children(self):
         names = _FIELD_NAMES.get(type(self))
         if names is None:
-            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self))
+            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self) if f.type not in _NO_NODES)
+        if not names:
+            return []
         out = []
         for name in names:
             value = getattr(self, name)
@@ -265,7 +268,10 @@ def walk(node):
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(current.children()))
+        below = current.children()
+        if below:
+            below.reverse()
+            stack.extend(below)
 
 
 def names_read(node):

@@ -15,12 +15,12 @@ from .front import bindings, fence, reader, syntax
 from .optimize import cleanup, finish
 from .backend import codegen
 from .lower import control, normalize, redefinitions as ssa
-from . import ir
+from . import gc_pause, ir
 from .modes.assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
 from .context import Context, Namer, all_names
 from .errors import NonDifferentiableError, UnsupportedSyntaxError, located
 from .analysis.aliases import check_writes, mutated_parameters
-from .analysis.effects import refuse_hidden_writes
+from .analysis.effects import analysed_once, refuse_hidden_writes
 from .analysis.containers import refuse_operators_on_containers
 from .analysis.receivers import refuse_untyped_receivers
 from .analysis.complexity import complex_sources
@@ -135,6 +135,8 @@ class ReverseResult:
     complex_from: frozenset | None = frozenset()
 
 
+@gc_pause.paused
+@analysed_once
 def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(), statics=None, shapes=(),
             pending=None, has_aux=False, record_stages=False, check_real=False):
     """Generate reverse-mode code for ``fn`` differentiated with respect to parameter names ``wrt``.
@@ -331,6 +333,8 @@ class ForwardResult:
     guards: list = field(default_factory=list)
 
 
+@gc_pause.paused
+@analysed_once
 def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=None, shapes=(), pending=None,
             record_stages=False, tangent_only=False):
     """Generate forward-mode code: ``f_tangent(*args, t_x=...)`` returning ``(value, tangent)``, or

@@ -5,6 +5,7 @@ that writes into its parameter) would leave the derivative describing the array 
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
 
@@ -26,7 +27,7 @@ def refuse_hidden_writes(fn_def, classify, activity, ctx, shapes=None):
         if not isinstance(s, (ir.Assign, ir.ExprStmt)):
             continue
         op = classify(s)
-        varied = set(varied_before.get(s) or ())
+        varied = varied_before.get(s) or frozenset()  # read only: a copy per statement was quadratic
         if op.kind not in ("call", "opaque", "rule", "nondiff"):
             continue
         text = ctx.origin_text.get(s.line, "")
@@ -116,10 +117,7 @@ def _refuse_writing_callee(s, op, ctx, text, shapes, active, after):
     An inactive call runs the user's function, so the write happens and the reverse sweep may
     read the old values; an active one runs generated code that writes into a private copy, which
     matters only when the caller reads the array again."""
-    found = _written_parameters(op.callee)
-    if found is None:
-        return  # no source to read: the callee is refused where it is transformed
-    written, augmented, outer = found
+    written, augmented, outer = _written_parameters(op.callee)
     name = getattr(op.callee, "__name__", "the callee")
     if outer:
         raise NonDifferentiableError(located(
@@ -150,18 +148,85 @@ def _refuse_writing_callee(s, op, ctx, text, shapes, active, after):
 
 
 def writes_nothing(callee):
-    """Whether ``callee`` (and every function it calls) provably writes into nothing it was given or
-    does not own: a call of it whose result is unused cannot change a differentiated value."""
-    return _written_parameters(callee) == ((), (), ())
+    """Whether ``callee`` and every function it calls could be read and provably write into nothing
+    they were given or do not own: a call of it whose result is unused cannot change a differentiated
+    value."""
+    memo = _memo()
+    if _written_parameters(callee, memo) != ((), (), ()):
+        return False
+    seen, todo = set(), [callee]
+    while todo:
+        f = todo.pop()
+        if id(f) in seen:
+            continue
+        seen.add(id(f))
+        own = memo[("own", id(f))][1]
+        if own.unreadable:
+            return False
+        todo += [call[0] for _, call in own.steps if call is not None]
+    return True
 
 
-def _written_parameters(callee):
+def _written_parameters(callee, memo=None):
     """(parameters ``callee`` writes into through an index, parameters it updates with ``+=``,
-    names not its own that it writes into); None when the source of it or of a function it calls
-    cannot be read.
+    names not its own that it writes into), itself or through the plain functions it calls.
 
-    Read from the source each time (only while transforming): a cached answer would go stale
-    when a helper the callee calls is redefined."""
+    Each function is read from its source once per transformation (``analysed_once``): a cached
+    answer kept longer would go stale when a helper the callee calls is redefined. Recursive and
+    mutually recursive helpers are solved together, to a fixed point."""
+    memo = _memo() if memo is None else memo
+    if id(callee) in memo:
+        return memo[id(callee)][1]
+    facts, todo = {}, [callee]  # id -> (function, its own writes and calls), for all it reaches
+    while todo:
+        f = todo.pop()
+        if id(f) in facts or id(f) in memo:
+            continue
+        facts[id(f)] = (f, _own_writes(f))
+        todo += [call[0] for _, call in facts[id(f)][1].steps if call is not None]
+    results = {key: ((), (), ()) for key in facts}
+    changed = True
+    while changed:  # the sets only grow, so this ends
+        changed = False
+        for key, (f, own) in facts.items():
+            new = own.combined(lambda g: memo[id(g)][1] if id(g) in memo else results[id(g)])
+            changed |= [set(x) for x in new] != [set(x) for x in results[key]]
+            results[key] = new
+    for key, (f, own) in facts.items():
+        memo[key] = (f, results[key])  # the function is kept: its id is not reused meanwhile
+        memo[("own", key)] = (f, own)
+    return results[id(callee)]
+
+
+class _OwnWrites:
+    """What one function writes by itself, and the calls through which it may write more."""
+
+    unreadable = False  # no source: what it writes is not known (it is refused where it is transformed)
+
+    def __init__(self, params=(), local_names=(), written=(), augmented=(), steps=()):
+        self.params, self.locals = set(params), set(local_names)
+        self.written, self.augmented = list(written), list(augmented)
+        self.steps = list(steps)  # per statement: (names not its own it writes, (callee, its
+        # parameter -> the name passed) or None), in order
+
+    def combined(self, result_of):
+        """(written, augmented, outer) with each callee's answer from ``result_of``."""
+        written, augmented, outer = list(self.written), list(self.augmented), []
+        for own_outer, call in self.steps:
+            outer += own_outer
+            if call is None:
+                continue
+            inner_written, inner_augmented, inner_outer = result_of(call[0])
+            passed = call[1]
+            # a write the helper's helper makes into an argument it was passed
+            written += [passed[p] for p in inner_written if passed.get(p) in self.params]
+            augmented += [passed[p] for p in inner_augmented if passed.get(p) in self.params]
+            outer += [n for n in inner_outer if n not in self.locals and n not in self.params]
+        return tuple(dict.fromkeys(written)), tuple(dict.fromkeys(augmented)), tuple(dict.fromkeys(outer))
+
+
+def _own_writes(callee):
+    """``_OwnWrites`` of ``callee``, read from its source."""
     from ..front import reader
     from ..lower import redefinitions
     from ..lower.ops import Classifier
@@ -169,7 +234,9 @@ def _written_parameters(callee):
     try:
         prep = prepare(callee)
     except Exception:  # noqa: BLE001 - a callee without source is refused where it is transformed
-        return None
+        unknown = _OwnWrites()
+        unknown.unreadable = True
+        return unknown
     ctx = prep.ctx
     tree = redefinitions.rename_redefinitions(prep.tree, ctx)  # ``z = z.copy(); z[0] = v`` writes a new array
     ctx.locals = reader.local_names(tree)
@@ -182,41 +249,44 @@ def _written_parameters(callee):
                 updated = _updated(st, n, ctx) if (st.line, n) in ctx.inplace else None
                 if updated in params and updated not in augmented:
                     augmented.append(updated)
-    written = list(mutated_parameters(tree, classify))
-    outer = []
+    steps = []
     for st in ir.walk(tree):
         if not isinstance(st, (ir.Assign, ir.ExprStmt)):
             continue
         op = classify(st)
-        outer += [n for n in op.mutates() if n not in ctx.locals and n not in params]
-        in_progress = _in_progress()
-        if op.kind == "call" and calls.is_plain_function(op.callee) and op.callee not in in_progress:
-            in_progress.add(callee)  # a recursive call adds nothing new
-            try:
-                inner = _written_parameters(op.callee)
-            finally:
-                in_progress.discard(callee)
-            if inner is None:
-                return None
-            inner_written, inner_augmented, inner_outer = inner
+        own_outer = [n for n in op.mutates() if n not in ctx.locals and n not in params]
+        call = None
+        if op.kind == "call" and calls.is_plain_function(op.callee):
             try:
                 bound = calls.bind_arguments(op.callee, op.args, op.keywords)
             except TypeError:
-                continue
-            # a write the helper's helper makes into an argument it was passed
-            written += [bound[p].id for p in inner_written if isinstance(bound.get(p), ir.Name)
-                        and bound[p].id in params]
-            augmented += [bound[p].id for p in inner_augmented if isinstance(bound.get(p), ir.Name)
-                          and bound[p].id in params]
-            outer += [n for n in inner_outer if n not in ctx.locals and n not in params]
-    return tuple(dict.fromkeys(written)), tuple(dict.fromkeys(augmented)), tuple(dict.fromkeys(outer))
+                bound = None
+            if bound is not None:
+                call = (op.callee, {p: a.id for p, a in bound.items() if isinstance(a, ir.Name)})
+        steps.append((own_outer, call))
+    return _OwnWrites(params, ctx.locals, mutated_parameters(tree, classify), augmented, steps)
 
 
 _local = threading.local()
 
 
-def _in_progress():
-    """The callees whose writes this thread is collecting (recursion stops there)."""
-    if not hasattr(_local, "callees"):
-        _local.callees = set()
-    return _local.callees
+def _memo():
+    """id(function) -> (function, its writes) for the transformation running in this thread; a
+    new memo for one question outside any."""
+    memo = getattr(_local, "memo", None)
+    return memo if memo is not None else {}
+
+
+def analysed_once(transformation):
+    """``transformation`` reading each callee's writes once, with the callees' transformations it
+    starts (the outermost one in a thread holds the memo)."""
+    @functools.wraps(transformation)
+    def run(*args, **kwargs):
+        if getattr(_local, "memo", None) is not None:
+            return transformation(*args, **kwargs)
+        _local.memo = {}
+        try:
+            return transformation(*args, **kwargs)
+        finally:
+            _local.memo = None
+    return run

@@ -37,6 +37,22 @@ def _as_dict(state):
     return dict(state) if state is not None else {}
 
 
+def _lookup(state, name, default=None):
+    """``dict(state).get(name, default)`` by bisection: a state holds every name of the function."""
+    i = bisect.bisect_left(state, name, key=_first)
+    return state[i][1] if i < len(state) and state[i][0] == name else default
+
+
+class _Read:
+    """A state read by name (all a transfer needs), without copying it into a dict."""
+
+    def __init__(self, state):
+        self.state = state or ()
+
+    def get(self, name, default=None):
+        return _lookup(self.state, name, default)
+
+
 def _freeze(d):
     return tuple(sorted(d.items()))  # names are unique: only they are compared, in C (no key function)
 
@@ -65,6 +81,7 @@ class ShapeClasses(Forward):
         self.shape_kind = shape_kind  # rule -> "elementwise" | "reduce" | "scalar" | None
         self._merge_points = {}
         self.int_names = frozenset()  # names only ever bound by ``for name in range(...)``: integers
+        self.derived = {}  # id(state) -> (state, the state it was made from, the pairs changed)
 
     # --------------------------------------------------------------- lattice
     def join(self, a, b):
@@ -140,8 +157,14 @@ class ShapeClasses(Forward):
         if not names:
             return state
         if len(names) != 1 or not isinstance(op.target, ir.Name):
-            return _with(state, {n: frozenset([("def", id(s), n)]) for n in names})
-        return _with(state, {names[0]: self.result_class(s, op, _as_dict(state))})
+            return self._derived_from(state, {n: frozenset([("def", id(s), n)]) for n in names})
+        return self._derived_from(state, {names[0]: self.result_class(s, op, _Read(state))})
+
+    def _derived_from(self, state, changes):
+        """``_with(state, changes)``, remembered as made from ``state`` (see ``_classes_by_name``)."""
+        new = _with(state, changes)
+        self.derived[id(new)] = (new, state, tuple(changes.items()))
+        return new
 
     def result_class(self, s, op, d):
         fresh = frozenset([("def", id(s))])
@@ -298,6 +321,7 @@ class Shapes:
         analysis.run(fn_def.body, _freeze(init))
         self.before = analysis.before
         self.after = analysis.after
+        self._derived = analysis.derived
 
     def of(self, atom, stmt, after=False):
         """The class of ``atom`` just before (or after) ``stmt``; None when nothing is known."""
@@ -307,16 +331,20 @@ class Shapes:
             return None
         table = self.after if after else self.before
         state = table.get(stmt)
-        return dict(state).get(atom.id) if state is not None else None
+        return _lookup(state, atom.id) if state is not None else None
 
     def same(self, a, b):
         return a is not None and b is not None and a == b
 
     def _classes_by_name(self):
+        states = {id(state): state for table in (self.before, self.after) for state in table.values() if state}
         pairs = set()
-        for table in (self.before, self.after):
-            for state in table.values():
-                pairs.update(state or ())  # most pairs recur in hundreds of states: deduplicated in C
+        for key, state in states.items():
+            made = self._derived.get(key)
+            if made is not None and states.get(id(made[1])) is made[1]:
+                pairs.update(made[2])  # the rest of it is in the state it was made from, also listed
+            else:
+                pairs.update(state)
         seen = {}
         for name, cls in pairs:
             seen.setdefault(name, set()).add(cls)

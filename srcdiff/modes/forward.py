@@ -179,7 +179,7 @@ class ForwardMode:
 
     def tangent_of(self, s, state, out):
         op = self.classify(s)
-        varied = set(self.activity.varied_before.get(s) or ())
+        varied = self.activity.varied_before.get(s) or frozenset()
         inputs_varied = bool(set(op.diff_inputs()) & varied) and not self.activity.constant(s)
         line = s.line
         text = self.ctx.origin_text.get(line, "")

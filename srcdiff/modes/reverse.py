@@ -109,7 +109,7 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
             result_adj = [n for n in op.defines() + op.mutates() if n in state]
             if result_adj:
                 block = []
-                reads = self.emit_adjoint(s, op, state, set(self.activity.varied_before.get(s) or ()), block)
+                reads = self.emit_adjoint(s, op, state, self.activity.varied_before.get(s) or frozenset(), block)
                 if block:
                     self.comment(s, code)
                     code.extend(block)

@@ -213,7 +213,7 @@ class PrepareMixin:
             raise NonDifferentiableError(located(self.ctx.filename, s.line, text,
                                                  "the call does not match %s's signature: %s" % (op.name, exc),
                                                  "Fix the call's arguments.")) from None
-        varied = set(self.activity.varied_before.get(s) or ())
+        varied = self.activity.varied_before.get(s) or frozenset()
         params = list(inspect.signature(callee).parameters)
         active = [p for p in params if p in binding and set(atom_names(binding[p])) & varied]
         scalars = {p for p, a in binding.items() if self.shapes.of(a, s) == frozenset()}

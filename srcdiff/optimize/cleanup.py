@@ -226,7 +226,7 @@ def dead_code(stmts, live_out, is_pure, scratch=None):
     their elements is dropped too when none of those names is read afterwards.
     """
 
-    def block(body, live):
+    def block(body, live):  # ``live`` is its own: updated in place (a new set per statement was quadratic)
         out = []
         for s in reversed(body):
             if isinstance(s, (ir.For, ir.While)):
@@ -234,21 +234,22 @@ def dead_code(stmts, live_out, is_pure, scratch=None):
                 new_body = block(s.body, inner_live)
                 s = ir.For(s.target, s.iter, new_body, s.orelse, s.line) if isinstance(s, ir.For) else \
                     ir.While(s.test, new_body, s.orelse, s.line)
-                live = live | set(_loads(s))
+                live.update(_loads(s))
             elif isinstance(s, ir.If):
                 then, els = block(s.body, set(live)), block(s.orelse, set(live))
                 s = ir.If(s.test, then, els, s.line)
-                live = live | set(_loads(s))
+                live.update(_loads(s))
             elif isinstance(s, ir.Assign) and all(isinstance(t, (ir.Name, ir.Tuple)) for t in s.targets):
                 targets = {n for t in s.targets for n in ir.target_names(t)}
                 if not (targets & live) and is_pure(s):
                     continue
-                live = (live - targets) | set(_loads(s))
+                live -= targets
+                live.update(_loads(s))
             elif scratch and _written_array(s) in scratch and not (scratch[_written_array(s)] & live) and \
                     _calls_pure(s, is_pure):
                 continue  # ``d_x[1:] = t`` with ``d_x`` and its views dead from here on
             else:
-                live = live | set(_loads(s))
+                live.update(_loads(s))
             out.append(s)
         return list(reversed(out))
     return block(stmts, set(live_out))

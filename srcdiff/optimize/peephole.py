@@ -31,6 +31,7 @@ import numbers
 from . import cleanup
 from .. import ir
 from ..front import syntax
+from ..block_index import KeptStatements
 
 
 def share_views(body, arrays):
@@ -95,27 +96,28 @@ def merge_factors(body, temps):
     """A temporary in ``temps`` holding ``-a`` or a product with a constant factor, read once by a
     later product with a constant factor in the same block: one product, constants multiplied."""
     loads, stores = cleanup.uses(body), cleanup._assigned(body)
-    out = []
+    out = KeptStatements()
     for s in body:
         if isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], (ir.Name, ir.Subscript)):
             factors = _factors(s.value)
             if factors is not None and _has_constant(factors):
-                for k in range(len(out) - 1, -1, -1):
-                    prev = out[k]
-                    name = _single_use_product(prev, temps, loads, stores, factors)
-                    if name is None:
-                        continue
-                    if not _untouched(out[k + 1:], ir.names_read(prev.value)):
-                        break
-                    inner = _factors(prev.value)
+                k = _last_product_read(out, factors, temps, loads, stores)
+                if k is not None and out.untouched_after(k, ir.names_read(out[k].value)):
+                    name = out[k].targets[0].id
+                    inner = _factors(out[k].value)
                     merged = _product([f for g in factors for f in (inner if _is_name(g, name) else [g])])
-                    if isinstance(merged, ir.Name):  # -(-a) is a new array; a bare `a` would alias it
-                        break
-                    s = ir.Assign(s.targets, merged, s.line)
-                    del out[k]
-                    break
+                    if not isinstance(merged, ir.Name):  # -(-a) is a new array; a bare `a` would alias it
+                        s = ir.Assign(s.targets, merged, s.line)
+                        out.delete(k)
         out.append(s)
-    return out
+    return out.statements()
+
+
+def _last_product_read(out, factors, temps, loads, stores):
+    """The number of the last kept statement that ``_single_use_product`` accepts for ``factors``."""
+    found = [k for k in (out.defining(f.id) for f in factors if isinstance(f, ir.Name)) if k is not None and
+             _single_use_product(out[k], temps, loads, stores, factors) is not None]
+    return max(found, default=None)
 
 
 def fold_negations(body, temps):
@@ -339,7 +341,7 @@ def factor_powers_of_two(body, temps, floating):
     Only for products of names ``floating`` accepts: ``0.5 * m + 0.5 * n`` of two masks is not
     ``0.5 * (m + n)``, and a constant that meets a ``float32`` array first keeps it ``float32``."""
     loads, stores = cleanup.uses(body), cleanup._assigned(body)
-    out = []
+    out = KeptStatements()
     for s in body:
         if isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.value, ir.BinOp) and \
                 s.value.op in ("+", "-"):
@@ -347,27 +349,20 @@ def factor_powers_of_two(body, temps, floating):
             for term in (s.value.left, s.value.right):
                 factors = _factors(term)
                 if factors is not None and len(factors) == 1 and isinstance(term, ir.Name):
-                    k = _defining(out, term.id)
+                    k = out.defining(term.id)
                     if k is not None and _single_use_product(out[k], temps, loads, stores, factors) and \
-                            _untouched(out[k + 1:], ir.names_read(out[k].value)):
+                            out.untouched_after(k, ir.names_read(out[k].value)):
                         factors, inlined = _factors(out[k].value), inlined + [k]
                 terms.append(factors)
             factored = _common_power_of_two(terms, s.value.op) if all(
                 t is not None and all(_is_number(f) or isinstance(f, ir.Name) and floating(f) for f in t)
                 for t in terms) else None
             if factored is not None:
-                for k in sorted(inlined, reverse=True):
-                    del out[k]
+                for k in inlined:
+                    out.delete(k)
                 s = ir.Assign(s.targets, factored, s.line)
         out.append(s)
-    return out
-
-
-def _defining(stmts, name):
-    for k in range(len(stmts) - 1, -1, -1):
-        if isinstance(stmts[k], ir.Assign) and any(_is_name(t, name) for t in stmts[k].targets):
-            return k
-    return None
+    return out.statements()
 
 
 def _common_power_of_two(terms, op):
