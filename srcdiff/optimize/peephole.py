@@ -31,7 +31,7 @@ import numbers
 from . import cleanup
 from .. import ir
 from ..front import syntax
-from ..block_index import KeptStatements
+from .block_index import KeptStatements
 
 
 def share_views(body, arrays):

@@ -7,7 +7,7 @@ come from a few dictionary look-ups, and deleting a kept statement keeps the oth
 """
 from __future__ import annotations
 
-from . import ir
+from .. import ir
 
 
 class KeptStatements:
