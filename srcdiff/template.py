@@ -36,10 +36,10 @@ class TangentDef(ir.Stmt):
 class Template:
     """A parsed rule template and the names it binds."""
 
-    def __init__(self, fn):
+    def __init__(self, fn, tree=None):
+        """``tree``: the template's definition when it is derived from ``fn``'s (``rules.derive``)."""
         self.fn = fn
-        source = frontend.load(fn)
-        self.tree = source.tree
+        self.tree = tree if tree is not None else frontend.load(fn).tree
         self.params = [p.name for p in self.tree.params]
         self.defaults = {}
         for p in self.tree.params:

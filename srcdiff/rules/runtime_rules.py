@@ -12,7 +12,7 @@ from .kernels_batched import matmul_lhs_sum, matmul_rhs_sum, unbroadcast_sum
 from .kernels import (cumsum_adjoint, diag_adjoint, diff_adjoint, dot_lhs, dot_rhs, expand_scaled, fan_out,
                       inner_lhs, inner_rhs, matmul_lhs, matmul_rhs, solve_adjoint_a, split_like, tensordot_lhs,
                       tensordot_rhs, trace_adjoint, unstack)
-from .registry import adjoint, nondifferentiable, tangent
+from .registry import adjoint, bilinear, nondifferentiable, tangent
 
 # ---------------------------------------------------------- linear in the first argument
 
@@ -146,14 +146,20 @@ def fan_out_(y, g, items):
 # ------------------------------------------------------------- bilinear products
 
 
-@tangent(matmul_lhs)
+# matmul_lhs(g, a, b) is g @ b.T and matmul_rhs(g, a, b) is a.T @ g (with NumPy's promotions):
+# each is linear in g and in its other matrix, so its adjoints are matmuls again (reverse over reverse)
+@bilinear(matmul_lhs)
 def matmul_lhs_(y, g, a, b):
-    t[y] = matmul_lhs(t[g], a, b) + matmul_lhs(g, a, t[b])
+    y = matmul_lhs(g, a, b)
+    d[g] = numpy.matmul(d[y], b)
+    d[b] = matmul_rhs(g, d[y], b)
 
 
-@tangent(matmul_rhs)
+@bilinear(matmul_rhs)
 def matmul_rhs_(y, g, a, b):
-    t[y] = matmul_rhs(t[g], a, b) + matmul_rhs(g, t[a], b)
+    y = matmul_rhs(g, a, b)
+    d[g] = numpy.matmul(a, d[y])
+    d[a] = matmul_lhs(g, a, d[y])
 
 
 # the sums a batched reverse loop computes after it (kernels_batched): linear in the gathered g's
@@ -172,20 +178,6 @@ def matmul_rhs_sum_(y, gs, as_, b):
 @tangent(unbroadcast_sum)
 def unbroadcast_sum_(y, gs, x):
     t[y] = unbroadcast_sum(t[gs], x)
-
-
-# matmul_lhs(g, a, b) is g @ b.T and matmul_rhs(g, a, b) is a.T @ g (with NumPy's promotions):
-# each is linear in g and in its other matrix, so its adjoints are matmuls again (reverse over reverse)
-@adjoint(matmul_lhs)
-def matmul_lhs_(y, g, a, b):
-    d[g] = numpy.matmul(d[y], b)
-    d[b] = matmul_rhs(g, d[y], b)
-
-
-@adjoint(matmul_rhs)
-def matmul_rhs_(y, g, a, b):
-    d[g] = numpy.matmul(a, d[y])
-    d[a] = matmul_lhs(g, a, d[y])
 
 
 @tangent(dot_lhs)

@@ -1,0 +1,108 @@
+"""Each derivative is written once: self-adjoint and bilinear rules derive their tangent from the
+adjoint (``rules.derive``), and no built-in adjoint/tangent pair states the same derivative twice."""
+import numpy as np
+import pytest
+import scipy.special  # noqa: F401  (its rules are registered once it is imported)
+
+from srcdiff import ir, syntax
+from srcdiff.rules import all_rules, derive, registry
+from srcdiff.rules.registry import RuleError, bilinear, self_adjoint
+from tests.trust_helpers import check_both_modes
+
+
+def _derivable(rule):
+    """Which single declaration the rule's hand-written tangent could have been derived by, or None."""
+    a, t = rule.adjoint, rule.tangent
+    if a is None or t is None or a.fn is t.fn:
+        return None
+    told = syntax.unparse(t.tree.body)
+    try:
+        if syntax.unparse(derive.self_adjoint_tangent(a.tree, "rule").body) == told:
+            return "self_adjoint"
+    except derive.DeriveError:
+        pass
+    value = t.tree.body[0].value if len(t.tree.body) == 1 and isinstance(t.tree.body[0], ir.Assign) else None
+    if isinstance(value, ir.BinOp) and value.op == "+" and len(a.written) == 2:
+        first = a.written[0]  # the product is the first term with t[first] put back to first
+        product = derive._substitute(value.left, lambda n: derive._special(n, "t", first), lambda: ir.Name(first))
+        declared = ir.FunctionDef("rule", a.tree.params, [ir.Assign([ir.Name(a.result)], product)] + a.tree.body)
+        try:
+            if syntax.unparse(derive.split_bilinear(declared, "rule")[1].body) == told:
+                return "bilinear"
+        except derive.DeriveError:
+            pass
+    return None
+
+
+def test_no_builtin_rule_states_its_derivative_twice():
+    """114 pairs (96 self-adjoint, 18 bilinear; 123 rules) were written twice; a new one fails here."""
+    twice = sorted("%s (%s)" % (r.name, _derivable(r)) for r in all_rules() if _derivable(r))
+    assert not twice, "declare these with rules.registry.self_adjoint or .bilinear: %s" % ", ".join(twice)
+
+
+def test_single_declarations_cover_elementwise_functions_and_products():
+    once = {r.name for r in all_rules() if r.adjoint is not None and r.adjoint.fn is r.tangent.fn}
+    assert {"numpy.sin", "numpy.exp", "numpy.logaddexp", "math.cos", "scipy.special.expit", "numpy.flip",
+            "numpy.matmul", "numpy.dot", "numpy.tensordot", "numpy.outer", "numpy.inner", "numpy.kron",
+            "numpy.convolve", "numpy.multiply"} <= once
+    assert len(once) >= 100
+
+
+def test_derived_tangents_read_as_written():
+    rule = registry.lookup(np.logaddexp)
+    assert syntax.unparse(rule.tangent.tree.body).strip() == \
+        "t[y] = t[x1] * numpy.exp(x1 - y) + t[x2] * numpy.exp(x2 - y)"
+    rule = registry.lookup(np.matmul)
+    assert syntax.unparse(rule.tangent.tree.body).strip() == "t[y] = t[x1] @ x2 + x1 @ t[x2]"
+    assert syntax.unparse(rule.adjoint.tree.body).strip() == \
+        "d[x1] = matmul_lhs(d[y], x1, x2)\nd[x2] = matmul_rhs(d[y], x1, x2)"
+
+
+def softsign(x):
+    return x / (1.0 + np.abs(x))
+
+
+def scaled_product(a, b):
+    return 2.0 * a * b
+
+
+def uses_softsign(x):
+    return np.sum(softsign(x) * np.array([1.0, -2.0, 0.5]))
+
+
+def uses_product(x, w):
+    return np.sum(scaled_product(x, np.sin(x)) * w)
+
+
+def test_self_adjoint_declaration_differentiates_both_modes(scratch_registry):
+    @self_adjoint(softsign)
+    def softsign_rule(y, x):
+        d[x] = d[y] / ((1.0 + np.abs(x)) * (1.0 + np.abs(x)))  # noqa: F821
+
+    check_both_modes(uses_softsign, np.array([0.3, -1.2, 2.0]))
+
+
+def test_bilinear_declaration_differentiates_both_modes(scratch_registry):
+    @bilinear(scaled_product)
+    def scaled_product_rule(y, a, b):
+        y = scaled_product(a, b)  # noqa: F841
+        d[a] = 2.0 * d[y] * b  # noqa: F821
+        d[b] = 2.0 * d[y] * a  # noqa: F821
+
+    check_both_modes(uses_product, np.array([0.3, -1.2, 2.0]), np.array([1.0, 0.5, -0.25]))
+
+
+def not_linear(x):
+    return x
+
+
+def test_a_declaration_the_tangent_cannot_be_derived_from_is_refused(scratch_registry):
+    with pytest.raises(RuleError, match="every line must be `d\\[x\\] = ...`"):
+        @self_adjoint(not_linear)
+        def no_seed(y, x):
+            d[x] = 2.0 * x  # noqa: F821
+    with pytest.raises(RuleError, match="must begin with `y = <the product>`"):
+        @bilinear(not_linear)
+        def no_product(y, x):
+            d[x] = d[y]  # noqa: F821
+    assert registry.lookup(not_linear) is None
