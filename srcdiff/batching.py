@@ -25,7 +25,7 @@ array in place (the gathered arrays are read after the loop, so they must not ch
 from __future__ import annotations
 
 from . import cleanup, ir
-from .rules import lookup
+from .rules import helper_is, lookup
 from .rules.kernels import matmul_lhs, matmul_rhs
 from .rules.kernels_batched import matmul_lhs_sum, matmul_rhs_sum, unbroadcast_sum
 from .runtime import unbroadcast, zeros_like
@@ -183,7 +183,7 @@ def _writes_no_array(call, ctx):
     if any(k.name == "out" for k in call.keywords):
         return False
     if isinstance(func, ir.Name) and func.id in ctx.helpers:
-        if func.id in cleanup.PURE_HELPERS:
+        if helper_is("pure", ctx.helpers[func.id]):
             return True
         obj = ctx.helpers[func.id]
     elif isinstance(func, (ir.Name, ir.Attr)):

@@ -106,3 +106,21 @@ def test_a_declaration_the_tangent_cannot_be_derived_from_is_refused(scratch_reg
         def no_product(y, x):
             d[x] = d[y]  # noqa: F821
     assert registry.lookup(not_linear) is None
+
+
+def test_purity_is_one_flag_in_the_registry():
+    """cleanup, finish, batching and the reverse mode's accumulation ask the registry, and keep no list."""
+    import inspect
+
+    from srcdiff import batching, cleanup, finish, runtime
+    from srcdiff.modes import adjoints
+    from srcdiff.rules import helper_is, is_pure_method, kernels
+
+    assert helper_is("pure", runtime.unbroadcast) and helper_is("pure", runtime.reduced)
+    assert helper_is("fresh", kernels.matmul_lhs) and helper_is("fresh", runtime.zeros_like)
+    assert not helper_is("pure", kernels.matmul_lhs)  # its dead calls stay, as before
+    assert not helper_is("fresh", runtime.unbroadcast)  # may return its argument
+    assert is_pure_method("reshape") and not is_pure_method("sort")
+    for module in (batching, cleanup, finish, adjoints):
+        text = inspect.getsource(module)
+        assert "PURE_HELPERS" not in text and "_FRESH_HELPERS" not in text and "_PURE_METHODS" not in text

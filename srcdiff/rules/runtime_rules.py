@@ -5,14 +5,14 @@
 import numpy
 
 from .. import runtime
-from ..runtime import (add, broadcast_like, expand, owned, require_pair, require_real, require_scalar, snapshot,
-                       unbroadcast, zeros_like)
+from ..runtime import (add, broadcast_like, expand, floating, own_list, owned, reduced, require_pair, require_real,
+                       require_scalar, snapshot, unbroadcast, zeros_like)
 from . import kernels
 from .kernels_batched import matmul_lhs_sum, matmul_rhs_sum, unbroadcast_sum
 from .kernels import (cumsum_adjoint, diag_adjoint, diff_adjoint, dot_lhs, dot_rhs, expand_scaled, fan_out,
                       inner_lhs, inner_rhs, matmul_lhs, matmul_rhs, solve_adjoint_a, split_like, tensordot_lhs,
                       tensordot_rhs, trace_adjoint, unstack)
-from .registry import adjoint, bilinear, nondifferentiable, tangent
+from .registry import adjoint, bilinear, helpers, nondifferentiable, tangent
 
 # ---------------------------------------------------------- linear in the first argument
 
@@ -227,3 +227,10 @@ def astype_adjoint_(out, g, a, y):
 
 nondifferentiable(zeros_like, require_scalar, require_real, require_pair, runtime.broadcast_count, kernels.extremum_weights, kernels.reduced_count,
                   kernels.transpose_inverse, runtime.shape_of)
+
+# calls of these that nothing reads may be dropped; these always return a new object; and the array
+# methods that specialized code calls return new arrays or views
+helpers(pure=(unbroadcast, zeros_like, expand, reduced, owned, floating),
+        fresh=(zeros_like, add, snapshot, own_list, unstack, split_like, matmul_lhs, matmul_rhs, trace_adjoint,
+               cumsum_adjoint, diff_adjoint),
+        pure_methods=("sum", "max", "min", "mean", "prod", "reshape"))
