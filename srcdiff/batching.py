@@ -25,14 +25,8 @@ array in place (the gathered arrays are read after the loop, so they must not ch
 from __future__ import annotations
 
 from . import cleanup, ir
-from .rules import helper_is, lookup
-from .rules.kernels import matmul_lhs, matmul_rhs
-from .rules.kernels_batched import matmul_lhs_sum, matmul_rhs_sum, unbroadcast_sum
-from .runtime import unbroadcast, zeros_like
-
-# kernel -> (its sum over steps, position of the operand that stays fixed, stems of the gathered lists)
-_BATCHED = {matmul_lhs: (matmul_lhs_sum, 1, ("g", "x")), matmul_rhs: (matmul_rhs_sum, 2, ("g", "x")),
-            unbroadcast: (unbroadcast_sum, 1, ("g",))}
+from .rules import fact, helper_is, lookup
+from .runtime import zeros_like
 
 
 _PURE_BUILTINS = (range, reversed, len, zip, enumerate)
@@ -84,7 +78,7 @@ def _batch_loop(loop, ctx):
             body.append(s)
             continue
         acc, op, kernel, args = match
-        total, fixed, stems = _BATCHED[kernel]
+        total, fixed, stems = fact(kernel, "batched")  # declared with the kernel's rules (runtime_rules)
         fixed_arg = args[fixed]
         # the accumulator appears only here (target and operand); the fixed matrix never changes
         if counts.get(acc, 0) != 2 or not isinstance(fixed_arg, ir.Name) or fixed_arg.id in assigned:
@@ -112,10 +106,10 @@ def _accumulation(s, ctx):
             and isinstance(value.right.func, ir.Name)):
         return None
     bound = ctx.helpers.get(value.right.func.id)
-    kernel = next((k for k in _BATCHED if k is bound), None)
-    if kernel is None or len(value.right.args) != len(_BATCHED[kernel][2]) + 1:
+    batched = fact(bound, "batched") if bound is not None else None
+    if batched is None or len(value.right.args) != len(batched[2]) + 1:
         return None
-    return acc, value.op, kernel, value.right.args
+    return acc, value.op, bound, value.right.args
 
 
 def _without_zero_start(out, acc, fixed, summed, op, ctx):

@@ -124,3 +124,37 @@ def test_purity_is_one_flag_in_the_registry():
     for module in (batching, cleanup, finish, adjoints):
         text = inspect.getsource(module)
         assert "PURE_HELPERS" not in text and "_FRESH_HELPERS" not in text and "_PURE_METHODS" not in text
+
+
+def test_what_srcdiff_knows_of_matmul_is_declared_with_its_rules():
+    """The batched sums, the fast forms by rank and the result shape sit with the rules
+    (runtime_rules, numpy_products); batching, specialize and the shape analysis ask for them."""
+    import inspect
+
+    from srcdiff import batching, specialize
+    from srcdiff.analysis import shapes
+    from srcdiff.rules import fact, kernels, kernels_batched
+
+    assert fact(kernels.matmul_lhs, "batched") == (kernels_batched.matmul_lhs_sum, 1, ("g", "x"))
+    assert fact(kernels.matmul_rhs, "batched") == (kernels_batched.matmul_rhs_sum, 2, ("g", "x"))
+    assert fact(np.matmul, "result_shape")[0]((3, 4), (4, 5)) == (3, 5)
+    assert fact(np.dot, "result_shape")[1] == ("a", "b")
+    assert "_BATCHED" not in inspect.getsource(batching)
+    assert "ir.Attr(b, \"T\")" not in inspect.getsource(specialize)
+    assert "numpy.matmul" not in inspect.getsource(shapes)
+
+
+@pytest.mark.parametrize("name", ["matmul_lhs", "matmul_rhs"])
+def test_fast_forms_of_the_matmul_kernels_compute_the_kernel(name):
+    from srcdiff.rules import fact, kernels
+    kernel = getattr(kernels, name)
+    rng = np.random.default_rng(7)
+    forms = fact(kernel, "by_rank")
+    assert set(forms) == {(2, 2), (2, 1), (1, 2)}
+    for (rank_a, rank_b), form in forms.items():
+        a = rng.standard_normal({2: (3, 4), 1: (4,)}[rank_a])
+        b = rng.standard_normal({2: (4, 5), 1: (4,)}[rank_b])
+        g = rng.standard_normal(np.shape(a @ b))
+        expr = form(ir.Name("g"), ir.Name("a"), ir.Name("b"), ir.Name("np"))
+        value = eval(syntax.unparse(expr), {"g": g, "a": a, "b": b, "np": np})
+        np.testing.assert_allclose(value, kernel(g, a, b), rtol=1e-12)

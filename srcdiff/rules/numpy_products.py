@@ -17,6 +17,8 @@ from .kernels_einsum import einsum_tangent, einsum_vjp, subscripts_problem
 from .kernels_products import (convolve_lhs, convolve_rhs, correlate_lhs, correlate_rhs, cross_lhs, cross_rhs,
                                kron_lhs, kron_rhs, matvec_lhs, matvec_rhs, polyval_coefficients,
                                polyval_derivative, vander_partials, vecdot_lhs, vecdot_rhs, vecmat_lhs, vecmat_rhs)
+from ..analysis.shape_rules import matmul_shape
+from .facts import kernel
 from .registry import adjoint, available, bilinear, refuse_unless, shapes, tangent
 
 
@@ -27,11 +29,17 @@ def matmul(y, x1, x2):
     d[x2] = matmul_rhs(d[y], x1, x2)
 
 
+kernel(numpy.matmul, result_shape=(matmul_shape, ("x1", "x2")))  # for operands of known shapes
+
+
 @bilinear(numpy.dot)
 def dot(y, a, b):
     y = numpy.dot(a, b)
     d[a] = dot_lhs(d[y], a, b)
     d[b] = dot_rhs(d[y], a, b)
+
+
+kernel(numpy.dot, result_shape=(matmul_shape, ("a", "b")))
 
 
 @bilinear(numpy.inner)

@@ -397,31 +397,6 @@ def attribute(name, function=None):
     _ATTRIBUTES[name] = function
 
 
-_FACTS = {}  # id(helper) -> {"pure", "fresh"}: what passes over generated code may assume of it
-_PURE_METHODS = set()
-
-
-def helpers(*, pure=(), fresh=(), pure_methods=()):
-    """Declare what passes may assume of srcdiff's helpers: ``pure`` calls write nothing (dead ones
-    may be dropped), ``fresh`` calls always return a new object (the reverse mode may update it in
-    place), and the array methods ``pure_methods`` return new arrays or views and write nothing."""
-    for flag, objs in (("pure", pure), ("fresh", fresh)):
-        for obj in objs:
-            _FACTS.setdefault(id(obj), set()).add(flag)
-    _PURE_METHODS.update(pure_methods)
-
-
-def helper_is(flag, obj):
-    """Was ``obj`` declared ``flag`` ("pure" or "fresh") with ``helpers``?"""
-    ensure_loaded()
-    return flag in _FACTS.get(id(obj), ())
-
-
-def is_pure_method(name):
-    ensure_loaded()
-    return name in _PURE_METHODS
-
-
 def lookup(obj):
     """The rule registered for ``obj``, or None."""
     ensure_loaded()

@@ -4,7 +4,7 @@
 # ruff: noqa: F821, F811
 import numpy
 
-from .. import runtime
+from .. import ir, runtime
 from ..runtime import (add, broadcast_like, expand, floating, own_list, owned, reduced, require_pair, require_real,
                        require_scalar, snapshot, unbroadcast, zeros_like)
 from . import kernels
@@ -12,7 +12,8 @@ from .kernels_batched import matmul_lhs_sum, matmul_rhs_sum, unbroadcast_sum
 from .kernels import (cumsum_adjoint, diag_adjoint, diff_adjoint, dot_lhs, dot_rhs, expand_scaled, fan_out,
                       inner_lhs, inner_rhs, matmul_lhs, matmul_rhs, solve_adjoint_a, split_like, tensordot_lhs,
                       tensordot_rhs, trace_adjoint, unstack)
-from .registry import adjoint, bilinear, helpers, nondifferentiable, tangent
+from .facts import helpers, kernel
+from .registry import adjoint, bilinear, nondifferentiable, tangent
 
 # ---------------------------------------------------------- linear in the first argument
 
@@ -160,6 +161,20 @@ def matmul_rhs_(y, g, a, b):
     y = matmul_rhs(g, a, b)
     d[g] = numpy.matmul(a, d[y])
     d[a] = matmul_lhs(g, a, d[y])
+
+
+# what the passes over generated code know of the two kernels (rules.facts): a reverse loop that adds
+# them up step by step adds up the gathered operands once after it (batching), and for operands of
+# ranks 1 and 2 they are written out as a product (specialize; one form per (rank of a, rank of b))
+kernel(matmul_lhs, batched=(matmul_lhs_sum, 1, ("g", "x")),
+       by_rank={(2, 2): lambda g, a, b, np: ir.BinOp("@", g, ir.Attr(b, "T")),
+                (2, 1): lambda g, a, b, np: ir.Call(ir.Attr(np, "outer"), [g, b], []),
+                (1, 2): lambda g, a, b, np: ir.BinOp("@", b, g)})
+kernel(matmul_rhs, batched=(matmul_rhs_sum, 2, ("g", "x")),
+       by_rank={(2, 2): lambda g, a, b, np: ir.BinOp("@", ir.Attr(a, "T"), g),
+                (2, 1): lambda g, a, b, np: ir.BinOp("@", g, a),
+                (1, 2): lambda g, a, b, np: ir.Call(ir.Attr(np, "outer"), [a, g], [])})
+kernel(unbroadcast, batched=(unbroadcast_sum, 1, ("g",)))
 
 
 # the sums a batched reverse loop computes after it (kernels_batched): linear in the gathered g's
