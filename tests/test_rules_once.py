@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import scipy.special  # noqa: F401  (its rules are registered once it is imported)
 
-from srcdiff import ir, syntax
+from srcdiff import ir
+from srcdiff.front import syntax
 from srcdiff.rules import all_rules, derive, registry
 from srcdiff.rules.registry import RuleError, bilinear, self_adjoint
 from tests.trust_helpers import check_both_modes
@@ -112,9 +113,12 @@ def test_purity_is_one_flag_in_the_registry():
     """cleanup, finish, batching and the reverse mode's accumulation ask the registry, and keep no list."""
     import inspect
 
-    from srcdiff import batching, cleanup, finish, runtime
+    from srcdiff.modes import batching
+    from srcdiff.optimize import cleanup, finish
+    from srcdiff.runtime import helpers as runtime
     from srcdiff.modes import adjoints
-    from srcdiff.rules import helper_is, is_pure_method, kernels
+    from srcdiff.rules import helper_is, is_pure_method
+    from srcdiff.runtime import kernels
 
     assert helper_is("pure", runtime.unbroadcast) and helper_is("pure", runtime.reduced)
     assert helper_is("fresh", kernels.matmul_lhs) and helper_is("fresh", runtime.zeros_like)
@@ -131,9 +135,11 @@ def test_what_srcdiff_knows_of_matmul_is_declared_with_its_rules():
     (runtime_rules, numpy_products); batching, specialize and the shape analysis ask for them."""
     import inspect
 
-    from srcdiff import batching, specialize
+    from srcdiff.modes import batching
+    from srcdiff.optimize import specialize
     from srcdiff.analysis import shapes
-    from srcdiff.rules import fact, kernels, kernels_batched
+    from srcdiff.rules import fact
+    from srcdiff.runtime import kernels, kernels_batched
 
     assert fact(kernels.matmul_lhs, "batched") == (kernels_batched.matmul_lhs_sum, 1, ("g", "x"))
     assert fact(kernels.matmul_rhs, "batched") == (kernels_batched.matmul_rhs_sum, 2, ("g", "x"))
@@ -146,7 +152,8 @@ def test_what_srcdiff_knows_of_matmul_is_declared_with_its_rules():
 
 @pytest.mark.parametrize("name", ["matmul_lhs", "matmul_rhs"])
 def test_fast_forms_of_the_matmul_kernels_compute_the_kernel(name):
-    from srcdiff.rules import fact, kernels
+    from srcdiff.rules import fact
+    from srcdiff.runtime import kernels
     kernel = getattr(kernels, name)
     rng = np.random.default_rng(7)
     forms = fact(kernel, "by_rank")

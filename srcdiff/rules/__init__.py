@@ -4,8 +4,8 @@ Complex numbers follow one convention throughout (JAX's), stated in ``numpy_comp
 real-valued function of a complex ``z = x + iy`` the gradient is ``dL/dx - i dL/dy``.
 """
 from .facts import fact, helper_is, is_pure_method
-from .registry import (adjoint, all_rules, attribute, bilinear, ensure_loaded, lookup, lookup_attribute,
-                       lookup_method, method, nondifferentiable, self_adjoint, tangent)
+from .registry import (adjoint, all_rules, attribute, bilinear, ensure_loaded, lookup, lookup_attribute, lookup_method,
+                       method, nondifferentiable, self_adjoint, tangent)
 
 __all__ = ["adjoint", "all_rules", "attribute", "bilinear", "ensure_loaded", "fact", "helper_is", "is_pure_method",
            "lookup", "lookup_attribute", "lookup_method", "method", "nondifferentiable", "self_adjoint", "tangent"]

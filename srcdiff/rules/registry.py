@@ -11,8 +11,8 @@ import numpy
 
 from . import derive
 from ..errors import MissingRuleError, SrcdiffError
-from ..frontend import load
-from ..template import Template, signature_of
+from ..front.reader import load
+from .template import Template, signature_of
 
 
 class RuleError(SrcdiffError, TypeError):
