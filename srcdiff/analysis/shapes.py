@@ -26,9 +26,10 @@ import numpy
 
 from ..front import reader
 from .. import ir
+from ..rules import fact
 from .dataflow import Forward
-from .shape_rules import (UNKNOWN, broadcast_known, constant, indexed_shape, known, matmul_shape, permuted,
-                          range_targets, reduced_shape, reshaped)
+from .shape_rules import (UNKNOWN, broadcast_known, constant, indexed_shape, known, permuted, range_targets,
+                          reduced_shape, reshaped)
 
 SCALAR = frozenset()
 
@@ -228,10 +229,10 @@ class ShapeClasses(Forward):
         if op.kind != "rule":
             return None
         b, obj = op.binding, op.rule.obj
-        if obj is numpy.matmul:
-            return matmul_shape(self.known(b.get("x1"), d, s), self.known(b.get("x2"), d, s))
-        if obj is numpy.dot:
-            return matmul_shape(self.known(b.get("a"), d, s), self.known(b.get("b"), d, s))
+        declared = fact(obj, "result_shape")  # with the rule (numpy_products)
+        if declared is not None:
+            shape_of, params = declared
+            return shape_of(*[self.known(b.get(p), d, s) for p in params])
         if any(obj is r for r in _REDUCTIONS):
             base = self.known(b.get("a"), d, s)
             axis, keep = constant(b.get("axis")), constant(b.get("keepdims"))

@@ -10,6 +10,7 @@ import numpy
 
 from ..front import reader
 from .. import ir
+from ..rules import helper_is
 from ..runtime import kernels
 from ..analysis.shape_rules import broadcast_known
 from ..runtime.helpers import add, as_sequence, broadcast_count, expand, own_list, snapshot, unbroadcast, zeros_like
@@ -20,10 +21,6 @@ from .adjoint_exprs import (Adj, _allocates, _copy_expr, _materialize_zeros, _me
 # functions whose result may be a list or tuple (their adjoints add with ``runtime.add``)
 _CONTAINER_RESULTS = {as_sequence, kernels.dict_values, kernels.dict_items, kernels.dict_keys, list, tuple,
                       kernels.unstack, kernels.split_like}
-
-# helpers whose result is always a new object
-_FRESH_HELPERS = {zeros_like, add, snapshot, own_list, kernels.unstack, kernels.split_like, kernels.matmul_lhs,
-                  kernels.matmul_rhs, kernels.trace_adjoint, kernels.cumsum_adjoint, kernels.diff_adjoint}
 
 
 class AccumulateMixin:
@@ -317,7 +314,7 @@ class AccumulateMixin:
         if _allocates(value):
             return True
         if isinstance(value, ir.Call) and isinstance(value.func, ir.Name) and value.func.id in self.ctx.helpers:
-            return self.ctx.helpers.get(value.func.id) in _FRESH_HELPERS
+            return helper_is("fresh", self.ctx.helpers.get(value.func.id))
         if isinstance(value, ir.Call) and isinstance(value.func, (ir.Name, ir.Attr)) and not value.keywords:
             fn = self.ctx.resolve(value.func)
             return isinstance(fn, numpy.ufunc)  # a ufunc without ``out=`` returns a new array

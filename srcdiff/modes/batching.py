@@ -26,14 +26,8 @@ from __future__ import annotations
 
 from ..optimize import cleanup
 from .. import ir
-from ..rules import lookup
-from ..runtime.kernels import matmul_lhs, matmul_rhs
-from ..runtime.kernels_batched import matmul_lhs_sum, matmul_rhs_sum, unbroadcast_sum
-from ..runtime.helpers import unbroadcast, zeros_like
-
-# kernel -> (its sum over steps, position of the operand that stays fixed, stems of the gathered lists)
-_BATCHED = {matmul_lhs: (matmul_lhs_sum, 1, ("g", "x")), matmul_rhs: (matmul_rhs_sum, 2, ("g", "x")),
-            unbroadcast: (unbroadcast_sum, 1, ("g",))}
+from ..rules import fact, helper_is, lookup
+from ..runtime.helpers import zeros_like
 
 
 _PURE_BUILTINS = (range, reversed, len, zip, enumerate)
@@ -85,7 +79,7 @@ def _batch_loop(loop, ctx):
             body.append(s)
             continue
         acc, op, kernel, args = match
-        total, fixed, stems = _BATCHED[kernel]
+        total, fixed, stems = fact(kernel, "batched")  # declared with the kernel's rules (runtime_rules)
         fixed_arg = args[fixed]
         # the accumulator appears only here (target and operand); the fixed matrix never changes
         if counts.get(acc, 0) != 2 or not isinstance(fixed_arg, ir.Name) or fixed_arg.id in assigned:
@@ -113,10 +107,10 @@ def _accumulation(s, ctx):
             and isinstance(value.right.func, ir.Name)):
         return None
     bound = ctx.helpers.get(value.right.func.id)
-    kernel = next((k for k in _BATCHED if k is bound), None)
-    if kernel is None or len(value.right.args) != len(_BATCHED[kernel][2]) + 1:
+    batched = fact(bound, "batched") if bound is not None else None
+    if batched is None or len(value.right.args) != len(batched[2]) + 1:
         return None
-    return acc, value.op, kernel, value.right.args
+    return acc, value.op, bound, value.right.args
 
 
 def _without_zero_start(out, acc, fixed, summed, op, ctx):
@@ -184,7 +178,7 @@ def _writes_no_array(call, ctx):
     if any(k.name == "out" for k in call.keywords):
         return False
     if isinstance(func, ir.Name) and func.id in ctx.helpers:
-        if func.id in cleanup.PURE_HELPERS:
+        if helper_is("pure", ctx.helpers[func.id]):
             return True
         obj = ctx.helpers[func.id]
     elif isinstance(func, (ir.Name, ir.Attr)):

@@ -18,10 +18,6 @@ import copy
 
 from .. import ir
 
-# calls with no side effects that dead-code elimination may drop, by bound helper name
-PURE_HELPERS = {"unbroadcast", "zeros_like", "expand", "reduced", "owned", "floating"}
-
-
 def drop_empty(stmts):
     """Remove ``if``/``for`` statements left with nothing to do, and ``pass``."""
     out = []

@@ -4,7 +4,7 @@ reused."""
 from __future__ import annotations
 
 from . import cleanup, peephole, reuse, specialize
-from .. import ir
+from .. import ir, rules
 from ..runtime import helpers as runtime
 from ..analysis.floats import float_names, is_floating
 from ..context import all_names
@@ -24,24 +24,19 @@ def _pure(s, ctx):
     return isinstance(value, ir.Call) and _pure_call(value, ctx)
 
 
-# array methods specialized code calls, which return new arrays or views
-_PURE_METHODS = {"sum", "max", "min", "mean", "prod", "reshape"}
-
-
 def _pure_call(call, ctx):
     """Does ``call`` leave its arguments alone? Pure helpers and differentiable NumPy functions."""
     if isinstance(call.func, ir.Name) and call.func.id in ctx.helpers:
-        return call.func.id in cleanup.PURE_HELPERS
-    if isinstance(call.func, ir.Name) and call.func.id in cleanup.PURE_HELPERS and \
+        return rules.helper_is("pure", ctx.helpers[call.func.id])
+    if isinstance(call.func, ir.Name) and rules.helper_is("pure", ctx.resolve(call.func)) and \
             ctx.resolve(call.func) is getattr(runtime, call.func.id, None):  # generated code transformed again
         return True
     if isinstance(call.func, (ir.Name, ir.Attr)) and not any(k.name == "out" for k in call.keywords):
-        from .. import rules
         rule = rules.lookup(ctx.resolve(call.func))
         if rule is not None:
             return rule.adjoint is not None  # differentiable NumPy functions are pure
         owner = call.func.value if isinstance(call.func, ir.Attr) else None
-        return isinstance(owner, ir.Name) and call.func.attr in _PURE_METHODS and \
+        return isinstance(owner, ir.Name) and rules.is_pure_method(call.func.attr) and \
             (owner.id in ctx.locals or owner.id in ctx.namer.taken)  # a method of a local array
     return False
 

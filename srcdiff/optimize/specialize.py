@@ -23,6 +23,7 @@ from . import cleanup
 from .. import ir
 from .fold import fold
 from ..analysis.shape_rules import UNKNOWN, constant, matmul_shape, reduced_shape
+from ..rules import fact
 from ..runtime.kernels import expand_scaled, matmul_lhs, matmul_rhs
 from ..runtime.kernels_math import safe_divisor, strong_div, strong_mul
 from ..runtime.helpers import broadcast_count, broadcast_like, expand, floating, owned, unbroadcast
@@ -190,7 +191,7 @@ class _Helpers:
             if kind == "unbroadcast" and None not in shapes:
                 return _summed(e.args[0], shapes[0], shapes[1]) or e
             if kind in ("matmul_lhs", "matmul_rhs") and None not in shapes:
-                return self.product(kind, e.args, shapes) or e
+                return self.product(self.kernels[kind], e.args, shapes) or e
             return e
         if isinstance(e, ir.BinOp):
             left, right = self.specialize(e.left, env), self.specialize(e.right, env)
@@ -222,20 +223,14 @@ class _Helpers:
             return e.args[0]
         return e
 
-    def product(self, kind, args, shapes):
-        """``matmul_lhs``/``matmul_rhs`` for operands of ranks 1 and 2 (their own fast paths)."""
-        g, a, b = args  # each is used once in the forms below
-        ranks = (len(shapes[1]), len(shapes[2]))
+    def product(self, kernel, args, shapes):
+        """A product kernel (``matmul_lhs``) for operands of the ranks it declares fast forms for
+        (``by_rank``, with its rules in ``runtime_rules``)."""
         if len(shapes[0]) < 1:  # the adjoint is a number standing for an array: leave it to the kernel
             return None
-        outer = ir.Attr(ir.Name(self.ctx.bind("np", numpy)), "outer")  # of two vectors
-        if kind == "matmul_lhs":
-            forms = {(2, 2): lambda: ir.BinOp("@", g, ir.Attr(b, "T")), (2, 1): lambda: ir.Call(outer, [g, b], []),
-                     (1, 2): lambda: ir.BinOp("@", b, g)}
-        else:
-            forms = {(2, 2): lambda: ir.BinOp("@", ir.Attr(a, "T"), g), (2, 1): lambda: ir.BinOp("@", g, a),
-                     (1, 2): lambda: ir.Call(outer, [a, g], [])}
-        return forms[ranks]() if ranks in forms else None
+        np = ir.Name(self.ctx.bind("np", numpy))
+        form = fact(kernel, "by_rank", {}).get((len(shapes[1]), len(shapes[2])))
+        return form(*args, np) if form is not None else None  # each argument is used once
 
 
 def _summed(g, g_shape, x_shape):

@@ -3,8 +3,9 @@
 Complex numbers follow one convention throughout (JAX's), stated in ``numpy_complex``: for a
 real-valued function of a complex ``z = x + iy`` the gradient is ``dL/dx - i dL/dy``.
 """
-from .registry import (adjoint, all_rules, attribute, ensure_loaded, lookup, lookup_attribute, lookup_method, method,
-                       nondifferentiable, tangent)
+from .facts import fact, helper_is, is_pure_method
+from .registry import (adjoint, all_rules, attribute, bilinear, ensure_loaded, lookup, lookup_attribute, lookup_method,
+                       method, nondifferentiable, self_adjoint, tangent)
 
-__all__ = ["adjoint", "all_rules", "attribute", "ensure_loaded", "lookup", "lookup_attribute", "lookup_method",
-           "method", "nondifferentiable", "tangent"]
+__all__ = ["adjoint", "all_rules", "attribute", "bilinear", "ensure_loaded", "fact", "helper_is", "is_pure_method",
+           "lookup", "lookup_attribute", "lookup_method", "method", "nondifferentiable", "self_adjoint", "tangent"]

@@ -16,7 +16,7 @@ from ..runtime import kernels_math as km
 from ..runtime import kernels_products as kp
 from ..runtime import kernels_reduce as kr
 from ..runtime import kernels_shapes as ks
-from .registry import adjoint, nondifferentiable, tangent
+from .registry import adjoint, bilinear, nondifferentiable, tangent
 
 # ------------------------------------------------------------- elementwise helpers
 
@@ -28,15 +28,11 @@ def safe_divisor_(out, y):
 
 # strong-zero products: each factor's term keeps the strong zero of the factor it multiplies, so a
 # second derivative inside a branch of numpy.where that was not taken is 0 too
-@adjoint(km.strong_mul, elementwise=True)
+@bilinear(km.strong_mul, elementwise=True)
 def strong_mul_(out, g, p):
+    out = km.strong_mul(g, p)
     d[g] = km.strong_mul(d[out], p)
     d[p] = km.strong_mul(d[out], g)
-
-
-@tangent(km.strong_mul)
-def strong_mul_(out, g, p):
-    t[out] = km.strong_mul(t[g], p) + km.strong_mul(g, t[p])
 
 
 @adjoint(km.strong_div, elementwise=True)

@@ -1,4 +1,5 @@
-"""Rules for NumPy's arithmetic ufuncs: each adjoint (reverse) template beside its tangent (forward).
+"""Rules for NumPy's arithmetic ufuncs: adjoint (reverse) templates, each beside its tangent (forward)
+or declared ``self_adjoint``/``bilinear`` (the tangent derived from it, ``derive``).
 
 Elementwise ufunc rules write the math only; the engine sums contributions back over
 broadcast axes (``unbroadcast``) where shapes can differ. Holomorphic formulas (``add``,
@@ -16,18 +17,13 @@ import numpy
 
 from ..runtime.kernels_math import (abs_adjoint, abs_tangent, pick_weight, power_partial, safe_divisor, strong_div,
                                     strong_mul)
-from .registry import adjoint, tangent
+from .registry import adjoint, bilinear, self_adjoint, tangent
 
 
-@adjoint(numpy.add)
+@self_adjoint(numpy.add)
 def add(y, x1, x2):
     d[x1] = d[y]
     d[x2] = d[y]
-
-
-@tangent(numpy.add)
-def add(y, x1, x2):
-    t[y] = t[x1] + t[x2]
 
 
 @adjoint(numpy.subtract)
@@ -41,15 +37,11 @@ def subtract(y, x1, x2):
     t[y] = t[x1] - t[x2]
 
 
-@adjoint(numpy.multiply)
+@bilinear(numpy.multiply)
 def multiply(y, x1, x2):
+    y = x1 * x2
     d[x1] = d[y] * x2
     d[x2] = d[y] * x1
-
-
-@tangent(numpy.multiply)
-def multiply(y, x1, x2):
-    t[y] = t[x1] * x2 + x1 * t[x2]
 
 
 @adjoint(numpy.true_divide)
@@ -103,64 +95,34 @@ def power(y, x1, x2):
             strong_mul(t[x2], y * numpy.log(numpy.where(x1 == 0, 1.0, x1)))
 
 
-@adjoint(numpy.negative)
+@self_adjoint(numpy.negative)
 def negative(y, x):
     d[x] = -d[y]
 
 
-@tangent(numpy.negative)
-def negative(y, x):
-    t[y] = -t[x]
-
-
-@adjoint(numpy.positive)
+@self_adjoint(numpy.positive)
 def positive(y, x):
     d[x] = d[y]
 
 
-@tangent(numpy.positive)
-def positive(y, x):
-    t[y] = t[x]
-
-
-@adjoint(numpy.reciprocal)
+@self_adjoint(numpy.reciprocal)
 def reciprocal(y, x):
     d[x] = -strong_mul(d[y], y * y)
 
 
-@tangent(numpy.reciprocal)
-def reciprocal(y, x):
-    t[y] = -strong_mul(t[x], y * y)
-
-
-@adjoint(numpy.square)
+@self_adjoint(numpy.square)
 def square(y, x):
     d[x] = d[y] * 2.0 * x
 
 
-@tangent(numpy.square)
-def square(y, x):
-    t[y] = t[x] * 2.0 * x
-
-
-@adjoint(numpy.sqrt)
+@self_adjoint(numpy.sqrt)
 def sqrt(y, x):
     d[x] = strong_mul(d[y], 0.5 / y)
 
 
-@tangent(numpy.sqrt)
-def sqrt(y, x):
-    t[y] = strong_mul(t[x], 0.5 / y)
-
-
-@adjoint(numpy.cbrt)
+@self_adjoint(numpy.cbrt)
 def cbrt(y, x):
     d[x] = strong_div(d[y], 3.0 * y * y)
-
-
-@tangent(numpy.cbrt)
-def cbrt(y, x):
-    t[y] = strong_div(t[x], 3.0 * y * y)
 
 
 @adjoint(numpy.absolute)
@@ -173,14 +135,9 @@ def absolute(y, x):
     t[y] = abs_tangent(t[x], x)
 
 
-@adjoint(numpy.fabs)
+@self_adjoint(numpy.fabs)
 def fabs(y, x):
     d[x] = d[y] * numpy.sign(x)
-
-
-@tangent(numpy.fabs)
-def fabs(y, x):
-    t[y] = t[x] * numpy.sign(x)
 
 
 # ties split the adjoint evenly, like numpy.max over an axis; a NaN operand (which maximum and
@@ -220,39 +177,22 @@ def minimum(y, x1, x2):
 
 
 # fmax/fmin return the other operand where one is NaN
-@adjoint(numpy.fmax)
+@self_adjoint(numpy.fmax)
 def fmax(y, x1, x2):
     d[x1] = d[y] * ((x1 > x2) + 0.5 * (x1 == x2) + numpy.isnan(x2))
     d[x2] = d[y] * ((x2 > x1) + 0.5 * (x1 == x2) + numpy.isnan(x1))
 
 
-@tangent(numpy.fmax)
-def fmax(y, x1, x2):
-    t[y] = t[x1] * ((x1 > x2) + 0.5 * (x1 == x2) + numpy.isnan(x2)) + \
-        t[x2] * ((x2 > x1) + 0.5 * (x1 == x2) + numpy.isnan(x1))
-
-
-@adjoint(numpy.fmin)
+@self_adjoint(numpy.fmin)
 def fmin(y, x1, x2):
     d[x1] = d[y] * ((x1 < x2) + 0.5 * (x1 == x2) + numpy.isnan(x2))
     d[x2] = d[y] * ((x2 < x1) + 0.5 * (x1 == x2) + numpy.isnan(x1))
 
 
-@tangent(numpy.fmin)
-def fmin(y, x1, x2):
-    t[y] = t[x1] * ((x1 < x2) + 0.5 * (x1 == x2) + numpy.isnan(x2)) + \
-        t[x2] * ((x2 < x1) + 0.5 * (x1 == x2) + numpy.isnan(x1))
-
-
 # |x1| with the sign of x2: piecewise constant in x2
-@adjoint(numpy.copysign)
+@self_adjoint(numpy.copysign)
 def copysign(y, x1, x2):
     d[x1] = d[y] * numpy.copysign(1.0, x1) * numpy.copysign(1.0, x2)
-
-
-@tangent(numpy.copysign)
-def copysign(y, x1, x2):
-    t[y] = t[x1] * numpy.copysign(1.0, x1) * numpy.copysign(1.0, x2)
 
 
 # x1 - x2 * trunc(x1 / x2)
@@ -268,14 +208,9 @@ def fmod(y, x1, x2):
 
 
 # x1 * 2 ** x2 with an integer x2
-@adjoint(numpy.ldexp)
+@self_adjoint(numpy.ldexp)
 def ldexp(y, x1, x2):
     d[x1] = numpy.ldexp(d[y], x2)
-
-
-@tangent(numpy.ldexp)
-def ldexp(y, x1, x2):
-    t[y] = numpy.ldexp(t[x1], x2)
 
 
 @adjoint(numpy.hypot)

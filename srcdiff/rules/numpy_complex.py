@@ -21,17 +21,12 @@ For a real argument the gradient returned is real.
 import numpy
 
 from ..runtime.kernels_math import angle_adjoint, angle_tangent, imag_adjoint
-from .registry import adjoint, shapes, tangent
+from .registry import adjoint, self_adjoint, shapes, tangent
 
 
-@adjoint(numpy.real, elementwise=True)
+@self_adjoint(numpy.real, elementwise=True)
 def real(y, val):
     d[val] = numpy.real(d[y])
-
-
-@tangent(numpy.real)
-def real(y, val):
-    t[y] = numpy.real(t[val])
 
 
 @adjoint(numpy.imag, elementwise=True)
@@ -44,14 +39,9 @@ def imag(y, val):
     t[y] = numpy.imag(t[val])
 
 
-@adjoint(numpy.conjugate)
+@self_adjoint(numpy.conjugate)
 def conjugate(y, x):
     d[x] = numpy.conj(d[y])
-
-
-@tangent(numpy.conjugate)
-def conjugate(y, x):
-    t[y] = numpy.conj(t[x])
 
 
 @adjoint(numpy.angle, elementwise=True)

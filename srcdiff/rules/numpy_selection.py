@@ -13,7 +13,7 @@ from ..runtime.kernels import diag_adjoint
 from ..runtime.kernels_shapes import (choose_adjoint, compress_adjoint, diagonal_adjoint, extract_adjoint, finite_mask,
                                       permutation_of, permute, permute_adjoint, select_adjoint, select_default_adjoint,
                                       sort_order, take_adjoint, take_along_axis_adjoint)
-from .registry import adjoint, shapes, tangent
+from .registry import adjoint, self_adjoint, shapes, tangent
 
 
 @adjoint(numpy.where, elementwise=True)
@@ -52,14 +52,9 @@ def clip(y, a, a_min=None, a_max=None):
 
 
 # NaN and +-inf become constants: their gradient is 0
-@adjoint(numpy.nan_to_num, elementwise=True)
+@self_adjoint(numpy.nan_to_num, elementwise=True)
 def nan_to_num(y, x, copy=True, nan=0.0, posinf=None, neginf=None):
     d[x] = d[y] * finite_mask(x)
-
-
-@tangent(numpy.nan_to_num)
-def nan_to_num(y, x, copy=True, nan=0.0, posinf=None, neginf=None):
-    t[y] = t[x] * finite_mask(x)
 
 
 @adjoint(numpy.take)
@@ -123,24 +118,14 @@ def choose(y, a, choices, mode="raise"):
     t[y] = numpy.choose(a, t[choices], mode=mode)
 
 
-@adjoint(numpy.triu)
+@self_adjoint(numpy.triu)
 def triu(y, m, k=0):
     d[m] = numpy.triu(d[y], k)
 
 
-@tangent(numpy.triu)
-def triu(y, m, k=0):
-    t[y] = numpy.triu(t[m], k)
-
-
-@adjoint(numpy.tril)
+@self_adjoint(numpy.tril)
 def tril(y, m, k=0):
     d[m] = numpy.tril(d[y], k)
-
-
-@tangent(numpy.tril)
-def tril(y, m, k=0):
-    t[y] = numpy.tril(t[m], k)
 
 
 @adjoint(numpy.diagonal)

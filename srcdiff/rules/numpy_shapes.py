@@ -11,7 +11,7 @@ import numpy
 from ..runtime.helpers import broadcast_like, expand, snapshot, unbroadcast
 from ..runtime.kernels import array_adjoint, astype, astype_adjoint, item, transpose_inverse
 from ..runtime.kernels_shapes import atleast_adjoint, first_two, flatten, negated, rollaxis_destination
-from .registry import adjoint, shapes, tangent
+from .registry import adjoint, self_adjoint, shapes, tangent
 
 
 @adjoint(numpy.transpose, numpy.permute_dims)
@@ -27,24 +27,14 @@ def transpose(y, a, axes=None):
     t[y] = numpy.transpose(t[a], axes)
 
 
-@adjoint(numpy.matrix_transpose, numpy.linalg.matrix_transpose)
+@self_adjoint(numpy.matrix_transpose, numpy.linalg.matrix_transpose)
 def matrix_transpose(y, x):
     d[x] = numpy.matrix_transpose(d[y])
 
 
-@tangent(numpy.matrix_transpose, numpy.linalg.matrix_transpose)
-def matrix_transpose(y, x):
-    t[y] = numpy.matrix_transpose(t[x])
-
-
-@adjoint(numpy.swapaxes)
+@self_adjoint(numpy.swapaxes)
 def swapaxes(y, a, axis1, axis2):
     d[a] = numpy.swapaxes(d[y], axis1, axis2)
-
-
-@tangent(numpy.swapaxes)
-def swapaxes(y, a, axis1, axis2):
-    t[y] = numpy.swapaxes(t[a], axis1, axis2)
 
 
 @adjoint(numpy.moveaxis)
@@ -137,34 +127,19 @@ def atleast_3d(y, arys):
     t[y] = numpy.atleast_3d(*t[arys])
 
 
-@adjoint(numpy.flip)
+@self_adjoint(numpy.flip)
 def flip(y, m, axis=None):
     d[m] = numpy.flip(d[y], axis)
 
 
-@tangent(numpy.flip)
-def flip(y, m, axis=None):
-    t[y] = numpy.flip(t[m], axis)
-
-
-@adjoint(numpy.fliplr)
+@self_adjoint(numpy.fliplr)
 def fliplr(y, m):
     d[m] = numpy.fliplr(d[y])
 
 
-@tangent(numpy.fliplr)
-def fliplr(y, m):
-    t[y] = numpy.fliplr(t[m])
-
-
-@adjoint(numpy.flipud)
+@self_adjoint(numpy.flipud)
 def flipud(y, m):
     d[m] = numpy.flipud(d[y])
-
-
-@tangent(numpy.flipud)
-def flipud(y, m):
-    t[y] = numpy.flipud(t[m])
 
 
 @adjoint(numpy.rot90)
@@ -210,7 +185,8 @@ def broadcast_arrays(y, args):
 # ------------------------------------------------------------ copies and casts
 
 
-@adjoint(numpy.copy, numpy.asarray, numpy.asanyarray)
+@self_adjoint(numpy.asarray, numpy.asanyarray)  # numpy.copy's tangent copies (below)
+@adjoint(numpy.copy)
 def copy(y, a):
     d[a] = d[y]
 
@@ -223,11 +199,6 @@ def ascontiguousarray(y, a):
 @tangent(numpy.copy)
 def copy(y, a):
     t[y] = snapshot(t[a])  # a copy, like the primal: the code may write into it
-
-
-@tangent(numpy.asarray, numpy.asanyarray)
-def asarray(y, a):
-    t[y] = t[a]
 
 
 @tangent(numpy.ascontiguousarray, numpy.asfortranarray)
@@ -245,14 +216,9 @@ def array(y, object):
     t[y] = numpy.array(t[object])
 
 
-@adjoint(astype)
+@self_adjoint(astype)
 def astype_(y, a, dtype, copy=True):
     d[a] = astype_adjoint(d[y], a, y)
-
-
-@tangent(astype)
-def astype_(y, a, dtype, copy=True):
-    t[y] = astype_adjoint(t[a], a, y)
 
 
 @adjoint(item)

@@ -11,18 +11,13 @@ from .operators import BINARY, UNARY  # noqa: F401  (re-exported)
 from ..runtime.kernels import (dict_items, dict_keys, dict_values, fan_out, items_adjoint, pick_adjoint, pick_tangent,
                                values_adjoint)
 from ..runtime.kernels_math import strong_mul
-from .registry import adjoint, nondifferentiable, shapes, tangent
+from .registry import adjoint, nondifferentiable, self_adjoint, shapes, tangent
 
 
 
-@adjoint(builtins.abs)
+@self_adjoint(builtins.abs)
 def abs_(y, x):
     d[x] = d[y] * numpy.sign(x)
-
-
-@tangent(builtins.abs)
-def abs_(y, x):
-    t[y] = t[x] * numpy.sign(x)
 
 
 @adjoint(builtins.float)

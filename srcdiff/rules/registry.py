@@ -9,7 +9,9 @@ import threading
 
 import numpy
 
+from . import derive
 from ..errors import MissingRuleError, SrcdiffError
+from ..front.reader import load
 from .template import Template, signature_of
 
 
@@ -247,14 +249,7 @@ def adjoint(*objs, elementwise=None):
     array([0.5])
     """
     def register(fn):
-        template = Template(fn)
-        for obj in objs:
-            rule = _rule(obj)
-            check_template(rule, template, "adjoint")
-            rule.adjoint = template
-            if elementwise is not None:
-                rule.elementwise = elementwise
-                rule.shape = "elementwise" if elementwise else rule.shape
+        _install(objs, Template(fn), None, elementwise)
         return fn
     return register
 
@@ -276,13 +271,56 @@ def tangent(*objs):
     (9.0, 12.0)
     """
     def register(fn):
-        template = Template(fn)
-        for obj in objs:
-            rule = _rule(obj)
-            check_template(rule, template, "tangent")
-            rule.tangent = template
+        _install(objs, None, Template(fn))
         return fn
     return register
+
+
+def self_adjoint(*objs, elementwise=None):
+    """Register the decorated adjoint template for ``objs``, and the tangent derived from it.
+
+    For derivatives that are their own transpose (``derive``): an elementwise function's
+    ``d[x] = d[y] * E`` also gives its tangent ``t[y] = t[x] * E`` (a sum over the inputs)."""
+    def register(fn):
+        adjoint_template = Template(fn)
+        tangent_tree = _derived(derive.self_adjoint_tangent, adjoint_template.tree, fn)
+        _install(objs, adjoint_template, Template(fn, tangent_tree), elementwise)
+        return fn
+    return register
+
+
+def bilinear(*objs, elementwise=None):
+    """Register a product bilinear in two operands: the template's first line ``y = P(a, b)`` states
+    it, the lines ``d[a] = ...`` and ``d[b] = ...`` after it are the adjoint, and the tangent is the
+    product rule ``t[y] = P(t[a], b) + P(a, t[b])``."""
+    def register(fn):
+        adjoint_tree, tangent_tree = _derived(derive.split_bilinear, load(fn).tree, fn)
+        _install(objs, Template(fn, adjoint_tree), Template(fn, tangent_tree), elementwise)
+        return fn
+    return register
+
+
+def _derived(how, tree, fn):
+    try:
+        return how(tree, fn.__qualname__)
+    except derive.DeriveError as exc:
+        raise RuleError(str(exc)) from None
+
+
+def _install(objs, adjoint_template, tangent_template, elementwise=None):
+    for obj in objs:
+        rule = _rule(obj)
+        if adjoint_template is not None:
+            check_template(rule, adjoint_template, "adjoint")
+        if tangent_template is not None:
+            check_template(rule, tangent_template, "tangent")
+        if adjoint_template is not None:
+            rule.adjoint = adjoint_template
+        if tangent_template is not None:
+            rule.tangent = tangent_template
+        if elementwise is not None:
+            rule.elementwise = elementwise
+            rule.shape = "elementwise" if elementwise else rule.shape
 
 
 def available(module, *names):

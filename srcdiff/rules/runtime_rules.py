@@ -4,15 +4,17 @@
 # ruff: noqa: F821, F811
 import numpy
 
+from .. import ir
 from ..runtime import helpers as runtime
-from ..runtime.helpers import (add, broadcast_like, expand, owned, require_pair, require_real, require_scalar, snapshot,
-                               unbroadcast, zeros_like)
+from ..runtime.helpers import (add, broadcast_like, expand, floating, own_list, owned, reduced, require_pair,
+                               require_real, require_scalar, snapshot, unbroadcast, zeros_like)
 from ..runtime import kernels
 from ..runtime.kernels_batched import matmul_lhs_sum, matmul_rhs_sum, unbroadcast_sum
 from ..runtime.kernels import (cumsum_adjoint, diag_adjoint, diff_adjoint, dot_lhs, dot_rhs, expand_scaled, fan_out,
                                inner_lhs, inner_rhs, matmul_lhs, matmul_rhs, solve_adjoint_a, split_like, tensordot_lhs,
                                tensordot_rhs, trace_adjoint, unstack)
-from .registry import adjoint, nondifferentiable, tangent
+from .facts import helpers, kernel
+from .registry import adjoint, bilinear, nondifferentiable, tangent
 
 # ---------------------------------------------------------- linear in the first argument
 
@@ -146,14 +148,34 @@ def fan_out_(y, g, items):
 # ------------------------------------------------------------- bilinear products
 
 
-@tangent(matmul_lhs)
+# matmul_lhs(g, a, b) is g @ b.T and matmul_rhs(g, a, b) is a.T @ g (with NumPy's promotions):
+# each is linear in g and in its other matrix, so its adjoints are matmuls again (reverse over reverse)
+@bilinear(matmul_lhs)
 def matmul_lhs_(y, g, a, b):
-    t[y] = matmul_lhs(t[g], a, b) + matmul_lhs(g, a, t[b])
+    y = matmul_lhs(g, a, b)
+    d[g] = numpy.matmul(d[y], b)
+    d[b] = matmul_rhs(g, d[y], b)
 
 
-@tangent(matmul_rhs)
+@bilinear(matmul_rhs)
 def matmul_rhs_(y, g, a, b):
-    t[y] = matmul_rhs(t[g], a, b) + matmul_rhs(g, t[a], b)
+    y = matmul_rhs(g, a, b)
+    d[g] = numpy.matmul(a, d[y])
+    d[a] = matmul_lhs(g, a, d[y])
+
+
+# what the passes over generated code know of the two kernels (rules.facts): a reverse loop that adds
+# them up step by step adds up the gathered operands once after it (batching), and for operands of
+# ranks 1 and 2 they are written out as a product (specialize; one form per (rank of a, rank of b))
+kernel(matmul_lhs, batched=(matmul_lhs_sum, 1, ("g", "x")),
+       by_rank={(2, 2): lambda g, a, b, np: ir.BinOp("@", g, ir.Attr(b, "T")),
+                (2, 1): lambda g, a, b, np: ir.Call(ir.Attr(np, "outer"), [g, b], []),
+                (1, 2): lambda g, a, b, np: ir.BinOp("@", b, g)})
+kernel(matmul_rhs, batched=(matmul_rhs_sum, 2, ("g", "x")),
+       by_rank={(2, 2): lambda g, a, b, np: ir.BinOp("@", ir.Attr(a, "T"), g),
+                (2, 1): lambda g, a, b, np: ir.BinOp("@", g, a),
+                (1, 2): lambda g, a, b, np: ir.Call(ir.Attr(np, "outer"), [a, g], [])})
+kernel(unbroadcast, batched=(unbroadcast_sum, 1, ("g",)))
 
 
 # the sums a batched reverse loop computes after it (kernels_batched): linear in the gathered g's
@@ -172,20 +194,6 @@ def matmul_rhs_sum_(y, gs, as_, b):
 @tangent(unbroadcast_sum)
 def unbroadcast_sum_(y, gs, x):
     t[y] = unbroadcast_sum(t[gs], x)
-
-
-# matmul_lhs(g, a, b) is g @ b.T and matmul_rhs(g, a, b) is a.T @ g (with NumPy's promotions):
-# each is linear in g and in its other matrix, so its adjoints are matmuls again (reverse over reverse)
-@adjoint(matmul_lhs)
-def matmul_lhs_(y, g, a, b):
-    d[g] = numpy.matmul(d[y], b)
-    d[b] = matmul_rhs(g, d[y], b)
-
-
-@adjoint(matmul_rhs)
-def matmul_rhs_(y, g, a, b):
-    d[g] = numpy.matmul(a, d[y])
-    d[a] = matmul_lhs(g, a, d[y])
 
 
 @tangent(dot_lhs)
@@ -236,3 +244,10 @@ def astype_adjoint_(out, g, a, y):
 nondifferentiable(runtime.raise_error, runtime.raise_from, runtime.format_text)
 nondifferentiable(zeros_like, require_scalar, require_real, require_pair, runtime.broadcast_count,
                   kernels.extremum_weights, kernels.reduced_count, kernels.transpose_inverse, runtime.shape_of)
+
+# calls of these that nothing reads may be dropped; these always return a new object; and the array
+# methods that specialized code calls return new arrays or views
+helpers(pure=(unbroadcast, zeros_like, expand, reduced, owned, floating),
+        fresh=(zeros_like, add, snapshot, own_list, unstack, split_like, matmul_lhs, matmul_rhs, trace_adjoint,
+               cumsum_adjoint, diff_adjoint),
+        pure_methods=("sum", "max", "min", "mean", "prod", "reshape"))

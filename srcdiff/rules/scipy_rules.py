@@ -11,7 +11,7 @@ import numpy
 
 from ..runtime.helpers import expand, unbroadcast
 from ..runtime.kernels_math import strong_div, strong_mul
-from .registry import adjoint, refuse_unless, shapes, tangent
+from .registry import adjoint, refuse_unless, self_adjoint, shapes, tangent
 
 try:
     import scipy.special
@@ -35,192 +35,104 @@ def _tangent(names):
     return tangent(*_functions(names)) if scipy is not None else (lambda fn: fn)
 
 
-@_adjoint("expit")
+def _self_adjoint(names, **kw):
+    """``self_adjoint`` for scipy.special functions named in ``names``; a no-op without SciPy."""
+    return self_adjoint(*_functions(names), **kw) if scipy is not None else (lambda fn: fn)
+
+
+@_self_adjoint("expit")
 def expit(y, x):
     d[x] = d[y] * y * (1.0 - y)
 
 
-@_tangent("expit")
-def expit(y, x):
-    t[y] = t[x] * y * (1.0 - y)
-
-
-@_adjoint("log_expit")
+@_self_adjoint("log_expit")
 def log_expit(y, x):
     d[x] = d[y] * scipy.special.expit(-x)
 
 
-@_tangent("log_expit")
-def log_expit(y, x):
-    t[y] = t[x] * scipy.special.expit(-x)
-
-
-@_adjoint("logit")
+@_self_adjoint("logit")
 def logit(y, x):
     d[x] = strong_div(d[y], x * (1.0 - x), True)
 
 
-@_tangent("logit")
-def logit(y, x):
-    t[y] = strong_div(t[x], x * (1.0 - x), True)
-
-
-@_adjoint("erf")
+@_self_adjoint("erf")
 def erf(y, x):
     d[x] = d[y] * numpy.exp(-x * x) / _SQRT_PI_2
 
 
-@_tangent("erf")
-def erf(y, x):
-    t[y] = t[x] * numpy.exp(-x * x) / _SQRT_PI_2
-
-
-@_adjoint("erfc")
+@_self_adjoint("erfc")
 def erfc(y, x):
     d[x] = -d[y] * numpy.exp(-x * x) / _SQRT_PI_2
 
 
-@_tangent("erfc")
-def erfc(y, x):
-    t[y] = -t[x] * numpy.exp(-x * x) / _SQRT_PI_2
-
-
-@_adjoint("erfinv")
+@_self_adjoint("erfinv")
 def erfinv(y, x):
     d[x] = strong_mul(d[y], _SQRT_PI_2 * numpy.exp(y * y))
 
 
-@_tangent("erfinv")
-def erfinv(y, x):
-    t[y] = strong_mul(t[x], _SQRT_PI_2 * numpy.exp(y * y))
-
-
-@_adjoint("ndtr")
+@_self_adjoint("ndtr")
 def ndtr(y, x):
     d[x] = d[y] * numpy.exp(-0.5 * x * x) / _SQRT_2PI
 
 
-@_tangent("ndtr")
-def ndtr(y, x):
-    t[y] = t[x] * numpy.exp(-0.5 * x * x) / _SQRT_2PI
-
-
 # phi(x) / Phi(x) as exp(-x^2 / 2 - log Phi(x)): no underflow far in the left tail
-@_adjoint("log_ndtr")
+@_self_adjoint("log_ndtr")
 def log_ndtr(y, x):
     d[x] = d[y] * numpy.exp(-0.5 * x * x - y) / _SQRT_2PI
 
 
-@_tangent("log_ndtr")
-def log_ndtr(y, x):
-    t[y] = t[x] * numpy.exp(-0.5 * x * x - y) / _SQRT_2PI
-
-
-@_adjoint("ndtri")
+@_self_adjoint("ndtri")
 def ndtri(y, x):
     d[x] = strong_mul(d[y], _SQRT_2PI * numpy.exp(0.5 * y * y))
 
 
-@_tangent("ndtri")
-def ndtri(y, x):
-    t[y] = strong_mul(t[x], _SQRT_2PI * numpy.exp(0.5 * y * y))
-
-
-@_adjoint("gammaln loggamma")
+@_self_adjoint("gammaln loggamma")
 def gammaln(y, x):
     d[x] = strong_mul(d[y], scipy.special.digamma(x))
 
 
-@_tangent("gammaln loggamma")
-def gammaln(y, x):
-    t[y] = strong_mul(t[x], scipy.special.digamma(x))
-
-
-@_adjoint("gamma")
+@_self_adjoint("gamma")
 def gamma(y, x):
     d[x] = strong_mul(d[y], y * scipy.special.digamma(x))
 
 
-@_tangent("gamma")
-def gamma(y, x):
-    t[y] = strong_mul(t[x], y * scipy.special.digamma(x))
-
-
-@_adjoint("digamma")
+@_self_adjoint("digamma")
 def digamma(y, x):
     d[x] = strong_mul(d[y], scipy.special.polygamma(1, x))
 
 
-@_tangent("digamma")
-def digamma(y, x):
-    t[y] = strong_mul(t[x], scipy.special.polygamma(1, x))
-
-
-@_adjoint("polygamma", elementwise=True)
+@_self_adjoint("polygamma", elementwise=True)
 def polygamma(y, n, x):
     d[x] = strong_mul(d[y], scipy.special.polygamma(n + 1, x))
 
 
-@_tangent("polygamma")
-def polygamma(y, n, x):
-    t[y] = strong_mul(t[x], scipy.special.polygamma(n + 1, x))
-
-
-@_adjoint("betaln")
+@_self_adjoint("betaln")
 def betaln(y, x1, x2):
     d[x1] = strong_mul(d[y], scipy.special.digamma(x1) - scipy.special.digamma(x1 + x2))
     d[x2] = strong_mul(d[y], scipy.special.digamma(x2) - scipy.special.digamma(x1 + x2))
 
 
-@_tangent("betaln")
-def betaln(y, x1, x2):
-    t[y] = strong_mul(t[x1], scipy.special.digamma(x1) - scipy.special.digamma(x1 + x2)) + \
-        strong_mul(t[x2], scipy.special.digamma(x2) - scipy.special.digamma(x1 + x2))
-
-
-@_adjoint("xlogy")
+@_self_adjoint("xlogy")
 def xlogy(y, x1, x2):
     d[x1] = strong_mul(d[y], numpy.log(numpy.where((x1 == 0) & (x2 == 0), 1.0, x2)))
     d[x2] = strong_mul(d[y], x1 / numpy.where(x1 == 0, numpy.inf, x2))
 
 
-@_tangent("xlogy")
-def xlogy(y, x1, x2):
-    t[y] = strong_mul(t[x1], numpy.log(numpy.where((x1 == 0) & (x2 == 0), 1.0, x2))) + \
-        strong_mul(t[x2], x1 / numpy.where(x1 == 0, numpy.inf, x2))
-
-
-@_adjoint("xlog1py")
+@_self_adjoint("xlog1py")
 def xlog1py(y, x1, x2):
     d[x1] = strong_mul(d[y], numpy.log1p(numpy.where((x1 == 0) & (x2 == -1), 0.0, x2)))
     d[x2] = strong_mul(d[y], x1 / numpy.where(x1 == 0, numpy.inf, 1.0 + x2))
 
 
-@_tangent("xlog1py")
-def xlog1py(y, x1, x2):
-    t[y] = strong_mul(t[x1], numpy.log1p(numpy.where((x1 == 0) & (x2 == -1), 0.0, x2))) + \
-        strong_mul(t[x2], x1 / numpy.where(x1 == 0, numpy.inf, 1.0 + x2))
-
-
-@_adjoint("i0")
+@_self_adjoint("i0")
 def i0(y, x):
     d[x] = d[y] * scipy.special.i1(x)
 
 
-@_tangent("i0")
-def i0(y, x):
-    t[y] = t[x] * scipy.special.i1(x)
-
-
 # i1'(x) = i0(x) - i1(x) / x, 1/2 at 0
-@_adjoint("i1")
+@_self_adjoint("i1")
 def i1(y, x):
     d[x] = d[y] * (scipy.special.i0(x) - numpy.where(x == 0, 0.5, y / numpy.where(x == 0, 1.0, x)))
-
-
-@_tangent("i1")
-def i1(y, x):
-    t[y] = t[x] * (scipy.special.i0(x) - numpy.where(x == 0, 0.5, y / numpy.where(x == 0, 1.0, x)))
 
 
 @_adjoint("logsumexp")
@@ -242,14 +154,9 @@ def logsumexp(y, a, axis=None, b=None, keepdims=False, return_sign=False):
                          keepdims=keepdims)
 
 
-@_adjoint("softmax")
+@_self_adjoint("softmax")
 def softmax(y, x, axis=None):
     d[x] = y * (d[y] - numpy.sum(d[y] * y, axis=axis, keepdims=True))
-
-
-@_tangent("softmax")
-def softmax(y, x, axis=None):
-    t[y] = y * (t[x] - numpy.sum(t[x] * y, axis=axis, keepdims=True))
 
 
 @_adjoint("log_softmax")

@@ -37,10 +37,10 @@ class TangentDef(ir.Stmt):
 class Template:
     """A parsed rule template and the names it binds."""
 
-    def __init__(self, fn):
+    def __init__(self, fn, tree=None):
+        """``tree``: the template's definition when it is derived from ``fn``'s (``rules.derive``)."""
         self.fn = fn
-        source = reader.load(fn)
-        self.tree = source.tree
+        self.tree = tree if tree is not None else reader.load(fn).tree
         self.params = [p.name for p in self.tree.params]
         self.defaults = {}
         for p in self.tree.params:
