@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from .. import calls, ir
 from ..analysis.activity import Activity, arg_ndims
 from ..analysis.effects import refuse_hidden_writes
+from ..analysis.masked import masked_names
 from ..analysis.appends import write_backs
 from ..analysis.shapes import Shapes
 from ..analysis.tbr import plan_loops
@@ -65,6 +66,7 @@ class PrepareMixin:
                          if isinstance(s, ir.ExprStmt) and self.classify(s).kind == "append"}
         # ``c[k] = t`` putting back the list ``t = c[k]`` just appended to: nothing to run or restore
         self.put_back = {w for chain in write_backs(self.fn, self.classify).values() for w in chain}
+        self.masked = masked_names(self.fn, self.classify)  # their adjoint rules multiply strongly
         self.plan = plan_loops(self.fn, self.classify,
                                lambda loop: isinstance(loop, ir.For) and loop in self.trip_counters)
 

@@ -8,9 +8,11 @@ from .. import ir
 from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, located
 from ..ops import atom_names
 from ..runtime import add_at, broadcast_count, snapshot, total, unbroadcast, written_part
+from ..rules.kernels_math import strong_div, strong_mul
 from ..template import Contribution, Filler, Zero, fold
 from .adjoint_exprs import (Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros,
                             _mentions, _names, _same)
+from .strong import Strengthen
 
 
 class StatementMixin:
@@ -74,7 +76,8 @@ class StatementMixin:
                                 adjoint=lambda a: incoming if a is op.target else self.lookup(state)(a),
                                 namer=self.ctx.namer, bind_global=self.ctx.bind, line=s.line,
                                 materialize=lambda e: _materialize_zeros(e, self))
-                return [i for i in filler.run() if not isinstance(i, Contribution) or i.param in active_params]
+                out = [i for i in filler.run() if not isinstance(i, Contribution) or i.param in active_params]
+                return self.strengthen(op, incoming, out)
             items = instantiate(dy)
             if lazy and any(self.coverage(i, s, _names(dy))[0] == "ambiguous"
                             for i in items if isinstance(i, Contribution)):
@@ -115,6 +118,17 @@ class StatementMixin:
         for c in code:
             reads |= self.primal_reads(c)
         return reads
+
+    def strengthen(self, op, incoming, items):
+        """Strong products in the contributions of a rule whose result's adjoint may be 0 where a
+        selection did not use it (``analysis.masked``): NaN data there must not make it NaN."""
+        if not isinstance(op.target, ir.Name) or op.target.id not in self.masked or isinstance(incoming, Zero):
+            return items
+        rewrite = Strengthen(incoming, (self.ctx.bind("strong_mul", strong_mul),
+                                        self.ctx.bind("strong_div", strong_div)))
+        return [Contribution(i.target, rewrite(i.value), i.param, i.line) if isinstance(i, Contribution)
+                else ir.Assign(i.targets, rewrite(i.value), i.line) if isinstance(i, ir.Assign) else i
+                for i in items]
 
     def emit_lazy_reduction(self, s, op, state, varied, code):
         """A sum (or mean) whose result's adjoint is a lazy scalar: its input's adjoint is one too

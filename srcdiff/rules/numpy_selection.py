@@ -10,6 +10,7 @@ gradient of the branch that was.
 import numpy
 
 from .kernels import diag_adjoint
+from .kernels_math import strong_mul
 from .kernels_shapes import (choose_adjoint, compress_adjoint, diagonal_adjoint, extract_adjoint, finite_mask,
                              permutation_of, permute, permute_adjoint, select_adjoint, select_default_adjoint,
                              sort_order, take_adjoint, take_along_axis_adjoint)
@@ -59,7 +60,7 @@ def nan_to_num(y, x, copy=True, nan=0.0, posinf=None, neginf=None):
 
 @tangent(numpy.nan_to_num)
 def nan_to_num(y, x, copy=True, nan=0.0, posinf=None, neginf=None):
-    t[y] = t[x] * finite_mask(x)
+    t[y] = strong_mul(finite_mask(x), t[x])  # 0 where x is not finite, whatever its tangent
 
 
 @adjoint(numpy.take)
