@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from .. import calls, ir
 from ..analysis.activity import Activity, arg_ndims
 from ..analysis.effects import refuse_hidden_writes
+from ..analysis.complexity import made_complex, takes_complex_parts
 from ..analysis.masked import masked_names
 from ..analysis.appends import write_backs
 from ..analysis.shapes import Shapes
@@ -39,6 +40,10 @@ class PrepareMixin:
 
     def prepare(self):
         """Add iteration counters and split self-overwrites; then compute activity."""
+        # complex values made inside (before calls become calls of generated code) or met as arguments
+        # (parts taken): an adjoint array written in place takes the real part where it is real
+        self.complex_inside = made_complex(self.fn, self.ctx.resolve, self.ctx.env.globals) != frozenset() or \
+            takes_complex_parts(self.fn, self.ctx.resolve)
         body = self._keep_branch_decisions(self.fn.body)
         self.fn = ir.FunctionDef(self.fn.name, self.fn.params, self._count_trips(body), self.fn.line)
         self.ctx.locals |= set(self.trip_counters.values())

@@ -7,7 +7,7 @@ import numpy
 from .. import ir
 from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, located
 from ..ops import atom_names
-from ..runtime import add_at, broadcast_count, snapshot, total, unbroadcast, written_part
+from ..runtime import add_at, broadcast_count, real_for, snapshot, total, unbroadcast, written_part
 from ..rules.kernels_math import strong_div, strong_mul
 from ..template import Contribution, Filler, Zero, fold
 from .adjoint_exprs import (Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros,
@@ -206,6 +206,8 @@ class StatementMixin:
             dy = held
         stmt = self._shape_alias.get(s, s)
         direct = name not in self.containers and self.static_index(op.index, stmt)
+        if direct and self.complex_inside:  # complex values may meet real arrays in this function
+            dy = self.real_part(dy, var)  # a real array's adjoint takes their real part (add_at does too)
         if name not in state:
             self.release(var, state, code, keep=name)
             code.append(ir.Assign([ir.Name(var)], self.zeros(base)))
@@ -223,6 +225,13 @@ class StatementMixin:
             code.append(ir.ExprStmt(ir.Call(self.helper("add_at", add_at),
                                             [ir.Name(var), index_value(op.index), dy], [])))
         return self._reads(code)
+
+    def real_part(self, dy, var):
+        """``real_for(d_a, dy)``: the real part of ``dy`` where the adjoint ``d_a`` is a real array
+        (``-real_for(d_a, v)`` for ``dy = -v``, so that a subtraction stays one)."""
+        if isinstance(dy, ir.UnaryOp) and dy.op == "-":
+            return ir.UnaryOp("-", self.real_part(dy.operand, var))
+        return ir.Call(self.helper("real_for", real_for), [ir.Name(var), dy], [])
 
     def static_index(self, index, stmt):
         """An index certainly made of integers and slices (no fancy indexing, no repeats)."""

@@ -5,8 +5,8 @@
 import numpy
 
 from .. import runtime
-from ..runtime import (add, broadcast_like, expand, owned, require_pair, require_real, require_scalar, snapshot,
-                       unbroadcast, zeros_like)
+from ..runtime import (add, broadcast_like, expand, owned, real_for, require_pair, require_real, require_scalar,
+                       snapshot, unbroadcast, zeros_like)
 from . import kernels
 from .kernels_batched import matmul_lhs_sum, matmul_rhs_sum, unbroadcast_sum
 from .kernels import (cumsum_adjoint, diag_adjoint, diff_adjoint, dot_lhs, dot_rhs, expand_scaled, fan_out,
@@ -235,3 +235,13 @@ def astype_adjoint_(out, g, a, y):
 
 nondifferentiable(zeros_like, require_scalar, require_real, require_pair, runtime.broadcast_count, kernels.extremum_weights, kernels.reduced_count,
                   kernels.transpose_inverse, runtime.shape_of)
+
+
+@adjoint(real_for)
+def real_for_(y, target, value):
+    d[value] = d[y]  # real where y is real: the real part's adjoint for a complex value
+
+
+@tangent(real_for)
+def real_for_(y, target, value):
+    t[y] = real_for(target, t[value])
