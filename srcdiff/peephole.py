@@ -93,27 +93,29 @@ def merge_factors(body, temps):
     """A temporary in ``temps`` holding ``-a`` or a product with a constant factor, read once by a
     later product with a constant factor in the same block: one product, constants multiplied."""
     loads, stores = cleanup.uses(body), cleanup._assigned(body)
-    out = []
+    out = []  # merged statements leave None behind
+    defined = {}  # name -> position in ``out`` of the statement assigning it (a temporary is assigned once)
     for s in body:
         if isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], (ir.Name, ir.Subscript)):
             factors = _factors(s.value)
             if factors is not None and _has_constant(factors):
-                for k in range(len(out) - 1, -1, -1):
+                # the latest statement making a factor (looked up, not searched: long bodies stay linear)
+                k = max((defined[f.id] for f in factors if isinstance(f, ir.Name) and f.id in defined
+                         and out[defined[f.id]] is not None
+                         and _single_use_product(out[defined[f.id]], temps, loads, stores, factors)), default=None)
+                if k is not None:
                     prev = out[k]
-                    name = _single_use_product(prev, temps, loads, stores, factors)
-                    if name is None:
-                        continue
-                    if not _untouched(out[k + 1:], ir.names_read(prev.value)):
-                        break
-                    inner = _factors(prev.value)
-                    merged = _product([f for g in factors for f in (inner if _is_name(g, name) else [g])])
-                    if isinstance(merged, ir.Name):  # -(-a) is a new array; a bare `a` would alias it
-                        break
-                    s = ir.Assign(s.targets, merged, s.line)
-                    del out[k]
-                    break
+                    name = prev.targets[0].id
+                    if _untouched([t for t in out[k + 1:] if t is not None], ir.names_read(prev.value)):
+                        inner = _factors(prev.value)
+                        merged = _product([f for g in factors for f in (inner if _is_name(g, name) else [g])])
+                        if not isinstance(merged, ir.Name):  # -(-a) is a new array; a bare `a` would alias it
+                            s = ir.Assign(s.targets, merged, s.line)
+                            out[k] = None
+        if isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ir.Name):
+            defined[s.targets[0].id] = len(out)
         out.append(s)
-    return out
+    return [s for s in out if s is not None]
 
 
 def fold_negations(body, temps):
