@@ -14,7 +14,6 @@ from .runtime import complex_output_error, where
 
 _ndarray = numpy.ndarray
 _complex = (complex, numpy.complexfloating)
-_F8 = numpy.dtype(float)  # the dtype of a value without one (a Python float)
 
 
 def call_key(args):
@@ -62,7 +61,8 @@ def fast_fit(kinds, inputs, grads):
         if kind == "array":
             g = fitted_array(g, x)
         elif kind == "float":  # a complex g (a real input feeding complex values): its real part, as fit does
-            g = float(g.real) if isinstance(g, _complex) or getattr(g, "dtype", _F8).kind == "c" else float(g)
+            if type(g) is not float:  # a 0-d complex array too
+                g = float(numpy.real(g)) if isinstance(g, _complex) or numpy.iscomplexobj(g) else float(g)
         else:
             g = fit(g, x)
         out.append(g)
