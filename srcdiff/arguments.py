@@ -140,7 +140,7 @@ def fit(g, x):
     """The gradient ``g`` in the type and shape of the argument ``x``."""
     t = type(x)
     if t is float:
-        return float(g.real if isinstance(g, (complex, numpy.complexfloating)) else g)
+        return float(numpy.real(g) if numpy.iscomplexobj(g) else g)  # complex: a 0-d array too
     if t is _ndarray:
         if x.dtype.kind != "c" and numpy.iscomplexobj(g):
             g = numpy.real(g)  # a real input whose gradient passed through complex values

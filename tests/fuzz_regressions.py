@@ -328,6 +328,13 @@ def f9_number_becomes_an_array_in_a_loop(x, s):
     return np.sum(acc)
 
 
+
+def s616_number_whose_gradient_is_a_complex_0d_array(s, zc):
+    # fuzz seed 616: the adjoint of the Python float ``s`` came back as a 0-d complex array
+    v = np.max(np.ravel(s), axis=0, keepdims=True) * np.ones((2,))
+    return np.mean(v) + np.sum(np.abs(zc * np.tanh(v) + 2.0) ** 2)
+
+
 CASES = [
     (r1_number_into_a_strided_slice, (X3,), 0),
     (r1_number_into_everything, (X23,), 0),
@@ -375,4 +382,5 @@ CASES = [
     (r13_number_summed_with_an_array_in_a_loop, (np.array([[0.83, 1.11, 1.01], [-0.65, -0.64, -0.63]]),), 0),
     (r14_loop_writes_at_a_changing_index, (np.array([[-0.07, -0.41], [0.52, -0.29], [0.41, -0.95]]),), 0),
     (f9_number_becomes_an_array_in_a_loop, (np.array([0.5, 1.5]), 0.4), 0),
+    (s616_number_whose_gradient_is_a_complex_0d_array, (-0.416, np.array([0.12 - 0.39j, 0.45 - 0.65j])), 0),
 ]

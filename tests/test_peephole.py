@@ -469,3 +469,24 @@ def test_gradients_made_of_masks_add_up():
 
 def two_masks(x, a, b):
     return np.sum(x * a + x * b)
+
+
+def test_merge_factors_looks_up_the_statement_making_a_factor(monkeypatch):
+    """Fuzz seed 6019 (a 400-term sum, ~1,400 statements) timed out: merge_factors scanned back over
+    every earlier statement for each product with a constant. Each product now looks at most at
+    the statements making its own factors, so the work grows with the length of the body."""
+    from srcdiff import ir
+    from srcdiff.optimize import peephole
+    calls = []
+    real = peephole._single_use_product
+    monkeypatch.setattr(peephole, "_single_use_product", lambda *a: calls.append(1) or real(*a))
+    n = 300
+    body = []
+    for k in range(n):
+        body.append(ir.Assign([ir.Name("t%d" % k)], ir.BinOp("*", ir.Const(2.0), ir.Name("x"))))
+        body.append(ir.Assign([ir.Name("y%d" % k)], ir.BinOp("*", ir.Const(3.0), ir.Name("t%d" % k))))
+    temps = {"t%d" % k for k in range(n)}
+    out = peephole.merge_factors(body, temps)
+    assert len(calls) <= 2 * n
+    assert len(out) == n  # each t_k folded into y_k = 6.0 * x
+    assert all(isinstance(s.value, ir.BinOp) and s.value.left.value == 6.0 for s in out)

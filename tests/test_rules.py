@@ -1075,6 +1075,14 @@ case(runtime.broadcast_like, runtime_broadcast_like, normal(3), normal(2, 3), la
 case(runtime.expand, runtime_expand, normal(2), normal(2, 3), label="expand(g, x, axis=1)")
 case(runtime.owned, runtime_owned_snapshot, normal(3), label="owned(g) * snapshot(g)")
 case(runtime.snapshot, runtime_owned_snapshot, normal(3), label="snapshot")
+
+
+def runtime_real_for(g):
+    return np.sum(runtime.real_for(np.zeros(3), g * (1.0 + 2.0j)) * W1[:3]) + \
+        np.real(np.sum(runtime.real_for(np.zeros(3, complex), g * 1j) * W1[:3]))
+
+
+case(runtime.real_for, runtime_real_for, normal(3), label="real_for(real target, complex value)")
 case(runtime.floating, runtime_floating, normal(3), label="floating(g)")
 case(runtime.detached, runtime_detached, normal(3), label="detached(tuple of array and list)")
 case(runtime.add, runtime_add, normal(3), normal(3), wrt=(0, 1), label="add(a, b)")

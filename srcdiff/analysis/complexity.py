@@ -56,6 +56,46 @@ def complex_sources(tree, resolve, active=(), namespace=None):
     return analysis.run()
 
 
+def made_complex(tree, resolve, namespace=None):
+    """The names of ``tree`` that may hold a complex value whatever the arguments hold (made from
+    a complex constant or dtype, or by a call not known to keep real values real), or None when
+    any name may."""
+    analysis = _Analysis(tree, resolve, (), namespace)
+    analysis._collect(tree.body)
+    if analysis.unknown:
+        return UNKNOWN
+    analysis.locals = {name for name, _ in analysis.bindings} | {name for name, _ in analysis.mutations} | \
+        analysis.params
+    changed = True
+    while changed:  # run()'s fixed point, carried on past the first name found UNKNOWN
+        changed = False
+        for name, expr in analysis.bindings:
+            changed |= analysis._add(name, analysis.of(expr))
+        for name, expr in analysis.mutations:
+            for other in analysis._component(name):
+                changed |= analysis._add(other, analysis.of(expr))
+    return frozenset(name for name, found in analysis.env.items() if found is UNKNOWN)
+
+
+_COMPLEX_PARTS = (numpy.real, numpy.imag, numpy.conj, numpy.conjugate, numpy.angle)
+
+
+def takes_complex_parts(tree, resolve):
+    """Does the function take the real or imaginary part, the conjugate or the angle of a value
+    (a sign that complex arguments meet real ones in it)?"""
+    for node in ir.walk(tree):
+        if isinstance(node, ir.Attr) and node.attr in ("real", "imag", "conj", "conjugate"):
+            root = node.value
+            while isinstance(root, ir.Attr):
+                root = root.value
+            if not (isinstance(root, ir.Name) and isinstance(resolve(root), types.ModuleType)):
+                return True  # a method or attribute of a value
+        if isinstance(node, ir.Call) and isinstance(node.func, (ir.Name, ir.Attr)) and \
+                _among(resolve(node.func), _COMPLEX_PARTS):
+            return True
+    return False
+
+
 def _callee_sources(fn, active):
     """``complex_sources`` of a called user function, or UNKNOWN."""
     if fn.__code__ in active or len(active) > 20:

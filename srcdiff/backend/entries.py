@@ -61,7 +61,8 @@ def fast_fit(kinds, inputs, grads):
         if kind == "array":
             g = fitted_array(g, x)
         elif kind == "float":  # a complex g (a real input feeding complex values): its real part, as fit does
-            g = float(g.real) if isinstance(g, _complex) else float(g)
+            if type(g) is not float:  # a 0-d complex array too
+                g = float(numpy.real(g)) if isinstance(g, _complex) or numpy.iscomplexobj(g) else float(g)
         else:
             g = fit(g, x)
         out.append(g)

@@ -66,6 +66,8 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
         self._updated_in_place = set()  # adjoints written in place (their loops copy them once, before)
         # the reverse sweep restores these in place, so an adjoint must not be one of them (``d_b = a``)
         self.restored_primals = written_arrays(fn_def, classify)
+        self.masked = frozenset()  # names whose adjoint a selection may zero (set by prepare)
+        self.complex_inside = False  # complex values may meet real arrays (set by prepare)
         self._state_view = {}
         self._comment_line = None
 

@@ -10,6 +10,8 @@ from . import callees as calls
 from .. import ir
 from ..analysis.activity import Activity, arg_ndims
 from ..analysis.effects import refuse_hidden_writes
+from ..analysis.complexity import made_complex, takes_complex_parts
+from ..analysis.masked import masked_names
 from ..analysis.appends import write_backs
 from ..analysis.shapes import Shapes
 from ..analysis.tbr import plan_loops
@@ -39,6 +41,10 @@ class PrepareMixin:
 
     def prepare(self):
         """Add iteration counters and split self-overwrites; then compute activity."""
+        # complex values made inside (before calls become calls of generated code) or met as arguments
+        # (parts taken): an adjoint array written in place takes the real part where it is real
+        self.complex_inside = made_complex(self.fn, self.ctx.resolve, self.ctx.env.globals) != frozenset() or \
+            takes_complex_parts(self.fn, self.ctx.resolve)
         body = self._keep_branch_decisions(self.fn.body)
         self.fn = ir.FunctionDef(self.fn.name, self.fn.params, self._count_trips(body), self.fn.line)
         self.ctx.locals |= set(self.trip_counters.values())
@@ -66,6 +72,7 @@ class PrepareMixin:
                          if isinstance(s, ir.ExprStmt) and self.classify(s).kind == "append"}
         # ``c[k] = t`` putting back the list ``t = c[k]`` just appended to: nothing to run or restore
         self.put_back = {w for chain in write_backs(self.fn, self.classify).values() for w in chain}
+        self.masked = masked_names(self.fn, self.classify)  # their adjoint rules multiply strongly
         self.plan = plan_loops(self.fn, self.classify,
                                lambda loop: isinstance(loop, ir.For) and loop in self.trip_counters)
 

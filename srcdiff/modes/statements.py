@@ -7,10 +7,12 @@ import numpy
 from .. import ir
 from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, located
 from ..lower.ops import atom_names
-from ..runtime.helpers import add_at, broadcast_count, snapshot, total, unbroadcast, written_part
+from ..runtime.helpers import add_at, broadcast_count, real_for, snapshot, total, unbroadcast, written_part
+from ..runtime.kernels_math import strong_div, strong_mul
 from ..rules.template import Contribution, Filler, Zero, fold
 from .adjoint_exprs import (Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros, _mentions,
                             _names, _same)
+from .strong import Strengthen
 
 
 class StatementMixin:
@@ -74,7 +76,8 @@ class StatementMixin:
                                 adjoint=lambda a: incoming if a is op.target else self.lookup(state)(a),
                                 namer=self.ctx.namer, bind_global=self.ctx.bind, line=s.line,
                                 materialize=lambda e: _materialize_zeros(e, self))
-                return [i for i in filler.run() if not isinstance(i, Contribution) or i.param in active_params]
+                out = [i for i in filler.run() if not isinstance(i, Contribution) or i.param in active_params]
+                return self.strengthen(op, incoming, out)
             items = instantiate(dy)
             if lazy and any(self.coverage(i, s, _names(dy))[0] == "ambiguous"
                             for i in items if isinstance(i, Contribution)):
@@ -115,6 +118,17 @@ class StatementMixin:
         for c in code:
             reads |= self.primal_reads(c)
         return reads
+
+    def strengthen(self, op, incoming, items):
+        """Strong products in the contributions of a rule whose result's adjoint may be 0 where a
+        selection did not use it (``analysis.masked``): NaN data there must not make it NaN."""
+        if not isinstance(op.target, ir.Name) or op.target.id not in self.masked or isinstance(incoming, Zero):
+            return items
+        rewrite = Strengthen(incoming, (self.ctx.bind("strong_mul", strong_mul),
+                                        self.ctx.bind("strong_div", strong_div)))
+        return [Contribution(i.target, rewrite(i.value), i.param, i.line) if isinstance(i, Contribution)
+                else ir.Assign(i.targets, rewrite(i.value), i.line) if isinstance(i, ir.Assign) else i
+                for i in items]
 
     def emit_lazy_reduction(self, s, op, state, varied, code):
         """A sum (or mean) whose result's adjoint is a lazy scalar: its input's adjoint is one too
@@ -192,6 +206,8 @@ class StatementMixin:
             dy = held
         stmt = self._shape_alias.get(s, s)
         direct = name not in self.containers and self.static_index(op.index, stmt)
+        if direct and self.complex_inside:  # complex values may meet real arrays in this function
+            dy = self.real_part(dy, var)  # a real array's adjoint takes their real part (add_at does too)
         if name not in state:
             self.release(var, state, code, keep=name)
             code.append(ir.Assign([ir.Name(var)], self.zeros(base)))
@@ -209,6 +225,13 @@ class StatementMixin:
             code.append(ir.ExprStmt(ir.Call(self.helper("add_at", add_at),
                                             [ir.Name(var), index_value(op.index), dy], [])))
         return self._reads(code)
+
+    def real_part(self, dy, var):
+        """``real_for(d_a, dy)``: the real part of ``dy`` where the adjoint ``d_a`` is a real array
+        (``-real_for(d_a, v)`` for ``dy = -v``, so that a subtraction stays one)."""
+        if isinstance(dy, ir.UnaryOp) and dy.op == "-":
+            return ir.UnaryOp("-", self.real_part(dy.operand, var))
+        return ir.Call(self.helper("real_for", real_for), [ir.Name(var), dy], [])
 
     def static_index(self, index, stmt):
         """An index certainly made of integers and slices (no fancy indexing, no repeats)."""

@@ -8,6 +8,7 @@ NaN entries skipped by ``nancumsum``/``nancumprod`` get a zero gradient.
 import numpy
 
 from ..runtime.kernels import cumsum_adjoint, diff_adjoint, trace_adjoint
+from ..runtime.kernels_math import strong_mul
 from ..runtime.kernels_reduce import (add_initial, cumprod_adjoint, cumprod_tangent, drop_initial, not_nan,
                                       trapezoid_adjoint, trapezoid_x_adjoint, trapezoid_x_tangent)
 from .registry import adjoint, available, tangent
@@ -30,7 +31,7 @@ def nancumsum(y, a, axis=None):
 
 @tangent(numpy.nancumsum)
 def nancumsum(y, a, axis=None):
-    t[y] = numpy.cumsum(t[a] * not_nan(a), axis=axis)
+    t[y] = numpy.cumsum(strong_mul(not_nan(a), t[a]), axis=axis)
 
 
 @adjoint(numpy.cumprod)

@@ -11,7 +11,7 @@ import numpy
 
 from ..runtime.helpers import expand
 from ..runtime.kernels import centered, expand_scaled, extremum_weights, prod_partials, reduced_count
-from ..runtime.kernels_math import safe_divisor
+from ..runtime.kernels_math import safe_divisor, strong_mul
 from ..runtime.kernels_reduce import (median_weights, nan_centered, nan_count, nanmean_weights, not_nan, ptp_weights,
                                       weights_back, weights_like)
 from .registry import adjoint, refuse_unless, shapes, tangent
@@ -65,9 +65,15 @@ def max_(y, a, axis=None, keepdims=False):
     d[a] = expand(d[y], a, axis, keepdims) * extremum_weights(a, y, axis, keepdims)
 
 
-@tangent(numpy.max, numpy.min, numpy.amax, numpy.amin, numpy.nanmax, numpy.nanmin)
+@tangent(numpy.max, numpy.min, numpy.amax, numpy.amin)
 def max_(y, a, axis=None, keepdims=False):
     t[y] = numpy.sum(t[a] * extremum_weights(a, y, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+# the NaN-ignoring functions: an entry they drop gets exactly 0, even where its tangent is NaN data
+@tangent(numpy.nanmax, numpy.nanmin)
+def nanmax(y, a, axis=None, keepdims=False):
+    t[y] = numpy.sum(strong_mul(extremum_weights(a, y, axis, keepdims), t[a]), axis=axis, keepdims=keepdims)
 
 
 @adjoint(numpy.ptp)
@@ -111,7 +117,7 @@ def nansum(y, a, axis=None, keepdims=False):
 
 @tangent(numpy.nansum)
 def nansum(y, a, axis=None, keepdims=False):
-    t[y] = numpy.sum(t[a] * not_nan(a), axis=axis, keepdims=keepdims)
+    t[y] = numpy.sum(strong_mul(not_nan(a), t[a]), axis=axis, keepdims=keepdims)
 
 
 @adjoint(numpy.nanmean)
@@ -121,7 +127,7 @@ def nanmean(y, a, axis=None, keepdims=False):
 
 @tangent(numpy.nanmean)
 def nanmean(y, a, axis=None, keepdims=False):
-    t[y] = numpy.sum(t[a] * nanmean_weights(a, axis), axis=axis, keepdims=keepdims)
+    t[y] = numpy.sum(strong_mul(nanmean_weights(a, axis), t[a]), axis=axis, keepdims=keepdims)
 
 
 @adjoint(numpy.nanprod)
@@ -132,8 +138,8 @@ def nanprod(y, a, axis=None, keepdims=False):
 
 @tangent(numpy.nanprod)
 def nanprod(y, a, axis=None, keepdims=False):
-    t[y] = numpy.sum(t[a] * prod_partials(numpy.where(numpy.isnan(a), 1.0, a), axis, keepdims) * not_nan(a),
-                     axis=axis, keepdims=keepdims)
+    t[y] = numpy.sum(strong_mul(not_nan(a), t[a] * prod_partials(numpy.where(numpy.isnan(a), 1.0, a), axis,
+                                                                  keepdims)), axis=axis, keepdims=keepdims)
 
 
 @adjoint(numpy.nanvar)
@@ -143,8 +149,8 @@ def nanvar(y, a, axis=None, ddof=0, keepdims=False):
 
 @tangent(numpy.nanvar)
 def nanvar(y, a, axis=None, ddof=0, keepdims=False):
-    t[y] = numpy.real(numpy.sum(t[a] * nan_centered(a, a, axis) * (2.0 / (nan_count(a, axis) - ddof)), axis=axis,
-                                keepdims=keepdims))
+    t[y] = numpy.real(numpy.sum(strong_mul(nan_centered(a, a, axis), t[a]) * (2.0 / (nan_count(a, axis) - ddof)),
+                                axis=axis, keepdims=keepdims))
 
 
 @adjoint(numpy.nanstd)
@@ -155,8 +161,8 @@ def nanstd(y, a, axis=None, ddof=0, keepdims=False):
 
 @tangent(numpy.nanstd)
 def nanstd(y, a, axis=None, ddof=0, keepdims=False):
-    t[y] = numpy.real(numpy.sum(t[a] * nan_centered(a, a, axis) / (nan_count(a, axis) - ddof), axis=axis,
-                                keepdims=keepdims)) / safe_divisor(y)
+    t[y] = numpy.real(numpy.sum(strong_mul(nan_centered(a, a, axis), t[a]) / (nan_count(a, axis) - ddof),
+                                axis=axis, keepdims=keepdims)) / safe_divisor(y)
 
 
 # without weights: the mean; with weights: sum(a * w) / sum(w) along axis (weights differentiable)

@@ -10,6 +10,7 @@ gradient of the branch that was.
 import numpy
 
 from ..runtime.kernels import diag_adjoint
+from ..runtime.kernels_math import strong_mul
 from ..runtime.kernels_shapes import (choose_adjoint, compress_adjoint, diagonal_adjoint, extract_adjoint, finite_mask,
                                       permutation_of, permute, permute_adjoint, select_adjoint, select_default_adjoint,
                                       sort_order, take_adjoint, take_along_axis_adjoint)
@@ -52,9 +53,14 @@ def clip(y, a, a_min=None, a_max=None):
 
 
 # NaN and +-inf become constants: their gradient is 0
-@self_adjoint(numpy.nan_to_num, elementwise=True)
+@adjoint(numpy.nan_to_num, elementwise=True)
 def nan_to_num(y, x, copy=True, nan=0.0, posinf=None, neginf=None):
     d[x] = d[y] * finite_mask(x)
+
+
+@tangent(numpy.nan_to_num)
+def nan_to_num(y, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    t[y] = strong_mul(finite_mask(x), t[x])  # 0 where x is not finite, whatever its tangent
 
 
 @adjoint(numpy.take)

@@ -6,8 +6,8 @@ import numpy
 
 from .. import ir
 from ..runtime import helpers as runtime
-from ..runtime.helpers import (add, broadcast_like, expand, floating, own_list, owned, reduced, require_pair,
-                               require_real, require_scalar, snapshot, unbroadcast, zeros_like)
+from ..runtime.helpers import (add, broadcast_like, expand, floating, own_list, owned, real_for, reduced,
+                               require_pair, require_real, require_scalar, snapshot, unbroadcast, zeros_like)
 from ..runtime import kernels
 from ..runtime.kernels_batched import matmul_lhs_sum, matmul_rhs_sum, unbroadcast_sum
 from ..runtime.kernels import (cumsum_adjoint, diag_adjoint, diff_adjoint, dot_lhs, dot_rhs, expand_scaled, fan_out,
@@ -251,3 +251,13 @@ helpers(pure=(unbroadcast, zeros_like, expand, reduced, owned, floating),
         fresh=(zeros_like, add, snapshot, own_list, unstack, split_like, matmul_lhs, matmul_rhs, trace_adjoint,
                cumsum_adjoint, diff_adjoint),
         pure_methods=("sum", "max", "min", "mean", "prod", "reshape"))
+
+
+@adjoint(real_for)
+def real_for_(y, target, value):
+    d[value] = d[y]  # real where y is real: the real part's adjoint for a complex value
+
+
+@tangent(real_for)
+def real_for_(y, target, value):
+    t[y] = real_for(target, t[value])

@@ -159,6 +159,14 @@ def add_at(target, index, value):
     return target
 
 
+def real_for(target, value):
+    """``value``, or its real part when ``target`` (an adjoint array written in place) is real: a
+    real array's adjoint is real, also where complex values made it (``d_a[1:3] += d_z * 1j``)."""
+    if type(target) is numpy.ndarray and target.dtype.kind != "c" and numpy.iscomplexobj(value):
+        return numpy.real(value)
+    return value
+
+
 _NO_OPERAND = object()
 
 
