@@ -31,6 +31,7 @@ class Rule:
         self.linear = ()  # parameters in which the primitive is linear
         self.shape = "elementwise" if self.elementwise else None  # for the shape-class analysis
         self.check = None  # binding -> (problem, fix) when constant arguments cannot be differentiated
+        self.constant_only = {}  # parameter -> (problem, fix): refused when a varied value reaches it
 
     @property
     def differentiable_params(self):
@@ -126,7 +127,7 @@ _BUILTIN_MODULES = ("fft_rules", "index_joins", "kernel_rules", "linalg_decompos
                     "methods", "numpy_arith", "numpy_complex", "numpy_constructors", "numpy_cumulative",
                     "numpy_joins", "numpy_nondiff", "numpy_products", "numpy_reductions", "numpy_selection",
                     "numpy_shapes", "numpy_transcendental", "python_rules", "runtime_rules")
-_SCIPY_MODULES = ("scipy_rules",)
+_SCIPY_MODULES = ("scipy_rules", "scipy_special_more")
 _loaded = set()  # the groups ("builtin", "scipy") whose modules have been imported or are importing
 _load_lock = threading.RLock()  # re-entrant: the rule modules register through this module
 
@@ -328,6 +329,23 @@ def refuse_unless(obj, checker, unknown=False):
         consts.update({k: _literal(v) for k, v in binding.items() if isinstance(v, (ir.Tuple, ir.List))})
         return checker(consts)
     _rule(obj).check = check
+
+
+def constant_only(obj, fix, *params):
+    """Refuse calls of ``obj`` where a value that varies with the inputs reaches one of ``params``:
+    srcdiff has no derivative with respect to them (a Bessel function's order), and treating them
+    as constants would drop the derivative silently."""
+    rule = _rule(obj)
+    for p in params:
+        rule.constant_only[p] = ("srcdiff has no derivative of %s with respect to its argument `%s`" % (rule.name, p),
+                                 fix)
+
+
+def refused_params(rule, active_params):
+    """(problem, fix) when a varied value reaches a parameter of ``rule`` declared ``constant_only``."""
+    for p in sorted(set(active_params) & set(rule.constant_only)):
+        return rule.constant_only[p]
+    return None
 
 
 def _literal(node):
