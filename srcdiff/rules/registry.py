@@ -82,10 +82,12 @@ class Rule:
                 tname = pname if pname in names else None
                 from .. import ir
                 value = ir.Tuple(list(value))
-            elif kind is inspect.Parameter.VAR_KEYWORD:
-                if value:
+            elif kind is inspect.Parameter.VAR_KEYWORD:  # ``**kwargs``: the template may name some
+                unknown = sorted(k for k in value if k not in names)
+                if unknown:
                     raise MissingRuleError("srcdiff's rule for %s does not handle the keyword argument(s) %s"
-                                           % (self.name, ", ".join(sorted(value))))
+                                           % (self.name, ", ".join(unknown)))
+                out.update(value)
                 continue
             if tname is None or tname not in names:
                 if _is_default(value):
@@ -94,6 +96,10 @@ class Rule:
                     "srcdiff's rule for %s does not handle its argument `%s`; call it without that "
                     "argument or register your own rule with srcdiff.adjoint" % (self.name, pname))
             out[tname] = value
+        for p in params:  # ``*args`` given nothing is an empty tuple (the template reads it)
+            if p.kind is inspect.Parameter.VAR_POSITIONAL and p.name in names and p.name not in out:
+                from .. import ir
+                out[p.name] = ir.Tuple([])
         return out
 
 
@@ -125,7 +131,7 @@ _ATTRIBUTES = {}  # attribute name -> function object, or None for non-different
 # user's code has imported ``scipy.special``: a function of it cannot be met before.
 _BUILTIN_MODULES = ("fft_rules", "index_joins", "kernel_rules", "linalg_decompositions", "linalg_rules", "math_rules",
                     "methods", "numpy_arith", "numpy_complex", "numpy_constructors", "numpy_cumulative",
-                    "numpy_joins", "numpy_nondiff", "numpy_products", "numpy_reductions", "numpy_selection",
+                    "numpy_edits", "numpy_joins", "numpy_nondiff", "numpy_products", "numpy_reductions", "numpy_selection",
                     "numpy_shapes", "numpy_transcendental", "python_rules", "runtime_rules")
 _SCIPY_MODULES = ("scipy_rules", "scipy_special_more")
 _loaded = set()  # the groups ("builtin", "scipy") whose modules have been imported or are importing
@@ -214,10 +220,11 @@ def check_template(rule, template, mode):
     positional_only = [p for p in params if p.kind is p.POSITIONAL_ONLY]
     by_name = {p.name for p in params if p.kind is not p.POSITIONAL_ONLY}
     var_pos = [p.name for p in params if p.kind is p.VAR_POSITIONAL]
+    var_kw = any(p.kind is p.VAR_KEYWORD for p in params)  # later template parameters name keywords of it
     for i, name in enumerate(template.inputs):
         if i < len(positional_only):
             continue
-        if name in by_name or name in var_pos:
+        if name in by_name or name in var_pos or (var_kw and name in template.defaults):
             continue
         raise RuleError("%s template %s has parameter `%s`, but %s%s has no such parameter"
                         % (mode, template.fn.__qualname__, name, rule.name, rule.signature))
