@@ -1,0 +1,108 @@
+"""Numeric helpers for ``numpy.linalg.eig`` and ``eigvals`` rules (general, non-symmetric matrices).
+
+For A = V diag(w) V^-1 with distinct eigenvalues, P = V^-1 dA V gives dw = diag(P) and
+dV = V (F o P) + V diag(c), F[i, j] = 1 / (w_j - w_i). The term V diag(c) keeps LAPACK's
+normalization of each eigenvector: unit 2-norm, and its entry of largest modulus real (LAPACK's
+``geev`` rotates that entry onto the real axis). Where that choice is not locally unique (two
+entries of equal modulus) or eigenvalues repeat, the derivative does not exist: refused, unless
+the cotangent shows that the function does not depend on what is undetermined.
+"""
+from __future__ import annotations
+
+import numpy
+
+from .kernels import refuse
+
+_REPEATED = ("numpy.linalg.eig: the matrix has repeated eigenvalues, where eigenvalues and eigenvectors "
+             "have no derivative; differentiate a function of the matrix that does not need them (trace, det)")
+_GAUGE = ("numpy.linalg.eig: an eigenvector has two entries of equal largest modulus, so its phase (which LAPACK "
+          "fixes by making that entry real) has no derivative; use quantities that do not depend on the phase, "
+          "such as abs(v) or v * conj(v)")
+
+
+def _T(x):
+    return numpy.swapaxes(x, -1, -2)
+
+
+def _close(w):
+    """[..., i, j]: eigenvalues i != j that coincide to rounding."""
+    gap = numpy.abs(numpy.expand_dims(w, -2) - numpy.expand_dims(w, -1))
+    scale = numpy.maximum(1.0, numpy.max(numpy.abs(w), axis=-1))[..., None, None]
+    n = numpy.shape(w)[-1]
+    return (gap <= 1e-10 * scale) & ~numpy.eye(n, dtype=bool)
+
+
+def _gap_inverse(w, close):
+    gap = numpy.expand_dims(w, -2) - numpy.expand_dims(w, -1)  # w_j - w_i at [i, j]
+    return numpy.where(close | (gap == 0), 0.0, 1.0 / numpy.where(close | (gap == 0), 1.0, gap))
+
+
+def _largest(v, a, w):
+    """(row of the largest-modulus entry of each eigenvector, that entry (real), whether it ties
+    with another entry; the real eigenvectors of a real matrix have no phase to tie over)."""
+    mod = numpy.abs(v)
+    k = numpy.argmax(mod, axis=-2)[..., None, :]
+    top = numpy.take_along_axis(mod, k, axis=-2)
+    second = numpy.max(numpy.where(numpy.arange(numpy.shape(v)[-2])[:, None] == k, -1.0, mod), axis=-2)
+    tie = (second[..., None, :] >= top * (1.0 - 1e-9))[..., 0, :]
+    if not numpy.iscomplexobj(a):
+        tie = tie & (numpy.imag(w) != 0)
+    return k, numpy.real(numpy.take_along_axis(v, k, axis=-2)), tie
+
+
+def eig_tangent(ta, a, y):
+    """Tangent of ``numpy.linalg.eig``: (diag(P), V (F o P) + V diag(c)), P = V^-1 dA V."""
+    w, v = y
+    close = _close(w)
+    if numpy.any(close):
+        refuse(ta, _REPEATED)
+    p = numpy.linalg.solve(v, ta @ v)
+    tw = numpy.diagonal(p, 0, -2, -1)
+    dv = v @ (_gap_inverse(w, close) * p)
+    if not numpy.iscomplexobj(v):  # real eigenvectors: only the norm is fixed
+        return tw, dv - v * numpy.sum(v * dv, axis=-2, keepdims=True)
+    k, vk, tie = _largest(v, a, w)
+    if numpy.any(tie):
+        refuse(ta, _GAUGE)
+    c = -numpy.real(numpy.sum(numpy.conj(v) * dv, axis=-2, keepdims=True)) - \
+        1j * numpy.imag(numpy.take_along_axis(dv, k, axis=-2)) / vk
+    return tw, dv + v * c
+
+
+def eig_adjoint(g, a, y):
+    """Adjoint of ``numpy.linalg.eig``: V^-T (diag(gw) + F o (V^T g0)) V^T, g0 the eigenvectors'
+    cotangent with the normalization's part taken out (real part for a real matrix)."""
+    (gw, gv), (w, v) = g, y
+    gw = numpy.broadcast_to(gw, numpy.shape(w))
+    gv = numpy.broadcast_to(gv, numpy.shape(v))
+    close = _close(w)
+    if numpy.any(close):
+        unequal = numpy.expand_dims(gw, -2) != numpy.expand_dims(gw, -1)
+        if numpy.any(gv != 0) or numpy.any(close & unequal):
+            refuse(g, _REPEATED)
+    s = numpy.sum(gv * v, axis=-2, keepdims=True)
+    g0 = gv - numpy.conj(v) * numpy.real(s)
+    if numpy.iscomplexobj(v):
+        k, vk, tie = _largest(v, a, w)
+        phase = numpy.imag(s)
+        if numpy.any(tie[..., None, :] & (numpy.abs(phase) > 1e-10 * (1.0 + numpy.abs(s)))):
+            refuse(g, _GAUGE)
+        spot = numpy.arange(numpy.shape(v)[-2])[:, None] == k
+        g0 = g0 + numpy.where(spot, -1j * phase / vk, 0.0)
+    inner = numpy.einsum("...j,jk->...jk", gw, numpy.eye(numpy.shape(w)[-1])) + _gap_inverse(w, close) * (_T(v) @ g0)
+    ga = numpy.linalg.solve(_T(v), inner @ _T(v))
+    return ga if numpy.iscomplexobj(a) else numpy.real(ga)
+
+
+def eigvals_adjoint(g, a):
+    """Adjoint of ``numpy.linalg.eigvals``: V^-T diag(g) V^T."""
+    w, v = numpy.linalg.eig(a)
+    return eig_adjoint((g, numpy.zeros(numpy.shape(v), dtype=v.dtype)), a, (w, v))
+
+
+def eigvals_tangent(ta, a):
+    """Tangent of ``numpy.linalg.eigvals``: diag(V^-1 dA V)."""
+    w, v = numpy.linalg.eig(a)
+    if numpy.any(_close(w)):
+        refuse(ta, _REPEATED)
+    return numpy.diagonal(numpy.linalg.solve(v, ta @ v), 0, -2, -1)
