@@ -73,13 +73,14 @@ def tensordot(y, a, b, axes=2):
     t[y] = numpy.tensordot(t[a], b, axes) + numpy.tensordot(a, t[b], axes)
 
 
+# ``optimize`` only chooses the order of contraction: the derivative does not depend on it
 @adjoint(numpy.einsum)
-def einsum(y, operands):
+def einsum(y, operands, optimize=False):
     d[operands] = [einsum_vjp(d[y], operands, i) for i in range(len(operands))]
 
 
 @tangent(numpy.einsum)
-def einsum(y, operands):
+def einsum(y, operands, optimize=False):
     t[y] = einsum_tangent(operands, t[operands])
 
 
