@@ -59,7 +59,7 @@ def ive(y, v, z):
         y * numpy.sign(numpy.real(z)) * numpy.real(t[z])
 
 
-# J_v'(z) = (J_{v-1}(z) - J_{v+1}(z)) / 2 (``jn`` is ``jv``); the same for Y_n
+# J_v'(z) = (J_{v-1}(z) - J_{v+1}(z)) / 2 (``jn`` is ``jv``); the same for Y_n (Y_{-1} = -Y_1)
 @_adjoint("jv")
 def jv(y, v, z):
     d[z] = d[y] * (0.5 * (scipy.special.jv(v - 1.0, z) - scipy.special.jv(v + 1.0, z)))
@@ -72,12 +72,12 @@ def jv(y, v, z):
 
 @_adjoint("yn")
 def yn(y, n, x):
-    d[x] = d[y] * (0.5 * (scipy.special.yv(n - 1.0, x) - scipy.special.yv(n + 1.0, x)))
+    d[x] = d[y] * (0.5 * (scipy.special.yn(n - 1, x) - scipy.special.yn(n + 1, x)))
 
 
 @_tangent("yn")
 def yn(y, n, x):
-    t[y] = t[x] * (0.5 * (scipy.special.yv(n - 1.0, x) - scipy.special.yv(n + 1.0, x)))
+    t[y] = t[x] * (0.5 * (scipy.special.yn(n - 1, x) - scipy.special.yn(n + 1, x)))
 
 
 @_adjoint("j0")
@@ -113,12 +113,12 @@ def j1(y, x):
 
 @_adjoint("y1")
 def y1(y, x):
-    d[x] = d[y] * (0.5 * (scipy.special.y0(x) - scipy.special.yv(2.0, x)))
+    d[x] = d[y] * (0.5 * (scipy.special.y0(x) - scipy.special.yn(2, x)))
 
 
 @_tangent("y1")
 def y1(y, x):
-    t[y] = t[x] * (0.5 * (scipy.special.y0(x) - scipy.special.yv(2.0, x)))
+    t[y] = t[x] * (0.5 * (scipy.special.y0(x) - scipy.special.yn(2, x)))
 
 
 @_adjoint("rgamma")
