@@ -2868,8 +2868,9 @@ def eig_values(a):
 
 
 def eig_vectors(a):
+    """Through quantities that do not depend on each eigenvector's phase (LAPACK's is not smooth)."""
     w, v = np.linalg.eig(a)
-    return np.real(np.sum(v * WC2[:4, :4])) + np.real(np.sum(w * w))
+    return np.sum(np.abs(v) ** 2 * W2[:4, :4]) + np.real(np.sum(v * np.conj(v[:1]) * WC2[:4, :4] + w * w))
 
 
 def eigvals_call(a):

@@ -2,10 +2,12 @@
 
 For A = V diag(w) V^-1 with distinct eigenvalues, P = V^-1 dA V gives dw = diag(P) and
 dV = V (F o P) + V diag(c), F[i, j] = 1 / (w_j - w_i). The term V diag(c) keeps LAPACK's
-normalization of each eigenvector: unit 2-norm, and its entry of largest modulus real (LAPACK's
-``geev`` rotates that entry onto the real axis). Where that choice is not locally unique (two
-entries of equal modulus) or eigenvalues repeat, the derivative does not exist: refused, unless
-the cotangent shows that the function does not depend on what is undetermined.
+normalization of each eigenvector: unit 2-norm, and its entry of largest modulus real. LAPACK
+does not choose that entry's sign continuously (the eigenvectors of a real matrix's complex pairs
+flip sign under changes of 1e-9), so a function of complex eigenvectors must not depend on their
+phase: the reverse mode refuses one whose cotangent shows it does; the forward mode cannot tell
+and gives the derivative of the branch NumPy returned. Repeated eigenvalues are refused where
+the derivative needs them.
 """
 from __future__ import annotations
 
@@ -15,9 +17,9 @@ from .kernels import refuse
 
 _REPEATED = ("numpy.linalg.eig: the matrix has repeated eigenvalues, where eigenvalues and eigenvectors "
              "have no derivative; differentiate a function of the matrix that does not need them (trace, det)")
-_GAUGE = ("numpy.linalg.eig: an eigenvector has two entries of equal largest modulus, so its phase (which LAPACK "
-          "fixes by making that entry real) has no derivative; use quantities that do not depend on the phase, "
-          "such as abs(v) or v * conj(v)")
+_PHASE = ("numpy.linalg.eig: the function depends on the phase of a complex eigenvector, which LAPACK does not "
+          "fix continuously (it flips sign under tiny changes of the matrix), so it has no derivative; use "
+          "quantities that do not depend on the phase, such as abs(v), v * conj(v[k]) or the eigenvalues")
 
 
 def _T(x):
@@ -37,17 +39,10 @@ def _gap_inverse(w, close):
     return numpy.where(close | (gap == 0), 0.0, 1.0 / numpy.where(close | (gap == 0), 1.0, gap))
 
 
-def _largest(v, a, w):
-    """(row of the largest-modulus entry of each eigenvector, that entry (real), whether it ties
-    with another entry; the real eigenvectors of a real matrix have no phase to tie over)."""
-    mod = numpy.abs(v)
-    k = numpy.argmax(mod, axis=-2)[..., None, :]
-    top = numpy.take_along_axis(mod, k, axis=-2)
-    second = numpy.max(numpy.where(numpy.arange(numpy.shape(v)[-2])[:, None] == k, -1.0, mod), axis=-2)
-    tie = (second[..., None, :] >= top * (1.0 - 1e-9))[..., 0, :]
-    if not numpy.iscomplexobj(a):
-        tie = tie & (numpy.imag(w) != 0)
-    return k, numpy.real(numpy.take_along_axis(v, k, axis=-2)), tie
+def _largest(v):
+    """(row of the largest-modulus entry of each eigenvector, that entry, real)."""
+    k = numpy.argmax(numpy.abs(v), axis=-2)[..., None, :]
+    return k, numpy.real(numpy.take_along_axis(v, k, axis=-2))
 
 
 def eig_tangent(ta, a, y):
@@ -61,9 +56,7 @@ def eig_tangent(ta, a, y):
     dv = v @ (_gap_inverse(w, close) * p)
     if not numpy.iscomplexobj(v):  # real eigenvectors: only the norm is fixed
         return tw, dv - v * numpy.sum(v * dv, axis=-2, keepdims=True)
-    k, vk, tie = _largest(v, a, w)
-    if numpy.any(tie):
-        refuse(ta, _GAUGE)
+    k, vk = _largest(v)
     c = -numpy.real(numpy.sum(numpy.conj(v) * dv, axis=-2, keepdims=True)) - \
         1j * numpy.imag(numpy.take_along_axis(dv, k, axis=-2)) / vk
     return tw, dv + v * c
@@ -80,15 +73,14 @@ def eig_adjoint(g, a, y):
         unequal = numpy.expand_dims(gw, -2) != numpy.expand_dims(gw, -1)
         if numpy.any(gv != 0) or numpy.any(close & unequal):
             refuse(g, _REPEATED)
-    s = numpy.sum(gv * v, axis=-2, keepdims=True)
-    g0 = gv - numpy.conj(v) * numpy.real(s)
-    if numpy.iscomplexobj(v):
-        k, vk, tie = _largest(v, a, w)
-        phase = numpy.imag(s)
-        if numpy.any(tie[..., None, :] & (numpy.abs(phase) > 1e-10 * (1.0 + numpy.abs(s)))):
-            refuse(g, _GAUGE)
-        spot = numpy.arange(numpy.shape(v)[-2])[:, None] == k
-        g0 = g0 + numpy.where(spot, -1j * phase / vk, 0.0)
+    s = numpy.sum(gv * v, axis=-2, keepdims=True)  # the change of L along v_j -> (1 + e) v_j
+    if numpy.iscomplexobj(v):  # along v_j -> exp(i e) v_j it is -imag(s_j): it must be 0
+        phased = numpy.abs(numpy.imag(s)) > 1e-8 * numpy.sum(numpy.abs(gv * v), axis=-2, keepdims=True)
+        if not numpy.iscomplexobj(a):  # the real eigenvectors of a real matrix have no phase
+            phased = phased & (numpy.imag(w) != 0)[..., None, :]
+        if numpy.any(phased):
+            refuse(g, _PHASE)
+    g0 = gv - numpy.conj(v) * numpy.real(s)  # the part that keeps each eigenvector's norm
     inner = numpy.einsum("...j,jk->...jk", gw, numpy.eye(numpy.shape(w)[-1])) + _gap_inverse(w, close) * (_T(v) @ g0)
     ga = numpy.linalg.solve(_T(v), inner @ _T(v))
     return ga if numpy.iscomplexobj(a) else numpy.real(ga)
