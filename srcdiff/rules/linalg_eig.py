@@ -9,7 +9,6 @@ that ties with another in modulus, are refused when the derivative needs them (s
 # ruff: noqa: F821, F811
 import numpy
 
-from . import kernels_eig as ke
 from .kernels_eig import eig_adjoint, eig_tangent, eigvals_adjoint, eigvals_tangent
 from .registry import adjoint, tangent
 

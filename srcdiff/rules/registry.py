@@ -129,10 +129,11 @@ _ATTRIBUTES = {}  # attribute name -> function object, or None for non-different
 # The built-in rule modules, imported on the first look into the table (parsing their templates
 # is most of what ``import srcdiff`` would otherwise cost). SciPy's are imported only once the
 # user's code has imported ``scipy.special``: a function of it cannot be met before.
-_BUILTIN_MODULES = ("fft_rules", "index_joins", "kernel_rules", "linalg_decompositions", "linalg_eig", "linalg_rules", "math_rules",
-                    "methods", "numpy_arith", "numpy_complex", "numpy_constructors", "numpy_cumulative",
-                    "numpy_edits", "numpy_joins", "numpy_nondiff", "numpy_products", "numpy_reductions", "numpy_selection",
-                    "numpy_shapes", "numpy_transcendental", "python_rules", "runtime_rules")
+_BUILTIN_MODULES = ("fft_rules", "index_joins", "kernel_rules", "linalg_decompositions", "linalg_eig",
+                    "linalg_rules", "math_rules", "methods", "numpy_arith", "numpy_complex", "numpy_constructors",
+                    "numpy_cumulative", "numpy_edits", "numpy_joins", "numpy_nondiff", "numpy_products",
+                    "numpy_reductions", "numpy_selection", "numpy_shapes", "numpy_transcendental", "python_rules",
+                    "runtime_rules")
 _SCIPY_MODULES = ("scipy_rules", "scipy_special_more")
 _loaded = set()  # the groups ("builtin", "scipy") whose modules have been imported or are importing
 _load_lock = threading.RLock()  # re-entrant: the rule modules register through this module
