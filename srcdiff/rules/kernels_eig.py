@@ -5,9 +5,10 @@ dV = V (F o P) + V diag(c), F[i, j] = 1 / (w_j - w_i). The term V diag(c) keeps 
 normalization of each eigenvector: unit 2-norm, and its entry of largest modulus real. LAPACK
 does not choose that entry's sign continuously (the eigenvectors of a real matrix's complex pairs
 flip sign under changes of 1e-9), so a function of complex eigenvectors must not depend on their
-phase: the reverse mode refuses one whose cotangent shows it does; the forward mode cannot tell
-and gives the derivative of the branch NumPy returned. Repeated eigenvalues are refused where
-the derivative needs them.
+phase: the reverse mode refuses one whose cotangent shows it does; the forward mode cannot tell,
+so the tangent of complex eigenvectors refuses to be used (``PhaseTangent``): forward mode (and
+a Hessian) through them is refused, through the eigenvalues alone it works. Repeated eigenvalues
+are refused where the derivative needs them.
 """
 from __future__ import annotations
 
@@ -20,6 +21,22 @@ _REPEATED = ("numpy.linalg.eig: the matrix has repeated eigenvalues, where eigen
 _PHASE = ("numpy.linalg.eig: the function depends on the phase of a complex eigenvector, which LAPACK does not "
           "fix continuously (it flips sign under tiny changes of the matrix), so it has no derivative; use "
           "quantities that do not depend on the phase, such as abs(v), v * conj(v[k]) or the eigenvalues")
+
+
+_PHASE_FORWARD = ("numpy.linalg.eig: forward mode cannot differentiate through complex eigenvectors: LAPACK does not "
+                  "fix their phase continuously, and forward mode cannot tell whether the function depends on it; "
+                  "use reverse mode (srcdiff.grad), which checks that, or only the eigenvalues")
+
+
+class PhaseTangent(numpy.ndarray):
+    """The tangent of complex eigenvectors in forward mode: any arithmetic on it raises
+    NonDifferentiableError (it holds NaN, should it leave the generated code unused)."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return refuse(self, _PHASE_FORWARD)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return refuse(self, _PHASE_FORWARD)
 
 
 def _T(x):
@@ -39,27 +56,19 @@ def _gap_inverse(w, close):
     return numpy.where(close | (gap == 0), 0.0, 1.0 / numpy.where(close | (gap == 0), 1.0, gap))
 
 
-def _largest(v):
-    """(row of the largest-modulus entry of each eigenvector, that entry, real)."""
-    k = numpy.argmax(numpy.abs(v), axis=-2)[..., None, :]
-    return k, numpy.real(numpy.take_along_axis(v, k, axis=-2))
-
-
 def eig_tangent(ta, a, y):
-    """Tangent of ``numpy.linalg.eig``: (diag(P), V (F o P) + V diag(c)), P = V^-1 dA V."""
+    """Tangent of ``numpy.linalg.eig``: (diag(P), V (F o P) + V diag(c)), P = V^-1 dA V, for real
+    eigenvectors (c keeps their norm); complex ones have no tangent forward mode could trust."""
     w, v = y
     close = _close(w)
     if numpy.any(close):
         refuse(ta, _REPEATED)
     p = numpy.linalg.solve(v, ta @ v)
     tw = numpy.diagonal(p, 0, -2, -1)
+    if numpy.iscomplexobj(v):
+        return tw, numpy.full(numpy.shape(v), complex(numpy.nan, numpy.nan)).view(PhaseTangent)
     dv = v @ (_gap_inverse(w, close) * p)
-    if not numpy.iscomplexobj(v):  # real eigenvectors: only the norm is fixed
-        return tw, dv - v * numpy.sum(v * dv, axis=-2, keepdims=True)
-    k, vk = _largest(v)
-    c = -numpy.real(numpy.sum(numpy.conj(v) * dv, axis=-2, keepdims=True)) - \
-        1j * numpy.imag(numpy.take_along_axis(dv, k, axis=-2)) / vk
-    return tw, dv + v * c
+    return tw, dv - v * numpy.sum(v * dv, axis=-2, keepdims=True)  # real eigenvectors: only the norm is fixed
 
 
 def eig_adjoint(g, a, y):

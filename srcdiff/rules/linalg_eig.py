@@ -1,9 +1,10 @@
 """Rules for ``numpy.linalg.eig`` and ``eigvals`` of general (non-symmetric, real or complex) matrices.
 
 Eigenvalues and eigenvectors may be complex for a real matrix; the gradient with respect to a
-real matrix is real. Repeated eigenvalues, and eigenvectors whose phase LAPACK fixes by an entry
-that ties with another in modulus, are refused when the derivative needs them (see
-``kernels_eig``). Batched where NumPy batches.
+real matrix is real. Repeated eigenvalues are refused where the derivative needs them; a
+function of complex eigenvectors must not depend on their phase, which LAPACK does not fix
+continuously: the reverse mode checks that, the forward mode refuses to go through complex
+eigenvectors (see ``kernels_eig``). Batched where NumPy batches.
 """
 # Template bodies use d[...] and t[...]; linters do not know those names.
 # ruff: noqa: F821, F811
