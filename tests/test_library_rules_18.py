@@ -525,6 +525,15 @@ def test_rgamma_at_the_poles():
     check(s_rgamma, np.array([0.0, -1.0, -2.0, -3.0]))
 
 
+def test_rgamma_second_derivative_at_the_poles():
+    """hvp at x = 0, -1, -2, -3 (-2 (-1)^n n! digamma(n + 1) there) against differences of gradients
+    with a step of 1e-4 (the gradient near a pole holds about 1e-10 of rounding)."""
+    x, v = np.array([0.0, -1.0, -2.0, -3.0]), np.array([0.3, -0.7, 1.1, 0.5])
+    hv = srcdiff.hvp(s_rgamma)(x, v)
+    g = srcdiff.grad(s_rgamma)
+    np.testing.assert_allclose(hv, (g(x + 1e-4 * v) - g(x - 1e-4 * v)) / 2e-4, rtol=1e-6, atol=1e-8)
+
+
 def test_scipy_special_complex():
     check(s_complex, RNG.uniform(0.3, 2.0, 4) + 1j * RNG.uniform(-1.0, 1.0, 4))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy
 import scipy.special
 
+from .kernels import refuse
+
 
 def _poles(x):
     """(mask of the non-positive integers in ``x``, n = -x there, 0 elsewhere)."""
@@ -21,6 +23,9 @@ def rgamma_partial(x):
 
 def rgamma_second(x):
     """d^2/dx^2 1/Gamma(x) = (digamma^2 - trigamma) / Gamma(x); at x = -n it is -2 (-1)^n n! digamma(n + 1)."""
+    if numpy.iscomplexobj(x):
+        return refuse(x, "the second derivative of scipy.special.rgamma at complex arguments needs the trigamma "
+                      "function of complex arguments, which SciPy does not have")
     pole, n = _poles(x)
     safe = numpy.where(pole, 0.5, x)
     psi = scipy.special.digamma(safe)
