@@ -11,11 +11,12 @@ A varied value passed to those other parameters is refused (``constant_only``), 
 import numpy
 
 from .kernels_math import strong_mul
-from .kernels_special import rgamma_partial, rgamma_second
 from .registry import adjoint, constant_only, nondifferentiable, tangent
 
 try:
     import scipy.special
+
+    from .kernels_special import rgamma_partial, rgamma_second
 except ImportError:  # pragma: no cover - SciPy is an optional dependency
     scipy = None
 
