@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy
 
-from ..runtime import unbroadcast
+from ..runtime.helpers import unbroadcast
 
 
 def _scatter(n, labels, values, dtype):

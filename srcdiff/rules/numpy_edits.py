@@ -12,7 +12,7 @@ from . import kernels_edits as ke
 from .kernels_edits import (delete_adjoint, gradient_adjoint, gradient_tangent, insert_arr_adjoint,
                             insert_values_adjoint, pad_values_adjoint, pad_values_tangent, real_if_close_adjoint,
                             real_if_close_tangent)
-from .kernels_shapes import join_adjoint
+from ..runtime.kernels_shapes import join_adjoint
 from .registry import adjoint, available, constant_only, tangent
 
 

@@ -10,7 +10,7 @@ A varied value passed to those other parameters is refused (``constant_only``), 
 # ruff: noqa: F821, F811
 import numpy
 
-from .kernels_math import strong_mul
+from ..runtime.kernels_math import strong_mul
 from .registry import adjoint, constant_only, nondifferentiable, tangent
 
 try:
