@@ -25,8 +25,6 @@ import os
 import re
 import shutil
 import sys
-import textwrap
-import types
 
 import numpy
 
@@ -213,134 +211,13 @@ def cmd_check(opts, out):
 
 # ----------------------------------------------------------------------------- coverage
 
-def namespaces():
-    """(label, module) of every namespace the coverage report covers that can be imported here."""
-    out = [("numpy", numpy), ("numpy.linalg", numpy.linalg), ("numpy.fft", numpy.fft), ("math", math),
-           ("builtins", builtins)]
-    try:
-        import scipy.special
-        out.append(("scipy.special", scipy.special))
-    except ImportError:
-        pass
-    return out
-
-
-def public_callables(module):
-    """name -> object for the public callables of ``module``: functions, ufuncs and other callable
-    objects; classes (types, exceptions) only when srcdiff has a rule for them."""
-    from .rules import lookup
-    import warnings
-    found = {}
-    for name in sorted(dir(module)):
-        if name.startswith("_"):
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                obj = getattr(module, name)
-            except Exception:
-                continue
-        if isinstance(obj, types.ModuleType) or not callable(obj):
-            continue
-        if isinstance(obj, type) and lookup(obj) is None:
-            continue
-        found[name] = obj
-    return found
-
-
-def rule_kind(rule):
-    """(in reverse mode, in forward mode): 'rule', 'constant' (non-differentiable) or None."""
-    if rule is None:
-        return None, None
-    if rule.nondifferentiable:
-        return "constant", "constant"
-    return ("rule" if rule.adjoint is not None else None), ("rule" if rule.tangent is not None else None)
-
-
 def cmd_coverage(opts, out):
-    from .rules import all_rules, lookup, lookup_attribute, lookup_method
+    from .cli_coverage import UnknownNamespace, report
     width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
-    chosen = namespaces()
-    wanted = set(opts.namespace or [])
-    known = {label for label, _ in chosen} | {"ndarray"}
-    unknown = wanted - known
-    if unknown:
-        raise UsageError("unknown --namespace %s (choose from %s)" % (
-            ", ".join(sorted(unknown)), ", ".join(sorted(known))))
-    seen = set()  # ids of rule objects reached from a namespace
-
-    def section(title, names_and_rules, noun="public callables"):
-        groups = {"reverse and forward": [], "reverse only": [], "forward only": [],
-                  "non-differentiable (accepted as constants)": [], "no rule": []}
-        for name, rule in names_and_rules:
-            rev, fwd = rule_kind(rule)
-            if rev == "constant":
-                groups["non-differentiable (accepted as constants)"].append(name)
-            elif rev and fwd:
-                groups["reverse and forward"].append(name)
-            elif rev:
-                groups["reverse only"].append(name)
-            elif fwd:
-                groups["forward only"].append(name)
-            else:
-                groups["no rule"].append(name)
-        total = len(names_and_rules)
-        n_rev = len(groups["reverse and forward"]) + len(groups["reverse only"])
-        n_fwd = len(groups["reverse and forward"]) + len(groups["forward only"])
-        out.write("%s: %d %s, %d with a reverse rule, %d with a forward rule, %d non-differentiable\n"
-                  % (title, total, noun, n_rev, n_fwd, len(groups["non-differentiable (accepted as constants)"])))
-        for label, names in groups.items():
-            if not names:
-                continue
-            text = "%s (%d): %s" % (label, len(names), " ".join(names))
-            out.write(textwrap.fill(text, width, initial_indent="  ", subsequent_indent="      ",
-                                    break_on_hyphens=False) + "\n")
-        out.write("\n")
-
-    for label, module in chosen:
-        if wanted and label not in wanted:
-            continue
-        entries = []
-        for name, obj in public_callables(module).items():
-            rule = lookup(obj)
-            if rule is not None:
-                seen.add(id(rule))
-            entries.append((name, rule))
-        section(label, entries)
-    if not wanted or "ndarray" in wanted:
-        entries = []
-        for name in sorted(n for n in dir(numpy.ndarray) if not n.startswith("_")):
-            method = lookup_method(name)
-            known_attr, function = lookup_attribute(name)
-            if method is not None:
-                rule = lookup(method[0])
-            elif known_attr:
-                rule = lookup(function) if function is not None else _CONSTANT
-            else:
-                rule = None
-            entries.append(((name + "()") if callable(getattr(numpy.ndarray, name)) else name, rule))
-        section("ndarray", entries, noun="public methods and attributes")
-    rules = all_rules()
-    if not wanted:
-        others = sorted(r.name for r in rules if id(r) not in seen and r.obj is not None
-                        and not str(r.name).startswith("srcdiff."))
-        internal = [r for r in rules if str(r.name).startswith("srcdiff.")]
-        if others:
-            out.write(textwrap.fill("other registered rules (%d): %s" % (len(others), " ".join(others)), width,
-                                    subsequent_indent="    ") + "\n")
-        out.write("srcdiff's own runtime helpers with rules (for differentiating generated code again): %d\n\n"
-                  % len(internal))
-    out.write("rules: %d reverse, %d forward\n" % (sum(r.adjoint is not None for r in rules),
-                                                   sum(r.tangent is not None for r in rules)))
-    return 0
-
-
-class _Constant:
-    nondifferentiable = True
-    adjoint = tangent = None
-
-
-_CONSTANT = _Constant()
+    try:
+        return report(opts.namespace or [], out, width)
+    except UnknownNamespace as exc:
+        raise UsageError(str(exc)) from None
 
 
 # ----------------------------------------------------------------------------- main
@@ -403,9 +280,11 @@ def build_parser():
     check.set_defaults(run=cmd_check)
 
     coverage = sub.add_parser("coverage", help="list which functions have derivative rules",
-                              description="For numpy, numpy.linalg, numpy.fft, math, builtins, scipy.special (when "
-                                          "installed) and ndarray methods: which public callables have a rule in "
-                                          "reverse and in forward mode.")
+                              description="For numpy, numpy.linalg, numpy.fft, math, builtins, ndarray methods and, "
+                                          "when SciPy is installed, scipy.special, scipy.stats (with the methods of "
+                                          "its distributions), scipy.linalg, scipy.signal and scipy.integrate: which "
+                                          "public callables have a rule in reverse and in forward mode. Any other "
+                                          "numpy.* or scipy.* module can be named with --namespace.")
     coverage.add_argument("--namespace", action="append", metavar="NAME",
                           help="report only this namespace (repeatable), e.g. numpy.linalg or ndarray")
     coverage.set_defaults(run=cmd_coverage)

@@ -301,3 +301,21 @@ def test_help_says_the_file_is_imported(capsys, command):
     assert cli.main([command, "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "The file is imported, so its top-level code runs" in text
+
+
+def test_coverage_scipy_namespaces(capsys):
+    """--namespace scipy.stats lists each distribution's methods; scipy.special shows the rules of
+    issue 18 in both modes, gammasgn as non-differentiable; other scipy.* modules can be named."""
+    pytest.importorskip("scipy.stats")
+    status, out, _ = run_main(capsys, "coverage", "--namespace", "scipy.stats")
+    assert status == 0 and out.startswith("scipy.stats: ")
+    flat = out.replace("\n", " ")
+    for name in ("norm.logpdf", "norm.cdf", "poisson.logpmf", "multivariate_normal.logpdf", "dirichlet.logpdf"):
+        assert re.search(r"\s%s\s" % re.escape(name), flat), name
+    status, out, _ = run_main(capsys, "coverage", "--namespace", "scipy.special")
+    both = re.search(r"reverse and forward \(\d+\):(.*?)(?:\n  \S|\Z)", out, re.S).group(1).split()
+    for name in "iv ive gammainc gammaincc jn yn j0 j1 y0 y1 rgamma erfcinv beta betainc".split():
+        assert name in both, name
+    assert re.search(r"non-differentiable \(accepted as constants\) \(\d+\):.*\bgammasgn\b", out.replace("\n", " "))
+    status, out, _ = run_main(capsys, "coverage", "--namespace", "scipy.ndimage")
+    assert status == 0 and out.startswith("scipy.ndimage: ")

@@ -878,7 +878,14 @@ def test_hvp_computes_the_tangent_of_the_gradient_only():
 
 # hvp for every rule-table case: forward mode over each rule's generated adjoint code
 # rule-table case id -> Bug
-RULE_HVP_BUGS = {}
+_PHASE = rule_table.Bug("forward mode through complex eigenvectors is refused (their phase is not smooth)",
+                        (srcdiff.NonDifferentiableError,))
+RULE_HVP_BUGS = {
+    "linalg.eig[real, complex pairs: eigenvalues]": _PHASE, "linalg.eig[complex: eigenvalues]": _PHASE,
+    "linalg.eigvals[real]": _PHASE, "linalg.eigvals[complex]": _PHASE,
+    "rgamma[complex rgamma]": rule_table.Bug("SciPy has no trigamma of complex arguments: rgamma's second "
+                                             "derivative there is refused", (srcdiff.NonDifferentiableError,)),
+}
 
 
 def rule_hvp_params():

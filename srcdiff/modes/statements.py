@@ -7,6 +7,7 @@ import numpy
 from .. import ir
 from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, located
 from ..lower.ops import atom_names
+from ..rules.registry import refused_params
 from ..runtime.helpers import add_at, broadcast_count, real_for, snapshot, total, unbroadcast, written_part
 from ..runtime.kernels_math import strong_div, strong_mul
 from ..rules.template import Contribution, Filler, Zero, fold
@@ -66,6 +67,10 @@ class StatementMixin:
                                                "Register one with @srcdiff.adjoint(%s)." % op.rule.name))
             active_params = {p for p, atom in op.binding.items()
                              if any(n in varied for n in atom_names(atom))}
+            problem = refused_params(op.rule, active_params)  # a varied value reaches a constant parameter
+            if problem:
+                raise NonDifferentiableError(located(self.ctx.filename, s.line,
+                                                     self.ctx.origin_text.get(s.line, ""), *problem))
             if op.rule.check is not None:  # arguments known now that the rule cannot honour
                 problem = op.rule.check(op.binding)
                 if problem:

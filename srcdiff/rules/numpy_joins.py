@@ -11,6 +11,7 @@ import numpy
 from ..runtime.kernels import split_like, unstack
 from ..runtime.kernels_shapes import (_PAD_MODES, join_adjoint, pad_adjoint, repeat_adjoint, split_adjoint,
                                       tile_adjoint, unstack_adjoint)
+from .kernels_edits import pad_values_adjoint, pad_values_tangent
 from .registry import adjoint, available, refuse_unless, tangent
 
 
@@ -161,21 +162,27 @@ def repeat(y, a, repeats, axis=None):
 
 
 @adjoint(numpy.pad)
-def pad(y, array, pad_width, mode="constant"):
+def pad(y, array, pad_width, mode="constant", constant_values=0):
     d[array] = pad_adjoint(d[y], array, pad_width, mode)
+    d[constant_values] = pad_values_adjoint(d[y], array, pad_width, constant_values)
 
 
 @tangent(numpy.pad)
-def pad(y, array, pad_width, mode="constant"):
-    t[y] = numpy.pad(t[array], pad_width, mode)
+def pad(y, array, pad_width, mode="constant", constant_values=0):
+    t[y] = numpy.pad(t[array], pad_width, mode) + pad_values_tangent(array, pad_width, t[constant_values])
 
 
 def _pad_check(args):
+    """The mode must be written as a constant: a mode known only at run time might be one that is
+    not a copy of entries (``mean``, ``maximum``), whose adjoint ``pad_adjoint`` cannot give."""
     mode = args.get("mode", "constant")
-    if mode in _PAD_MODES or mode is Ellipsis:
+    if mode in _PAD_MODES:
         return None
+    if mode is Ellipsis:
+        return ("srcdiff differentiates numpy.pad only when its mode is written as a constant string",
+                "Write the mode in the call, e.g. np.pad(x, 1, mode='reflect') (one of %s)." % ", ".join(_PAD_MODES))
     return ("srcdiff differentiates numpy.pad in the modes %s; got mode=%r" % (", ".join(_PAD_MODES), mode),
             "Pad with one of those modes, or build the padding with numpy.concatenate.")
 
 
-refuse_unless(numpy.pad, _pad_check)
+refuse_unless(numpy.pad, _pad_check, unknown=True)

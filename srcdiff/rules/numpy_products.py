@@ -65,13 +65,14 @@ def tensordot(y, a, b, axes=2):
     d[b] = tensordot_rhs(d[y], a, b, axes)
 
 
+# ``optimize`` only chooses the order of contraction: the derivative does not depend on it
 @adjoint(numpy.einsum)
-def einsum(y, operands):
+def einsum(y, operands, optimize=False):
     d[operands] = [einsum_vjp(d[y], operands, i) for i in range(len(operands))]
 
 
 @tangent(numpy.einsum)
-def einsum(y, operands):
+def einsum(y, operands, optimize=False):
     t[y] = einsum_tangent(operands, t[operands])
 
 

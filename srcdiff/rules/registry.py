@@ -33,6 +33,7 @@ class Rule:
         self.linear = ()  # parameters in which the primitive is linear
         self.shape = "elementwise" if self.elementwise else None  # for the shape-class analysis
         self.check = None  # binding -> (problem, fix) when constant arguments cannot be differentiated
+        self.constant_only = {}  # parameter -> (problem, fix): refused when a varied value reaches it
 
     @property
     def differentiable_params(self):
@@ -83,10 +84,12 @@ class Rule:
                 tname = pname if pname in names else None
                 from .. import ir
                 value = ir.Tuple(list(value))
-            elif kind is inspect.Parameter.VAR_KEYWORD:
-                if value:
+            elif kind is inspect.Parameter.VAR_KEYWORD:  # ``**kwargs``: the template may name some
+                unknown = sorted(k for k in value if k not in names)
+                if unknown:
                     raise MissingRuleError("srcdiff's rule for %s does not handle the keyword argument(s) %s"
-                                           % (self.name, ", ".join(sorted(value))))
+                                           % (self.name, ", ".join(unknown)))
+                out.update(value)
                 continue
             if tname is None or tname not in names:
                 if _is_default(value):
@@ -95,6 +98,10 @@ class Rule:
                     "srcdiff's rule for %s does not handle its argument `%s`; call it without that "
                     "argument or register your own rule with srcdiff.adjoint" % (self.name, pname))
             out[tname] = value
+        for p in params:  # ``*args`` given nothing is an empty tuple (the template reads it)
+            if p.kind is inspect.Parameter.VAR_POSITIONAL and p.name in names and p.name not in out:
+                from .. import ir
+                out[p.name] = ir.Tuple([])
         return out
 
 
@@ -124,11 +131,12 @@ _ATTRIBUTES = {}  # attribute name -> function object, or None for non-different
 # The built-in rule modules, imported on the first look into the table (parsing their templates
 # is most of what ``import srcdiff`` would otherwise cost). SciPy's are imported only once the
 # user's code has imported ``scipy.special``: a function of it cannot be met before.
-_BUILTIN_MODULES = ("fft_rules", "index_joins", "kernel_rules", "linalg_decompositions", "linalg_rules", "math_rules",
-                    "methods", "numpy_arith", "numpy_complex", "numpy_constructors", "numpy_cumulative",
-                    "numpy_joins", "numpy_nondiff", "numpy_products", "numpy_reductions", "numpy_selection",
-                    "numpy_shapes", "numpy_transcendental", "python_rules", "runtime_rules")
-_SCIPY_MODULES = ("scipy_rules",)
+_BUILTIN_MODULES = ("fft_rules", "index_joins", "kernel_rules", "linalg_decompositions", "linalg_eig",
+                    "linalg_rules", "math_rules", "methods", "numpy_arith", "numpy_complex", "numpy_constructors",
+                    "numpy_cumulative", "numpy_edits", "numpy_joins", "numpy_nondiff", "numpy_products",
+                    "numpy_reductions", "numpy_selection", "numpy_shapes", "numpy_transcendental", "python_rules",
+                    "runtime_rules")
+_SCIPY_MODULES = ("scipy_rules", "scipy_special_more")
 _loaded = set()  # the groups ("builtin", "scipy") whose modules have been imported or are importing
 _load_lock = threading.RLock()  # re-entrant: the rule modules register through this module
 
@@ -215,10 +223,11 @@ def check_template(rule, template, mode):
     positional_only = [p for p in params if p.kind is p.POSITIONAL_ONLY]
     by_name = {p.name for p in params if p.kind is not p.POSITIONAL_ONLY}
     var_pos = [p.name for p in params if p.kind is p.VAR_POSITIONAL]
+    var_kw = any(p.kind is p.VAR_KEYWORD for p in params)  # later template parameters name keywords of it
     for i, name in enumerate(template.inputs):
         if i < len(positional_only):
             continue
-        if name in by_name or name in var_pos:
+        if name in by_name or name in var_pos or (var_kw and name in template.defaults):
             continue
         raise RuleError("%s template %s has parameter `%s`, but %s%s has no such parameter"
                         % (mode, template.fn.__qualname__, name, rule.name, rule.signature))
@@ -366,6 +375,23 @@ def refuse_unless(obj, checker, unknown=False):
         consts.update({k: _literal(v) for k, v in binding.items() if isinstance(v, (ir.Tuple, ir.List))})
         return checker(consts)
     _rule(obj).check = check
+
+
+def constant_only(obj, fix, *params):
+    """Refuse calls of ``obj`` where a value that varies with the inputs reaches one of ``params``:
+    srcdiff has no derivative with respect to them (a Bessel function's order), and treating them
+    as constants would drop the derivative silently."""
+    rule = _rule(obj)
+    for p in params:
+        rule.constant_only[p] = ("srcdiff has no derivative of %s with respect to its argument `%s`" % (rule.name, p),
+                                 fix)
+
+
+def refused_params(rule, active_params):
+    """(problem, fix) when a varied value reaches a parameter of ``rule`` declared ``constant_only``."""
+    for p in sorted(set(active_params) & set(rule.constant_only)):
+        return rule.constant_only[p]
+    return None
 
 
 def _literal(node):

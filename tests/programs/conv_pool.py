@@ -1,7 +1,7 @@
 """A small convolutional layer with zero padding, max pooling and an im2col variant (NumPy-ML style)."""
 import numpy as np
 
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 def pad2D(X, pad, constant=0):
@@ -74,8 +74,7 @@ def _einsum_args():
 
 CASES = [
     Case("conv_naive_loops_pad_constant_values", conv_net_loss, _args, wrt=(0, 1, 2),
-         notes="np.pad(mode='constant', constant_values=...), 4 nested loops writing Z[m, i, j, c]",
-         known=both(refused("issue 18: np.pad with constant_values"))),
+         notes="np.pad(mode='constant', constant_values=...), 4 nested loops writing Z[m, i, j, c]"),
     Case("conv_im2col_einsum", conv_einsum_loss, _einsum_args, wrt=(0, 1),
          notes="np.pad default mode, stack of slices from a comprehension, 6-index einsum"),
 ]

@@ -1,0 +1,206 @@
+"""Rules for more ``scipy.special`` functions: Bessel functions, incomplete gamma and beta, rgamma, beta.
+
+Derivatives are taken with respect to the arguments that have closed forms: the argument of a
+Bessel function (not its order), ``x`` of ``gammainc``/``gammaincc``/``betainc`` (not ``a``, ``b``).
+A varied value passed to those other parameters is refused (``constant_only``), never given a 0.
+``iv``, ``ive``, ``jv`` (``jn``) and ``rgamma`` take complex arguments; ``ive`` scales by
+``exp(-|Re z|)``, which is not holomorphic, so its complex adjoint has a real extra term.
+"""
+# Template bodies use d[...] and t[...]; linters do not know those names.
+# ruff: noqa: F821, F811
+import numpy
+
+from ..runtime.kernels_math import strong_mul
+from .registry import adjoint, constant_only, nondifferentiable, tangent
+
+try:
+    import scipy.special
+
+    from .kernels_special import rgamma_partial, rgamma_second
+except ImportError:  # pragma: no cover - SciPy is an optional dependency
+    scipy = None
+
+_SQRT_PI_2 = 0.886226925452758  # sqrt(pi) / 2
+
+
+def _functions(names):
+    return [getattr(scipy.special, n) for n in names.split()]
+
+
+def _adjoint(names, **kw):
+    """``adjoint`` for scipy.special functions named in ``names``; a no-op without SciPy."""
+    return adjoint(*_functions(names), **kw) if scipy is not None else (lambda fn: fn)
+
+
+def _tangent(names):
+    return tangent(*_functions(names)) if scipy is not None else (lambda fn: fn)
+
+
+# I_v'(z) = (I_{v-1}(z) + I_{v+1}(z)) / 2
+@_adjoint("iv")
+def iv(y, v, z):
+    d[z] = d[y] * (0.5 * (scipy.special.iv(v - 1.0, z) + scipy.special.iv(v + 1.0, z)))
+
+
+@_tangent("iv")
+def iv(y, v, z):
+    t[y] = t[z] * (0.5 * (scipy.special.iv(v - 1.0, z) + scipy.special.iv(v + 1.0, z)))
+
+
+# ive = iv * exp(-|Re z|): the holomorphic part as for iv, then -sign(Re z) ive along Re z only
+@_adjoint("ive")
+def ive(y, v, z):
+    d[z] = d[y] * (0.5 * (scipy.special.ive(v - 1.0, z) + scipy.special.ive(v + 1.0, z))) - \
+        numpy.real(d[y] * y * numpy.sign(numpy.real(z)))
+
+
+@_tangent("ive")
+def ive(y, v, z):
+    t[y] = t[z] * (0.5 * (scipy.special.ive(v - 1.0, z) + scipy.special.ive(v + 1.0, z))) - \
+        y * numpy.sign(numpy.real(z)) * numpy.real(t[z])
+
+
+# J_v'(z) = (J_{v-1}(z) - J_{v+1}(z)) / 2 (``jn`` is ``jv``); the same for Y_n (Y_{-1} = -Y_1)
+@_adjoint("jv")
+def jv(y, v, z):
+    d[z] = d[y] * (0.5 * (scipy.special.jv(v - 1.0, z) - scipy.special.jv(v + 1.0, z)))
+
+
+@_tangent("jv")
+def jv(y, v, z):
+    t[y] = t[z] * (0.5 * (scipy.special.jv(v - 1.0, z) - scipy.special.jv(v + 1.0, z)))
+
+
+@_adjoint("yn")
+def yn(y, n, x):
+    d[x] = d[y] * (0.5 * (scipy.special.yn(n - 1, x) - scipy.special.yn(n + 1, x)))
+
+
+@_tangent("yn")
+def yn(y, n, x):
+    t[y] = t[x] * (0.5 * (scipy.special.yn(n - 1, x) - scipy.special.yn(n + 1, x)))
+
+
+@_adjoint("j0")
+def j0(y, x):
+    d[x] = -d[y] * scipy.special.j1(x)
+
+
+@_tangent("j0")
+def j0(y, x):
+    t[y] = -t[x] * scipy.special.j1(x)
+
+
+@_adjoint("y0")
+def y0(y, x):
+    d[x] = -d[y] * scipy.special.y1(x)
+
+
+@_tangent("y0")
+def y0(y, x):
+    t[y] = -t[x] * scipy.special.y1(x)
+
+
+# J_1' = (J_0 - J_2) / 2, finite at 0
+@_adjoint("j1")
+def j1(y, x):
+    d[x] = d[y] * (0.5 * (scipy.special.j0(x) - scipy.special.jv(2.0, x)))
+
+
+@_tangent("j1")
+def j1(y, x):
+    t[y] = t[x] * (0.5 * (scipy.special.j0(x) - scipy.special.jv(2.0, x)))
+
+
+@_adjoint("y1")
+def y1(y, x):
+    d[x] = d[y] * (0.5 * (scipy.special.y0(x) - scipy.special.yn(2, x)))
+
+
+@_tangent("y1")
+def y1(y, x):
+    t[y] = t[x] * (0.5 * (scipy.special.y0(x) - scipy.special.yn(2, x)))
+
+
+@_adjoint("rgamma")
+def rgamma(y, x):
+    d[x] = d[y] * rgamma_partial(x)
+
+
+@_tangent("rgamma")
+def rgamma(y, x):
+    t[y] = t[x] * rgamma_partial(x)
+
+
+if scipy is not None:
+    @tangent(rgamma_partial)  # second derivatives (forward over a generated gradient)
+    def rgamma_partial_(out, x):
+        t[out] = t[x] * rgamma_second(x)
+
+
+# erfcinv(x) = erfinv(1 - x)
+@_adjoint("erfcinv")
+def erfcinv(y, x):
+    d[x] = strong_mul(-d[y], _SQRT_PI_2 * numpy.exp(y * y))
+
+
+@_tangent("erfcinv")
+def erfcinv(y, x):
+    t[y] = strong_mul(-t[x], _SQRT_PI_2 * numpy.exp(y * y))
+
+
+@_adjoint("beta")
+def beta(y, a, b):
+    d[a] = strong_mul(d[y], y * (scipy.special.digamma(a) - scipy.special.digamma(a + b)))
+    d[b] = strong_mul(d[y], y * (scipy.special.digamma(b) - scipy.special.digamma(a + b)))
+
+
+@_tangent("beta")
+def beta(y, a, b):
+    t[y] = strong_mul(t[a], y * (scipy.special.digamma(a) - scipy.special.digamma(a + b))) + \
+        strong_mul(t[b], y * (scipy.special.digamma(b) - scipy.special.digamma(a + b)))
+
+
+# dP(a, x)/dx = x^(a-1) exp(-x) / Gamma(a); Q = 1 - P
+@_adjoint("gammainc")
+def gammainc(y, a, x):
+    d[x] = strong_mul(d[y], numpy.exp(scipy.special.xlogy(a - 1.0, x) - x - scipy.special.gammaln(a)))
+
+
+@_tangent("gammainc")
+def gammainc(y, a, x):
+    t[y] = strong_mul(t[x], numpy.exp(scipy.special.xlogy(a - 1.0, x) - x - scipy.special.gammaln(a)))
+
+
+@_adjoint("gammaincc")
+def gammaincc(y, a, x):
+    d[x] = strong_mul(-d[y], numpy.exp(scipy.special.xlogy(a - 1.0, x) - x - scipy.special.gammaln(a)))
+
+
+@_tangent("gammaincc")
+def gammaincc(y, a, x):
+    t[y] = strong_mul(-t[x], numpy.exp(scipy.special.xlogy(a - 1.0, x) - x - scipy.special.gammaln(a)))
+
+
+# dI_x(a, b)/dx = x^(a-1) (1-x)^(b-1) / B(a, b)
+@_adjoint("betainc")
+def betainc(y, a, b, x):
+    d[x] = strong_mul(d[y], numpy.exp(scipy.special.xlogy(a - 1.0, x) + scipy.special.xlog1py(b - 1.0, -x) -
+                                      scipy.special.betaln(a, b)))
+
+
+@_tangent("betainc")
+def betainc(y, a, b, x):
+    t[y] = strong_mul(t[x], numpy.exp(scipy.special.xlogy(a - 1.0, x) + scipy.special.xlog1py(b - 1.0, -x) -
+                                      scipy.special.betaln(a, b)))
+
+
+if scipy is not None:
+    nondifferentiable(scipy.special.gammasgn)  # piecewise constant: +1 or -1 between the poles
+    _ORDER = "Pass the order as a constant; differentiate with respect to the argument only."
+    for _name, _params in (("iv", ("v",)), ("ive", ("v",)), ("jv", ("v",)), ("yn", ("n",))):
+        constant_only(getattr(scipy.special, _name), _ORDER, *_params)
+    for _name, _params in (("gammainc", ("a",)), ("gammaincc", ("a",)), ("betainc", ("a", "b"))):
+        constant_only(getattr(scipy.special, _name),
+                      "Pass the shape parameters as constants; srcdiff differentiates %s with respect to x only "
+                      "(register your own rule with @srcdiff.adjoint for the others)." % _name, *_params)
