@@ -346,6 +346,9 @@ def _display(func):
 
 def _no_rule_message(display, obj):
     """(problem, fix) for a call srcdiff cannot differentiate."""
+    refusal = getattr(obj, "__srcdiff_refusal__", None)  # a derivative refused on purpose (stats_primitives)
+    if refusal is not None:
+        return refusal
     if frontend.is_wrapper_object(obj):
         return ("%s is called here, but it is %s object wrapping a function (made by a decorator such as "
                 "functools.lru_cache), and what the object does around the function has no Python source"

@@ -8,9 +8,11 @@ from __future__ import annotations
 import copy
 import linecache
 import re
+import sys
 from dataclasses import dataclass, field
 
-from . import batching, bindings, cleanup, codegen, control, fence, finish, frontend, ir, normalize, ssa, syntax
+from . import (batching, bindings, cleanup, codegen, control, fence, finish, frontend, ir, normalize, ssa, stats_calls,
+               syntax)
 from .assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
 from .context import Context, Namer, all_names
 from .errors import NonDifferentiableError, located
@@ -95,6 +97,8 @@ def prepare(fn, record_stages=False, statics=None):
 
     tree = stage("source", source.tree)
     tree = stage("normalize", normalize.normalize(tree, ctx))
+    if "scipy.stats" in sys.modules:  # the stage shows only where scipy.stats is in use
+        tree = stage("scipy.stats calls", stats_calls.rewrite(tree, ctx))
     tree = stage("structure jumps", control.structure(tree, ctx))
     return Prepared(ctx, tree, source.tree, stages)
 

@@ -16,7 +16,7 @@ from ..analysis.liveness import _Live
 from ..analysis.tbr import _Defined
 from ..analysis.shape_rules import broadcast_known
 from ..analysis.shapes import Shapes
-from ..errors import MissingRuleError, NonDifferentiableError, located
+from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, at_call_site, located
 from ..ops import atom_names
 from ..rules.registry import shape_kind
 from ..runtime import add, broadcast_like, snapshot, zeros_like
@@ -246,6 +246,9 @@ class ForwardMode:
             raise MissingRuleError(located(self.ctx.filename, line, text,
                                            "%s has no forward-mode rule" % rule.name,
                                            "Register one with @srcdiff.tangent(%s)." % rule.name))
+        problem = rule.refusal({p for p, atom in op.binding.items() if set(atom_names(atom)) & varied})
+        if problem:
+            raise NonDifferentiableError(located(self.ctx.filename, line, text, *problem))
         if rule.check is not None:
             problem = rule.check(op.binding)
             if problem:
@@ -380,7 +383,10 @@ class ForwardMode:
         scalars = {p for p, a in binding.items() if self.shapes.of(a, s) == frozenset()}
         statics = calls.static_arguments(callee, binding, self.ctx)
         calls.tangent_function.last_guards = []
-        fn, tangent_params = calls.tangent_function(callee, active, frozenset(scalars), statics)
+        try:
+            fn, tangent_params = calls.tangent_function(callee, active, frozenset(scalars), statics)
+        except SrcdiffError as exc:  # inside a definition of a library function: reported here
+            raise at_call_site(exc, callee, self.ctx.filename, s.line, text) from None
         self.ctx.guard(op.stmt.value.func, callee)
         self.ctx.guards.extend(calls.tangent_function.last_guards)
         name = self.ctx.bind(calls.name_stem(callee) + "_tangent", fn)

@@ -64,6 +64,10 @@ class StatementMixin:
                                                "Register one with @srcdiff.adjoint(%s)." % op.rule.name))
             active_params = {p for p, atom in op.binding.items()
                              if any(n in varied for n in atom_names(atom))}
+            problem = op.rule.refusal(active_params)
+            if problem:
+                raise NonDifferentiableError(located(self.ctx.filename, s.line,
+                                                     self.ctx.origin_text.get(s.line, ""), *problem))
             if op.rule.check is not None:  # arguments known now that the rule cannot honour
                 problem = op.rule.check(op.binding)
                 if problem:

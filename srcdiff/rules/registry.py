@@ -31,6 +31,7 @@ class Rule:
         self.linear = ()  # parameters in which the primitive is linear
         self.shape = "elementwise" if self.elementwise else None  # for the shape-class analysis
         self.check = None  # binding -> (problem, fix) when constant arguments cannot be differentiated
+        self.refused = {}  # parameter -> (problem, fix): a derivative the rule refuses (no closed form)
 
     @property
     def differentiable_params(self):
@@ -41,7 +42,14 @@ class Rule:
             params.update(self.adjoint.written)
         if self.tangent is not None:
             params.update(self.tangent.reads_tangent_of)
+        params.update(self.refused)  # so that a varying argument reaches the refusal
         return params
+
+    def refusal(self, active_params):
+        """(problem, fix) when a derivative with respect to one of ``active_params`` is refused."""
+        for param in sorted(set(active_params) & set(self.refused)):
+            return self.refused[param]
+        return None
 
     def bind_signature(self, args, keywords):
         """Call-site atoms by the primitive's own parameter names ({} when Python cannot tell)."""
@@ -127,6 +135,7 @@ _BUILTIN_MODULES = ("fft_rules", "index_joins", "kernel_rules", "linalg_decompos
                     "numpy_joins", "numpy_nondiff", "numpy_products", "numpy_reductions", "numpy_selection",
                     "numpy_shapes", "numpy_transcendental", "python_rules", "runtime_rules")
 _SCIPY_MODULES = ("scipy_rules",)
+_STATS_MODULES = ("scipy_stats",)  # imported once the user's code has imported scipy.stats
 _loaded = set()  # the groups ("builtin", "scipy") whose modules have been imported or are importing
 _load_lock = threading.RLock()  # re-entrant: the rule modules register through this module
 
@@ -150,6 +159,8 @@ def ensure_loaded():
         _load("builtin", _BUILTIN_MODULES)
     if "scipy" not in _loaded and "scipy.special" in sys.modules:
         _load("scipy", _SCIPY_MODULES)
+    if "stats" not in _loaded and "scipy.stats" in sys.modules:
+        _load("stats", _STATS_MODULES)
 
 
 # A fork while another thread imports the rule modules would leave the child a half-filled table
@@ -341,6 +352,13 @@ def _literal(node):
         else:
             values.append(Ellipsis)  # not known now
     return tuple(values)
+
+
+def refuse_derivative(obj, params, problem, fix):
+    """Refuse the derivative of ``obj`` with respect to ``params`` (the rule has none) when the
+    argument varies, rather than treating it as constant."""
+    for param in params:
+        _rule(obj).refused[param] = (problem, fix)
 
 
 def shape_kind(rule):

@@ -1,0 +1,132 @@
+"""scipy.stats distributions (issue 18): every (distribution, method, argument) in both modes against
+central finite differences, called unfrozen and frozen, positionally and by keyword; refusals of
+derivatives without a closed form; points outside the support; user rules for ``(x, *args)``."""
+import importlib.util
+import itertools
+import os
+import tempfile
+
+import numpy as np
+import pytest
+
+import srcdiff
+from tests.trust_helpers import located_at
+
+stats = pytest.importorskip("scipy.stats")
+
+LOC, SCALE = 0.3, 1.7
+X_ANY = np.array([-1.1, 0.4, 2.5])
+X_POS = LOC + SCALE * np.array([0.2, 1.0, 2.5])
+X_UNIT = LOC + SCALE * np.array([0.1, 0.45, 0.8])
+CONTINUOUS = {  # name -> (shape values, points inside the support)
+    "norm": ((), X_ANY), "logistic": ((), X_ANY), "cauchy": ((), X_ANY), "laplace": ((), X_ANY),
+    "expon": ((), X_POS), "uniform": ((), X_UNIT), "lognorm": ((0.8,), X_POS), "t": ((3.5,), X_ANY),
+    "gamma": ((2.5,), X_POS), "chi2": ((3.2,), X_POS), "beta": ((2.2, 3.1), X_UNIT),
+}
+METHODS = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf")
+NO_CLOSED_FORM = {"t", "gamma", "chi2", "beta"}  # cdf family with respect to shapes: refused
+FORMS = ("positional", "keyword", "frozen", "frozen_keyword")
+
+_DIR = tempfile.mkdtemp(prefix="srcdiff_stats_")
+_MODULES = {}
+
+
+def user_function(name, method, shapes, form, prefix="x"):
+    """A user's function ``f(x, shape..., loc, scale)`` returning the sum of the method's values,
+    written in a module file of its own (srcdiff reads the source)."""
+    params = [prefix] + ["p%d" % i for i in range(len(shapes))] + (["loc", "scale"] if prefix == "x" else [])
+    shape_args = ", ".join(params[1:1 + len(shapes)])
+    if prefix == "x":
+        positional = ", ".join(params[1:])
+        keyword = ", ".join(filter(None, [shape_args, "loc=loc", "scale=scale"]))
+    else:  # a discrete distribution: its loc is left at the default
+        positional = keyword = shape_args
+    call = {"positional": "stats.%s.%s(%s, %s)" % (name, method, prefix, positional),
+            "keyword": "stats.%s.%s(%s, %s)" % (name, method, prefix, keyword),
+            "frozen": "stats.%s(%s).%s(%s)" % (name, positional, method, prefix),
+            "frozen_keyword": "stats.%s(%s).%s(%s)" % (name, keyword, method, prefix)}[form]
+    body = "    d = %s\n    return np.sum(d)\n" % call
+    if form == "frozen_keyword":  # frozen in one statement, used in another
+        body = "    dist = stats.%s(%s)\n    d = dist.%s(%s)\n    return np.sum(d)\n" % (name, keyword, method, prefix)
+    source = "import numpy as np\nfrom scipy import stats\n\n\ndef f(%s):\n%s" % (", ".join(params), body)
+    return _load(source)
+
+
+def _load(source):
+    if source not in _MODULES:
+        path = os.path.join(_DIR, "user_%d.py" % len(_MODULES))
+        with open(path, "w") as fh:
+            fh.write(source)
+        spec = importlib.util.spec_from_file_location("srcdiff_stats_user_%d" % len(_MODULES), path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _MODULES[source] = module.f
+    return _MODULES[source]
+
+
+def directional_fd(f, args, i, direction, h=1e-6):
+    plus = list(args)
+    minus = list(args)
+    plus[i] = args[i] + h * direction
+    minus[i] = args[i] - h * direction
+    return (f(*plus) - f(*minus)) / (2 * h)
+
+
+def check(f, args, i, direction=None, rtol=1e-6):
+    """grad (reverse) and jvp (forward) with respect to argument ``i`` against central differences."""
+    args = [np.asarray(a, dtype=float) if np.ndim(a) else float(a) for a in args]
+    direction = np.ones_like(args[i]) if direction is None else direction
+    if np.ndim(args[i]) == 0:
+        direction = 1.0
+    expected = directional_fd(f, args, i, direction)
+    value, g = srcdiff.value_and_grad(f, wrt=i)(*args)
+    np.testing.assert_allclose(value, f(*args), rtol=1e-11)
+    np.testing.assert_allclose(np.sum(np.asarray(g) * direction), expected, rtol=rtol, atol=1e-8)
+    value, tangent = srcdiff.jvp(f, tuple(args), direction, wrt=i)
+    np.testing.assert_allclose(value, f(*args), rtol=1e-11)
+    np.testing.assert_allclose(tangent, expected, rtol=rtol, atol=1e-8)
+
+
+def _continuous_cases():
+    for name, method, form in itertools.product(CONTINUOUS, METHODS, FORMS):
+        shapes = CONTINUOUS[name][0]
+        for i in range(2 + len(shapes) + 1):
+            yield name, method, form, i
+
+
+@pytest.mark.parametrize("name,method,form,i", list(_continuous_cases()))
+def test_continuous(name, method, form, i):
+    shapes, x = CONTINUOUS[name]
+    f = user_function(name, method, shapes, form)
+    args = [x] + list(shapes) + [LOC, SCALE]
+    if method != "logpdf" and method != "pdf" and name in NO_CLOSED_FORM and 1 <= i <= len(shapes):
+        for run in (lambda: srcdiff.grad(f, wrt=i)(*args),
+                    lambda: srcdiff.jvp(f, tuple(args), 1.0, wrt=i)):
+            with pytest.raises(srcdiff.SrcdiffError, match="no closed form") as info:
+                run()
+            located_at(str(info.value), f, "d = " if form != "frozen_keyword" else "dist.")
+        return
+    check(f, args, i)
+
+
+DISCRETE = {  # name -> (counts, shapes, index of the continuous shape)
+    "poisson": (np.array([0.0, 1.0, 3.0]), (2.3,), 1),
+    "binom": (np.array([0.0, 2.0, 5.0]), (7.0, 0.35), 2),
+    "bernoulli": (np.array([0.0, 1.0, 1.0]), (0.3,), 1),
+}
+
+
+@pytest.mark.parametrize("name,method,form", list(itertools.product(DISCRETE, ("logpmf", "pmf"), FORMS)))
+def test_discrete(name, method, form):
+    k, shapes, i = DISCRETE[name]
+    f = user_function(name, method, shapes, form, prefix="k")
+    check(f, [k] + list(shapes), i)
+
+
+@pytest.mark.parametrize("name", list(DISCRETE))
+def test_discrete_count_is_refused(name):
+    k, shapes, _ = DISCRETE[name]
+    f = user_function(name, "logpmf", shapes, "positional", prefix="k")
+    with pytest.raises(srcdiff.SrcdiffError, match="count k") as info:
+        srcdiff.grad(f)(k, *shapes)
+    located_at(str(info.value), f, "d = ")
