@@ -80,10 +80,14 @@ class _Rewriter:
         return out
 
     def freeze(self, call):
-        """(distribution expression, bound arguments) when ``call`` freezes a scipy.stats distribution."""
+        """(kind, distribution expression, positional, keyword arguments) when ``call`` freezes a
+        scipy.stats distribution (kind "univariate", or "multivariate" with all arguments by name)."""
         if _unpacked(call):
             return None
-        name = self.table.distribution(self.global_object(call.func))
+        obj = self.global_object(call.func)
+        if self.table.is_univariate(obj):
+            return "univariate", call.func, list(call.args), {k.name: k.value for k in call.keywords}
+        name = self.table.distribution(obj)
         signature = self.table.freeze_signature(name) if name else None
         if signature is None:
             return None
@@ -91,7 +95,7 @@ class _Rewriter:
             bound = signature.bind(*call.args, **{k.name: k.value for k in call.keywords})
         except TypeError:
             return None
-        return call.func, {k: v for k, v in bound.arguments.items() if k != "seed"}
+        return "multivariate", call.func, [], {k: v for k, v in bound.arguments.items() if k != "seed"}
 
     def call(self, call, frozen):
         """The call of a definition standing for ``call``, or None to leave it alone."""
@@ -99,16 +103,7 @@ class _Rewriter:
             return None
         func = call.func
         if isinstance(func.value, ir.Name) and func.value.id in frozen:  # ``d.logpdf(x)``, d frozen here
-            dist_expr, frozen_args = frozen[func.value.id]
-            found = self.table.definition(self.global_object(dist_expr), func.attr)
-            if found is None or self.has_user_rule(getattr(self.global_object(dist_expr), func.attr, None)):
-                return None
-            first = found.params[0]
-            try:
-                own = inspect.Signature([first]).bind(*call.args, **{k.name: k.value for k in call.keywords})
-            except TypeError:
-                return None
-            return self.definition_call(found, dict(own.arguments, **frozen_args))
+            return self.frozen_call(call, frozen[func.value.id])
         obj = self.global_object(func)
         hit = self.table.bound_definition(obj) if obj is not None else None
         if hit is None or self.has_user_rule(obj):
@@ -130,6 +125,29 @@ class _Rewriter:
             return None
         return self.definition_call(found, bound.arguments)
 
+    def frozen_call(self, call, freeze):
+        """``d.logpdf(x)`` with ``d = norm(m, s)``: ``norm.logpdf(x, m, s)``, SciPy's own meaning,
+        then its definition."""
+        kind, dist_expr, frozen_args, frozen_keywords = freeze
+        method = call.func.attr
+        if kind == "univariate":  # rv_frozen: ``self.dist.<method>(x, *self.args, **self.kwds)``
+            if call.keywords or len(call.args) != _FROZEN_ARITY.get(method):
+                return None
+            unfrozen = ir.Call(ir.Attr(_copy_atom(dist_expr), method), [_copy_atom(a) for a in call.args + frozen_args],
+                               [ir.Keyword(k, _copy_atom(v)) for k, v in frozen_keywords.items()])
+            return self.call(unfrozen, {}) or unfrozen
+        found = self.table.definition(self.global_object(dist_expr), method)
+        if found is None:
+            return None
+        try:
+            own = inspect.Signature([found.params[0]]).bind(*call.args, **{k.name: k.value for k in call.keywords})
+        except TypeError:
+            return None
+        if self.has_user_rule(getattr(self.global_object(dist_expr), method, None)):  # for the user's rule
+            return ir.Call(ir.Attr(_copy_atom(dist_expr), method), [_copy_atom(a) for a in own.args],
+                           [ir.Keyword(k, _copy_atom(v)) for k, v in frozen_keywords.items()])
+        return self.definition_call(found, dict(own.arguments, **frozen_keywords))
+
     def has_user_rule(self, obj):
         rule = self.registry.lookup(obj) if obj is not None else None
         return rule is not None and (rule.adjoint is not None or rule.tangent is not None)
@@ -144,6 +162,11 @@ class _Rewriter:
                 for p in found.params]
         name = self.ctx.bind("%s_%s" % (found.name, found.method), found.fn)
         return ir.Call(ir.Name(name), args, [])
+
+
+# the methods of a frozen univariate distribution that pass their one argument (or none) first
+_FROZEN_ARITY = dict({m: 1 for m in "logpdf pdf cdf logcdf sf logsf ppf isf logpmf pmf".split()},
+                     **{m: 0 for m in "mean var std median entropy".split()})
 
 
 def _unpacked(call):
@@ -182,7 +205,7 @@ def _assigned(stmt):
 def _drop(frozen, names):
     """The frozen distributions still valid after ``names`` are assigned."""
     return {k: v for k, v in frozen.items()
-            if k not in names and not any(n in names for a in v[1].values() for n in ir.names_read(a))}
+            if k not in names and not any(n in names for a in v[2] + list(v[3].values()) for n in ir.names_read(a))}
 
 
 def _rebuild(stmt, blocks):

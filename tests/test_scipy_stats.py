@@ -130,3 +130,108 @@ def test_discrete_count_is_refused(name):
     with pytest.raises(srcdiff.SrcdiffError, match="count k") as info:
         srcdiff.grad(f)(k, *shapes)
     located_at(str(info.value), f, "d = ")
+
+
+RNG = np.random.default_rng(18)
+MEAN = np.array([0.2, -0.4, 1.0])
+_A = RNG.normal(size=(3, 3))
+COV = _A @ _A.T + 3 * np.eye(3)
+POINTS = RNG.normal(size=(4, 3))
+MVN_FORMS = {
+    "positional": "stats.multivariate_normal.%s(x, mean, cov)",
+    "keyword": "stats.multivariate_normal.%s(x, mean=mean, cov=cov)",
+    "frozen": "stats.multivariate_normal(mean, cov).%s(x)",
+    "frozen_keyword": "stats.multivariate_normal(cov=cov, mean=mean).%s(x)",
+}
+
+
+@pytest.mark.parametrize("method,form,i,points", list(itertools.product(
+    ("logpdf", "pdf"), MVN_FORMS, (0, 1, 2), ("one", "many"))))
+def test_multivariate_normal(method, form, i, points):
+    source = "import numpy as np\nfrom scipy import stats\n\n\ndef f(x, mean, cov):\n    d = %s\n" \
+             "    return np.sum(d)\n" % (MVN_FORMS[form] % method)
+    f = _load(source)
+    x = POINTS[0] if points == "one" else POINTS
+    direction = RNG.normal(size=np.shape([x, MEAN, COV][i]))  # not symmetric: SciPy reads cov's lower triangle
+    check(f, [x, MEAN, COV], i, direction)
+
+
+@pytest.mark.parametrize("cov", [2.5, np.array([1.5, 0.7, 2.0])], ids=["scalar", "diagonal"])
+def test_multivariate_normal_other_covariances(cov):
+    f = _load("import numpy as np\nfrom scipy import stats\n\n\ndef f(x, mean, cov):\n"
+              "    return np.sum(stats.multivariate_normal.logpdf(x, mean, cov))\n")
+    for i in range(3):
+        check(f, [POINTS, MEAN, cov], i, RNG.normal(size=np.shape([POINTS, MEAN, cov][i])))
+
+
+def test_multivariate_normal_defaults():
+    f = _load("import numpy as np\nfrom scipy import stats\n\n\ndef f(x):\n"
+              "    return np.sum(stats.multivariate_normal.logpdf(x))\n")
+    check(f, [np.array([0.3, -1.0, 2.0])], 0)  # dimension 1: three points
+
+
+@pytest.mark.parametrize("form", ["positional", "frozen", "last_implied"])
+def test_dirichlet(form):
+    call = {"positional": "stats.dirichlet.logpdf(x, alpha)", "frozen": "stats.dirichlet(alpha).logpdf(x)",
+            "last_implied": "stats.dirichlet.logpdf(x[:2], alpha)"}[form]
+    f = _load("import numpy as np\nfrom scipy import stats\n\n\ndef f(x, alpha):\n    return np.sum(%s)\n" % call)
+    x, alpha = np.array([0.2, 0.3, 0.5]), np.array([1.5, 2.0, 3.5])
+    check(f, [x, alpha], 1, np.array([0.3, -1.0, 0.6]))
+    check(f, [x, alpha], 0, np.array([1.0, -0.5, -0.5]))  # along the simplex: SciPy refuses points off it
+
+
+def test_dirichlet_several_points():
+    f = _load("import numpy as np\nfrom scipy import stats\n\n\ndef f(x, alpha):\n"
+              "    return np.sum(stats.dirichlet.logpdf(x, alpha))\n")
+    x = np.array([[0.2, 0.6], [0.3, 0.1], [0.5, 0.3]])  # components along the first axis
+    check(f, [x, np.array([1.5, 2.0, 3.5])], 1, np.array([0.3, -1.0, 0.6]))
+
+
+_RULE_CALLS = []
+
+
+def factor(x, loc, scale):
+    """(x - loc) / scale**2, counting its calls (is the user's rule used?)"""
+    _RULE_CALLS.append(1)
+    return (x - loc) / scale ** 2
+
+
+def test_user_rule_for_a_star_args_signature():
+    """``@srcdiff.adjoint(norm.logpdf, params=...)``: a rule for ``(x, *args, **kwds)``, used before
+    srcdiff's own definition, unfrozen and frozen, with defaults omitted."""
+    from srcdiff.rules import registry
+    dist = stats.norm
+    calls = _RULE_CALLS
+    try:
+        @srcdiff.adjoint(dist.logpdf, params=("x", "loc", "scale"), elementwise=True)
+        def logpdf_adjoint(y, x, loc=0.0, scale=1.0):
+            d[x] = -d[y] * factor(x, loc, scale)  # noqa: F821
+            d[loc] = d[y] * factor(x, loc, scale)  # noqa: F821
+            d[scale] = d[y] * ((x - loc) ** 2 / scale ** 3 - 1.0 / scale)  # noqa: F821
+
+        @srcdiff.tangent(dist.logpdf, params=("x", "loc", "scale"))
+        def logpdf_tangent(y, x, loc=0.0, scale=1.0):
+            t[y] = (t[loc] - t[x]) * factor(x, loc, scale) + t[scale] * ((x - loc) ** 2 / scale ** 3 - 1.0 / scale)  # noqa: F821
+
+        for form in ("positional", "keyword", "frozen", "frozen_keyword"):
+            f = user_function("norm", "logpdf", (), form)
+            for i in range(3):
+                before = len(calls)
+                check(f, [X_ANY, LOC, SCALE], i)
+                assert len(calls) > before or i == 2, "the user's rule was not used (%s)" % form  # 2: no factor
+        g = _load("import numpy as np\nfrom scipy import stats\n\n\ndef f(x):\n    return np.sum(stats.norm.logpdf(x))\n")
+        check(g, [X_ANY], 0)
+    finally:
+        registry._RULES.pop(registry._key(dist.logpdf), None)
+
+
+def test_star_args_signature_without_params_is_a_rule_error():
+    from srcdiff.rules import registry
+    with pytest.raises(registry.RuleError, match="no such parameter"):
+        @srcdiff.adjoint(stats.cauchy.logpdf)
+        def logpdf_adjoint(y, x, loc=0.0, scale=1.0):
+            d[x] = d[y]  # noqa: F821
+    registry._RULES.pop(registry._key(stats.cauchy.logpdf), None)
+    with pytest.raises(registry.RuleError, match="params="):
+        srcdiff.adjoint(stats.cauchy.logpdf, params="x")(lambda y, x: None)
+    registry._RULES.pop(registry._key(stats.cauchy.logpdf), None)

@@ -6,6 +6,7 @@ import inspect
 import os
 import sys
 import threading
+import types
 
 import numpy
 
@@ -123,7 +124,7 @@ def _is_default(atom):
     return isinstance(atom, ir.Const) and atom.value is None
 
 
-_RULES = {}  # id(obj) -> Rule
+_RULES = {}  # _key(obj) -> Rule
 _METHODS = {}  # method name -> (function object, adapter)
 _ATTRIBUTES = {}  # attribute name -> function object, or None for non-differentiable
 
@@ -183,15 +184,28 @@ if hasattr(os, "register_at_fork"):
                         after_in_child=_fresh_lock_in_child)
 
 
+def _key(obj):
+    """A bound method (``norm.logpdf``) is a new object at each attribute access: its key is its
+    owner and function."""
+    if isinstance(obj, types.MethodType):
+        return ("method", id(obj.__self__), obj.__func__)
+    return id(obj)
+
+
 def _rule(obj, name=None):
     ensure_loaded()  # a user's rule registered now must not be replaced by a built-in one later
-    key = id(obj)
+    key = _key(obj)
     if key not in _RULES:
         _RULES[key] = Rule(obj, name or qualified_name(obj))
     return _RULES[key]
 
 
 def qualified_name(obj):
+    owner = getattr(obj, "__self__", None)
+    if isinstance(obj, types.MethodType) and type(owner).__module__.startswith("scipy.stats"):
+        dist = getattr(owner, "dist", owner)  # a frozen distribution names its distribution
+        name = getattr(dist, "name", None) or type(dist).__name__.replace("_gen", "")
+        return "scipy.stats.%s%s.%s" % (name, "(...)" if dist is not owner else "", obj.__func__.__name__)
     module = getattr(obj, "__module__", None) or ""
     name = getattr(obj, "__name__", None) or type(obj).__name__
     if isinstance(obj, numpy.ufunc) and getattr(numpy, name, None) is not obj:
@@ -237,11 +251,34 @@ def check_template(rule, template, mode):
             len(positional_only)))
 
 
-def adjoint(*objs, elementwise=None):
+def _named_signature(params, template):
+    """The signature ``params=("x", "loc", "scale")`` gives a callable whose own signature is
+    ``(x, *args, **kwds)``: the names, positional or keyword, with the template's defaults."""
+    if isinstance(params, str) or not all(isinstance(p, str) and p.isidentifier() for p in params):
+        raise RuleError("params= takes a tuple of parameter names, such as (\"x\", \"loc\", \"scale\"); got %r"
+                        % (params,))
+    out, seen_default = [], False
+    for name in reversed(params):  # defaults only on a trailing run of parameters
+        default = template.defaults.get(name, inspect.Parameter.empty)
+        if default is inspect.Parameter.empty or seen_default is None:
+            seen_default, default = None, inspect.Parameter.empty
+        out.append(inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default))
+    return inspect.Signature(list(reversed(out)))
+
+
+def _with_params(rule, params, template):
+    if params is not None:
+        rule.signature = _named_signature(params, template)
+
+
+def adjoint(*objs, elementwise=None, params=None):
     """Register the decorated template as the reverse-mode rule of each of ``objs``.
 
     The template's first parameter is the result, the others are ``obj``'s parameters; in its
     body ``d[y]`` is the result's adjoint and ``d[x] = e`` adds ``e`` to ``x``'s adjoint.
+    ``params`` names the parameters of a callable whose signature does not
+    (``scipy.stats.norm.logpdf`` is ``(x, *args, **kwds)``):
+    ``@srcdiff.adjoint(norm.logpdf, params=("x", "loc", "scale"))``.
 
     >>> import numpy as np, srcdiff
     >>> def softplus(x):
@@ -261,6 +298,7 @@ def adjoint(*objs, elementwise=None):
         template = Template(fn)
         for obj in objs:
             rule = _rule(obj)
+            _with_params(rule, params, template)
             check_template(rule, template, "adjoint")
             rule.adjoint = template
             if elementwise is not None:
@@ -270,10 +308,11 @@ def adjoint(*objs, elementwise=None):
     return register
 
 
-def tangent(*objs):
+def tangent(*objs, params=None):
     """Register the decorated template as the forward-mode rule of each of ``objs``.
 
-    In the body ``t[x]`` is the tangent of argument ``x`` and ``t[y] = e`` defines the result's.
+    In the body ``t[x]`` is the tangent of argument ``x`` and ``t[y] = e`` defines the result's;
+    ``params`` as for ``adjoint``.
 
     >>> import math, srcdiff
     >>> def cube(x):
@@ -290,6 +329,7 @@ def tangent(*objs):
         template = Template(fn)
         for obj in objs:
             rule = _rule(obj)
+            _with_params(rule, params, template)
             check_template(rule, template, "tangent")
             rule.tangent = template
         return fn
@@ -381,7 +421,7 @@ def lookup(obj):
     """The rule registered for ``obj``, or None."""
     ensure_loaded()
     try:
-        return _RULES.get(id(obj))
+        return _RULES.get(_key(obj))
     except TypeError:  # pragma: no cover
         return None
 

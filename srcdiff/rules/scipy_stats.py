@@ -6,7 +6,7 @@ import types
 import scipy.stats
 import scipy.stats._distn_infrastructure as _infrastructure
 
-from . import stats_continuous, stats_multi
+from . import stats_continuous, stats_multi, stats_rules  # noqa: F401  (stats_rules registers)
 
 _P = inspect.Parameter
 
@@ -54,8 +54,15 @@ def _table():
 TABLE = _table()
 _DISTRIBUTIONS = {id(getattr(scipy.stats, name)): name
                   for name in list(stats_continuous.METHODS) + list(stats_multi.METHODS)}
+_BY_CLASS = {type(getattr(scipy.stats, name)): name for name in stats_continuous.METHODS}
+_BY_CLASS.update({type(getattr(scipy.stats, name)): name for name in ("poisson", "binom", "bernoulli")})
 _FROZEN = (_infrastructure.rv_frozen, scipy.stats._multivariate.multivariate_normal_frozen,
            scipy.stats._multivariate.dirichlet_frozen)
+
+
+def is_univariate(obj):
+    """Is ``obj`` a univariate scipy.stats distribution (not frozen), of any family?"""
+    return isinstance(obj, _infrastructure.rv_generic)
 
 
 def distribution(obj):
@@ -88,7 +95,8 @@ def _frozen_name(frozen):
         return "multivariate_normal"
     if isinstance(frozen, scipy.stats._multivariate.dirichlet_frozen):
         return "dirichlet"
-    return distribution(getattr(frozen, "dist", None))
+    dist = getattr(frozen, "dist", None)  # a new instance of the distribution's class
+    return _BY_CLASS.get(type(dist)) if dist is not None else None
 
 
 def frozen_arguments(frozen):
@@ -109,3 +117,24 @@ def freeze_signature(name):
                 params.append(_P("seed", _P.POSITIONAL_OR_KEYWORD, default=None))
             return inspect.Signature(params)
     return None
+
+
+def refusal(obj):
+    """(problem, fix) for a method of a scipy.stats distribution srcdiff has no definition for, or None."""
+    if not isinstance(obj, types.MethodType) or not type(obj.__self__).__module__.startswith("scipy.stats"):
+        return None
+    owner, method = obj.__self__, obj.__func__.__name__
+    dist = getattr(owner, "dist", owner)
+    name = getattr(dist, "name", None) or type(dist).__name__.replace("_gen", "")
+    covered = sorted({d.method for (key, _), d in TABLE.items() if d.name == name})
+    what = ("srcdiff differentiates %s of scipy.stats.%s" % (", ".join(covered), name)) if covered else \
+        "srcdiff differentiates scipy.stats.%s only" % ", ".join(sorted({d.name for d in TABLE.values()}))
+    first = "q" if method in ("ppf", "isf") else "k" if isinstance(dist, _infrastructure.rv_discrete) else "x"
+    first = [] if method in ("mean", "var", "std", "median", "entropy") else [first]
+    params = first + _shape_names(dist) + ["loc"] + ([] if isinstance(dist, _infrastructure.rv_discrete)
+                                                       else ["scale"]) if is_univariate(dist) else ["x", "..."]
+    spelled = "(%s)" % ", ".join('"%s"' % p for p in params)
+    return ("srcdiff has no derivative rule for scipy.stats.%s.%s (%s)" % (name, method, what),
+            "Register one naming its parameters: @srcdiff.adjoint(%s.%s, params=%s) and @srcdiff.tangent(%s.%s, "
+            "params=%s), or compute it with NumPy and scipy.special functions." % (name, method, spelled, name,
+                                                                                   method, spelled))

@@ -4,13 +4,13 @@ Each distribution has five functions of the standardized point ``z = (x - loc) /
 shape parameters (log density, cdf, sf and their logarithms); ``family`` makes from them the six
 methods with ``loc`` and ``scale``. Outside the support the formulas read a stand-in point inside
 it, so the value is SciPy's (-inf, 0 or 1) and the derivative 0; invalid parameters give NaN.
-The cdf of t, gamma, chi2 and beta is a primitive (stats_primitives) that refuses the derivative
+The cdf of t, gamma, chi2 and beta is a primitive (kernels_stats, rules in stats_rules) that refuses the derivative
 with respect to shape parameters, which has no closed form.
 """
 import numpy
 import scipy.special
 
-from .stats_primitives import beta_cdf, beta_sf, gamma_cdf, gamma_sf, t_cdf
+from .kernels_stats import beta_cdf, beta_sf, gamma_cdf, gamma_sf, t_cdf
 
 _LOG_SQRT_2PI = 0.9189385332046727  # log(sqrt(2 pi))
 _LOG_SQRT_PI = 0.5723649429247001

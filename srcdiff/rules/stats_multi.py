@@ -2,10 +2,8 @@
 as NumPy formulas that srcdiff differentiates like user code (see stats_continuous)."""
 import numpy
 import scipy.special
-import scipy.stats
 
-from .registry import nondifferentiable
-from .stats_primitives import Refusal
+from .kernels_stats import Refusal, dirichlet_check, mvn_batch_shape, mvn_dimension
 
 _LOG_2PI = 1.8378770664093453
 _INF = numpy.inf
@@ -53,24 +51,6 @@ def bernoulli_pmf(k, p, loc):
     return numpy.exp(binom_logpmf(k, 1.0, p, loc))
 
 
-def mvn_dimension(mean, cov):
-    """The dimension SciPy reads from ``mean`` and ``cov`` (1 for two scalars)."""
-    if numpy.ndim(cov) == 2:
-        return numpy.shape(cov)[0]
-    if numpy.ndim(cov) == 1:
-        return numpy.shape(cov)[0]
-    return numpy.size(mean) if mean is not None else 1
-
-
-def mvn_batch_shape(x, dim):
-    """The shape of the result before SciPy squeezes it: a 1-d ``x`` is one point, or ``n`` points of
-    dimension 1."""
-    shape = numpy.shape(x)
-    if dim == 1 and len(shape) <= 1:
-        return shape
-    return shape[:-1]
-
-
 def mvn_logpdf(x, mean, cov, allow_singular):
     dim = mvn_dimension(mean, cov)
     if numpy.ndim(cov) == 2:  # SciPy factorizes the lower triangle: the upper one does not count
@@ -94,12 +74,6 @@ def mvn_pdf(x, mean, cov, allow_singular):
     return numpy.exp(mvn_logpdf(x, mean, cov, allow_singular))
 
 
-def dirichlet_check(x, alpha):
-    """SciPy's own checks of ``x`` and ``alpha`` (on the simplex, positive), raising its errors."""
-    scipy.stats.dirichlet.logpdf(x, alpha)
-    return 0
-
-
 def dirichlet_logpdf(x, alpha):
     dirichlet_check(x, alpha)
     if numpy.shape(x)[0] + 1 == numpy.shape(alpha)[0]:  # the last component is 1 - the others
@@ -108,8 +82,6 @@ def dirichlet_logpdf(x, alpha):
     terms = numpy.transpose(scipy.special.xlogy(alpha - 1.0, numpy.transpose(x)))
     return numpy.squeeze(numpy.sum(terms, axis=0) - lnb)
 
-
-nondifferentiable(mvn_dimension, mvn_batch_shape, dirichlet_check)
 
 METHODS = {  # distribution name -> {method: definition}
     "poisson": {"logpmf": poisson_logpmf, "pmf": poisson_pmf},
