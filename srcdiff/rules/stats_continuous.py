@@ -24,20 +24,25 @@ def positive(v):
     return v + numpy.where(v > 0, 0.0, numpy.nan)
 
 
+def log_probability(p):
+    """log p, with -inf and a zero derivative where p is 0 (outside the support)."""
+    return numpy.where(p == 0, -_INF, numpy.log(numpy.where(p == 0, 1.0, p)))
+
+
 def _logs(nshapes, cdf, sf):
     """log cdf and log sf computed as the logarithms of cdf and sf (SciPy's default)."""
     if nshapes == 1:
         def logcdf(z, c):
-            return numpy.log(cdf(z, c))
+            return log_probability(cdf(z, c))
 
         def logsf(z, c):
-            return numpy.log(sf(z, c))
+            return log_probability(sf(z, c))
     else:
         def logcdf(z, a, b):
-            return numpy.log(cdf(z, a, b))
+            return log_probability(cdf(z, a, b))
 
         def logsf(z, a, b):
-            return numpy.log(sf(z, a, b))
+            return log_probability(sf(z, a, b))
     return logcdf, logsf
 
 
@@ -232,11 +237,11 @@ def uniform_sf(z):
 
 
 def uniform_logcdf(z):
-    return numpy.log(uniform_cdf(z))
+    return numpy.where(z < 0, -_INF, numpy.log(numpy.where(z < 0, 0.5, numpy.where(z > 1, 1.0, z))))
 
 
 def uniform_logsf(z):
-    return numpy.log1p(-uniform_cdf(z))
+    return numpy.where(z > 1, -_INF, numpy.log1p(-numpy.where(z < 0, 0.0, numpy.where(z > 1, 0.5, z))))
 
 
 def _cauchy_logs():
