@@ -97,8 +97,10 @@ def prepare(fn, record_stages=False, statics=None):
 
     tree = stage("source", source.tree)
     tree = stage("normalize", normalize.normalize(tree, ctx))
-    if "scipy.stats" in sys.modules:  # the stage shows only where scipy.stats is in use
-        tree = stage("scipy.stats calls", stats_calls.rewrite(tree, ctx))
+    if "scipy.stats" in sys.modules:  # the stage shows only where it rewrote scipy.stats calls
+        rewritten = stats_calls.rewrite(tree, ctx)
+        if rewritten is not tree:
+            tree = stage("scipy.stats calls", rewritten)
     tree = stage("structure jumps", control.structure(tree, ctx))
     return Prepared(ctx, tree, source.tree, stages)
 

@@ -251,7 +251,7 @@ def test_outside_the_support(name, method):
     f = user_function(name, method, shapes, "positional")
     x = np.array(outside + [np.nan])
     args = [x] + list(shapes) + [LOC, SCALE]
-    value, g = srcdiff.value_and_grad(f)(*args)
+    value, _ = srcdiff.value_and_grad(f)(*args)
     np.testing.assert_array_equal(value, f(*args))
     per_point = [f(np.array([v]), *args[1:]) for v in x]
     for i, v in enumerate(per_point):
@@ -315,8 +315,8 @@ def test_frozen_in_a_loop():
 def test_a_method_without_definition_is_refused_by_name():
     for call in ("stats.norm.ppf(x, mu)", "stats.norm(mu, 1.0).ppf(x)"):
         f = _load("import numpy as np\nfrom scipy import stats\n\n\ndef f(x, mu):\n    return np.sum(%s)\n" % call)
-        for run in (lambda: srcdiff.grad(f, wrt=1)(np.array([0.3]), 0.2),
-                    lambda: srcdiff.jvp(f, (np.array([0.3]), 0.2), 1.0, wrt=1)):
+        for run in (lambda f=f: srcdiff.grad(f, wrt=1)(np.array([0.3]), 0.2),
+                    lambda f=f: srcdiff.jvp(f, (np.array([0.3]), 0.2), 1.0, wrt=1)):
             with pytest.raises(srcdiff.SrcdiffError, match=r"scipy\.stats\.norm\.ppf") as info:
                 run()
             assert 'params=("q", "loc", "scale")' in str(info.value)
@@ -328,3 +328,19 @@ def test_inactive_calls_are_left_alone():
     f = _load("import numpy as np\nfrom scipy import stats\n\n\ndef f(x, mu):\n"
               "    c = stats.norm.ppf(0.975)\n    return np.sum(stats.norm.logpdf(x, mu)) * c\n")
     check(f, [X_ANY, LOC], 1)
+
+
+@pytest.mark.parametrize("name,method", [("norm", "logpdf"), ("t", "cdf"), ("gamma", "logpdf"), ("beta", "logsf"),
+                                         ("laplace", "cdf")])
+def test_broadcast_parameters(name, method):
+    """Array parameters broadcast against x as in SciPy: the gradient of each has its shape."""
+    shapes, x = CONTINUOUS[name]
+    f = user_function(name, method, shapes, "keyword")
+    loc = np.array([[0.0], [0.1]]) + LOC - 0.05
+    scale = np.array([1.0, 1.1, 0.9]) * SCALE
+    shape_arrays = [np.array([[1.0], [1.2]]) * s for s in shapes]
+    args = [x] + shape_arrays + [loc, scale]
+    for i in range(len(args)):
+        if method != "logpdf" and name in NO_CLOSED_FORM and 1 <= i <= len(shapes):
+            continue
+        check(f, args, i, RNG.normal(size=np.shape(args[i])))
