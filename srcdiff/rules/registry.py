@@ -11,7 +11,7 @@ import types
 import numpy
 
 from ..errors import MissingRuleError, SrcdiffError
-from ..template import Template, signature_of
+from .template import Template, signature_of
 
 
 class RuleError(SrcdiffError, TypeError):

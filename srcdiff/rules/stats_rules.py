@@ -2,8 +2,8 @@
 the one in the shape parameters has no closed form and is refused."""
 # Template bodies use d[...] and t[...]; linters do not know those names.
 # ruff: noqa: F821
-from .kernels_stats import (FIX, beta_cdf, beta_density, beta_sf, dirichlet_check, gamma_cdf, gamma_density,
-                            gamma_sf, mvn_batch_shape, mvn_dimension, t_cdf, t_density)
+from .kernels_stats import (FIX, beta_cdf, beta_density, beta_sf, dirichlet_check, gamma_cdf, gamma_density, gamma_sf,
+                            mvn_batch_shape, mvn_dimension, t_cdf, t_density)
 from .registry import adjoint, nondifferentiable, refuse_derivative, tangent
 
 
