@@ -39,3 +39,21 @@ def located(filename, line, text, problem, fix):
     where = "%s:%d" % (filename, line) if line else filename
     snippet = ("\n    %s" % text.strip()) if text else ""
     return "%s: %s%s\n%s" % (where, problem, snippet, fix)
+
+
+def at_call_site(exc, callee, filename, line, text):
+    """``exc``, raised inside a definition srcdiff supplies for a library function (``callee`` has
+    ``__srcdiff_definition__``, say "scipy.stats.t.cdf"), re-raised at the user's call of it; other
+    errors unchanged. The definition's own file and line mean nothing to the user."""
+    what = getattr(callee, "__srcdiff_definition__", None)
+    if what is None or not isinstance(exc, SrcdiffError):
+        return exc
+    if hasattr(exc, "in_definition"):  # a definition calling another: the outer one is the user's call
+        head, fix = exc.in_definition
+    else:
+        lines = str(exc).split("\n")
+        head = lines[0].split(": ", 1)[-1]  # without the definition's "file:line: "
+        fix = lines[-1] if len(lines) > 1 else ""
+    new = type(exc)(located(filename, line, text, "in %s: %s" % (what, head), fix))
+    new.in_definition = (head, fix)
+    return new

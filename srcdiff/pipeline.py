@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import linecache
 import re
+import sys
 from dataclasses import dataclass, field
 
 from .modes import batching
@@ -15,7 +16,7 @@ from .front import bindings, fence, reader, syntax
 from .optimize import cleanup, finish
 from .backend import codegen
 from .lower import control, normalize, redefinitions as ssa
-from . import gc_pause, ir
+from . import gc_pause, ir, stats_calls
 from .modes.assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
 from .context import Context, Namer, all_names
 from .errors import NonDifferentiableError, UnsupportedSyntaxError, located
@@ -103,6 +104,10 @@ def prepare(fn, record_stages=False, statics=None):
 
     tree = stage("source", source.tree)
     tree = stage("normalize", normalize.normalize(tree, ctx))
+    if "scipy.stats" in sys.modules:  # the stage shows only where it rewrote scipy.stats calls
+        rewritten = stats_calls.rewrite(tree, ctx)
+        if rewritten is not tree:
+            tree = stage("scipy.stats calls", rewritten)
     tree = stage("structure jumps", control.structure(tree, ctx))
     return Prepared(ctx, tree, source.tree, stages)
 

@@ -1346,6 +1346,35 @@ def op_pow_array_exponent(x, p):
 
 
 case(np.float_power, op_float_power_int, normal(3, 4), label="x**3")
+
+
+# the x-only cdf primitives of the scipy.stats definitions (their shape arguments are refused)
+try:
+    import scipy.stats  # noqa: F401  (registers them)
+    from srcdiff.rules import kernels_stats as sp
+except ImportError:  # pragma: no cover
+    sp = None
+
+
+def stats_cdf_call(fn, *shapes):
+    if len(shapes) == 1:
+        a, = shapes
+
+        def stats_cdf(z):
+            return np.sum(fn(z, a) * W2[:3, :4])
+    else:
+        a, b = shapes
+
+        def stats_cdf(z):
+            return np.sum(fn(z, a, b) * W2[:3, :4])
+    return own_code(stats_cdf)
+
+
+if sp is not None:
+    for _fn, _lo, _hi, _shapes in ((sp.t_cdf, -3.0, 3.0, (np.array([2.5, 4.0, 7.0, 30.0]),)),
+                                   (sp.gamma_cdf, 0.2, 4.0, (2.5,)), (sp.gamma_sf, 0.2, 4.0, (np.array([[0.7], [1.5], [3.0]]),)),
+                                   (sp.beta_cdf, 0.1, 0.9, (2.2, 3.1)), (sp.beta_sf, 0.1, 0.9, (0.8, np.array([1.5, 2.0, 2.5, 4.0])))):
+        case(_fn, stats_cdf_call(_fn, *_shapes), unif(_lo, _hi, 3, 4), label="%s(3x4)" % _fn.__name__)
 case(np.power, op_pow_array_exponent, unif(0.5, 2.0, 3, 4), np.array([0.0, 1.0, 2.0, 2.5]), wrt=(0, 1),
      label="x**[0,1,2,2.5]")
 

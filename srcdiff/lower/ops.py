@@ -5,6 +5,7 @@ are differentiable, which names are defined, and which are mutated in place.
 """
 from __future__ import annotations
 
+import sys
 import types
 from dataclasses import dataclass, field
 
@@ -348,6 +349,13 @@ def _display(func):
 
 def _no_rule_message(display, obj):
     """(problem, fix) for a call srcdiff cannot differentiate."""
+    refusal = getattr(obj, "__srcdiff_refusal__", None)  # a derivative refused on purpose (rules/kernels_stats.Refusal)
+    if refusal is not None:
+        return refusal
+    stats = sys.modules.get("srcdiff.rules.scipy_stats")  # loaded once the user's code imports scipy.stats
+    refusal = stats.refusal(obj) if stats is not None else None
+    if refusal is not None:
+        return refusal
     if reader.is_wrapper_object(obj):
         return ("%s is called here, but it is %s object wrapping a function (made by a decorator such as "
                 "functools.lru_cache), and what the object does around the function has no Python source"

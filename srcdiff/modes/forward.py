@@ -19,7 +19,7 @@ from ..analysis.liveness import _Live
 from ..analysis.tbr import _Defined
 from ..analysis.shape_rules import broadcast_known
 from ..analysis.shapes import Shapes
-from ..errors import MissingRuleError, NonDifferentiableError, located
+from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, at_call_site, located
 from ..lower.ops import atom_names
 from ..rules.registry import refused_params, shape_kind
 from ..runtime.helpers import add, broadcast_like, snapshot, zeros_like
@@ -390,7 +390,10 @@ class ForwardMode:
         scalars = {p for p, a in binding.items() if self.shapes.of(a, s) == frozenset()}
         statics = calls.static_arguments(callee, binding, self.ctx)
         calls.tangent_function.last_guards = []
-        fn, tangent_params = calls.tangent_function(callee, active, frozenset(scalars), statics)
+        try:
+            fn, tangent_params = calls.tangent_function(callee, active, frozenset(scalars), statics)
+        except SrcdiffError as exc:  # inside a definition of a library function: reported here
+            raise at_call_site(exc, callee, self.ctx.filename, s.line, text) from None
         self.ctx.guard(op.stmt.value.func, callee)
         self.ctx.guards.extend(calls.tangent_function.last_guards)
         name = self.ctx.bind(calls.name_stem(callee) + "_tangent", fn)

@@ -15,7 +15,7 @@ from ..analysis.masked import masked_names
 from ..analysis.appends import write_backs
 from ..analysis.shapes import Shapes
 from ..analysis.tbr import plan_loops
-from ..errors import NonDifferentiableError, located
+from ..errors import NonDifferentiableError, SrcdiffError, at_call_site, located
 from ..lower.ops import atom_names
 from ..rules.registry import shape_kind
 from .adjoint_exprs import Adj, _copy_expr, _rename_names
@@ -231,7 +231,10 @@ class PrepareMixin:
         statics = calls.static_arguments(callee, binding, self.ctx)
         split_functions = calls.split_functions
         split_functions.last_guards = []
-        fwd, bwd, pending = split_functions(callee, active, frozenset(scalars), frozenset(containers), statics)
+        try:
+            fwd, bwd, pending = split_functions(callee, active, frozenset(scalars), frozenset(containers), statics)
+        except SrcdiffError as exc:  # inside a definition of a library function: reported here
+            raise at_call_site(exc, callee, self.ctx.filename, s.line, text) from None
         self.ctx.guard(op.stmt.value.func, callee)
         self.ctx.guards.extend(split_functions.last_guards)
         stem = calls.name_stem(callee)

@@ -6,6 +6,7 @@ import inspect
 import os
 import sys
 import threading
+import types
 
 import numpy
 
@@ -33,7 +34,7 @@ class Rule:
         self.linear = ()  # parameters in which the primitive is linear
         self.shape = "elementwise" if self.elementwise else None  # for the shape-class analysis
         self.check = None  # binding -> (problem, fix) when constant arguments cannot be differentiated
-        self.constant_only = {}  # parameter -> (problem, fix): refused when a varied value reaches it
+        self.refused = {}  # parameter -> (problem, fix): a derivative the rule refuses (no closed form)
 
     @property
     def differentiable_params(self):
@@ -44,7 +45,14 @@ class Rule:
             params.update(self.adjoint.written)
         if self.tangent is not None:
             params.update(self.tangent.reads_tangent_of)
+        params.update(self.refused)  # so that a varying argument reaches the refusal
         return params
+
+    def refusal(self, active_params):
+        """(problem, fix) when a derivative with respect to one of ``active_params`` is refused."""
+        for param in sorted(set(active_params) & set(self.refused)):
+            return self.refused[param]
+        return None
 
     def bind_signature(self, args, keywords):
         """Call-site atoms by the primitive's own parameter names ({} when Python cannot tell)."""
@@ -124,7 +132,7 @@ def _is_default(atom):
     return isinstance(atom, ir.Const) and atom.value is None
 
 
-_RULES = {}  # id(obj) -> Rule
+_RULES = {}  # _key(obj) -> Rule
 _METHODS = {}  # method name -> (function object, adapter)
 _ATTRIBUTES = {}  # attribute name -> function object, or None for non-differentiable
 
@@ -137,6 +145,7 @@ _BUILTIN_MODULES = ("fft_rules", "index_joins", "kernel_rules", "linalg_decompos
                     "numpy_reductions", "numpy_selection", "numpy_shapes", "numpy_transcendental", "python_rules",
                     "runtime_rules")
 _SCIPY_MODULES = ("scipy_rules", "scipy_special_more")
+_STATS_MODULES = ("scipy_stats",)  # imported once the user's code has imported scipy.stats
 _loaded = set()  # the groups ("builtin", "scipy") whose modules have been imported or are importing
 _load_lock = threading.RLock()  # re-entrant: the rule modules register through this module
 
@@ -160,6 +169,8 @@ def ensure_loaded():
         _load("builtin", _BUILTIN_MODULES)
     if "scipy" not in _loaded and "scipy.special" in sys.modules:
         _load("scipy", _SCIPY_MODULES)
+    if "stats" not in _loaded and "scipy.stats" in sys.modules:
+        _load("stats", _STATS_MODULES)
 
 
 # A fork while another thread imports the rule modules would leave the child a half-filled table
@@ -182,15 +193,28 @@ if hasattr(os, "register_at_fork"):
                         after_in_child=_fresh_lock_in_child)
 
 
+def _key(obj):
+    """A bound method (``norm.logpdf``) is a new object at each attribute access: its key is its
+    owner and function."""
+    if isinstance(obj, types.MethodType):
+        return ("method", id(obj.__self__), obj.__func__)
+    return id(obj)
+
+
 def _rule(obj, name=None):
     ensure_loaded()  # a user's rule registered now must not be replaced by a built-in one later
-    key = id(obj)
+    key = _key(obj)
     if key not in _RULES:
         _RULES[key] = Rule(obj, name or qualified_name(obj))
     return _RULES[key]
 
 
 def qualified_name(obj):
+    owner = getattr(obj, "__self__", None)
+    if isinstance(obj, types.MethodType) and type(owner).__module__.startswith("scipy.stats"):
+        dist = getattr(owner, "dist", owner)  # a frozen distribution names its distribution
+        name = getattr(dist, "name", None) or type(dist).__name__.replace("_gen", "")
+        return "scipy.stats.%s%s.%s" % (name, "(...)" if dist is not owner else "", obj.__func__.__name__)
     module = getattr(obj, "__module__", None) or ""
     name = getattr(obj, "__name__", None) or type(obj).__name__
     if isinstance(obj, numpy.ufunc) and getattr(numpy, name, None) is not obj:
@@ -237,11 +261,34 @@ def check_template(rule, template, mode):
             len(positional_only)))
 
 
-def adjoint(*objs, elementwise=None):
+def _named_signature(params, template):
+    """The signature ``params=("x", "loc", "scale")`` gives a callable whose own signature is
+    ``(x, *args, **kwds)``: the names, positional or keyword, with the template's defaults."""
+    if isinstance(params, str) or not all(isinstance(p, str) and p.isidentifier() for p in params):
+        raise RuleError("params= takes a tuple of parameter names, such as (\"x\", \"loc\", \"scale\"); got %r"
+                        % (params,))
+    out, seen_default = [], False
+    for name in reversed(params):  # defaults only on a trailing run of parameters
+        default = template.defaults.get(name, inspect.Parameter.empty)
+        if default is inspect.Parameter.empty or seen_default is None:
+            seen_default, default = None, inspect.Parameter.empty
+        out.append(inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default))
+    return inspect.Signature(list(reversed(out)))
+
+
+def _with_params(rule, params, template):
+    if params is not None:
+        rule.signature = _named_signature(params, template)
+
+
+def adjoint(*objs, elementwise=None, params=None):
     """Register the decorated template as the reverse-mode rule of each of ``objs``.
 
     The template's first parameter is the result, the others are ``obj``'s parameters; in its
     body ``d[y]`` is the result's adjoint and ``d[x] = e`` adds ``e`` to ``x``'s adjoint.
+    ``params`` names the parameters of a callable whose signature does not
+    (``scipy.stats.norm.logpdf`` is ``(x, *args, **kwds)``):
+    ``@srcdiff.adjoint(norm.logpdf, params=("x", "loc", "scale"))``.
 
     >>> import numpy as np, srcdiff
     >>> def softplus(x):
@@ -258,15 +305,16 @@ def adjoint(*objs, elementwise=None):
     array([0.5])
     """
     def register(fn):
-        _install(objs, Template(fn), None, elementwise)
+        _install(objs, Template(fn), None, elementwise, params)
         return fn
     return register
 
 
-def tangent(*objs):
+def tangent(*objs, params=None):
     """Register the decorated template as the forward-mode rule of each of ``objs``.
 
-    In the body ``t[x]`` is the tangent of argument ``x`` and ``t[y] = e`` defines the result's.
+    In the body ``t[x]`` is the tangent of argument ``x`` and ``t[y] = e`` defines the result's;
+    ``params`` as for ``adjoint``.
 
     >>> import math, srcdiff
     >>> def cube(x):
@@ -280,7 +328,7 @@ def tangent(*objs):
     (9.0, 12.0)
     """
     def register(fn):
-        _install(objs, None, Template(fn))
+        _install(objs, None, Template(fn), params=params)
         return fn
     return register
 
@@ -316,9 +364,10 @@ def _derived(how, tree, fn):
         raise RuleError(str(exc)) from None
 
 
-def _install(objs, adjoint_template, tangent_template, elementwise=None):
+def _install(objs, adjoint_template, tangent_template, elementwise=None, params=None):
     for obj in objs:
         rule = _rule(obj)
+        _with_params(rule, params, adjoint_template or tangent_template)
         if adjoint_template is not None:
             check_template(rule, adjoint_template, "adjoint")
         if tangent_template is not None:
@@ -383,15 +432,13 @@ def constant_only(obj, fix, *params):
     as constants would drop the derivative silently."""
     rule = _rule(obj)
     for p in params:
-        rule.constant_only[p] = ("srcdiff has no derivative of %s with respect to its argument `%s`" % (rule.name, p),
-                                 fix)
+        rule.refused[p] = ("srcdiff has no derivative of %s with respect to its argument `%s`" % (rule.name, p), fix)
 
 
 def refused_params(rule, active_params):
-    """(problem, fix) when a varied value reaches a parameter of ``rule`` declared ``constant_only``."""
-    for p in sorted(set(active_params) & set(rule.constant_only)):
-        return rule.constant_only[p]
-    return None
+    """(problem, fix) when a varied value reaches a parameter of ``rule`` declared ``constant_only`` or
+    ``refuse_derivative``."""
+    return rule.refusal(active_params)
 
 
 def _literal(node):
@@ -405,6 +452,13 @@ def _literal(node):
         else:
             values.append(Ellipsis)  # not known now
     return tuple(values)
+
+
+def refuse_derivative(obj, params, problem, fix):
+    """Refuse the derivative of ``obj`` with respect to ``params`` (the rule has none) when the
+    argument varies, rather than treating it as constant."""
+    for param in params:
+        _rule(obj).refused[param] = (problem, fix)
 
 
 def shape_kind(rule):
@@ -427,7 +481,7 @@ def lookup(obj):
     """The rule registered for ``obj``, or None."""
     ensure_loaded()
     try:
-        return _RULES.get(id(obj))
+        return _RULES.get(_key(obj))
     except TypeError:  # pragma: no cover
         return None
 

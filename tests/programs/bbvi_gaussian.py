@@ -3,7 +3,7 @@ import numpy as np
 import numpy.random as npr
 from scipy.stats import norm
 
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 def black_box_variational_inference(logprob, D, num_samples):
@@ -58,8 +58,7 @@ def _args():
 
 CASES = [
     Case("bbvi_funnel_scipy_norm", objective, _args, wrt=0,
-         notes="closure from a factory calling inner defs; scipy.stats.norm.logpdf; RandomState inside",
-         known=both(refused("issue 18: scipy.stats distributions (norm.logpdf) are refused as methods of callable objects"))),
+         notes="closure from a factory calling inner defs; scipy.stats.norm.logpdf; RandomState inside"),
     Case("bbvi_funnel_by_hand", objective_by_hand, _args, wrt=0,
          notes="the same objective with the log density written out"),
 ]

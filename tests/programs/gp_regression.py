@@ -3,7 +3,7 @@ import numpy as np
 import numpy.random as npr
 from scipy.stats import multivariate_normal as mvn
 
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 def make_gp_funs(cov_func, num_cov_params):
@@ -86,8 +86,7 @@ def _params():
 
 CASES = [
     Case("gp_mvn_logpdf", objective, _params, wrt=0,
-         notes="closures from a factory; scipy.stats.multivariate_normal.logpdf",
-         known=both(refused("issue 18: scipy.stats distributions (multivariate_normal.logpdf) are refused as methods of callable objects"))),
+         notes="closures from a factory; scipy.stats.multivariate_normal.logpdf"),
     Case("gp_cholesky", objective_cholesky, _params, wrt=0,
          notes="closure from a factory; cholesky, solves"),
     Case("gp_predict", predictive_variance_sum, lambda: (_params()[0], np.linspace(-1, 1, 3).reshape(3, 1)),

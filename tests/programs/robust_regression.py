@@ -41,8 +41,7 @@ def _logreg_args():
 
 CASES = [
     Case("student_t_scipy_stats", student_t_regression_nll, _args, wrt=0,
-         notes="stats.t.logpdf(x, df=, scale=) through the `stats` module alias",
-         known=both(refused("issue 18: scipy.stats distributions (t.logpdf) are refused as methods of callable objects"))),
+         notes="stats.t.logpdf(x, df=, scale=) through the `stats` module alias"),
     Case("student_t_gammaln", student_t_by_hand, _args, wrt=0,
          notes="scipy.special.gammaln of constants; log1p"),
     Case("logistic_expit_clip", logistic_regression_nll, _logreg_args, wrt=0,
