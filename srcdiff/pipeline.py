@@ -15,8 +15,8 @@ from .modes import batching
 from .front import bindings, fence, reader, syntax
 from .optimize import cleanup, finish
 from .backend import codegen
-from .lower import control, normalize, redefinitions as ssa
-from . import gc_pause, ir, stats_calls
+from .lower import control, normalize, redefinitions as ssa, stats_calls
+from . import gc_pause, ir
 from .modes.assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
 from .context import Context, Namer, all_names
 from .errors import NonDifferentiableError, UnsupportedSyntaxError, located

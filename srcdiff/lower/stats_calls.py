@@ -21,14 +21,14 @@ from __future__ import annotations
 import inspect
 import sys
 
-from . import ir
+from .. import ir
 
 
 def rewrite(tree, ctx):
     """``tree`` with scipy.stats calls replaced (itself when the user's code has not imported scipy.stats)."""
     if "scipy.stats" not in sys.modules:
         return tree
-    from .rules import registry, scipy_stats
+    from ..rules import registry, scipy_stats
     rewriter = _Rewriter(ctx, scipy_stats, registry)
     body = rewriter.block(tree.body, {})
     if not rewriter.changed:
