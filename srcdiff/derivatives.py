@@ -13,6 +13,7 @@ from .complex_values import holds_complex
 from .partials import plain
 from .errors import ArgumentError, NonDifferentiableError
 from .tracebacks import for_user, user_facing
+from .travel import Portable
 
 _ndarray = numpy.ndarray
 
@@ -294,7 +295,7 @@ def _zero_tangent(x):
     return numpy.zeros(numpy.shape(x), dtype=x.dtype if isinstance(x, _ndarray) and x.dtype.kind in "fc" else float)
 
 
-class ForwardGrad:
+class ForwardGrad(Portable):
     """``grad(fun, mode="forward")``: one forward pass per input entry."""
 
     def __init__(self, fun, wrt):
@@ -349,7 +350,7 @@ class ForwardGrad:
 
 # ------------------------------------------------------------- second derivatives
 
-class HVP:
+class HVP(Portable):
     """``hvp(fun, wrt)``: ``(*args, v) -> H @ v``, forward mode over the generated gradient."""
 
     def __init__(self, fun, wrt=0):
