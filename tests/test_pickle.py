@@ -51,11 +51,12 @@ def _kinds(f):
         (srcdiff.forward(f), lambda o, w, x: np.array([o(w, x, t_w=e)[1] for e in np.eye(w.size)])),
         (srcdiff.grad(f, mode="forward"), lambda o, w, x: o(w, x)),
         (srcdiff.hvp(f), hvp_column),
+        (srcdiff.hessian(f), lambda o, w, x: o(w, x)),
     ]
 
 
 @pytest.mark.parametrize("used", [False, True])
-@pytest.mark.parametrize("index", range(6))
+@pytest.mark.parametrize("index", range(7))
 def test_round_trip_of_each_kind(index, used):
     obj, derivative = _kinds(loss)[index]
     if used:
@@ -64,7 +65,7 @@ def test_round_trip_of_each_kind(index, used):
     assert type(back) is type(obj)
     w, x = _data(5)  # a new shape
     got = derivative(back, w, x)
-    if index == 5:  # hvp: H e_i, compared with the differences of the gradient
+    if index >= 5:  # hvp (H e_i) and hessian, compared with the differences of the gradient
         expected = np.array([numeric_grad(lambda v: srcdiff.grad(loss)(v, x) @ e, w) for e in np.eye(5)])
     else:
         expected = _expected(loss, w, x)
