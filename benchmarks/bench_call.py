@@ -32,7 +32,7 @@ import harness  # noqa: E402
 from bench_reverse import workloads  # noqa: E402  (the same functions and data)
 
 import srcdiff  # noqa: E402
-from srcdiff.callers import call_key  # noqa: E402
+from srcdiff.backend.entries import call_key  # noqa: E402
 
 
 def lookup_only(raw, args):

@@ -22,8 +22,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 import srcdiff  # noqa: E402
-import srcdiff.cache  # noqa: E402
-import srcdiff.transform  # noqa: E402
+import srcdiff.backend.cache  # noqa: E402
+import srcdiff.pipeline  # noqa: E402
 
 try:
     import autograd
@@ -229,8 +229,8 @@ def run_workload(label, shapes, fun, hand, args, wrt, opts, use_autograd):
 
     # Transformation time: the whole pipeline (parse .. compile), cache cleared before each run.
     names = param_names(fun, wrt)
-    result["transform_s"] = harness.median_time(lambda: srcdiff.transform.reverse(fun, names),
-                                                opts.transform_repeats, setup=srcdiff.cache.clear)
+    result["transform_s"] = harness.median_time(lambda: srcdiff.pipeline.reverse(fun, names),
+                                                opts.transform_repeats, setup=srcdiff.backend.cache.clear)
 
     # First call of a fresh transformation (transform + build + call) vs a cached call.
     fresh = {}
@@ -238,7 +238,7 @@ def run_workload(label, shapes, fun, hand, args, wrt, opts, use_autograd):
     def first_call():
         fresh["g"] = srcdiff.value_and_grad(fun, wrt=wrt)
         fresh["g"](*args)
-    result["first_call_s"] = harness.median_time(first_call, opts.transform_repeats, setup=srcdiff.cache.clear)
+    result["first_call_s"] = harness.median_time(first_call, opts.transform_repeats, setup=srcdiff.backend.cache.clear)
 
     sd = srcdiff.value_and_grad(fun, wrt=wrt)
     try:
@@ -313,7 +313,7 @@ legend: times are medians of per-call time for value AND gradient w.r.t. all par
   hand             careful hand-written NumPy value+gradient (algebraic simplifications, in-place ops)
   srcdiff          srcdiff.value_and_grad(f, wrt=all params) called as users call it (cached code)
   autograd         autograd.value_and_grad on the same code with np -> autograd.numpy
-  transform        srcdiff.transform.reverse(f, params): parse .. compile, median, cache cleared
+  transform        srcdiff.pipeline.reverse(f, params): parse .. compile, median, cache cleared
   1st call-cached  first call of a fresh value_and_grad (cache cleared) minus a cached call
   raw generated    the generated function called directly (the "joint" entry of g._functions, no arg checks)
   call overhead    cached call - raw generated, median of per-round differences (specialization

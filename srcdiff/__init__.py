@@ -1,11 +1,11 @@
 """srcdiff: automatic differentiation of plain NumPy functions by source transformation."""
 from .api import grad, show, value_and_grad, vjp
-from .calls import checkpoint
+from .modes.callees import checkpoint
 from .derivatives import forward, hessian, hvp, jvp
 from .jacobians import jacobian
 from .rules.registry import adjoint, nondifferentiable, tangent
 from .checks import check_grad
-from .runtime import stop_gradient
+from .runtime.helpers import stop_gradient
 from .errors import (ArgumentError, MissingRuleError, NonDifferentiableError, SourceChangedError,
                      SourceUnavailableError, SrcdiffError, TooDeepError, UnsupportedSyntaxError)
 

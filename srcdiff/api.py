@@ -5,12 +5,15 @@ import sys
 
 import numpy
 
-from . import cache, calls, codegen, deep, frontend, transform
+from .backend import cache, codegen, deep
+from .modes import callees as calls
+from .front import reader
+from . import pipeline as transform
 from .arguments import _Signature, _name, check_differentiable, fit  # noqa: F401  (public helpers)
 from .arguments import resolve_wrt, short_repr
 from .partials import plain
-from .callers import KEYED_ARITY, KEYS_BY_ARITY, Caller, call_key, fast_fit
-from .callers import require_scalar as _require_scalar
+from .backend.entries import KEYED_ARITY, KEYS_BY_ARITY, Caller, call_key, fast_fit
+from .backend.entries import require_scalar as _require_scalar
 from .context import stale
 from .errors import ArgumentError, NonDifferentiableError
 from .tracebacks import for_user
@@ -132,7 +135,7 @@ class Transformed(Portable):
     def _generate(self, scalars=frozenset(), containers=frozenset(), statics=(), shapes=(), subject=None):
         subject = subject if subject is not None else self._subject((), {})
         if getattr(subject, "__code__", None) is None:
-            frontend.load(subject)  # raises SourceUnavailableError saying why
+            reader.load(subject)  # raises SourceUnavailableError saying why
         key = (subject.__code__, self.role, tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
                shapes, self.has_aux, calls.resolution_key(subject), self.check_real)
         result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,

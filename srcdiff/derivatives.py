@@ -5,11 +5,14 @@ import weakref
 
 import numpy
 
-from . import cache, calls, deep, frontend, transform
+from .backend import cache, deep
+from .modes import callees as calls
+from .front import reader
+from . import pipeline
 from .api import Grad, Transformed, _SCALAR_TYPES, check_differentiable, fit
 from .arguments import resolve_wrt
-from .callers import require_scalar
-from .complex_values import holds_complex
+from .backend.entries import require_scalar
+from .analysis.complex_values import holds_complex
 from .partials import plain
 from .errors import ArgumentError, NonDifferentiableError
 from .tracebacks import for_user, user_facing
@@ -30,7 +33,7 @@ class Tangent(Transformed):
     def _generate(self, scalars=frozenset(), containers=frozenset(), statics=(), shapes=(), subject=None):
         subject = subject if subject is not None else self._subject((), {})
         if getattr(subject, "__code__", None) is None:
-            frontend.load(subject)  # raises SourceUnavailableError saying why
+            reader.load(subject)  # raises SourceUnavailableError saying why
         key = (subject.__code__, "tangent", tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
                shapes, calls.resolution_key(subject))
         result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,
@@ -42,7 +45,7 @@ class Tangent(Transformed):
         return {"tangent": fn, "result": result, "subject": subject}
 
     def _run_pipeline(self, scalars, containers, statics, shapes=(), record_stages=False, subject=None):
-        return transform.forward(subject or self.fun, self.sig.wrt, scalars=scalars, containers=containers,
+        return pipeline.forward(subject or self.fun, self.sig.wrt, scalars=scalars, containers=containers,
                                  statics=dict(statics), shapes=shapes, record_stages=record_stages)
 
     @property

@@ -27,7 +27,7 @@ class NonDifferentiableError(SrcdiffError):
 
 
 class TooDeepError(SrcdiffError, RecursionError):
-    """Code nests or recurses deeper than srcdiff can follow (see ``srcdiff.deep``)."""
+    """Code nests or recurses deeper than srcdiff can follow (see ``srcdiff.backend.deep``)."""
 
 
 class ArgumentError(SrcdiffError, TypeError):

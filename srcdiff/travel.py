@@ -23,7 +23,7 @@ import types
 import uuid
 import weakref
 
-from . import frontend, source_check
+from .front import reader, source_check
 from .errors import SourceUnavailableError
 
 _MAIN = ("__main__", "__mp_main__")  # a script's functions: by value (another process runs another script)
@@ -143,7 +143,7 @@ class _ByValue:
         fn = self.ref()
         code = fn.__code__
         try:
-            lines, first, filename = frontend.running_source(fn)
+            lines, first, filename = reader.running_source(fn)
         except (OSError, TypeError) as exc:
             raise SourceUnavailableError(
                 "cannot pickle %s: srcdiff sends a function defined in a script (or not importable by name) as "

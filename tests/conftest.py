@@ -15,8 +15,8 @@ def scratch_registry():
     has one (``srcdiff.adjoint(np.tanh)``) changes that function's Rule in place.
     """
     saved = {key: copy.copy(rule) for key, rule in registry._RULES.items()}
-    srcdiff.cache.clear()
+    srcdiff.backend.cache.clear()
     yield
     registry._RULES.clear()
     registry._RULES.update(saved)
-    srcdiff.cache.clear()  # generated code may have inlined the test's rules
+    srcdiff.backend.cache.clear()  # generated code may have inlined the test's rules

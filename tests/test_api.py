@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff import cache
+from srcdiff.backend import cache
 
 
 def quadratic(x, w, scale=2.0):
@@ -360,7 +360,7 @@ def test_repeated_calls_still_refuse_an_array_output():
 def test_call_key_written_out_per_arity_matches_the_general_one():
     """``call_key`` has one written-out function per number of arguments up to 8: the same key as
     the loop it replaces, for arrays, numbers and containers in every position."""
-    from srcdiff.callers import call_key
+    from srcdiff.backend.entries import call_key
     values = [np.ones((3, 2)), 1.5, np.float64(2.0), [1.0], np.ones(()), 3, (np.ones(2),)]
     for n in range(12):
         args = tuple(values[(i * 5 + n) % len(values)] for i in range(n))

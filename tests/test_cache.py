@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff import cache
+from srcdiff.backend import cache
 from tests.trust_helpers import numeric_grad
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -132,7 +132,7 @@ FORK_SCRIPT = textwrap.dedent("""
     x = np.linspace(0.1, 1.0, 4)
     failures = 0
     for attempt in range(20):
-        srcdiff.cache.clear()
+        srcdiff.backend.cache.clear()
         started = threading.Event()
         def slow():
             started.set()

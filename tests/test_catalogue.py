@@ -19,8 +19,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff import (ArgumentError, NonDifferentiableError, SourceUnavailableError, SrcdiffError,
-                     UnsupportedSyntaxError)
+from srcdiff import ArgumentError, NonDifferentiableError, SourceUnavailableError, SrcdiffError, UnsupportedSyntaxError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)

@@ -14,7 +14,7 @@ except ImportError:  # the SciPy cases need the scipy extra
 
 import srcdiff
 from srcdiff.analysis.complexity import complex_sources
-from srcdiff.transform import prepare
+from srcdiff.pipeline import prepare
 
 RNG = np.random.default_rng(20261207)
 W = RNG.standard_normal((6, 6)) + 0.5j * RNG.standard_normal((6, 6))

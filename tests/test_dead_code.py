@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff import cleanup, ir, syntax
+from srcdiff.optimize import cleanup
+from srcdiff import ir
+from srcdiff.front import syntax
 
 RNG = np.random.default_rng(11)
 

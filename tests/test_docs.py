@@ -4,7 +4,9 @@ import doctest
 import pytest
 
 import srcdiff
-from srcdiff import api, calls, checks, derivatives, jacobians, runtime
+from srcdiff import api, checks, derivatives, jacobians
+from srcdiff.modes import callees as calls
+from srcdiff.runtime import helpers as runtime
 from srcdiff.rules import registry
 
 MODULES = [api, calls, checks, derivatives, jacobians, runtime, registry]

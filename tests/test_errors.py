@@ -23,9 +23,9 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff import (ArgumentError, MissingRuleError, NonDifferentiableError, SourceUnavailableError,
-                     SrcdiffError, UnsupportedSyntaxError)
-from srcdiff import cache as srcdiff_cache
+from srcdiff import (ArgumentError, MissingRuleError, NonDifferentiableError, SourceUnavailableError, SrcdiffError,
+                     UnsupportedSyntaxError)
+from srcdiff.backend import cache as srcdiff_cache
 
 if sys.version_info >= (3, 10):
     from match_helper import f_match  # `match` is a syntax error before Python 3.10

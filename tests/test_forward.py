@@ -33,7 +33,8 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff.rules import all_rules, kernels, kernels_batched
+from srcdiff.rules import all_rules
+from srcdiff.runtime import kernels, kernels_batched
 from tests import corpus
 from tests import test_rules as rule_table
 
@@ -355,7 +356,7 @@ def kn(*shape):
 
 def k_written_part(g):
     # a repeated index: only the last write of entry 1 keeps its adjoint
-    return np.sum(srcdiff.runtime.written_part(g, np.array([1, 0, 1])) * KW1[:3])
+    return np.sum(srcdiff.runtime.helpers.written_part(g, np.array([1, 0, 1])) * KW1[:3])
 
 
 def k_matmul_lhs(g, a, b):
@@ -484,7 +485,7 @@ class KernelCase:
 
 
 KERNEL_CASES = [
-    KernelCase(srcdiff.runtime.written_part, k_written_part, (kn(4),), (0,), "repeated index"),
+    KernelCase(srcdiff.runtime.helpers.written_part, k_written_part, (kn(4),), (0,), "repeated index"),
     KernelCase(kernels.matmul_lhs, k_matmul_lhs, (kn(3, 5), kn(3, 4), kn(4, 5)), (0, 2), "2d@2d"),
     KernelCase(kernels.matmul_lhs, k_matmul_lhs, (kn(3), kn(3, 4), kn(4)), (0, 2), "2d@1d"),
     KernelCase(kernels.matmul_lhs, k_matmul_lhs, (kn(5), kn(4), kn(4, 5)), (0, 2), "1d@2d"),
@@ -524,7 +525,7 @@ KERNEL_CASES = [
 ]
 
 try:  # the FFT kernels (srcdiff/rules/kernels_fft.py)
-    from srcdiff.rules import kernels_fft
+    from srcdiff.runtime import kernels_fft
 except ImportError:  # pragma: no cover - an srcdiff without numpy.fft rules
     kernels_fft = None
 
@@ -657,13 +658,13 @@ TANGENT_ONLY_KERNEL = (
     "(hessian, hvp) needs its tangent; nothing differentiates generated adjoint code in reverse mode, "
     "so it has no adjoint")
 ONE_MODE = {  # primitive name -> reason
-    "srcdiff.runtime.written_part": "tangent only: the adjoint of an indexed store calls it; forward-over-"
-                                    "reverse needs its tangent, and reverse over a taped gradient is refused",
+    "srcdiff.runtime.helpers.written_part": "tangent only: the adjoint of an indexed store calls it; forward-over-"
+                                            "reverse needs its tangent, and reverse over a taped gradient is refused",
 }
 
 
 def is_kernel(rule):
-    return (getattr(rule.obj, "__module__", None) or "").startswith("srcdiff.rules.kernel")
+    return (getattr(rule.obj, "__module__", None) or "").startswith("srcdiff.runtime.kernels")
 
 
 def one_mode_reason(rule):

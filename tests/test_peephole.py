@@ -162,7 +162,9 @@ def test_expand_dropped_only_where_operators_broadcast():
 
 
 def _fold(text):
-    from srcdiff import ir, peephole, syntax
+    from srcdiff import ir
+    from srcdiff.optimize import peephole
+    from srcdiff.front import syntax
     body = [ir.Assign([ir.Name(t.strip())], syntax.parse_expression(v.strip())) for t, v in
             (line.split("=", 1) for line in text.strip().splitlines())]
     return "\n".join(syntax.unparse(s).strip() for s in peephole.fold_negations(body, {"n"}))
@@ -238,7 +240,9 @@ def _floating(names):
 def _merged(lines):
     """``merge_slice_writes`` on a function body, with ``zeros_like(...)`` as the fresh allocation."""
     import textwrap
-    from srcdiff import ir, peephole, syntax
+    from srcdiff import ir
+    from srcdiff.optimize import peephole
+    from srcdiff.front import syntax
     text = "def f(x):\n" + textwrap.indent(lines, "    ")
     fn = syntax.to_ir(syntax.function_defs(syntax.parse_module(text))[0][2], text)
     body = peephole.merge_slice_writes(
@@ -317,7 +321,9 @@ def test_integer_constants_of_float_arithmetic_written_as_floats():
 
 
 def _factored(text):
-    from srcdiff import ir, peephole, syntax
+    from srcdiff import ir
+    from srcdiff.optimize import peephole
+    from srcdiff.front import syntax
     body = [ir.Assign([ir.Name(t.strip())], syntax.parse_expression(v.strip())) for t, v in
             (line.split("=", 1) for line in text.strip().splitlines())]
     body = peephole.factor_powers_of_two(body, {"n"}, _floating({"a", "b", "c", "d", "n"}))
@@ -409,7 +415,8 @@ def test_masks_and_small_integers_keep_their_arithmetic():
 def test_float_names_are_inferred_conservatively():
     """Only names assigned once from arithmetic that is floating point whatever else it meets."""
     import textwrap
-    from srcdiff import runtime, syntax
+    from srcdiff.runtime import helpers as runtime
+    from srcdiff.front import syntax
     from srcdiff.analysis.floats import float_names
     text = textwrap.dedent("""\
         def f(x, m):
@@ -428,7 +435,7 @@ def test_float_names_are_inferred_conservatively():
         """)
     fn = syntax.to_ir(syntax.function_defs(syntax.parse_module(text))[0][2], text)
     resolve = lambda e: {"np.cos": np.cos, "np": np}.get(syntax.unparse(e))
-    from srcdiff.rules.kernels import reduced_count
+    from srcdiff.runtime.kernels import reduced_count
     helpers = {"zeros_like": runtime.zeros_like, "unbroadcast": runtime.unbroadcast, "reduced_count": reduced_count}
     assert float_names(fn.body, {"x"}, set(), helpers, resolve) == {"x", "t", "g", "z", "s"}
 

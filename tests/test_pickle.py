@@ -111,7 +111,7 @@ def test_copies_sent_again_reuse_the_rebuilt_function_and_its_generated_code():
     again = pickle.loads(pickle.dumps(g))
     assert again.fun is first.fun
     again(np.ones(3))
-    assert srcdiff.cache.transformations_of(first.fun.__code__) == 1
+    assert srcdiff.backend.cache.transformations_of(first.fun.__code__) == 1
 
 
 def test_cloudpickle_round_trip():

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff import api, reuse
+from srcdiff import api
+from srcdiff.optimize import reuse
 
 RNG = np.random.default_rng(11)
 N = reuse.LARGE  # entries at which reuse starts

@@ -10,7 +10,7 @@ import pytest
 
 import robust_functions as rf
 import srcdiff
-from srcdiff import cache
+from srcdiff.backend import cache
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)

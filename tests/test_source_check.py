@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff import frontend
+from srcdiff.front import reader
 from srcdiff.errors import SourceChangedError, SourceUnavailableError
 
 MODULE = textwrap.dedent("""
@@ -163,7 +163,7 @@ def test_no_false_alarm_on_methods_closures_lambdas_decorators(tmp_path, monkeyp
         functions = [m.Model.loss, m.Model.__init__, m.Model.static, m.Model.square, m.Base.loss, m.decorate,
                      m.factory, m.factory(1.0, 2.0), m.scaled(3.0), m.nested_lambda, m.in_a_block, m.lambdas[1]]
         for fn in functions:
-            frontend.load(fn)
+            reader.load(fn)
         x = np.array([0.3, 0.7])
         closure = m.scaled(3.0)
         fd = [(closure(x + e) - closure(x - e)) / 2e-6 for e in np.eye(2) * 1e-6]

@@ -164,7 +164,7 @@ def test_deeply_nested_expressions_are_differentiated(tmp_path, name):
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_nesting_beyond_the_limit_is_refused_naming_the_line(tmp_path, mode):
-    from srcdiff import deep
+    from srcdiff.backend import deep
     terms = deep.MAX_NESTING + 50
     f = _module(tmp_path, "too_deep_" + mode, "def f(x):\n    y = x * 2.0\n    return " + " + ".join(["y"] * terms) + "\n").f
     assert f(1.0) == 2.0 * terms  # Python runs it
@@ -334,7 +334,7 @@ def test_numpy_constants_indexed_by_constants_stay_fine():
 
 def test_running_out_of_stack_even_on_the_large_stack_is_a_too_deep_error():
     import sys
-    from srcdiff import deep
+    from srcdiff.backend import deep
 
     def endless(n):
         return endless(n + 1)

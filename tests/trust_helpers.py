@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff import cache as srcdiff_cache
+from srcdiff.backend import cache as srcdiff_cache
 
 
 @pytest.fixture()

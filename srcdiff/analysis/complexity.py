@@ -21,7 +21,7 @@ import types
 import numpy
 
 from .. import ir
-from ..complex_values import holds_complex, names_complex_dtype
+from .complex_values import holds_complex, names_complex_dtype
 from ..rules import lookup
 
 UNKNOWN = None
@@ -61,7 +61,7 @@ def _callee_sources(fn, active):
     if fn.__code__ in active or len(active) > 20:
         return UNKNOWN
     from ..errors import SrcdiffError
-    from ..transform import prepare
+    from ..pipeline import prepare
     try:
         prep = prepare(fn)
     except (SrcdiffError, OSError, TypeError, SyntaxError):

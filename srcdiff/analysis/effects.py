@@ -10,7 +10,8 @@ import threading
 
 import numpy
 
-from .. import calls, ir
+from ..modes import callees as calls
+from .. import ir
 from ..errors import NonDifferentiableError, located
 from .aliases import _updated, memory_sources, mutated_parameters
 from .liveness import _Live
@@ -149,16 +150,17 @@ def _written_parameters(callee):
 
     Read from the source each time (only while transforming): a cached answer would go stale
     when a helper the callee calls is redefined."""
-    from .. import frontend, ssa
-    from ..ops import Classifier
-    from ..transform import prepare
+    from ..front import reader
+    from ..lower import redefinitions
+    from ..lower.ops import Classifier
+    from ..pipeline import prepare
     try:
         prep = prepare(callee)
     except Exception:  # noqa: BLE001 - a callee without source is refused where it is transformed
         return (), (), ()
     ctx = prep.ctx
-    tree = ssa.rename_redefinitions(prep.tree, ctx)  # ``z = z.copy(); z[0] = v`` writes a new array
-    ctx.locals = frontend.local_names(tree)
+    tree = redefinitions.rename_redefinitions(prep.tree, ctx)  # ``z = z.copy(); z[0] = v`` writes a new array
+    ctx.locals = reader.local_names(tree)
     classify = Classifier(ctx)
     params = {p.name for p in tree.params}
     augmented = []

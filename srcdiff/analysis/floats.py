@@ -17,8 +17,9 @@ import types
 
 import numpy
 
-from .. import ir, runtime
-from ..rules import kernels, kernels_batched, kernels_reduce
+from .. import ir
+from ..runtime import helpers as runtime
+from ..runtime import kernels, kernels_batched, kernels_reduce
 
 # functions whose results are floating point for integer and boolean arguments as well
 _FLOAT_FUNCTIONS = {math.sin, math.cos, math.tan, math.exp, math.log, math.sqrt, math.tanh, math.pow, math.asin,

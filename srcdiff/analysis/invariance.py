@@ -19,7 +19,8 @@ a reduction over another axis) means no claim is made.
 """
 from __future__ import annotations
 
-from .. import cleanup, ir
+from ..optimize import cleanup
+from .. import ir
 from .shape_rules import constant
 
 _REDUCTIONS = {"numpy.max", "numpy.amax", "numpy.min", "numpy.amin", "numpy.sum", "numpy.mean"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import ir
 from ..errors import MissingRuleError, located
-from ..ops import MODULE_FIX, _display, atom_names
+from ..lower.ops import MODULE_FIX, _display, atom_names
 
 
 def refuse_untyped_receivers(fn_def, classify, activity, ctx):

@@ -24,7 +24,8 @@ import types
 
 import numpy
 
-from .. import frontend, ir
+from ..front import reader
+from .. import ir
 from .dataflow import Forward
 from .shape_rules import (UNKNOWN, broadcast_known, constant, indexed_shape, known, matmul_shape, permuted,
                           range_targets, reduced_shape, reshaped)
@@ -125,7 +126,7 @@ class ShapeClasses(Forward):
                 return c
             if atom.id in self.ctx.locals:
                 return frozenset([("use", id(s), atom.id)])
-        obj = self.ctx.resolve(atom) if isinstance(atom, (ir.Name, ir.Attr)) else frontend._MISSING
+        obj = self.ctx.resolve(atom) if isinstance(atom, (ir.Name, ir.Attr)) else reader._MISSING
         if isinstance(atom, ir.Attr) and isinstance(obj, numbers.Number) and _module_rooted(atom, self.ctx):
             return SCALAR
         if isinstance(atom, ir.Name) and isinstance(obj, (float, int)) and not isinstance(obj, bool):

@@ -310,7 +310,7 @@ def analyse(fn_def, classify, reads_before, reads_after, reads_head, plan=None, 
 
 def definitely_assigned(body, params):
     """Names certainly bound after running ``body`` (parameters count as bound)."""
-    from ..ops import Op
+    from ..lower.ops import Op
 
     def classify(s):
         if isinstance(s, ir.Assign):

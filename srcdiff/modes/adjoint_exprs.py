@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..analysis.aliases import _VIEW_FUNCTIONS, _VIEW_METHODS, _viewed_operands
-from ..template import Contribution, Zero, fold
+from ..rules.template import Contribution, Zero, fold
 
 
 @dataclass

@@ -8,11 +8,12 @@ import types
 
 import numpy
 
-from .. import frontend, ir
-from ..rules import kernels
+from ..front import reader
+from .. import ir
+from ..runtime import kernels
 from ..analysis.shape_rules import broadcast_known
-from ..runtime import (add, as_sequence, broadcast_count, expand, own_list, snapshot, unbroadcast, zeros_like)
-from ..template import Contribution, Zero, fold, negate
+from ..runtime.helpers import add, as_sequence, broadcast_count, expand, own_list, snapshot, unbroadcast, zeros_like
+from ..rules.template import Contribution, Zero, fold, negate
 from .adjoint_exprs import (Adj, _allocates, _copy_expr, _materialize_zeros, _mentions, _names, _rename_names,
                             _view_base, state_items)
 
@@ -184,7 +185,7 @@ class AccumulateMixin:
             obj = self.ctx.helpers[name.id]
         else:
             obj = self.ctx.env.lookup(name.id)
-        if frontend.is_missing(obj):
+        if reader.is_missing(obj):
             return False
         if isinstance(obj, numbers.Number) and not isinstance(obj, bool):
             return True  # a number broadcasts like a scalar

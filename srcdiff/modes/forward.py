@@ -8,7 +8,9 @@ from __future__ import annotations
 import copy
 import inspect
 
-from .. import calls, frontend, ir
+from . import callees as calls
+from ..front import reader as frontend
+from .. import ir
 from ..analysis.activity import Activity, arg_ndims
 from ..analysis.aliases import sharing_sources, written_arrays
 from ..analysis.appends import write_backs
@@ -17,11 +19,11 @@ from ..analysis.tbr import _Defined
 from ..analysis.shape_rules import broadcast_known
 from ..analysis.shapes import Shapes
 from ..errors import MissingRuleError, NonDifferentiableError, located
-from ..ops import atom_names
+from ..lower.ops import atom_names
 from ..rules.registry import shape_kind
-from ..runtime import add, broadcast_like, snapshot, zeros_like
-from ..runtime import add_at as runtime_add_at
-from ..template import Filler, TangentDef, Zero, fold
+from ..runtime.helpers import add, broadcast_like, snapshot, zeros_like
+from ..runtime.helpers import add_at as runtime_add_at
+from ..rules.template import Filler, TangentDef, Zero, fold
 from .adjoint_exprs import _allocates
 
 _copy = copy.deepcopy

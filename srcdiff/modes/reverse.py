@@ -15,8 +15,8 @@ from .. import ir
 from ..analysis.aliases import written_arrays
 from ..analysis.tbr import analyse as analyse_tbr
 from ..errors import MissingRuleError, located
-from ..ops import atom_names
-from ..runtime import owned
+from ..lower.ops import atom_names
+from ..runtime.helpers import owned
 from .adjoint_exprs import Adj, _copy_expr, _names, _same
 from .adjoints import AccumulateMixin
 from .reverse_prep import PrepareMixin, view_bases

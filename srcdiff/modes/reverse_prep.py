@@ -6,14 +6,15 @@ import copy
 import inspect
 from dataclasses import dataclass
 
-from .. import calls, ir
+from . import callees as calls
+from .. import ir
 from ..analysis.activity import Activity, arg_ndims
 from ..analysis.effects import refuse_hidden_writes
 from ..analysis.appends import write_backs
 from ..analysis.shapes import Shapes
 from ..analysis.tbr import plan_loops
 from ..errors import NonDifferentiableError, located
-from ..ops import atom_names
+from ..lower.ops import atom_names
 from ..rules.registry import shape_kind
 from .adjoint_exprs import Adj, _copy_expr, _rename_names
 from .adjoints import _CONTAINER_RESULTS

@@ -6,11 +6,11 @@ import numpy
 
 from .. import ir
 from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, located
-from ..ops import atom_names
-from ..runtime import add_at, broadcast_count, snapshot, total, unbroadcast, written_part
-from ..template import Contribution, Filler, Zero, fold
-from .adjoint_exprs import (Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros,
-                            _mentions, _names, _same)
+from ..lower.ops import atom_names
+from ..runtime.helpers import add_at, broadcast_count, snapshot, total, unbroadcast, written_part
+from ..rules.template import Contribution, Filler, Zero, fold
+from .adjoint_exprs import (Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros, _mentions,
+                            _names, _same)
 
 
 class StatementMixin:

@@ -12,8 +12,8 @@ spectrum it stands for, and ``rfft``'s adjoint is real.
 # ruff: noqa: F821, F811
 import numpy
 
-from .kernels_fft import (fft_adjoint, fftn_adjoint, irfft_adjoint, irfftn_adjoint, last_two, rfft_adjoint,
-                          rfftn_adjoint)
+from ..runtime.kernels_fft import (fft_adjoint, fftn_adjoint, irfft_adjoint, irfftn_adjoint, last_two, rfft_adjoint,
+                                   rfftn_adjoint)
 from .registry import adjoint, nondifferentiable, tangent
 
 fft_ = numpy.fft

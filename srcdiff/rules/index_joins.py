@@ -1,7 +1,7 @@
 """Rules for ``numpy.r_[...]`` and ``numpy.c_[...]`` (normalized to ``index_join`` calls; see ``kernels_index_joins``)."""
 # Template bodies use d[...] and t[...]; linters do not know those names.
 # ruff: noqa: F821, F811
-from .kernels_index_joins import FIX, directive_problem, index_join, index_join_adjoint, index_join_tangent
+from ..runtime.kernels_index_joins import FIX, directive_problem, index_join, index_join_adjoint, index_join_tangent
 from .registry import adjoint, refuse_unless, tangent
 
 

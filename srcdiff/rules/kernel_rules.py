@@ -8,14 +8,14 @@ linear in the incoming adjoint ``g``. Kernels without a rule here (linear algebr
 # ruff: noqa: F821, F811
 import numpy
 
-from . import kernels
-from . import kernels_einsum as ke
-from . import kernels_fft as kf
-from . import kernels_linalg as kl
-from . import kernels_math as km
-from . import kernels_products as kp
-from . import kernels_reduce as kr
-from . import kernels_shapes as ks
+from ..runtime import kernels
+from ..runtime import kernels_einsum as ke
+from ..runtime import kernels_fft as kf
+from ..runtime import kernels_linalg as kl
+from ..runtime import kernels_math as km
+from ..runtime import kernels_products as kp
+from ..runtime import kernels_reduce as kr
+from ..runtime import kernels_shapes as ks
 from .registry import adjoint, nondifferentiable, tangent
 
 # ------------------------------------------------------------- elementwise helpers

@@ -11,9 +11,9 @@ the columns ``full_matrices=False`` would return.
 # ruff: noqa: F821, F811
 import numpy
 
-from .kernels_linalg import (cholesky_adjoint, cholesky_tangent, eigh_adjoint, eigh_tangent, eigvalsh_adjoint,
-                             eigvalsh_tangent, lstsq_adjoint, lstsq_tangent, qr_adjoint, qr_tangent, svd_adjoint,
-                             svd_tangent, svdvals_adjoint, svdvals_tangent)
+from ..runtime.kernels_linalg import (cholesky_adjoint, cholesky_tangent, eigh_adjoint, eigh_tangent, eigvalsh_adjoint,
+                                      eigvalsh_tangent, lstsq_adjoint, lstsq_tangent, qr_adjoint, qr_tangent,
+                                      svd_adjoint, svd_tangent, svdvals_adjoint, svdvals_tangent)
 from .registry import adjoint, refuse_unless, tangent
 
 

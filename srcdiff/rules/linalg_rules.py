@@ -10,10 +10,10 @@ zero gradient where the norm is 0.
 # ruff: noqa: F821, F811
 import numpy
 
-from .kernels import det_adjoint, solve_adjoint_a, trace_adjoint
-from .kernels_linalg import (matrix_power_adjoint, matrix_power_tangent, multi_dot_adjoint, multi_dot_tangent,
-                             pinv_adjoint, pinv_tangent, slogdet_sign_adjoint, slogdet_tangent)
-from .kernels_norms import norm_adjoint, norm_tangent, vector_norm_adjoint, vector_norm_tangent
+from ..runtime.kernels import det_adjoint, solve_adjoint_a, trace_adjoint
+from ..runtime.kernels_linalg import (matrix_power_adjoint, matrix_power_tangent, multi_dot_adjoint, multi_dot_tangent,
+                                      pinv_adjoint, pinv_tangent, slogdet_sign_adjoint, slogdet_tangent)
+from ..runtime.kernels_norms import norm_adjoint, norm_tangent, vector_norm_adjoint, vector_norm_tangent
 from .registry import adjoint, refuse_unless, shapes, tangent
 
 

@@ -7,7 +7,7 @@ ZeroDivisionError), exactly 0 for a zero cotangent or tangent."""
 # ruff: noqa: F821, F811
 import math
 
-from .kernels_math import strong_div
+from ..runtime.kernels_math import strong_div
 from .registry import adjoint, available, lookup, nondifferentiable, shapes, tangent
 
 

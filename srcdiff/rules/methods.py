@@ -1,7 +1,7 @@
 """Array methods and attributes, each mapped onto the NumPy function whose rule applies."""
 import numpy
 
-from . import kernels, kernels_shapes
+from ..runtime import kernels, kernels_shapes
 from .registry import attribute, method
 
 

@@ -14,7 +14,8 @@ single points: ``hypot`` at the origin and ``abs``/``fabs`` at 0 (derivative 0),
 # ruff: noqa: F821, F811
 import numpy
 
-from .kernels_math import abs_adjoint, abs_tangent, pick_weight, power_partial, safe_divisor, strong_div, strong_mul
+from ..runtime.kernels_math import (abs_adjoint, abs_tangent, pick_weight, power_partial, safe_divisor, strong_div,
+                                    strong_mul)
 from .registry import adjoint, tangent
 
 

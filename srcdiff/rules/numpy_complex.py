@@ -20,7 +20,7 @@ For a real argument the gradient returned is real.
 # ruff: noqa: F821, F811
 import numpy
 
-from .kernels_math import angle_adjoint, angle_tangent, imag_adjoint
+from ..runtime.kernels_math import angle_adjoint, angle_tangent, imag_adjoint
 from .registry import adjoint, shapes, tangent
 
 

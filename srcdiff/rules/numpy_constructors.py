@@ -11,10 +11,10 @@ The other constructors (``zeros``, ``ones``, ``arange``, ``eye``...) are in ``nu
 # ruff: noqa: F821, F811
 import numpy
 
-from ..runtime import unbroadcast
-from .kernels import astype_adjoint
-from .kernels_shapes import (fill_adjoint, fill_tangent, logspace_base, logspace_base_adjoint, logspace_exponents,
-                             spacing_weights)
+from ..runtime.helpers import unbroadcast
+from ..runtime.kernels import astype_adjoint
+from ..runtime.kernels_shapes import (fill_adjoint, fill_tangent, logspace_base, logspace_base_adjoint,
+                                      logspace_exponents, spacing_weights)
 from .registry import adjoint, refuse_unless, tangent
 
 # Template tests fold only on constants: ``dtype is None`` is true for the default (or a literal None),

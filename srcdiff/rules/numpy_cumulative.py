@@ -7,9 +7,9 @@ NaN entries skipped by ``nancumsum``/``nancumprod`` get a zero gradient.
 # ruff: noqa: F821, F811
 import numpy
 
-from .kernels import cumsum_adjoint, diff_adjoint, trace_adjoint
-from .kernels_reduce import (add_initial, cumprod_adjoint, cumprod_tangent, drop_initial, not_nan,
-                             trapezoid_adjoint, trapezoid_x_adjoint, trapezoid_x_tangent)
+from ..runtime.kernels import cumsum_adjoint, diff_adjoint, trace_adjoint
+from ..runtime.kernels_reduce import (add_initial, cumprod_adjoint, cumprod_tangent, drop_initial, not_nan,
+                                      trapezoid_adjoint, trapezoid_x_adjoint, trapezoid_x_tangent)
 from .registry import adjoint, available, tangent
 
 

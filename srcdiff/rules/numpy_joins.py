@@ -8,9 +8,9 @@ reflect, symmetric, wrap) add their adjoints back into the entry they copied.
 # ruff: noqa: F821, F811
 import numpy
 
-from .kernels import split_like, unstack
-from .kernels_shapes import (_PAD_MODES, join_adjoint, pad_adjoint, repeat_adjoint, split_adjoint, tile_adjoint,
-                             unstack_adjoint)
+from ..runtime.kernels import split_like, unstack
+from ..runtime.kernels_shapes import (_PAD_MODES, join_adjoint, pad_adjoint, repeat_adjoint, split_adjoint,
+                                      tile_adjoint, unstack_adjoint)
 from .registry import adjoint, available, refuse_unless, tangent
 
 

@@ -10,11 +10,13 @@ conjugate its adjoint (see ``numpy_complex``).
 # ruff: noqa: F821, F811
 import numpy
 
-from .kernels import dot_lhs, dot_rhs, inner_lhs, inner_rhs, matmul_lhs, matmul_rhs, tensordot_lhs, tensordot_rhs
-from .kernels_einsum import einsum_tangent, einsum_vjp, subscripts_problem
-from .kernels_products import (convolve_lhs, convolve_rhs, correlate_lhs, correlate_rhs, cross_lhs, cross_rhs,
-                               kron_lhs, kron_rhs, matvec_lhs, matvec_rhs, polyval_coefficients,
-                               polyval_derivative, vander_partials, vecdot_lhs, vecdot_rhs, vecmat_lhs, vecmat_rhs)
+from ..runtime.kernels import (dot_lhs, dot_rhs, inner_lhs, inner_rhs, matmul_lhs, matmul_rhs, tensordot_lhs,
+                               tensordot_rhs)
+from ..runtime.kernels_einsum import einsum_tangent, einsum_vjp, subscripts_problem
+from ..runtime.kernels_products import (convolve_lhs, convolve_rhs, correlate_lhs, correlate_rhs, cross_lhs, cross_rhs,
+                                        kron_lhs, kron_rhs, matvec_lhs, matvec_rhs, polyval_coefficients,
+                                        polyval_derivative, vander_partials, vecdot_lhs, vecdot_rhs, vecmat_lhs,
+                                        vecmat_rhs)
 from .registry import adjoint, available, refuse_unless, shapes, tangent
 
 

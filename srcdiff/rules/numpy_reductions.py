@@ -9,11 +9,11 @@ entries; NaN entries skipped by a nan-reduction get a zero gradient.
 # ruff: noqa: F821, F811
 import numpy
 
-from ..runtime import expand
-from .kernels import centered, expand_scaled, extremum_weights, prod_partials, reduced_count
-from .kernels_math import safe_divisor
-from .kernels_reduce import (median_weights, nan_centered, nan_count, nanmean_weights, not_nan, ptp_weights,
-                             weights_back, weights_like)
+from ..runtime.helpers import expand
+from ..runtime.kernels import centered, expand_scaled, extremum_weights, prod_partials, reduced_count
+from ..runtime.kernels_math import safe_divisor
+from ..runtime.kernels_reduce import (median_weights, nan_centered, nan_count, nanmean_weights, not_nan, ptp_weights,
+                                      weights_back, weights_like)
 from .registry import adjoint, refuse_unless, shapes, tangent
 
 

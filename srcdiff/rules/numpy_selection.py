@@ -9,10 +9,10 @@ gradient of the branch that was.
 # ruff: noqa: F821, F811
 import numpy
 
-from .kernels import diag_adjoint
-from .kernels_shapes import (choose_adjoint, compress_adjoint, diagonal_adjoint, extract_adjoint, finite_mask,
-                             permutation_of, permute, permute_adjoint, select_adjoint, select_default_adjoint,
-                             sort_order, take_adjoint, take_along_axis_adjoint)
+from ..runtime.kernels import diag_adjoint
+from ..runtime.kernels_shapes import (choose_adjoint, compress_adjoint, diagonal_adjoint, extract_adjoint, finite_mask,
+                                      permutation_of, permute, permute_adjoint, select_adjoint, select_default_adjoint,
+                                      sort_order, take_adjoint, take_along_axis_adjoint)
 from .registry import adjoint, shapes, tangent
 
 

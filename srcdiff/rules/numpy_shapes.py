@@ -8,9 +8,9 @@ a tangent repeats it. Copies and casts are here too.
 # ruff: noqa: F821, F811
 import numpy
 
-from ..runtime import broadcast_like, expand, snapshot, unbroadcast
-from .kernels import array_adjoint, astype, astype_adjoint, item, transpose_inverse
-from .kernels_shapes import atleast_adjoint, first_two, flatten, negated, rollaxis_destination
+from ..runtime.helpers import broadcast_like, expand, snapshot, unbroadcast
+from ..runtime.kernels import array_adjoint, astype, astype_adjoint, item, transpose_inverse
+from ..runtime.kernels_shapes import atleast_adjoint, first_two, flatten, negated, rollaxis_destination
 from .registry import adjoint, shapes, tangent
 
 

@@ -12,7 +12,7 @@ negative (``log`` of a negative number is NaN, though its partial 1 / x is finit
 # ruff: noqa: F821, F811
 import numpy
 
-from .kernels_math import safe_divisor, sinc_partial, strong_div
+from ..runtime.kernels_math import safe_divisor, sinc_partial, strong_div
 from .registry import adjoint, shapes, tangent
 
 _LN2 = 0.6931471805599453  # log(2)

@@ -6,11 +6,11 @@ import operator
 
 import numpy
 
-from ..runtime import as_sequence, private_copy, stop_gradient
+from ..runtime.helpers import as_sequence, private_copy, stop_gradient
 from .operators import BINARY, UNARY  # noqa: F401  (re-exported)
-from .kernels import (dict_items, dict_keys, dict_values, fan_out, items_adjoint, pick_adjoint, pick_tangent,
-                      values_adjoint)
-from .kernels_math import strong_mul
+from ..runtime.kernels import (dict_items, dict_keys, dict_values, fan_out, items_adjoint, pick_adjoint, pick_tangent,
+                               values_adjoint)
+from ..runtime.kernels_math import strong_mul
 from .registry import adjoint, nondifferentiable, shapes, tangent
 
 

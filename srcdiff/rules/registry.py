@@ -10,7 +10,7 @@ import threading
 import numpy
 
 from ..errors import MissingRuleError, SrcdiffError
-from ..template import Template, signature_of
+from .template import Template, signature_of
 
 
 class RuleError(SrcdiffError, TypeError):

@@ -4,14 +4,14 @@
 # ruff: noqa: F821, F811
 import numpy
 
-from .. import runtime
-from ..runtime import (add, broadcast_like, expand, owned, require_pair, require_real, require_scalar, snapshot,
-                       unbroadcast, zeros_like)
-from . import kernels
-from .kernels_batched import matmul_lhs_sum, matmul_rhs_sum, unbroadcast_sum
-from .kernels import (cumsum_adjoint, diag_adjoint, diff_adjoint, dot_lhs, dot_rhs, expand_scaled, fan_out,
-                      inner_lhs, inner_rhs, matmul_lhs, matmul_rhs, solve_adjoint_a, split_like, tensordot_lhs,
-                      tensordot_rhs, trace_adjoint, unstack)
+from ..runtime import helpers as runtime
+from ..runtime.helpers import (add, broadcast_like, expand, owned, require_pair, require_real, require_scalar, snapshot,
+                               unbroadcast, zeros_like)
+from ..runtime import kernels
+from ..runtime.kernels_batched import matmul_lhs_sum, matmul_rhs_sum, unbroadcast_sum
+from ..runtime.kernels import (cumsum_adjoint, diag_adjoint, diff_adjoint, dot_lhs, dot_rhs, expand_scaled, fan_out,
+                               inner_lhs, inner_rhs, matmul_lhs, matmul_rhs, solve_adjoint_a, split_like, tensordot_lhs,
+                               tensordot_rhs, trace_adjoint, unstack)
 from .registry import adjoint, nondifferentiable, tangent
 
 # ---------------------------------------------------------- linear in the first argument

@@ -9,8 +9,8 @@ Partials that are infinite or NaN at poles and domain edges (``logit`` at 0 and 
 # ruff: noqa: F821, F811
 import numpy
 
-from ..runtime import expand, unbroadcast
-from .kernels_math import strong_div, strong_mul
+from ..runtime.helpers import expand, unbroadcast
+from ..runtime.kernels_math import strong_div, strong_mul
 from .registry import adjoint, refuse_unless, shapes, tangent
 
 try:

@@ -144,7 +144,7 @@ def unload(module, path):
     except OSError:
         pass
     try:
-        from srcdiff import cache
+        from srcdiff.backend import cache
         cache.clear()
     except Exception:  # noqa: BLE001 - only a memory optimization
         pass

@@ -1,0 +1,1 @@
+"""From generated IR to running code: compilation, the code cache, entries per argument type."""

@@ -1,0 +1,1 @@
+"""Reading the user's function: source text, parsing, the syntax whitelist, name resolution."""

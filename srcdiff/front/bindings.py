@@ -1,0 +1,85 @@
+"""Local names bound once to a module or a function (``m = np``, ``sqrt = np.sqrt``) resolve like
+the global they copy, so ``m.sum(x)`` is ``np.sum(x)`` and not a method of an unknown object."""
+from __future__ import annotations
+
+import types
+from collections import Counter
+
+from ..modes import callees
+from . import reader
+from .. import ir
+
+_MISSING = object()
+
+
+def local_aliases(fn_def, ctx):
+    """{local name: the module or function it holds} for names the function binds exactly once, to
+    a module-level name or attribute chain (``la = np.linalg``, ``pi, tanh = np.pi, np.tanh``), to
+    a parameter specialized to a module (``m = xp``), or to another such alias.
+
+    Bound once means one binding site in the whole function, so wherever the name is bound it
+    holds that object; functions aliased from a global name are guarded like direct callees.
+    """
+    sites = Counter(p.name for p in fn_def.params)
+    candidates = {}  # name -> the expression it is bound to
+    for node in ir.walk(fn_def):
+        if isinstance(node, ir.Assign):
+            for target in node.targets:
+                sites.update(ir.target_names(target))
+                candidates.update(_pairs(target, node.value))
+        elif isinstance(node, ir.AugAssign):
+            sites.update(ir.target_names(node.target))
+        elif isinstance(node, (ir.For, ir.Generator)):
+            sites.update(ir.target_names(node.target))
+    aliases = {}
+    changed = True
+    while changed:  # ``m = np`` then ``la = m.linalg``: in any order
+        changed = False
+        for name, value in candidates.items():
+            if name in aliases or sites[name] != 1:
+                continue
+            obj = _resolve(value, ctx, aliases)
+            if obj is not _MISSING and callees.is_static(obj):
+                aliases[name] = obj
+                changed = True
+                if isinstance(value, ir.Name) and isinstance(obj, types.FunctionType):
+                    ctx.guard(value, obj)  # a redefined helper rebuilds the code, as for ``helper(x)``
+    return aliases
+
+
+def _pairs(target, value):
+    """(name, expression) for each name ``target`` binds to a name or attribute chain."""
+    if isinstance(target, ir.Name) and isinstance(value, (ir.Name, ir.Attr)):
+        return [(target.id, value)]
+    if isinstance(target, (ir.Tuple, ir.List)) and isinstance(value, (ir.Tuple, ir.List)) and \
+            len(target.elts) == len(value.elts) and \
+            not any(isinstance(e, ir.Starred) for e in target.elts + value.elts):
+        return [p for t, v in zip(target.elts, value.elts) for p in _pairs(t, v)]
+    return []
+
+
+def _resolve(expr, ctx, aliases):
+    """The object a name or attribute chain refers to, or ``_MISSING`` when it is rooted at a
+    local that is not itself known."""
+    chain = []
+    while isinstance(expr, ir.Attr):
+        chain.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ir.Name):
+        return _MISSING
+    if expr.id in aliases:
+        obj = aliases[expr.id]
+    elif expr.id in ctx.statics:
+        obj = ctx.statics[expr.id]
+    elif expr.id in ctx.locals:
+        return _MISSING
+    else:
+        obj = ctx.env.lookup(expr.id)
+        if reader.is_missing(obj):
+            return _MISSING
+    for attr in reversed(chain):
+        try:
+            obj = getattr(obj, attr)
+        except Exception:  # noqa: BLE001 - Python would raise when the line runs; leave it unresolved
+            return _MISSING
+    return obj

@@ -1,0 +1,1 @@
+"""Lowering to one operation per statement: normalization, structured jumps, renames."""

@@ -1,0 +1,1 @@
+"""Rewrites of generated code: cleanup, constant folding, peephole, specialization, reuse."""
