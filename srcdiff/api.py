@@ -17,6 +17,7 @@ from .backend.entries import require_scalar as _require_scalar
 from .context import stale
 from .errors import ArgumentError, NonDifferentiableError
 from .tracebacks import for_user
+from .travel import Portable
 
 _ndarray = numpy.ndarray
 
@@ -24,7 +25,7 @@ _ndarray = numpy.ndarray
 _SCALAR_TYPES = (float, int, bool, complex, numpy.floating, numpy.integer, numpy.bool_, numpy.complexfloating)
 
 
-class Transformed:
+class Transformed(Portable):
     """Base of transformed functions: lazy generation, ``.source``, the user's signature.
 
     Code is generated per *specialization*: which arguments are Python (or NumPy) scalars in the

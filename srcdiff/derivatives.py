@@ -16,6 +16,7 @@ from .analysis.complex_values import holds_complex
 from .partials import plain
 from .errors import ArgumentError, NonDifferentiableError
 from .tracebacks import for_user, user_facing
+from .travel import Portable
 
 _ndarray = numpy.ndarray
 
@@ -297,7 +298,7 @@ def _zero_tangent(x):
     return numpy.zeros(numpy.shape(x), dtype=x.dtype if isinstance(x, _ndarray) and x.dtype.kind in "fc" else float)
 
 
-class ForwardGrad:
+class ForwardGrad(Portable):
     """``grad(fun, mode="forward")``: one forward pass per input entry."""
 
     def __init__(self, fun, wrt):
@@ -352,7 +353,7 @@ class ForwardGrad:
 
 # ------------------------------------------------------------- second derivatives
 
-class HVP:
+class HVP(Portable):
     """``hvp(fun, wrt)``: ``(*args, v) -> H @ v``, forward mode over the generated gradient."""
 
     def __init__(self, fun, wrt=0):
@@ -428,25 +429,25 @@ def hessian(fun, *, wrt=None, argnums=None):
     array([[6., 2.],
            [2., 0.]])
     """
-    product = HVP(fun, resolve_wrt(wrt, argnums))
+    return Hessian(fun, resolve_wrt(wrt, argnums))
+
+
+class Hessian(Portable):
+    """``hessian(fun, wrt)``: one Hessian-vector product (``.hvp``) per input entry; an object, so it pickles."""
+
+    def __init__(self, fun, wrt=0):
+        self.hvp = HVP(fun, wrt)
+        self.fun, self.sig, self.__name__ = self.hvp.fun, self.hvp.sig, "hessian_of_" + getattr(fun, "__name__", "f")
 
     @user_facing
-    def hess(*args, **kwargs):
-        x = product.sig.values(args, kwargs)[0]
-        _real_only(x, fun, "hessian", product.sig.wrt[0])
+    def __call__(self, *args, **kwargs):
+        x = self.sig.values(args, kwargs)[0]
+        _real_only(x, self.fun, "hessian", self.sig.wrt[0])
         shape = numpy.shape(x)
         H = numpy.zeros(shape + shape)
         for idx, e in _basis(x):
-            col = product(*args, e, **kwargs)
-            H[(Ellipsis,) + idx] = col
+            H[(Ellipsis,) + idx] = self.hvp(*args, e, **kwargs)
         return float(H) if isinstance(x, float) else H
-    hess.__name__ = "hessian_of_" + getattr(fun, "__name__", "f")
-    hess.hvp = product
-    return hess
-
-
-def grad_forward(fun, wrt):
-    return ForwardGrad(fun, wrt)
 
 
 __all__ = ["forward", "jvp", "hessian", "hvp", "Grad", "_SCALAR_TYPES"]

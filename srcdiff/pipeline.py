@@ -251,7 +251,8 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     helpers = {k: v for k, v in ctx.helpers.items() if k in used and (k not in ctx.locals or k in ctx.statics)}
     closure = [n for n in fn.__code__.co_freevars if n in used]
     label = "%s of %s" % (kind, base)
-    compiled = codegen.compile_functions(functions, helpers, closure, label, origin=fn)
+    guarded = {f: ctx.arg_shapes for role, f in names.items() if role != "backward"}  # its arguments: residuals
+    compiled = codegen.compile_functions(functions, helpers, closure, label, origin=fn, guarded=guarded)
     if record_stages:
         stages.append(("generated", compiled.source))
     return ReverseResult(compiled, names, stages, tape_name is not None, returns_value, list(ctx.guards),
@@ -394,7 +395,8 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     used = {n.id for n in ir.walk(functions[0]) if isinstance(n, ir.Name)}
     helpers = {k: v for k, v in ctx.helpers.items() if k in used and (k not in ctx.locals or k in ctx.statics)}
     closure = [n for n in fn.__code__.co_freevars if n in used]
-    compiled = codegen.compile_functions(functions, helpers, closure, "tangent of %s" % base, origin=fn)
+    compiled = codegen.compile_functions(functions, helpers, closure, "tangent of %s" % base, origin=fn,
+                                         guarded={name: dict(ctx.arg_shapes, **tangent_shapes)})
     if record_stages:
         stages.append(("generated", compiled.source))
     return ForwardResult(compiled, {"tangent": name}, tangent_params, stages, list(ctx.guards))

@@ -12,8 +12,8 @@ import textwrap
 import types
 from dataclasses import dataclass, field
 
+from .. import guards, tracebacks
 from ..front import syntax
-from .. import tracebacks
 
 _FACTORY = "__srcdiff_factory__"
 
@@ -61,9 +61,10 @@ class Compiled:
         return self.source[start:] if end < 0 else self.source[start:end + 1]
 
 
-def compile_functions(functions, helpers, closure_names, label, origin=None):
+def compile_functions(functions, helpers, closure_names, label, origin=None, guarded=None):
     """Compile IR ``FunctionDef``s that share ``helpers``; returns a ``Compiled``. ``origin``, the
-    user's function, lets errors raised in the generated code point at the user's lines."""
+    user's function, lets errors raised in the generated code point at the user's lines. ``guarded``:
+    {function name: {parameter: shape}} the code is specialized to (see ``guards``)."""
     texts, user_lines, offset = [], {}, 2  # line 1 of the compiled module is the factory's def
     for f in functions:
         text, lines = syntax.unparse_with_lines(f)
@@ -72,12 +73,15 @@ def compile_functions(functions, helpers, closure_names, label, origin=None):
         offset += text.count("\n") + 2  # the function's lines and the blank line between functions
         texts.append(text)
     source = "\n\n".join(texts) + "\n"
+    guarded = {f: shapes for f, shapes in (guarded or {}).items() if shapes}
+    if guarded:
+        helpers = dict(helpers, **{guards.HELPER: guards.wrong_shapes})
     free = sorted(set(helpers) | set(closure_names))
     module = "def %s(%s):\n%s\n    return None\n" % (_FACTORY, ", ".join(free), textwrap.indent(source, "    "))
     digest = hashlib.sha1(source.encode()).hexdigest()[:10]
     filename = "<srcdiff %s %s>" % (label, digest)
     linecache.cache[filename] = (len(module), None, module.splitlines(True), filename)
-    code = compile(module, filename, "exec")
+    code = guards.compile_module(module, filename, guarded)
     factory = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == _FACTORY)
     codes = {c.co_name: c for c in factory.co_consts if isinstance(c, types.CodeType)}
     code_of = getattr(origin, "__code__", None)

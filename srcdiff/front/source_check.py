@@ -26,8 +26,9 @@ def require_current(fn, lines, first, filename):
     cannot be compiled on its own is left to the parser's refusal.
     """
     code = fn.__code__
-    if getattr(fn, "__wrapped__", None) is not None or code.co_filename.startswith(_OWN):
-        return  # a wrapper's text is the wrapped function's by design; srcdiff's own rule templates
+    if getattr(fn, "__wrapped__", None) is not None or code.co_filename.startswith((_OWN, "<srcdiff ")):
+        return  # a wrapper's text is the wrapped function's by design; srcdiff's own rule templates and the
+        # code it generated (compiled from that text, plus the shape guards of guards.py)
     imported = _imported_names(filename)  # the file's text as inspect read it
     if imported is None:
         return
@@ -72,9 +73,15 @@ def _compile(code, fn, lines, imports):
     Python compiles ``module.f(...)`` differently when ``module`` is imported in the module (3.11:
     no method call), so the imports ``fn`` uses head the text.
     """
+    return compile_lines(lines, code.co_filename, code.co_flags & _FUTURES, code.co_freevars,
+                         _enclosing_class(fn), imports)
+
+
+def compile_lines(lines, filename, flags, freevars, cls, imports=()):
+    """``_compile`` from what a code object records: the text compiled where it stands (inside a
+    function of our own when indented, its free names closure cells), or None."""
     indent = re.match(r"[ \t]*", lines[0]).group(0)
-    cls = _enclosing_class(fn)
-    free = [n for n in code.co_freevars if n != "__class__"]
+    free = [n for n in freevars if n != "__class__"]
     header = ["import " + ", ".join(sorted(imports))] if imports else []
     if indent:  # inside a function of our own, so that free names are closure cells, as they were
         outer = indent[:1] if cls else indent
@@ -88,8 +95,7 @@ def _compile(code, fn, lines, imports):
         return None
     text = "\n".join(header) + ("\n" if header else "") + "".join(lines)
     try:
-        return compile(text, code.co_filename, "exec", flags=code.co_flags & _FUTURES,
-                       dont_inherit=True), len(header) + 1
+        return compile(text, filename, "exec", flags=flags & _FUTURES, dont_inherit=True), len(header) + 1
     except (SyntaxError, ValueError):
         return None
 
