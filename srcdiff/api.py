@@ -17,7 +17,7 @@ from .backend.entries import require_scalar as _require_scalar
 from .context import stale
 from .errors import ArgumentError, NonDifferentiableError
 from .tracebacks import for_user
-from .travel import Portable
+from .backend.travel import Portable
 
 _ndarray = numpy.ndarray
 

@@ -16,7 +16,7 @@ from .analysis.complex_values import holds_complex
 from .partials import plain
 from .errors import ArgumentError, NonDifferentiableError
 from .tracebacks import for_user, user_facing
-from .travel import Portable
+from .backend.travel import Portable
 
 _ndarray = numpy.ndarray
 

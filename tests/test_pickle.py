@@ -5,7 +5,6 @@ import os
 import pickle
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pytest

@@ -12,7 +12,8 @@ import textwrap
 import types
 from dataclasses import dataclass, field
 
-from .. import guards, tracebacks
+from . import guards
+from .. import tracebacks
 from ..front import syntax
 
 _FACTORY = "__srcdiff_factory__"

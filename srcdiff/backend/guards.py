@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 
-from .errors import ArgumentError
+from ..errors import ArgumentError
 
 HELPER = "__srcdiff_wrong_shapes__"
 

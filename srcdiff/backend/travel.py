@@ -23,8 +23,8 @@ import types
 import uuid
 import weakref
 
-from .front import reader, source_check
-from .errors import SourceUnavailableError
+from ..front import reader, source_check
+from ..errors import SourceUnavailableError
 
 _MAIN = ("__main__", "__mp_main__")  # a script's functions: by value (another process runs another script)
 _EMPTY = "<srcdiff empty cell>"
@@ -170,7 +170,8 @@ def _contents(cell):
 
 _PROCESS = uuid.uuid4().hex
 _count = itertools.count()
-_tokens = {}  # id(globals dict) -> (token, weak reference to a function using the dict: while it lives, so does the dict)
+# id(globals dict) -> (token, weak reference to a function using the dict: while it lives, so does the dict)
+_tokens = {}
 
 
 def _token(fn):
