@@ -10,10 +10,11 @@ import linecache
 import re
 from dataclasses import dataclass, field
 
-from .modes import batching
+from .modes import batching, tapes
 from .front import bindings, fence, reader, syntax
 from .optimize import cleanup, finish
 from .backend import codegen
+from .backend.targets import NUMPY
 from .lower import control, normalize, redefinitions as ssa
 from . import ir
 from .modes.assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
@@ -73,7 +74,7 @@ def _source_line(source, line):
     return code
 
 
-def prepare(fn, record_stages=False, statics=None):
+def prepare(fn, record_stages=False, statics=None, target=NUMPY):
     """Parse, fence and normalize ``fn``; the result is shared by every mode.
 
     ``statics`` maps parameter names to the functions or modules they are bound to in this
@@ -85,6 +86,7 @@ def prepare(fn, record_stages=False, statics=None):
     names = all_names(source.tree)
     ctx = Context(source=source, env=env, namer=Namer(names), locals=reader.local_names(source.tree))
     ctx.source_names = names
+    ctx.target = target
     ctx.statics = dict(statics or {})
     ctx.statics.update(bindings.local_aliases(source.tree, ctx))  # ``m = np``: resolves like ``np``
     ctx.origin_text = _origin_texts(source.tree, source)
@@ -117,14 +119,14 @@ class ReverseResult:
 
 
 def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(), statics=None, shapes=(),
-            pending=None, has_aux=False, record_stages=False, check_real=False):
+            pending=None, has_aux=False, record_stages=False, check_real=False, target=NUMPY):
     """Generate reverse-mode code for ``fn`` differentiated with respect to parameter names ``wrt``.
 
     ``kind`` is "joint" (one function returning value and gradients), "grad" (gradients only,
     when the output is provably a scalar), or "split" (forward and backward functions).
     """
     split = kind == "split"
-    prep = prepare(fn, record_stages, statics)
+    prep = prepare(fn, record_stages, statics, target)
     ctx, stages = prep.ctx, prep.stages
     ctx.mode = "reverse"
     ctx.arg_shapes = dict(shapes)
@@ -164,6 +166,8 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     _name_tape(forward_code, tape_name)
     reverse_code = _fill_pops(reverse_code, mode, tape_name)
     reverse_code = batching.batch_products(cleanup.drop_empty(reverse_code), ctx)
+    forward_code, reverse_code, tape_init = tapes.arrange(forward_code, reverse_code, tape_name,
+                                                          [p.name for p in tree.params], mode, ctx)
     grads = [_final_gradient(name, final_state, mode) for name in wrt]
     value = forward_code[-1].value if forward_code and isinstance(forward_code[-1], ir.Return) else ir.Const(None)
     forward_body = forward_code[:-1] if forward_code and isinstance(forward_code[-1], ir.Return) else forward_code
@@ -181,8 +185,7 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
         if not seeds:
             seeded = value
     prelude = [ir.Assign([ir.Name(n)], ir.Const(None)) for n in mode.predefine]
-    if tape_name:
-        prelude.append(ir.Assign([ir.Name(tape_name)], ir.List([])))
+    prelude += tape_init
     grad_expr = grads[0] if len(grads) == 1 else ir.Tuple(grads)
     if record_stages:
         stages.append(("forward sweep", syntax.unparse(prelude + forward_body)))
@@ -225,7 +228,7 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     helpers = {k: v for k, v in ctx.helpers.items() if k in used and (k not in ctx.locals or k in ctx.statics)}
     closure = [n for n in fn.__code__.co_freevars if n in used]
     label = "%s of %s" % (kind, base)
-    compiled = codegen.compile_functions(functions, helpers, closure, label, origin=fn)
+    compiled = codegen.compile_functions(functions, helpers, closure, label, origin=fn, ctx=ctx)
     if record_stages:
         stages.append(("generated", compiled.source))
     return ReverseResult(compiled, names, stages, tape_name is not None, returns_value, list(ctx.guards),
@@ -313,10 +316,10 @@ class ForwardResult:
 
 
 def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=None, shapes=(), pending=None,
-            record_stages=False, tangent_only=False):
+            record_stages=False, tangent_only=False, target=NUMPY):
     """Generate forward-mode code: ``f_tangent(*args, t_x=...)`` returning ``(value, tangent)``, or
     only the tangent (``tangent_only``: what the value alone needs is not computed)."""
-    prep = prepare(fn, record_stages, statics)
+    prep = prepare(fn, record_stages, statics, target)
     ctx, stages = prep.ctx, prep.stages
     ctx.mode = "forward"
     ctx.arg_shapes = dict(shapes)
@@ -366,7 +369,8 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     used = {n.id for n in ir.walk(functions[0]) if isinstance(n, ir.Name)}
     helpers = {k: v for k, v in ctx.helpers.items() if k in used and (k not in ctx.locals or k in ctx.statics)}
     closure = [n for n in fn.__code__.co_freevars if n in used]
-    compiled = codegen.compile_functions(functions, helpers, closure, "tangent of %s" % base, origin=fn)
+    compiled = codegen.compile_functions(functions, helpers, closure, "tangent of %s" % base, origin=fn,
+                                         ctx=ctx)
     if record_stages:
         stages.append(("generated", compiled.source))
     return ForwardResult(compiled, {"tangent": name}, tangent_params, stages, list(ctx.guards))

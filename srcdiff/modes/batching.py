@@ -116,6 +116,8 @@ def _accumulation(s, ctx):
     kernel = next((k for k in _BATCHED if k is bound), None)
     if kernel is None or len(value.right.args) != len(_BATCHED[kernel][2]) + 1:
         return None
+    if not ctx.target.has_helper(_BATCHED[kernel][0].__name__):  # the target lacks the sum: step by step
+        return None
     return acc, value.op, kernel, value.right.args
 
 

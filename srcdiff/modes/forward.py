@@ -382,7 +382,8 @@ class ForwardMode:
         scalars = {p for p, a in binding.items() if self.shapes.of(a, s) == frozenset()}
         statics = calls.static_arguments(callee, binding, self.ctx)
         calls.tangent_function.last_guards = []
-        fn, tangent_params = calls.tangent_function(callee, active, frozenset(scalars), statics)
+        fn, tangent_params = calls.tangent_function(callee, active, frozenset(scalars), statics,
+                                                    target=self.ctx.target)
         self.ctx.guard(op.stmt.value.func, callee)
         self.ctx.guards.extend(calls.tangent_function.last_guards)
         name = self.ctx.bind(calls.name_stem(callee) + "_tangent", fn)

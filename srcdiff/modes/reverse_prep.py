@@ -224,7 +224,8 @@ class PrepareMixin:
         statics = calls.static_arguments(callee, binding, self.ctx)
         split_functions = calls.split_functions
         split_functions.last_guards = []
-        fwd, bwd, pending = split_functions(callee, active, frozenset(scalars), frozenset(containers), statics)
+        fwd, bwd, pending = split_functions(callee, active, frozenset(scalars), frozenset(containers), statics,
+                                            self.ctx.target)
         self.ctx.guard(op.stmt.value.func, callee)
         self.ctx.guards.extend(split_functions.last_guards)
         stem = calls.name_stem(callee)
