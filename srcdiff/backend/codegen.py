@@ -1,8 +1,9 @@
 """Turn generated IR into live functions: unparse, compile under a linecache filename, bind names.
 
 Generated code reads the user's module globals live (so a changed global is seen on the next
-call; a target with ``live_globals=False`` gets a snapshot of them instead) and gets srcdiff's helpers and the user's closure cells as its own closure cells, so
-nothing is written into the user's namespace.
+call; a target with ``live_globals=False`` gets a snapshot of them instead) and gets srcdiff's
+helpers and the user's closure cells as its own closure cells, so nothing is written into the
+user's namespace.
 """
 from __future__ import annotations
 
