@@ -5,7 +5,7 @@ import sys
 
 import numpy
 
-from .backend import cache, codegen, deep
+from .backend import cache, codegen, deep, targets
 from .modes import callees as calls
 from .front import reader
 from . import pipeline as transform
@@ -33,6 +33,8 @@ class Transformed(Portable):
     bookkeeping (``unbroadcast``) wherever shapes are seen to agree. After ``MAX_SHAPE_VARIANTS``
     different shape combinations, new ones share code that is not specialized to shapes.
     """
+
+    target = targets.NUMPY  # what the generated code may use (``backend=``; backend/targets.py)
 
     def __init__(self, fun, wrt, has_aux=False):
         self.has_aux = has_aux
@@ -85,6 +87,7 @@ class Transformed(Portable):
         """The Python function differentiated for these arguments: the user's, or, for a derivative
         of a derivative (``grad(grad(f))``), the code generated for the inner one."""
         if isinstance(self.fun, Transformed):
+            targets.refuse_again(self.fun)  # code of another target's tape and ranges: not differentiated again
             return self.fun._generated(args, kwargs)
         return self.fun
 
@@ -137,7 +140,7 @@ class Transformed(Portable):
         if getattr(subject, "__code__", None) is None:
             reader.load(subject)  # raises SourceUnavailableError saying why
         key = (subject.__code__, self.role, tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
-               shapes, self.has_aux, calls.resolution_key(subject), self.check_real)
+               shapes, self.has_aux, calls.resolution_key(subject), self.check_real, self.target)
         result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,
                                                                    subject=subject))
         functions = {role: result.compiled.build(name, subject, subject.__defaults__, subject.__kwdefaults__)
@@ -174,7 +177,7 @@ class Transformed(Portable):
     def _run_pipeline(self, scalars, containers, statics, shapes=(), record_stages=False, subject=None):
         return transform.reverse(subject or self.fun, self.sig.wrt, kind=self.role, scalars=scalars,
                                  containers=containers, statics=dict(statics), shapes=shapes, has_aux=self.has_aux,
-                                 record_stages=record_stages, check_real=self.check_real)
+                                 record_stages=record_stages, check_real=self.check_real, target=self.target)
 
     def sources(self, *args, **kwargs):
         """{generated function name: source} for this function and every user function it calls."""
@@ -222,7 +225,7 @@ class ValueAndGrad(Transformed):
         applied on top of this one differentiates (no caller checks the output there)."""
         twin = self.__dict__.get("_checking")
         if twin is None:
-            twin = self._checking = type(self)(self.fun, self._wrt)
+            twin = self._checking = targets.bound(type(self)(self.fun, self._wrt), self.target)
             twin.check_real = True
         return twin
 
@@ -295,7 +298,7 @@ class Grad(ValueAndGrad):
         """``value_and_grad`` of the same function: for calls whose output must be checked to be real."""
         twin = self.__dict__.get("_twin")
         if twin is None:
-            twin = self._twin = ValueAndGrad(self.fun, self._wrt)
+            twin = self._twin = targets.bound(ValueAndGrad(self.fun, self._wrt), self.target)
         return twin
 
 
@@ -376,13 +379,13 @@ def _tape_bytes(tape):
     return total
 
 
-def _decorator(cls, fun, wrt, has_aux=False):
-    if fun is None:
-        return lambda f: cls(f, wrt, has_aux)
-    return cls(fun, wrt, has_aux)
+def _decorator(cls, fun, wrt, has_aux=False, backend="numpy"):
+    target = targets.lookup(backend)
+    make = lambda f: targets.bound(cls(f, wrt, has_aux), target)  # noqa: E731
+    return make if fun is None else make(fun)
 
 
-def grad(fun=None, *, wrt=None, has_aux=False, mode="reverse", argnums=None):
+def grad(fun=None, *, wrt=None, has_aux=False, mode="reverse", argnums=None, backend="numpy"):
     """The gradient of a scalar-valued ``fun`` with respect to argument(s) ``wrt``.
 
     >>> import numpy as np, srcdiff
@@ -393,7 +396,8 @@ def grad(fun=None, *, wrt=None, has_aux=False, mode="reverse", argnums=None):
 
     With ``has_aux=True``, ``fun`` returns ``(loss, aux)`` and the result is ``(gradient, aux)``.
     ``mode="forward"`` computes the same gradient with one forward pass per input entry.
-    ``argnums`` is accepted as another name for ``wrt`` (as in JAX and autograd).
+    ``argnums`` is accepted as another name for ``wrt`` (as in JAX and autograd). ``backend`` names
+    the target the code is generated for (``"numpy"``, the default; see docs/user-guide/backends.md).
     """
     wrt = resolve_wrt(wrt, argnums)
     if mode not in ("reverse", "forward"):
@@ -402,11 +406,12 @@ def grad(fun=None, *, wrt=None, has_aux=False, mode="reverse", argnums=None):
         from .derivatives import ForwardGrad
         if has_aux:
             raise ArgumentError("has_aux is supported in reverse mode only")
-        return (lambda f: ForwardGrad(f, wrt)) if fun is None else ForwardGrad(fun, wrt)
-    return _decorator(Grad, fun, wrt, has_aux)
+        target = targets.lookup(backend)
+        return (lambda f: ForwardGrad(f, wrt, target)) if fun is None else ForwardGrad(fun, wrt, target)
+    return _decorator(Grad, fun, wrt, has_aux, backend)
 
 
-def value_and_grad(fun=None, *, wrt=None, has_aux=False, argnums=None):
+def value_and_grad(fun=None, *, wrt=None, has_aux=False, argnums=None, backend="numpy"):
     """``(fun(*args), gradient)`` from one forward and one reverse sweep.
 
     >>> import numpy as np, srcdiff
@@ -418,10 +423,10 @@ def value_and_grad(fun=None, *, wrt=None, has_aux=False, argnums=None):
     With ``has_aux=True``, ``fun`` returns ``(loss, aux)`` and the result is ``((loss, aux), gradient)``.
     ``argnums`` is accepted as another name for ``wrt``.
     """
-    return _decorator(ValueAndGrad, fun, resolve_wrt(wrt, argnums), has_aux)
+    return _decorator(ValueAndGrad, fun, resolve_wrt(wrt, argnums), has_aux, backend)
 
 
-def vjp(fun, *primals, wrt=None, argnums=None):
+def vjp(fun, *primals, wrt=None, argnums=None, backend="numpy"):
     """``(*args) -> (value, pullback)``; ``pullback(ct)`` returns the vector-Jacobian product.
 
     >>> import numpy as np, srcdiff
@@ -439,8 +444,8 @@ def vjp(fun, *primals, wrt=None, argnums=None):
     (array([1.        , 0.54030231]),)
     """
     if primals:
-        return VJP(fun, resolve_wrt(wrt, argnums, tuple(range(len(primals)))))(*primals)
-    return VJP(fun, resolve_wrt(wrt, argnums))
+        return _decorator(VJP, fun, resolve_wrt(wrt, argnums, tuple(range(len(primals)))), backend=backend)(*primals)
+    return _decorator(VJP, fun, resolve_wrt(wrt, argnums), backend=backend)
 
 
 def show(transformed, file=None, callees=False):

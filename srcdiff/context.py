@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import ir
+from .backend.targets import NUMPY
 
 
 class Namer:
@@ -57,6 +58,7 @@ class Context:
     mode: str = ""  # "reverse" or "forward" once the transformation has chosen
     guards: list = field(default_factory=list)  # (namespace or cell, name, function) the code was built on
     arg_shapes: dict = field(default_factory=dict)  # parameter -> shape of the array it holds (specialized)
+    target: object = NUMPY  # backend.targets.Target: what the emitted code may use
 
     @property
     def filename(self):

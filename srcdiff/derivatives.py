@@ -5,11 +5,11 @@ import weakref
 
 import numpy
 
-from .backend import cache, deep
+from .backend import cache, deep, targets
 from .modes import callees as calls
 from .front import reader
 from . import pipeline
-from .api import Grad, Transformed, _SCALAR_TYPES, check_differentiable, fit
+from .api import Grad, Transformed, _decorator, _SCALAR_TYPES, check_differentiable, fit
 from .arguments import resolve_wrt
 from .backend.entries import require_scalar
 from .analysis.complex_values import holds_complex
@@ -35,7 +35,7 @@ class Tangent(Transformed):
         if getattr(subject, "__code__", None) is None:
             reader.load(subject)  # raises SourceUnavailableError saying why
         key = (subject.__code__, "tangent", tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
-               shapes, calls.resolution_key(subject))
+               shapes, calls.resolution_key(subject), self.target)
         result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,
                                                                    subject=subject))
         fn = result.compiled.build(result.names["tangent"], subject, subject.__defaults__, subject.__kwdefaults__)
@@ -46,7 +46,8 @@ class Tangent(Transformed):
 
     def _run_pipeline(self, scalars, containers, statics, shapes=(), record_stages=False, subject=None):
         return pipeline.forward(subject or self.fun, self.sig.wrt, scalars=scalars, containers=containers,
-                                 statics=dict(statics), shapes=shapes, record_stages=record_stages)
+                                 statics=dict(statics), shapes=shapes, record_stages=record_stages,
+                                 target=self.target)
 
     @property
     def tangent_params(self):
@@ -99,7 +100,7 @@ def _weakrefable(obj):
         return False
 
 
-def forward(fun, wrt=None, *, argnums=None):
+def forward(fun, wrt=None, *, argnums=None, backend="numpy"):
     """The generated forward-mode function of ``fun`` (with ``.source``).
 
     >>> import numpy as np, srcdiff
@@ -110,7 +111,7 @@ def forward(fun, wrt=None, *, argnums=None):
     >>> tangent
     array([2.])
     """
-    return Tangent(fun, resolve_wrt(wrt, argnums))
+    return _decorator(Tangent, fun, resolve_wrt(wrt, argnums), backend=backend)
 
 
 def _check_tangent(tangent, primal, name, fun):
@@ -301,9 +302,10 @@ def _zero_tangent(x):
 class ForwardGrad(Portable):
     """``grad(fun, mode="forward")``: one forward pass per input entry."""
 
-    def __init__(self, fun, wrt):
+    def __init__(self, fun, wrt, target=None):
         self.fun = fun = plain(fun)
-        self.tangent = _tangent_of(fun, wrt)
+        self.tangent = _tangent_of(fun, wrt) if target in (None, targets.NUMPY) else _decorator(Tangent, fun, wrt,
+                                                                                                backend=target)
         self.sig = self.tangent.sig
 
     @property

@@ -11,10 +11,11 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-from .modes import batching
+from .modes import batching, tapes
 from .front import bindings, fence, reader, syntax
 from .optimize import cleanup, finish
 from .backend import codegen
+from .backend.targets import NUMPY
 from .lower import control, normalize, redefinitions as ssa, stats_calls
 from . import gc_pause, ir
 from .modes.assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
@@ -75,7 +76,7 @@ def _source_line(source, line):
     return code
 
 
-def prepare(fn, record_stages=False, statics=None):
+def prepare(fn, record_stages=False, statics=None, target=NUMPY):
     """Parse, fence and normalize ``fn``; the result is shared by every mode.
 
     ``statics`` maps parameter names to the functions or modules they are bound to in this
@@ -88,6 +89,7 @@ def prepare(fn, record_stages=False, statics=None):
     names = all_names(source.tree)
     ctx = Context(source=source, env=env, namer=Namer(names), locals=reader.local_names(source.tree))
     ctx.source_names = names
+    ctx.target = target
     ctx.statics = dict(statics or {})
     ctx.statics.update(bindings.local_aliases(source.tree, ctx))  # ``m = np``: resolves like ``np``
     ctx.origin_text = _origin_texts(source.tree, source)
@@ -143,14 +145,14 @@ class ReverseResult:
 @gc_pause.paused
 @analysed_once
 def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(), statics=None, shapes=(),
-            pending=None, has_aux=False, record_stages=False, check_real=False):
+            pending=None, has_aux=False, record_stages=False, check_real=False, target=NUMPY):
     """Generate reverse-mode code for ``fn`` differentiated with respect to parameter names ``wrt``.
 
     ``kind`` is "joint" (one function returning value and gradients), "grad" (gradients only,
     when the output is provably a scalar), or "split" (forward and backward functions).
     """
     split = kind == "split"
-    prep = prepare(fn, record_stages, statics)
+    prep = prepare(fn, record_stages, statics, target)
     ctx, stages = prep.ctx, prep.stages
     ctx.mode = "reverse"
     ctx.arg_shapes = dict(shapes)
@@ -190,6 +192,8 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     _name_tape(forward_code, tape_name)
     reverse_code = _fill_pops(reverse_code, mode, tape_name)
     reverse_code = batching.batch_products(cleanup.drop_empty(reverse_code), ctx)
+    forward_code, reverse_code, tape_init = tapes.arrange(forward_code, reverse_code, tape_name,
+                                                          [p.name for p in tree.params], mode, ctx)
     grads = [_final_gradient(name, final_state, mode) for name in wrt]
     value = forward_code[-1].value if forward_code and isinstance(forward_code[-1], ir.Return) else ir.Const(None)
     forward_body = forward_code[:-1] if forward_code and isinstance(forward_code[-1], ir.Return) else forward_code
@@ -207,8 +211,7 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
         if not seeds:
             seeded = value
     prelude = [ir.Assign([ir.Name(n)], ir.Const(None)) for n in mode.predefine]
-    if tape_name:
-        prelude.append(ir.Assign([ir.Name(tape_name)], ir.List([])))
+    prelude += tape_init
     grad_expr = grads[0] if len(grads) == 1 else ir.Tuple(grads)
     if record_stages:
         stages.append(("forward sweep", syntax.unparse(prelude + forward_body)))
@@ -252,7 +255,7 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
     closure = [n for n in fn.__code__.co_freevars if n in used]
     label = "%s of %s" % (kind, base)
     guarded = {f: ctx.arg_shapes for role, f in names.items() if role != "backward"}  # its arguments: residuals
-    compiled = codegen.compile_functions(functions, helpers, closure, label, origin=fn, guarded=guarded)
+    compiled = codegen.compile_functions(functions, helpers, closure, label, origin=fn, guarded=guarded, ctx=ctx)
     if record_stages:
         stages.append(("generated", compiled.source))
     return ReverseResult(compiled, names, stages, tape_name is not None, returns_value, list(ctx.guards),
@@ -342,10 +345,10 @@ class ForwardResult:
 @gc_pause.paused
 @analysed_once
 def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=None, shapes=(), pending=None,
-            record_stages=False, tangent_only=False):
+            record_stages=False, tangent_only=False, target=NUMPY):
     """Generate forward-mode code: ``f_tangent(*args, t_x=...)`` returning ``(value, tangent)``, or
     only the tangent (``tangent_only``: what the value alone needs is not computed)."""
-    prep = prepare(fn, record_stages, statics)
+    prep = prepare(fn, record_stages, statics, target)
     ctx, stages = prep.ctx, prep.stages
     ctx.mode = "forward"
     ctx.arg_shapes = dict(shapes)
@@ -396,7 +399,7 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     helpers = {k: v for k, v in ctx.helpers.items() if k in used and (k not in ctx.locals or k in ctx.statics)}
     closure = [n for n in fn.__code__.co_freevars if n in used]
     compiled = codegen.compile_functions(functions, helpers, closure, "tangent of %s" % base, origin=fn,
-                                         guarded={name: dict(ctx.arg_shapes, **tangent_shapes)})
+                                         guarded={name: dict(ctx.arg_shapes, **tangent_shapes)}, ctx=ctx)
     if record_stages:
         stages.append(("generated", compiled.source))
     return ForwardResult(compiled, {"tangent": name}, tangent_params, stages, list(ctx.guards))

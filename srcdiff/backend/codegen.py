@@ -1,8 +1,9 @@
 """Turn generated IR into live functions: unparse, compile under a linecache filename, bind names.
 
 Generated code reads the user's module globals live (so a changed global is seen on the next
-call) and gets srcdiff's helpers and the user's closure cells as its own closure cells, so
-nothing is written into the user's namespace.
+call; a target with ``live_globals=False`` gets a snapshot of them instead) and gets srcdiff's
+helpers and the user's closure cells as its own closure cells, so nothing is written into the
+user's namespace.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from . import guards
 from .. import tracebacks
 from ..front import syntax
+from .targets import check_helpers, freeze_globals
 
 _FACTORY = "__srcdiff_factory__"
 
@@ -31,6 +33,7 @@ class Compiled:
     user_file: str = ""  # the user's file the code was generated from
     user_name: str = ""  # the user's function
     user_lines: dict = field(default_factory=dict)  # line of ``filename`` -> line of ``user_file``
+    live_globals: bool = True  # False: the code reads a snapshot of the globals taken when it is built
 
     def build(self, name, user_fn, defaults=None, kwdefaults=None):
         """A function object for ``name``, reading ``user_fn``'s globals and closure cells."""
@@ -46,7 +49,8 @@ class Compiled:
                 cells.append(user_cells[free])
             else:  # a generated function calling a sibling defined later
                 cells.append(types.CellType())
-        fn = types.FunctionType(code, user_fn.__globals__, name, defaults, tuple(cells))
+        namespace = user_fn.__globals__ if self.live_globals else dict(user_fn.__globals__)
+        fn = types.FunctionType(code, namespace, name, defaults, tuple(cells))
         if kwdefaults:
             fn.__kwdefaults__ = dict(kwdefaults)
         fn.__srcdiff_source__ = self.function_source(name)
@@ -62,10 +66,14 @@ class Compiled:
         return self.source[start:] if end < 0 else self.source[start:end + 1]
 
 
-def compile_functions(functions, helpers, closure_names, label, origin=None, guarded=None):
+def compile_functions(functions, helpers, closure_names, label, origin=None, guarded=None, ctx=None):
     """Compile IR ``FunctionDef``s that share ``helpers``; returns a ``Compiled``. ``origin``, the
     user's function, lets errors raised in the generated code point at the user's lines. ``guarded``:
-    {function name: {parameter: shape}} the code is specialized to (see ``guards``)."""
+    {function name: {parameter: shape}} the code is specialized to (see ``guards``); ``ctx``, the
+    transformation's context, gives the target (the runtime helpers it has, how globals bind)."""
+    if ctx is not None:
+        check_helpers(ctx.target, helpers, functions, ctx)
+        freeze_globals(ctx, functions)
     texts, user_lines, offset = [], {}, 2  # line 1 of the compiled module is the factory's def
     for f in functions:
         text, lines = syntax.unparse_with_lines(f)
@@ -88,7 +96,7 @@ def compile_functions(functions, helpers, closure_names, label, origin=None, gua
     code_of = getattr(origin, "__code__", None)
     compiled = Compiled(source, filename, codes, dict(helpers), tuple(closure_names),
                         code_of.co_filename if code_of else "", getattr(origin, "__name__", ""),
-                        user_lines if code_of else {})
+                        user_lines if code_of else {}, ctx is None or ctx.target.live_globals)
     tracebacks.register(compiled)
     return compiled
 

@@ -103,7 +103,8 @@ class Caller:
         # the common case: positional arrays only, nothing else to check (see ``_lean_runner``)
         lean = self.positional and not self.statics and not self.guards and not self.others and \
             not owner.has_aux and all(k == "array" for k in self.kinds) and not self.complex_always and \
-            all(i < len(args) and positional for i, _, positional in self.complex_params)
+            all(i < len(args) and positional for i, _, positional in self.complex_params) and \
+            owner.target.lean_runner  # a target may forbid the text runner's ndarray fast path
         self.run = _lean_runner(self, functions[owner.role], owner.role != "grad" or self.returns_value,
                                 owner.role != "grad", sig.single or self.tuple_out, sig.single,
                                 owner.fun) if lean else None
@@ -167,7 +168,8 @@ def _lean_runner(caller, fn, unpack, joint, wrap, single, fun):
     gradient to its argument; returns what ``value_and_grad`` (``joint``) or ``grad`` returns.
 
     Written out as Python for this caller's arguments (no loops, no calls per argument), so that a
-    cached call costs little more than calling ``fn`` itself; the text is ``run.__srcdiff_source__``."""
+    cached call costs little more than calling ``fn`` itself; the text is ``run.__srcdiff_source__``.
+    Its names are bound here, from the target (``ndarray``: the array type of its namespace)."""
     positions = tuple(caller.positions)
     grads = ["g%d" % i for i in range(len(positions))]
     lines = ["def run(args):"]
@@ -196,7 +198,7 @@ def _lean_runner(caller, fn, unpack, joint, wrap, single, fun):
     source = "\n".join(lines) + "\n"
     namespace = {"caller": caller, "fn": fn, "fun": fun, "fit": fit, "require_scalar": require_scalar,
                  "holds_complex": holds_complex, "namespace": caller.namespace,
-                 "float64": _float64, "ndarray": _ndarray}
+                 "float64": _float64, "ndarray": caller.owner.target.module.ndarray}
     filename = "<srcdiff caller %s>" % hashlib.sha1(source.encode()).hexdigest()[:10]
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # for tracebacks
     exec(compile(source, filename, "exec"), namespace)

@@ -108,9 +108,10 @@ def _residuals(reverse_code, mode, tape_name):
     for s in reverse_code:
         for n in ir.walk(s):
             if isinstance(n, ir.Name) and n.id in needed and n.id not in seen and \
-                    (n.id in mode.primal_names or n.id == tape_name):
+                    (n.id in mode.primal_names or n.id in (tape_name, getattr(mode, "tape_top", None))):
                 seen.append(n.id)
-    if tape_name in seen:
-        seen.remove(tape_name)
-        seen.insert(0, tape_name)
+    for name in (getattr(mode, "tape_top", None), tape_name):  # the tape first (api.VJP reads it there)
+        if name in seen:
+            seen.remove(name)
+            seen.insert(0, name)
     return seen

@@ -110,6 +110,8 @@ def _accumulation(s, ctx):
     batched = fact(bound, "batched") if bound is not None else None
     if batched is None or len(value.right.args) != len(batched[2]) + 1:
         return None
+    if not ctx.target.has_helper(batched[0].__name__):  # the target lacks the sum: step by step
+        return None
     return acc, value.op, bound, value.right.args
 
 

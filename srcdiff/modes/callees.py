@@ -13,6 +13,7 @@ import types
 import numpy
 
 from ..backend import cache
+from ..backend.targets import NUMPY
 
 _ndarray = numpy.ndarray
 
@@ -66,7 +67,7 @@ class _Pending:
         return self._trampolines[role]
 
 
-def split_functions(callee, wrt, scalars, containers, statics=()):
+def split_functions(callee, wrt, scalars, containers, statics=(), target=NUMPY):
     """(forward, backward, pending) generated for ``callee`` differentiated w.r.t. ``wrt``.
 
     ``pending`` is not None when the callee is still being generated (a recursive call); then
@@ -74,7 +75,7 @@ def split_functions(callee, wrt, scalars, containers, statics=()):
     """
     from .. import pipeline
     key = (callee.__code__, "split", tuple(wrt), frozenset(scalars), frozenset(containers), statics_key(statics),
-           resolution_key(callee))
+           resolution_key(callee), target)
     pending = _in_progress()
     if key in pending:
         p = pending[key]
@@ -83,7 +84,7 @@ def split_functions(callee, wrt, scalars, containers, statics=()):
     try:
         result = cache.get_or_make(key, lambda: pipeline.reverse(callee, list(wrt), kind="split", scalars=scalars,
                                                                   containers=containers, statics=dict(statics),
-                                                                  pending=p))
+                                                                  pending=p, target=target))
     finally:
         del pending[key]
     fwd = result.compiled.build(result.names["forward"], callee, callee.__defaults__, callee.__kwdefaults__)
@@ -168,13 +169,13 @@ def is_plain_function(obj):
     return isinstance(obj, types.FunctionType)
 
 
-def tangent_function(callee, wrt, scalars, statics=(), shapes=(), tangent_only=False):
+def tangent_function(callee, wrt, scalars, statics=(), shapes=(), tangent_only=False, target=NUMPY):
     """(generated tangent function, names of its tangent parameters) for ``callee`` (specialized to
     the shapes of its array arguments when ``shapes`` gives them); with ``tangent_only`` it returns
     the output's tangent alone."""
     from .. import pipeline
     key = (callee.__code__, "tangent", tuple(wrt), frozenset(scalars), statics_key(statics), tuple(shapes),
-           resolution_key(callee), tangent_only)
+           resolution_key(callee), tangent_only, target)
     pending = _in_progress()
     if key in pending:
         p = pending[key]
@@ -183,7 +184,7 @@ def tangent_function(callee, wrt, scalars, statics=(), shapes=(), tangent_only=F
     try:
         result = cache.get_or_make(key, lambda: pipeline.forward(callee, list(wrt), scalars=scalars,
                                                                   statics=dict(statics), shapes=shapes, pending=p,
-                                                                  tangent_only=tangent_only))
+                                                                  tangent_only=tangent_only, target=target))
     finally:
         del pending[key]
     fn = result.compiled.build(result.names["tangent"], callee, callee.__defaults__, callee.__kwdefaults__)

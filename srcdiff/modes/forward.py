@@ -391,7 +391,8 @@ class ForwardMode:
         statics = calls.static_arguments(callee, binding, self.ctx)
         calls.tangent_function.last_guards = []
         try:
-            fn, tangent_params = calls.tangent_function(callee, active, frozenset(scalars), statics)
+            fn, tangent_params = calls.tangent_function(callee, active, frozenset(scalars), statics,
+                                                        target=self.ctx.target)
         except SrcdiffError as exc:  # inside a definition of a library function: reported here
             raise at_call_site(exc, callee, self.ctx.filename, s.line, text) from None
         self.ctx.guard(op.stmt.value.func, callee)

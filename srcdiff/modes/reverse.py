@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .. import ir
 from ..analysis.aliases import written_arrays
 from ..analysis.tbr import analyse as analyse_tbr
+from ..backend.ranges import descending
 from ..errors import MissingRuleError, located
 from ..lower.ops import atom_names
 from ..runtime.helpers import owned
@@ -235,6 +236,8 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
         if isinstance(s, ir.While):
             return ir.Name(self.ctx.namer.fresh("_")), ir.Call(ir.Name("range"), [ir.Name(count)], [])
         rng = _copy_expr(s.iter)
+        if not self.ctx.target.reversed_ranges:
+            return _copy_expr(s.target), descending(rng, count, self.ctx, s.line)
         if count is not None:
             rng = ir.Subscript(rng, ir.Slice(None, ir.Name(count), None))
         return _copy_expr(s.target), ir.Call(ir.Name("reversed"), [rng], [])

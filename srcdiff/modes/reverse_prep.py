@@ -232,7 +232,8 @@ class PrepareMixin:
         split_functions = calls.split_functions
         split_functions.last_guards = []
         try:
-            fwd, bwd, pending = split_functions(callee, active, frozenset(scalars), frozenset(containers), statics)
+            fwd, bwd, pending = split_functions(callee, active, frozenset(scalars), frozenset(containers), statics,
+                                                self.ctx.target)
         except SrcdiffError as exc:  # inside a definition of a library function: reported here
             raise at_call_site(exc, callee, self.ctx.filename, s.line, text) from None
         self.ctx.guard(op.stmt.value.func, callee)

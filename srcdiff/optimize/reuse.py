@@ -17,6 +17,7 @@ hand-written gradient updates its temporaries in place, and so does this. Only d
 whose operands are known (from the shape analysis) to have at least ``LARGE`` entries. A temporary
 is reused where it was made in the same block by an operation that returns a new array, and this
 is its only read; ``runtime.spare`` checks at run time that the result has its shape and dtype.
+Only for targets that allow ``out=`` (``Target.out_buffers``).
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ _UNARY = (numpy.negative, numpy.exp, numpy.expm1, numpy.log, numpy.log1p, numpy.
 
 
 def worth_it(ctx):
-    return any(math.prod(shape) >= LARGE for shape in ctx.arg_shapes.values())
+    return ctx.target.out_buffers and any(math.prod(shape) >= LARGE for shape in ctx.arg_shapes.values())
 
 
 def known_sizes(shapes, derived):
@@ -150,4 +151,4 @@ class _Reuse:
         return ir.Call(e.func, operands, [])
 
     def numpy_attr(self, ufunc):
-        return ir.Attr(ir.Name(self.ctx.bind("np", numpy)), ufunc.__name__)
+        return ir.Attr(ir.Name(self.ctx.target.bind_namespace(self.ctx)), ufunc.__name__)

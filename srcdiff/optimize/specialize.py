@@ -13,7 +13,8 @@ After (``d_t2`` of shape ``(5, 2)``, ``b`` of shape ``(2,)``, ``x`` and ``W`` ma
     return (d_W, d_b)
 
 The helpers decide these cases at run time on every call; with the shapes known they are decided
-once, and the gradient reads like one written by hand.
+once, and the gradient reads like one written by hand. A target without ``method_style`` gets
+``np.sum(d_t2, axis=0)`` instead of the method.
 """
 from __future__ import annotations
 
@@ -174,8 +175,8 @@ class _Helpers:
         kind = self.which(e.func) if isinstance(e, ir.Call) else None
         if kind in _METHODS and len(e.args) == 1 and {k.name for k in e.keywords} <= {"axis", "keepdims"}:
             arg = self.specialize(e.args[0], env)
-            if len(_inferred_shape(arg, env, self.which) or ()) >= 1:  # an array: its method skips NumPy's dispatch
-                return ir.Call(ir.Attr(arg, kind), [], e.keywords)
+            if len(_inferred_shape(arg, env, self.which) or ()) >= 1 and self.ctx.target.method_style:
+                return ir.Call(ir.Attr(arg, kind), [], e.keywords)  # an array: its method skips NumPy's dispatch
             return ir.Call(e.func, [arg], e.keywords)
         if isinstance(e, ir.Call) and not e.keywords:
             e = ir.Call(e.func, [self.specialize(a, env) for a in e.args], [])
@@ -189,7 +190,7 @@ class _Helpers:
                 g = ir.BinOp("/", e.args[0], ir.Const(count))
                 return ir.Call(ir.Name(self.ctx.bind("expand", expand)), [g, e.args[1], e.args[3], e.args[4]], [])
             if kind == "unbroadcast" and None not in shapes:
-                return _summed(e.args[0], shapes[0], shapes[1]) or e
+                return _summed(e.args[0], shapes[0], shapes[1], self.summer()) or e
             if kind in ("matmul_lhs", "matmul_rhs") and None not in shapes:
                 return self.product(self.kernels[kind], e.args, shapes) or e
             return e
@@ -223,30 +224,43 @@ class _Helpers:
             return e.args[0]
         return e
 
+    def summer(self):
+        """How a sum over axes is written: ``g.sum(axis=0)``, or ``np.sum(g, axis=0)`` for a target
+        without method-style calls."""
+        if self.ctx.target.method_style:
+            return _method_sum
+        return lambda g, keywords: ir.Call(ir.Attr(ir.Name(self.ctx.target.bind_namespace(self.ctx)), "sum"),
+                                           [g], keywords)
+
     def product(self, kernel, args, shapes):
         """A product kernel (``matmul_lhs``) for operands of the ranks it declares fast forms for
         (``by_rank``, with its rules in ``runtime_rules``)."""
         if len(shapes[0]) < 1:  # the adjoint is a number standing for an array: leave it to the kernel
             return None
-        np = ir.Name(self.ctx.bind("np", numpy))
+        np = ir.Name(self.ctx.target.bind_namespace(self.ctx))
         form = fact(kernel, "by_rank", {}).get((len(shapes[1]), len(shapes[2])))
         return form(*args, np) if form is not None else None  # each argument is used once
 
 
-def _summed(g, g_shape, x_shape):
+def _method_sum(g, keywords):
+    return ir.Call(ir.Attr(g, "sum"), [], keywords)
+
+
+def _summed(g, g_shape, x_shape, summed=_method_sum):
     """``unbroadcast(g, x)`` written out: ``g`` itself, ``g.sum(axis=...)`` over leading axes, or
-    ``g.sum(axis=..., keepdims=True)`` over the axes where ``x`` has length one."""
+    ``g.sum(axis=..., keepdims=True)`` over the axes where ``x`` has length one (``summed(g, keywords)``
+    writes the sum: as a method, or as the namespace's function)."""
     lead = len(g_shape) - len(x_shape)
     if lead == 0 and tuple(g_shape) != tuple(x_shape):
         kept = [i for i, (n, m) in enumerate(zip(g_shape, x_shape)) if n != m]
         if any(x_shape[i] != 1 for i in kept):
             return None
-        return ir.Call(ir.Attr(g, "sum"), [], [ir.Keyword("axis", _axes(kept)), ir.Keyword("keepdims", ir.Const(True))])
+        return summed(g, [ir.Keyword("axis", _axes(kept)), ir.Keyword("keepdims", ir.Const(True))])
     if lead < 0 or tuple(g_shape[lead:]) != tuple(x_shape):
         return None
     if lead == 0:
         return g
-    return ir.Call(ir.Attr(g, "sum"), [], [ir.Keyword("axis", _axes(range(lead)))])
+    return summed(g, [ir.Keyword("axis", _axes(range(lead)))])
 
 
 def _axes(axes):
