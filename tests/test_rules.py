@@ -1351,7 +1351,7 @@ case(np.float_power, op_float_power_int, normal(3, 4), label="x**3")
 # the x-only cdf primitives of the scipy.stats definitions (their shape arguments are refused)
 try:
     import scipy.stats  # noqa: F401  (registers them)
-    from srcdiff.rules import kernels_stats as sp
+    from srcdiff.runtime import kernels_stats as sp
 except ImportError:  # pragma: no cover
     sp = None
 

@@ -349,7 +349,8 @@ def _display(func):
 
 def _no_rule_message(display, obj):
     """(problem, fix) for a call srcdiff cannot differentiate."""
-    refusal = getattr(obj, "__srcdiff_refusal__", None)  # a derivative refused on purpose (rules/kernels_stats.Refusal)
+    # a derivative refused on purpose (runtime/kernels_stats.Refusal)
+    refusal = getattr(obj, "__srcdiff_refusal__", None)
     if refusal is not None:
         return refusal
     stats = sys.modules.get("srcdiff.rules.scipy_stats")  # loaded once the user's code imports scipy.stats

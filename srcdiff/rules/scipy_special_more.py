@@ -11,7 +11,7 @@ A varied value passed to those other parameters is refused (``constant_only``), 
 import numpy
 
 from ..runtime.kernels_math import strong_mul
-from .registry import adjoint, constant_only, nondifferentiable, tangent
+from .registry import adjoint, constant_only, nondifferentiable, self_adjoint, tangent
 
 try:
     import scipy.special
@@ -32,19 +32,19 @@ def _adjoint(names, **kw):
     return adjoint(*_functions(names), **kw) if scipy is not None else (lambda fn: fn)
 
 
+def _self_adjoint(names, **kw):
+    """``self_adjoint``: the tangent derived from the adjoint (see ``registry.self_adjoint``)."""
+    return self_adjoint(*_functions(names), **kw) if scipy is not None else (lambda fn: fn)
+
+
 def _tangent(names):
     return tangent(*_functions(names)) if scipy is not None else (lambda fn: fn)
 
 
 # I_v'(z) = (I_{v-1}(z) + I_{v+1}(z)) / 2
-@_adjoint("iv")
+@_self_adjoint("iv")
 def iv(y, v, z):
     d[z] = d[y] * (0.5 * (scipy.special.iv(v - 1.0, z) + scipy.special.iv(v + 1.0, z)))
-
-
-@_tangent("iv")
-def iv(y, v, z):
-    t[y] = t[z] * (0.5 * (scipy.special.iv(v - 1.0, z) + scipy.special.iv(v + 1.0, z)))
 
 
 # ive = iv * exp(-|Re z|): the holomorphic part as for iv, then -sign(Re z) ive along Re z only
@@ -61,75 +61,40 @@ def ive(y, v, z):
 
 
 # J_v'(z) = (J_{v-1}(z) - J_{v+1}(z)) / 2 (``jn`` is ``jv``); the same for Y_n (Y_{-1} = -Y_1)
-@_adjoint("jv")
+@_self_adjoint("jv")
 def jv(y, v, z):
     d[z] = d[y] * (0.5 * (scipy.special.jv(v - 1.0, z) - scipy.special.jv(v + 1.0, z)))
 
 
-@_tangent("jv")
-def jv(y, v, z):
-    t[y] = t[z] * (0.5 * (scipy.special.jv(v - 1.0, z) - scipy.special.jv(v + 1.0, z)))
-
-
-@_adjoint("yn")
+@_self_adjoint("yn")
 def yn(y, n, x):
     d[x] = d[y] * (0.5 * (scipy.special.yn(n - 1, x) - scipy.special.yn(n + 1, x)))
 
 
-@_tangent("yn")
-def yn(y, n, x):
-    t[y] = t[x] * (0.5 * (scipy.special.yn(n - 1, x) - scipy.special.yn(n + 1, x)))
-
-
-@_adjoint("j0")
+@_self_adjoint("j0")
 def j0(y, x):
     d[x] = -d[y] * scipy.special.j1(x)
 
 
-@_tangent("j0")
-def j0(y, x):
-    t[y] = -t[x] * scipy.special.j1(x)
-
-
-@_adjoint("y0")
+@_self_adjoint("y0")
 def y0(y, x):
     d[x] = -d[y] * scipy.special.y1(x)
 
 
-@_tangent("y0")
-def y0(y, x):
-    t[y] = -t[x] * scipy.special.y1(x)
-
-
 # J_1' = (J_0 - J_2) / 2, finite at 0
-@_adjoint("j1")
+@_self_adjoint("j1")
 def j1(y, x):
     d[x] = d[y] * (0.5 * (scipy.special.j0(x) - scipy.special.jv(2.0, x)))
 
 
-@_tangent("j1")
-def j1(y, x):
-    t[y] = t[x] * (0.5 * (scipy.special.j0(x) - scipy.special.jv(2.0, x)))
-
-
-@_adjoint("y1")
+@_self_adjoint("y1")
 def y1(y, x):
     d[x] = d[y] * (0.5 * (scipy.special.y0(x) - scipy.special.yn(2, x)))
 
 
-@_tangent("y1")
-def y1(y, x):
-    t[y] = t[x] * (0.5 * (scipy.special.y0(x) - scipy.special.yn(2, x)))
-
-
-@_adjoint("rgamma")
+@_self_adjoint("rgamma")
 def rgamma(y, x):
     d[x] = d[y] * rgamma_partial(x)
-
-
-@_tangent("rgamma")
-def rgamma(y, x):
-    t[y] = t[x] * rgamma_partial(x)
 
 
 if scipy is not None:
@@ -139,59 +104,32 @@ if scipy is not None:
 
 
 # erfcinv(x) = erfinv(1 - x)
-@_adjoint("erfcinv")
+@_self_adjoint("erfcinv")
 def erfcinv(y, x):
     d[x] = strong_mul(-d[y], _SQRT_PI_2 * numpy.exp(y * y))
 
 
-@_tangent("erfcinv")
-def erfcinv(y, x):
-    t[y] = strong_mul(-t[x], _SQRT_PI_2 * numpy.exp(y * y))
-
-
-@_adjoint("beta")
+@_self_adjoint("beta")
 def beta(y, a, b):
     d[a] = strong_mul(d[y], y * (scipy.special.digamma(a) - scipy.special.digamma(a + b)))
     d[b] = strong_mul(d[y], y * (scipy.special.digamma(b) - scipy.special.digamma(a + b)))
 
 
-@_tangent("beta")
-def beta(y, a, b):
-    t[y] = strong_mul(t[a], y * (scipy.special.digamma(a) - scipy.special.digamma(a + b))) + \
-        strong_mul(t[b], y * (scipy.special.digamma(b) - scipy.special.digamma(a + b)))
-
-
 # dP(a, x)/dx = x^(a-1) exp(-x) / Gamma(a); Q = 1 - P
-@_adjoint("gammainc")
+@_self_adjoint("gammainc")
 def gammainc(y, a, x):
     d[x] = strong_mul(d[y], numpy.exp(scipy.special.xlogy(a - 1.0, x) - x - scipy.special.gammaln(a)))
 
 
-@_tangent("gammainc")
-def gammainc(y, a, x):
-    t[y] = strong_mul(t[x], numpy.exp(scipy.special.xlogy(a - 1.0, x) - x - scipy.special.gammaln(a)))
-
-
-@_adjoint("gammaincc")
+@_self_adjoint("gammaincc")
 def gammaincc(y, a, x):
     d[x] = strong_mul(-d[y], numpy.exp(scipy.special.xlogy(a - 1.0, x) - x - scipy.special.gammaln(a)))
 
 
-@_tangent("gammaincc")
-def gammaincc(y, a, x):
-    t[y] = strong_mul(-t[x], numpy.exp(scipy.special.xlogy(a - 1.0, x) - x - scipy.special.gammaln(a)))
-
-
 # dI_x(a, b)/dx = x^(a-1) (1-x)^(b-1) / B(a, b)
-@_adjoint("betainc")
+@_self_adjoint("betainc")
 def betainc(y, a, b, x):
     d[x] = strong_mul(d[y], numpy.exp(scipy.special.xlogy(a - 1.0, x) + scipy.special.xlog1py(b - 1.0, -x) -
-                                      scipy.special.betaln(a, b)))
-
-
-@_tangent("betainc")
-def betainc(y, a, b, x):
-    t[y] = strong_mul(t[x], numpy.exp(scipy.special.xlogy(a - 1.0, x) + scipy.special.xlog1py(b - 1.0, -x) -
                                       scipy.special.betaln(a, b)))
 
 

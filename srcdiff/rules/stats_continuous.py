@@ -10,7 +10,7 @@ with respect to shape parameters, which has no closed form.
 import numpy
 import scipy.special
 
-from .kernels_stats import beta_cdf, beta_sf, gamma_cdf, gamma_sf, t_cdf
+from ..runtime.kernels_stats import beta_cdf, beta_sf, gamma_cdf, gamma_sf, t_cdf
 
 _LOG_SQRT_2PI = 0.9189385332046727  # log(sqrt(2 pi))
 _LOG_SQRT_PI = 0.5723649429247001

@@ -3,7 +3,7 @@ as NumPy formulas that srcdiff differentiates like user code (see stats_continuo
 import numpy
 import scipy.special
 
-from .kernels_stats import Refusal, dirichlet_check, mvn_batch_shape, mvn_dimension
+from ..runtime.kernels_stats import Refusal, dirichlet_check, mvn_batch_shape, mvn_dimension
 
 _LOG_2PI = 1.8378770664093453
 _INF = numpy.inf

@@ -2,63 +2,38 @@
 the one in the shape parameters has no closed form and is refused."""
 # Template bodies use d[...] and t[...]; linters do not know those names.
 # ruff: noqa: F821
-from .kernels_stats import (FIX, beta_cdf, beta_density, beta_sf, dirichlet_check, gamma_cdf, gamma_density, gamma_sf,
-                            mvn_batch_shape, mvn_dimension, t_cdf, t_density)
-from .registry import adjoint, nondifferentiable, refuse_derivative, tangent
+from ..runtime.kernels_stats import (FIX, beta_cdf, beta_density, beta_sf, dirichlet_check, gamma_cdf, gamma_density,
+                                     gamma_sf, mvn_batch_shape, mvn_dimension, t_cdf, t_density)
+from .registry import nondifferentiable, refuse_derivative, self_adjoint
 
 
 def _problem(what):
     return "srcdiff has no derivative of %s: it has no closed form in the functions srcdiff has rules for" % what
 
 
-@adjoint(t_cdf, elementwise=True)
+@self_adjoint(t_cdf, elementwise=True)
 def _adjoint_t_cdf(y, z, df):
     d[z] = d[y] * t_density(z, df)
 
 
-@tangent(t_cdf)
-def _tangent_t_cdf(y, z, df):
-    t[y] = t[z] * t_density(z, df)
-
-
-@adjoint(gamma_cdf, elementwise=True)
+@self_adjoint(gamma_cdf, elementwise=True)
 def _adjoint_gamma_cdf(y, z, a):
     d[z] = d[y] * gamma_density(z, a)
 
 
-@tangent(gamma_cdf)
-def _tangent_gamma_cdf(y, z, a):
-    t[y] = t[z] * gamma_density(z, a)
-
-
-@adjoint(gamma_sf, elementwise=True)
+@self_adjoint(gamma_sf, elementwise=True)
 def _adjoint_gamma_sf(y, z, a):
     d[z] = -d[y] * gamma_density(z, a)
 
 
-@tangent(gamma_sf)
-def _tangent_gamma_sf(y, z, a):
-    t[y] = -t[z] * gamma_density(z, a)
-
-
-@adjoint(beta_cdf, elementwise=True)
+@self_adjoint(beta_cdf, elementwise=True)
 def _adjoint_beta_cdf(y, z, a, b):
     d[z] = d[y] * beta_density(z, a, b)
 
 
-@tangent(beta_cdf)
-def _tangent_beta_cdf(y, z, a, b):
-    t[y] = t[z] * beta_density(z, a, b)
-
-
-@adjoint(beta_sf, elementwise=True)
+@self_adjoint(beta_sf, elementwise=True)
 def _adjoint_beta_sf(y, z, a, b):
     d[z] = -d[y] * beta_density(z, a, b)
-
-
-@tangent(beta_sf)
-def _tangent_beta_sf(y, z, a, b):
-    t[y] = -t[z] * beta_density(z, a, b)
 
 
 refuse_derivative(t_cdf, ["df"], _problem("the cdf, sf, logcdf or logsf of scipy.stats.t with respect to df"), FIX)
