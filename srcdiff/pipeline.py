@@ -9,10 +9,11 @@ import copy
 import linecache
 import re
 import sys
+import dataclasses
 from dataclasses import dataclass, field
 
 from .modes import batching, tapes
-from .front import bindings, fence, reader, syntax
+from .front import bindings, fence, local_functions, reader, syntax
 from .optimize import cleanup, finish
 from .backend import codegen
 from .backend.targets import NUMPY
@@ -83,6 +84,7 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
     specialization (``act=np.tanh``, ``xp=np``), so calls through them resolve like calls of globals.
     """
     source = reader.load(fn)
+    source = dataclasses.replace(source, tree=local_functions.inline(source.tree, source.filename))
     _refuse_lowering_names(fn, source)
     fence.check(source.tree, source.filename)
     env = reader.Environment(fn)

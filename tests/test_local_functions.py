@@ -171,7 +171,7 @@ def reordered_write(x):
     return np.sum(state * x) + np.sum(bump(x))
 
 
-@pytest.mark.parametrize("fn, needle, words", [
+@pytest.mark.parametrize("fn, needle, words", [pytest.param(*case, id=case[0].__name__) for case in [
     (recursive_helper, "def fact(n, t):", "calls itself"),
     (mutually_recursive, "def b(t):", "`b` and `a` call each other"),
     (passed_as_value, "return np.sum(list(map(sq, x)))", "used as a value"),
@@ -180,7 +180,7 @@ def reordered_write(x):
     (in_comprehension, "return np.sum([sq(v) for v in x])", "comprehension"),
     (varargs_helper, "def total(*parts):", "named parameters only"),
     (reordered_write, "return np.sum(state * x) + np.sum(bump(x))", "changes values it does not own"),
-])
+]])
 def test_what_cannot_be_written_out_is_refused_at_its_line(fn, needle, words):
     x = X3.copy()
     for transform in (lambda: srcdiff.grad(fn)(x), lambda: srcdiff.jvp(fn, (x,), np.ones(3))):

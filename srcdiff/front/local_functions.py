@@ -10,32 +10,29 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import linecache
 
 from .. import ir
 from ..context import Namer, all_names
 from ..errors import UnsupportedSyntaxError, located
 
 
-def inline(fn_def, filename, text, offset):
-    """``fn_def`` with its local functions written out at their calls (``fn_def`` itself if it has none).
-    ``text`` is the source from line ``offset + 1`` on, for messages."""
+def inline(fn_def, filename):
+    """``fn_def`` with its local functions written out at their calls (``fn_def`` itself if it has none)."""
     if not any(isinstance(s, ir.FunctionDef) for s in ir.walk(ir.FunctionDef("", [], fn_def.body))):
         return fn_def
-    return _Inliner(Namer(all_names(fn_def)), filename, text.splitlines(), offset).function(fn_def)
+    return _Inliner(Namer(all_names(fn_def)), filename).function(fn_def)
 
 
 class _Inliner:
     whole = None  # the value of the statement being rewritten: a call of a helper there is not reordered
 
-    def __init__(self, namer, filename, lines, offset):
+    def __init__(self, namer, filename):
         self.namer = namer
         self.filename = filename
-        self.lines = lines
-        self.offset = offset
 
     def refuse(self, line, problem, fix):
-        i = line - self.offset - 1
-        text = self.lines[i].strip() if 0 <= i < len(self.lines) else ""
+        text = linecache.getline(self.filename, line).strip()
         return UnsupportedSyntaxError(located(self.filename, line, text, problem, fix))
 
     # -------------------------------------------------------------- collecting

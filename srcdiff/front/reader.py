@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..backend import deep
 from .. import ir
-from . import local_functions, source_check, syntax
+from . import source_check, syntax
 from ..errors import SourceUnavailableError, UnsupportedSyntaxError, located
 
 _MISSING = object()
@@ -69,7 +69,6 @@ def load(fn):
         raise _no_source(fn, "the text at %s:%d does not parse as its `def`" % (filename, first))
     tree = syntax.to_ir(defs[0][2], text, offset)
     check_wrapper(fn, tree, filename)
-    tree = local_functions.inline(tree, filename, text, offset)
     return Source(fn, filename, tree, text)
 
 
