@@ -247,7 +247,9 @@ def check_template(rule, template, mode):
     positional_only = [p for p in params if p.kind is p.POSITIONAL_ONLY]
     by_name = {p.name for p in params if p.kind is not p.POSITIONAL_ONLY}
     var_pos = [p.name for p in params if p.kind is p.VAR_POSITIONAL]
-    var_kw = any(p.kind is p.VAR_KEYWORD for p in params)  # later template parameters name keywords of it
+    # later template parameters with defaults name keywords of ``**kwargs`` (``np.pad``'s ``constant_values``);
+    # not beside ``*args``, which a positional argument would fill instead of the keyword
+    var_kw = any(p.kind is p.VAR_KEYWORD for p in params) and not var_pos
     for i, name in enumerate(template.inputs):
         if i < len(positional_only):
             continue
