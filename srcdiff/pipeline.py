@@ -118,13 +118,19 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
 
 def _refuse_lowering_names(fn, source):
     """Lowered code calls ``raise_error``, ``format_text`` and ``as_sequence``: a function naming one itself
-    would have its own taken for srcdiff's (or the other way round)."""
-    names, stack = set(), [fn.__code__]
+    for something else would have its own taken for srcdiff's (or the other way round). Generated code,
+    differentiated again, names srcdiff's own helpers: those are fine."""
+    ours = {normalize.SEQUENCE_HELPER: as_sequence, syntax.RAISE: raise_error, syntax.RAISE_FROM: raise_from,
+            syntax.FORMAT: format_text}
+    cells = dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__ or ())))
+    clash = []
+    stack = [fn.__code__]
     while stack:
         code = stack.pop()
-        names.update(code.co_names + code.co_varnames + code.co_freevars + code.co_cellvars)
         stack.extend(c for c in code.co_consts if hasattr(c, "co_names"))
-    clash = sorted(names & {normalize.SEQUENCE_HELPER, *syntax.LOWERING_HELPERS})
+        clash += [n for n in code.co_varnames + code.co_cellvars if n in ours]
+        clash += [n for n in code.co_names + code.co_freevars if n in ours and
+                  cells.get(n, fn.__globals__.get(n)) is not ours[n]]
     if clash:
         raise UnsupportedSyntaxError(located(
             source.filename, source.tree.line, "def %s(...):" % source.tree.name,

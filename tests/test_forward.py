@@ -524,7 +524,7 @@ KERNEL_CASES = [
     KernelCase(kernels.expand_scaled, k_expand_scaled, (kn(4), kn(3, 4), kn(4)), 0, "axis=0"),
 ]
 
-try:  # the FFT kernels (srcdiff/rules/kernels_fft.py)
+try:  # the FFT kernels (srcdiff/runtime/kernels_fft.py)
     from srcdiff.runtime import kernels_fft
 except ImportError:  # pragma: no cover - an srcdiff without numpy.fft rules
     kernels_fft = None

@@ -3572,7 +3572,7 @@ kernel_case(ks.fill_adjoint, k_constructor_kernels, normal(3, 4), normal(4), uni
             label="and the logspace kernels")
 
 
-from srcdiff.rules import kernels_edits as ked  # noqa: E402
+from srcdiff.runtime import kernels_edits as ked  # noqa: E402
 
 
 def k_edit_kernels(g, x, t, c):
@@ -3592,7 +3592,7 @@ def k_edit_kernels(g, x, t, c):
 kernel_case(ked.pad_values_adjoint, k_edit_kernels, R18.standard_normal((3, 4)), R18.standard_normal((3, 4)),
             R18.standard_normal(4), R18.standard_normal(2), wrt=(0, 1, 2, 3), label="and the other numpy_edits kernels")
 if special is not None:
-    from srcdiff.rules import kernels_special as ksp  # noqa: E402
+    from srcdiff.runtime import kernels_special as ksp  # noqa: E402
 
     def k_rgamma_partial(x):
         return np.sum(ksp.rgamma_partial(x) * W1[:4])

@@ -10,7 +10,7 @@ eigenvectors (see ``kernels_eig``). Batched where NumPy batches.
 # ruff: noqa: F821, F811
 import numpy
 
-from .kernels_eig import eig_adjoint, eig_tangent, eigvals_adjoint, eigvals_tangent
+from ..runtime.kernels_eig import eig_adjoint, eig_tangent, eigvals_adjoint, eigvals_tangent
 from .registry import adjoint, tangent
 
 

@@ -8,8 +8,8 @@ over a generated gradient) follow the same linearity.
 # ruff: noqa: F821, F811
 import numpy
 
-from . import kernels_edits as ke
-from .kernels_edits import (delete_adjoint, gradient_adjoint, gradient_tangent, insert_arr_adjoint,
+from ..runtime import kernels_edits as ke
+from ..runtime.kernels_edits import (delete_adjoint, gradient_adjoint, gradient_tangent, insert_arr_adjoint,
                             insert_values_adjoint, pad_values_adjoint, pad_values_tangent, real_if_close_adjoint,
                             real_if_close_tangent)
 from ..runtime.kernels_shapes import join_adjoint

@@ -16,7 +16,7 @@ from .registry import adjoint, constant_only, nondifferentiable, self_adjoint, t
 try:
     import scipy.special
 
-    from .kernels_special import rgamma_partial, rgamma_second
+    from ..runtime.kernels_special import rgamma_partial, rgamma_second
 except ImportError:  # pragma: no cover - SciPy is an optional dependency
     scipy = None
 

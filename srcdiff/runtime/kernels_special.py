@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy
 import scipy.special
 
-from ..runtime.kernels import refuse
+from .kernels import refuse
 
 
 def _poles(x):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy
 
-from ..runtime.helpers import unbroadcast
+from .helpers import unbroadcast
 
 
 def _scatter(n, labels, values, dtype):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy
 
-from ..runtime.kernels import refuse
+from .kernels import refuse
 
 _REPEATED = ("numpy.linalg.eig: the matrix has repeated eigenvalues, where eigenvalues and eigenvectors "
              "have no derivative; differentiate a function of the matrix that does not need them (trace, det)")
