@@ -23,7 +23,8 @@ from .modes.assemble import _fill_pops, _final_gradient, _forward_sweep, _name_t
 from .context import Context, Namer, all_names
 from .errors import NonDifferentiableError, UnsupportedSyntaxError, located
 from .analysis.aliases import check_writes, mutated_parameters
-from .analysis.effects import analysed_once, refuse_hidden_writes
+from .analysis.effects import refuse_hidden_writes
+from .analysis.memo import analysed_once
 from .analysis.containers import refuse_operators_on_containers
 from .analysis.receivers import refuse_untyped_receivers
 from .analysis.complexity import complex_sources

@@ -297,7 +297,7 @@ SYNTAX_CASES = [
     pytest.param(f_lambda_in_body, "key=lambda", "lambda z: z * 2.0", "module level", id="lambda"),
     pytest.param(f_class_in_body, "class K", None, "outside", id="class"),
     pytest.param(f_import_in_body, "import math", None, "module level", id="import"),
-    pytest.param(f_raise, "        raise\n", None, "exception object", id="raise"),
+    pytest.param(f_raise, "        raise\n", "    raise\n", "exception object", id="raise"),
     pytest.param(f_del, "del y", None, "Remove the `del`", id="del"),
     pytest.param(f_walrus, "n := x.size", None, "own statement", id="walrus"),
     pytest.param(f_fstring, "x.size:{x.ndim}d", "{x.size:{x.ndim}d} entries", "outside", id="f-string"),

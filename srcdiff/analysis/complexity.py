@@ -22,6 +22,7 @@ import numpy
 
 from .. import ir
 from .complex_values import holds_complex, names_complex_dtype
+from .memo import prepared_once
 from ..rules import lookup
 
 UNKNOWN = None
@@ -103,7 +104,7 @@ def _callee_sources(fn, active):
     from ..errors import SrcdiffError
     from ..pipeline import prepare
     try:
-        prep = prepare(fn)
+        prep = prepared_once(fn, prepare)  # each callee is read once per transformation
     except (SrcdiffError, OSError, TypeError, SyntaxError):
         return UNKNOWN
     return complex_sources(prep.tree, prep.ctx.resolve, active + (fn.__code__,), fn.__globals__)

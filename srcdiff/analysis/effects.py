@@ -5,9 +5,8 @@ that writes into its parameter) would leave the derivative describing the array 
 """
 from __future__ import annotations
 
-import functools
+import copy
 import inspect
-import threading
 
 import numpy
 
@@ -16,6 +15,7 @@ from .. import ir
 from ..errors import NonDifferentiableError, located
 from .aliases import _updated, memory_sources, mutated_parameters
 from .liveness import _Live
+from .memo import prepared_once, transformation_memo as _memo
 from .shapes import SCALAR
 
 
@@ -232,12 +232,13 @@ def _own_writes(callee):
     from ..lower.ops import Classifier
     from ..pipeline import prepare
     try:
-        prep = prepare(callee)
+        prep = prepared_once(callee, prepare)  # shared with the other analyses of callees
     except Exception:  # noqa: BLE001 - a callee without source is refused where it is transformed
         unknown = _OwnWrites()
         unknown.unreadable = True
         return unknown
-    ctx = prep.ctx
+    ctx = copy.copy(prep.ctx)  # edited below: the shared one stays as it was
+    ctx.namer, ctx.resolved = copy.deepcopy(ctx.namer), {}
     tree = redefinitions.rename_redefinitions(prep.tree, ctx)  # ``z = z.copy(); z[0] = v`` writes a new array
     ctx.locals = reader.local_names(tree)
     classify = Classifier(ctx)
@@ -265,28 +266,3 @@ def _own_writes(callee):
                 call = (op.callee, {p: a.id for p, a in bound.items() if isinstance(a, ir.Name)})
         steps.append((own_outer, call))
     return _OwnWrites(params, ctx.locals, mutated_parameters(tree, classify), augmented, steps)
-
-
-_local = threading.local()
-
-
-def _memo():
-    """id(function) -> (function, its writes) for the transformation running in this thread; a
-    new memo for one question outside any."""
-    memo = getattr(_local, "memo", None)
-    return memo if memo is not None else {}
-
-
-def analysed_once(transformation):
-    """``transformation`` reading each callee's writes once, with the callees' transformations it
-    starts (the outermost one in a thread holds the memo)."""
-    @functools.wraps(transformation)
-    def run(*args, **kwargs):
-        if getattr(_local, "memo", None) is not None:
-            return transformation(*args, **kwargs)
-        _local.memo = {}
-        try:
-            return transformation(*args, **kwargs)
-        finally:
-            _local.memo = None
-    return run
