@@ -21,7 +21,7 @@ from ..analysis.shape_rules import broadcast_known
 from ..analysis.shapes import Shapes
 from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, at_call_site, located
 from ..lower.ops import atom_names
-from ..rules.registry import refused_params, shape_kind
+from ..rules.registry import refused_params, shape_kind, undifferentiated
 from ..runtime.helpers import add, broadcast_like, snapshot, zeros_like
 from ..runtime.helpers import add_at as runtime_add_at
 from ..rules.template import Filler, TangentDef, Zero, fold
@@ -249,8 +249,8 @@ class ForwardMode:
             raise MissingRuleError(located(self.ctx.filename, line, text,
                                            "%s has no forward-mode rule" % rule.name,
                                            "Register one with @srcdiff.tangent(%s)." % rule.name))
-        problem = refused_params(rule, {p for p, atom in op.binding.items()
-                                        if any(state.get(n) for n in atom_names(atom))})
+        moving = {p for p, atom in op.binding.items() if any(state.get(n) for n in atom_names(atom))}
+        problem = refused_params(rule, moving) or undifferentiated(rule, rule.tangent, moving, "forward")
         if problem:  # a varied value reaches a parameter the rule has no derivative for
             raise NonDifferentiableError(located(self.ctx.filename, line, text, *problem))
         if rule.check is not None:

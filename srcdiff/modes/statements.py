@@ -7,7 +7,7 @@ import numpy
 from .. import ir
 from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, located
 from ..lower.ops import atom_names
-from ..rules.registry import refused_params
+from ..rules.registry import refused_params, undifferentiated
 from ..runtime.helpers import add_at, broadcast_count, real_for, snapshot, total, unbroadcast, written_part
 from ..runtime.kernels_math import strong_div, strong_mul
 from ..rules.template import Contribution, Filler, Zero, fold
@@ -67,7 +67,8 @@ class StatementMixin:
                                                "Register one with @srcdiff.adjoint(%s)." % op.rule.name))
             active_params = {p for p, atom in op.binding.items()
                              if any(n in varied for n in atom_names(atom))}
-            problem = refused_params(op.rule, active_params)  # a varied value reaches a constant parameter
+            problem = refused_params(op.rule, active_params) or \
+                undifferentiated(op.rule, op.rule.adjoint, active_params, "reverse")  # a varied value, no derivative
             if problem:
                 raise NonDifferentiableError(located(self.ctx.filename, s.line,
                                                      self.ctx.origin_text.get(s.line, ""), *problem))

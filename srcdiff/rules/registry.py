@@ -41,6 +41,9 @@ class Rule:
         if self.nondifferentiable:
             return set()
         params = set()
+        for template in (self.adjoint, self.tangent):
+            if template is not None and template.user:  # a varying argument reaches ``undifferentiated``
+                params.update(template.params[1:])
         if self.adjoint is not None:
             params.update(self.adjoint.written)
         if self.tangent is not None:
@@ -435,6 +438,22 @@ def constant_only(obj, fix, *params):
     rule = _rule(obj)
     for p in params:
         rule.refused[p] = ("srcdiff has no derivative of %s with respect to its argument `%s`" % (rule.name, p), fix)
+
+
+def undifferentiated(rule, template, active_params, mode):
+    """(problem, fix) when a varied value reaches a parameter ``template`` has no derivative for: a
+    reverse rule that writes no ``d[p]``, a forward rule that reads no ``t[p]``. Taking it as constant
+    would drop that part of the derivative without a word. Checked for users' rules."""
+    if not template.user:  # srcdiff's own rules say which arguments are data (an axis, a shape's source)
+        return None
+    covered = set(template.written) if mode == "reverse" else set(template.reads_tangent_of)
+    missing = sorted(p for p in active_params if p in template.params[1:] and p not in covered)
+    if not missing:
+        return None
+    return ("srcdiff's %s rule for %s has no derivative with respect to its argument `%s`, which varies with "
+            "the differentiated inputs here" % (mode, rule.name, missing[0]),
+            "Pass a constant there, or register a rule that differentiates `%s` with @srcdiff.%s(%s)."
+            % (missing[0], "adjoint" if mode == "reverse" else "tangent", rule.name))
 
 
 def refused_params(rule, active_params):

@@ -50,6 +50,7 @@ class Template:
                     raise TypeError("template %s: parameter defaults must be constants" % fn.__qualname__)
                 self.defaults[p.name] = p.default.value
         self.globals = fn.__globals__
+        self.user = not (getattr(fn, "__module__", None) or "").startswith("srcdiff.")  # a user's rule
         self.locals = reader.local_names(self.tree) - set(self.params)
         self.written = [s.targets[0].index.id for s in ir.walk(self.tree)
                         if isinstance(s, ir.Assign) and _special(s.targets[0], "d")
