@@ -37,7 +37,8 @@ def _derivable(rule):
 
 def test_no_builtin_rule_states_its_derivative_twice():
     """114 pairs (96 self-adjoint, 18 bilinear; 123 rules) were written twice; a new one fails here."""
-    twice = sorted("%s (%s)" % (r.name, _derivable(r)) for r in all_rules() if _derivable(r))
+    builtin = [r for r in all_rules() if r.adjoint is not None and not r.adjoint.user]  # not the tests' own rules
+    twice = sorted("%s (%s)" % (r.name, _derivable(r)) for r in builtin if _derivable(r))
     assert not twice, "declare these with rules.registry.self_adjoint or .bilinear: %s" % ", ".join(twice)
 
 

@@ -21,7 +21,8 @@ from ..analysis.shape_rules import broadcast_known
 from ..analysis.shapes import Shapes
 from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, at_call_site, located
 from ..lower.ops import atom_names
-from ..rules.registry import refused_params, shape_kind, undifferentiated
+from ..rules.registry import shape_kind
+from ..rules.refusals import refused_params, undifferentiated
 from ..runtime.helpers import add, broadcast_like, snapshot, zeros_like
 from ..runtime.helpers import add_at as runtime_add_at
 from ..rules.template import Filler, TangentDef, Zero, fold

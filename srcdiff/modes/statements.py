@@ -7,7 +7,7 @@ import numpy
 from .. import ir
 from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, located
 from ..lower.ops import atom_names
-from ..rules.registry import refused_params, undifferentiated
+from ..rules.refusals import refused_params, undifferentiated
 from ..runtime.helpers import add_at, broadcast_count, real_for, snapshot, total, unbroadcast, written_part
 from ..runtime.kernels_math import strong_div, strong_mul
 from ..rules.template import Contribution, Filler, Zero, fold

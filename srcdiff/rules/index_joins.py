@@ -2,7 +2,8 @@
 # Template bodies use d[...] and t[...]; linters do not know those names.
 # ruff: noqa: F821, F811
 from ..runtime.kernels_index_joins import FIX, directive_problem, index_join, index_join_adjoint, index_join_tangent
-from .registry import adjoint, refuse_unless, tangent
+from .registry import adjoint, tangent
+from .refusals import refuse_unless
 
 
 @adjoint(index_join)

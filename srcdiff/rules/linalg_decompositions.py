@@ -14,7 +14,8 @@ import numpy
 from ..runtime.kernels_linalg import (cholesky_adjoint, cholesky_tangent, eigh_adjoint, eigh_tangent, eigvalsh_adjoint,
                                       eigvalsh_tangent, lstsq_adjoint, lstsq_tangent, qr_adjoint, qr_tangent,
                                       svd_adjoint, svd_tangent, svdvals_adjoint, svdvals_tangent)
-from .registry import adjoint, refuse_unless, tangent
+from .registry import adjoint, tangent
+from .refusals import refuse_unless
 
 
 @adjoint(numpy.linalg.cholesky)

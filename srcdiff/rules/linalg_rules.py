@@ -14,7 +14,8 @@ from ..runtime.kernels import det_adjoint, solve_adjoint_a, trace_adjoint
 from ..runtime.kernels_linalg import (matrix_power_adjoint, matrix_power_tangent, multi_dot_adjoint, multi_dot_tangent,
                                       pinv_adjoint, pinv_tangent, slogdet_sign_adjoint, slogdet_tangent)
 from ..runtime.kernels_norms import norm_adjoint, norm_tangent, vector_norm_adjoint, vector_norm_tangent
-from .registry import adjoint, refuse_unless, shapes, tangent
+from .registry import adjoint, shapes, tangent
+from .refusals import refuse_unless
 
 
 @adjoint(numpy.linalg.inv)

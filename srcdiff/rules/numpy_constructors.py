@@ -15,7 +15,8 @@ from ..runtime.helpers import unbroadcast
 from ..runtime.kernels import astype_adjoint
 from ..runtime.kernels_shapes import (fill_adjoint, fill_tangent, logspace_base, logspace_base_adjoint,
                                       logspace_exponents, spacing_weights)
-from .registry import adjoint, refuse_unless, tangent
+from .registry import adjoint, tangent
+from .refusals import refuse_unless
 
 # Template tests fold only on constants: ``dtype is None`` is true for the default (or a literal None),
 # and ``base is not None`` for a literal base (the default 10.0 too). A variable takes the ``else``

@@ -13,7 +13,8 @@ from ..runtime.kernels_edits import (delete_adjoint, gradient_adjoint, gradient_
                             insert_values_adjoint, pad_values_adjoint, pad_values_tangent, real_if_close_adjoint,
                             real_if_close_tangent)
 from ..runtime.kernels_shapes import join_adjoint
-from .registry import adjoint, available, constant_only, tangent
+from .registry import adjoint, available, tangent
+from .refusals import constant_only
 
 
 @adjoint(numpy.insert)

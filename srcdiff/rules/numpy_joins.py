@@ -12,7 +12,8 @@ from ..runtime.kernels import split_like, unstack
 from ..runtime.kernels_shapes import (_PAD_MODES, join_adjoint, pad_adjoint, repeat_adjoint, split_adjoint,
                                       tile_adjoint, unstack_adjoint)
 from ..runtime.kernels_edits import pad_values_adjoint, pad_values_tangent
-from .registry import adjoint, available, refuse_unless, tangent
+from .registry import adjoint, available, tangent
+from .refusals import refuse_unless
 
 
 @adjoint(numpy.concatenate, numpy.concat)

@@ -21,7 +21,8 @@ from ..runtime.kernels_products import (convolve_lhs, convolve_rhs, correlate_lh
                                         vecmat_rhs)
 from ..analysis.shape_rules import matmul_shape
 from .facts import kernel
-from .registry import adjoint, available, bilinear, refuse_unless, shapes, tangent
+from .registry import adjoint, available, bilinear, shapes, tangent
+from .refusals import refuse_unless
 
 
 @bilinear(numpy.matmul, numpy.linalg.matmul)

@@ -14,7 +14,8 @@ from ..runtime.kernels import centered, expand_scaled, extremum_weights, prod_pa
 from ..runtime.kernels_math import safe_divisor, strong_mul
 from ..runtime.kernels_reduce import (median_weights, nan_centered, nan_count, nanmean_weights, not_nan, ptp_weights,
                                       weights_back, weights_like)
-from .registry import adjoint, refuse_unless, shapes, tangent
+from .registry import adjoint, shapes, tangent
+from .refusals import refuse_unless
 
 
 @adjoint(numpy.sum)

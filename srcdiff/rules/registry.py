@@ -1,11 +1,8 @@
 """The rule table: which primitive has which adjoint and tangent template, filled on first need."""
 from __future__ import annotations
 
-import importlib
 import inspect
-import os
 import sys
-import threading
 import types
 
 import numpy
@@ -13,6 +10,7 @@ import numpy
 from . import derive
 from ..errors import MissingRuleError, SrcdiffError
 from ..front.reader import load
+from .loading import ensure_loaded
 from .template import Template, signature_of
 
 
@@ -139,61 +137,6 @@ _RULES = {}  # _key(obj) -> Rule
 _METHODS = {}  # method name -> (function object, adapter)
 _ATTRIBUTES = {}  # attribute name -> function object, or None for non-differentiable
 
-# The built-in rule modules, imported on the first look into the table (parsing their templates
-# is most of what ``import srcdiff`` would otherwise cost). SciPy's are imported only once the
-# user's code has imported ``scipy.special``: a function of it cannot be met before.
-_BUILTIN_MODULES = ("fft_rules", "index_joins", "kernel_rules", "linalg_decompositions", "linalg_eig",
-                    "linalg_rules", "math_rules", "methods", "numpy_arith", "numpy_complex", "numpy_constructors",
-                    "numpy_cumulative", "numpy_edits", "numpy_joins", "numpy_nondiff", "numpy_products",
-                    "numpy_reductions", "numpy_selection", "numpy_shapes", "numpy_transcendental", "python_rules",
-                    "runtime_rules")
-_SCIPY_MODULES = ("scipy_rules", "scipy_special_more")
-_STATS_MODULES = ("scipy_stats",)  # imported once the user's code has imported scipy.stats
-_loaded = set()  # the groups ("builtin", "scipy") whose modules have been imported or are importing
-_load_lock = threading.RLock()  # re-entrant: the rule modules register through this module
-
-
-def _load(group, modules):
-    with _load_lock:
-        if group in _loaded:
-            return
-        _loaded.add(group)  # first: the modules' own registrations come back here
-        try:
-            for name in modules:
-                importlib.import_module("srcdiff.rules." + name)
-        except BaseException:
-            _loaded.discard(group)
-            raise
-
-
-def ensure_loaded():
-    """Import the built-in rule modules (and SciPy's, once SciPy is in use) if not done yet."""
-    if "builtin" not in _loaded:
-        _load("builtin", _BUILTIN_MODULES)
-    if "scipy" not in _loaded and "scipy.special" in sys.modules:
-        _load("scipy", _SCIPY_MODULES)
-    if "stats" not in _loaded and "scipy.stats" in sys.modules:
-        _load("stats", _STATS_MODULES)
-
-
-# A fork while another thread imports the rule modules would leave the child a half-filled table
-# and a lock held by a thread it does not have: the fork waits for the load to finish instead.
-def _hold_lock_for_fork():
-    _load_lock.acquire()
-
-
-def _release_lock_in_parent():
-    _load_lock.release()
-
-
-def _fresh_lock_in_child():
-    global _load_lock
-    _load_lock = threading.RLock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_hold_lock_for_fork, after_in_parent=_release_lock_in_parent,
-                        after_in_child=_fresh_lock_in_child)
 
 
 def _key(obj):
@@ -204,7 +147,7 @@ def _key(obj):
     return id(obj)
 
 
-def _rule(obj, name=None):
+def rule_of(obj, name=None):
     ensure_loaded()  # a user's rule registered now must not be replaced by a built-in one later
     key = _key(obj)
     if key not in _RULES:
@@ -371,7 +314,7 @@ def _derived(how, tree, fn):
 
 def _install(objs, adjoint_template, tangent_template, elementwise=None, params=None):
     for obj in objs:
-        rule = _rule(obj)
+        rule = rule_of(obj)
         _with_params(rule, params, adjoint_template or tangent_template)
         if adjoint_template is not None:
             check_template(rule, adjoint_template, "adjoint")
@@ -405,7 +348,7 @@ def nondifferentiable(*objs):
     array([ 2., -4.])
     """
     for obj in objs:
-        _rule(obj).nondifferentiable = True
+        rule_of(obj).nondifferentiable = True
     return objs[0] if len(objs) == 1 else objs
 
 
@@ -414,72 +357,7 @@ def shapes(*, reduce=(), scalar=(), elementwise=()):
     results, and elementwise functions (result broadcast from the inputs)."""
     for kind, objs in (("reduce", reduce), ("scalar", scalar), ("elementwise", elementwise)):
         for obj in objs:
-            _rule(obj).shape = kind
-
-
-def refuse_unless(obj, checker, unknown=False):
-    """``checker(constant arguments)`` returns (problem, fix) for calls the rule cannot honour.
-
-    With ``unknown=True`` the arguments whose values are not known when the code is generated (a
-    variable) are passed too, as ``Ellipsis``, so that the checker can refuse them."""
-    def check(binding):
-        from .. import ir
-        consts = {k: Ellipsis for k in binding} if unknown else {}
-        consts.update({k: v.value for k, v in binding.items() if isinstance(v, ir.Const)})
-        consts.update({k: _literal(v) for k, v in binding.items() if isinstance(v, (ir.Tuple, ir.List))})
-        return checker(consts)
-    _rule(obj).check = check
-
-
-def constant_only(obj, fix, *params):
-    """Refuse calls of ``obj`` where a value that varies with the inputs reaches one of ``params``:
-    srcdiff has no derivative with respect to them (a Bessel function's order), and treating them
-    as constants would drop the derivative silently."""
-    rule = _rule(obj)
-    for p in params:
-        rule.refused[p] = ("srcdiff has no derivative of %s with respect to its argument `%s`" % (rule.name, p), fix)
-
-
-def undifferentiated(rule, template, active_params, mode):
-    """(problem, fix) when a varied value reaches a parameter ``template`` has no derivative for: a
-    reverse rule that writes no ``d[p]``, a forward rule that reads no ``t[p]``. Taking it as constant
-    would drop that part of the derivative without a word. Checked for users' rules."""
-    if not template.user:  # srcdiff's own rules say which arguments are data (an axis, a shape's source)
-        return None
-    covered = set(template.written) if mode == "reverse" else set(template.reads_tangent_of)
-    missing = sorted(p for p in active_params if p in template.params[1:] and p not in covered)
-    if not missing:
-        return None
-    return ("srcdiff's %s rule for %s has no derivative with respect to its argument `%s`, which varies with "
-            "the differentiated inputs here" % (mode, rule.name, missing[0]),
-            "Pass a constant there, or register a rule that differentiates `%s` with @srcdiff.%s(%s)."
-            % (missing[0], "adjoint" if mode == "reverse" else "tangent", rule.name))
-
-
-def refused_params(rule, active_params):
-    """(problem, fix) when a varied value reaches a parameter of ``rule`` declared ``constant_only`` or
-    ``refuse_derivative``."""
-    return rule.refusal(active_params)
-
-
-def _literal(node):
-    from .. import ir
-    values = []
-    for e in node.elts:
-        if isinstance(e, ir.Const):
-            values.append(e.value)
-        elif isinstance(e, (ir.Tuple, ir.List)):
-            values.append(_literal(e))
-        else:
-            values.append(Ellipsis)  # not known now
-    return tuple(values)
-
-
-def refuse_derivative(obj, params, problem, fix):
-    """Refuse the derivative of ``obj`` with respect to ``params`` (the rule has none) when the
-    argument varies, rather than treating it as constant."""
-    for param in params:
-        _rule(obj).refused[param] = (problem, fix)
+            rule_of(obj).shape = kind
 
 
 def shape_kind(rule):

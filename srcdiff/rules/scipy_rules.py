@@ -11,7 +11,8 @@ import numpy
 
 from ..runtime.helpers import expand, unbroadcast
 from ..runtime.kernels_math import strong_div, strong_mul
-from .registry import adjoint, refuse_unless, self_adjoint, shapes, tangent
+from .registry import adjoint, self_adjoint, shapes, tangent
+from .refusals import refuse_unless
 
 try:
     import scipy.special

@@ -11,7 +11,8 @@ A varied value passed to those other parameters is refused (``constant_only``), 
 import numpy
 
 from ..runtime.kernels_math import strong_mul
-from .registry import adjoint, constant_only, nondifferentiable, self_adjoint, tangent
+from .registry import adjoint, nondifferentiable, self_adjoint, tangent
+from .refusals import constant_only
 
 try:
     import scipy.special

@@ -4,7 +4,8 @@ the one in the shape parameters has no closed form and is refused."""
 # ruff: noqa: F821
 from ..runtime.kernels_stats import (FIX, beta_cdf, beta_density, beta_sf, dirichlet_check, gamma_cdf, gamma_density,
                                      gamma_sf, mvn_batch_shape, mvn_dimension, t_cdf, t_density)
-from .registry import nondifferentiable, refuse_derivative, self_adjoint
+from .registry import nondifferentiable, self_adjoint
+from .refusals import refuse_derivative
 
 
 def _problem(what):
