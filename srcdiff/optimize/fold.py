@@ -108,138 +108,178 @@ def _callee_name(func):
 
 def fold(e):
     """Simplify constants and symbolic zeros bottom-up (``1.0 * x`` -> ``x``, ``0 * x`` -> 0)."""
-    if isinstance(e, ir.BinOp):
-        left, right = fold(e.left), fold(e.right)
-        op = e.op
-        lz, rz = isinstance(left, Zero), isinstance(right, Zero)
-        if op in ("*", "@"):
-            if lz or rz:
-                return Zero(None)
-            if op == "*" and _is(left, 1) and not _boolean(right):
-                return right
-            if op == "*" and _num(left) and isinstance(right, ir.BinOp) and right.op in ("*", "/"):
-                if _num(right.left):  # 2 * (3 * x) -> 6 * x
-                    return fold(ir.BinOp(right.op, ir.Const(left.value * right.left.value), right.right))
-                return ir.BinOp(right.op, ir.BinOp("*", left, right.left), right.right)  # 2 * (a * b) -> 2 * a * b
-            if op == "*" and _is(right, 1) and not _boolean(left):
-                return left
-            if op == "*" and _is(left, -1) and not _boolean(right):
-                return fold(ir.UnaryOp("-", right))
-            if op == "*" and _is(right, -1) and not _boolean(left):
-                return fold(ir.UnaryOp("-", left))
-        if op == "/":
-            if lz:
-                return Zero(None)
-            if _is(right, 1):
-                return left
-        if op == "+":
-            if lz:
-                return right
-            if rz:
-                return left
-            if _commuted_products(left, right):  # a * b + b * a -> 2 * a * b
-                return ir.BinOp("*", ir.BinOp("*", ir.Const(2), left.left), left.right)
-            if isinstance(right, ir.UnaryOp) and right.op == "-":
-                return ir.BinOp("-", left, right.operand)
-            if _has_const_factor(right) and _leading_const(right) < 0:  # a + -2 * y -> a - 2 * y
-                return ir.BinOp("-", left, negate(right))
-        if op == "-":
-            if rz:
-                return left
-            if lz:
-                return fold(ir.UnaryOp("-", right))
-        if op == "**" and _is(right, 1):
+    folder = _FOLDERS.get(type(e))
+    return folder(e) if folder is not None else e
+
+
+def _fold_binop(e):
+    """Arithmetic: zeros, ones and signs of products and sums, constants computed."""
+    left, right = fold(e.left), fold(e.right)
+    op = e.op
+    lz, rz = isinstance(left, Zero), isinstance(right, Zero)
+    if op in ("*", "@"):
+        if lz or rz:
+            return Zero(None)
+        if op == "*" and _is(left, 1) and not _boolean(right):
+            return right
+        if op == "*" and _num(left) and isinstance(right, ir.BinOp) and right.op in ("*", "/"):
+            if _num(right.left):  # 2 * (3 * x) -> 6 * x
+                return fold(ir.BinOp(right.op, ir.Const(left.value * right.left.value), right.right))
+            return ir.BinOp(right.op, ir.BinOp("*", left, right.left), right.right)  # 2 * (a * b) -> 2 * a * b
+        if op == "*" and _is(right, 1) and not _boolean(left):
             return left
-        if op in ("*", "/", "@"):  # pull a sign out of a product: -a * b -> -(a * b)
-            (l2, ln), (r2, rn) = _neg_parts(left), _neg_parts(right)
-            if ln or rn:
-                inner = fold(ir.BinOp(op, l2, r2))
-                return inner if ln and rn else negate(inner)
-        if op == "+":
-            l2, ln = _neg_parts(left)
-            if ln and not isinstance(right, ir.UnaryOp):
-                return ir.BinOp("-", right, l2)
-        if op == "-":
-            r2, rn = _neg_parts(right)
-            if rn:
-                return fold(ir.BinOp("+", left, r2))
-            l2, ln = _neg_parts(left)
-            if ln:
-                return negate(fold(ir.BinOp("+", l2, right)))
-        if op in _PY_OPS and _num(left) and _num(right):
-            try:
-                return ir.Const(_PY_OPS[op](left.value, right.value))
-            except Exception:
-                pass
-        return ir.BinOp(op, left, right)
-    if isinstance(e, ir.UnaryOp):
-        operand = fold(e.operand)
-        if e.op == "-":
-            if isinstance(operand, Zero):
-                return operand
-            return negate(operand)
-        if e.op == "not" and isinstance(operand, ir.Const):
-            return ir.Const(not operand.value)
-        return ir.UnaryOp(e.op, operand)
-    if isinstance(e, ir.Compare) and len(e.ops) == 1:
-        left, right = fold(e.left), fold(e.comparators[0])
-        if isinstance(left, ir.Const) and isinstance(right, ir.Const) and e.ops[0] in _CMP:
-            try:
-                return ir.Const(_CMP[e.ops[0]](left.value, right.value))
-            except TypeError:  # complex constants have no order: the general formula applies
-                pass
-        if e.ops[0] in ("is", "is not") and isinstance(right, ir.Const) and right.value is None and \
-                isinstance(left, (ir.Tuple, ir.List, ir.Dict)):  # a literal is never None
-            return ir.Const(e.ops[0] == "is not")
-        return ir.Compare(left, e.ops, [right])
-    if isinstance(e, ir.IfExp):
-        test = fold(e.test)
-        if isinstance(test, ir.Const):
-            return fold(e.body if test.value else e.orelse)
-        return ir.IfExp(test, fold(e.body), fold(e.orelse))
-    if isinstance(e, ir.BoolOp):
-        values = [fold(v) for v in e.values]
-        if all(isinstance(v, ir.Const) for v in values):
-            result = values[0].value
-            for v in values[1:]:
-                result = (result and v.value) if e.op == "and" else (result or v.value)
-            return ir.Const(result)
-        return ir.BoolOp(e.op, values)
-    if isinstance(e, ir.Subscript):
-        value, index = fold(e.value), fold(e.index)
-        if isinstance(value, Zero):
-            return value
-        if isinstance(value, (ir.Tuple, ir.List)) and isinstance(index, ir.Const) \
-                and isinstance(index.value, int) and -len(value.elts) <= index.value < len(value.elts):
-            return value.elts[index.value]
-        if isinstance(value, (ir.Tuple, ir.List)) and isinstance(index, ir.Slice) and all(
-                p is None or (isinstance(p, ir.Const) and isinstance(p.value, int))
-                for p in (index.lower, index.upper, index.step)):
-            parts = [p.value if p is not None else None for p in (index.lower, index.upper, index.step)]
-            return type(value)(value.elts[slice(*parts)])
-        return ir.Subscript(value, index)
-    if isinstance(e, ir.Attr):
-        value = fold(e.value)
-        if isinstance(value, Zero) and e.attr in ("T", "real", "imag", "mT"):
-            return value
-        return ir.Attr(value, e.attr)
-    if isinstance(e, ir.Call):
-        args = [fold(a) for a in e.args]
-        if args and _callee_name(e.func) in STRONG_ZERO:
-            if isinstance(args[0], Zero):
-                return Zero(None)  # strong_mul(0, p) is 0 whatever p is
-            inner, negated = _neg_parts(args[0])
-            if negated:  # strong_mul(-g, p) -> -strong_mul(g, p): the sign moves out, as from a product
-                return negate(ir.Call(fold(e.func), [inner] + args[1:], [ir.Keyword(k.name, fold(k.value))
-                                                                         for k in e.keywords]))
-        if isinstance(e.func, ir.Name) and e.func.id == "len" and len(args) == 1 and \
-                isinstance(args[0], (ir.Tuple, ir.List)):
-            return ir.Const(len(args[0].elts))
-        if isinstance(e.func, ir.Name) and e.func.id in ("range",) and all(isinstance(a, ir.Const) for a in args):
-            return ir.Call(e.func, args, [])
-        return ir.Call(fold(e.func), args, [ir.Keyword(k.name, fold(k.value)) for k in e.keywords])
-    if isinstance(e, ir.Tuple):
-        return ir.Tuple([fold(x) for x in e.elts])
-    if isinstance(e, ir.List):
-        return ir.List([fold(x) for x in e.elts])
-    return e
+        if op == "*" and _is(left, -1) and not _boolean(right):
+            return fold(ir.UnaryOp("-", right))
+        if op == "*" and _is(right, -1) and not _boolean(left):
+            return fold(ir.UnaryOp("-", left))
+    if op == "/":
+        if lz:
+            return Zero(None)
+        if _is(right, 1):
+            return left
+    if op == "+":
+        if lz:
+            return right
+        if rz:
+            return left
+        if _commuted_products(left, right):  # a * b + b * a -> 2 * a * b
+            return ir.BinOp("*", ir.BinOp("*", ir.Const(2), left.left), left.right)
+        if isinstance(right, ir.UnaryOp) and right.op == "-":
+            return ir.BinOp("-", left, right.operand)
+        if _has_const_factor(right) and _leading_const(right) < 0:  # a + -2 * y -> a - 2 * y
+            return ir.BinOp("-", left, negate(right))
+    if op == "-":
+        if rz:
+            return left
+        if lz:
+            return fold(ir.UnaryOp("-", right))
+    if op == "**" and _is(right, 1):
+        return left
+    if op in ("*", "/", "@"):  # pull a sign out of a product: -a * b -> -(a * b)
+        (l2, ln), (r2, rn) = _neg_parts(left), _neg_parts(right)
+        if ln or rn:
+            inner = fold(ir.BinOp(op, l2, r2))
+            return inner if ln and rn else negate(inner)
+    if op == "+":
+        l2, ln = _neg_parts(left)
+        if ln and not isinstance(right, ir.UnaryOp):
+            return ir.BinOp("-", right, l2)
+    if op == "-":
+        r2, rn = _neg_parts(right)
+        if rn:
+            return fold(ir.BinOp("+", left, r2))
+        l2, ln = _neg_parts(left)
+        if ln:
+            return negate(fold(ir.BinOp("+", l2, right)))
+    if op in _PY_OPS and _num(left) and _num(right):
+        try:
+            return ir.Const(_PY_OPS[op](left.value, right.value))
+        except Exception:
+            pass
+    return ir.BinOp(op, left, right)
+
+
+def _fold_unary(e):
+    """A negation folded into its operand; ``not`` of a constant."""
+    operand = fold(e.operand)
+    if e.op == "-":
+        if isinstance(operand, Zero):
+            return operand
+        return negate(operand)
+    if e.op == "not" and isinstance(operand, ir.Const):
+        return ir.Const(not operand.value)
+    return ir.UnaryOp(e.op, operand)
+
+
+def _fold_compare(e):
+    """A comparison of constants; a literal ``is None``."""
+    if not (len(e.ops) == 1):
+        return e
+    left, right = fold(e.left), fold(e.comparators[0])
+    if isinstance(left, ir.Const) and isinstance(right, ir.Const) and e.ops[0] in _CMP:
+        try:
+            return ir.Const(_CMP[e.ops[0]](left.value, right.value))
+        except TypeError:  # complex constants have no order: the general formula applies
+            pass
+    if e.ops[0] in ("is", "is not") and isinstance(right, ir.Const) and right.value is None and \
+            isinstance(left, (ir.Tuple, ir.List, ir.Dict)):  # a literal is never None
+        return ir.Const(e.ops[0] == "is not")
+    return ir.Compare(left, e.ops, [right])
+
+
+def _fold_ifexp(e):
+    """A conditional expression whose test is a constant."""
+    test = fold(e.test)
+    if isinstance(test, ir.Const):
+        return fold(e.body if test.value else e.orelse)
+    return ir.IfExp(test, fold(e.body), fold(e.orelse))
+
+
+def _fold_boolop(e):
+    """``and``/``or`` of constants."""
+    values = [fold(v) for v in e.values]
+    if all(isinstance(v, ir.Const) for v in values):
+        result = values[0].value
+        for v in values[1:]:
+            result = (result and v.value) if e.op == "and" else (result or v.value)
+        return ir.Const(result)
+    return ir.BoolOp(e.op, values)
+
+
+def _fold_subscript(e):
+    """An index into a literal tuple or list; an index of a zero."""
+    value, index = fold(e.value), fold(e.index)
+    if isinstance(value, Zero):
+        return value
+    if isinstance(value, (ir.Tuple, ir.List)) and isinstance(index, ir.Const) \
+            and isinstance(index.value, int) and -len(value.elts) <= index.value < len(value.elts):
+        return value.elts[index.value]
+    if isinstance(value, (ir.Tuple, ir.List)) and isinstance(index, ir.Slice) and all(
+            p is None or (isinstance(p, ir.Const) and isinstance(p.value, int))
+            for p in (index.lower, index.upper, index.step)):
+        parts = [p.value if p is not None else None for p in (index.lower, index.upper, index.step)]
+        return type(value)(value.elts[slice(*parts)])
+    return ir.Subscript(value, index)
+
+
+def _fold_attr(e):
+    """The transpose, real or imaginary part of a zero."""
+    value = fold(e.value)
+    if isinstance(value, Zero) and e.attr in ("T", "real", "imag", "mT"):
+        return value
+    return ir.Attr(value, e.attr)
+
+
+def _fold_call(e):
+    """Strong products of zeros, ``len`` of a literal."""
+    args = [fold(a) for a in e.args]
+    if args and _callee_name(e.func) in STRONG_ZERO:
+        if isinstance(args[0], Zero):
+            return Zero(None)  # strong_mul(0, p) is 0 whatever p is
+        inner, negated = _neg_parts(args[0])
+        if negated:  # strong_mul(-g, p) -> -strong_mul(g, p): the sign moves out, as from a product
+            return negate(ir.Call(fold(e.func), [inner] + args[1:], [ir.Keyword(k.name, fold(k.value))
+                                                                     for k in e.keywords]))
+    if isinstance(e.func, ir.Name) and e.func.id == "len" and len(args) == 1 and \
+            isinstance(args[0], (ir.Tuple, ir.List)):
+        return ir.Const(len(args[0].elts))
+    if isinstance(e.func, ir.Name) and e.func.id in ("range",) and all(isinstance(a, ir.Const) for a in args):
+        return ir.Call(e.func, args, [])
+    return ir.Call(fold(e.func), args, [ir.Keyword(k.name, fold(k.value)) for k in e.keywords])
+
+
+def _fold_tuple(e):
+    """Each element."""
+    return ir.Tuple([fold(x) for x in e.elts])
+
+
+def _fold_list(e):
+    """Each element."""
+    return ir.List([fold(x) for x in e.elts])
+
+
+_FOLDERS = {
+    ir.BinOp: _fold_binop, ir.UnaryOp: _fold_unary, ir.Compare: _fold_compare, ir.IfExp: _fold_ifexp,
+    ir.BoolOp: _fold_boolop, ir.Subscript: _fold_subscript, ir.Attr: _fold_attr, ir.Call: _fold_call,
+    ir.Tuple: _fold_tuple, ir.List: _fold_list,
+}
