@@ -217,3 +217,11 @@ def test_a_recorded_write_into_an_array_is_refused():
     with pytest.raises(SrcdiffError) as info:
         srcdiff.grad(overwrite, backend="numba")(np.array([0.5, 0.7]), 3)
     assert "one typed tape per variable" in str(info.value) and "y[0] = np.sin(y[0]) * y[1]" in str(info.value)
+
+
+def test_a_pickled_numba_gradient_keeps_its_backend():
+    import pickle
+    g = pickle.loads(pickle.dumps(srcdiff.grad(euler, wrt=(0, 1), backend="numba")))
+    assert g.target.name == "numba"
+    assert g(1.0, 0.1, 1.0, 0.0, 50) == srcdiff.grad(euler, wrt=(0, 1))(1.0, 0.1, 1.0, 0.0, 50)
+    assert "tape_x = np.empty(" in g.source
