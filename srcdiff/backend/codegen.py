@@ -34,11 +34,19 @@ class Compiled:
     user_name: str = ""  # the user's function
     user_lines: dict = field(default_factory=dict)  # line of ``filename`` -> line of ``user_file``
     live_globals: bool = True  # False: the code reads a snapshot of the globals taken when it is built
+    jit: object = None  # a compiled target's compiler (``Target.jit``)
+    jitted: dict = field(default_factory=dict)  # (name, user cells' contents) -> its compiled function
 
     def build(self, name, user_fn, defaults=None, kwdefaults=None):
         """A function object for ``name``, reading ``user_fn``'s globals and closure cells."""
         code = self.codes[name]
         user_cells = dict(zip(user_fn.__code__.co_freevars, user_fn.__closure__ or ()))
+        if self.jit is not None:  # compiled once per value of the closure variables it freezes
+            key = (name, tuple(id(cell.cell_contents) for n, cell in sorted(user_cells.items())
+                               if n in code.co_freevars))
+            if key not in self.jitted:
+                self.jitted[key] = self._jit(name, code, user_fn, user_cells, defaults, kwdefaults)
+            return self.jitted[key]
         cells = []
         for free in code.co_freevars:
             if free in self.helpers:
@@ -56,6 +64,23 @@ class Compiled:
         fn.__srcdiff_source__ = self.function_source(name)
         fn.__srcdiff_compiled__ = self
         return fn
+
+    def _jit(self, name, code, user_fn, user_cells, defaults, kwdefaults):
+        cells = []
+        for free in code.co_freevars:
+            if free in self.helpers:
+                cells.append(types.CellType(self.jit.helper(self.helpers[free])))
+            elif free in user_cells:
+                cells.append(types.CellType(user_cells[free].cell_contents))
+            else:
+                cells.append(types.CellType())
+        fn = types.FunctionType(code, dict(user_fn.__globals__), name, defaults, tuple(cells))
+        if kwdefaults:
+            fn.__kwdefaults__ = dict(kwdefaults)
+        run = self.jit.compile(fn, self)
+        run.__srcdiff_source__ = self.function_source(name)
+        run.__srcdiff_compiled__ = self
+        return run
 
     def function_source(self, name):
         """The text of one generated function."""
@@ -96,7 +121,8 @@ def compile_functions(functions, helpers, closure_names, label, origin=None, gua
     code_of = getattr(origin, "__code__", None)
     compiled = Compiled(source, filename, codes, dict(helpers), tuple(closure_names),
                         code_of.co_filename if code_of else "", getattr(origin, "__name__", ""),
-                        user_lines if code_of else {}, ctx is None or ctx.target.live_globals)
+                        user_lines if code_of else {}, ctx is None or ctx.target.live_globals,
+                        ctx.target.jit if ctx is not None else None)
     tracebacks.register(compiled)
     return compiled
 

@@ -11,7 +11,9 @@ that would otherwise hard-wire NumPy ask ``ctx.target``:
 - ``optimize/specialize.py``: ``g.sum(axis=0)`` where ``method_style``, else ``np.sum(g, axis=0)``;
 - ``backend/codegen.py``: the name the array module is bound to (``namespace``), every runtime
   helper the code calls checked against ``helpers``, globals read live or frozen (``live_globals``);
-- ``backend/entries.py``: the lean runner's ``ndarray`` fast path only where ``lean_runner``.
+- ``backend/entries.py``: the lean runner's ``ndarray`` fast path only where ``lean_runner``;
+- ``backend/codegen.py``: a compiled target's ``jit`` binds its own helpers and compiles each
+  generated function (``backend/numba_target.py``).
 
 A target is frozen and hashable: it is part of every cache key.
 """
@@ -45,6 +47,7 @@ class Target:
     live_globals: bool = True
     reversed_ranges: bool = True
     lean_runner: bool = True
+    jit: object = None  # a compiler: ``jit.helper(obj)`` binds a helper's version, ``jit.compile(fn, compiled)``
 
     def has_helper(self, name):
         return self.helpers is None or name in self.helpers
@@ -83,11 +86,24 @@ def lookup(backend):
     """The target ``backend=`` names (a name or a ``Target``); an unknown name is refused, listing the known ones."""
     if isinstance(backend, Target):
         return backend
+    if backend == "numba" and "numba" not in _KNOWN:
+        _register_numba()
     target = _KNOWN.get(backend) if isinstance(backend, str) else None
     if target is None:
         raise ArgumentError("backend=%r is not a known backend; known backends: %s"
                             % (backend, ", ".join(repr(n) for n in known())))
     return target
+
+
+def _register_numba():
+    """Register the Numba target (backend/numba_target.py) when Numba imports; else say how to get it."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        raise ArgumentError('backend="numba" needs Numba, which is not installed: pip install "srcdiff[numba]"') \
+            from None
+    from .numba_target import NUMBA
+    register(NUMBA)
 
 
 def runtime_helpers():

@@ -44,12 +44,19 @@ class Portable:
         for option in ("has_aux", "check_real"):
             if option in self.__dict__:
                 state[option] = self.__dict__[option]
+        target = self.__dict__.get("target")
+        if target is not None and target.name != "numpy":  # the receiver looks the backend up by name
+            state["backend"] = target.name
         return _empty, (type(self),), state
 
     def __setstate__(self, state):
         state = dict(state)
         check_real = state.pop("check_real", None)
+        backend = state.pop("backend", None)
         self.__init__(state.pop("fun"), state.pop("wrt"), **state)
+        if backend is not None:
+            from .targets import lookup
+            self.target = lookup(backend)
         if check_real is not None:
             self.check_real = check_real
 

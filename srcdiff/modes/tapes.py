@@ -24,6 +24,9 @@ def arrange(forward_code, reverse_code, tape_name, params, mode, ctx):
         return forward_code, reverse_code, []
     if ctx.target.tape == "list":
         return forward_code, reverse_code, [ir.Assign([ir.Name(tape_name)], ir.List([]))]
+    if ctx.target.tape == "typed":  # one array or list per recorded variable (compiled targets)
+        from . import typed_tapes
+        return typed_tapes.arrange(forward_code, reverse_code, tape_name, params, mode, ctx)
     top = mode.tape_top = ctx.namer.fresh("top")
     size = _capacity(forward_code, tape_name, set(params) - _assigned(forward_code))
     empty = ir.List([]) if size is None or size == 0 else ir.BinOp("*", ir.List([ir.Const(None)]), size)

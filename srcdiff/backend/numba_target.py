@@ -1,0 +1,73 @@
+"""The Numba target: generated code compiled with ``numba.njit`` (``backend="numba"``).
+
+Imported by ``targets.lookup`` the first time ``backend="numba"`` is asked for, and only when
+Numba imports. The code it generates has typed tapes (modes/typed_tapes.py), explicit descending
+ranges, no ``out=``, functions instead of methods, globals frozen (Numba freezes them itself:
+rebinding one makes new code) and the Numba versions of the runtime helpers (numba_helpers.py);
+code needing another helper is refused before it is compiled. What Numba cannot type is refused
+when the gradient is first called, with Numba's first message and the user's line.
+"""
+from __future__ import annotations
+
+import linecache
+import re
+
+import numba
+from numba.core.errors import NumbaError
+
+from ..errors import SrcdiffError, located
+from . import numba_helpers
+from .targets import Target
+
+
+class NumbaCompileError(SrcdiffError):
+    """Numba could not compile the generated code (a type it cannot infer, a function it lacks)."""
+
+
+class _Jit:
+    """What ``codegen`` asks of a compiled target: the helpers to bind, and how to compile."""
+
+    @staticmethod
+    def helper(obj):
+        return numba_helpers.STANDS_FOR.get(obj, obj)
+
+    @staticmethod
+    def compile(fn, compiled):
+        dispatcher = numba.njit(fn)
+
+        def run(*args, **kwargs):
+            try:
+                return dispatcher(*args, **kwargs)
+            except NumbaError as e:
+                raise _refusal(e, compiled) from None
+        run.__name__ = run.__qualname__ = fn.__name__
+        run.__wrapped__ = dispatcher
+        return run
+
+
+JIT = _Jit()
+
+NUMBA = Target("numba", tape="typed", out_buffers=False, method_style=False, reversed_ranges=False,
+               lean_runner=False, live_globals=False, helpers=numba_helpers.NAMES, jit=JIT)
+
+_LINE = re.compile(r'File "(<srcdiff [^"]*>)", line (\d+)')
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _refusal(error, compiled):
+    """A ``NumbaCompileError`` quoting Numba's first message and pointing at the user's line."""
+    text = _ANSI.sub("", str(error))
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    first = next((ln for ln in lines if not ln.startswith(("Failed in", "During:", "File "))), "")
+    user_line = 0
+    for filename, line in _LINE.findall(text):
+        if filename == compiled.filename:
+            user_line = compiled.user_lines.get(int(line), 0)
+            if user_line:
+                break
+    source = linecache.getline(compiled.user_file, user_line) if user_line else ""
+    return NumbaCompileError(located(
+        compiled.user_file or compiled.filename, user_line, source,
+        "the 'numba' backend could not compile the derivative of %s: Numba says: %s"
+        % (compiled.user_name or "this function", first),
+        "Use backend='numpy' for this function (the generated code is in .source)."))

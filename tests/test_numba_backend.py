@@ -1,0 +1,227 @@
+"""backend="numba": generated code compiled with numba.njit gives the NumPy backend's derivatives;
+what it cannot compile is refused naming the user's line (skipped without Numba)."""
+import sys
+
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff.backend import targets
+from srcdiff.errors import ArgumentError, SrcdiffError
+
+
+def test_without_numba_the_backend_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "numba", None)  # ``import numba`` raises ImportError
+    monkeypatch.setattr(targets, "_KNOWN", {"numpy": targets.NUMPY})
+    with pytest.raises(ArgumentError) as info:
+        srcdiff.grad(lambda x: x * x, backend="numba")
+    assert 'pip install "srcdiff[numba]"' in str(info.value)
+
+
+numba = pytest.importorskip("numba")
+
+
+def fd_grad(f, args, pos, eps=1e-6):
+    x = args[pos]
+    if isinstance(x, float):
+        up, down = list(args), list(args)
+        up[pos], down[pos] = x + eps, x - eps
+        return (f(*up) - f(*down)) / (2 * eps)
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[i] += eps
+        down[i] -= eps
+        g[i] = (f(*args[:pos], up, *args[pos + 1:]) - f(*args[:pos], down, *args[pos + 1:])) / (2 * eps)
+    return g
+
+
+def euler(k, c, x0, v0, n):
+    x = x0
+    v = v0
+    dt = 0.01
+    for i in range(n):
+        a = -k * x - c * v
+        v = v + dt * a
+        x = x + dt * v
+    return x * x + v
+
+
+def growing(x):
+    while x < 10.0:
+        x = x * 1.5 + np.cos(x)
+    return x
+
+
+def breaking(x, n):
+    for i in range(n):
+        if x > 5.0:
+            break
+        x = x * 1.3 + np.sin(x)
+    return x
+
+
+def nested(x, n, m):
+    s = 0.0
+    for i in range(n):
+        for j in range(m):
+            s = np.sin(s * x + j) + i * x
+    return s
+
+
+def stepped(x, n):
+    s = 0.0
+    for i in range(2, n, 3):
+        s = s + np.sin(s + x * i)
+    for j in range(n, 0, -2):
+        s = s * np.cos(x + j)
+    return s
+
+
+def rnn(W, U, xs, h0, n):
+    h = h0
+    for t in range(n):
+        h = np.tanh(W @ h + U @ xs[t])
+    return np.sum(h * h)
+
+
+def elementwise(x, w, n):
+    for i in range(n):
+        x = np.tanh(x * w + 0.1)
+    return np.sum(x * x)
+
+
+def columns(X, b):
+    return np.sum(np.sum(np.sin(X) + b, axis=0) ** 2)
+
+
+RNG = np.random.default_rng(3)
+RNN = (RNG.normal(size=(4, 4)) * 0.4, RNG.normal(size=(4, 3)), RNG.normal(size=(6, 3)), RNG.normal(size=4), 6)
+CASES = [
+    (euler, (1.0, 0.1, 1.0, 0.0, 200), 0),
+    (euler, (1.0, 0.1, 1.0, 0.0, 200), 1),
+    (growing, (1.0,), 0),
+    (breaking, (0.5, 20), 0),
+    (breaking, (0.5, 2), 0),
+    (nested, (0.3, 4, 3), 0),
+    (stepped, (0.4, 11), 0),
+    (rnn, RNN, 0),
+    (rnn, RNN, 1),
+    (elementwise, (np.linspace(0.0, 1.0, 4), 0.7, 5), 0),
+    (elementwise, (np.linspace(0.0, 1.0, 4), 0.7, 5), 1),
+    (columns, (RNG.normal(size=(3, 2)), RNG.normal(size=2)), 0),
+]
+
+
+@pytest.mark.parametrize("fun, args, pos", CASES, ids=lambda c: getattr(c, "__name__", ""))
+def test_numba_gradients_match_finite_differences_and_numpy(fun, args, pos):
+    g = srcdiff.grad(fun, wrt=pos, backend="numba")
+    got = g(*args)
+    np.testing.assert_allclose(got, fd_grad(fun, args, pos), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(got, srcdiff.grad(fun, wrt=pos)(*args), rtol=1e-12, atol=1e-14)
+
+
+def test_the_code_is_compiled_with_typed_tapes():
+    g = srcdiff.grad(euler, wrt=(0, 1), backend="numba")
+    g(1.0, 0.1, 1.0, 0.0, 200)
+    source = g.source
+    assert "tape_x = np.empty(len(range(n)))" in source and "tape_x[top_x] = x" in source
+    assert "range(n - 1, -1, -1)" in source and "None" not in source and ".pop(" not in source
+    compiled = g._functions((1.0, 0.1, 1.0, 0.0, 200), {})["grad"]
+    assert isinstance(compiled.__wrapped__, numba.core.registry.CPUDispatcher)
+    assert compiled.__wrapped__.signatures  # compiled for the call above
+    grown = srcdiff.grad(growing, backend="numba")
+    grown(1.0)
+    assert "tape_x = np.empty(0)" in grown.source and "np.concatenate(" in grown.source
+
+
+def test_value_and_grad_vjp_and_forward():
+    args = (1.0, 0.1, 1.0, 0.0, 200)
+    assert srcdiff.value_and_grad(euler, wrt=(0, 1), backend="numba")(*args) == \
+        srcdiff.value_and_grad(euler, wrt=(0, 1))(*args)
+    tangent = srcdiff.forward(euler, wrt=0, backend="numba")(*args, t_k=1.0)
+    np.testing.assert_allclose(tangent, srcdiff.forward(euler, wrt=0)(*args, t_k=1.0), rtol=1e-12)
+    np.testing.assert_allclose(tangent[1], srcdiff.grad(euler, backend="numba")(*args), rtol=1e-12)
+    x = np.linspace(0.0, 1.0, 5)
+    value, pullback = srcdiff.vjp(columns, x.reshape(5, 1), x[:1], backend="numba")
+    expected_value, expected = srcdiff.vjp(columns, x.reshape(5, 1), x[:1])
+    assert value == expected_value
+    for a, b in zip(pullback(1.0), expected(1.0)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+SCALE = 2.0
+
+
+def scaled(x, n):
+    s = x
+    for i in range(n):
+        s = np.sin(s) * SCALE
+    return s
+
+
+def test_a_rebound_global_recompiles():
+    global SCALE
+    g = srcdiff.grad(scaled, backend="numba")
+    first = g(0.3, 4)
+    assert first == srcdiff.grad(scaled)(0.3, 4)
+    try:
+        SCALE = 3.0
+        assert g(0.3, 4) == srcdiff.grad(scaled)(0.3, 4) != first
+    finally:
+        SCALE = 2.0
+
+
+def step(h, w):
+    return np.sin(h * w)
+
+
+def with_callee(x, w):
+    for t in range(3):
+        x = step(x, w)
+    return np.sum(x)
+
+
+def stacked(x):
+    y = np.stack([x, x * 2.0])
+    return np.sum(y * y)
+
+
+def test_what_numba_cannot_compile_is_refused_at_the_users_line():
+    with pytest.raises(SrcdiffError) as info:
+        srcdiff.grad(with_callee, backend="numba")(np.linspace(0.0, 1.0, 3), 0.8)
+    message = str(info.value)
+    assert type(info.value).__name__ == "NumbaCompileError" and "Numba says: Untyped global name" in message
+    assert "x = step(x, w)" in message and ":%d:" % (with_callee.__code__.co_firstlineno + 2) in message
+    assert "backend='numpy'" in message
+    with pytest.raises(targets.MissingHelperError) as info:
+        srcdiff.grad(stacked, backend="numba")(np.ones(3))
+    assert "no runtime helper unstack" in str(info.value) and "np.stack([x, x * 2.0])" in str(info.value)
+
+
+def test_vjp_of_a_recording_function_is_refused():
+    with pytest.raises(SrcdiffError) as info:
+        srcdiff.vjp(euler, 1.0, 0.1, 1.0, 0.0, 20, wrt=(0, 1), backend="numba")
+    assert "makes vjp only of functions that record no values" in str(info.value)
+    assert "v = v + dt * a" in str(info.value)
+
+
+def overwrite(x, n):
+    y = x.copy()
+    for i in range(n):
+        y[0] = np.sin(y[0]) * y[1]
+    return np.sum(y)
+
+
+def test_a_recorded_write_into_an_array_is_refused():
+    with pytest.raises(SrcdiffError) as info:
+        srcdiff.grad(overwrite, backend="numba")(np.array([0.5, 0.7]), 3)
+    assert "one typed tape per variable" in str(info.value) and "y[0] = np.sin(y[0]) * y[1]" in str(info.value)
+
+
+def test_a_pickled_numba_gradient_keeps_its_backend():
+    import pickle
+    g = pickle.loads(pickle.dumps(srcdiff.grad(euler, wrt=(0, 1), backend="numba")))
+    assert g.target.name == "numba"
+    assert g(1.0, 0.1, 1.0, 0.0, 50) == srcdiff.grad(euler, wrt=(0, 1))(1.0, 0.1, 1.0, 0.0, 50)
+    assert "tape_x = np.empty(" in g.source
