@@ -17,7 +17,7 @@ from numba.core.errors import NumbaError
 
 from ..errors import SrcdiffError, located
 from . import numba_helpers
-from .targets import Target
+from .targets import Target, register
 
 
 class NumbaCompileError(SrcdiffError):
@@ -49,6 +49,7 @@ JIT = _Jit()
 
 NUMBA = Target("numba", tape="typed", out_buffers=False, method_style=False, reversed_ranges=False,
                lean_runner=False, live_globals=False, helpers=numba_helpers.NAMES, jit=JIT)
+register(NUMBA)  # imported by targets.lookup when backend="numba" is first asked for
 
 _LINE = re.compile(r'File "(<srcdiff [^"]*>)", line (\d+)')
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

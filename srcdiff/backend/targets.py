@@ -102,8 +102,9 @@ def _register_numba():
     except ImportError:
         raise ArgumentError('backend="numba" needs Numba, which is not installed: pip install "srcdiff[numba]"') \
             from None
-    from .numba_target import NUMBA
-    register(NUMBA)
+    # a plugin found by its module's name: numba_target builds its target from this module, and
+    # registers it when imported
+    importlib.import_module("srcdiff.backend.numba_target")
 
 
 def runtime_helpers():

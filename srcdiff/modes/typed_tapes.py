@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from .. import ir
 from ..errors import UnsupportedSyntaxError, located
-from .tapes import _assigned, _capacity, _is_method, _is_push, _nested, _step
+from .tape_parts import assigned, capacity, is_method, is_push, nested, step_by
 
 
 def arrange(forward_code, reverse_code, tape_name, params, mode, ctx):
@@ -26,7 +26,7 @@ def arrange(forward_code, reverse_code, tape_name, params, mode, ctx):
     if tape_name is None:
         return forward_code, reverse_code, []
     if isinstance(mode.seed, ir.Name):  # split mode (vjp): the tapes would travel between two functions
-        line = next((s.line for s in _walk_statements(forward_code) if _is_push(s, tape_name)), 0)
+        line = next((s.line for s in _walk_statements(forward_code) if is_push(s, tape_name)), 0)
         raise UnsupportedSyntaxError(located(
             ctx.filename, line, ctx.origin_text.get(line, ""),
             "the %r backend makes vjp only of functions that record no values (no loops or overwritten "
@@ -37,14 +37,14 @@ def arrange(forward_code, reverse_code, tape_name, params, mode, ctx):
     reverse_code = _split(reverse_code, tape_name, names, ctx, push=False)
     np_name = ctx.target.bind_namespace(ctx)
     numbers = {n for n, shape in mode.shapes.constant_shapes().items() if shape == ()}
-    known = set(params) - _assigned(forward_code)
+    known = set(params) - assigned(forward_code)
     init = []
     for var, tape in sorted(names.items()):
         if var not in numbers:
             init.append(ir.Assign([ir.Name(tape)], ir.List([])))
             continue
         top = ctx.namer.fresh("top_" + var)
-        size = _capacity(forward_code, tape, known)
+        size = capacity(forward_code, tape, known)
         empty = ir.Call(ir.Attr(ir.Name(np_name), "empty"), [ir.Const(0) if size is None else size], [])
         init += [ir.Assign([ir.Name(tape)], empty), ir.Assign([ir.Name(top)], ir.Const(0))]
         forward_code = _pushes(forward_code, tape, top, size is None, np_name)
@@ -65,16 +65,16 @@ def _split(stmts, tape_name, names, ctx, push):
     out = []
     for s in stmts:
         if isinstance(s, (ir.If, ir.For, ir.While)):
-            out.append(_nested(s, lambda body: _split(body, tape_name, names, ctx, push)))
+            out.append(nested(s, lambda body: _split(body, tape_name, names, ctx, push)))
             continue
         uses = [n for n in ir.walk(s) if isinstance(n, ir.Name) and n.id == tape_name]
         if not uses:
             out.append(s)
             continue
-        if push and _is_push(s, tape_name) and isinstance(s.value.args[0], ir.Name):
+        if push and is_push(s, tape_name) and isinstance(s.value.args[0], ir.Name):
             var = s.value.args[0].id
         elif not push and isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ir.Name) \
-                and isinstance(s.value, ir.Call) and _is_method(s.value, tape_name, "pop") and not s.value.args:
+                and isinstance(s.value, ir.Call) and is_method(s.value, tape_name, "pop") and not s.value.args:
             var = s.targets[0].id
         else:
             raise _refused(s, ctx)
@@ -88,30 +88,30 @@ def _split(stmts, tape_name, names, ctx, push):
 def _pushes(stmts, tape, top, growable, np_name):
     out = []
     for s in stmts:
-        if _is_push(s, tape):
+        if is_push(s, tape):
             if growable:  # one capacity check per push: double the array when it is full
                 full = ir.Compare(ir.Name(top), ["=="], [ir.Call(ir.Name("len"), [ir.Name(tape)], [])])
                 more = ir.Call(ir.Attr(ir.Name(np_name), "empty"), [ir.BinOp("+", ir.Name(top), ir.Const(1))], [])
                 grown = ir.Call(ir.Attr(ir.Name(np_name), "concatenate"), [ir.Tuple([ir.Name(tape), more])], [])
                 out.append(ir.If(full, [ir.Assign([ir.Name(tape)], grown, s.line)], [], s.line))
             out.append(ir.Assign([ir.Subscript(ir.Name(tape), ir.Name(top))], s.value.args[0], s.line))
-            step = _step(top, 1)
+            step = step_by(top, 1)
             step.line = s.line
             out.append(step)
             continue
-        out.append(_nested(s, lambda body: _pushes(body, tape, top, growable, np_name)))
+        out.append(nested(s, lambda body: _pushes(body, tape, top, growable, np_name)))
     return out
 
 
 def _pops(stmts, tape, top):
     out = []
     for s in stmts:
-        if isinstance(s, ir.Assign) and isinstance(s.value, ir.Call) and _is_method(s.value, tape, "pop"):
-            step = _step(top, -1)
+        if isinstance(s, ir.Assign) and isinstance(s.value, ir.Call) and is_method(s.value, tape, "pop"):
+            step = step_by(top, -1)
             step.line = s.line
             out += [step, ir.Assign(s.targets, ir.Subscript(ir.Name(tape), ir.Name(top)), s.line)]
             continue
-        out.append(_nested(s, lambda body: _pops(body, tape, top)))
+        out.append(nested(s, lambda body: _pops(body, tape, top)))
     return out
 
 
