@@ -7,7 +7,7 @@ import numpy
 
 from .backend import cache, codegen, deep, targets
 from .modes import callees as calls
-from .front import reader
+from .front import generators, reader
 from . import pipeline as transform
 from .arguments import _Signature, _name, check_differentiable, fit  # noqa: F401  (public helpers)
 from .arguments import resolve_wrt, short_repr
@@ -139,6 +139,7 @@ class Transformed(Portable):
         subject = subject if subject is not None else self._subject((), {})
         if getattr(subject, "__code__", None) is None:
             reader.load(subject)  # raises SourceUnavailableError saying why
+        generators.refuse_subject(subject)
         key = (subject.__code__, self.role, tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
                shapes, self.has_aux, calls.resolution_key(subject), self.check_real, self.target)
         result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,

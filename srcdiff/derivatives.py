@@ -7,7 +7,7 @@ import numpy
 
 from .backend import cache, deep, targets
 from .modes import callees as calls
-from .front import reader
+from .front import generators, reader
 from . import pipeline
 from .api import Grad, Transformed, _decorator, _SCALAR_TYPES, check_differentiable, fit
 from .arguments import resolve_wrt
@@ -34,6 +34,7 @@ class Tangent(Transformed):
         subject = subject if subject is not None else self._subject((), {})
         if getattr(subject, "__code__", None) is None:
             reader.load(subject)  # raises SourceUnavailableError saying why
+        generators.refuse_subject(subject)
         key = (subject.__code__, "tangent", tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
                shapes, calls.resolution_key(subject), self.target)
         result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,

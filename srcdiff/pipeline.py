@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from .modes import batching, tapes
-from .front import bindings, fence, local_functions, reader, syntax
+from .front import bindings, fence, generators, local_functions, reader, syntax
 from .optimize import cleanup, finish
 from .backend import codegen
 from .backend.targets import NUMPY
@@ -86,8 +86,9 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
     source = reader.load(fn)
     source = dataclasses.replace(source, tree=local_functions.inline(source.tree, source.filename))
     _refuse_lowering_names(fn, source)
-    fence.check(source.tree, source.filename)
     env = reader.Environment(fn)
+    source = dataclasses.replace(source, tree=generators.prepare(fn, source.tree, source.filename, env))
+    fence.check(source.tree, source.filename)
     names = all_names(source.tree)
     ctx = Context(source=source, env=env, namer=Namer(names), locals=reader.local_names(source.tree))
     ctx.source_names = names
