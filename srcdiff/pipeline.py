@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from .modes import batching, tapes
-from .front import bindings, fence, generators, local_functions, reader, syntax
+from .front import bindings, fence, generators, local_functions, reader, records, syntax
 from .optimize import cleanup, finish
 from .backend import codegen
 from .backend.targets import NUMPY
@@ -84,6 +84,9 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
     specialization (``act=np.tanh``, ``xp=np``), so calls through them resolve like calls of globals.
     """
     source = reader.load(fn)
+    schemas = {k: v for k, v in (statics or {}).items() if isinstance(v, records.Schema)}
+    statics = {k: v for k, v in (statics or {}).items() if k not in schemas}
+    source = dataclasses.replace(source, tree=records.rewrite(source.tree, schemas, source.filename))
     source = dataclasses.replace(source, tree=local_functions.inline(source.tree, source.filename))
     _refuse_lowering_names(fn, source)
     env = reader.Environment(fn)
