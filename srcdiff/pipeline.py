@@ -89,15 +89,16 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
     source = dataclasses.replace(source, tree=records.rewrite(source.tree, schemas, source.filename))
     source = dataclasses.replace(source, tree=local_functions.inline(source.tree, source.filename))
     _refuse_lowering_names(fn, source)
-    env = reader.Environment(fn)
-    source = dataclasses.replace(source, tree=generators.prepare(fn, source.tree, source.filename, env))
+    source = dataclasses.replace(source, tree=generators.as_list_if_generator(fn, source.tree, source.filename))
     fence.check(source.tree, source.filename)
+    env = reader.Environment(fn)
     names = all_names(source.tree)
     ctx = Context(source=source, env=env, namer=Namer(names), locals=reader.local_names(source.tree))
     ctx.source_names = names
     ctx.target = target
     ctx.statics = dict(statics or {})
     ctx.statics.update(bindings.local_aliases(source.tree, ctx))  # ``m = np``: resolves like ``np``
+    generators.check(source.tree, ctx)  # how it calls generators, resolved as srcdiff resolves calls
     ctx.origin_text = _origin_texts(source.tree, source)
     ctx.helpers[normalize.SEQUENCE_HELPER] = as_sequence
     ctx.helpers.update({syntax.RAISE: raise_error, syntax.RAISE_FROM: raise_from, syntax.FORMAT: format_text})

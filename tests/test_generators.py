@@ -197,3 +197,30 @@ def test_generators_that_the_list_could_misrepresent_are_refused_at_their_line(f
             transform()
         assert words in str(info.value)
         located_at(str(info.value), where, needle)
+
+
+def sum_twice(w, layers):
+    g = layers(w, 2.0)
+    return sum(g) + sum(g)
+
+
+def passes_the_generator(w):
+    return sum_twice(w, scaled)
+
+
+def maps_the_generator(w):
+    return sum(sum(g) for g in map(scaled, [w, w], [1.0, 2.0]))
+
+
+def test_a_generator_passed_as_an_argument_is_checked_where_it_is_called():
+    w = np.array([0.5, -1.5, 2.0])
+    for fn, where, needle, words in [(sum_twice, sum_twice, "g = layers(w, 2.0)", "consumed whole"),
+                                     (passes_the_generator, passes_the_generator, "return sum_twice(w, scaled)",
+                                      "used as a value"),
+                                     (maps_the_generator, maps_the_generator, "map(scaled", "used as a value")]:
+        for transform in (lambda: srcdiff.grad(fn)(w, scaled) if fn is sum_twice else srcdiff.grad(fn)(w),
+                          lambda: srcdiff.jvp(fn, (w, scaled) if fn is sum_twice else (w,), np.ones(3))):
+            with pytest.raises(srcdiff.SrcdiffError) as info:
+                transform()
+            assert words in str(info.value)
+            located_at(str(info.value), where, needle)

@@ -201,22 +201,36 @@ def _own_nodes(s):
 
 
 class Resolver:
-    """``generator_of`` for a function being prepared: calls of generator functions its names resolve to."""
+    """``generator_of`` for a function being prepared: calls of the generator functions its names resolve to
+    (as srcdiff resolves them: globals, closures, functions passed as arguments, local aliases)."""
 
-    def __init__(self, env, local_names, missing):
-        self.env, self.local_names, self.missing = env, local_names, missing
+    def __init__(self, ctx, missing):
+        self.ctx, self.missing = ctx, missing
 
-    def target(self, call):
-        obj = self.env.resolve(call.func, self.local_names)
-        return None if self.missing(obj) else obj
+    def target(self, expr):
+        if not isinstance(expr, (ir.Name, ir.Attr)):
+            return None
+        obj = self.ctx.resolve(expr)
+        return None if obj is None or self.missing(obj) else obj
 
     def __call__(self, call):
-        obj = self.target(call)
+        obj = self.target(call.func)
         return _name(call.func) if obj is not None and is_generator(obj) else None
 
     def consumer(self, call):
-        obj = self.target(call)
+        obj = self.target(call.func)
         return obj is not None and any(obj is c for c in _CONSUMERS)
+
+    def value_use(self, s, filename, line):
+        """Refuse a generator function used as a value in statement ``s`` (passed, stored, mapped)."""
+        called = {id(n.func) for n in _own_nodes(s) if isinstance(n, ir.Call)}
+        for n in _own_nodes(s):
+            if isinstance(n, (ir.Name, ir.Attr)) and id(n) not in called and \
+                    is_generator(self.target(n)):
+                raise _refuse(filename, line, "the generator function `%s` is used as a value (passed, stored or "
+                              "mapped); srcdiff runs a generator as a function building the list of what it yields, "
+                              "which is exact only where it is called and consumed at once" % _name(n),
+                              _FIX % (_name(n), _name(n)))
 
 
 class Named:
@@ -237,13 +251,23 @@ def _name(func):
     return func.id if isinstance(func, ir.Name) else func.attr if isinstance(func, ir.Attr) else "generator"
 
 
-def prepare(fn, tree, filename, env):
-    """``tree`` (the function ``fn``) as a list builder if it is a generator; its calls of generators checked."""
-    from . import local_functions, reader
+def as_list_if_generator(fn, tree, filename):
+    """``tree`` (the function ``fn``) as a function building the list it yields, if ``fn`` is a generator."""
+    from . import local_functions
     if is_generator(fn) and has_yield(tree):
-        tree = as_list(tree, filename, local_functions.writes_outside)
-    check_consumers(tree, filename, Resolver(env, reader.local_names(tree), reader.is_missing))
+        return as_list(tree, filename, local_functions.writes_outside)
     return tree
+
+
+def check(tree, ctx):
+    """Refuse the calls and uses of generator functions in ``tree`` that the list they build could misrepresent."""
+    from . import reader
+    resolver = Resolver(ctx, reader.is_missing)
+    check_consumers(tree, ctx.filename, resolver)
+    line = tree.line
+    for s in _statements(tree.body):
+        line = getattr(s, "line", line) or line
+        resolver.value_use(s, ctx.filename, line)
 
 
 def refuse_subject(fn):
