@@ -98,11 +98,13 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
     ctx.target = target
     ctx.statics = dict(statics or {})
     ctx.statics.update(bindings.local_aliases(source.tree, ctx))  # ``m = np``: resolves like ``np``
-    generators.check(source.tree, ctx)  # how it calls generators, resolved as srcdiff resolves calls
     ctx.origin_text = _origin_texts(source.tree, source)
     ctx.helpers[normalize.SEQUENCE_HELPER] = as_sequence
     ctx.helpers.update({syntax.RAISE: raise_error, syntax.RAISE_FROM: raise_from, syntax.FORMAT: format_text})
     ctx.namer.reserve([normalize.SEQUENCE_HELPER, *syntax.LOWERING_HELPERS])
+    # how it calls generators, resolved as srcdiff resolves calls (ctx.resolve caches what a node names:
+    # so only once every name srcdiff adds is known)
+    generators.check(source.tree, ctx)
     stages = []
 
     def stage(name, tree):

@@ -14,6 +14,8 @@ import collections
 import dataclasses
 import linecache
 
+import numpy
+
 from .. import ir
 from ..errors import UnsupportedSyntaxError, located
 
@@ -195,8 +197,17 @@ def lift(g, original):
     return g
 
 
+_PLAIN = frozenset({numpy.ndarray, float, int, complex, bool, list, tuple, dict, str, type(None)})
+
+
 def holds_dataclass(sig, args, kwargs):
     """Whether a differentiated argument of this call is a dataclass, or a NamedTuple holding one."""
+    for v in args:
+        if type(v) not in _PLAIN:
+            break
+    else:
+        if not kwargs:
+            return False  # arrays, numbers and plain containers: the common case, decided cheaply
     return any(is_dataclass_value(v) or (is_namedtuple(v) and lower(v) is not v) for v in sig.values(args, kwargs))
 
 
