@@ -7,7 +7,7 @@ import numpy
 
 from .backend import cache, codegen, deep, targets
 from .modes import callees as calls
-from .front import reader
+from .front import generators, reader, records
 from . import pipeline as transform
 from .arguments import _Signature, _name, check_differentiable, fit  # noqa: F401  (public helpers)
 from .arguments import resolve_wrt, short_repr
@@ -126,6 +126,9 @@ class Transformed(Portable):
                 scalars.add(names[i])
             elif isinstance(value, (list, tuple, dict)):
                 containers.add(names[i])
+                schema = records.schema_of(value) if names[i] in self.sig.wrt else None
+                if schema is not None:  # a differentiated NamedTuple: its fields are read by name
+                    statics.append((names[i], schema))
             elif is_static_function(value):
                 statics.append((names[i], value))
             elif type(value) is _ndarray:
@@ -139,6 +142,7 @@ class Transformed(Portable):
         subject = subject if subject is not None else self._subject((), {})
         if getattr(subject, "__code__", None) is None:
             reader.load(subject)  # raises SourceUnavailableError saying why
+        generators.refuse_subject(subject)
         key = (subject.__code__, self.role, tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
                shapes, self.has_aux, calls.resolution_key(subject), self.check_real, self.target)
         result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,
@@ -252,9 +256,23 @@ class ValueAndGrad(Transformed):
                 run = self._runs.get(KEYS_BY_ARITY[len(args)](args))
                 if run is not None:
                     return run(args)
+            if records.holds_dataclass(self.sig, args, kwargs):
+                return self._dataclass_call(args, kwargs)
             return self._call(args, kwargs)
         except Exception as exc:  # told in the user's terms (a try costs nothing until it catches)
             raise exc.with_traceback(for_user(exc))
+
+    def _dataclass_call(self, args, kwargs):
+        """Dataclasses differentiated: passed as NamedTuples of their fields, gradients made dataclasses again."""
+        originals = self.sig.values(args, kwargs)
+        out = self._call(*records.lowered_arguments(self.sig, args, kwargs))
+        grads_first = isinstance(self, Grad)  # grad gives the gradients (with aux); value_and_grad (value, them)
+        grads = (out[0] if self.has_aux else out) if grads_first else out[1]
+        lifted = records.lift(grads, originals[0]) if self.sig.single else \
+            tuple(records.lift(g, x) for g, x in zip(grads, originals))
+        if grads_first:
+            return (lifted, out[1]) if self.has_aux else lifted
+        return out[0], lifted
 
     def checked_call(self, args):
         """A call the lean path passes on: arguments whose dtypes need a closer look."""

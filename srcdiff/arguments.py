@@ -157,6 +157,8 @@ def fit(g, x):
         return [fit(a, b) for a, b in zip(g, x)]
     if t is tuple:
         return tuple(fit(a, b) for a, b in zip(g, x))
+    if isinstance(x, tuple) and hasattr(t, "_fields"):  # a NamedTuple: the gradient is one too
+        return t(*[fit(a, b) for a, b in zip(g, x)])
     if t is dict:
         return {k: fit(g[k], v) for k, v in x.items()}
     if isinstance(x, numpy.generic):

@@ -7,7 +7,7 @@ import numpy
 
 from .backend import cache, deep, targets
 from .modes import callees as calls
-from .front import reader
+from .front import generators, reader, records
 from . import pipeline
 from .api import Grad, Transformed, _decorator, _SCALAR_TYPES, check_differentiable, fit
 from .arguments import resolve_wrt
@@ -34,6 +34,7 @@ class Tangent(Transformed):
         subject = subject if subject is not None else self._subject((), {})
         if getattr(subject, "__code__", None) is None:
             reader.load(subject)  # raises SourceUnavailableError saying why
+        generators.refuse_subject(subject)
         key = (subject.__code__, "tangent", tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
                shapes, calls.resolution_key(subject), self.target)
         result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,
@@ -204,6 +205,9 @@ def _jvp(fun, primals, tangents, wrt):
     t = last[2] if last[0] is fun and last[1] == wrt else _tangent_of(fun, wrt)
     single = t.sig.single
     tangents = (tangents,) if single else tuple(tangents)
+    if records.holds_dataclass(t.sig, primals, {}):  # dataclasses: NamedTuples of their fields, tangents too
+        primals = records.lowered_arguments(t.sig, primals, {})[0]
+        tangents = tuple(records.lower(tv) for tv in tangents)
     if _plain_arrays(t.sig.positions, primals, tangents):  # the common case, checked cheaply
         fn = t._functions(primals, {})["tangent"]
         return fn(*primals, **dict(zip(t._result.tangent_params, tangents)))

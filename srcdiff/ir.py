@@ -159,6 +159,7 @@ class Unsupported(Expr):
     kind: str
     line: int
     text: str
+    value: Expr | None = None  # what a ``yield`` yields (front.generators turns it into an append)
 
 
 # ----------------------------------------------------------------- statements

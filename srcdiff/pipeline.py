@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from .modes import batching, tapes
-from .front import bindings, fence, local_functions, reader, syntax
+from .front import bindings, fence, generators, local_functions, reader, records, syntax
 from .optimize import cleanup, finish
 from .backend import codegen
 from .backend.targets import NUMPY
@@ -85,8 +85,12 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
     specialization (``act=np.tanh``, ``xp=np``), so calls through them resolve like calls of globals.
     """
     source = reader.load(fn)
+    schemas = {k: v for k, v in (statics or {}).items() if isinstance(v, records.Schema)}
+    statics = {k: v for k, v in (statics or {}).items() if k not in schemas}
+    source = dataclasses.replace(source, tree=records.rewrite(source.tree, schemas, source.filename))
     source = dataclasses.replace(source, tree=local_functions.inline(source.tree, source.filename))
     _refuse_lowering_names(fn, source)
+    source = dataclasses.replace(source, tree=generators.as_list_if_generator(fn, source.tree, source.filename))
     fence.check(source.tree, source.filename)
     env = reader.Environment(fn)
     names = all_names(source.tree)
@@ -99,6 +103,9 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
     ctx.helpers[normalize.SEQUENCE_HELPER] = as_sequence
     ctx.helpers.update({syntax.RAISE: raise_error, syntax.RAISE_FROM: raise_from, syntax.FORMAT: format_text})
     ctx.namer.reserve([normalize.SEQUENCE_HELPER, *syntax.LOWERING_HELPERS])
+    # how it calls generators, resolved as srcdiff resolves calls (ctx.resolve caches what a node names:
+    # so only once every name srcdiff adds is known)
+    generators.check(source.tree, ctx)
     stages = []
 
     def stage(name, tree):

@@ -200,7 +200,7 @@ def f_star_kwargs(x, **options):
 
 
 @pytest.mark.parametrize("fn, needle, text, fix", [
-    pytest.param(f_yield_from, "yield from", None, "list", id="yield-from"),
+    pytest.param(f_yield_from, "def f_yield_from", None, "consumes it", id="yield-from"),
     pytest.param(f_import_from, "from math import pi", None, "module level", id="import-from"),
     pytest.param(f_starred_target, "first, *rest = x", None, "explicit indices", id="starred-target"),
     pytest.param(f_attribute_augassign, "BOX.total += np.sum(x)", None, "name op= value", id="attribute-augassign"),

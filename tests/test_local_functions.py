@@ -188,3 +188,18 @@ def test_what_cannot_be_written_out_is_refused_at_its_line(fn, needle, words):
             transform()
         assert words in str(info.value)
         located_at(str(info.value), fn, needle)
+
+
+def _factory(scale, act):
+    def objective(x):
+        return np.sum(act(x) * scale)
+    return objective
+
+
+continued_lambda = _factory(2.0,
+                            act=lambda x: np.tanh(x) * 0.5 + x ** 2)
+
+
+def test_a_lambda_on_a_continuation_line_of_a_call_is_read():
+    # the line of a lambda passed as an argument of a call written over several lines does not parse alone
+    check_both_modes(continued_lambda, X3)

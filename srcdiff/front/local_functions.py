@@ -15,6 +15,7 @@ import linecache
 from .. import ir
 from ..context import Namer, all_names
 from ..errors import UnsupportedSyntaxError, located
+from . import generators
 
 
 def inline(fn_def, filename):
@@ -49,6 +50,15 @@ class _Inliner:
                 body.append(s)
         if not helpers:
             return fn_def
+        gens = {name for name, h in helpers.items() if generators.has_yield(h)}
+        if gens:  # a local generator runs as a function building the list it yields
+            for name in gens:
+                helpers[name] = generators.as_list(helpers[name], self.filename, writes_outside)
+            named = generators.Named(gens, _assigned(body) | {p.name for p in fn_def.params})
+            generators.check_consumers(ir.FunctionDef(fn_def.name, fn_def.params, body, fn_def.line),
+                                       self.filename, named)
+            for h in helpers.values():
+                generators.check_consumers(h, self.filename, named)
         self.check_uses(body, helpers)
         for name in self.callee_first(helpers):  # a helper's own calls of helpers are written out first
             self.check_uses(helpers[name].body, helpers)
@@ -176,7 +186,7 @@ class _Inliner:
             keywords = [dataclasses.replace(k, value=self.expr(k.value, helpers, before, line))
                         for k in e.keywords]
             helper = helpers[e.func.id]
-            if e is not self.whole and _writes_outside(helper):
+            if e is not self.whole and writes_outside(helper):
                 raise self.refuse(line, "the local function `%s` changes values it does not own; written out "
                                   "before this statement, it would change them before the rest of the "
                                   "statement reads them" % helper.name,
@@ -266,7 +276,7 @@ _MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "
              "discard", "fill", "sort", "put", "resize", "itemset", "partition", "setflags"}
 
 
-def _writes_outside(helper):
+def writes_outside(helper):
     """Whether ``helper`` may change something it did not create: a store into, or a method call on, a
     name it does not bind (``out[0] = v``, ``cache.append(v)``), or an ``out=`` argument."""
     own = _assigned(helper.body) | {p.name for p in helper.params}

@@ -144,12 +144,27 @@ def _load_lambda(fn, filename, text, top, offset):
     params = list(fn.__code__.co_varnames[: fn.__code__.co_argcount])
     line = fn.__code__.co_firstlineno
     found = [lam for lam in syntax.lambdas(top or []) if lam[0] == params and lam[1] + offset == line]
+    if not found and top is None:  # a lambda on a continuation line (an argument of a call over several lines)
+        text, offset = _whole_file(filename, text), 0
+        found = [lam for lam in syntax.lambdas(_parse_or_none(text)) if lam[0] == params and lam[1] == line]
     if len(found) != 1:
         why = ("%s:%d holds %d lambdas with parameters (%s), so srcdiff cannot tell which one is meant"
                % (filename, line, len(found), ", ".join(params))) if found else \
             "%s:%d does not parse on its own" % (filename, line)
         raise _no_source(fn, why)
     return Source(fn, filename, syntax.lambda_to_ir(found[0][2], text, offset), text)
+
+
+def _whole_file(filename, text):
+    lines = linecache.getlines(filename)
+    return "".join(lines) if lines else text
+
+
+def _parse_or_none(text):
+    try:
+        return syntax.parse_module(text, None)
+    except syntax.SyntaxProblem:
+        return []
 
 
 class Environment:

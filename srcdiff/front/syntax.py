@@ -166,6 +166,10 @@ class _ToIR(SugarLowering):
             return ir.Unsupported(kind, self.line(node), self.text(node))
         return method(node)
 
+    def expr_Yield(self, node):
+        value = self.expr(node.value) if node.value is not None else ir.Const(None)
+        return ir.Unsupported("Yield", self.line(node), self.text(node), value)
+
     def exprs(self, nodes):
         return [self.expr(n) for n in nodes]
 

@@ -2,7 +2,7 @@
 import numpy as np
 import numpy.random as npr
 
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 def make_nn_funs(layer_sizes, L2_reg, noise_variance, nonlinearity=np.tanh):
@@ -83,9 +83,7 @@ def mean_logprob(weights, t):
 
 CASES = [
     Case("bnn_generator_layers_logprob", mean_logprob, _weights, wrt=0,
-         notes="generator over layers, einsum 'mnd,mdo->mno', lambda nonlinearity from the factory",
-         known=both(refused("issue 17: generators (yield)"))),
+         notes="generator over layers, einsum 'mnd,mdo->mno', lambda nonlinearity from the factory"),
     Case("bnn_bbvi_objective", variational_objective, _vi_args, wrt=0,
-         notes="BBVI over the BNN weights; module-level closures",
-         known=both(refused("issue 17: generators (yield)"))),
+         notes="BBVI over the BNN weights; module-level closures"),
 ]

@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 @dataclass
@@ -78,12 +78,9 @@ def _gp_args():
 
 CASES = [
     Case("dataclass_linear_gaussian", linear_gaussian_nll, _linear_args, wrt=0,
-         notes="@dataclass with array and float fields, read as params.W",
-         known=both(refused("issue 17: dataclass parameters"))),
+         notes="@dataclass with array and float fields, read as params.W"),
     Case("namedtuple_mlp", mlp_mse, _mlp_args, wrt=0,
-         notes="nested NamedTuples; attribute reads and tuple unpacking",
-         known=both(refused("issue 17: NamedTuple parameters"))),
+         notes="nested NamedTuples; attribute reads and tuple unpacking"),
     Case("nested_frozen_dataclass_gp", gp_nll, _gp_args, wrt=0,
-         notes="a frozen dataclass inside a dataclass",
-         known=both(refused("issue 17: dataclass parameters"))),
+         notes="a frozen dataclass inside a dataclass"),
 ]
