@@ -1,16 +1,14 @@
 """The rule table: which primitive has which adjoint and tangent template, filled on first need."""
 from __future__ import annotations
 
-import importlib
 import inspect
-import os
 import sys
-import threading
 import types
 
 import numpy
 
 from . import derive
+from .loading import changed as _changed, ensure_loaded
 from ..errors import MissingRuleError, SrcdiffError
 from ..front.reader import load
 from .template import Template, signature_of
@@ -135,63 +133,6 @@ def _is_default(atom):
 _RULES = {}  # _key(obj) -> Rule
 _METHODS = {}  # method name -> (function object, adapter)
 _ATTRIBUTES = {}  # attribute name -> function object, or None for non-differentiable
-
-# The built-in rule modules, imported on the first look into the table (parsing their templates
-# is most of what ``import srcdiff`` would otherwise cost). SciPy's are imported only once the
-# user's code has imported ``scipy.special``: a function of it cannot be met before.
-_BUILTIN_MODULES = ("fft_rules", "index_joins", "kernel_rules", "linalg_decompositions", "linalg_eig",
-                    "linalg_rules", "math_rules", "methods", "numpy_arith", "numpy_complex", "numpy_constructors",
-                    "numpy_cumulative", "numpy_edits", "numpy_joins", "numpy_nondiff", "numpy_products",
-                    "numpy_reductions", "numpy_selection", "numpy_shapes", "numpy_transcendental", "python_rules",
-                    "runtime_rules")
-_SCIPY_MODULES = ("scipy_rules", "scipy_special_more")
-_STATS_MODULES = ("scipy_stats",)  # imported once the user's code has imported scipy.stats
-_loaded = set()  # the groups ("builtin", "scipy") whose modules have been imported or are importing
-_load_lock = threading.RLock()  # re-entrant: the rule modules register through this module
-
-
-def _load(group, modules):
-    with _load_lock:
-        if group in _loaded:
-            return
-        _loaded.add(group)  # first: the modules' own registrations come back here
-        try:
-            for name in modules:
-                importlib.import_module("srcdiff.rules." + name)
-        except BaseException:
-            _loaded.discard(group)
-            raise
-
-
-def ensure_loaded():
-    """Import the built-in rule modules (and SciPy's, once SciPy is in use) if not done yet."""
-    if "builtin" not in _loaded:
-        _load("builtin", _BUILTIN_MODULES)
-    if "scipy" not in _loaded and "scipy.special" in sys.modules:
-        _load("scipy", _SCIPY_MODULES)
-    if "stats" not in _loaded and "scipy.stats" in sys.modules:
-        _load("stats", _STATS_MODULES)
-
-
-# A fork while another thread imports the rule modules would leave the child a half-filled table
-# and a lock held by a thread it does not have: the fork waits for the load to finish instead.
-def _hold_lock_for_fork():
-    _load_lock.acquire()
-
-
-def _release_lock_in_parent():
-    _load_lock.release()
-
-
-def _fresh_lock_in_child():
-    global _load_lock
-    _load_lock = threading.RLock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_hold_lock_for_fork, after_in_parent=_release_lock_in_parent,
-                        after_in_child=_fresh_lock_in_child)
-
 
 def _key(obj):
     """A bound method (``norm.logpdf``) is a new object at each attribute access: its key is its
@@ -379,6 +320,7 @@ def _install(objs, adjoint_template, tangent_template, elementwise=None, params=
         if elementwise is not None:
             rule.elementwise = elementwise
             rule.shape = "elementwise" if elementwise else rule.shape
+    _changed()
 
 
 def available(module, *names):
@@ -401,6 +343,7 @@ def nondifferentiable(*objs):
     """
     for obj in objs:
         _rule(obj).nondifferentiable = True
+    _changed()
     return objs[0] if len(objs) == 1 else objs
 
 
@@ -410,6 +353,7 @@ def shapes(*, reduce=(), scalar=(), elementwise=()):
     for kind, objs in (("reduce", reduce), ("scalar", scalar), ("elementwise", elementwise)):
         for obj in objs:
             _rule(obj).shape = kind
+    _changed()
 
 
 def refuse_unless(obj, checker, unknown=False):
@@ -424,6 +368,7 @@ def refuse_unless(obj, checker, unknown=False):
         consts.update({k: _literal(v) for k, v in binding.items() if isinstance(v, (ir.Tuple, ir.List))})
         return checker(consts)
     _rule(obj).check = check
+    _changed()
 
 
 def constant_only(obj, fix, *params):
@@ -433,6 +378,7 @@ def constant_only(obj, fix, *params):
     rule = _rule(obj)
     for p in params:
         rule.refused[p] = ("srcdiff has no derivative of %s with respect to its argument `%s`" % (rule.name, p), fix)
+    _changed()
 
 
 def refused_params(rule, active_params):
@@ -459,6 +405,7 @@ def refuse_derivative(obj, params, problem, fix):
     argument varies, rather than treating it as constant."""
     for param in params:
         _rule(obj).refused[param] = (problem, fix)
+    _changed()
 
 
 def shape_kind(rule):
@@ -469,12 +416,22 @@ def method(name, function, adapter=None):
     """``x.name(...)`` on an array means ``function(x, ...)`` (``adapter`` reshapes arguments)."""
     ensure_loaded()
     _METHODS[name] = (function, adapter)
+    _changed()
 
 
 def attribute(name, function=None):
     """``x.name`` means ``function(x)``; ``function=None`` declares it non-differentiable."""
     ensure_loaded()
     _ATTRIBUTES[name] = function
+    _changed()
+
+
+def remove(*objs):
+    """Forget the rules of ``objs`` (a test's own rules; a built-in one is gone until restarting)."""
+    ensure_loaded()
+    for obj in objs:
+        _RULES.pop(_key(obj), None)
+    _changed()
 
 
 def lookup(obj):
