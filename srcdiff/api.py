@@ -51,6 +51,7 @@ class Transformed(Portable):
         self._shape_keys = set()  # the shape combinations code was specialized to
         self._callers = {}  # argument types -> _Caller
         self._runs = {}  # call_key -> the lean runner of a Caller of array arguments only (see Caller.run)
+        cache.remember(self)  # the rules change: forget_generated
         self.__wrapped__ = fun
         self.__name__ = getattr(fun, "__name__", "function")
         self.__qualname__ = getattr(fun, "__qualname__", self.__name__)
@@ -82,6 +83,11 @@ class Transformed(Portable):
         if not kwargs and not kinds[2] and not functions["result"].guards and subject is self.fun:
             self._fast[call_key(args)] = functions  # the argument types and shapes alone decide
         return functions
+
+    def forget_generated(self):
+        """Drop the code generated so far (generated under rules that changed since)."""
+        self._variants.clear(), self._fast.clear(), self._callers.clear(), self._runs.clear()
+        self._result = None
 
     def _subject(self, args, kwargs):
         """The Python function differentiated for these arguments: the user's, or, for a derivative

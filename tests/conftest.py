@@ -19,4 +19,5 @@ def scratch_registry():
     yield
     registry._RULES.clear()
     registry._RULES.update(saved)
-    srcdiff.backend.cache.clear()  # generated code may have inlined the test's rules
+    srcdiff.backend.cache.clear()
+    srcdiff.backend.cache.rules_changed()  # generated code may have inlined the test's rules

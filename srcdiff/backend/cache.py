@@ -1,5 +1,5 @@
 """A locked, per-process, bounded (least recently used) cache of generated code keyed by the user's
-code object and options."""
+code object, options and the generation of the rule table."""
 from __future__ import annotations
 
 import os
@@ -21,11 +21,28 @@ _lock = threading.RLock()
 _entries = OrderedDict()  # key -> generated code, least recently used first
 _per_code = {}  # code object (key[0]) -> how many entries it has
 _counts = weakref.WeakKeyDictionary()  # code object -> how many times it was transformed (tests check "once")
+_rules = [0]  # the rule table's generation: code generated under other rules is never reused
+_owners = weakref.WeakSet()  # transformed-function objects keeping generated code of their own
+
+
+def rules_changed():
+    """A user registered (or removed) a rule: code generated before may have used the old table
+    (a rule, or the function's source where it had none), so none of it is served again."""
+    with _lock:
+        _rules[0] += 1
+        for owner in list(_owners):
+            owner.forget_generated()
+
+
+def remember(owner):
+    """``owner.forget_generated()`` is called when the rules change."""
+    _owners.add(owner)
 
 
 def get_or_make(key, make):
     """The cached value for ``key``, calling ``make()`` once (under the lock) when absent or when
     a function it was built on, possibly a callee's callee, has been redefined since."""
+    key += (_rules[0],)
     entry = _entries.get(key)
     if entry is not None and not _stale(entry):
         try:

@@ -28,7 +28,9 @@ def rewrite(tree, ctx):
     """``tree`` with scipy.stats calls replaced (itself when the user's code has not imported scipy.stats)."""
     if "scipy.stats" not in sys.modules:
         return tree
-    from ..rules import registry, scipy_stats
+    from ..rules import registry
+    registry.ensure_loaded()  # imports scipy_stats as a built-in group: its rules are no user's change
+    from ..rules import scipy_stats
     rewriter = _Rewriter(ctx, scipy_stats, registry)
     body = rewriter.block(tree.body, {})
     if not rewriter.changed:

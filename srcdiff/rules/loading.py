@@ -1,10 +1,14 @@
-"""The rule modules, imported on the first look into the rule table (``ensure_loaded``), fork-safe."""
+"""Loading the built-in rule modules on first need, and telling the code cache when a user's
+registration changes the rule table."""
 from __future__ import annotations
 
 import importlib
 import os
 import sys
 import threading
+
+from ..backend import cache
+
 
 # The built-in rule modules, imported on the first look into the table (parsing their templates
 # is most of what ``import srcdiff`` would otherwise cost). SciPy's are imported only once the
@@ -18,6 +22,14 @@ _SCIPY_MODULES = ("scipy_rules", "scipy_special_more")
 _STATS_MODULES = ("scipy_stats",)  # imported once the user's code has imported scipy.stats
 _loaded = set()  # the groups ("builtin", "scipy") whose modules have been imported or are importing
 _load_lock = threading.RLock()  # re-entrant: the rule modules register through this module
+_loading = threading.local()  # .depth: this thread is importing built-in rule modules
+
+
+def changed():
+    """A registration outside the built-in modules: generated code is made again (``cache.rules_changed``).
+    The built-in ones only add rules for functions no code could have been generated for yet."""
+    if not getattr(_loading, "depth", 0):
+        cache.rules_changed()
 
 
 def _load(group, modules):
@@ -25,12 +37,15 @@ def _load(group, modules):
         if group in _loaded:
             return
         _loaded.add(group)  # first: the modules' own registrations come back here
+        _loading.depth = getattr(_loading, "depth", 0) + 1
         try:
             for name in modules:
                 importlib.import_module("srcdiff.rules." + name)
         except BaseException:
             _loaded.discard(group)
             raise
+        finally:
+            _loading.depth -= 1
 
 
 def ensure_loaded():

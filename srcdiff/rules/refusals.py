@@ -2,6 +2,7 @@
 (never taken as constant), and the argument values a rule cannot honour."""
 from __future__ import annotations
 
+from .loading import changed
 from .registry import rule_of
 
 
@@ -17,6 +18,7 @@ def refuse_unless(obj, checker, unknown=False):
         consts.update({k: _literal(v) for k, v in binding.items() if isinstance(v, (ir.Tuple, ir.List))})
         return checker(consts)
     rule_of(obj).check = check
+    changed()
 
 
 def constant_only(obj, fix, *params):
@@ -26,6 +28,7 @@ def constant_only(obj, fix, *params):
     rule = rule_of(obj)
     for p in params:
         rule.refused[p] = ("srcdiff has no derivative of %s with respect to its argument `%s`" % (rule.name, p), fix)
+    changed()
 
 
 def undifferentiated(rule, template, active_params, mode):
@@ -68,3 +71,4 @@ def refuse_derivative(obj, params, problem, fix):
     argument varies, rather than treating it as constant."""
     for param in params:
         rule_of(obj).refused[param] = (problem, fix)
+    changed()

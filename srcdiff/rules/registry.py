@@ -8,9 +8,9 @@ import types
 import numpy
 
 from . import derive
+from .loading import changed as _changed, ensure_loaded
 from ..errors import MissingRuleError, SrcdiffError
 from ..front.reader import load
-from .loading import ensure_loaded
 from .template import Template, signature_of
 
 
@@ -327,6 +327,7 @@ def _install(objs, adjoint_template, tangent_template, elementwise=None, params=
         if elementwise is not None:
             rule.elementwise = elementwise
             rule.shape = "elementwise" if elementwise else rule.shape
+    _changed()
 
 
 def available(module, *names):
@@ -349,6 +350,7 @@ def nondifferentiable(*objs):
     """
     for obj in objs:
         rule_of(obj).nondifferentiable = True
+    _changed()
     return objs[0] if len(objs) == 1 else objs
 
 
@@ -358,6 +360,7 @@ def shapes(*, reduce=(), scalar=(), elementwise=()):
     for kind, objs in (("reduce", reduce), ("scalar", scalar), ("elementwise", elementwise)):
         for obj in objs:
             rule_of(obj).shape = kind
+    _changed()
 
 
 def shape_kind(rule):
@@ -368,12 +371,22 @@ def method(name, function, adapter=None):
     """``x.name(...)`` on an array means ``function(x, ...)`` (``adapter`` reshapes arguments)."""
     ensure_loaded()
     _METHODS[name] = (function, adapter)
+    _changed()
 
 
 def attribute(name, function=None):
     """``x.name`` means ``function(x)``; ``function=None`` declares it non-differentiable."""
     ensure_loaded()
     _ATTRIBUTES[name] = function
+    _changed()
+
+
+def remove(*objs):
+    """Forget the rules of ``objs`` (a test's own rules; a built-in one is gone until restarting)."""
+    ensure_loaded()
+    for obj in objs:
+        _RULES.pop(_key(obj), None)
+    _changed()
 
 
 def lookup(obj):
