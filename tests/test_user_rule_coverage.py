@@ -11,14 +11,22 @@ def scale_by(x, a):
     return x * a
 
 
-@srcdiff.adjoint(scale_by)
 def _scale_by_adjoint(y, x, a):
     d[x] = d[y] * a  # noqa: F821  (template names)
 
 
-@srcdiff.tangent(scale_by)
 def _scale_by_tangent(y, x, a):
     t[y] = t[x] * a  # noqa: F821
+
+
+@pytest.fixture(autouse=True)
+def scale_by_rule():
+    """The rule is registered for these tests only (the rule-table tests walk every registered rule)."""
+    from srcdiff.rules import registry
+    srcdiff.adjoint(scale_by)(_scale_by_adjoint)
+    srcdiff.tangent(scale_by)(_scale_by_tangent)
+    yield
+    registry.remove(scale_by)
 
 
 def loss(x, a):
