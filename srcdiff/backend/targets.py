@@ -11,7 +11,8 @@ that would otherwise hard-wire NumPy ask ``ctx.target``:
 - ``optimize/specialize.py``: ``g.sum(axis=0)`` where ``method_style``, else ``np.sum(g, axis=0)``;
 - ``backend/codegen.py``: the name the array module is bound to (``namespace``), every runtime
   helper the code calls checked against ``helpers``, globals read live or frozen (``live_globals``);
-- ``backend/entries.py``: the lean runner's ``ndarray`` fast path only where ``lean_runner``.
+- ``backend/entries.py``: the lean runner's ``ndarray`` fast path only where ``lean_runner``;
+- ``backend/codegen.py``: the target's own versions of runtime helpers (``overrides``, a module).
 
 A target is frozen and hashable: it is part of every cache key.
 """
@@ -45,6 +46,7 @@ class Target:
     live_globals: bool = True
     reversed_ranges: bool = True
     lean_runner: bool = True
+    overrides: str | None = None  # a module of runtime helpers replacing srcdiff's of the same name
 
     def has_helper(self, name):
         return self.helpers is None or name in self.helpers
