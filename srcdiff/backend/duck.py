@@ -133,3 +133,36 @@ def helpers_for(target, helpers):
     return {name: getattr(module, getattr(obj, "__name__", ""), obj) if getattr(obj, "__module__", "").startswith(
         "srcdiff.runtime.") else obj for name, obj in helpers.items()}
 
+
+
+# NumPy functions generated code calls that Dask lacks (its fallback would compute the array),
+# and the runtime helpers (runtime/duck.py) that read the same from the array's attributes
+_ATTRIBUTE_READS = {"size": "size_of", "isrealobj": "isrealobj_of", "iscomplexobj": "iscomplexobj_of"}
+
+
+def rewrite_calls(functions, helpers, ctx):
+    """For a target with ``overrides``: calls of ``numpy.size`` (and the like) in the generated
+    code call the target's helper of that name instead. Returns the helpers with them added."""
+    if not getattr(ctx.target, "overrides", None):
+        return helpers
+    import importlib
+    from .. import ir
+    module = importlib.import_module(ctx.target.overrides)
+    added = dict(helpers)
+
+    def is_numpy(name):
+        if name in helpers:
+            return helpers[name] is numpy
+        try:
+            return ctx.env.lookup(name) is numpy
+        except Exception:  # not a name the user's code binds
+            return False
+    for f in functions:
+        for node in ir.walk(f):
+            if isinstance(node, ir.Call) and isinstance(node.func, ir.Attr) and \
+                    node.func.attr in _ATTRIBUTE_READS and isinstance(node.func.value, ir.Name) and \
+                    is_numpy(node.func.value.id):
+                helper = getattr(module, _ATTRIBUTE_READS[node.func.attr])
+                node.func = ir.Name(ctx.bind(helper.__name__, helper))
+                added[node.func.id] = helper
+    return added

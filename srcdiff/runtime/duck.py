@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy
 
-from . import helpers, kernels_math
+from . import helpers, kernels, kernels_math
 
 
 def strong_mul(g, p):
@@ -78,3 +78,32 @@ def written_part(g, index):
     if not helpers._basic_index(index):
         _refuse("the adjoint of a write at an array index (numpy.add.at)")
     return g[index].copy()
+
+
+def size_of(x, axis=None):
+    """``numpy.size(x, axis)`` read from a duck array's shape (Dask lacks ``numpy.size``)."""
+    if not _duck(x):
+        return numpy.size(x, axis)
+    return x.size if axis is None else x.shape[axis]
+
+
+def isrealobj_of(x):
+    return not iscomplexobj_of(x)
+
+
+def iscomplexobj_of(x):
+    return x.dtype.kind == "c" if _duck(x) else numpy.iscomplexobj(x)
+
+
+def expand_scaled(g, a, y, axis=None, keepdims=False):
+    count = size_of(a) // max(size_of(y), 1)
+    return kernels.expand(g / count, a, axis, keepdims)
+
+
+def reduced_count(a, y):
+    return size_of(a) // max(size_of(y), 1)
+
+
+def broadcast_count(y, x):
+    ny, nx = size_of(y), size_of(x)
+    return float(ny // nx) if nx else 0.0
