@@ -41,7 +41,7 @@ def add_at(target, index, value):
         return helpers.add_at(target, index, value)
     if not helpers._basic_index(index):
         _refuse("numpy.add.at (the adjoint of reading with an array index)")
-    if target.dtype.kind != "c" and numpy.iscomplexobj(value):
+    if target.dtype.kind != "c" and iscomplexobj_of(value):
         value = numpy.real(value)
     target[index] = target[index] + value
     return target
@@ -92,7 +92,8 @@ def isrealobj_of(x):
 
 
 def iscomplexobj_of(x):
-    return x.dtype.kind == "c" if _duck(x) else numpy.iscomplexobj(x)
+    dtype = getattr(x, "dtype", None)
+    return dtype.kind == "c" if dtype is not None else numpy.iscomplexobj(x)
 
 
 def expand_scaled(g, a, y, axis=None, keepdims=False):
