@@ -38,3 +38,11 @@ def test_local_cluster_gradient_equals_single_process():
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
     assert time.perf_counter() - start < 60
+
+
+def test_distributed_training_example_learns(capsys):
+    from tests.test_examples import load
+    result = load("distributed_training").main(["--quiet", "--workers", "1", "--rows", "20000",
+                                                "--chunk-rows", "7000", "--steps", "15"])
+    assert result["accuracy"] > 0.9 and len(result["times"]) == 15
+    assert "time per step" in capsys.readouterr().out
