@@ -107,8 +107,7 @@ class Transformed(Portable):
             key += tuple(sorted((k, v.shape if type(v) is _ndarray else type(v)) for k, v in kwargs.items()))
         if statics:
             key += (calls.statics_key(statics),)
-        if key and not all(type(k) is tuple for k in key):  # types in it: duck arrays need their shapes too
-            key += duck.call_key(args, kwargs)
+        key += duck.call_key(args, kwargs)  # duck arrays: their shapes and dtypes too (() for none)
         return key
 
     def _kinds(self, args, kwargs):

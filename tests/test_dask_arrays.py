@@ -213,3 +213,11 @@ def test_refusals_name_what_dask_lacks_and_the_line():
 def test_integer_dask_array_is_refused():
     with pytest.raises(ArgumentError, match="dtype int64.*astype"):
         srcdiff.grad(sorted_squares)(da.arange(4, chunks=2))
+
+
+def test_keyword_dask_arguments_are_keyed_by_shape():
+    g = srcdiff.grad(logistic)
+    for n in (20, 33):
+        w, X, y = data(n=n)
+        got = g(chunked(w), X=chunked(X), y=chunked(y))
+        assert_lazy_equal(got, srcdiff.grad(logistic)(w, X, y))

@@ -37,9 +37,15 @@ def known_shape(value):
 
 def call_key(args, kwargs):
     """What a call's duck arrays add to its cache key: their type, shape and dtype (() for none)."""
-    out = [(i, type(a), tuple(a.shape), str(a.dtype)) for i, a in enumerate(args) if is_duck(a)]
-    out += [(k, type(v), tuple(v.shape), str(v.dtype)) for k, v in sorted(kwargs.items()) if is_duck(v)]
+    out = [(i, type(a), tuple(a.shape), str(a.dtype)) for i, a in enumerate(args)
+           if type(a) not in _PLAIN and is_duck(a)]
+    if kwargs:
+        out += [(k, type(v), tuple(v.shape), str(v.dtype)) for k, v in sorted(kwargs.items())
+                if type(v) not in _PLAIN and is_duck(v)]
     return tuple(out)
+
+
+_PLAIN = frozenset({_ndarray, float, int, bool, complex, list, tuple, dict, type(None)})
 
 
 def split(target, shapes):
