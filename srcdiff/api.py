@@ -5,7 +5,7 @@ import sys
 
 import numpy
 
-from .backend import cache, codegen, deep, targets
+from .backend import cache, codegen, deep, duck, targets
 from .modes import callees as calls
 from .front import generators, reader, records
 from . import pipeline as transform
@@ -65,7 +65,8 @@ class Transformed(Portable):
                 return functions
         kinds = self._kinds(args, kwargs)
         if kinds[3] and kinds[3] not in self._shape_keys:
-            if len(self._shape_keys) >= MAX_SHAPE_VARIANTS:
+            if len(self._shape_keys) >= MAX_SHAPE_VARIANTS and not duck.marked(kinds[3]):  # (duck arrays: the
+                # generic code would ask for sizes with functions Dask lacks; see _MAX_VARIANTS)
                 kinds = kinds[:3] + ((),)  # many shapes: code that works for any shape
             else:
                 self._shape_keys.add(kinds[3])
@@ -80,7 +81,8 @@ class Transformed(Portable):
                 self._variants.clear(), self._fast.clear(), self._callers.clear(), self._runs.clear()
             functions = self._variants[key] = self._generate(*kinds, subject=subject)
             self._callers.pop(key, None), self._runs.pop(key, None)
-        if not kwargs and not kinds[2] and not functions["result"].guards and subject is self.fun:
+        if not kwargs and not kinds[2] and not functions["result"].guards and subject is self.fun and \
+                not duck.marked(kinds[3]):  # (a duck array's call_key is its type alone)
             self._fast[call_key(args)] = functions  # the argument types and shapes alone decide
         return functions
 
@@ -111,6 +113,7 @@ class Transformed(Portable):
             key += tuple(sorted((k, v.shape if type(v) is _ndarray else type(v)) for k, v in kwargs.items()))
         if statics:
             key += (calls.statics_key(statics),)
+        key += duck.call_key(args, kwargs)  # duck arrays: their shapes and dtypes too (() for none)
         return key
 
     def _kinds(self, args, kwargs):
@@ -118,7 +121,7 @@ class Transformed(Portable):
         functions as a sorted tuple of (name, function), parameters holding arrays as a tuple of
         (name, shape)) in this call."""
         names = self.sig.names
-        scalars, containers, statics, shapes = set(), set(), [], []
+        scalars, containers, statics, shapes, ducks = set(), set(), [], [], []
         for i, p in enumerate(self.sig.params):
             if i < len(args) and p.kind is not p.KEYWORD_ONLY:
                 value = args[i]
@@ -139,6 +142,12 @@ class Transformed(Portable):
                 statics.append((names[i], value))
             elif type(value) is _ndarray:
                 shapes.append((names[i], value.shape))
+            elif duck.is_duck(value):
+                ducks.append(names[i])
+                if duck.known_shape(value) is not None:
+                    shapes.append((names[i], duck.known_shape(value)))
+        if ducks:  # the target for duck arrays (see duck.split)
+            shapes.append((duck.MARK, tuple(ducks)))
         return (frozenset(scalars), frozenset(containers), tuple(sorted(statics, key=lambda item: item[0])),
                 tuple(shapes))
 
@@ -149,14 +158,17 @@ class Transformed(Portable):
         if getattr(subject, "__code__", None) is None:
             reader.load(subject)  # raises SourceUnavailableError saying why
         generators.refuse_subject(subject)
+        target, shapes = duck.split(self.target, shapes)
         key = (subject.__code__, self.role, tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
-               shapes, self.has_aux, calls.resolution_key(subject), self.check_real, self.target)
+               shapes, self.has_aux, calls.resolution_key(subject), self.check_real, target)
         result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,
-                                                                   subject=subject))
+                                                                   subject=subject, target=target))
         functions = {role: result.compiled.build(name, subject, subject.__defaults__, subject.__kwdefaults__)
                      for role, name in result.names.items()}
         if deep.recursive(result.compiled):  # its generated callees recurse: run them with headroom
             functions = {role: deep.with_headroom(fn, subject) for role, fn in functions.items()}
+        if target is duck.DASK:  # never a hidden compute, never a NumPy fallback
+            functions = {role: duck.lazy(fn) for role, fn in functions.items()}
         functions["result"] = result
         functions["subject"] = subject
         self._result = result
@@ -181,13 +193,16 @@ class Transformed(Portable):
     def stages(self, *args, **kwargs):
         """(stage name, source) after every pass of the pipeline, for learning how it works."""
         subject = self._subject(args, kwargs)
-        return deep.transform(lambda: self._run_pipeline(*self._kinds(args, kwargs), record_stages=True,
-                                                         subject=subject)).stages
+        scalars, containers, statics, shapes = self._kinds(args, kwargs)
+        target, shapes = duck.split(self.target, shapes)
+        return deep.transform(lambda: self._run_pipeline(scalars, containers, statics, shapes, record_stages=True,
+                                                         subject=subject, target=target)).stages
 
-    def _run_pipeline(self, scalars, containers, statics, shapes=(), record_stages=False, subject=None):
+    def _run_pipeline(self, scalars, containers, statics, shapes=(), record_stages=False, subject=None, target=None):
         return transform.reverse(subject or self.fun, self.sig.wrt, kind=self.role, scalars=scalars,
                                  containers=containers, statics=dict(statics), shapes=shapes, has_aux=self.has_aux,
-                                 record_stages=record_stages, check_real=self.check_real, target=self.target)
+                                 record_stages=record_stages, check_real=self.check_real,
+                                 target=target or self.target)
 
     def sources(self, *args, **kwargs):
         """{generated function name: source} for this function and every user function it calls."""

@@ -132,6 +132,12 @@ def check_differentiable(value, name, fun):
         return
     if isinstance(value, numpy.floating):
         return
+    if _is_duck(value):  # a Dask array (any array NumPy's functions dispatch to)
+        if value.dtype.kind in "fc":
+            return
+        raise ArgumentError(
+            "cannot differentiate %s with respect to `%s`: it is a %s of dtype %s, and gradients need "
+            "floating-point inputs. Pass `%s.astype(float)`." % (_name(fun), name, t.__name__, value.dtype, name))
     raise ArgumentError("cannot differentiate %s with respect to `%s`: srcdiff differentiates floats, float "
                         "arrays, and lists, tuples and dicts of them; got %s" % (_name(fun), name, t.__name__))
 
@@ -140,8 +146,12 @@ def fit(g, x):
     """The gradient ``g`` in the type and shape of the argument ``x``."""
     t = type(x)
     if t is float:
+        if type(g) is not float and _is_duck(g):  # data in duck arrays: a lazy 0-d array, not computed here
+            return numpy.real(g) if g.dtype.kind == "c" else g
         return float(numpy.real(g) if numpy.iscomplexobj(g) else g)  # complex: a 0-d array too
     if t is _ndarray:
+        if type(g) is not _ndarray and _is_duck(g):  # data in duck arrays: the gradient stays lazy too
+            return _fit_duck(g, x)
         if x.dtype.kind != "c" and numpy.iscomplexobj(g):
             g = numpy.real(g)  # a real input whose gradient passed through complex values
         if type(g) is not _ndarray or g.dtype != x.dtype:
@@ -161,10 +171,48 @@ def fit(g, x):
         return t(*[fit(a, b) for a, b in zip(g, x)])
     if t is dict:
         return {k: fit(g[k], v) for k, v in x.items()}
+    if _is_duck(x):
+        return _fit_duck(g, x)
+    if isinstance(x, numpy.generic) and _is_duck(g):
+        return _fit_duck(g, x)
     if isinstance(x, numpy.generic):
         if x.dtype.kind != "c" and numpy.iscomplexobj(g):
             g = numpy.real(g)  # as for arrays: a real input whose gradient passed through complex values
         return x.dtype.type(g)
+    return g
+
+
+def _is_duck(value):
+    from .backend.duck import is_duck
+    return is_duck(value)
+
+
+def _complex_kind(g):
+    """Whether ``g`` holds complex numbers, read from its dtype (``numpy.iscomplexobj`` may convert, computing)."""
+    dtype = getattr(g, "dtype", None)
+    return dtype.kind == "c" if dtype is not None else isinstance(g, complex)
+
+
+def _fit_duck(g, x):
+    """The gradient ``g`` for a duck array ``x`` (or a duck gradient for an ndarray ``x``): a duck array of
+    ``x``'s shape and dtype, built lazily (a constant
+    gradient becomes ``zeros_like(x) + g``, chunked like ``x``; nothing is computed)."""
+    if type(g) is list or type(g) is tuple:  # the adjoint of iterating over x: one entry per row
+        g = numpy.stack([numpy.zeros_like(x[0]) + r for r in g]) if len(g) else numpy.zeros_like(x)
+    if x.dtype.kind != "c" and _complex_kind(g):
+        g = numpy.real(g)
+    if not _is_duck(g):
+        g = numpy.zeros_like(x) + g  # dispatches to x's library
+    if g.dtype != x.dtype:
+        g = g.astype(x.dtype)
+    if g.shape != x.shape:
+        if g.ndim == 0:
+            g = numpy.broadcast_to(g, x.shape)
+        elif g.size == x.size:
+            g = numpy.reshape(g, x.shape)
+        else:
+            raise SrcdiffError("internal error: gradient of shape %s for an argument of shape %s; please "
+                               "report this with the function's source" % (g.shape, x.shape))
     return g
 
 

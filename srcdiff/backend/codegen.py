@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from . import guards
 from .. import tracebacks
 from ..front import syntax
+from . import duck
 from .targets import check_helpers, freeze_globals
 
 _FACTORY = "__srcdiff_factory__"
@@ -97,6 +98,7 @@ def compile_functions(functions, helpers, closure_names, label, origin=None, gua
     {function name: {parameter: shape}} the code is specialized to (see ``guards``); ``ctx``, the
     transformation's context, gives the target (the runtime helpers it has, how globals bind)."""
     if ctx is not None:
+        helpers = duck.rewrite_calls(functions, duck.helpers_for(ctx.target, helpers), ctx)
         check_helpers(ctx.target, helpers, functions, ctx)
         freeze_globals(ctx, functions)
     texts, user_lines, offset = [], {}, 2  # line 1 of the compiled module is the factory's def

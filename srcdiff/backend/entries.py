@@ -10,6 +10,7 @@ import numpy
 from ..arguments import _name, check_differentiable, fit
 from ..analysis.complex_values import holds_complex
 from ..errors import NonDifferentiableError
+from .duck import is_duck
 from ..runtime.helpers import complex_output_error, where
 
 _ndarray = numpy.ndarray
@@ -62,7 +63,8 @@ def fast_fit(kinds, inputs, grads):
             g = fitted_array(g, x)
         elif kind == "float":  # a complex g (a real input feeding complex values): its real part, as fit does
             if type(g) is not float:  # a 0-d complex array too
-                g = float(numpy.real(g)) if isinstance(g, _complex) or numpy.iscomplexobj(g) else float(g)
+                g = fit(g, x) if is_duck(g) else \
+                    float(numpy.real(g)) if isinstance(g, _complex) or numpy.iscomplexobj(g) else float(g)
         else:
             g = fit(g, x)
         out.append(g)

@@ -14,6 +14,7 @@ that would otherwise hard-wire NumPy ask ``ctx.target``:
 - ``backend/entries.py``: the lean runner's ``ndarray`` fast path only where ``lean_runner``;
 - ``backend/codegen.py``: a compiled target's ``jit`` binds its own helpers and compiles each
   generated function (``backend/numba_target.py``).
+- ``backend/codegen.py``: the target's own versions of runtime helpers (``overrides``, a module).
 
 A target is frozen and hashable: it is part of every cache key.
 """
@@ -48,6 +49,7 @@ class Target:
     reversed_ranges: bool = True
     lean_runner: bool = True
     jit: object = None  # a compiler: ``jit.helper(obj)`` binds a helper's version, ``jit.compile(fn, compiled)``
+    overrides: str | None = None  # a module of runtime helpers replacing srcdiff's of the same name
 
     def has_helper(self, name):
         return self.helpers is None or name in self.helpers
