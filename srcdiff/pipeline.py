@@ -90,7 +90,8 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
     source = dataclasses.replace(source, tree=records.rewrite(source.tree, schemas, source.filename))
     source = dataclasses.replace(source, tree=local_functions.inline(source.tree, source.filename))
     _refuse_lowering_names(fn, source)
-    source = dataclasses.replace(source, tree=generators.as_list_if_generator(fn, source.tree, source.filename))
+    source = dataclasses.replace(source, tree=generators.as_list_if_generator(fn, source.tree, source.filename,
+                                                                            local_functions.writes_outside))
     fence.check(source.tree, source.filename)
     env = reader.Environment(fn)
     names = all_names(source.tree)

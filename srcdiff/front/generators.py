@@ -251,11 +251,11 @@ def _name(func):
     return func.id if isinstance(func, ir.Name) else func.attr if isinstance(func, ir.Attr) else "generator"
 
 
-def as_list_if_generator(fn, tree, filename):
-    """``tree`` (the function ``fn``) as a function building the list it yields, if ``fn`` is a generator."""
-    from . import local_functions
+def as_list_if_generator(fn, tree, filename, writes_outside):
+    """``tree`` (the function ``fn``) as a function building the list it yields, if ``fn`` is a generator
+    (``writes_outside``: local_functions', which imports this module)."""
     if is_generator(fn) and has_yield(tree):
-        return as_list(tree, filename, local_functions.writes_outside)
+        return as_list(tree, filename, writes_outside)
     return tree
 
 
