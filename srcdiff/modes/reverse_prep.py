@@ -37,12 +37,24 @@ class CallInfo:
 class PrepareMixin:
     """The steps before the reverse walk (mixed into ``ReverseMode``)."""
 
-    def prepare(self):
-        """Add iteration counters and split self-overwrites; then compute activity."""
-        body = self._keep_branch_decisions(self.fn.body)
-        self.fn = ir.FunctionDef(self.fn.name, self.fn.params, self._count_trips(body), self.fn.line)
+    # The preparation passes (passes.REVERSE lists them): each takes the tree and returns it
+    # rewritten, keeping ``self.fn`` and the facts the next one reads up to date.
+
+    def keep_branch_decisions(self, tree):
+        """``c = done; if c: ...`` where the branch reassigns its condition ``done``."""
+        self.fn = ir.FunctionDef(tree.name, tree.params, self._keep_branch_decisions(tree.body), tree.line)
+        return self.fn
+
+    def count_trips(self, tree):
+        """A counter for each ``while`` loop and each ``for`` loop that may ``break``."""
+        self.fn = ir.FunctionDef(tree.name, tree.params, self._count_trips(tree.body), tree.line)
         self.ctx.locals |= set(self.trip_counters.values())
         self.primal_names |= set(self.trip_counters.values())
+        return self.fn
+
+    def call_forward_functions(self, tree):
+        """Active calls of user functions call the callee's generated forward function instead."""
+        self.fn = tree
         self.activity = self._activity()
         self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
         self.containers = maybe_containers(self.fn.body, self.classify, self.container_params)
@@ -55,6 +67,12 @@ class PrepareMixin:
             self.primal_names |= self.ctx.locals
             self.activity = self._activity()
             self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
+        return self.fn
+
+    def split_self_overwrites(self, tree):
+        """``x = f(x)`` whose adjoint needs the old ``x`` becomes ``x2 = f(x); x = x2``; then the
+        facts of the reverse walk, computed once on the final tree."""
+        self.fn = tree
         self._shape_alias = {}
         body = self._split_self_overwrites(self.fn.body, in_loop=False)
         if body is not None:
@@ -68,6 +86,7 @@ class PrepareMixin:
         self.put_back = {w for chain in write_backs(self.fn, self.classify).values() for w in chain}
         self.plan = plan_loops(self.fn, self.classify,
                                lambda loop: isinstance(loop, ir.For) and loop in self.trip_counters)
+        return self.fn
 
     def _activity(self):
         seeds = (lambda op: atom_names(op.source)) if self.seed_names is None else (lambda op: self.seed_names)
