@@ -183,6 +183,7 @@ def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(
             pending.names, pending.ctx = names, ctx
     tree = passes.run_passes(passes.REVERSE, prep.tree, job)
     mode = job.walker(tree)
+    mode.freeze()
     # a callee's container parameters are only "may hold a list" (an item of a list of arrays...)
     known = containers if pending is None else frozenset()
     refuse_operators_on_containers(mode.fn, mode.classify, known, ctx, mode.activity.active)

@@ -179,3 +179,45 @@ def test_a_copy_in_a_nested_block_is_propagated():
 ])
 def test_a_copy_still_needed_stays(lines):
     assert _propagated(lines, {"d_t_out", "d_b"}) == lines
+
+
+# ----------------------------------------------------------------------------- ReverseMode in parts
+
+def overwrites(x, w):
+    y = np.sin(x * w)
+    y = y * x
+    return np.sum(y)
+
+
+def test_the_reverse_walk_reads_facts_frozen_after_the_last_rewrite(monkeypatch):
+    from dataclasses import FrozenInstanceError
+
+    from srcdiff import pipeline
+    from srcdiff.modes import reverse_prep
+    from srcdiff.modes.reverse_facts import ReverseFacts
+    built = []
+    shapes = reverse_prep.Shapes
+    monkeypatch.setattr(reverse_prep, "Shapes", lambda *a, **k: built.append(a[0]) or shapes(*a, **k))
+    prep = pipeline.prepare(overwrites)
+    prep.ctx.mode = "reverse"
+    job = pipeline.Job(overwrites, prep, "joint", ["x"], frozenset(), frozenset())
+    tree = passes.run_passes(passes.REVERSE, prep.tree, job)
+    mode = job.walker(tree)
+    facts = mode.freeze()
+    assert isinstance(facts, ReverseFacts) and facts.fn is mode.fn and mode.freeze() is facts
+    assert len(built) == len(set(map(id, built)))  # each tree's shapes analysed once
+    assert built[-1] is facts.fn  # the last of them on the final tree
+    with pytest.raises(AttributeError):
+        mode.activity = None
+    with pytest.raises(FrozenInstanceError):
+        facts.shapes = None
+    with pytest.raises(AttributeError):
+        facts.primal_names.add("x9")
+
+
+def test_adjoint_emitters_come_from_a_table():
+    from srcdiff.modes import statements
+    for table in (statements.EMITTERS, statements.CONTRIBUTORS):
+        for kind, method in table.items():
+            assert callable(getattr(statements.StatementMixin, method)), kind
+    srcdiff.check_grad(overwrites, np.linspace(0.1, 0.5, 3), np.linspace(1.0, 2.0, 3), wrt=(0, 1))

@@ -19,6 +19,8 @@ from ..lower.ops import atom_names
 from ..runtime.helpers import owned
 from .adjoint_exprs import Adj, _copy_expr, _names, _same
 from .adjoints import AccumulateMixin
+from . import reverse_facts
+from .reverse_facts import FactsView
 from .reverse_prep import PrepareMixin, view_bases
 from .statements import StatementMixin, index_value
 
@@ -39,13 +41,15 @@ class Restore(ir.Stmt):
     line: int = 0
 
 
-class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
+class ReverseMode(FactsView, AccumulateMixin, PrepareMixin, StatementMixin):
     """Builds the forward sweep (primal + pushes) and reverse sweep (adjoints + pops)."""
 
     def __init__(self, ctx, fn_def, classify, wrt, seed, scalars=frozenset(), containers=frozenset(),
                  seed_names=None):
         self.ctx = ctx
-        self.fn = fn_def
+        # the reverse sweep restores these in place, so an adjoint must not be one of them (``d_b = a``)
+        self.facts = reverse_facts.draft(fn_def, {p.name for p in fn_def.params} | ctx.locals,
+                                         written_arrays(fn_def, classify))
         self.classify = classify
         self.wrt = list(wrt)
         self.seed = seed  # expression of the output's adjoint: Const(1.0) or the cotangent name
@@ -53,21 +57,14 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
         self.reads_before = {}
         self.reads_after = {}
         self.reads_head = {}
-        self.primal_names = {p.name for p in fn_def.params} | ctx.locals
-        self.trip_counters = {}  # loop -> name counting its iterations
         self.scalars = frozenset(scalars)  # parameters known to be Python numbers in this specialization
         self.container_params = frozenset(containers)  # parameters that are lists, tuples or dicts
-        self.containers = set()
-        self.appended = set()  # lists appended to: their adjoints are popped, so they must be lists
-        self.put_back = set()  # stores that put an appended list back where it came from
-        self.call_info = {}  # statement calling a callee's forward function -> CallInfo
         self.held_names = set()  # copies hold_incoming made of the current statement's incoming adjoint
         self.seed_names = seed_names  # names whose adjoint is seeded (default: the returned value)
         self._updated_in_place = set()  # adjoints written in place (their loops copy them once, before)
-        # the reverse sweep restores these in place, so an adjoint must not be one of them (``d_b = a``)
-        self.restored_primals = written_arrays(fn_def, classify)
         self._state_view = {}
         self._comment_line = None
+        self._analysed = None  # the tree the activity, shapes and containers are of
 
     # ------------------------------------------------------------------ names
 
@@ -241,6 +238,7 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
 
     def run(self):
         """Walk the function; returns (forward statements, reverse statements, final state)."""
+        self.freeze()
         code, state = self.rev_block(self.fn.body, {})
         views = view_bases(self.fn, self.classify)
         if views:  # reading a view of an array written in place reads that array

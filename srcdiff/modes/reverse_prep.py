@@ -18,6 +18,7 @@ from ..lower.ops import atom_names
 from ..rules.registry import shape_kind
 from .adjoint_exprs import Adj, _copy_expr, _rename_names
 from .adjoints import _CONTAINER_RESULTS
+from .reverse_facts import ReverseFacts, frozen
 
 
 @dataclass
@@ -38,7 +39,8 @@ class PrepareMixin:
     """The steps before the reverse walk (mixed into ``ReverseMode``)."""
 
     # The preparation passes (passes.REVERSE lists them): each takes the tree and returns it
-    # rewritten, keeping ``self.fn`` and the facts the next one reads up to date.
+    # rewritten; ``analyse`` gives one the analyses of its input; ``freeze`` makes the facts of the
+    # reverse walk once, after the last one.
 
     def keep_branch_decisions(self, tree):
         """``c = done; if c: ...`` where the branch reassigns its condition ``done``."""
@@ -54,10 +56,7 @@ class PrepareMixin:
 
     def call_forward_functions(self, tree):
         """Active calls of user functions call the callee's generated forward function instead."""
-        self.fn = tree
-        self.activity = self._activity()
-        self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
-        self.containers = maybe_containers(self.fn.body, self.classify, self.container_params)
+        self.analyse(tree)
         # before calls become calls of generated code, which never writes into its arguments
         refuse_hidden_writes(self.fn, self.classify, self.activity, self.ctx, self.shapes)
         rewritten = self._rewrite_calls(self.fn.body)
@@ -65,28 +64,39 @@ class PrepareMixin:
             self.fn = ir.FunctionDef(self.fn.name, self.fn.params, rewritten, self.fn.line)
             self.ctx.locals |= {info.residuals for info in self.call_info.values()}
             self.primal_names |= self.ctx.locals
-            self.activity = self._activity()
-            self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
         return self.fn
 
     def split_self_overwrites(self, tree):
-        """``x = f(x)`` whose adjoint needs the old ``x`` becomes ``x2 = f(x); x = x2``; then the
-        facts of the reverse walk, computed once on the final tree."""
-        self.fn = tree
+        """``x = f(x)`` whose adjoint needs the old ``x`` becomes ``x2 = f(x); x = x2``."""
+        self.analyse(tree)
         self._shape_alias = {}
         body = self._split_self_overwrites(self.fn.body, in_loop=False)
         if body is not None:
             self.fn = ir.FunctionDef(self.fn.name, self.fn.params, body, self.fn.line)
+        return self.fn
+
+    def analyse(self, tree):
+        """Activity, shapes and containers of ``tree``, unless they are those of ``tree`` already."""
+        self.fn = tree
+        if self._analysed is not tree:
+            self._analysed = tree
             self.activity = self._activity()
+            self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
             self.containers = maybe_containers(self.fn.body, self.classify, self.container_params)
-        self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
+
+    def freeze(self):
+        """The facts of the reverse walk over the prepared function, made once."""
+        if isinstance(self.facts, ReverseFacts):
+            return self.facts
+        self.analyse(self.fn)
         self.appended = {self.classify(s).source.id for s in ir.walk(self.fn)
                          if isinstance(s, ir.ExprStmt) and self.classify(s).kind == "append"}
         # ``c[k] = t`` putting back the list ``t = c[k]`` just appended to: nothing to run or restore
         self.put_back = {w for chain in write_backs(self.fn, self.classify).values() for w in chain}
         self.plan = plan_loops(self.fn, self.classify,
                                lambda loop: isinstance(loop, ir.For) and loop in self.trip_counters)
-        return self.fn
+        self.facts = frozen(self.facts)
+        return self.facts
 
     def _activity(self):
         seeds = (lambda op: atom_names(op.source)) if self.seed_names is None else (lambda op: self.seed_names)

@@ -17,34 +17,18 @@ class StatementMixin:
     """Adjoints of simple statements (mixed into ``ReverseMode``)."""
 
     def emit_adjoint(self, s, op, state, varied, code):
-        """Append the adjoint of one simple statement to ``code``; return primal names read."""
-        kind = op.kind
+        """Append the adjoint of one simple statement to ``code``; return primal names read.
+
+        The emitter comes from ``EMITTERS`` by the operation's kind; those in ``CONTRIBUTORS``
+        turn the incoming adjoint into contributions that ``emit_contributions`` adds up."""
         if s in self.call_info:
             return self.emit_call(s, self.call_info[s], state, varied, code)
-        if kind in ("opaque", "call"):
-            if any(n in varied for n in op.diff_inputs()):
-                if kind == "call":
-                    raise NonDifferentiableError(located(
-                        self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
-                        "a call of %s whose result is not assigned to a name cannot be differentiated "
-                        "(it may change its arguments in place)" % op.name,
-                        "Return the new values from the function and assign them."))
-                self.fail_rule(s, op)
-            for n in op.defines():
-                state.pop(n, None)
-            return set()
-        if kind in ("nondiff", "empty"):
-            for n in op.defines():
-                state.pop(n, None)
-            return set()
-        if kind in ("pop", "scatter"):
-            raise NonDifferentiableError(located(
-                self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
-                "reverse mode over generated code that keeps a tape is not supported",
-                "Use srcdiff.hessian or srcdiff.hvp (forward mode over the gradient) for second derivatives."))
-        if kind == "rule" and op.rule.obj in (numpy.sum, numpy.mean) and isinstance(op.target, ir.Name) \
+        if op.kind in EMITTERS:
+            return getattr(self, EMITTERS[op.kind])(s, op, state, varied, code)
+        if op.kind == "rule" and op.rule.obj in (numpy.sum, numpy.mean) and isinstance(op.target, ir.Name) \
                 and op.target.id in state and state[op.target.id].like is not None:
             return self.emit_lazy_reduction(s, op, state, varied, code)
+        kind = op.kind
         # a list or dict is not an array a lazy scalar adjoint could stand for: index it full-sized
         lazy_ok = (kind == "rule" and op.rule.elementwise) or (kind == "copy" and isinstance(op.target, ir.Name)) \
             or (kind == "index" and not (isinstance(op.source, ir.Name) and op.source.id in self.containers))
@@ -56,39 +40,76 @@ class StatementMixin:
             return self.emit_mutation(s, op, state, varied, code)
         for n in op.defines():
             state.pop(n, None)
-        items = []
-        if kind == "rule":
-            if op.rule.adjoint is None:
-                raise MissingRuleError(located(self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
-                                               "%s has no reverse-mode rule" % op.rule.name,
-                                               "Register one with @srcdiff.adjoint(%s)." % op.rule.name))
-            active_params = {p for p, atom in op.binding.items()
-                             if any(n in varied for n in atom_names(atom))}
-            if op.rule.check is not None:  # arguments known now that the rule cannot honour
-                problem = op.rule.check(op.binding)
-                if problem:
-                    raise NonDifferentiableError(located(self.ctx.filename, s.line,
-                                                         self.ctx.origin_text.get(s.line, ""), *problem))
-            def instantiate(incoming):
-                filler = Filler(op.rule.adjoint, op.binding, op.target,
-                                adjoint=lambda a: incoming if a is op.target else self.lookup(state)(a),
-                                namer=self.ctx.namer, bind_global=self.ctx.bind, line=s.line,
-                                materialize=lambda e: _materialize_zeros(e, self))
-                return [i for i in filler.run() if not isinstance(i, Contribution) or i.param in active_params]
-            items = instantiate(dy)
-            if lazy and any(self.coverage(i, s, _names(dy))[0] == "ambiguous"
-                            for i in items if isinstance(i, Contribution)):
-                lazy = False  # some operand was broadcast: work with the full-shaped adjoint
-                items = instantiate(full_dy)
-            if not lazy:  # a lazy (scalar) adjoint is checked contribution by contribution below
-                items = self.wrap_broadcast(op, items)
-        elif kind in ("copy", "unpack"):
-            items = [Contribution(op.source, dy, "source", s.line)] if isinstance(op.target, ir.Name) else \
-                [Contribution(op.source, self.tuple_adjoint(op.target, dy), "source", s.line)]
-        elif kind == "index":
+        if kind == "index":
             return self.emit_index(s, op, state, varied, code, dy)
-        elif kind == "build":
-            items = self.build_items(op, dy, s.line)
+        if kind not in CONTRIBUTORS:
+            return self.emit_contributions(s, [], state, varied, code, dy, False)
+        items, lazy = getattr(self, CONTRIBUTORS[kind])(s, op, state, varied, dy, full_dy, lazy)
+        return self.emit_contributions(s, items, state, varied, code, dy, lazy)
+
+    def emit_opaque(self, s, op, state, varied, code):
+        """A call srcdiff cannot look into: refused where a varied value flows in."""
+        if any(n in varied for n in op.diff_inputs()):
+            if op.kind == "call":
+                raise NonDifferentiableError(located(
+                    self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
+                    "a call of %s whose result is not assigned to a name cannot be differentiated "
+                    "(it may change its arguments in place)" % op.name,
+                    "Return the new values from the function and assign them."))
+            self.fail_rule(s, op)
+        return self.emit_constant(s, op, state, varied, code)
+
+    def emit_constant(self, s, op, state, varied, code):
+        """A value with no derivative: its adjoint is dropped."""
+        for n in op.defines():
+            state.pop(n, None)
+        return set()
+
+    def refuse_tape(self, s, op, state, varied, code):
+        raise NonDifferentiableError(located(
+            self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
+            "reverse mode over generated code that keeps a tape is not supported",
+            "Use srcdiff.hessian or srcdiff.hvp (forward mode over the gradient) for second derivatives."))
+
+    def rule_items(self, s, op, state, varied, dy, full_dy, lazy):
+        """The contributions a rule's adjoint template gives, and whether they stay lazy."""
+        if op.rule.adjoint is None:
+            raise MissingRuleError(located(self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
+                                           "%s has no reverse-mode rule" % op.rule.name,
+                                           "Register one with @srcdiff.adjoint(%s)." % op.rule.name))
+        active_params = {p for p, atom in op.binding.items() if any(n in varied for n in atom_names(atom))}
+        if op.rule.check is not None:  # arguments known now that the rule cannot honour
+            problem = op.rule.check(op.binding)
+            if problem:
+                raise NonDifferentiableError(located(self.ctx.filename, s.line,
+                                                     self.ctx.origin_text.get(s.line, ""), *problem))
+
+        def instantiate(incoming):
+            filler = Filler(op.rule.adjoint, op.binding, op.target,
+                            adjoint=lambda a: incoming if a is op.target else self.lookup(state)(a),
+                            namer=self.ctx.namer, bind_global=self.ctx.bind, line=s.line,
+                            materialize=lambda e: _materialize_zeros(e, self))
+            return [i for i in filler.run() if not isinstance(i, Contribution) or i.param in active_params]
+        items = instantiate(dy)
+        if lazy and any(self.coverage(i, s, _names(dy))[0] == "ambiguous"
+                        for i in items if isinstance(i, Contribution)):
+            lazy = False  # some operand was broadcast: work with the full-shaped adjoint
+            items = instantiate(full_dy)
+        if not lazy:  # a lazy (scalar) adjoint is checked contribution by contribution later
+            items = self.wrap_broadcast(op, items)
+        return items, lazy
+
+    def copy_items(self, s, op, state, varied, dy, full_dy, lazy):
+        """``y = x`` and ``a, b = t``: the adjoint passes on as it is."""
+        value = dy if isinstance(op.target, ir.Name) else self.tuple_adjoint(op.target, dy)
+        return [Contribution(op.source, value, "source", s.line)], lazy
+
+    def literal_items(self, s, op, state, varied, dy, full_dy, lazy):
+        """``t = [a, b]``: each element's adjoint is the matching entry of the literal's."""
+        return self.build_items(op, dy, s.line), lazy
+
+    def emit_contributions(self, s, items, state, varied, code, dy, lazy):
+        """Add the contributions ``items`` (and the statements between them) to ``code``."""
         items = _combine_contributions(_drop_dead_locals(items))
         self._state_view = state
         self.held_names = set()
@@ -98,7 +119,6 @@ class StatementMixin:
                          and not _same(self.coverage(i, s, _names(dy))[2], i.value)}
         items = self.hold_incoming(items, dy, code, rewritten)
         scalar_names = _names(dy) | self.held_names  # a held copy of a lazy adjoint is one too
-        reads = set()
         for item in items:
             if isinstance(item, Contribution):
                 like = None
@@ -112,9 +132,7 @@ class StatementMixin:
                 self.contribute(item.target, item.value, state, varied, code, like=like)
             else:
                 code.append(item)
-        for c in code:
-            reads |= self.primal_reads(c)
-        return reads
+        return self._reads(code)
 
     def emit_lazy_reduction(self, s, op, state, varied, code):
         """A sum (or mean) whose result's adjoint is a lazy scalar: its input's adjoint is one too
@@ -271,6 +289,13 @@ class StatementMixin:
         for c in code:
             reads |= self.primal_reads(c)
         return reads
+
+
+# operation kind -> the method emitting its adjoint, for kinds that need no incoming adjoint
+EMITTERS = {"opaque": "emit_opaque", "call": "emit_opaque", "nondiff": "emit_constant",
+            "empty": "emit_constant", "pop": "refuse_tape", "scatter": "refuse_tape"}
+# operation kind -> the method turning the incoming adjoint into contributions
+CONTRIBUTORS = {"rule": "rule_items", "copy": "copy_items", "unpack": "copy_items", "build": "literal_items"}
 
 
 def index_value(index):
