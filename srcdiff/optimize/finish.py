@@ -3,7 +3,7 @@ helpers written out for known shapes and other peephole rewrites, memory of dead
 reused."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import cleanup, peephole, reuse, specialize
 from .. import ir
@@ -95,12 +95,18 @@ class Facts:
     shapes: object = None  # body -> (name -> known constant shape)
     copies: frozenset = frozenset()  # names whose copies (``t_t4 = t_out``) may be read as the original
     sizes: object = None  # () -> name -> entries, for memory reuse
+    memo: dict = field(default_factory=dict)  # the float names the float arithmetic passes share
 
     def merge_temps(self):
         return self.temps | self.derivatives
 
-    def is_floating(self, body):
-        floats = float_names(body, set(self.floats), set(self.derivatives), self.ctx.helpers, self.ctx.resolve)
+    def is_floating(self, body, again=False):
+        """A test of floating-point expressions; ``again``: from the names the last fresh analysis
+        found (the rewrites between keep every name's type, and the analysis is not cheap)."""
+        if not again or "floats" not in self.memo:
+            self.memo["floats"] = float_names(body, set(self.floats), set(self.derivatives), self.ctx.helpers,
+                                              self.ctx.resolve)
+        floats = self.memo["floats"]
         return lambda e: is_floating(e, floats, self.ctx.helpers, self.ctx.resolve)
 
 
@@ -174,12 +180,12 @@ def merge_slice_writes(body, facts):
 
 def factor_powers_of_two(body, facts):
     """A power of two factored out of a sum (exact: the bits are the same)."""
-    return peephole.factor_powers_of_two(body, facts.merge_temps(), facts.is_floating(body))
+    return peephole.factor_powers_of_two(body, facts.merge_temps(), facts.is_floating(body, again=True))
 
 
 def float_constants(body, facts):
     """Integer constants of float arithmetic written as floats."""
-    return peephole.float_constants(body, facts.is_floating(body))
+    return peephole.float_constants(body, facts.is_floating(body, again=True))
 
 
 def propagate_copies(body, facts):
