@@ -221,3 +221,11 @@ def test_adjoint_emitters_come_from_a_table():
         for kind, method in table.items():
             assert callable(getattr(statements.StatementMixin, method)), kind
     srcdiff.check_grad(overwrites, np.linspace(0.1, 0.5, 3), np.linspace(1.0, 2.0, 3), wrt=(0, 1))
+
+
+def test_adjoints_accumulate_in_an_object_of_their_own():
+    from srcdiff.modes.adjoints import Accumulator
+    from srcdiff.modes.reverse import ReverseMode
+    assert not issubclass(ReverseMode, Accumulator) and not hasattr(ReverseMode, "contribute")
+    sources = srcdiff.grad(overwrites).sources(np.ones(3), np.ones(3))
+    assert any("d_x" in text for text in sources.values())

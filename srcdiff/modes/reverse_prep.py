@@ -297,14 +297,14 @@ class PrepareMixin:
             self.ctx.locals.discard(sentinel)
         self._shape_alias[renamed] = s
         snapshot = (set(self.ctx.namer.taken), dict(self.ctx.namer.counters), dict(self.ctx.helpers),
-                    dict(self.adj_names))
+                    dict(self.acc.adj_names))
         varied = set(self.activity.varied_before.get(s) or ()) | {sentinel}
         state = {op.target.id: Adj(ir.Name("__srcdiff_dy__"))}
         code = []
         try:
             self.emit_adjoint(renamed, probe_op, state, varied, code)
         finally:
-            self.ctx.namer.taken, self.ctx.namer.counters, self.ctx.helpers, self.adj_names = snapshot
+            self.ctx.namer.taken, self.ctx.namer.counters, self.ctx.helpers, self.acc.adj_names = snapshot
         return any(isinstance(n, ir.Name) and n.id == sentinel for c in code for n in ir.walk(c))
 
     # ------------------------------------------------------------ the walk
