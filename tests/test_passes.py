@@ -103,7 +103,7 @@ def test_split_mode_runs_the_peepholes():
 
 def test_vjp_takes_an_integer_cotangent_as_a_float():
     # the backward function, cleaned up like joint mode, takes its adjoints for floats
-    value, pullback = srcdiff.vjp(square_times, np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    _, pullback = srcdiff.vjp(square_times, np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     da, dx = pullback(np.array([1, 2]))
     assert np.allclose(da, [2 * 1.0 * 3.0 * 1, 2 * 2.0 * 4.0 * 2]) and np.allclose(dx, [1.0, 8.0])
     da, dx = pullback(np.array([True, False]))
