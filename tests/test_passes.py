@@ -229,3 +229,28 @@ def test_adjoints_accumulate_in_an_object_of_their_own():
     assert not issubclass(ReverseMode, Accumulator) and not hasattr(ReverseMode, "contribute")
     sources = srcdiff.grad(overwrites).sources(np.ones(3), np.ones(3))
     assert any("d_x" in text for text in sources.values())
+
+
+def with_local_helper(x):
+    def square(v):
+        return v * v
+    return np.sum(square(x))
+
+
+def test_local_functions_are_inlined_in_a_stage_of_their_own():
+    stages = dict(srcdiff.grad(with_local_helper).stages(np.ones(3)))
+    assert "def square" in stages["source"]
+    assert "def square" not in stages["inline local functions"]
+    assert stages["normalize"] != stages["inline local functions"]
+
+
+def test_scipy_stats_calls_are_rewritten_in_a_stage_of_their_own():
+    stats = pytest.importorskip("scipy.stats")
+
+    def log_density(x):
+        return np.sum(stats.norm.logpdf(x))
+    stages = dict(srcdiff.grad(log_density).stages(np.ones(3)))
+    assert "stats.norm.logpdf(x)" in stages["normalize"]
+    assert "stats.norm.logpdf" not in stages["scipy.stats calls"]
+    assert passes.stage_names("reverse").index("scipy.stats calls") < passes.stage_names("reverse").index(
+        "structure jumps")
