@@ -12,6 +12,7 @@ from . import pipeline as transform
 from .arguments import _Signature, _name, check_differentiable, fit  # noqa: F401  (public helpers)
 from .arguments import resolve_wrt, short_repr
 from .partials import plain
+from .runtime.helpers import floating
 from .backend.entries import KEYED_ARITY, KEYS_BY_ARITY, Caller, call_key, fast_fit
 from .backend.entries import require_scalar as _require_scalar
 from .context import stale
@@ -379,7 +380,7 @@ class VJP(Transformed):
                 saved = fresh.pop() if consumed else fresh[0]
             else:  # the first backward pass consumed the tapes: replay the forward pass
                 saved = forward(*args, **kwargs)[1]
-            grads = backward(saved, ct)
+            grads = backward(saved, floating(ct))  # the backward code takes its adjoints for floats
             if single:
                 return fit(grads, inputs[0])
             if len(inputs) == 1:

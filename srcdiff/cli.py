@@ -185,7 +185,10 @@ def cmd_show(opts, out):
             if i:
                 out.write("\n")
             out.write(heading("# ---- stage %d: %s " % (i + 1, name) + "-" * max(0, 60 - len(name)), colour) + "\n")
-            print_source(source, colour, out)
+            if i and source == stages[i - 1][1]:  # a pass with nothing to do here
+                out.write(heading("# (unchanged)", colour) + "\n")
+            else:
+                print_source(source, colour, out)
         return 0
     if opts.callees:
         source = "\n".join(transformed.sources(*args).values())

@@ -64,10 +64,8 @@ def grad_scalar_math(a, b):
     # return math.exp(-r) * math.sin(a) + math.log(1.0 + b * b)
     d_t9 = 1.0 / t9
     d_b = 2.0 * d_t9 * b
-    d_t5 = t6
-    d_t6 = t5
-    d_a = d_t6 * math.cos(a)
-    d_t4 = d_t5 * t5
+    d_a = t5 * math.cos(a)
+    d_t4 = t6 * t5
     # r = math.sqrt(a * a + b * b)
     neg_d_t3 = strong_div(d_t4, 2.0 * r)
     d_b = d_b - 2.0 * neg_d_t3 * b
@@ -172,15 +170,13 @@ def grad_piecewise(x, w):
     # if x > 0.0:
     if t1:
         # y = w * x * x
-        d_t2 = x
         d_x = 1.0 + t2
-        d_w = d_t2 * x
-        d_x = d_x + d_t2 * w
+        d_w = x * x
+        d_x = d_x + x * w
     else:
         # y = w * math.sin(x)
         d_w = t3
-        d_t3 = w
-        d_x = 1.0 + d_t3 * math.cos(x)
+        d_x = 1.0 + w * math.cos(x)
     return (d_x, d_w)
 """),
     'newton_sqrt': (gf.newton_sqrt, 0, lambda: (2.0,), """\
@@ -366,9 +362,8 @@ def rnn_tangent(Wh, Wx, xs, h0, *, t_Wh):
         t2 = Wh @ h
         t_t2 = t_Wh @ h + Wh @ t_h
         t5 = t2 + Wx @ xs[t]
-        t_t5 = t_t2
         h = np.tanh(t5)
-        t_h = t_t5 * (1.0 - h * h)
+        t_h = t_t2 * (1.0 - h * h)
     t6 = np.sum(h)
     t_t6 = np.sum(t_h)
     return (t6, t_t6)

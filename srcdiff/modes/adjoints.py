@@ -23,8 +23,18 @@ _CONTAINER_RESULTS = {as_sequence, kernels.dict_values, kernels.dict_items, kern
                       kernels.unstack, kernels.split_like}
 
 
-class AccumulateMixin:
-    """Reading and writing adjoints (mixed into ``ReverseMode``)."""
+class Accumulator:
+    """The adjoints of one reverse walk: the variable holding each (``adj_names``), and how
+    contributions accumulate into them. The walk's facts (shapes, containers, ...) come from
+    ``walk``, the ``ReverseMode`` that owns this accumulator."""
+
+    def __init__(self, ctx, walk):
+        self.ctx = ctx
+        self.walk = walk
+        self.adj_names = {}  # primal name (or ("neg", name)) -> the variable holding its adjoint
+        self.held_names = set()  # copies hold_incoming made of the current statement's incoming adjoint
+        self.updated_in_place = set()  # adjoints written in place (their loops copy them once, before)
+        self.state_view = {}  # the adjoint states of the statement being emitted
 
     def adj(self, name):
         if name not in self.adj_names:
@@ -63,10 +73,10 @@ class AccumulateMixin:
         if isinstance(dy, Zero):
             return items
         if not isinstance(dy, ir.Name):
-            for name in sorted(_names(dy) - self.primal_names):
+            for name in sorted(_names(dy) - self.walk.primal_names):
                 items = self.hold_incoming(items, ir.Name(name), code, rewritten)
             return items
-        if dy.id in self.primal_names:
+        if dy.id in self.walk.primal_names:
             return items
         contributions = [i for i in items if isinstance(i, Contribution)]
         readers = [c for c in contributions if dy.id in _names(c.value)]
@@ -76,14 +86,14 @@ class AccumulateMixin:
         for c in contributions:
             # passing ``dy`` itself on to a name with no adjoint yet only makes an alias; adding it
             # to an adjoint that exists writes that adjoint's variable
-            passes_on = isinstance(c.value, ir.Name) and c.value.id == dy.id and c.target.id not in self._state_view \
+            passes_on = isinstance(c.value, ir.Name) and c.value.id == dy.id and c.target.id not in self.state_view \
                 and id(c) not in rewritten if isinstance(c.target, ir.Name) else False
             if isinstance(c.target, ir.Name) and not passes_on:
                 written |= {self.adj(c.target.id), self.neg_adj(c.target.id)}
         grown = True
         while grown:
             grown = False
-            for name, a in state_items(self._state_view):
+            for name, a in state_items(self.state_view):
                 if isinstance(a.expr, ir.Name) and a.expr.id in written and self.adj(name) not in written:
                     written.add(self.adj(name))
                     grown = True
@@ -104,12 +114,12 @@ class AccumulateMixin:
         arrays = [a for a in op.binding.values() if not isinstance(a, ir.Const)]
         if len(arrays) < 2:
             return items
-        stmt = self._shape_alias.get(op.stmt, op.stmt)
-        result = self.shapes.of(op.target, stmt, after=True)
+        stmt = self.walk._shape_alias.get(op.stmt, op.stmt)
+        result = self.walk.shapes.of(op.target, stmt, after=True)
         out = []
         for item in items:
             if isinstance(item, Contribution) and not isinstance(item.target, ir.Const) and \
-                    not self.shapes.same(self._input_class(item.target, stmt), result):
+                    not self.walk.shapes.same(self._input_class(item.target, stmt), result):
                 item = Contribution(item.target, self.unbroadcast(item.value, item.target), item.param, item.line)
             out.append(item)
         return out
@@ -123,13 +133,13 @@ class AccumulateMixin:
 
     def _input_class(self, atom, stmt):
         if isinstance(atom, ir.Name) and atom.id == "__srcdiff_old__":
-            original = getattr(self, "_probe_original", {}).get(atom.id)
-            return self.shapes.of(ir.Name(original), stmt) if original else None
-        return self.shapes.of(atom, stmt)
+            original = getattr(self.walk, "_probe_original", {}).get(atom.id)
+            return self.walk.shapes.of(ir.Name(original), stmt) if original else None
+        return self.walk.shapes.of(atom, stmt)
 
     def zeros(self, atom, stmt=None, after=False):
         """A zero adjoint for ``atom``: ``0.0`` when the shape analysis knows it is a scalar."""
-        if stmt is not None and self.shapes.of(atom, stmt, after=after) == frozenset():
+        if stmt is not None and self.walk.shapes.of(atom, stmt, after=after) == frozenset():
             return ir.Const(0.0)
         return ir.Call(self.helper("zeros_like", zeros_like), [_copy_expr(atom)], [])
 
@@ -143,27 +153,27 @@ class AccumulateMixin:
         value, target = item.value, item.target
         if self._is_call_of(value, (unbroadcast, expand)):
             return "full", None, value
-        stmt = self._shape_alias.get(s, s)
+        stmt = self.walk._shape_alias.get(s, s)
         classes = set()
         for n in ir.walk(value):
             if not isinstance(n, ir.Name) or n.id in scalar_names:
                 continue
-            if n.id in self.primal_names:
-                c = self.shapes.of(n, stmt)
+            if n.id in self.walk.primal_names:
+                c = self.walk.shapes.of(n, stmt)
                 if c is None:
-                    c = self.shapes.of(n, stmt, after=True)
+                    c = self.walk.shapes.of(n, stmt, after=True)
                 if c is None:
                     return "ambiguous", None, value
                 classes |= c
             elif not self._is_code(n):  # a global or closure value: its shape is unknown
                 return "ambiguous", None, value
-        target_class = self.shapes.of(target, stmt)
-        result_class = self.shapes.of(self.classify(stmt).target, stmt, after=True) \
-            if isinstance(self.classify(stmt).target, ir.Name) else None
+        target_class = self.walk.shapes.of(target, stmt)
+        result_class = self.walk.shapes.of(self.walk.classify(stmt).target, stmt, after=True) \
+            if isinstance(self.walk.classify(stmt).target, ir.Name) else None
         if not classes:
             if target_class is not None and target_class == result_class:
                 return "lazy", _copy_expr(target), value
-            result = self.classify(stmt).target
+            result = self.walk.classify(stmt).target
             if isinstance(result, ir.Name):  # each entry of the operand reached this many of the result
                 count = ir.Call(self.helper("broadcast_count", broadcast_count), [_copy_expr(result),
                                                                                  _copy_expr(target)], [])
@@ -232,16 +242,16 @@ class AccumulateMixin:
         var = self.adj(name)
         current = state.get(name)
         if current is None:
-            negated = isinstance(value, ir.UnaryOp) and value.op == "-" and name not in self.containers
+            negated = isinstance(value, ir.UnaryOp) and value.op == "-" and name not in self.walk.containers
             if negated:
                 value = value.operand
-            if isinstance(value, ir.Const) or (isinstance(value, ir.Name) and value.id not in self.primal_names):
+            if isinstance(value, ir.Const) or (isinstance(value, ir.Name) and value.id not in self.walk.primal_names):
                 state[name] = Adj(value, owned=False, like=like, negated=negated)  # an alias: no statement
                 return
             if negated:  # the variable holds minus the adjoint, and says so in its name
                 var = self.neg_adj(name)
             self.release(var, state, code, keep=name)
-            if _view_base(value) in self.restored_primals:  # the reverse sweep restores it in place
+            if _view_base(value) in self.walk.restored_primals:  # the reverse sweep restores it in place
                 value = ir.Call(self.helper("snapshot", snapshot), [value], [])
             code.append(ir.Assign([ir.Name(var)], value))
             owned = like is None and self.allocates(value) and not _mentions(value, var)
@@ -249,7 +259,7 @@ class AccumulateMixin:
             state[name] = Adj(ir.Name(var), owned=owned, like=like, negated=negated, listed=listed)
             return
         self.release(var, state, code, keep=name)
-        if name in self.containers:
+        if name in self.walk.containers:
             total = ir.Call(self.helper("add", add), [self.full(current), value], [])
             like = None
         else:
@@ -293,21 +303,21 @@ class AccumulateMixin:
     def ensure_owned(self, name, state, code):
         self.materialize(name, state, code)
         a = state[name]
-        self._updated_in_place.add(name)
+        self.updated_in_place.add(name)
         if not self.unowned(name, a):
             return
         var = self.adj(name)
         self.release(var, state, code, keep=name)
-        if name in self.appended:  # popped in the reverse sweep: a list, even where a rule gave an array
+        if name in self.walk.appended:  # popped in the reverse sweep: a list, even where a rule gave an array
             code.append(ir.Assign([ir.Name(var)], ir.Call(self.helper("own_list", own_list), [_copy_expr(a.expr)],
                                                           [])))
         else:
             code.append(ir.Assign([ir.Name(var)], ir.Call(ir.Attr(_copy_expr(a.expr), "copy"), [], [])))
-        state[name] = Adj(ir.Name(var), owned=True, listed=name in self.appended)
+        state[name] = Adj(ir.Name(var), owned=True, listed=name in self.walk.appended)
 
     def unowned(self, name, a):
         """Must ``name``'s adjoint ``a`` be copied before it is updated in place (or popped)?"""
-        return not a.owned or (name in self.appended and not a.listed)
+        return not a.owned or (name in self.walk.appended and not a.listed)
 
     def allocates(self, value):
         """Is ``value`` certainly a new object (safe to update in place)?"""
@@ -321,7 +331,7 @@ class AccumulateMixin:
         return False
 
     def primal_reads(self, stmt):
-        return {n.id for n in ir.walk(stmt) if isinstance(n, ir.Name) and n.id in self.primal_names}
+        return {n.id for n in ir.walk(stmt) if isinstance(n, ir.Name) and n.id in self.walk.primal_names}
 
     # ------------------------------------------------------------ branches
 

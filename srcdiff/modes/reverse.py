@@ -19,7 +19,9 @@ from ..errors import MissingRuleError, located
 from ..lower.ops import atom_names
 from ..runtime.helpers import owned
 from .adjoint_exprs import Adj, _copy_expr, _names, _same
-from .adjoints import AccumulateMixin
+from .adjoints import Accumulator
+from . import reverse_facts
+from .reverse_facts import FactsView
 from .reverse_prep import PrepareMixin, view_bases
 from .statements import StatementMixin, index_value
 
@@ -40,39 +42,44 @@ class Restore(ir.Stmt):
     line: int = 0
 
 
-class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
+class ReverseMode(FactsView, PrepareMixin, StatementMixin):
     """Builds the forward sweep (primal + pushes) and reverse sweep (adjoints + pops)."""
 
     def __init__(self, ctx, fn_def, classify, wrt, seed, scalars=frozenset(), containers=frozenset(),
                  seed_names=None):
         self.ctx = ctx
-        self.fn = fn_def
+        # the reverse sweep restores these in place, so an adjoint must not be one of them (``d_b = a``)
+        self.facts = reverse_facts.draft(fn_def, {p.name for p in fn_def.params} | ctx.locals,
+                                         written_arrays(fn_def, classify))
         self.classify = classify
         self.wrt = list(wrt)
         self.seed = seed  # expression of the output's adjoint: Const(1.0) or the cotangent name
-        self.adj_names = {}
+        self.acc = Accumulator(ctx, self)
         self.reads_before = {}
         self.reads_after = {}
         self.reads_head = {}
-        self.primal_names = {p.name for p in fn_def.params} | ctx.locals
-        self.trip_counters = {}  # loop -> name counting its iterations
         self.scalars = frozenset(scalars)  # parameters known to be Python numbers in this specialization
         self.container_params = frozenset(containers)  # parameters that are lists, tuples or dicts
-        self.containers = set()
-        self.appended = set()  # lists appended to: their adjoints are popped, so they must be lists
-        self.put_back = set()  # stores that put an appended list back where it came from
-        self.call_info = {}  # statement calling a callee's forward function -> CallInfo
-        self.held_names = set()  # copies hold_incoming made of the current statement's incoming adjoint
         self.seed_names = seed_names  # names whose adjoint is seeded (default: the returned value)
-        self._updated_in_place = set()  # adjoints written in place (their loops copy them once, before)
-        # the reverse sweep restores these in place, so an adjoint must not be one of them (``d_b = a``)
-        self.restored_primals = written_arrays(fn_def, classify)
-        self.masked = frozenset()  # names whose adjoint a selection may zero (set by prepare)
-        self.complex_inside = False  # complex values may meet real arrays (set by prepare)
-        self._state_view = {}
         self._comment_line = None
+        self._analysed = None  # the tree the activity, shapes and containers are of
+        self._shape_alias = {}  # a probe statement of split_self_overwrites -> the statement it stands for
 
     # ------------------------------------------------------------------ names
+
+    @property
+    def adj_names(self):
+        """primal name -> the variable holding its adjoint (``Accumulator.adj_names``)."""
+        return self.acc.adj_names
+
+    def helper(self, name, obj):  # for the assembly of the sweeps
+        return self.acc.helper(name, obj)
+
+    def zeros(self, atom, stmt=None, after=False):
+        return self.acc.zeros(atom, stmt, after)
+
+    def full(self, a):
+        return self.acc.full(a)
 
     def fail_rule(self, s, op):
         text = self.ctx.origin_text.get(s.line, "")
@@ -144,15 +151,15 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
                                                               and _same(a.like, b.like))):
                 merged[name] = Adj(a.expr, a.owned and b.owned, a.like, a.negated)
                 continue
-            var = self.adj(name)
+            var = self.acc.adj(name)
             for branch_code, branch_state in ((then_code, then_state), (else_code, else_state)):
                 if name not in branch_state:
-                    self.release(var, branch_state, branch_code, keep=name)
-                    branch_code.append(ir.Assign([ir.Name(var)], self.zeros(ir.Name(name), s)))
+                    self.acc.release(var, branch_state, branch_code, keep=name)
+                    branch_code.append(ir.Assign([ir.Name(var)], self.acc.zeros(ir.Name(name), s)))
                     branch_state[name] = Adj(ir.Name(var), owned=True)
-                    zero_reads |= self.primal_reads(branch_code[-1])  # none for a scalar's 0.0
+                    zero_reads |= self.acc.primal_reads(branch_code[-1])  # none for a scalar's 0.0
                 else:
-                    self.materialize(name, branch_state, branch_code)
+                    self.acc.materialize(name, branch_state, branch_code)
             merged[name] = Adj(ir.Name(var), then_state[name].owned and else_state[name].owned)
         self.reads_before[s] = frozenset(zero_reads)
         self.reads_after[s] = frozenset(n.id for n in ir.walk(s.test) if isinstance(n, ir.Name))
@@ -168,52 +175,52 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
         state = dict(state)
         pre = []
         for name in sorted(state):  # loop-carried adjoints live in their own variables
-            self.materialize(name, state, pre)
+            self.acc.materialize(name, state, pre)
         head = dict(state)
         init_reads = set()
-        outer_updates = set(self._updated_in_place)
+        outer_updates = set(self.acc.updated_in_place)
         for _ in range(6):
-            snapshot = (set(self.ctx.namer.taken), dict(self.ctx.namer.counters), dict(self.adj_names),
+            snapshot = (set(self.ctx.namer.taken), dict(self.ctx.namer.counters), dict(self.acc.adj_names),
                         dict(self.reads_after), dict(self.reads_before), dict(self.reads_head))
-            self._updated_in_place = set()
+            self.acc.updated_in_place = set()
             body_code, end = self.rev_block(s.body, dict(head))
             missing = [n for n in sorted(end) if n not in head]
             owned_lost = [n for n in sorted(head) if head[n].owned and n in end and not end[n].owned]
             # an adjoint updated in place inside the loop is copied once before it, not every iteration
-            copy_first = [n for n in sorted(self._updated_in_place) if n in head and self.unowned(n, head[n])
-                          and n in end and not self.unowned(n, end[n])]
+            copy_first = [n for n in sorted(self.acc.updated_in_place) if n in head and self.acc.unowned(n, head[n])
+                          and n in end and not self.acc.unowned(n, end[n])]
             if not missing and not owned_lost and not copy_first:
                 break
-            (self.ctx.namer.taken, self.ctx.namer.counters, self.adj_names,
+            (self.ctx.namer.taken, self.ctx.namer.counters, self.acc.adj_names,
              self.reads_after, self.reads_before, self.reads_head) = snapshot
             for n in missing:
-                var = self.adj(n)
-                self.release(var, head, pre, keep=n)
-                pre.append(ir.Assign([ir.Name(var)], self.zeros(ir.Name(n), s, after=True)))
+                var = self.acc.adj(n)
+                self.acc.release(var, head, pre, keep=n)
+                pre.append(ir.Assign([ir.Name(var)], self.acc.zeros(ir.Name(n), s, after=True)))
                 head[n] = Adj(ir.Name(var), owned=True)
-                init_reads |= self.primal_reads(pre[-1])
+                init_reads |= self.acc.primal_reads(pre[-1])
             for n in owned_lost:
                 head[n] = Adj(head[n].expr, owned=False, like=head[n].like, negated=head[n].negated)
             for n in copy_first:
-                self.ensure_owned(n, head, pre)
-        self._updated_in_place |= outer_updates
+                self.acc.ensure_owned(n, head, pre)
+        self.acc.updated_in_place |= outer_updates
         # bring the end-of-iteration state back to the loop-head state
         tail = []
         head_reads = set()
         for n in sorted(head):
-            var = self.adj(n)
+            var = self.acc.adj(n)
             if n not in end:
-                self.release(var, end, tail, keep=n)
-                tail.append(ir.Assign([ir.Name(var)], self.zeros(ir.Name(n))))
-                head_reads |= self.primal_reads(tail[-1])
-            elif not self.is_plain(end[n], var):
-                self.release(var, end, tail, keep=n)
-                tail.append(ir.Assign([ir.Name(var)], self.full(end[n])))
+                self.acc.release(var, end, tail, keep=n)
+                tail.append(ir.Assign([ir.Name(var)], self.acc.zeros(ir.Name(n))))
+                head_reads |= self.acc.primal_reads(tail[-1])
+            elif not self.acc.is_plain(end[n], var):
+                self.acc.release(var, end, tail, keep=n)
+                tail.append(ir.Assign([ir.Name(var)], self.acc.full(end[n])))
         self.reads_head[s] = frozenset(head_reads)
         loop_reads = set(init_reads)
         body_reads = set()
         for c in body_code + tail:
-            body_reads |= self.primal_reads(c)
+            body_reads |= self.acc.primal_reads(c)
         again = [copy.deepcopy(r) for r in self.plan.recompute.get(s, [])
                  if r.targets[0].id in body_reads]
         for r in again:
@@ -246,6 +253,7 @@ class ReverseMode(AccumulateMixin, PrepareMixin, StatementMixin):
 
     def run(self):
         """Walk the function; returns (forward statements, reverse statements, final state)."""
+        self.freeze()
         code, state = self.rev_block(self.fn.body, {})
         views = view_bases(self.fn, self.classify)
         if views:  # reading a view of an array written in place reads that array

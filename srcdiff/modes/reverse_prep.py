@@ -20,6 +20,7 @@ from ..lower.ops import atom_names
 from ..rules.registry import shape_kind
 from .adjoint_exprs import Adj, _copy_expr, _rename_names
 from .adjoints import _CONTAINER_RESULTS
+from .reverse_facts import ReverseFacts, frozen
 
 
 @dataclass
@@ -39,19 +40,29 @@ class CallInfo:
 class PrepareMixin:
     """The steps before the reverse walk (mixed into ``ReverseMode``)."""
 
-    def prepare(self):
-        """Add iteration counters and split self-overwrites; then compute activity."""
+    # The preparation passes (passes.REVERSE lists them): each takes the tree and returns it
+    # rewritten; ``analyse`` gives one the analyses of its input; ``freeze`` makes the facts of the
+    # reverse walk once, after the last one.
+
+    def keep_branch_decisions(self, tree):
+        """``c = done; if c: ...`` where the branch reassigns its condition ``done``."""
+        self.fn = ir.FunctionDef(tree.name, tree.params, self._keep_branch_decisions(tree.body), tree.line)
+        return self.fn
+
+    def count_trips(self, tree):
+        """A counter for each ``while`` loop and each ``for`` loop that may ``break``."""
+        self.fn = ir.FunctionDef(tree.name, tree.params, self._count_trips(tree.body), tree.line)
+        self.ctx.locals |= set(self.trip_counters.values())
+        self.primal_names |= set(self.trip_counters.values())
+        return self.fn
+
+    def call_forward_functions(self, tree):
+        """Active calls of user functions call the callee's generated forward function instead."""
+        self.analyse(tree)
         # complex values made inside (before calls become calls of generated code) or met as arguments
         # (parts taken): an adjoint array written in place takes the real part where it is real
         self.complex_inside = made_complex(self.fn, self.ctx.resolve, self.ctx.env.globals) != frozenset() or \
             takes_complex_parts(self.fn, self.ctx.resolve)
-        body = self._keep_branch_decisions(self.fn.body)
-        self.fn = ir.FunctionDef(self.fn.name, self.fn.params, self._count_trips(body), self.fn.line)
-        self.ctx.locals |= set(self.trip_counters.values())
-        self.primal_names |= set(self.trip_counters.values())
-        self.activity = self._activity()
-        self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
-        self.containers = maybe_containers(self.fn.body, self.classify, self.container_params)
         # before calls become calls of generated code, which never writes into its arguments
         refuse_hidden_writes(self.fn, self.classify, self.activity, self.ctx, self.shapes)
         rewritten = self._rewrite_calls(self.fn.body)
@@ -59,15 +70,31 @@ class PrepareMixin:
             self.fn = ir.FunctionDef(self.fn.name, self.fn.params, rewritten, self.fn.line)
             self.ctx.locals |= {info.residuals for info in self.call_info.values()}
             self.primal_names |= self.ctx.locals
-            self.activity = self._activity()
-            self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
+        return self.fn
+
+    def split_self_overwrites(self, tree):
+        """``x = f(x)`` whose adjoint needs the old ``x`` becomes ``x2 = f(x); x = x2``."""
+        self.analyse(tree)
         self._shape_alias = {}
         body = self._split_self_overwrites(self.fn.body, in_loop=False)
         if body is not None:
             self.fn = ir.FunctionDef(self.fn.name, self.fn.params, body, self.fn.line)
+        return self.fn
+
+    def analyse(self, tree):
+        """Activity, shapes and containers of ``tree``, unless they are those of ``tree`` already."""
+        self.fn = tree
+        if self._analysed is not tree:
+            self._analysed = tree
             self.activity = self._activity()
+            self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
             self.containers = maybe_containers(self.fn.body, self.classify, self.container_params)
-        self.shapes = Shapes(self.fn, self.classify, self.ctx, self.scalars, shape_kind)
+
+    def freeze(self):
+        """The facts of the reverse walk over the prepared function, made once."""
+        if isinstance(self.facts, ReverseFacts):
+            return self.facts
+        self.analyse(self.fn)
         self.appended = {self.classify(s).source.id for s in ir.walk(self.fn)
                          if isinstance(s, ir.ExprStmt) and self.classify(s).kind == "append"}
         # ``c[k] = t`` putting back the list ``t = c[k]`` just appended to: nothing to run or restore
@@ -75,6 +102,8 @@ class PrepareMixin:
         self.masked = masked_names(self.fn, self.classify)  # their adjoint rules multiply strongly
         self.plan = plan_loops(self.fn, self.classify,
                                lambda loop: isinstance(loop, ir.For) and loop in self.trip_counters)
+        self.facts = frozen(self.facts)
+        return self.facts
 
     def _activity(self):
         seeds = (lambda op: atom_names(op.source)) if self.seed_names is None else (lambda op: self.seed_names)
@@ -279,14 +308,14 @@ class PrepareMixin:
             self.ctx.locals.discard(sentinel)
         self._shape_alias[renamed] = s
         snapshot = (set(self.ctx.namer.taken), dict(self.ctx.namer.counters), dict(self.ctx.helpers),
-                    dict(self.adj_names))
+                    dict(self.acc.adj_names))
         varied = set(self.activity.varied_before.get(s) or ()) | {sentinel}
         state = {op.target.id: Adj(ir.Name("__srcdiff_dy__"))}
         code = []
         try:
             self.emit_adjoint(renamed, probe_op, state, varied, code)
         finally:
-            self.ctx.namer.taken, self.ctx.namer.counters, self.ctx.helpers, self.adj_names = snapshot
+            self.ctx.namer.taken, self.ctx.namer.counters, self.ctx.helpers, self.acc.adj_names = snapshot
         return any(isinstance(n, ir.Name) and n.id == sentinel for c in code for n in ir.walk(c))
 
     # ------------------------------------------------------------ the walk

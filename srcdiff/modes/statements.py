@@ -20,110 +20,128 @@ class StatementMixin:
     """Adjoints of simple statements (mixed into ``ReverseMode``)."""
 
     def emit_adjoint(self, s, op, state, varied, code):
-        """Append the adjoint of one simple statement to ``code``; return primal names read."""
-        kind = op.kind
+        """Append the adjoint of one simple statement to ``code``; return primal names read.
+
+        The emitter comes from ``EMITTERS`` by the operation's kind; those in ``CONTRIBUTORS``
+        turn the incoming adjoint into contributions that ``emit_contributions`` adds up."""
         if s in self.call_info:
             return self.emit_call(s, self.call_info[s], state, varied, code)
-        if kind in ("opaque", "call"):
-            if any(n in varied for n in op.diff_inputs()):
-                if kind == "call":
-                    raise NonDifferentiableError(located(
-                        self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
-                        "a call of %s whose result is not assigned to a name cannot be differentiated "
-                        "(it may change its arguments in place)" % op.name,
-                        "Return the new values from the function and assign them."))
-                self.fail_rule(s, op)
-            for n in op.defines():
-                state.pop(n, None)
-            return set()
-        if kind in ("nondiff", "empty"):
-            for n in op.defines():
-                state.pop(n, None)
-            return set()
-        if kind in ("pop", "scatter"):
-            raise NonDifferentiableError(located(
-                self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
-                "reverse mode over generated code that keeps a tape is not supported",
-                "Use srcdiff.hessian or srcdiff.hvp (forward mode over the gradient) for second derivatives."))
-        if kind == "rule" and op.rule.obj in (numpy.sum, numpy.mean) and isinstance(op.target, ir.Name) \
+        if op.kind in EMITTERS:
+            return getattr(self, EMITTERS[op.kind])(s, op, state, varied, code)
+        if op.kind == "rule" and op.rule.obj in (numpy.sum, numpy.mean) and isinstance(op.target, ir.Name) \
                 and op.target.id in state and state[op.target.id].like is not None:
             return self.emit_lazy_reduction(s, op, state, varied, code)
+        kind = op.kind
         # a list or dict is not an array a lazy scalar adjoint could stand for: index it full-sized
         lazy_ok = (kind == "rule" and op.rule.elementwise) or (kind == "copy" and isinstance(op.target, ir.Name)) \
             or (kind == "index" and not (isinstance(op.source, ir.Name) and op.source.id in self.containers))
         lazy = isinstance(op.target, ir.Name) and op.target.id in state and state[op.target.id].like is not None \
             and lazy_ok
-        dy = self.lookup(state, lazy_ok)(op.target if op.target is not None else ir.Const(None))
-        full_dy = self.lookup(state)(op.target) if lazy else dy
+        dy = self.acc.lookup(state, lazy_ok)(op.target if op.target is not None else ir.Const(None))
+        full_dy = self.acc.lookup(state)(op.target) if lazy else dy
         if kind in ("store", "append"):
             return self.emit_mutation(s, op, state, varied, code)
         for n in op.defines():
             state.pop(n, None)
-        items = []
-        if kind == "rule":
-            if op.rule.adjoint is None:
-                raise MissingRuleError(located(self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
-                                               "%s has no reverse-mode rule" % op.rule.name,
-                                               "Register one with @srcdiff.adjoint(%s)." % op.rule.name))
-            active_params = {p for p, atom in op.binding.items()
-                             if any(n in varied for n in atom_names(atom))}
-            problem = refused_params(op.rule, active_params) or \
-                undifferentiated(op.rule, op.rule.adjoint, active_params, "reverse")  # a varied value, no derivative
+        if kind == "index":
+            return self.emit_index(s, op, state, varied, code, dy)
+        if kind not in CONTRIBUTORS:
+            return self.emit_contributions(s, [], state, varied, code, dy, False)
+        items, lazy = getattr(self, CONTRIBUTORS[kind])(s, op, state, varied, dy, full_dy, lazy)
+        return self.emit_contributions(s, items, state, varied, code, dy, lazy)
+
+    def emit_opaque(self, s, op, state, varied, code):
+        """A call srcdiff cannot look into: refused where a varied value flows in."""
+        if any(n in varied for n in op.diff_inputs()):
+            if op.kind == "call":
+                raise NonDifferentiableError(located(
+                    self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
+                    "a call of %s whose result is not assigned to a name cannot be differentiated "
+                    "(it may change its arguments in place)" % op.name,
+                    "Return the new values from the function and assign them."))
+            self.fail_rule(s, op)
+        return self.emit_constant(s, op, state, varied, code)
+
+    def emit_constant(self, s, op, state, varied, code):
+        """A value with no derivative: its adjoint is dropped."""
+        for n in op.defines():
+            state.pop(n, None)
+        return set()
+
+    def refuse_tape(self, s, op, state, varied, code):
+        raise NonDifferentiableError(located(
+            self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
+            "reverse mode over generated code that keeps a tape is not supported",
+            "Use srcdiff.hessian or srcdiff.hvp (forward mode over the gradient) for second derivatives."))
+
+    def rule_items(self, s, op, state, varied, dy, full_dy, lazy):
+        """The contributions a rule's adjoint template gives, and whether they stay lazy."""
+        if op.rule.adjoint is None:
+            raise MissingRuleError(located(self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
+                                           "%s has no reverse-mode rule" % op.rule.name,
+                                           "Register one with @srcdiff.adjoint(%s)." % op.rule.name))
+        active_params = {p for p, atom in op.binding.items() if any(n in varied for n in atom_names(atom))}
+        problem = refused_params(op.rule, active_params) or \
+            undifferentiated(op.rule, op.rule.adjoint, active_params, "reverse")  # a varied value, no derivative
+        if problem:
+            raise NonDifferentiableError(located(self.ctx.filename, s.line,
+                                                 self.ctx.origin_text.get(s.line, ""), *problem))
+        if op.rule.check is not None:  # arguments known now that the rule cannot honour
+            problem = op.rule.check(op.binding)
             if problem:
                 raise NonDifferentiableError(located(self.ctx.filename, s.line,
                                                      self.ctx.origin_text.get(s.line, ""), *problem))
-            if op.rule.check is not None:  # arguments known now that the rule cannot honour
-                problem = op.rule.check(op.binding)
-                if problem:
-                    raise NonDifferentiableError(located(self.ctx.filename, s.line,
-                                                         self.ctx.origin_text.get(s.line, ""), *problem))
-            def instantiate(incoming):
-                filler = Filler(op.rule.adjoint, op.binding, op.target,
-                                adjoint=lambda a: incoming if a is op.target else self.lookup(state)(a),
-                                namer=self.ctx.namer, bind_global=self.ctx.bind, line=s.line,
-                                materialize=lambda e: _materialize_zeros(e, self))
-                out = [i for i in filler.run() if not isinstance(i, Contribution) or i.param in active_params]
-                return self.strengthen(op, incoming, out)
-            items = instantiate(dy)
-            if lazy and any(self.coverage(i, s, _names(dy))[0] == "ambiguous"
-                            for i in items if isinstance(i, Contribution)):
-                lazy = False  # some operand was broadcast: work with the full-shaped adjoint
-                items = instantiate(full_dy)
-            if not lazy:  # a lazy (scalar) adjoint is checked contribution by contribution below
-                items = self.wrap_broadcast(op, items)
-        elif kind in ("copy", "unpack"):
-            items = [Contribution(op.source, dy, "source", s.line)] if isinstance(op.target, ir.Name) else \
-                [Contribution(op.source, self.tuple_adjoint(op.target, dy), "source", s.line)]
-        elif kind == "index":
-            return self.emit_index(s, op, state, varied, code, dy)
-        elif kind == "build":
-            items = self.build_items(op, dy, s.line)
+
+        def instantiate(incoming):
+            filler = Filler(op.rule.adjoint, op.binding, op.target,
+                            adjoint=lambda a: incoming if a is op.target else self.acc.lookup(state)(a),
+                            namer=self.ctx.namer, bind_global=self.ctx.bind, line=s.line,
+                            materialize=lambda e: _materialize_zeros(e, self))
+            out = [i for i in filler.run() if not isinstance(i, Contribution) or i.param in active_params]
+            return self.strengthen(op, incoming, out)
+        items = instantiate(dy)
+        if lazy and any(self.acc.coverage(i, s, _names(dy))[0] == "ambiguous"
+                        for i in items if isinstance(i, Contribution)):
+            lazy = False  # some operand was broadcast: work with the full-shaped adjoint
+            items = instantiate(full_dy)
+        if not lazy:  # a lazy (scalar) adjoint is checked contribution by contribution later
+            items = self.acc.wrap_broadcast(op, items)
+        return items, lazy
+
+    def copy_items(self, s, op, state, varied, dy, full_dy, lazy):
+        """``y = x`` and ``a, b = t``: the adjoint passes on as it is."""
+        value = dy if isinstance(op.target, ir.Name) else self.tuple_adjoint(op.target, dy)
+        return [Contribution(op.source, value, "source", s.line)], lazy
+
+    def literal_items(self, s, op, state, varied, dy, full_dy, lazy):
+        """``t = [a, b]``: each element's adjoint is the matching entry of the literal's."""
+        return self.build_items(op, dy, s.line), lazy
+
+    def emit_contributions(self, s, items, state, varied, code, dy, lazy):
+        """Add the contributions ``items`` (and the statements between them) to ``code``."""
         items = _combine_contributions(_drop_dead_locals(items))
-        self._state_view = state
-        self.held_names = set()
+        self.acc.state_view = state
+        self.acc.held_names = set()
         rewritten = set()  # contributions of ``dy`` that coverage turns into ``dy * count``: they write
         if lazy:
             rewritten = {id(i) for i in items if isinstance(i, Contribution)
-                         and not _same(self.coverage(i, s, _names(dy))[2], i.value)}
-        items = self.hold_incoming(items, dy, code, rewritten)
-        scalar_names = _names(dy) | self.held_names  # a held copy of a lazy adjoint is one too
-        reads = set()
+                         and not _same(self.acc.coverage(i, s, _names(dy))[2], i.value)}
+        items = self.acc.hold_incoming(items, dy, code, rewritten)
+        scalar_names = _names(dy) | self.acc.held_names  # a held copy of a lazy adjoint is one too
         for item in items:
             if isinstance(item, Contribution):
                 like = None
                 if lazy:
-                    status, like, value = self.coverage(item, s, scalar_names)
+                    status, like, value = self.acc.coverage(item, s, scalar_names)
                     if status == "ambiguous":  # decided above for every item: a bug if it changed
                         raise SrcdiffError("internal error: a lazy adjoint lost track of its shape at line %d "
                                            "of %s; please report this with the function's source"
                                            % (s.line, self.ctx.filename))
                     item = Contribution(item.target, value, item.param, item.line)
-                self.contribute(item.target, item.value, state, varied, code, like=like)
+                self.acc.contribute(item.target, item.value, state, varied, code, like=like)
             else:
                 code.append(item)
-        for c in code:
-            reads |= self.primal_reads(c)
-        return reads
+        return self.acc._reads(code)
 
     def strengthen(self, op, incoming, items):
         """Strong products in the contributions of a rule whose result's adjoint may be 0 where a
@@ -139,26 +157,26 @@ class StatementMixin:
     def emit_lazy_reduction(self, s, op, state, varied, code):
         """A sum (or mean) whose result's adjoint is a lazy scalar: its input's adjoint is one too
         (spread evenly, divided by the count for a mean), so nothing is broadcast yet."""
-        g = self.signed(state.pop(op.target.id))
+        g = self.acc.signed(state.pop(op.target.id))
         a = op.binding.get("a")
         if isinstance(a, ir.Name) and a.id in varied:
             if op.rule.obj is numpy.mean:
-                count = ir.Call(self.helper("broadcast_count", broadcast_count), [_copy_expr(a),
+                count = ir.Call(self.acc.helper("broadcast_count", broadcast_count), [_copy_expr(a),
                                                                                  _copy_expr(op.target)], [])
                 g = ir.BinOp("/", g, count)
-            self.contribute(a, fold(g), state, varied, code, like=_copy_expr(a))
-        return self._reads(code)
+            self.acc.contribute(a, fold(g), state, varied, code, like=_copy_expr(a))
+        return self.acc._reads(code)
 
     def emit_call(self, s, info, state, varied, code):
         """The adjoint of a call: the callee's backward function applied to the output's adjoint."""
-        dy = self.lookup(state)(info.target)
+        dy = self.acc.lookup(state)(info.target)
         for n in ir.target_names(info.target) + [info.residuals]:
             state.pop(n, None)
         if isinstance(dy, Zero) or not info.active:
             return set()
         ct = _materialize_zeros(dy, self)
         if isinstance(ct, Zero):
-            ct = self.zeros(info.target)
+            ct = self.acc.zeros(info.target)
         if info.checkpoint:
             call = ir.Call(ir.Name(info.forward), [_copy_expr(a) for a in info.args],
                            [ir.Keyword(k, _copy_expr(v)) for k, v in info.keywords])
@@ -169,10 +187,10 @@ class StatementMixin:
         target = grads[0] if len(grads) == 1 else ir.Tuple(grads)
         code.append(ir.Assign([target], ir.Call(ir.Name(info.backward), [ir.Name(info.residuals), ct], [])))
         for atom, g in zip(info.active, grads):
-            self.contribute(atom, ir.Name(g.id), state, varied, code)
+            self.acc.contribute(atom, ir.Name(g.id), state, varied, code)
         reads = set()
         for c in code:
-            reads |= self.primal_reads(c)
+            reads |= self.acc.primal_reads(c)
         return reads
 
     def tuple_adjoint(self, target, dy):
@@ -180,7 +198,7 @@ class StatementMixin:
         elts = dy.elts if isinstance(dy, ir.Tuple) else [Zero(e) for e in target.elts]
         out = []
         for e, d in zip(target.elts, elts):
-            out.append(self.zeros(e) if isinstance(d, Zero) else d)
+            out.append(self.acc.zeros(e) if isinstance(d, Zero) else d)
         return ir.Tuple(out)
 
     def build_items(self, op, dy, line):
@@ -205,7 +223,7 @@ class StatementMixin:
         if isinstance(dy, Zero) or not isinstance(base, ir.Name) or base.id not in varied:
             return set()
         name = base.id
-        var = self.adj(name)
+        var = self.acc.adj(name)
         if _mentions(dy, var):  # ``z = z[None]`` in a loop: the incoming adjoint lives in ``var``
             held = ir.Name(self.ctx.namer.fresh(var + "_out"))
             code.append(ir.Assign([held], dy))
@@ -215,29 +233,29 @@ class StatementMixin:
         if direct and self.complex_inside:  # complex values may meet real arrays in this function
             dy = self.real_part(dy, var)  # a real array's adjoint takes their real part (add_at does too)
         if name not in state:
-            self.release(var, state, code, keep=name)
-            code.append(ir.Assign([ir.Name(var)], self.zeros(base)))
+            self.acc.release(var, state, code, keep=name)
+            code.append(ir.Assign([ir.Name(var)], self.acc.zeros(base)))
             state[name] = Adj(ir.Name(var), owned=True)
             if direct:  # the first write into fresh zeros: a plain assignment
                 code.append(ir.Assign([ir.Subscript(ir.Name(var), _copy_expr(op.index))], dy))
-                return self._reads(code)
+                return self.acc._reads(code)
         else:
-            self.materialize(name, state, code)
-            self.ensure_owned(name, state, code)
+            self.acc.materialize(name, state, code)
+            self.acc.ensure_owned(name, state, code)
         if direct:
             dy, sign = (dy.operand, "-") if isinstance(dy, ir.UnaryOp) and dy.op == "-" else (dy, "+")
             code.append(ir.AugAssign(ir.Subscript(ir.Name(var), _copy_expr(op.index)), sign, dy))
         else:
-            code.append(ir.ExprStmt(ir.Call(self.helper("add_at", add_at),
+            code.append(ir.ExprStmt(ir.Call(self.acc.helper("add_at", add_at),
                                             [ir.Name(var), index_value(op.index), dy], [])))
-        return self._reads(code)
+        return self.acc._reads(code)
 
     def real_part(self, dy, var):
         """``real_for(d_a, dy)``: the real part of ``dy`` where the adjoint ``d_a`` is a real array
         (``-real_for(d_a, v)`` for ``dy = -v``, so that a subtraction stays one)."""
         if isinstance(dy, ir.UnaryOp) and dy.op == "-":
             return ir.UnaryOp("-", self.real_part(dy.operand, var))
-        return ir.Call(self.helper("real_for", real_for), [ir.Name(var), dy], [])
+        return ir.Call(self.acc.helper("real_for", real_for), [ir.Name(var), dy], [])
 
     def static_index(self, index, stmt):
         """An index certainly made of integers and slices (no fancy indexing, no repeats)."""
@@ -257,16 +275,16 @@ class StatementMixin:
         name = op.mutates()[0]
         if name not in state:
             return set()
-        self.materialize(name, state, code)
-        self.ensure_owned(name, state, code)
-        var = ir.Name(self.adj(name))
+        self.acc.materialize(name, state, code)
+        self.acc.ensure_owned(name, state, code)
+        var = ir.Name(self.acc.adj(name))
         value = op.value
         if op.kind == "append":
             taken = ir.Call(ir.Attr(_copy_expr(var), "pop"), [], [])
             if isinstance(value, ir.Name) and value.id in varied:
                 tmp = ir.Name(self.ctx.namer.fresh("d_item"))
                 code.append(ir.Assign([_copy_expr(tmp)], taken))
-                self.contribute(value, tmp, state, varied, code)
+                self.acc.contribute(value, tmp, state, varied, code)
             else:
                 code.append(ir.ExprStmt(taken))
         elif s in self.put_back and isinstance(value, ir.Name) and value.id in varied:
@@ -275,7 +293,7 @@ class StatementMixin:
             tmp = ir.Name(self.ctx.namer.fresh("d_" + value.id + "_part"))
             code.append(ir.Assign([_copy_expr(tmp)], ir.Subscript(_copy_expr(var), _copy_expr(op.index))))
             code.append(ir.Assign([ir.Subscript(_copy_expr(var), _copy_expr(op.index))], ir.Const(None)))
-            self.contribute(value, tmp, state, varied, code)
+            self.acc.contribute(value, tmp, state, varied, code)
         else:
             index = _copy_expr(op.index)
             part = ir.Subscript(_copy_expr(var), index)
@@ -285,21 +303,28 @@ class StatementMixin:
                 scalar = self.shapes.same(self.shapes.of(value, stmt), frozenset())
                 if self.static_index(op.index, stmt):
                     # a number may be written into several entries: its adjoint is their sum
-                    picked = part if scalar else ir.Call(self.helper("snapshot", snapshot), [part], [])
+                    picked = part if scalar else ir.Call(self.acc.helper("snapshot", snapshot), [part], [])
                 else:  # an index array may repeat an entry: only its last write counts
-                    picked = ir.Call(self.helper("written_part", written_part),
+                    picked = ir.Call(self.acc.helper("written_part", written_part),
                                      [_copy_expr(var), index_value(op.index)], [])
-                picked = ir.Call(self.helper("total", total), [picked], []) if scalar else \
-                    ir.Call(self.helper("unbroadcast", unbroadcast), [picked, _copy_expr(value)], [])
+                picked = ir.Call(self.acc.helper("total", total), [picked], []) if scalar else \
+                    ir.Call(self.acc.helper("unbroadcast", unbroadcast), [picked, _copy_expr(value)], [])
                 tmp = ir.Name(self.ctx.namer.fresh("d_" + value.id + "_part"))
                 code.append(ir.Assign([_copy_expr(tmp)], picked))
             code.append(ir.Assign([ir.Subscript(_copy_expr(var), _copy_expr(op.index))], ir.Const(0.0)))
             if tmp is not None:  # after the zeroing: ``y[:2] = y`` passes the part on to the old y
-                self.contribute(value, tmp, state, varied, code)
+                self.acc.contribute(value, tmp, state, varied, code)
         reads = set()
         for c in code:
-            reads |= self.primal_reads(c)
+            reads |= self.acc.primal_reads(c)
         return reads
+
+
+# operation kind -> the method emitting its adjoint, for kinds that need no incoming adjoint
+EMITTERS = {"opaque": "emit_opaque", "call": "emit_opaque", "nondiff": "emit_constant",
+            "empty": "emit_constant", "pop": "refuse_tape", "scatter": "refuse_tape"}
+# operation kind -> the method turning the incoming adjoint into contributions
+CONTRIBUTORS = {"rule": "rule_items", "copy": "copy_items", "unpack": "copy_items", "build": "literal_items"}
 
 
 def index_value(index):

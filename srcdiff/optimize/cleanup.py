@@ -161,21 +161,67 @@ def inline_temporaries(stmts, temps, keep):
 
 
 def propagate_copies(stmts, names):
-    """``t_t4 = t_out`` at the top level, ``t_t4`` one of ``names`` assigned only there and ``t_out``
-    assigned at most once: the copy is dropped and ``t_t4`` read as ``t_out`` (the same object)."""
+    """``a = b`` with ``a`` one of ``names``, bound only there and read only further down the same
+    block, before anything binds ``b`` again: the copy is dropped and ``a`` read as ``b`` (the same
+    object). (``d_x_out = d_x`` then ``d_x = d_x_out * c`` and ``d_y = d_x_out``: the last read
+    comes after ``d_x`` is bound again, so that copy stays.)"""
     stores = _assigned(stmts)
-    renames, seen = {}, set()
-    for s in stmts:
-        if isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ir.Name) and \
-                isinstance(s.value, ir.Name) and s.targets[0].id in names and stores.get(s.targets[0].id) == 1 \
-                and (stores.get(s.value.id, 0) == 0 or stores[s.value.id] == 1 and s.value.id in seen):
-            renames[s.targets[0].id] = renames.get(s.value.id, s.value.id)
-        seen.update(_assigned([s]))
-    if not renames:
-        return stmts
-    kept = [s for s in stmts if not (isinstance(s, ir.Assign) and isinstance(s.targets[0], ir.Name)
-                                     and s.targets[0].id in renames and isinstance(s.value, ir.Name))]
-    return renamed(kept, renames)
+    loads = uses(stmts)
+
+    def window(body, i, a, b):
+        """The end of the statements after ``body[i]`` that hold every read of ``a``, or None."""
+        seen, need = 0, loads.get(a, 0)
+        for j in range(i + 1, len(body)):
+            t = body[j]
+            read = _loads(t).count(a)
+            binds = _binds(t, b)
+            seen += read
+            if binds and not (read and seen == need and isinstance(t, (ir.Assign, ir.AugAssign))):
+                return None  # ``b`` bound again while ``a`` is still to be read (a simple statement reads first)
+            if seen == need:
+                return j + 1
+        return None
+
+    def block(body):
+        body = [_with_blocks(s, block) for s in body]
+        i = 0
+        while i < len(body):
+            s = body[i]
+            if isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ir.Name) and \
+                    isinstance(s.value, ir.Name) and s.targets[0].id in names and stores.get(s.targets[0].id) == 1 \
+                    and s.value.id != s.targets[0].id and loads.get(s.targets[0].id):
+                a, b = s.targets[0].id, s.value.id
+                end = window(body, i, a, b)
+                if end is not None:
+                    body = body[:i] + renamed(body[i + 1:end], {a: b}) + body[end:]
+                    loads[b] = loads.get(b, 0) + loads.pop(a) - 1
+                    continue
+            i += 1
+        return body
+    return block(stmts)
+
+
+def _with_blocks(s, block):
+    """``s`` with ``block`` applied to each of its nested blocks."""
+    if isinstance(s, ir.If):
+        return ir.If(s.test, block(s.body), block(s.orelse), s.line)
+    if isinstance(s, ir.For):
+        return ir.For(s.target, s.iter, block(s.body), block(s.orelse), s.line)
+    if isinstance(s, ir.While):
+        return ir.While(s.test, block(s.body), block(s.orelse), s.line)
+    return s
+
+
+def _binds(s, name):
+    """Does ``s`` (at any depth) bind ``name``: assign it, loop over it, or ``name += ...``?"""
+    for n in ir.walk(s):
+        if isinstance(n, ir.Assign) and any(name in ir.target_names(t) for t in n.targets):
+            return True
+        if isinstance(n, ir.For) and name in ir.target_names(n.target):
+            return True
+        if isinstance(n, ir.AugAssign) and isinstance(n.target, ir.Name) and n.target.id == name:
+            return True
+    return False
 
 
 def renamed(stmts, renames):
@@ -214,27 +260,53 @@ def _substitute(s, name, value):
 
 
 def dead_code(stmts, live_out, is_pure, scratch=None):
-    """Drop pure assignments whose targets nothing reads afterwards (single backward pass).
+    """Drop pure assignments whose targets nothing reads afterwards.
 
-    ``is_pure(stmt)`` says whether a statement may be dropped. Loops are handled conservatively:
-    anything read anywhere in a loop counts as live throughout it. ``scratch`` maps new local
-    arrays to the names that may share their memory (``scratch_arrays``): a write into one of
-    their elements is dropped too when none of those names is read afterwards.
+    ``is_pure(stmt)`` says whether a statement may be dropped. A loop's body is live at its end
+    for what follows the loop and for what the next iteration reads (found by iterating to a
+    fixed point), so a value only the loop itself carries (``s = s + np.sum(x)``, ``s`` never
+    read after the loop) goes. ``scratch`` maps new local arrays to the names that may share their
+    memory (``scratch_arrays``): a write into one of their elements is dropped too when none of
+    those names is read afterwards.
     """
 
-    def block(body, live):  # ``live`` is its own: updated in place (a new set per statement was quadratic)
+    def loop(s, live):
+        """``s`` without its dead statements; ``live`` (after the loop) becomes what is live before it."""
+        head = s.iter if isinstance(s, ir.For) else s.test
+        header = {n.id for n in ir.walk(head) if isinstance(n, ir.Name)}
+        after = set(live)
+        inner_live = after | header
+        while True:
+            new_body, body_in = block(s.body, set(inner_live), (after, inner_live))
+            if body_in <= inner_live:
+                break
+            inner_live |= body_in
+        s = ir.For(s.target, s.iter, new_body, s.orelse, s.line) if isinstance(s, ir.For) else \
+            ir.While(s.test, new_body, s.orelse, s.line)
+        targets = set(ir.target_names(s.target)) if isinstance(s, ir.For) else set()
+        # the body may run no time at all: what is live after the loop stays live before it
+        live |= header
+        live |= body_in - targets
+        return s
+
+    def block(body, live, jumps=None):
+        """(``body`` without its dead statements, the names live before it); ``jumps``: what is
+        live where a ``break`` and a ``continue`` of the enclosing loop go. ``live`` is its own:
+        updated in place (a new set per statement was quadratic)."""
         out = []
         for s in reversed(body):
             if isinstance(s, (ir.For, ir.While)):
-                inner_live = set(live) | set(_loads(s)) | set(_assigned_names_in(s))
-                new_body = block(s.body, inner_live)
-                s = ir.For(s.target, s.iter, new_body, s.orelse, s.line) if isinstance(s, ir.For) else \
-                    ir.While(s.test, new_body, s.orelse, s.line)
-                live.update(_loads(s))
+                s = loop(s, live)
+            elif isinstance(s, (ir.Break, ir.Continue)) and jumps is not None:
+                live = set(jumps[0] if isinstance(s, ir.Break) else jumps[1])
             elif isinstance(s, ir.If):
-                then, els = block(s.body, set(live)), block(s.orelse, set(live))
+                (then, then_in), (els, else_in) = block(s.body, set(live), jumps), \
+                    block(s.orelse, set(live), jumps)
                 s = ir.If(s.test, then, els, s.line)
-                live.update(_loads(s))
+                # kept conservative: a name a branch assigns stays live before the branch
+                live |= then_in
+                live |= else_in
+                live.update(n.id for n in ir.walk(s.test) if isinstance(n, ir.Name))
             elif isinstance(s, ir.Assign) and all(isinstance(t, (ir.Name, ir.Tuple)) for t in s.targets):
                 targets = {n for t in s.targets for n in ir.target_names(t)}
                 if not (targets & live) and is_pure(s):
@@ -247,8 +319,8 @@ def dead_code(stmts, live_out, is_pure, scratch=None):
             else:
                 live.update(_loads(s))
             out.append(s)
-        return list(reversed(out))
-    return block(stmts, set(live_out))
+        return list(reversed(out)), live
+    return block(stmts, set(live_out))[0]
 
 
 def scratch_arrays(stmts, allocates, is_pure):

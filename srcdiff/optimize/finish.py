@@ -3,6 +3,8 @@ helpers written out for known shapes and other peephole rewrites, memory of dead
 reused."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from . import cleanup, peephole, reuse, specialize
 from .. import ir, rules
 from ..runtime import helpers as runtime
@@ -74,38 +76,128 @@ def _zeros_of_name(s, allocates):
         len(s.value.args) == 1 and not s.value.keywords and isinstance(s.value.args[0], ir.Name)
 
 
-def simplify(body, ctx, mode, temps, more_arrays=(), more_shapes=None):
-    """Helpers written out for known shapes (specialize.py), shared slices of array arguments,
-    merged constant factors, negations folded into sums, writes into one slice merged and powers of
-    two factored out of sums (peephole.py). ``more_shapes``: names of known shape beside those of
-    the shape analysis (tangent parameters, shaped like their arguments)."""
-    if ctx.arg_shapes:
-        body = specialize.specialize_calls(body, ctx, {**mode.shapes.constant_shapes(), **(more_shapes or {})})
-    arrays = (set(ctx.arg_shapes) | {a for a in more_arrays if a}) - set(cleanup._assigned(body))
-    body = peephole.fold_negations(peephole.merge_factors(peephole.share_views(body, arrays), temps), temps)
-    floats = _floats(mode, body, ctx)
-    floating = lambda e: is_floating(e, floats, ctx.helpers, ctx.resolve)  # noqa: E731
-    body = peephole.merge_slice_writes(body, lambda e: _new_zeros(e, ctx), lambda c: _pure_call(c, ctx), floating)
-    body = peephole.factor_powers_of_two(body, temps, floating)
-    body = peephole.float_constants(body, floating)
-    # written out for known shapes, a helper no longer reads its argument: ``np.size(t6)`` is 16
-    return drop_dead(body, ctx) if ctx.arg_shapes else body
+@dataclass(frozen=True)
+class Facts:
+    """What the cleanup passes know about one generated function, given by the mode that made it."""
+
+    ctx: object
+    temps: frozenset  # srcdiff's own primal temporaries: inlined where used once
+    keep: frozenset  # names that must stay variables (returned, or handed to the backward function)
+    derivatives: frozenset  # adjoint or tangent names: floating point, and temporaries of the peepholes
+    gradients: frozenset = frozenset()  # adjoints that may hold booleans or integers (reverse mode)
+    floats: frozenset = frozenset()  # parameters known to hold floats (the call checks them)
+    arrays: frozenset = frozenset()  # array parameters beside the arguments (tangent parameters)
+    shapes: object = None  # body -> (name -> known constant shape)
+    copies: frozenset = frozenset()  # names whose copies (``t_t4 = t_out``) may be read as the original
+    sizes: object = None  # () -> name -> entries, for memory reuse
+    memo: dict = field(default_factory=dict)  # the float names the float arithmetic passes share
+
+    def merge_temps(self):
+        return self.temps | self.derivatives
+
+    def is_floating(self, body, again=False):
+        """A test of floating-point expressions; ``again``: from the names the last fresh analysis
+        found (the rewrites between keep every name's type, and the analysis is not cheap)."""
+        if not again or "floats" not in self.memo:
+            self.memo["floats"] = float_names(body, set(self.floats), set(self.derivatives), self.ctx.helpers,
+                                              self.ctx.resolve)
+        floats = self.memo["floats"]
+        return lambda e: is_floating(e, floats, self.ctx.helpers, self.ctx.resolve)
 
 
-def reuse_memory(body, ctx, mode):
-    """Dead temporaries' memory reused, in code specialized to large arrays (reuse.py)."""
-    if not reuse.worth_it(ctx):
+def drop_empty(body, facts):
+    """``if``, ``for`` and ``pass`` left with nothing to do."""
+    return cleanup.drop_empty(body)
+
+
+def inline_temporaries(body, facts):
+    """One-use temporaries inlined into the statement that reads them (not those in ``keep``)."""
+    return cleanup.inline_temporaries(body, facts.temps, set(facts.keep) | _reverse_reads(body))
+
+
+def drop_dead_code(body, facts):
+    """Dead statements and the empty blocks they leave, until nothing more goes."""
+    size = _size(body)
+    while True:
+        body = cleanup.drop_empty(drop_dead(body, facts.ctx))
+        size, before = _size(body), size
+        if size == before:  # both passes only ever remove statements
+            return body
+
+
+def assigned(body):
+    """How many times each name is bound in ``body``."""
+    return cleanup._assigned(body)
+
+
+def _size(body):
+    return sum(1 for s in body for n in ir.walk(s) if isinstance(n, ir.Stmt))
+
+
+def floating_gradients(body, facts):
+    """Adjoints that may hold booleans or integers made floating point (``peephole.py``): the
+    other rewrites, and NumPy's sums, may then take every derivative for a float."""
+    if not facts.gradients:
         return body
-    derived = {v: (k[-1] if isinstance(k, tuple) else k) for k, v in getattr(mode, "adj_names", {}).items()}
-    derived.update({v: k for k, v in getattr(mode, "names", {}).items()})
-    return reuse.reuse_buffers(body, ctx, reuse.known_sizes(mode.shapes, derived))
+    wrap = ir.Name(facts.ctx.bind("floating", runtime.floating))
+    return peephole.floating_derivatives(body, set(facts.gradients), facts.is_floating(body), wrap)
 
 
-def tidy(body, temps, keep):
-    """Empty blocks dropped, one-use temporaries in ``temps`` inlined (not those in ``keep``)."""
-    body = cleanup.drop_empty(body)
-    body = cleanup.inline_temporaries(body, temps, keep | _reverse_reads(body))
-    return body
+def specialize_helpers(body, facts):
+    """Helpers written out for known shapes (specialize.py)."""
+    if not facts.ctx.arg_shapes:
+        return body
+    return specialize.specialize_calls(body, facts.ctx, facts.shapes(body))
+
+
+def share_views(body, facts):
+    """One view per constant slice of an array parameter."""
+    arrays = (set(facts.ctx.arg_shapes) | set(facts.arrays)) - set(cleanup._assigned(body))
+    return peephole.share_views(body, arrays)
+
+
+def merge_factors(body, facts):
+    """Constant factors of a one-use product merged into its reader."""
+    return peephole.merge_factors(body, facts.merge_temps())
+
+
+def fold_negations(body, facts):
+    """A one-use negation folded into the sum that reads it."""
+    return peephole.fold_negations(body, facts.merge_temps())
+
+
+def merge_slice_writes(body, facts):
+    """A write into a slice of a new gradient array and a later ``+=`` of it written once."""
+    ctx = facts.ctx
+    return peephole.merge_slice_writes(body, lambda e: _new_zeros(e, ctx), lambda c: _pure_call(c, ctx),
+                                       facts.is_floating(body))
+
+
+def factor_powers_of_two(body, facts):
+    """A power of two factored out of a sum (exact: the bits are the same)."""
+    return peephole.factor_powers_of_two(body, facts.merge_temps(), facts.is_floating(body, again=True))
+
+
+def float_constants(body, facts):
+    """Integer constants of float arithmetic written as floats."""
+    return peephole.float_constants(body, facts.is_floating(body, again=True))
+
+
+def propagate_copies(body, facts):
+    """``t_t4 = t_out``: the copy dropped, ``t_t4`` read as ``t_out``."""
+    return cleanup.propagate_copies(body, set(facts.copies))
+
+
+def reuse_memory(body, facts):
+    """Dead temporaries' memory reused, in code specialized to large arrays (reuse.py)."""
+    if not reuse.worth_it(facts.ctx):
+        return body
+    return reuse.reuse_buffers(body, facts.ctx, facts.sizes())
+
+
+def known_sizes(shapes, derived):
+    """For ``Facts.sizes``: entries of the values names hold (``derived``: derivative -> primal)."""
+    return lambda: reuse.known_sizes(shapes, derived)
 
 
 def _reverse_reads(body):
@@ -117,27 +209,3 @@ def _reverse_reads(body):
                     and isinstance(n.func.value, ir.Name) and n.func.value.id == "__tape__":
                 out |= {a.id for a in n.args if isinstance(a, ir.Name)}
     return out
-
-
-def _floats(mode, body, ctx):
-    """Names holding floating-point values (``analysis/floats.py``): the arguments differentiated
-    but containers (a call checks that they are floats or float arrays), their tangents and the
-    derivatives."""
-    containers = getattr(mode, "container_params", None) or getattr(mode, "containers", ())
-    known = {p for p in mode.wrt if p not in containers}
-    known |= {getattr(mode, "names", {}).get(p) for p in known} - {None}
-    return float_names(body, known, _derivatives(mode), ctx.helpers, ctx.resolve)
-
-
-def _derivatives(mode):
-    return set(getattr(mode, "adj_names", {}).values()) | set(getattr(mode, "names", {}).values())
-
-
-def floating_gradients(body, ctx, mode):
-    """Adjoints that may hold booleans or integers made floating point (``peephole.py``): the
-    other rewrites, and NumPy's sums, may then take every derivative for a float."""
-    derivatives = set(getattr(mode, "adj_names", {}).values())
-    floats = _floats(mode, body, ctx)
-    wrap = ir.Name(ctx.bind("floating", runtime.floating))
-    return peephole.floating_derivatives(body, derivatives, lambda e: is_floating(e, floats, ctx.helpers, ctx.resolve),
-                                         wrap)
