@@ -177,7 +177,9 @@ def _contents(cell):
 
 _PROCESS = uuid.uuid4().hex
 _count = itertools.count()
-# id(globals dict) -> (token, weak reference to a function using the dict: while it lives, so does the dict)
+# id(globals dict) -> (token, the dict): held, so its id is not reused, and the token stays the same for as
+# long as the process runs (a weak reference to one function using the dict could die while the dict lives:
+# the next copy sent then got a new token, and its receiver rebuilt the function again)
 _tokens = {}
 
 
@@ -186,12 +188,10 @@ def _token(fn):
     share one namespace on the receiver."""
     with _lock:
         entry = _tokens.get(id(fn.__globals__))
-        if entry is not None:
-            alive = entry[1]()
-            if alive is not None and alive.__globals__ is fn.__globals__:
-                return entry[0]
+        if entry is not None and entry[1] is fn.__globals__:
+            return entry[0]
         token = (_PROCESS, next(_count))
-        _tokens[id(fn.__globals__)] = (token, weakref.ref(fn))
+        _tokens[id(fn.__globals__)] = (token, fn.__globals__)
         return token
 
 
