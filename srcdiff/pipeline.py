@@ -10,7 +10,7 @@ import dataclasses
 import linecache
 from dataclasses import dataclass, field
 
-from .modes import batching, tapes
+from .modes import batching, tape_parts, tapes
 from .front import bindings, fence, generators, local_functions, reader, records, syntax
 from .optimize import cleanup, finish
 from .backend import codegen
@@ -251,7 +251,7 @@ def _sweeps(mode, job):
     scalar_output = ret is not None and mode.shapes.of(seeded, ret) == frozenset()
     returns_value = split or job.kind != "grad" or job.has_aux  # a non-scalar output is refused in the code
     restored = _names_in(value) & mode.restored_primals  # arrays the reverse sweep writes back into
-    if returns_value and (restored or isinstance(value, ir.Name) and value.id in _assigned_names(reverse_code)):
+    if returns_value and (restored or isinstance(value, ir.Name) and value.id in tape_parts.assigned(reverse_code)):
         kept = ir.Name(ctx.namer.fresh((value.id if isinstance(value, ir.Name) else "result") + "_value"))
         # the reverse sweep restores older values: by rebinding names, or in place
         kept_value = ir.Call(ir.Name(ctx.bind("detached", detached)), [value], []) if restored else value
@@ -402,18 +402,6 @@ def _forward_facts(ctx, mode, prep, tangent_only, value):
     return finish.Facts(ctx, temps, keep, tangents, frozenset(), frozenset(floats),
                         frozenset(a for a in tangent_args if a), shapes, copies,
                         finish.known_sizes(mode.shapes, {v: k for k, v in mode.names.items()}))
-
-
-def _assigned_names(code):
-    names = set()
-    for s in code:
-        for n in ir.walk(s):
-            if isinstance(n, ir.Assign):
-                for t in n.targets:
-                    names |= set(ir.target_names(t))
-            elif isinstance(n, ir.For):
-                names |= set(ir.target_names(n.target))
-    return names
 
 
 def _result_stem(tree):
