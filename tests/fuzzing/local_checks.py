@@ -111,7 +111,8 @@ class LocalChecks:
         arrays = self.nums(lambda w: np.ndim(w) >= 1)
         W = strip_parens(self.pick(arrays).src) if arrays else A
         spec = self.ch.choice(["{%s:.3f}" % A, "{%s:>10.4g}" % A, "{%s:+.2e}" % A, "{np.shape(%s)}" % W,
-                               "{np.shape(%s)!r}" % W, "{np.size(%s):d} entries" % W, "{%s!s:<6}" % fmt(v)])
+                               "{np.shape(%s)!r}" % W, "{np.size(%s):d} entries" % W, "{%s!s:<6}" % fmt(v),
+                               "{%s!r} ({type(%s).__name__})" % (A, A)])  # the exact type must match too
         form = self.ch.weighted([(3, "raise"), (2, "assert"), (1, "from")])
         if form == "assert":
             header = "assert %s < %s, f\"bound: %s\"" % (A, fmt(v + delta), spec)
