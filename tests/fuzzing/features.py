@@ -74,12 +74,12 @@ class Features:
             return 0.97
         return PROBABILITY[name]
 
-    def weight(self, name, base=1):
-        """A statement/expression weight: ``base`` normally, high when forced, 0 when off."""
+    def weight(self, name, base=1, forced=None):
+        """A statement/expression weight: ``base`` normally, high (or ``forced``) when forced, 0 when off."""
         if not self.on(name):
             return 0
         if name in self.force:
-            return 40 * max(base, 1)
+            return 40 * max(base, 1) if forced is None else forced
         return base
 
 
