@@ -11,7 +11,11 @@ The generator also writes the constructs of issue 15 (closures from factories, m
 arguments and local aliases, ``functools.wraps`` decorators, function arguments made per call,
 ``np.r_``/``np.c_``, lists inside dicts and lists, reductions of comprehensions, NaN and
 out-of-domain inputs, complex inputs and outputs, Python floats times complex arrays, very deep
-expressions; see ``tests/fuzzing/features.py``). ``NEW_FEATURES`` (environment variable
+expressions; see ``tests/fuzzing/features.py``), and those of the session of 2026-12-07: local
+helpers (``def``/``lambda`` inside f), ``raise``/``assert`` guards with f-strings that hold, and
+module-level checking helpers called for their effect (``tests/fuzzing/local_checks.py``; where a
+guard made to fire raises in the plain program, srcdiff's derivatives must raise the same).
+``NEW_FEATURES`` (environment variable
 ``SRCDIFF_FUZZ_NEW``, default on) switches them; off, the grammar is exactly the one of before.
 
 Long runs outside pytest: ``python -m tests.fuzz --programs 10000``.
@@ -57,3 +61,16 @@ def test_each_issue15_feature(feature):
         if outcome.status in ("wrong", "error"):
             raise AssertionError("srcdiff gave a %s result on a generated program (feature %s).\n\n%s"
                                  % (outcome.status, feature, runner.report(outcome)))
+
+
+def test_a_guard_made_to_fire_must_raise_in_srcdiff_too(monkeypatch):
+    # the runner's fire check: srcdiff raises what the plain function raises (no issue); a derivative
+    # that returned a result instead would be reported as wrong
+    program = next(p for p in (generator.random_program(seed, force={"raise_assert"}, only=True)
+                               for seed in range(700000, 700020)) if p.fires)
+    issues = []
+    runner._fires(program, issues)
+    assert issues == []
+    monkeypatch.setattr(runner.srcdiff, "grad", lambda fun, wrt=None: (lambda *args: 0.0))
+    runner._fires(program, issues)
+    assert issues and {i.status for i in issues} == {"wrong"} and {i.check for i in issues} == {"fire-grad"}

@@ -126,3 +126,24 @@ def test_an_unused_call_that_writes_into_a_differentiated_value_is_still_refused
         with pytest.raises(srcdiff.SrcdiffError) as info:
             call()
         located_at(str(info.value), calls_a_writing_helper, "writes_into(v)")
+
+
+def say(w):
+    print(f"checked {w.shape}")
+
+
+def checked_twice_before(w):
+    v = np.sin(w)
+    check_vector(v, name="v")
+    say(v)
+    return np.sum(v * w)
+
+
+def test_a_checking_call_runs_once_in_forward_mode(capsys):
+    # the tangent code ran each call made for its effect twice (emitted as the primal statement, then
+    # again as the call's tangent): a print, a log or a costly check happened twice
+    assert srcdiff.forward(checked_twice_before).source.count("check_vector(") == 1
+    capsys.readouterr()
+    srcdiff.jvp(checked_twice_before, (X3,), np.ones(3))
+    assert capsys.readouterr().out == "checked (3,)\n"
+    check_both_modes(checked_twice_before, X3)

@@ -374,8 +374,7 @@ class ForwardMode:
         callee = op.callee
         text = self.ctx.origin_text.get(s.line, "")
         if op.target is None and calls.is_plain_function(callee) and writes_nothing(callee):
-            out.append(s)  # ``check_inputs(X, w)``: run as written, it has no tangent
-            return state
+            return state  # ``check_inputs(X, w)``: run as written (``stmt`` emitted it), it has no tangent
         if not calls.is_plain_function(callee) or op.target is None:
             raise NonDifferentiableError(located(
                 self.ctx.filename, s.line, text,

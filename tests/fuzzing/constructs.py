@@ -43,7 +43,8 @@ class Constructs:
         return self.gates.get(name, False)
 
     def roll_gates(self):
-        for name in ("closure", "r_c", "nested_list", "list_reduce", "wraps"):
+        for name in ("closure", "r_c", "nested_list", "list_reduce", "wraps", "local_def", "local_lambda",
+                     "raise_assert", "check_call"):
             self.gates[name] = self.roll(name)
 
     def define(self, name, lines):

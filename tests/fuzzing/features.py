@@ -1,4 +1,4 @@
-"""Switches of the fuzzer's issue-15 grammar features: on/off, forced, and their probabilities.
+"""Switches of the fuzzer's optional grammar features (issue 15 and later): on/off, forced, and their probabilities.
 
 ``SRCDIFF_FUZZ_NEW=0`` turns every feature below off (the grammar of before issue 15);
 ``SRCDIFF_FUZZ_FORCE=closure,deep`` (or ``python -m tests.fuzz --force closure,deep``) makes the
@@ -25,7 +25,12 @@ PROBABILITY = {
     "complex": 0.04,        # complex array inputs, real output through abs / real / abs(z) ** 2
     "complex_out": 0.01,    # a complex-valued output: grad must refuse
     "float_complex": 0.03,  # Python float times complex: np.real(s * (1 + 1j) * z), complex Python scalars
-    "deep": 0.006,          # sums of 100-400 terms, 100-190 nested calls (the parser's limit is 200)
+    "deep": 0.006,
+    # constructs of the session of 2026-12-07 (local_checks.py)
+    "local_def": 0.04,      # def h(t): ... at the top of f, called directly (late binding, defaults, early returns)
+    "local_lambda": 0.03,   # h = lambda t: ... at the top of f
+    "raise_assert": 0.04,   # if A > T: raise E(f"..."), assert A < T, f"..." that hold at the test point
+    "check_call": 0.03,     # check_finite(v): a module-level checking helper, result unused          # sums of 100-400 terms, 100-190 nested calls (the parser's limit is 200)
 }
 # per program: each feature is switched on with its probability (``Features.roll`` at the start of
 # ``Generator.program``); a switched-on statement/expression feature then competes with the usual
@@ -69,12 +74,12 @@ class Features:
             return 0.97
         return PROBABILITY[name]
 
-    def weight(self, name, base=1):
-        """A statement/expression weight: ``base`` normally, high when forced, 0 when off."""
+    def weight(self, name, base=1, forced=None):
+        """A statement/expression weight: ``base`` normally, high (or ``forced``) when forced, 0 when off."""
         if not self.on(name):
             return 0
         if name in self.force:
-            return 40 * max(base, 1)
+            return 40 * max(base, 1) if forced is None else forced
         return base
 
 

@@ -21,7 +21,8 @@ writing, so there domain-sensitive functions use their safe forms; the loop is t
 With ``features`` on (the default), a program may also use the constructs of issue 15
 (``constructs``: closures from factories, ``xp=np`` and local module aliases, ``functools.wraps``
 decorators, a function argument made by a factory, ``np.r_``/``np.c_``, lists in dicts and lists,
-reductions of comprehensions, very deep expressions; ``special_inputs``: an argument ``u`` with a
+reductions of comprehensions, very deep expressions; ``local_checks``: local ``def``/``lambda``
+helpers, raise/assert guards, checking calls; ``special_inputs``: an argument ``u`` with a
 NaN / out-of-domain entry, complex arguments ``zc``/``zs`` with a Python float ``sc``, a complex
 output). The NaN and complex inputs never join the pool: each is used by one output term of
 known semantics.
@@ -48,6 +49,7 @@ from .tables import registry_ufuncs
 from .expressions import Expressions
 from .statements import Statements
 from .constructs import ALIASES, Constructs
+from .local_checks import LocalChecks
 from .features import Features
 from . import special_inputs
 
@@ -65,6 +67,7 @@ class Program:
     makers: dict = field(default_factory=dict)   # position -> (factory name, [parameters]): a function argument
     nan: dict = None          # the NaN / out-of-domain input: {"arg", "kind", "bad", "fill"} (special_inputs)
     complex_out: bool = False  # f returns a complex number: grad must refuse
+    fires: list = field(default_factory=list)  # sources in which a guard fires: srcdiff must raise as Python does
 
     def args_source(self):
         items = [("%s(%r)" % (self.makers[i][0], self.makers[i][1][0]) if i in self.makers else _literal(a))
@@ -109,7 +112,7 @@ def _literal(a):
     return repr(a)
 
 
-class Generator(Expressions, Statements, Constructs):
+class Generator(Expressions, Statements, Constructs, LocalChecks):
     """Writes one program. ``program()`` returns a ``Program`` or raises ``GenFail``."""
 
     def __init__(self, chooser, *, max_statements=7, max_depth=3, allow_refusable=True, new_features=None,
@@ -135,6 +138,9 @@ class Generator(Expressions, Statements, Constructs):
         self.defined = set()
         self.aliases = []
         self.gates = {}     # issue-15 features switched on for this program (Constructs.roll_gates)
+        self.local_defs = []     # source lines of f's local helpers (written at the top of f's body)
+        self.local_helpers = []  # (name, kind, "def" or "lambda"), one per entry of local_defs
+        self.fires = []          # (guard line, the same guard firing at the test point)
 
     # ---------------------------------------------------------------- scope / execution
 
@@ -341,7 +347,8 @@ class Generator(Expressions, Statements, Constructs):
         deco = self.decorator() if self.gate("wraps") and self.ch.flip(0.6) else None
         prelude_src = "".join("\n\n" + "\n".join(lines) + "\n" for lines in self.prelude)
         helper_src = "".join("\n\n" + "\n".join(lines) + "\n" for _, lines, _, _ in self.helpers)
-        body = self.render(self.block, final=True) + ["return %s" % strip_parens(ret)]
+        body = [ln for lines in self.local_defs for ln in lines]
+        body += self.render(self.block, final=True) + ["return %s" % strip_parens(ret)]
         body = self.module_rewrites(body, signature)
         header = "import functools\nimport math\n" if "functools." in prelude_src else "import math\n"
         src = (header + "\nimport numpy as np\n" + prelude_src + helper_src + "\n\n"
@@ -354,7 +361,7 @@ class Generator(Expressions, Statements, Constructs):
             pos, maker = self.specials["maker"]
             makers[pos] = maker
         return Program(source=src, fname="f", args=args, wrt=wrt, arg_names=names, features=set(self.features),
-                       makers=makers, nan=nan, complex_out=complex_out)
+                       makers=makers, nan=nan, complex_out=complex_out, fires=self.fire_variants(src))
 
     def special_terms(self, module_arg):
         """Output terms that make sure every issue-15 input and rewrite is used."""

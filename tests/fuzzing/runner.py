@@ -455,6 +455,8 @@ def _check(fun, program, reverse, per_call=True):
     args = copy.deepcopy(original)
     if per_call and program.makers and not any(i.check == "grad" for i in issues):
         _per_call(fun, program, issues, fscale)
+    if program.fires and not any(i.status in ("refused", "error") for i in issues):
+        _fires(program, issues)
 
     statuses = {i.status for i in issues}
     if unstable and "wrong" not in statuses and "error" not in statuses:
@@ -493,6 +495,53 @@ def _nan_reference(program):
     pos, _ = positions(program)
     bad = [(k, 0, tuple(idx)) for k, p in enumerate(pos) if p == info["arg"] for idx in info["bad"]]
     return tuple(args), bad
+
+
+def _fires(program, issues):
+    """In each variant where a guard fires, the plain function's exception (type and message) must come
+    out of srcdiff's reverse and forward derivatives too, not a gradient."""
+    for source in program.fires:
+        module, path = load(dataclasses.replace(program, source=source))
+        try:
+            fun = getattr(module, program.fname)
+            try:
+                with np.errstate(all="ignore"), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    fun(*copy.deepcopy(program.args))
+                continue  # the guard does not run at the test point (it is after an early return)
+            except Exception as exc:  # noqa: BLE001
+                want = (type(exc), str(exc))
+            tangents = tuple(copy.deepcopy(program.args))
+            calls = {"fire-grad": lambda: srcdiff.grad(fun, wrt=program.wrt)(*copy.deepcopy(program.args)),
+                     "fire-jvp": lambda: srcdiff.jvp(fun, tuple(copy.deepcopy(program.args)), _zero_tangents(
+                         program, tangents), wrt=program.wrt)}
+            for name, call in calls.items():
+                try:
+                    with np.errstate(all="ignore"), warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        call()
+                    got = None
+                except srcdiff.SrcdiffError as exc:
+                    status = "error" if "internal error" in str(exc) else "refused"
+                    issues.append(Issue(status, name, "%s: %s" % (type(exc).__name__, exc)))
+                    continue
+                except Timeout:
+                    raise
+                except Exception as exc:  # noqa: BLE001
+                    got = (type(exc), str(exc))
+                if got != want:
+                    issues.append(Issue("wrong", name, "the plain function raises %s(%r), srcdiff %s\n%s" % (
+                        want[0].__name__, want[1], "returns a result" if got is None else "raises %s(%r)" % (
+                            got[0].__name__, got[1]), source)))
+        finally:
+            unload(module, path)
+
+
+def _zero_tangents(program, args):
+    pos = [program.wrt] if not isinstance(program.wrt, tuple) else list(program.wrt)
+    pos = [p if isinstance(p, int) else program.arg_names.index(p) for p in pos]
+    ts = [rebuild(args[p], [like(leaf, np.zeros(np.shape(leaf))) for leaf in leaves(args[p])]) for p in pos]
+    return ts[0] if not isinstance(program.wrt, tuple) else tuple(ts)
 
 
 def _per_call(fun, program, issues, fscale, calls=6):

@@ -20,10 +20,12 @@ class Statements:
 
     def snapshot(self):
         return (self.copy_scope(self.scope), dict(self.pool), list(self.block), len(self.helpers),
-                len(self.prelude), set(self.defined))
+                len(self.prelude), set(self.defined), len(self.local_defs))
 
     def restore(self, snap):
-        scope, pool, block, nh, npre, defined = snap
+        scope, pool, block, nh, npre, defined, nlocal = snap
+        del self.local_defs[nlocal:]
+        del self.local_helpers[nlocal:]
         del self.prelude[npre:]
         self.defined = defined
         self.scope.clear()
@@ -48,6 +50,16 @@ class Statements:
                     (self.fx.weight("closure", 5) if self.gate("closure") and not self.in_helper else 0, "closure"),
                     (self.fx.weight("nested_list", 5) if self.gate("nested_list") and self.loop_depth == 0
                      and not self.in_helper else 0, "listbuild"),
+                    # local helpers, guards and checks (local_checks.py); forced, they still leave room
+                    # for loops and branches around their calls
+                    (self.fx.weight("local_def", 4, forced=12) if self.gate("local_def") and not self.in_helper else 0,
+                     "local_def"),
+                    (self.fx.weight("local_lambda", 4, forced=12) if self.gate("local_lambda") and not self.in_helper else 0,
+                     "local_lambda"),
+                    (self.fx.weight("raise_assert", 1, forced=6) if self.gate("raise_assert") and self.at_top() else 0,
+                     "raise_assert"),
+                    (self.fx.weight("check_call", 1, forced=6) if self.gate("check_call") and not self.in_helper else 0,
+                     "check_call"),
                 ])
                 getattr(self, "s_" + kind)()
                 self.check_all_values(self.scope)
