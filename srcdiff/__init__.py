@@ -1,7 +1,10 @@
 """srcdiff: automatic differentiation of plain NumPy functions by source transformation."""
-from .api import grad, show, value_and_grad, vjp
+from .api import grad, value_and_grad
+from .pullbacks import vjp
+from .display import show
 from .modes.callees import checkpoint
-from .derivatives import forward, hessian, hvp, jvp
+from .derivatives import forward, jvp
+from .hessians import hessian, hvp
 from .jacobians import jacobian
 from .rules.registry import adjoint, nondifferentiable, tangent
 from .checks import check_grad

@@ -1,7 +1,8 @@
-"""Public transformations: grad, value_and_grad, vjp, and ``show`` for the generated source."""
+"""Public transformations: grad and value_and_grad, and ``Transformed``, the base of the objects
+srcdiff's transformations return (code generated lazily per specialization, ``.source``)."""
 from __future__ import annotations
 
-import sys
+from typing import TYPE_CHECKING, Any, Callable, overload
 
 import numpy
 
@@ -12,13 +13,16 @@ from . import pipeline as transform
 from .arguments import _Signature, _name, check_differentiable, fit  # noqa: F401  (public helpers)
 from .arguments import resolve_wrt, short_repr
 from .partials import plain
-from .runtime.helpers import floating
 from .backend.entries import KEYED_ARITY, KEYS_BY_ARITY, Caller, call_key, fast_fit
 from .backend.entries import require_scalar as _require_scalar
 from .context import stale
 from .errors import ArgumentError, NonDifferentiableError
 from .tracebacks import for_user
 from .backend.travel import Portable
+from .hints import Function, Transformation, Wrt
+
+if TYPE_CHECKING:
+    from .derivatives import ForwardGrad
 
 _ndarray = numpy.ndarray
 
@@ -37,7 +41,7 @@ class Transformed(Portable):
 
     target = targets.NUMPY  # what the generated code may use (``backend=``; backend/targets.py)
 
-    def __init__(self, fun, wrt, has_aux=False):
+    def __init__(self, fun: Function, wrt: Wrt, has_aux: bool = False) -> None:
         self.has_aux = has_aux
         self._wrt = wrt
         self.check_real = False  # generated code refuses a complex output itself (it is differentiated again)
@@ -46,12 +50,12 @@ class Transformed(Portable):
         fun = plain(fun)  # a functools.partial: its bound arguments are constants
         self.fun = fun
         self.sig = _Signature(fun, wrt)
-        self._result = None
-        self._variants = {}  # argument types -> generated functions
-        self._fast = {}  # positional argument types and shapes -> generated functions, where nothing else matters
-        self._shape_keys = set()  # the shape combinations code was specialized to
-        self._callers = {}  # argument types -> _Caller
-        self._runs = {}  # call_key -> the lean runner of a Caller of array arguments only (see Caller.run)
+        self._result: Any = None  # the pipeline's result for the last specialization generated
+        self._variants: dict = {}  # argument types -> generated functions
+        self._fast: dict = {}  # positional argument types and shapes -> generated functions, where nothing else matters
+        self._shape_keys: set = set()  # the shape combinations code was specialized to
+        self._callers: dict = {}  # argument types -> _Caller
+        self._runs: dict = {}  # call_key -> the lean runner of a Caller of array arguments only (see Caller.run)
         cache.remember(self)  # the rules change: forget_generated
         self.__wrapped__ = fun
         self.__name__ = getattr(fun, "__name__", "function")
@@ -117,7 +121,7 @@ class Transformed(Portable):
         key += duck.call_key(args, kwargs)  # duck arrays: their shapes and dtypes too (() for none)
         return key
 
-    def _kinds(self, args, kwargs):
+    def _kinds(self, args: tuple, kwargs: dict) -> tuple[frozenset, frozenset, tuple, tuple]:
         """(parameters holding scalars, parameters holding lists/tuples/dicts, parameters holding
         functions as a sorted tuple of (name, function), parameters holding arrays as a tuple of
         (name, shape)) in this call."""
@@ -176,7 +180,7 @@ class Transformed(Portable):
         return functions
 
     @property
-    def source(self):
+    def source(self) -> str:
         """The generated Python source: of the last specialization called, else of the generic one."""
         if self._result is None:
             self._generate_generic()
@@ -187,11 +191,11 @@ class Transformed(Portable):
         parameter defaults hold (``act=np.tanh``, ``xp=np``)."""
         return self._generate(statics=self._kinds((), {})[2])
 
-    def source_for(self, *args, **kwargs):
+    def source_for(self, *args: Any, **kwargs: Any) -> str:
         """The generated source specialized for these arguments."""
         return self._functions(args, kwargs)["result"].compiled.source
 
-    def stages(self, *args, **kwargs):
+    def stages(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
         """(stage name, source) after every pass of the pipeline, for learning how it works."""
         subject = self._subject(args, kwargs)
         scalars, containers, statics, shapes = self._kinds(args, kwargs)
@@ -205,15 +209,15 @@ class Transformed(Portable):
                                  record_stages=record_stages, check_real=self.check_real,
                                  target=target or self.target)
 
-    def sources(self, *args, **kwargs):
+    def sources(self, *args: Any, **kwargs: Any) -> dict[str, str]:
         """{generated function name: source} for this function and every user function it calls."""
         result = self._functions(args, kwargs)["result"] if args or kwargs or self._result is None else self._result
         return codegen.generated_sources(result.compiled)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<srcdiff %s of %s wrt %s>" % (type(self).__name__.lower(), _name(self.fun), ", ".join(self.sig.wrt))
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str | None:
         """In a notebook: the repr and the generated source (``.source``), highlighted; None (the
         plain repr) when srcdiff cannot generate it, so a refusal surfaces at the call instead."""
         import html
@@ -246,7 +250,7 @@ class ValueAndGrad(Transformed):
         fn = self.checking()._functions(args, kwargs)[self.role]
         return getattr(fn, "__srcdiff_unwrapped__", fn)  # the generated code itself, not its headroom wrapper
 
-    def checking(self):
+    def checking(self) -> ValueAndGrad:
         """This transformation with code that refuses a complex output itself: what a transformation
         applied on top of this one differentiates (no caller checks the output there)."""
         twin = self.__dict__.get("_checking")
@@ -272,7 +276,7 @@ class ValueAndGrad(Transformed):
             caller = self._caller(args, kwargs)
         return caller
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
             if not kwargs and len(args) < KEYED_ARITY:  # array arguments only: the lean path
                 run = self._runs.get(KEYS_BY_ARITY[len(args)](args))
@@ -284,7 +288,7 @@ class ValueAndGrad(Transformed):
         except Exception as exc:  # told in the user's terms (a try costs nothing until it catches)
             raise exc.with_traceback(for_user(exc))
 
-    def _dataclass_call(self, args, kwargs):
+    def _dataclass_call(self, args: tuple, kwargs: dict) -> Any:
         """Dataclasses differentiated: passed as NamedTuples of their fields, gradients made dataclasses again."""
         originals = self.sig.values(args, kwargs)
         out = self._call(*records.lowered_arguments(self.sig, args, kwargs))
@@ -296,7 +300,7 @@ class ValueAndGrad(Transformed):
             return (lifted, out[1]) if self.has_aux else lifted
         return out[0], lifted
 
-    def checked_call(self, args):
+    def checked_call(self, args: tuple) -> Any:
         """A call the lean path passes on: arguments whose dtypes need a closer look."""
         return self._call(args, {})
 
@@ -342,102 +346,49 @@ class Grad(ValueAndGrad):
         return twin
 
 
-class VJP(Transformed):
-    role = "split"
-
-    def __call__(self, *args, **kwargs):
-        try:
-            return self._call(args, kwargs)
-        except Exception as exc:
-            raise exc.with_traceback(for_user(exc))
-
-    def _call(self, args, kwargs):
-        functions = self._functions(args, kwargs)
-        inputs = self.sig.values(args, kwargs)
-        for value, name in zip(inputs, self.sig.wrt):
-            check_differentiable(value, name, self.fun)
-        forward = functions["forward"]
-        value, residuals = forward(*args, **kwargs)
-        backward = functions["backward"]
-        single = self.sig.single
-        fun = self.fun
-        tape = residuals[0] if functions["result"].tape else None
-        tape_len = len(tape) if tape is not None else 0
-        fresh = [residuals]  # residuals no backward pass has consumed yet
-        consumed = _holds_tape(residuals)  # a backward pass pops tapes and restores values in place
-
-        def pullback(ct):
-            try:
-                return backward_pass(ct)
-            except Exception as exc:
-                raise exc.with_traceback(for_user(exc))
-
-        def backward_pass(ct):
-            if numpy.shape(ct) != numpy.shape(value):
-                raise ArgumentError("the cotangent passed to the pullback of %s has shape %s, but the output "
-                                    "has shape %s" % (_name(fun), numpy.shape(ct), numpy.shape(value)))
-            if fresh:
-                saved = fresh.pop() if consumed else fresh[0]
-            else:  # the first backward pass consumed the tapes: replay the forward pass
-                saved = forward(*args, **kwargs)[1]
-            grads = backward(saved, floating(ct))  # the backward code takes its adjoints for floats
-            if single:
-                return fit(grads, inputs[0])
-            if len(inputs) == 1:
-                grads = (grads,)
-            return tuple(fit(g, x) for g, x in zip(grads, inputs))
-        pullback.tape_entries = tape_len
-        pullback.tape_bytes = _tape_bytes(tape) if tape is not None else 0
-        return value, pullback
-
-
-def _holds_tape(residuals):
-    """Do these residuals (nested tuples, callees' included) hold a tape (a list)? Walked without
-    recursion: a recursive callee nests its residuals as deep as it recursed."""
-    stack = [residuals]
-    while stack:
-        for r in stack.pop():
-            if type(r) is list:
-                return True
-            if type(r) is tuple:
-                stack.append(r)
-    return False
-
-
-def _tape_bytes(tape):
-    """Bytes of data the tape holds: array buffers, 8 per Python number, nested residuals."""
-    total = 0
-    stack = [tape]
-    while stack:
-        for v in stack.pop():
-            if isinstance(v, (_ndarray, numpy.generic)):
-                total += v.nbytes
-            elif isinstance(v, (float, int, complex)):
-                total += 16 if isinstance(v, complex) else 8
-            elif isinstance(v, (tuple, list)):
-                stack.append(v)
-    return total
-
-
-def _decorator(cls, fun, wrt, has_aux=False, backend="numpy"):
+def _decorator(cls: Any, fun: Function | None, wrt: Wrt, has_aux: bool = False,
+               backend: str | targets.Target = "numpy") -> Any:
     target = targets.lookup(backend)
     make = lambda f: targets.bound(cls(f, wrt, has_aux), target)  # noqa: E731
     return make if fun is None else make(fun)
 
 
-def grad(fun=None, *, wrt=None, has_aux=False, mode="reverse", argnums=None, backend="numpy"):
+@overload
+def grad(fun: Function, *, wrt: Wrt | None = None, has_aux: bool = False, mode: str = "reverse",
+         argnums: Wrt | None = None, backend: str = "numpy") -> Grad | ForwardGrad: ...
+@overload
+def grad(fun: None = None, *, wrt: Wrt | None = None, has_aux: bool = False, mode: str = "reverse",
+         argnums: Wrt | None = None, backend: str = "numpy") -> Callable[[Function], Grad | ForwardGrad]: ...
+def grad(fun: Function | None = None, *, wrt: Wrt | None = None, has_aux: bool = False, mode: str = "reverse",
+         argnums: Wrt | None = None, backend: str = "numpy") -> Transformation | Callable[[Function], Transformation]:
     """The gradient of a scalar-valued ``fun`` with respect to argument(s) ``wrt``.
 
+    Parameters
+    ----------
+    fun
+        The function; without it, ``grad(wrt=...)`` returns a decorator.
+    wrt, argnums
+        The argument(s) differentiated: an index, a parameter name, or a tuple of them (then a
+        tuple of gradients). 0 by default; ``argnums`` is JAX's and autograd's name for it.
+    has_aux
+        ``fun`` returns ``(loss, aux)``, and the gradient function ``(gradient, aux)``.
+    mode
+        ``"reverse"``, or ``"forward"``: the same gradient by one forward pass per input entry.
+    backend
+        The target the code is generated for (``"numpy"``; see the user guide's Backends page).
+
+    Returns
+    -------
+    Grad | ForwardGrad
+        Called like ``fun``, it returns the gradient, shaped and typed like the argument.
+
+    Examples
+    --------
     >>> import numpy as np, srcdiff
     >>> def f(x):
     ...     return np.sum(x ** 2)
     >>> srcdiff.grad(f)(np.array([1.0, 2.0]))
     array([2., 4.])
-
-    With ``has_aux=True``, ``fun`` returns ``(loss, aux)`` and the result is ``(gradient, aux)``.
-    ``mode="forward"`` computes the same gradient with one forward pass per input entry.
-    ``argnums`` is accepted as another name for ``wrt`` (as in JAX and autograd). ``backend`` names
-    the target the code is generated for (``"numpy"``, the default; see docs/user-guide/backends.md).
     """
     wrt = resolve_wrt(wrt, argnums)
     if mode not in ("reverse", "forward"):
@@ -451,60 +402,35 @@ def grad(fun=None, *, wrt=None, has_aux=False, mode="reverse", argnums=None, bac
     return _decorator(Grad, fun, wrt, has_aux, backend)
 
 
-def value_and_grad(fun=None, *, wrt=None, has_aux=False, argnums=None, backend="numpy"):
+@overload
+def value_and_grad(fun: Function, *, wrt: Wrt | None = None, has_aux: bool = False, argnums: Wrt | None = None,
+                   backend: str = "numpy") -> ValueAndGrad: ...
+@overload
+def value_and_grad(fun: None = None, *, wrt: Wrt | None = None, has_aux: bool = False, argnums: Wrt | None = None,
+                   backend: str = "numpy") -> Callable[[Function], ValueAndGrad]: ...
+def value_and_grad(fun: Function | None = None, *, wrt: Wrt | None = None, has_aux: bool = False,
+                   argnums: Wrt | None = None,
+                   backend: str = "numpy") -> ValueAndGrad | Callable[[Function], ValueAndGrad]:
     """``(fun(*args), gradient)`` from one forward and one reverse sweep.
 
+    Parameters
+    ----------
+    fun, wrt, argnums, backend
+        As for ``grad``.
+    has_aux
+        ``fun`` returns ``(loss, aux)``, and the result is ``((loss, aux), gradient)``.
+
+    Returns
+    -------
+    ValueAndGrad
+        Called like ``fun``, it returns ``(value, gradient)``.
+
+    Examples
+    --------
     >>> import numpy as np, srcdiff
     >>> def f(x):
     ...     return np.sum(x ** 2)
     >>> srcdiff.value_and_grad(f)(np.array([1.0, 2.0]))
     (np.float64(5.0), array([2., 4.]))
-
-    With ``has_aux=True``, ``fun`` returns ``(loss, aux)`` and the result is ``((loss, aux), gradient)``.
-    ``argnums`` is accepted as another name for ``wrt``.
     """
     return _decorator(ValueAndGrad, fun, resolve_wrt(wrt, argnums), has_aux, backend)
-
-
-def vjp(fun, *primals, wrt=None, argnums=None, backend="numpy"):
-    """``(*args) -> (value, pullback)``; ``pullback(ct)`` returns the vector-Jacobian product.
-
-    >>> import numpy as np, srcdiff
-    >>> def f(x):
-    ...     return np.sin(x)
-    >>> value, pullback = srcdiff.vjp(f)(np.array([0.0, 1.0]))
-    >>> pullback(np.array([1.0, 1.0]))
-    array([1.        , 0.54030231])
-
-    JAX's form is accepted too: ``srcdiff.vjp(f, x, y)`` returns ``(value, pullback)`` at once, and
-    the pullback returns a tuple with one cotangent per primal (or per ``wrt`` entry if given).
-
-    >>> value, pullback = srcdiff.vjp(f, np.array([0.0, 1.0]))
-    >>> pullback(np.array([1.0, 1.0]))
-    (array([1.        , 0.54030231]),)
-    """
-    if primals:
-        return _decorator(VJP, fun, resolve_wrt(wrt, argnums, tuple(range(len(primals)))), backend=backend)(*primals)
-    return _decorator(VJP, fun, resolve_wrt(wrt, argnums), backend=backend)
-
-
-def show(transformed, file=None, callees=False):
-    """Print the generated source of a transformed function (coloured on a terminal); with
-    ``callees=True``, also the generated code of the user functions it calls.
-
-    >>> import numpy as np, srcdiff
-    >>> def f(x):
-    ...     return np.sum(np.sin(x))
-    >>> srcdiff.show(srcdiff.grad(f))
-    def grad_f(x):
-        # reverse mode: d(f)/d(x)
-        # return np.sum(np.sin(x))
-        d_x = np.cos(x)
-        return d_x
-    """
-    from .highlight import highlight
-    out = file or sys.stdout
-    text = "\n".join(transformed.sources().values()) if callees else transformed.source
-    if getattr(out, "isatty", lambda: False)():
-        text = highlight(text)
-    print(text, file=out, end="" if text.endswith("\n") else "\n")

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy
+
+from .hints import Function, Wrt
 
 
 @dataclass
@@ -17,7 +20,7 @@ class GradCheckReport:
     numeric: float  # the finite difference there
     checks: int
 
-    def __str__(self):
+    def __str__(self) -> str:
         return ("check_grad: %d comparisons, max relative error %.3g, max absolute error %.3g; worst entry %s: "
                 "srcdiff %.10g, finite differences %.10g" % (self.checks, self.max_rel_error, self.max_abs_error,
                                                              self.worst, self.analytic, self.numeric))
@@ -31,17 +34,41 @@ def _flatten(x):
     return [x]
 
 
-def check_grad(fun, *args, wrt=None, rtol=1e-5, atol=1e-7, eps=1e-6, directions=8, max_full=200, seed=0,
-               argnums=None):
+def check_grad(fun: Function, *args: Any, wrt: Wrt | None = None, rtol: float = 1e-5, atol: float = 1e-7,
+               eps: float = 1e-6, directions: int = 8, max_full: int = 200, seed: int = 0,
+               argnums: Wrt | None = None) -> GradCheckReport:
     """Compare ``srcdiff.grad(fun, wrt=wrt)`` with central finite differences in float64.
 
-    Small inputs (at most ``max_full`` entries) are checked entry by entry; larger ones along
-    ``directions`` random directions. Returns a report; raises ``AssertionError`` naming the worst
-    entry when any comparison differs by more than ``atol + rtol * |finite difference|``. An entry
-    that misses is measured again with steps 10 and 100 times larger before it counts as a
-    mismatch: the rounding error of a difference quotient grows with ``|f| / step``, so a function
-    with large values (``|f|`` of 1e5) can miss by rounding alone.
+    An entry that misses is measured again with steps 10 and 100 times larger before it counts as
+    a mismatch: the rounding error of a difference quotient grows with ``|f| / step``, so a
+    function with large values (``|f|`` of 1e5) can miss by rounding alone.
 
+    Parameters
+    ----------
+    fun, wrt, argnums
+        As for ``grad``.
+    *args
+        The arguments to check the gradient at.
+    rtol, atol
+        A comparison fails when it differs by more than ``atol + rtol * |finite difference|``.
+    eps
+        The relative step of the finite differences.
+    directions, max_full, seed
+        Inputs of at most ``max_full`` entries are checked entry by entry; larger ones along
+        ``directions`` random directions drawn with ``seed``.
+
+    Returns
+    -------
+    GradCheckReport
+        The largest errors and the worst entry.
+
+    Raises
+    ------
+    AssertionError
+        Naming the worst entry, when any comparison fails.
+
+    Examples
+    --------
     >>> import numpy as np, srcdiff
     >>> def f(x):
     ...     return np.sum(np.sin(x))
@@ -55,7 +82,7 @@ def check_grad(fun, *args, wrt=None, rtol=1e-5, atol=1e-7, eps=1e-6, directions=
     wrt = resolve_wrt(wrt, argnums)
     fun = plain(fun)
     sig = _Signature(fun, wrt)
-    args = [_as64(a) for a in args]
+    args = tuple(_as64(a) for a in args)
     g = grad(fun, wrt=wrt)(*args)
     grads = [g] if sig.single else list(g)
     rng = numpy.random.default_rng(seed)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import weakref
+from typing import Any
 
 import numpy
 
@@ -17,6 +18,8 @@ from .partials import plain
 from .errors import ArgumentError, NonDifferentiableError
 from .tracebacks import for_user, user_facing
 from .backend.travel import Portable
+from .backend.targets import Target
+from .hints import Function, Wrt
 
 _ndarray = numpy.ndarray
 
@@ -54,13 +57,14 @@ class Tangent(Transformed):
                                  target=target or self.target)
 
     @property
-    def tangent_params(self):
+    def tangent_params(self) -> list[str]:
+        """The keyword names of the tangents a call takes (``t_x`` for ``x``), in ``wrt`` order."""
         if self._result is None:
             self._generate_generic()
         return list(self._result.tangent_params)
 
     @user_facing
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
         params = self.tangent_params
         if len(kwargs) == len(params):  # tangents only: float arrays given positionally are checked cheaply
             tangents = tuple(kwargs.get(p) for p in params)
@@ -79,7 +83,7 @@ class Tangent(Transformed):
         return functions["tangent"](*args, **kwargs)
 
 
-_tangents = weakref.WeakKeyDictionary()
+_tangents: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _tangent_of(fun, wrt):
@@ -104,9 +108,22 @@ def _weakrefable(obj):
         return False
 
 
-def forward(fun, wrt=None, *, argnums=None, backend="numpy"):
+def forward(fun: Function, wrt: Wrt | None = None, *, argnums: Wrt | None = None, backend: str = "numpy") -> Tangent:
     """The generated forward-mode function of ``fun`` (with ``.source``).
 
+    Parameters
+    ----------
+    fun, wrt, argnums, backend
+        As for ``grad``.
+
+    Returns
+    -------
+    Tangent
+        Called like ``fun`` plus one keyword tangent per ``wrt`` argument (``t_x=...`` for ``x``;
+        see ``.tangent_params``), it returns ``(value, tangent of the value)``.
+
+    Examples
+    --------
     >>> import numpy as np, srcdiff
     >>> def f(x):
     ...     return np.sin(x) * 2.0
@@ -179,14 +196,30 @@ def _fname(fun):
     return getattr(fun, "__qualname__", repr(fun))
 
 
-def jvp(fun, primals, tangents, *, wrt=None, argnums=None):
+def jvp(fun: Function, primals: tuple, tangents: Any, *, wrt: Wrt | None = None,
+        argnums: Wrt | None = None) -> tuple[Any, Any]:
     """``(fun(*primals), J @ tangents)``: a Jacobian-vector product by forward mode.
 
-    ``primals`` is the tuple of all positional arguments; ``tangents`` matches ``wrt`` (one
-    tangent, or a tuple for a tuple ``wrt``), each shaped like its argument. Without ``wrt`` (or
-    its alias ``argnums``), a tuple of tangents shaped like the primals, one each, is read as JAX
-    reads it: the tangents of all of them (``srcdiff.jvp(f, (x, y), (tx, ty))``).
+    Parameters
+    ----------
+    fun
+        The function.
+    primals
+        The tuple of all positional arguments.
+    tangents
+        One tangent, or a tuple for a tuple ``wrt``, each shaped like its argument. Without
+        ``wrt``, a tuple of tangents shaped like the primals, one each, is read as JAX reads it:
+        the tangents of all of them (``srcdiff.jvp(f, (x, y), (tx, ty))``).
+    wrt, argnums
+        As for ``grad``.
 
+    Returns
+    -------
+    tuple
+        ``(value, tangent of the value)``.
+
+    Examples
+    --------
     >>> import numpy as np, srcdiff
     >>> def f(x, w):
     ...     return np.sum(x * w)
@@ -309,27 +342,28 @@ def _zero_tangent(x):
 class ForwardGrad(Portable):
     """``grad(fun, mode="forward")``: one forward pass per input entry."""
 
-    def __init__(self, fun, wrt, target=None):
+    def __init__(self, fun: Function, wrt: Wrt, target: Target | None = None) -> None:
         self.fun = fun = plain(fun)
         self.tangent = _tangent_of(fun, wrt) if target in (None, targets.NUMPY) else _decorator(Tangent, fun, wrt,
                                                                                                 backend=target)
         self.sig = self.tangent.sig
 
     @property
-    def source(self):
+    def source(self) -> str:
+        """The generated tangent function it calls once per input entry."""
         return self.tangent.source
 
-    def source_for(self, *args, **kwargs):
+    def source_for(self, *args: Any, **kwargs: Any) -> str:
         return self.tangent.source_for(*args, **kwargs)
 
-    def sources(self, *args, **kwargs):
+    def sources(self, *args: Any, **kwargs: Any) -> dict[str, str]:
         return self.tangent.sources(*args, **kwargs)
 
-    def stages(self, *args, **kwargs):
+    def stages(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
         return self.tangent.stages(*args, **kwargs)
 
     @user_facing
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         inputs = self.sig.values(args, kwargs)
         _arrays_only(inputs, self.sig.wrt, self.fun, "grad(mode='forward')")
         for x, name in zip(inputs, self.sig.wrt):
@@ -369,103 +403,4 @@ class ForwardGrad(Portable):
         return numpy.real(tout)
 
 
-# ------------------------------------------------------------- second derivatives
-
-class HVP(Portable):
-    """``hvp(fun, wrt)``: ``(*args, v) -> H @ v``, forward mode over the generated gradient."""
-
-    def __init__(self, fun, wrt=0):
-        if isinstance(wrt, (tuple, list)):
-            raise ArgumentError("hvp and hessian take a single argument in wrt")
-        self.fun = fun = plain(fun)
-        self.gradient = Grad(fun, wrt)
-        self.sig = self.gradient.sig
-        self._tangents = {}
-
-    def tangent_function(self, args, kwargs):
-        """The forward-mode derivative of the generated gradient function, for these argument types."""
-        functions = self.gradient._functions(args, kwargs)
-        if functions["result"].complex_from is None:  # the output may be complex: code that checks it itself
-            functions = self.gradient.checking()._functions(args, kwargs)
-        grad_fn = functions["grad"]
-        grad_fn = getattr(grad_fn, "__srcdiff_unwrapped__", grad_fn)  # the generated code, not its headroom wrapper
-        scalars, _, statics, shapes = self.gradient._kinds(args, kwargs)
-        key = (grad_fn, shapes)  # one gradient function may serve many shapes (after the cap)
-        if key not in self._tangents:
-            if len(self._tangents) >= 256:  # a stream of new shapes: forget the old ones
-                self._tangents.clear()
-            fn, params = calls.tangent_function(grad_fn, list(self.sig.wrt), frozenset(scalars), statics, shapes,
-                                                tangent_only=True)  # the gradient itself is not needed
-            if deep.recursive(fn.__srcdiff_compiled__):
-                fn = deep.with_headroom(fn, self.fun)
-            self._tangents[key] = (grad_fn, fn, params, functions["result"].returns_value)
-        return self._tangents[key]
-
-    @property
-    def source(self):
-        """The generated Hessian-vector product: forward mode over the generated gradient."""
-        raise AttributeError("hvp code is specialized to its arguments: use .source_for(*args)")
-
-    def source_for(self, *args, **kwargs):
-        _, fn, _, _ = self.tangent_function(args, kwargs)
-        return fn.__srcdiff_source__
-
-    @user_facing
-    def __call__(self, *args, **kwargs):
-        *args, v = args
-        x = self.sig.values(args, kwargs)[0]
-        check_differentiable(x, self.sig.wrt[0], self.fun)
-        _check_tangent(v, x, self.sig.wrt[0], self.fun)
-        _, fn, params, returns_value = self.tangent_function(tuple(args), kwargs)
-        caller = self.gradient._fast_caller(tuple(args), kwargs)
-        if caller.complex_params and caller.complex_inputs(args, kwargs):
-            self.gradient._with_value()(*args, **kwargs)  # refuses a complex output
-        t_out = fn(*args, **kwargs, **{params[0]: _floating_tangent(v)})
-        t_grad = t_out[1] if returns_value else t_out  # the gradient function may also return the value
-        return fit(t_grad, x) if not isinstance(x, float) else float(t_grad)
-
-
-def hvp(fun, *, wrt=None, argnums=None):
-    """``(*args, v) -> H @ v`` for a scalar ``fun``, without forming the Hessian ``H``.
-
-    >>> import numpy as np, srcdiff
-    >>> def f(x):
-    ...     return np.sum(x ** 3)
-    >>> srcdiff.hvp(f)(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
-    array([6., 0.])
-    """
-    return HVP(fun, resolve_wrt(wrt, argnums))
-
-
-def hessian(fun, *, wrt=None, argnums=None):
-    """The Hessian of a scalar ``fun``, shaped ``arg.shape + arg.shape`` (forward over reverse).
-
-    >>> import numpy as np, srcdiff
-    >>> def f(x):
-    ...     return x[0] ** 2 * x[1]
-    >>> srcdiff.hessian(f)(np.array([1.0, 3.0]))
-    array([[6., 2.],
-           [2., 0.]])
-    """
-    return Hessian(fun, resolve_wrt(wrt, argnums))
-
-
-class Hessian(Portable):
-    """``hessian(fun, wrt)``: one Hessian-vector product (``.hvp``) per input entry; an object, so it pickles."""
-
-    def __init__(self, fun, wrt=0):
-        self.hvp = HVP(fun, wrt)
-        self.fun, self.sig, self.__name__ = self.hvp.fun, self.hvp.sig, "hessian_of_" + getattr(fun, "__name__", "f")
-
-    @user_facing
-    def __call__(self, *args, **kwargs):
-        x = self.sig.values(args, kwargs)[0]
-        _real_only(x, self.fun, "hessian", self.sig.wrt[0])
-        shape = numpy.shape(x)
-        H = numpy.zeros(shape + shape)
-        for idx, e in _basis(x):
-            H[(Ellipsis,) + idx] = self.hvp(*args, e, **kwargs)
-        return float(H) if isinstance(x, float) else H
-
-
-__all__ = ["forward", "jvp", "hessian", "hvp", "Grad", "_SCALAR_TYPES"]
+__all__ = ["forward", "jvp", "Grad", "_SCALAR_TYPES"]

@@ -2,6 +2,8 @@
 pass per output entry."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy
 
 from .api import _Signature
@@ -9,15 +11,30 @@ from .arguments import resolve_wrt
 from .derivatives import _arrays_only, _basis, _real_only, _tangent_of, _zero_tangent
 from .errors import ArgumentError
 from .partials import plain
+from .pullbacks import vjp
 from .tracebacks import user_facing
+from .hints import Function, Wrt
 
 
-def jacobian(fun, *, wrt=None, mode="reverse", argnums=None):
+def jacobian(fun: Function, *, wrt: Wrt | None = None, mode: str = "reverse",
+             argnums: Wrt | None = None) -> Callable[..., Any]:
     """The full Jacobian, shaped ``output.shape + argument.shape`` (a tuple of them for a tuple ``wrt``).
 
-    ``mode="forward"`` runs one forward pass per input entry (best for few inputs, many outputs);
-    ``mode="reverse"`` one backward pass per output entry (best for many inputs, few outputs).
+    Parameters
+    ----------
+    fun, wrt, argnums
+        As for ``grad``; the arguments differentiated are floats or float arrays.
+    mode
+        ``"forward"``: one forward pass per input entry (best for few inputs, many outputs);
+        ``"reverse"``: one backward pass per output entry (best for many inputs, few outputs).
 
+    Returns
+    -------
+    Callable
+        Called like ``fun``, it returns the Jacobian matrix (a tuple of them for a tuple ``wrt``).
+
+    Examples
+    --------
     >>> import numpy as np, srcdiff
     >>> def f(x):
     ...     return x ** 2
@@ -31,7 +48,7 @@ def jacobian(fun, *, wrt=None, mode="reverse", argnums=None):
     sig = _Signature(fun, wrt)
 
     @user_facing
-    def jac(*args, **kwargs):
+    def jac(*args: Any, **kwargs: Any) -> Any:
         inputs = sig.values(args, kwargs)
         _arrays_only(inputs, sig.wrt, fun, "jacobian")
         for x, name in zip(inputs, sig.wrt):
@@ -70,7 +87,6 @@ def _jacobian_forward(fun, wrt, sig, args, kwargs, inputs):
 
 
 def _jacobian_reverse(fun, wrt, sig, args, kwargs, inputs):
-    from .api import vjp
     value, pullback = vjp(fun, wrt=wrt)(*args, **kwargs)
     _real_only(value, fun, "jacobian")
     oshape = numpy.shape(value)

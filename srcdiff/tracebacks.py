@@ -2,15 +2,19 @@
 file, line and statement, and a traceback entry at that line of the user's source."""
 from __future__ import annotations
 
+import functools
 import linecache
 import os
 import sys
 import types
 import weakref
+from typing import cast
 
 from .errors import SrcdiffError
+from .hints import F
 
-_ORIGINS = weakref.WeakValueDictionary()  # generated filename -> its Compiled (holding the line map)
+# generated filename -> its Compiled (holding the line map)
+_ORIGINS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _DONE = "__srcdiff_relocated__"
 
 
@@ -113,13 +117,11 @@ def for_user(exc):
     return tb.tb_next if tb is not None else None
 
 
-def user_facing(function):
+def user_facing(function: F) -> F:
     """Decorate a public entry point so that what it raises is told in the user's terms (``for_user``)."""
     def call(*args, **kwargs):
         try:
             return function(*args, **kwargs)
         except Exception as exc:
             raise exc.with_traceback(for_user(exc))
-    call.__name__, call.__qualname__, call.__doc__ = function.__name__, function.__qualname__, function.__doc__
-    call.__wrapped__ = function
-    return call
+    return cast(F, functools.wraps(function)(call))  # its name, docstring and type hints

@@ -14,6 +14,7 @@ def scratch_registry():
     Rule objects are copied, not only the table: registering a rule for a function that already
     has one (``srcdiff.adjoint(np.tanh)``) changes that function's Rule in place.
     """
+    registry.ensure_loaded()  # built-in rules loaded lazily during the test would be dropped with its own
     saved = {key: copy.copy(rule) for key, rule in registry._RULES.items()}
     srcdiff.backend.cache.clear()
     yield

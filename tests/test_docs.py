@@ -1,15 +1,16 @@
 """The examples in public docstrings run and print what they say (doctest)."""
 import doctest
+import inspect
 
 import pytest
 
 import srcdiff
-from srcdiff import api, checks, derivatives, jacobians
+from srcdiff import api, checks, derivatives, display, hessians, jacobians, pullbacks
 from srcdiff.modes import callees as calls
 from srcdiff.runtime import helpers as runtime
 from srcdiff.rules import registry
 
-MODULES = [api, calls, checks, derivatives, jacobians, runtime, registry]
+MODULES = [api, calls, checks, derivatives, display, hessians, jacobians, pullbacks, runtime, registry]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=[m.__name__ for m in MODULES])
@@ -22,4 +23,12 @@ def test_every_public_function_has_a_runnable_example():
     missing = [name for name in srcdiff.__all__
                if callable(getattr(srcdiff, name)) and not isinstance(getattr(srcdiff, name), type)
                and ">>>" not in (getattr(srcdiff, name).__doc__ or "")]
+    assert not missing, missing
+
+
+def test_every_public_function_is_doctested():
+    """The doctests above run over the module of every public function."""
+    tested = {m.__name__ for m in MODULES}
+    missing = [name for name in srcdiff.__all__ if not isinstance(getattr(srcdiff, name), type)
+               and inspect.unwrap(getattr(srcdiff, name)).__module__ not in tested]
     assert not missing, missing

@@ -110,7 +110,7 @@ def _residuals(reverse_code, mode, tape_name):
             if isinstance(n, ir.Name) and n.id in needed and n.id not in seen and \
                     (n.id in mode.primal_names or n.id in (tape_name, getattr(mode, "tape_top", None))):
                 seen.append(n.id)
-    for name in (getattr(mode, "tape_top", None), tape_name):  # the tape first (api.VJP reads it there)
+    for name in (getattr(mode, "tape_top", None), tape_name):  # the tape first (pullbacks.VJP reads it there)
         if name in seen:
             seen.remove(name)
             seen.insert(0, name)

@@ -14,13 +14,14 @@ import numpy
 
 from ..backend import cache
 from ..backend.targets import NUMPY
+from ..hints import F
 
 _ndarray = numpy.ndarray
 
 _local = threading.local()
 
 
-def checkpoint(fun):
+def checkpoint(fun: F) -> F:
     """Mark ``fun`` so that callers differentiated by srcdiff recompute its forward pass during
     the reverse sweep instead of keeping its intermediate values (less memory, more time).
 

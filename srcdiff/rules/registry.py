@@ -4,6 +4,7 @@ from __future__ import annotations
 import inspect
 import sys
 import types
+from typing import Any, Callable, Sequence
 
 import numpy
 
@@ -12,6 +13,7 @@ from .loading import changed as _changed, ensure_loaded
 from ..errors import MissingRuleError, SrcdiffError
 from ..front.reader import load
 from .template import Template, signature_of
+from ..hints import F
 
 
 class RuleError(SrcdiffError, TypeError):
@@ -229,7 +231,8 @@ def _with_params(rule, params, template):
         rule.signature = _named_signature(params, template)
 
 
-def adjoint(*objs, elementwise=None, params=None):
+def adjoint(*objs: Callable[..., Any], elementwise: bool | None = None,
+            params: Sequence[str] | None = None) -> Callable[[F], F]:
     """Register the decorated template as the reverse-mode rule of each of ``objs``.
 
     The template's first parameter is the result, the others are ``obj``'s parameters; in its
@@ -258,7 +261,7 @@ def adjoint(*objs, elementwise=None, params=None):
     return register
 
 
-def tangent(*objs, params=None):
+def tangent(*objs: Callable[..., Any], params: Sequence[str] | None = None) -> Callable[[F], F]:
     """Register the decorated template as the forward-mode rule of each of ``objs``.
 
     In the body ``t[x]`` is the tangent of argument ``x`` and ``t[y] = e`` defines the result's;
@@ -336,7 +339,7 @@ def available(module, *names):
     return [getattr(module, n) for n in names if hasattr(module, n)]
 
 
-def nondifferentiable(*objs):
+def nondifferentiable(*objs: Any) -> Any:
     """Declare functions whose outputs carry no derivative (integer, boolean or piecewise-constant).
 
     >>> import numpy as np, srcdiff

@@ -5,6 +5,8 @@ import copy as _copy
 
 import numpy
 
+from ..hints import T as _T
+
 _ndarray = numpy.ndarray
 _zeros = numpy.zeros
 _SCALARS = (float, int, complex, bool)
@@ -229,7 +231,7 @@ def floating(g):
     return g
 
 
-def stop_gradient(x):
+def stop_gradient(x: _T) -> _T:
     """``x`` itself, but treated as a constant by differentiation.
 
     >>> import numpy as np, srcdiff

@@ -1,0 +1,144 @@
+"""Second derivatives: ``hvp`` (forward mode over the generated gradient) and ``hessian`` (one
+Hessian-vector product per input entry)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from .backend import deep
+from .modes import callees as calls
+from .api import Grad, check_differentiable, fit
+from .arguments import resolve_wrt
+from .derivatives import _basis, _check_tangent, _floating_tangent, _real_only
+from .partials import plain
+from .errors import ArgumentError
+from .tracebacks import user_facing
+from .backend.travel import Portable
+from .hints import Function, Wrt
+
+
+class HVP(Portable):
+    """``hvp(fun, wrt)``: ``(*args, v) -> H @ v``, forward mode over the generated gradient."""
+
+    def __init__(self, fun: Function, wrt: Wrt = 0) -> None:
+        if isinstance(wrt, (tuple, list)):
+            raise ArgumentError("hvp and hessian take a single argument in wrt")
+        self.fun = fun = plain(fun)
+        self.gradient = Grad(fun, wrt)
+        self.sig = self.gradient.sig
+        self._tangents: dict = {}
+
+    def tangent_function(self, args: tuple, kwargs: dict) -> tuple:
+        """The forward-mode derivative of the generated gradient function, for these argument types."""
+        functions = self.gradient._functions(args, kwargs)
+        if functions["result"].complex_from is None:  # the output may be complex: code that checks it itself
+            functions = self.gradient.checking()._functions(args, kwargs)
+        grad_fn = functions["grad"]
+        grad_fn = getattr(grad_fn, "__srcdiff_unwrapped__", grad_fn)  # the generated code, not its headroom wrapper
+        scalars, _, statics, shapes = self.gradient._kinds(args, kwargs)
+        key = (grad_fn, shapes)  # one gradient function may serve many shapes (after the cap)
+        if key not in self._tangents:
+            if len(self._tangents) >= 256:  # a stream of new shapes: forget the old ones
+                self._tangents.clear()
+            fn, params = calls.tangent_function(grad_fn, list(self.sig.wrt), frozenset(scalars), statics, shapes,
+                                                tangent_only=True)  # the gradient itself is not needed
+            if deep.recursive(fn.__srcdiff_compiled__):
+                fn = deep.with_headroom(fn, self.fun)
+            self._tangents[key] = (grad_fn, fn, params, functions["result"].returns_value)
+        return self._tangents[key]
+
+    @property
+    def source(self) -> str:
+        """The generated Hessian-vector product: forward mode over the generated gradient."""
+        raise AttributeError("hvp code is specialized to its arguments: use .source_for(*args)")
+
+    def source_for(self, *args: Any, **kwargs: Any) -> str:
+        """The generated Hessian-vector product for these arguments (``*args`` without ``v``)."""
+        _, fn, _, _ = self.tangent_function(args, kwargs)
+        return fn.__srcdiff_source__
+
+    @user_facing
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        *primals, v = args
+        args = tuple(primals)
+        x = self.sig.values(args, kwargs)[0]
+        check_differentiable(x, self.sig.wrt[0], self.fun)
+        _check_tangent(v, x, self.sig.wrt[0], self.fun)
+        _, fn, params, returns_value = self.tangent_function(args, kwargs)
+        caller = self.gradient._fast_caller(args, kwargs)
+        if caller.complex_params and caller.complex_inputs(args, kwargs):
+            self.gradient._with_value()(*args, **kwargs)  # refuses a complex output
+        t_out = fn(*args, **kwargs, **{params[0]: _floating_tangent(v)})
+        t_grad = t_out[1] if returns_value else t_out  # the gradient function may also return the value
+        return fit(t_grad, x) if not isinstance(x, float) else float(t_grad)
+
+
+def hvp(fun: Function, *, wrt: Wrt | None = None, argnums: Wrt | None = None) -> HVP:
+    """``(*args, v) -> H @ v`` for a scalar ``fun``, without forming the Hessian ``H``.
+
+    Parameters
+    ----------
+    fun
+        A scalar-valued function.
+    wrt, argnums
+        The one argument differentiated (an index or a parameter name; 0 by default).
+
+    Returns
+    -------
+    HVP
+        Called with ``fun``'s arguments and then ``v`` (shaped like the argument), it returns
+        ``H @ v``, by forward mode over the generated gradient.
+
+    Examples
+    --------
+    >>> import numpy as np, srcdiff
+    >>> def f(x):
+    ...     return np.sum(x ** 3)
+    >>> srcdiff.hvp(f)(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+    array([6., 0.])
+    """
+    return HVP(fun, resolve_wrt(wrt, argnums))
+
+
+def hessian(fun: Function, *, wrt: Wrt | None = None, argnums: Wrt | None = None) -> Hessian:
+    """The Hessian of a scalar ``fun``, shaped ``arg.shape + arg.shape`` (forward over reverse).
+
+    Parameters
+    ----------
+    fun, wrt, argnums
+        As for ``hvp``.
+
+    Returns
+    -------
+    Hessian
+        Called like ``fun``, it returns the Hessian matrix (a float for a float argument).
+
+    Examples
+    --------
+    >>> import numpy as np, srcdiff
+    >>> def f(x):
+    ...     return x[0] ** 2 * x[1]
+    >>> srcdiff.hessian(f)(np.array([1.0, 3.0]))
+    array([[6., 2.],
+           [2., 0.]])
+    """
+    return Hessian(fun, resolve_wrt(wrt, argnums))
+
+
+class Hessian(Portable):
+    """``hessian(fun, wrt)``: one Hessian-vector product (``.hvp``) per input entry; an object, so it pickles."""
+
+    def __init__(self, fun: Function, wrt: Wrt = 0) -> None:
+        self.hvp = HVP(fun, wrt)
+        self.fun, self.sig, self.__name__ = self.hvp.fun, self.hvp.sig, "hessian_of_" + getattr(fun, "__name__", "f")
+
+    @user_facing
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        x = self.sig.values(args, kwargs)[0]
+        _real_only(x, self.fun, "hessian", self.sig.wrt[0])
+        shape = numpy.shape(x)
+        H = numpy.zeros(shape + shape)
+        for idx, e in _basis(x):
+            H[(Ellipsis,) + idx] = self.hvp(*args, e, **kwargs)
+        return float(H) if isinstance(x, float) else H
