@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any, Callable, overload
 
 import numpy
 
+from . import first_use
 from .backend import cache, codegen, deep, duck, targets
 from .modes import callees as calls
 from .front import generators, reader, records
-from . import pipeline as transform
 from .arguments import _Signature, _name, check_differentiable, fit  # noqa: F401  (public helpers)
 from .arguments import resolve_wrt, short_repr
 from .partials import plain
@@ -204,7 +204,8 @@ class Transformed(Portable):
                                                          subject=subject, target=target)).stages
 
     def _run_pipeline(self, scalars, containers, statics, shapes=(), record_stages=False, subject=None, target=None):
-        return transform.reverse(subject or self.fun, self.sig.wrt, kind=self.role, scalars=scalars,
+        pipeline = first_use.module("srcdiff.pipeline")  # importing it costs more than the rest of srcdiff
+        return pipeline.reverse(subject or self.fun, self.sig.wrt, kind=self.role, scalars=scalars,
                                  containers=containers, statics=dict(statics), shapes=shapes, has_aux=self.has_aux,
                                  record_stages=record_stages, check_real=self.check_real,
                                  target=target or self.target)

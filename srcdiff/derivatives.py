@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy
 
+from . import first_use
 from .backend import cache, deep, duck, targets
 from .modes import callees as calls
 from .front import generators, reader, records
-from . import pipeline
 from .api import Grad, Transformed, _decorator, _SCALAR_TYPES, check_differentiable, fit
 from .arguments import resolve_wrt
 from .backend.entries import require_scalar
@@ -52,6 +52,7 @@ class Tangent(Transformed):
         return {"tangent": fn, "result": result, "subject": subject}
 
     def _run_pipeline(self, scalars, containers, statics, shapes=(), record_stages=False, subject=None, target=None):
+        pipeline = first_use.module("srcdiff.pipeline")  # imported on first use, like api's
         return pipeline.forward(subject or self.fun, self.sig.wrt, scalars=scalars, containers=containers,
                                  statics=dict(statics), shapes=shapes, record_stages=record_stages,
                                  target=target or self.target)

@@ -38,6 +38,21 @@ def test_import_loads_no_rule_module_and_no_scipy(run):
     assert out.strip() == "[] False"
 
 
+def test_import_leaves_the_pipeline_for_the_first_transformation(run):
+    out = run("""
+        import sys
+        import numpy as np
+        import srcdiff
+        print("srcdiff.pipeline" in sys.modules, "srcdiff.modes.reverse" in sys.modules)
+        def f(x):
+            return np.sum(x ** 3)
+        assert np.allclose(srcdiff.grad(f)(np.array([1.0, 2.0])), [3.0, 12.0])
+        assert np.allclose(srcdiff.jvp(f, (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))[1], 3.0)
+        print("srcdiff.pipeline" in sys.modules)
+    """)
+    assert out.split() == ["False", "False", "True"]
+
+
 def test_first_gradient_loads_the_rules(run):
     out = run("""
         import numpy as np

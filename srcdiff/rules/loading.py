@@ -3,10 +3,10 @@ registration changes the rule table."""
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 import threading
 
+from .. import first_use
 from ..backend import cache
 
 
@@ -21,7 +21,7 @@ _BUILTIN_MODULES = ("fft_rules", "index_joins", "kernel_rules", "linalg_decompos
 _SCIPY_MODULES = ("scipy_rules", "scipy_special_more")
 _STATS_MODULES = ("scipy_stats",)  # imported once the user's code has imported scipy.stats
 _loaded = set()  # the groups ("builtin", "scipy") whose modules have been imported or are importing
-_load_lock = threading.RLock()  # re-entrant: the rule modules register through this module
+_load_lock = first_use.lock  # re-entrant: the rule modules register through this module; a fork waits for it
 _loading = threading.local()  # .depth: this thread is importing built-in rule modules
 
 
@@ -56,23 +56,3 @@ def ensure_loaded():
         _load("scipy", _SCIPY_MODULES)
     if "stats" not in _loaded and "scipy.stats" in sys.modules:
         _load("stats", _STATS_MODULES)
-
-
-# A fork while another thread imports the rule modules would leave the child a half-filled table
-# and a lock held by a thread it does not have: the fork waits for the load to finish instead.
-def _hold_lock_for_fork():
-    _load_lock.acquire()
-
-
-def _release_lock_in_parent():
-    _load_lock.release()
-
-
-def _fresh_lock_in_child():
-    global _load_lock
-    _load_lock = threading.RLock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_hold_lock_for_fork, after_in_parent=_release_lock_in_parent,
-                        after_in_child=_fresh_lock_in_child)
