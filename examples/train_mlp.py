@@ -142,6 +142,16 @@ def progress_bar(done, total, width=20):
     return "[" + "#" * filled + "." * (width - filled) + "]"
 
 
+def progress_printer(stream):
+    """print(line, last): on a terminal, one line rewritten in place (ended when last); else a line each."""
+    if not stream.isatty():
+        return lambda line, last: print(line, file=stream, flush=True)
+
+    def rewrite(line, last):
+        print("\r\033[K" + line, end="\n" if last else "", file=stream, flush=True)
+    return rewrite
+
+
 # ----------------------------------------------------------------------------- training
 
 def main(argv=None):
@@ -171,6 +181,7 @@ def main(argv=None):
     lr = args.lr if args.lr is not None else (0.002 if args.optimizer == "adam" else 0.05)
     activation = args.activation
     say = (lambda *a: None) if args.quiet else print
+    report_epoch = (lambda line, last: None) if args.quiet else progress_printer(sys.stdout)
 
     rng = np.random.default_rng(args.seed)
     X, y, source = load_digits(args.data)
@@ -215,10 +226,9 @@ def main(argv=None):
         train_loss = total / n
         train_acc = accuracy(params, X_train, y_train, activation)
         history.append((train_loss, train_acc))
-        say("epoch %3d/%d %s loss %.4f  train accuracy %5.1f%%  (%.1f s)" % (
+        report_epoch("epoch %3d/%d %s loss %.4f  train accuracy %5.1f%%  (%.1f s)" % (
             epoch, args.epochs, progress_bar(epoch, args.epochs), train_loss, 100 * train_acc,
-            time.perf_counter() - start))
-        sys.stdout.flush()
+            time.perf_counter() - start), epoch == args.epochs)
     seconds = time.perf_counter() - start
     test_acc = accuracy(params, X_test, y_test, activation)
     print("test accuracy %.2f%% on %d held-out images (training took %.1f s)" % (

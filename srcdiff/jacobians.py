@@ -2,12 +2,13 @@
 pass per output entry."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy
 
 from .api import _Signature
 from .arguments import resolve_wrt
+from .backend.travel import Portable
 from .derivatives import _arrays_only, _basis, _real_only, _tangent_of, _zero_tangent
 from .errors import ArgumentError
 from .partials import plain
@@ -17,7 +18,7 @@ from .hints import Function, Wrt
 
 
 def jacobian(fun: Function, *, wrt: Wrt | None = None, mode: str = "reverse",
-             argnums: Wrt | None = None) -> Callable[..., Any]:
+             argnums: Wrt | None = None) -> Jacobian:
     """The full Jacobian, shaped ``output.shape + argument.shape`` (a tuple of them for a tuple ``wrt``).
 
     Parameters
@@ -42,22 +43,29 @@ def jacobian(fun: Function, *, wrt: Wrt | None = None, mode: str = "reverse",
     array([[2., 0.],
            [0., 4.]])
     """
-    _check_mode(mode)
-    wrt = resolve_wrt(wrt, argnums)
-    fun = plain(fun)
-    sig = _Signature(fun, wrt)
+    return Jacobian(fun, resolve_wrt(wrt, argnums), mode)
+
+
+class Jacobian(Portable):
+    """``jacobian(fun, wrt, mode)``: an object, so that it pickles like ``grad`` objects do."""
+
+    def __init__(self, fun: Function, wrt: Wrt = 0, mode: str = "reverse") -> None:
+        _check_mode(mode)
+        self.fun = plain(fun)
+        self.sig = _Signature(self.fun, wrt)
+        self.wrt, self.mode = wrt, mode
+        self.__name__ = "jacobian_of_" + getattr(self.fun, "__name__", "f")
 
     @user_facing
-    def jac(*args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        fun, sig = self.fun, self.sig
         inputs = sig.values(args, kwargs)
         _arrays_only(inputs, sig.wrt, fun, "jacobian")
         for x, name in zip(inputs, sig.wrt):
             _real_only(x, fun, "jacobian", name)
-        if mode == "forward":
-            return _jacobian_forward(fun, wrt, sig, args, kwargs, inputs)
-        return _jacobian_reverse(fun, wrt, sig, args, kwargs, inputs)
-    jac.__name__ = "jacobian_of_" + getattr(fun, "__name__", "f")
-    return jac
+        if self.mode == "forward":
+            return _jacobian_forward(fun, self.wrt, sig, args, kwargs, inputs)
+        return _jacobian_reverse(fun, self.wrt, sig, args, kwargs, inputs)
 
 
 def _check_mode(mode):

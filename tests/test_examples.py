@@ -1,5 +1,6 @@
 """The examples run, quickly, and reach the results they claim."""
 import importlib.util
+import io
 import os
 import re
 import sys
@@ -45,6 +46,21 @@ def test_mlp_learns_digits_from_the_bundled_data(capsys):
     assert "test accuracy" in out.splitlines()[-1]
     W, b = result["params"][0]
     assert W.shape == (64, 64) and b.shape == (64,)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_mlp_progress_is_one_line_updated_in_place_on_a_terminal(monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    load("train_mlp").main(["--small", "--data", "bundled", "--epochs", "3"])
+    out = terminal.getvalue()
+    epochs = [line for line in out.split("\n") if "epoch " in line]
+    assert len(epochs) == 1 and epochs[0].count("\r") == 3  # three epochs, one line rewritten
+    assert epochs[0].rsplit("\r", 1)[1].startswith("\033[Kepoch   3/3 [####################]")
 
 
 def test_mlp_falls_back_to_the_bundled_data_without_sklearn(capsys, monkeypatch):

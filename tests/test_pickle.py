@@ -51,20 +51,22 @@ def _kinds(f):
         (srcdiff.grad(f, mode="forward"), lambda o, w, x: o(w, x)),
         (srcdiff.hvp(f), hvp_column),
         (srcdiff.hessian(f), lambda o, w, x: o(w, x)),
+        (srcdiff.jacobian(f), lambda o, w, x: o(w, x)),  # of a scalar: the gradient's entries
+        (srcdiff.jacobian(f, mode="forward"), lambda o, w, x: o(w, x)),
     ]
 
 
 @pytest.mark.parametrize("used", [False, True])
-@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("index", range(9))
 def test_round_trip_of_each_kind(index, used):
     obj, derivative = _kinds(loss)[index]
     if used:
         derivative(obj, *_data(3))  # generated code exists: it must not be what travels
     back = pickle.loads(pickle.dumps(obj))
-    assert type(back) is type(obj)
+    assert type(back) is type(obj) and getattr(back, "mode", None) == getattr(obj, "mode", None)
     w, x = _data(5)  # a new shape
     got = derivative(back, w, x)
-    if index >= 5:  # hvp (H e_i) and hessian, compared with the differences of the gradient
+    if index in (5, 6):  # hvp (H e_i) and hessian, compared with the differences of the gradient
         expected = np.array([numeric_grad(lambda v: srcdiff.grad(loss)(v, x) @ e, w) for e in np.eye(5)])
     else:
         expected = _expected(loss, w, x)

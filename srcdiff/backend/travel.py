@@ -41,7 +41,7 @@ class Portable:
             return _by_reference, (module, qualname)  # a decorated module-level function: its name
         sig = self.sig
         state = {"fun": portable(self.fun), "wrt": sig.wrt[0] if sig.single else tuple(sig.wrt)}
-        for option in ("has_aux", "check_real"):
+        for option in ("has_aux", "check_real", "mode"):  # (mode: a jacobian's)
             if option in self.__dict__:
                 state[option] = self.__dict__[option]
         target = self.__dict__.get("target")
