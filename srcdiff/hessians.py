@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy
 
-from .backend import deep
+from .backend import deep, duck
 from .modes import callees as calls
 from .api import Grad, check_differentiable, fit
 from .arguments import resolve_wrt
@@ -37,14 +37,17 @@ class HVP(Portable):
         grad_fn = functions["grad"]
         grad_fn = getattr(grad_fn, "__srcdiff_unwrapped__", grad_fn)  # the generated code, not its headroom wrapper
         scalars, _, statics, shapes = self.gradient._kinds(args, kwargs)
-        key = (grad_fn, shapes)  # one gradient function may serve many shapes (after the cap)
+        target, shapes = duck.split(self.gradient.target, shapes)  # Dask arguments: code for Dask
+        key = (grad_fn, shapes, target)  # one gradient function may serve many shapes (after the cap)
         if key not in self._tangents:
             if len(self._tangents) >= 256:  # a stream of new shapes: forget the old ones
                 self._tangents.clear()
             fn, params = calls.tangent_function(grad_fn, list(self.sig.wrt), frozenset(scalars), statics, shapes,
-                                                tangent_only=True)  # the gradient itself is not needed
+                                                tangent_only=True, target=target)  # (not the gradient itself)
             if deep.recursive(fn.__srcdiff_compiled__):
                 fn = deep.with_headroom(fn, self.fun)
+            if target is duck.DASK:  # lazy, like the gradient's own code: nothing computed behind the user's back
+                fn = duck.lazy(fn)
             self._tangents[key] = (grad_fn, fn, params, functions["result"].returns_value)
         return self._tangents[key]
 
@@ -138,6 +141,9 @@ class Hessian(Portable):
         x = self.sig.values(args, kwargs)[0]
         _real_only(x, self.fun, "hessian", self.sig.wrt[0])
         shape = numpy.shape(x)
+        if duck.is_duck(x):  # a Dask array: its columns stacked lazily (numpy.stack dispatches to Dask)
+            columns = [self.hvp(*args, duck.like(e, x), **kwargs) for _, e in _basis(x)]
+            return numpy.stack(columns, axis=-1).reshape(shape + shape)
         H = numpy.zeros(shape + shape)
         for idx, e in _basis(x):
             H[(Ellipsis,) + idx] = self.hvp(*args, e, **kwargs)

@@ -221,3 +221,19 @@ def test_keyword_dask_arguments_are_keyed_by_shape():
         w, X, y = data(n=n)
         got = g(chunked(w), X=chunked(X), y=chunked(y))
         assert_lazy_equal(got, srcdiff.grad(logistic)(w, X, y))
+
+
+def test_hvp_and_hessian_with_dask_arguments_stay_lazy_and_equal_numpy():
+    rng = np.random.default_rng(3)
+    w, X, y, v = rng.normal(size=4), rng.normal(size=(9, 4)), (rng.random(9) > 0.5) * 1.0, rng.normal(size=4)
+    wd, Xd, yd, vd = chunked(w, 2), chunked(X), chunked(y), chunked(v, 1)
+    with no_compute():
+        got_hvp = srcdiff.hvp(logistic)(wd, Xd, yd, vd)
+        got_hessian = srcdiff.hessian(logistic)(wd, Xd, yd)
+    want_hessian = srcdiff.hessian(logistic)(w, X, y)
+    assert_lazy_equal(got_hvp, srcdiff.hvp(logistic)(w, X, y, v))
+    assert_lazy_equal(got_hessian, want_hessian)
+    h = 1e-6  # and the Hessian is the derivative of the gradient
+    columns = [(srcdiff.grad(logistic)(w + h * e, X, y) - srcdiff.grad(logistic)(w - h * e, X, y)) / (2 * h)
+               for e in np.eye(4)]
+    np.testing.assert_allclose(want_hessian, np.stack(columns, axis=-1), rtol=1e-6, atol=1e-8)

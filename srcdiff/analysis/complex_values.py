@@ -25,6 +25,8 @@ def holds_complex(value):
         return numpy.iscomplexobj(value)
     if isinstance(value, (str, type, numpy.dtype)):
         return names_complex_dtype(value)
+    if hasattr(type(value), "__array_function__") and isinstance(getattr(value, "dtype", None), numpy.dtype):
+        return value.dtype.kind == "c"  # a duck array (Dask): its dtype says it
     return True
 
 

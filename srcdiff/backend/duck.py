@@ -35,6 +35,15 @@ def known_shape(value):
         not any(isinstance(n, float) and math.isnan(n) for n in shape) else None
 
 
+def like(value, array):
+    """``value`` (an ndarray) as an array of ``array``'s library, chunked like it where it is chunked."""
+    chunks = getattr(array, "chunks", None)
+    if chunks is not None and hasattr(type(array), "__dask_graph__"):
+        import dask.array
+        return dask.array.from_array(value, chunks=chunks)
+    return numpy.asarray(value)
+
+
 def call_key(args, kwargs):
     """What a call's duck arrays add to its cache key: their type, shape and dtype (() for none)."""
     out = [(i, type(a), tuple(a.shape), str(a.dtype)) for i, a in enumerate(args)
