@@ -8,7 +8,8 @@ import numpy
 
 from .backend import cache, deep, duck, targets
 from .modes import callees as calls
-from .front import generators, reader, records
+from . import methods
+from .front import generators, objects, reader, records
 from . import pipeline
 from .api import Grad, Transformed, _decorator, _SCALAR_TYPES, check_differentiable, fit
 from .arguments import resolve_wrt
@@ -227,6 +228,9 @@ def jvp(fun: Function, primals: tuple, tangents: Any, *, wrt: Wrt | None = None,
     (np.float64(11.0), np.float64(3.0))
     """
     try:
+        if methods.is_user_method(fun) and isinstance(primals, tuple):  # with respect to the object by default
+            return _jvp(fun.__func__, (fun.__self__,) + primals, tangents,
+                        methods.unbound_wrt(fun, resolve_wrt(wrt, argnums, default=None)))
         if wrt is None and argnums is None and _one_tangent_per_primal(primals, tangents):
             wrt = tuple(range(len(primals)))
         return _jvp(fun, primals, tangents, resolve_wrt(wrt, argnums))
@@ -243,6 +247,9 @@ def _jvp(fun, primals, tangents, wrt):
     tangents = (tangents,) if single else tuple(tangents)
     if records.holds_dataclass(t.sig, primals, {}):  # dataclasses: NamedTuples of their fields, tangents too
         primals = records.lowered_arguments(t.sig, primals, {})[0]
+        for tv, x, name in zip(tangents, t.sig.values(primals, {}), t.sig.wrt):
+            if objects.is_user_object(x):
+                objects.check_tangent(tv, x, name)
         tangents = tuple(records.lower(tv) for tv in tangents)
     if _plain_arrays(t.sig.positions, primals, tangents):  # the common case, checked cheaply
         fn = t._functions(primals, {})["tangent"]
