@@ -218,7 +218,7 @@ class PassesSelf(Base):
     (Outer, "return np.sum(self.inner.apply(x))", "not of an object inside one"),
     (Static, "return self.helper(x @ self.W)", "not a plain method"),
     (PassesSelf, "isinstance(self, Base)", "cannot follow the object itself"),
-])
+], ids=["write", "property", "class-attribute", "inner-object", "staticmethod", "whole"])
 def test_what_an_object_cannot_be_followed_through_is_refused_at_its_line(cls, needle, words):
     model = cls()
     for transform in (lambda: srcdiff.grad(cls.loss, wrt="self")(model, X, Y),
@@ -240,7 +240,30 @@ class IntArray(Base):
         self.labels = np.array([0, 1, 1])
 
 
-@pytest.mark.parametrize("cls, words", [(Dynamic, "defines __getattr__"), (IntArray, "`labels` holds an array of dtype int")])
+@pytest.mark.parametrize("cls, words", [(Dynamic, "defines __getattr__"), (IntArray, "`labels` holds an array of dtype int")],
+                         ids=["getattr", "int-array"])
 def test_objects_whose_attributes_srcdiff_cannot_see_are_refused(cls, words):
     with pytest.raises(srcdiff.ArgumentError, match=words):
         srcdiff.grad(cls().loss)(X, Y)
+
+
+class Config:
+    eps = 0.5  # a class attribute
+
+    def __init__(self):
+        self.k = 2.0
+
+    @property
+    def twice(self):
+        return 2 * self.k
+
+
+def uses_config(x, cfg):
+    return np.sum(x * cfg.k + cfg.eps + cfg.twice)
+
+
+def test_an_object_not_differentiated_is_read_as_written():
+    x = np.array([1.0, -2.0])
+    np.testing.assert_allclose(srcdiff.grad(uses_config)(x, Config()), [2.0, 2.0])
+    value, t = srcdiff.jvp(uses_config, (x, Config()), np.ones(2))
+    assert np.isclose(value, uses_config(x, Config())) and np.isclose(t, 4.0)

@@ -115,23 +115,37 @@ def _describe(v):
     return "a %s" % type(v).__name__
 
 
-def mirror_class(cls, fields, constants):
-    key = (cls, fields, constants)
+def mirror_class(cls, fields, constants, passive=False):
+    """The NamedTuple class standing for ``cls`` objects with these fields and constants. A *passive*
+    mirror stands for an object not differentiated: what it does not hold (class attributes,
+    properties) is read from the object itself, as the code was written."""
+    key = (cls, fields, constants, passive)
     mirror = _MIRRORS.get(key)
     if mirror is None:
         base = collections.namedtuple(cls.__name__, fields, rename=True)  # ``_W`` is no valid field name
-        mirror = _MIRRORS[key] = type(cls.__name__, (base,), {"__slots__": ()})
+        body = {"__getattr__": _from_original} if passive else {"__slots__": ()}
+        mirror = _MIRRORS[key] = type(cls.__name__, (base,), body)
         mirror.__srcdiff_object__ = cls
         mirror.__srcdiff_names__ = fields
         mirror.__srcdiff_constants__ = constants
+        mirror.__srcdiff_passive__ = passive
     return mirror
 
 
-def lower_object(value, lower):
+def _from_original(self, name):
+    if name == "_srcdiff_original":
+        raise AttributeError(name)
+    return getattr(self._srcdiff_original, name)
+
+
+def lower_object(value, lower, passive=False):
     """The mirror of the object ``value``; ``lower`` lowers each differentiable attribute."""
     fields, constants = _split(value)
-    mirror = mirror_class(type(value), fields, constants)
-    return mirror(*[lower(getattr(value, name)) for name in fields])
+    mirror = mirror_class(type(value), fields, constants, passive)
+    out = mirror(*[lower(getattr(value, name)) for name in fields])
+    if passive:
+        out._srcdiff_original = value
+    return out
 
 
 def lift_object(g, original, lift):

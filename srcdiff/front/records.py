@@ -185,6 +185,8 @@ class _Rewriter:
         """The read ``obj.attr`` of a constant attribute: the constant itself, or the helper bound to it."""
         constants = dict(schema.constants)
         cls = schema.cls.__srcdiff_object__
+        if e.attr not in constants and schema.cls.__srcdiff_passive__:  # not differentiated: read as written
+            return e
         if e.attr not in constants:
             kind = "a method" if isinstance(getattr(cls, e.attr, None), types.FunctionType) else \
                 "a property" if isinstance(getattr(cls, e.attr, None), property) else \
@@ -359,6 +361,6 @@ def lowered_arguments(sig, args, kwargs):
 def _lower_if_plain(value):
     """The mirror of an object not differentiated, or the object itself when it holds what a mirror cannot."""
     try:
-        return lower(value)
+        return objects.lower_object(value, lower, passive=True)
     except ArgumentError:
         return value
