@@ -229,7 +229,8 @@ def jvp(fun: Function, primals: tuple, tangents: Any, *, wrt: Wrt | None = None,
     """
     try:
         if methods.is_user_method(fun) and isinstance(primals, tuple):  # with respect to the object by default
-            return _jvp(fun.__func__, (fun.__self__,) + primals, tangents,
+            method: Any = fun
+            return _jvp(method.__func__, (method.__self__,) + primals, tangents,
                         methods.unbound_wrt(fun, resolve_wrt(wrt, argnums, default=None)))
         if wrt is None and argnums is None and _one_tangent_per_primal(primals, tangents):
             wrt = tuple(range(len(primals)))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import inspect
 
-from .front import objects
+from .front import objects, records
+from .tracebacks import for_user
 
 
 def is_user_method(fun):
@@ -37,7 +38,20 @@ class Bound:
         self.__name__ = getattr(inner, "__name__", "method")
 
     def __call__(self, *args, **kwargs):
-        return self.inner(self.obj, *args, **kwargs)
+        try:
+            return self.inner(self.obj, *args, **kwargs)
+        except Exception as exc:  # told in the user's terms, as the transformation itself tells it
+            raise exc.with_traceback(for_user(exc))
+
+    @property
+    def source(self):
+        """The generated source: of the last call, else of the code for this object (the other arguments
+        not specialized)."""
+        inner = self.inner
+        if getattr(inner, "_result", 0) is None and hasattr(inner, "_kinds"):
+            mirror = records.lower(self.obj)
+            inner._generate(statics=inner._kinds((mirror,), {})[2])
+        return inner.source
 
     def source_for(self, *args, **kwargs):
         return self.inner.source_for(self.obj, *args, **kwargs)

@@ -267,3 +267,61 @@ def test_an_object_not_differentiated_is_read_as_written():
     np.testing.assert_allclose(srcdiff.grad(uses_config)(x, Config()), [2.0, 2.0])
     value, t = srcdiff.jvp(uses_config, (x, Config()), np.ones(2))
     assert np.isclose(value, uses_config(x, Config())) and np.isclose(t, 4.0)
+
+
+def method_on_a_constant_object(x, model):
+    return np.sum(model.predict(x) ** 2)
+
+
+def test_methods_of_an_object_not_differentiated_are_followed():
+    model = Child()
+    x = X.copy()
+    g = srcdiff.grad(method_on_a_constant_object)(x, model)
+    t = RNG.standard_normal(x.shape)
+    h = 1e-6
+    numeric = (method_on_a_constant_object(x + h * t, model) - method_on_a_constant_object(x - h * t, model)) / (2 * h)
+    assert np.isclose(np.sum(g * t), numeric, rtol=1e-6)
+    assert np.isclose(srcdiff.jvp(method_on_a_constant_object, (x, model), t)[1], np.sum(g * t), rtol=1e-9)
+
+
+class Dense:
+    def __init__(self, m, n):
+        self.W = RNG.standard_normal((m, n))
+        self.b = RNG.standard_normal(n)
+
+
+class Encoder:
+    def __init__(self):
+        self.enc = Dense(3, 2)
+        self.k = 3
+
+    def loss(self, x, y):
+        return np.sum(np.tanh(x @ self.enc.W + self.enc.b) ** 2) * self.k
+
+
+def test_an_object_held_as_an_attribute_is_read_through():
+    model = Encoder()
+    g = srcdiff.grad(model.loss)(X, Y)
+    assert type(g.enc) is Dense and g.k == 3
+    h = 1e-6
+    for name in ("W", "b"):
+        value = getattr(model.enc, name)
+        t = RNG.standard_normal(value.shape)
+        setattr(model.enc, name, value + h * t)
+        up = model.loss(X, Y)
+        setattr(model.enc, name, value - h * t)
+        down = model.loss(X, Y)
+        setattr(model.enc, name, value)
+        assert np.isclose(np.sum(getattr(g.enc, name) * t), (up - down) / (2 * h), rtol=1e-6)
+    assert "def grad_loss(self, x, y):" in srcdiff.grad(Encoder().loss).source
+
+
+class Stack(Base):
+    def __init__(self):
+        super().__init__()
+        self.blocks = [Dense(2, 2), Dense(2, 2)]
+
+
+def test_objects_inside_a_list_are_refused_by_name():
+    with pytest.raises(srcdiff.ArgumentError, match="`blocks` of Stack holds Dense objects"):
+        srcdiff.grad(Stack().loss)(X, Y)

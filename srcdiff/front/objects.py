@@ -66,7 +66,7 @@ def _differentiable(v):
         return v.dtype.kind in "fc"
     if isinstance(v, (list, dict)) or (isinstance(v, tuple) and not _hashable_constant(v)):
         items = v.values() if isinstance(v, dict) else v
-        return all(_differentiable(x) for x in items)
+        return all(_differentiable(x) and not is_user_object(x) for x in items)
     return is_user_object(v) or hasattr(v, "__dataclass_fields__") and not isinstance(v, type) or \
         (isinstance(v, tuple) and hasattr(type(v), "_fields"))
 
@@ -93,6 +93,13 @@ def _split(value):
             fields.append(name)
         elif _hashable_constant(v):
             constants.append((name, v))
+        elif isinstance(v, (list, tuple, dict)) and any(is_user_object(x) for x in (
+                v.values() if isinstance(v, dict) else v)):
+            raise ArgumentError(
+                "srcdiff follows objects held directly as attributes, not inside a %s: `%s` of %s holds %s objects. "
+                "Keep their arrays in the %s instead (a list of (W, b) tuples), or one attribute per object." % (
+                    type(v).__name__, name, cls.__qualname__, next(type(x).__qualname__ for x in (
+                        v.values() if isinstance(v, dict) else v) if is_user_object(x)), type(v).__name__))
         else:
             raise ArgumentError(
                 "srcdiff differentiates %s objects through their attributes, but `%s` holds %s, neither floats "

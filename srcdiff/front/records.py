@@ -335,7 +335,8 @@ def holds_dataclass(sig, args, kwargs):
     else:
         if not kwargs:
             return False  # arrays, numbers and plain containers: the common case, decided cheaply
-    if any(objects.is_user_object(v) for v in list(args) + list(kwargs.values())):
+    if any(_passive_object(v) for v in list(args) + list(kwargs.values())) or \
+            any(objects.is_user_object(v) for v in sig.values(args, kwargs)):
         return True  # objects of user classes, differentiated or not, are passed as their mirrors
     return any(is_dataclass_value(v) or (is_namedtuple(v) and lower(v) is not v) for v in sig.values(args, kwargs))
 
@@ -350,12 +351,18 @@ def lowered_arguments(sig, args, kwargs):
             kwargs[name] = lower(kwargs[name])
     wrt_positions = set(sig.positions)
     for i, v in enumerate(args):  # an object not differentiated: its methods and constants still read as such
-        if i not in wrt_positions and objects.is_user_object(v):
+        if i not in wrt_positions and _passive_object(v):
             args[i] = _lower_if_plain(v)
     for k, v in kwargs.items():
-        if k not in sig.wrt and objects.is_user_object(v):
+        if k not in sig.wrt and _passive_object(v):
             kwargs[k] = _lower_if_plain(v)
     return tuple(args), kwargs
+
+
+def _passive_object(value):
+    """An object of a user class not differentiated, passed as a passive mirror; a callable one stays a
+    function the code is specialized to (``act=Act()``)."""
+    return objects.is_user_object(value) and not callable(value)
 
 
 def _lower_if_plain(value):
