@@ -176,7 +176,7 @@ def _kind_of(value):
 def _arrays_only(inputs, names, fun, what):
     """``jacobian`` and forward-mode ``grad`` build one basis direction per entry: no containers."""
     for x, name in zip(inputs, names):
-        if isinstance(x, (list, tuple, dict)):
+        if isinstance(x, (list, tuple, dict)) or objects.is_user_object(x):
             raise ArgumentError("%s differentiates float and array arguments, but `%s` of %s is a %s: use "
                                 "srcdiff.grad (reverse mode keeps containers), or pass an array"
                                 % (what, name, _fname(fun), type(x).__name__))

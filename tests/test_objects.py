@@ -325,3 +325,12 @@ class Stack(Base):
 def test_objects_inside_a_list_are_refused_by_name():
     with pytest.raises(srcdiff.ArgumentError, match="`blocks` of Stack holds Dense objects"):
         srcdiff.grad(Stack().loss)(X, Y)
+
+
+def test_transformations_that_need_arrays_refuse_an_object_by_name():
+    model = Base()
+    with pytest.raises(srcdiff.ArgumentError, match="`self` of Base.loss is a Base"):
+        srcdiff.grad(model.loss, mode="forward")(X, Y)
+    with pytest.raises(srcdiff.ArgumentError, match="`self` of Base.loss is a Base object"):
+        srcdiff.hessian(Base.loss, wrt="self")(model, X, Y)
+    assert srcdiff.grad(model.loss, mode="forward", wrt=1)(X, Y).shape == Y.shape
