@@ -155,6 +155,8 @@ class _Rewriter:
                 e.func.attr in dict(schema.constants):
             return None
         cls = schema.cls.__srcdiff_object__
+        if schema.cls.__srcdiff_passive__ and not isinstance(_static_lookup(cls, e.func.attr), types.FunctionType):
+            return None  # an object not differentiated: a staticmethod or property called as written
         if not isinstance(e.func.value, ir.Name):
             raise _refuse(self.filename, self.line, "srcdiff calls methods of the objects that are arguments of the "
                           "function (`self.%s(...)`), not of an object inside one (`%s`)" % (e.func.attr,
@@ -170,7 +172,7 @@ class _Rewriter:
     def method_of(self, cls, attr, e):
         """The plain function ``cls``'s ``attr`` names (through its bases), guarded against a class redefining it."""
         owner = next((k for k in cls.__mro__ if attr in vars(k)), None)
-        fn = vars(owner).get(attr) if owner is not None else None
+        fn = _static_lookup(cls, attr)
         if not isinstance(fn, types.FunctionType) or owner is object:
             what = "has no method `%s`" % attr if fn is None else "has `%s` as a %s, not a plain method" % (
                 attr, type(fn).__name__)
@@ -229,6 +231,12 @@ def _written(t, direct=True):
             yield from _written(e, True)
     elif isinstance(t, (ir.Subscript, ir.Attr, ir.Starred)):
         yield from _written(t.value, False)
+
+
+def _static_lookup(cls, attr):
+    """What ``cls`` (through its bases) holds as ``attr``, undecorated: a staticmethod stays one."""
+    owner = next((k for k in cls.__mro__ if attr in vars(k)), None)
+    return vars(owner).get(attr) if owner is not None else None
 
 
 def _constant_expr(v, named):
