@@ -9,7 +9,8 @@ import numpy
 from . import first_use
 from .backend import cache, codegen, deep, duck, targets
 from .modes import callees as calls
-from .front import generators, reader, records
+from .front import generators, objects, reader, records
+from . import methods
 from .arguments import _Signature, _name, check_differentiable, fit  # noqa: F401  (public helpers)
 from .arguments import resolve_wrt, short_repr
 from .partials import plain
@@ -140,7 +141,8 @@ class Transformed(Portable):
                 scalars.add(names[i])
             elif isinstance(value, (list, tuple, dict)):
                 containers.add(names[i])
-                schema = records.schema_of(value) if names[i] in self.sig.wrt else None
+                schema = records.schema_of(value) if names[i] in self.sig.wrt or \
+                    objects.is_object_mirror(type(value)) else None
                 if schema is not None:  # a differentiated NamedTuple: its fields are read by name
                     statics.append((names[i], schema))
             elif is_static_function(value):
@@ -391,6 +393,9 @@ def grad(fun: Function | None = None, *, wrt: Wrt | None = None, has_aux: bool =
     >>> srcdiff.grad(f)(np.array([1.0, 2.0]))
     array([2., 4.])
     """
+    if methods.is_user_method(fun):  # grad(model.loss): with respect to the object unless wrt says otherwise
+        return methods.bind(lambda f, w: grad(f, wrt=w, has_aux=has_aux, mode=mode, backend=backend), fun, wrt,
+                            argnums)
     wrt = resolve_wrt(wrt, argnums)
     if mode not in ("reverse", "forward"):
         raise ArgumentError("mode=%r: use mode='reverse' or mode='forward'" % (mode,))
@@ -434,4 +439,7 @@ def value_and_grad(fun: Function | None = None, *, wrt: Wrt | None = None, has_a
     >>> srcdiff.value_and_grad(f)(np.array([1.0, 2.0]))
     (np.float64(5.0), array([2., 4.]))
     """
+    if methods.is_user_method(fun):
+        return methods.bind(lambda f, w: value_and_grad(f, wrt=w, has_aux=has_aux, backend=backend), fun, wrt,
+                            argnums)
     return _decorator(ValueAndGrad, fun, resolve_wrt(wrt, argnums), has_aux, backend)

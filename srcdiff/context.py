@@ -59,6 +59,7 @@ class Context:
     guards: list = field(default_factory=list)  # (namespace or cell, name, function) the code was built on
     arg_shapes: dict = field(default_factory=dict)  # parameter -> shape of the array it holds (specialized)
     target: object = NUMPY  # backend.targets.Target: what the emitted code may use
+    schemas: dict = field(default_factory=dict)  # parameter -> front.records.Schema of the record it holds
 
     @property
     def filename(self):

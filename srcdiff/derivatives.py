@@ -9,7 +9,8 @@ import numpy
 from . import first_use
 from .backend import cache, deep, duck, targets
 from .modes import callees as calls
-from .front import generators, reader, records
+from . import methods
+from .front import generators, objects, reader, records
 from .api import Grad, Transformed, _decorator, _SCALAR_TYPES, check_differentiable, fit
 from .arguments import resolve_wrt
 from .backend.entries import require_scalar
@@ -176,7 +177,7 @@ def _kind_of(value):
 def _arrays_only(inputs, names, fun, what):
     """``jacobian`` and forward-mode ``grad`` build one basis direction per entry: no containers."""
     for x, name in zip(inputs, names):
-        if isinstance(x, (list, tuple, dict)):
+        if isinstance(x, (list, tuple, dict)) or objects.is_user_object(x):
             raise ArgumentError("%s differentiates float and array arguments, but `%s` of %s is a %s: use "
                                 "srcdiff.grad (reverse mode keeps containers), or pass an array"
                                 % (what, name, _fname(fun), type(x).__name__))
@@ -228,6 +229,10 @@ def jvp(fun: Function, primals: tuple, tangents: Any, *, wrt: Wrt | None = None,
     (np.float64(11.0), np.float64(3.0))
     """
     try:
+        if methods.is_user_method(fun) and isinstance(primals, tuple):  # with respect to the object by default
+            method: Any = fun
+            return _jvp(method.__func__, (method.__self__,) + primals, tangents,
+                        methods.unbound_wrt(fun, resolve_wrt(wrt, argnums, default=None)))
         if wrt is None and argnums is None and _one_tangent_per_primal(primals, tangents):
             wrt = tuple(range(len(primals)))
         return _jvp(fun, primals, tangents, resolve_wrt(wrt, argnums))
@@ -244,6 +249,9 @@ def _jvp(fun, primals, tangents, wrt):
     tangents = (tangents,) if single else tuple(tangents)
     if records.holds_dataclass(t.sig, primals, {}):  # dataclasses: NamedTuples of their fields, tangents too
         primals = records.lowered_arguments(t.sig, primals, {})[0]
+        for tv, x, name in zip(tangents, t.sig.values(primals, {}), t.sig.wrt):
+            if objects.is_user_object(x):
+                objects.check_tangent(tv, x, name)
         tangents = tuple(records.lower(tv) for tv in tangents)
     if _plain_arrays(t.sig.positions, primals, tangents):  # the common case, checked cheaply
         fn = t._functions(primals, {})["tangent"]

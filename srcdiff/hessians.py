@@ -7,6 +7,7 @@ from typing import Any
 import numpy
 
 from .backend import deep, duck
+from .front import objects
 from .modes import callees as calls
 from .api import Grad, check_differentiable, fit
 from .arguments import resolve_wrt
@@ -139,6 +140,10 @@ class Hessian(Portable):
     @user_facing
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         x = self.sig.values(args, kwargs)[0]
+        if objects.is_user_object(x):  # one basis direction per entry: not through an object's attributes
+            raise ArgumentError("hessian differentiates float and array arguments, but `%s` of %s is a %s object: "
+                                "use srcdiff.grad (reverse mode keeps objects), or pass an array" % (
+                                    self.sig.wrt[0], getattr(self.fun, "__qualname__", "f"), type(x).__qualname__))
         _real_only(x, self.fun, "hessian", self.sig.wrt[0])
         shape = numpy.shape(x)
         if duck.is_duck(x):  # a Dask array: its columns stacked lazily (numpy.stack dispatches to Dask)

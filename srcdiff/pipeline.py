@@ -83,7 +83,9 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
     stages = []
     if record_stages:
         stages.append(("source", syntax.unparse(source.tree)))
-    tree = records.rewrite(source.tree, schemas, source.filename)  # fields of records as positions
+    # fields of records as positions; an object's constants and methods as helpers
+    tree, record_helpers, record_guards = records.rewrite(source.tree, schemas, source.filename,
+                                                          all_names(source.tree))
     for p in passes.SOURCE:  # before the context: its names are those of the rewritten tree
         tree = p.run(tree, source)
         if record_stages:
@@ -103,6 +105,9 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
     ctx.origin_text = _origin_texts(source.tree, source)
     ctx.helpers[normalize.SEQUENCE_HELPER] = as_sequence
     ctx.helpers.update({syntax.RAISE: raise_error, syntax.RAISE_FROM: raise_from, syntax.FORMAT: format_text})
+    ctx.helpers.update(record_helpers)
+    ctx.guards.extend(record_guards)
+    ctx.schemas = schemas
     ctx.namer.reserve([normalize.SEQUENCE_HELPER, *syntax.LOWERING_HELPERS])
     # how it calls generators, resolved as srcdiff resolves calls (ctx.resolve caches what a node names:
     # so only once every name srcdiff adds is known)

@@ -13,11 +13,13 @@ from __future__ import annotations
 import collections
 import dataclasses
 import linecache
+import types
 
 import numpy
 
 from .. import ir
-from ..errors import UnsupportedSyntaxError, located
+from . import objects
+from ..errors import ArgumentError, UnsupportedSyntaxError, located
 
 _INTERNED = {}
 
@@ -28,6 +30,7 @@ class Schema:
     cls: type
     fields: tuple
     children: tuple
+    constants: tuple = ()  # an object's mirror: (attribute, value) of the attributes that are constants
 
 
 def is_namedtuple(value):
@@ -38,32 +41,47 @@ def schema_of(value):
     """The interned ``Schema`` of a NamedTuple ``value`` (the same object for the same structure), else None."""
     if not is_namedtuple(value):
         return None
-    schema = Schema(type(value), tuple(type(value)._fields), tuple(schema_of(v) for v in value))
+    cls = type(value)
+    schema = Schema(cls, tuple(getattr(cls, "__srcdiff_names__", cls._fields)), tuple(schema_of(v) for v in value),
+                    getattr(cls, "__srcdiff_constants__", ()))
     return _INTERNED.setdefault(schema, schema)
 
 
-def rewrite(fn_def, schemas, filename):
-    """``fn_def`` with ``p.field`` (``p`` a parameter in ``schemas``, never rebound) read as ``p[i]``."""
+def rewrite(fn_def, schemas, filename, taken=()):
+    """(``fn_def`` with ``p.field`` (``p`` a parameter in ``schemas``, never rebound) read as ``p[i]``,
+    the helpers its rewritten calls name (name -> function), the guards they were resolved under).
+
+    For an object's mirror (front/objects.py) ``p.const`` reads its constant and ``p.method(...)``
+    calls ``type(p).method(p, ...)``, bound to a helper name that collides with nothing in ``taken``.
+    """
     if not schemas:
-        return fn_def
+        return fn_def, {}, []
     rebound = _rebound(fn_def.body) & set(schemas)
     for name in sorted(rebound):
         line = next(s.line for s in _stmts(fn_def.body) if name in _bound_by(s))
         raise _refuse(filename, line, "`%s` holds a %s whose fields srcdiff reads by name, and it is bound again "
-                      "here" % (name, schemas[name].cls.__name__),
+                      "here" % (name, _kind(schemas[name])),
                       "Give the new value another name.")
-    return dataclasses.replace(fn_def, body=_Rewriter(schemas, filename).block(fn_def.body))
+    rewriter = _Rewriter(schemas, filename, taken)
+    return dataclasses.replace(fn_def, body=rewriter.block(fn_def.body)), rewriter.helpers, rewriter.guards
+
+
+def _kind(schema):
+    return getattr(schema.cls, "__srcdiff_object__", schema.cls).__name__
 
 
 class _Rewriter:
-    def __init__(self, schemas, filename):
+    def __init__(self, schemas, filename, taken=()):
         self.schemas, self.filename = schemas, filename
         self.line = 0
+        self.taken = set(taken)
+        self.helpers, self.guards = {}, []  # helper name -> method or constant; (class dict, name, value)
 
     def block(self, stmts):
         out = []
         for s in stmts:
             self.line = getattr(s, "line", self.line) or self.line
+            self._refuse_attribute_write(s)
             changes = {}
             for f in dataclasses.fields(s):
                 value = getattr(s, f.name)
@@ -81,8 +99,9 @@ class _Rewriter:
         new, schema = self.node(e)
         if schema is not None and mirrors_dataclass(schema):
             raise _refuse(self.filename, self.line, "`%s` is a %s, which srcdiff differentiates through the reads "
-                          "of its fields (`%s.%s`); it cannot follow the object itself used here" % (
-                              _text(e), schema.cls.__name__, _text(e), schema.fields[0] if schema.fields else "x"),
+                          "of its fields (`%s.%s`)%s; it cannot follow the object itself used here" % (
+                              _text(e), _kind(schema), _text(e), schema.fields[0] if schema.fields else "x",
+                              " and the calls of its methods" if objects.is_object_mirror(schema.cls) else ""),
                           "Read the fields you need (`%s.%s`) and pass those instead of the object."
                           % (_text(e), schema.fields[0] if schema.fields else "x"))
         return new
@@ -91,10 +110,16 @@ class _Rewriter:
         """(the rewritten node, the schema of its value or None)."""
         if isinstance(e, ir.Name):
             return e, self.schemas.get(e.id)
+        if isinstance(e, ir.Call) and isinstance(e.func, ir.Attr):
+            method = self.method_call(e)
+            if method is not None:
+                return method, None
         if isinstance(e, ir.Attr):
             base, schema = self.node(e.value)
             if schema is None:
                 return (dataclasses.replace(e, value=base) if base is not e.value else e), None
+            if objects.is_object_mirror(schema.cls) and e.attr not in schema.fields:
+                return self.constant(e, schema), None
             if e.attr not in schema.fields:
                 raise _refuse(self.filename, self.line, "srcdiff reads the fields of the %s `%s` by position; "
                               "`%s` is not one of its fields (%s)" % (schema.cls.__name__, _text(e.value), e.attr,
@@ -119,6 +144,109 @@ class _Rewriter:
             elif isinstance(value, list) and any(isinstance(v, ir.Node) for v in value):
                 changes[f.name] = [self.value(v) if isinstance(v, ir.Node) else v for v in value]
         return (dataclasses.replace(e, **changes) if changes else e), None
+
+
+    # ------------------------------------------------------------------ objects of user classes
+
+    def method_call(self, e):
+        """``obj.method(args)`` as a call of the helper bound to ``type(obj).method``, or None (not one)."""
+        base, schema = self.node(e.func.value)
+        if schema is None or not objects.is_object_mirror(schema.cls) or e.func.attr in schema.fields or \
+                e.func.attr in dict(schema.constants):
+            return None
+        cls = schema.cls.__srcdiff_object__
+        if schema.cls.__srcdiff_passive__ and not isinstance(_static_lookup(cls, e.func.attr), types.FunctionType):
+            return None  # an object not differentiated: a staticmethod or property called as written
+        if not isinstance(e.func.value, ir.Name):
+            raise _refuse(self.filename, self.line, "srcdiff calls methods of the objects that are arguments of the "
+                          "function (`self.%s(...)`), not of an object inside one (`%s`)" % (e.func.attr,
+                                                                                              _text(e.func)),
+                          "Call a function of the inner object's class with it as an argument, or pass the inner "
+                          "object as an argument.")
+        fn = self.method_of(cls, e.func.attr, e)
+        name = self.helper("%s_%s" % (cls.__name__, e.func.attr), fn)
+        args = [base] + [self.value(a) for a in e.args]
+        keywords = [dataclasses.replace(k, value=self.value(k.value)) for k in e.keywords]
+        return ir.Call(ir.Name(name), args, keywords)
+
+    def method_of(self, cls, attr, e):
+        """The plain function ``cls``'s ``attr`` names (through its bases), guarded against a class redefining it."""
+        owner = next((k for k in cls.__mro__ if attr in vars(k)), None)
+        fn = _static_lookup(cls, attr)
+        if not isinstance(fn, types.FunctionType) or owner is object:
+            what = "has no method `%s`" % attr if fn is None else "has `%s` as a %s, not a plain method" % (
+                attr, type(fn).__name__)
+            raise _refuse(self.filename, self.line, "srcdiff calls the methods of %s objects through their class, and "
+                          "%s" % (cls.__name__, what),
+                          "Call plain methods (`def %s(self, ...)`) or module-level functions." % attr)
+        for k in cls.__mro__[:cls.__mro__.index(owner) + 1]:  # a class in between defining it later: new code
+            self.guards.append((vars(k), attr, fn if k is owner else None))
+        return fn
+
+    def constant(self, e, schema):
+        """The read ``obj.attr`` of a constant attribute: the constant itself, or the helper bound to it."""
+        constants = dict(schema.constants)
+        cls = schema.cls.__srcdiff_object__
+        if e.attr not in constants and schema.cls.__srcdiff_passive__:  # not differentiated: read as written
+            return e
+        if e.attr not in constants:
+            kind = "a method" if isinstance(getattr(cls, e.attr, None), types.FunctionType) else \
+                "a property" if isinstance(getattr(cls, e.attr, None), property) else \
+                "a class attribute" if hasattr(cls, e.attr) else "no attribute"
+            raise _refuse(self.filename, self.line, "srcdiff reads the attributes an object holds in its __dict__; "
+                          "`%s` is %s of %s (the object's attributes: %s)" % (
+                              _text(e), kind, cls.__name__, ", ".join(list(schema.fields) + list(constants)) or "none"),
+                          "Call methods (`%s(...)`), and keep the values the function reads on the object "
+                          "(set in __init__)." % _text(e))
+        return _constant_expr(constants[e.attr], lambda v: ir.Name(self.helper("%s_%s" % (cls.__name__, e.attr), v)))
+
+    def helper(self, stem, obj):
+        for name, bound in self.helpers.items():
+            if bound is obj:
+                return name
+        name, n = stem, 2
+        while name in self.taken:
+            name, n = "%s%d" % (stem, n), n + 1
+        self.taken.add(name)
+        self.helpers[name] = obj
+        return name
+
+    def _refuse_attribute_write(self, s):
+        targets = s.targets if isinstance(s, ir.Assign) else [s.target] if isinstance(s, (ir.AugAssign, ir.For)) \
+            else []
+        for t in targets:
+            for node, direct in _written(t):
+                schema = self.node(node.value)[1] if isinstance(node, ir.Attr) else None
+                if schema is not None and (direct or objects.is_object_mirror(schema.cls)):
+                    raise _refuse(self.filename, self.line, "srcdiff reads the fields of `%s` (a %s) but does not "
+                                  "follow writes to them" % (_text(node.value), _kind(schema)),
+                                  "Compute the new value into a local name and return it, or keep it in a dict.")
+
+
+def _written(t, direct=True):
+    """(node, whether it is the assigned target itself) for ``t`` and the containers it writes into."""
+    yield t, direct
+    if isinstance(t, (ir.Tuple, ir.List)):
+        for e in t.elts:
+            yield from _written(e, True)
+    elif isinstance(t, (ir.Subscript, ir.Attr, ir.Starred)):
+        yield from _written(t.value, False)
+
+
+def _static_lookup(cls, attr):
+    """What ``cls`` (through its bases) holds as ``attr``, undecorated: a staticmethod stays one."""
+    owner = next((k for k in cls.__mro__ if attr in vars(k)), None)
+    return vars(owner).get(attr) if owner is not None else None
+
+
+def _constant_expr(v, named):
+    if v is None or isinstance(v, (bool, int, str, bytes)):
+        return ir.Const(v)
+    if isinstance(v, (numpy.integer, numpy.bool_)):
+        return ir.Const(v.item())
+    if isinstance(v, tuple):
+        return ir.Tuple([_constant_expr(x, named) for x in v])
+    return named(v)  # a function or a module: a helper the generated code is bound to
 
 
 def _text(e):
@@ -162,8 +290,8 @@ def is_dataclass_value(value):
 
 
 def mirrors_dataclass(schema):
-    """Whether ``schema`` stands for a dataclass (passed to generated code as a NamedTuple mirror)."""
-    return getattr(schema.cls, "__srcdiff_dataclass__", None) is not None
+    """Whether ``schema`` stands for a dataclass or an object (passed to generated code as a NamedTuple mirror)."""
+    return getattr(schema.cls, "__srcdiff_dataclass__", None) is not None or objects.is_object_mirror(schema.cls)
 
 
 def _mirror(cls):
@@ -184,6 +312,10 @@ def lower(value):
     if is_namedtuple(value):
         items = [lower(v) for v in value]
         return value if all(a is b for a, b in zip(items, value)) else type(value)(*items)
+    if type(value) in _PLAIN:
+        return value
+    if objects.is_user_object(value):
+        return objects.lower_object(value, lower)
     return value
 
 
@@ -194,6 +326,8 @@ def lift(g, original):
         return dataclasses.replace(original, **{n: lift(v, getattr(original, n)) for n, v in zip(names, g)})
     if is_namedtuple(original):
         return type(original)(*[lift(a, b) for a, b in zip(g, original)])
+    if objects.is_user_object(original):
+        return objects.lift_object(g, original, lift)
     return g
 
 
@@ -201,13 +335,17 @@ _PLAIN = frozenset({numpy.ndarray, float, int, complex, bool, list, tuple, dict,
 
 
 def holds_dataclass(sig, args, kwargs):
-    """Whether a differentiated argument of this call is a dataclass, or a NamedTuple holding one."""
+    """Whether a differentiated argument of this call is a dataclass, or a NamedTuple holding one, or
+    any argument an object of a user class."""
     for v in args:
         if type(v) not in _PLAIN:
             break
     else:
         if not kwargs:
             return False  # arrays, numbers and plain containers: the common case, decided cheaply
+    if any(_passive_object(v) for v in list(args) + list(kwargs.values())) or \
+            any(objects.is_user_object(v) for v in sig.values(args, kwargs)):
+        return True  # objects of user classes, differentiated or not, are passed as their mirrors
     return any(is_dataclass_value(v) or (is_namedtuple(v) and lower(v) is not v) for v in sig.values(args, kwargs))
 
 
@@ -219,4 +357,25 @@ def lowered_arguments(sig, args, kwargs):
             args[pos] = lower(args[pos])
         elif name in kwargs:
             kwargs[name] = lower(kwargs[name])
+    wrt_positions = set(sig.positions)
+    for i, v in enumerate(args):  # an object not differentiated: its methods and constants still read as such
+        if i not in wrt_positions and _passive_object(v):
+            args[i] = _lower_if_plain(v)
+    for k, v in kwargs.items():
+        if k not in sig.wrt and _passive_object(v):
+            kwargs[k] = _lower_if_plain(v)
     return tuple(args), kwargs
+
+
+def _passive_object(value):
+    """An object of a user class not differentiated, passed as a passive mirror; a callable one stays a
+    function the code is specialized to (``act=Act()``)."""
+    return objects.is_user_object(value) and not callable(value)
+
+
+def _lower_if_plain(value):
+    """The mirror of an object not differentiated, or the object itself when it holds what a mirror cannot."""
+    try:
+        return objects.lower_object(value, lower, passive=True)
+    except ArgumentError:
+        return value

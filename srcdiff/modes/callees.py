@@ -204,6 +204,9 @@ def static_arguments(callee, binding, ctx):
     for name, p in inspect.signature(callee).parameters.items():
         if name in binding:
             atom = binding[name]
+            if isinstance(atom, ir.Name) and atom.id in ctx.schemas:  # a record: the callee reads its fields too
+                statics[name] = ctx.schemas[atom.id]
+                continue
             local = isinstance(atom, ir.Name) and atom.id in ctx.locals and atom.id not in ctx.statics
             obj = ctx.resolve(atom) if isinstance(atom, (ir.Name, ir.Attr)) and not local else None
         else:

@@ -1,7 +1,7 @@
 """A class-based Elman RNN regression model (hyperparameters and weights kept on the object)."""
 import numpy as np
 
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 class RNN:
@@ -70,10 +70,7 @@ def _functional_args():
 
 CASES = [
     Case("rnn_unbound_method_wrt_self", RNN.loss, _model_args, wrt="self",
-         notes="grad(RNN.loss, wrt='self'): methods reading self attributes and calling self.predict",
-         known={"reverse": refused("issue 17: methods of user classes (self.penalty())"),
-                "forward": refused("issue 17: forward mode refuses a user object as the differentiated argument")}),
+         notes="grad(RNN.loss, wrt='self'): methods reading self attributes and calling self.predict"),
     Case("rnn_bound_method_params", functional.loss, _functional_args, wrt=0,
-         notes="grad(model.loss) on a bound method; the activation is a self attribute",
-         known=both(refused("issue 17: a bound method as the differentiated function"))),
+         notes="grad(model.loss) on a bound method; the activation is a self attribute"),
 ]
