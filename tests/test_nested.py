@@ -91,7 +91,7 @@ def looped_sum(x):
     return np.sum(looped_vector(x))
 
 
-def test_reverse_over_a_taped_gradient_is_refused_with_the_forward_route():
+def test_reverse_over_a_gradient_handing_a_tape_to_a_callee_is_refused_with_the_forward_route():
     x = np.array([0.5, -1.0, 2.0])
     with pytest.raises(srcdiff.NonDifferentiableError, match="keeps a tape") as info:
         srcdiff.jacobian(srcdiff.grad(looped_sum))(x)
@@ -102,3 +102,37 @@ def test_reverse_over_a_taped_gradient_is_refused_with_the_forward_route():
     eps = 1e-6
     fd = np.array([(g(x + eps * e) - g(x - eps * e)) / (2 * eps) for e in np.eye(3)]).T
     np.testing.assert_allclose(H, fd, rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------- reverse over taped gradients (issue 17)
+
+def damped_map(x, a):
+    for i in range(6):
+        x = x - 0.3 * np.sin(a * x) + 0.1 * i
+    return x ** 2
+
+
+def newton_sqrt(a):
+    x = a
+    k = 0
+    while k < 5:
+        x = 0.5 * (x + a / x)
+        k += 1
+    return x
+
+
+def _central(f, x, i=None, eps=1e-5):
+    if i is None:
+        return (f(x + eps) - f(x - eps)) / (2 * eps)
+    e = np.zeros_like(x)
+    e[i] = eps
+    return (f(x + e) - f(x - e)) / (2 * eps)
+
+
+@pytest.mark.parametrize("fun, args", [(damped_map, (0.9, 1.7)), (newton_sqrt, (2.5,))])
+def test_grad_of_grad_through_a_loop_tape_matches_finite_differences(fun, args):
+    g = srcdiff.grad(fun)
+    gg = srcdiff.grad(g)
+    fd = _central(lambda v: g(v, *args[1:]), args[0])
+    assert gg(*args) == pytest.approx(fd, rel=1e-7)
+    assert gg(*args) == pytest.approx(srcdiff.hessian(fun)(*args), rel=1e-12)  # forward over reverse agrees

@@ -260,6 +260,8 @@ class Classifier:
         if isinstance(s, ir.ExprStmt) and name in LIST_MUTATORS:
             if name == "append" and len(call.args) == 1 and not keywords:
                 return Op("append", s, source=receiver, value=call.args[0], name=".append")
+            if name == "pop" and not call.args and not keywords and isinstance(receiver, ir.Name):
+                return Op("pop", s, source=receiver, name=".pop")  # an item dropped off a tape
             return Op("opaque", s, args=[receiver] + list(call.args), name="`.%s()`" % name,
                       error="srcdiff supports only `.append(value)` among list mutations",
                       fix="Build a new list instead of calling `.%s()`." % name)

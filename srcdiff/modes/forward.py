@@ -214,11 +214,15 @@ class ForwardMode:
         if kind == "append":
             return self.append(op, state, out, line)
         if kind == "pop":
+            taken = ir.Call(ir.Attr(ir.Name(self.tan(op.source.id)), "pop"), [], [])
+            if op.target is None:  # an item dropped
+                if state.get(op.source.id):
+                    out.append(ir.ExprStmt(taken, line))
+                return state
             if not state.get(op.source.id):
                 state.pop(op.target.id, None)
                 return state
-            out.append(ir.Assign([ir.Name(self.tan(op.target.id))],
-                                 ir.Call(ir.Attr(ir.Name(self.tan(op.source.id)), "pop"), [], []), line))
+            out.append(ir.Assign([ir.Name(self.tan(op.target.id))], taken, line))
             state[op.target.id] = True
             return state
         if kind == "scatter":
