@@ -113,6 +113,10 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
         ctx.locals = reader.local_names(tree)
         if record_stages:
             stages.append((p.name, syntax.unparse(tree)))
+    made = bindings.transformation_aliases(tree, ctx)  # ``srcdiff.grad(loss)(x)``: calls of its gradient code
+    if made:
+        ctx.statics.update(made)
+        ctx.resolved.clear()  # names resolved before they were known
     return Prepared(ctx, tree, source.tree, stages)
 
 

@@ -399,7 +399,7 @@ class ForwardMode:
                                                         target=self.ctx.target)
         except SrcdiffError as exc:  # inside a definition of a library function: reported here
             raise at_call_site(exc, callee, self.ctx.filename, s.line, text) from None
-        self.ctx.guard(op.stmt.value.func, callee)
+        self.ctx.guard(op.stmt.value.func, callee if op.holder is None else op.holder)
         self.ctx.guards.extend(calls.tangent_function.last_guards)
         name = self.ctx.bind(calls.name_stem(callee) + "_tangent", fn)
         tangents = [ir.Keyword(tp, self.materialized(self.lookup(state)(binding[p])))

@@ -267,7 +267,7 @@ class PrepareMixin:
                                                 self.ctx.target)
         except SrcdiffError as exc:  # inside a definition of a library function: reported here
             raise at_call_site(exc, callee, self.ctx.filename, s.line, text) from None
-        self.ctx.guard(op.stmt.value.func, callee)
+        self.ctx.guard(op.stmt.value.func, callee if op.holder is None else op.holder)
         self.ctx.guards.extend(split_functions.last_guards)
         stem = calls.name_stem(callee)
         if pending is not None and pending.ctx is self.ctx:  # recursion: call ourselves by name
