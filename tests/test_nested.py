@@ -136,3 +136,28 @@ def test_grad_of_grad_through_a_loop_tape_matches_finite_differences(fun, args):
     fd = _central(lambda v: g(v, *args[1:]), args[0])
     assert gg(*args) == pytest.approx(fd, rel=1e-7)
     assert gg(*args) == pytest.approx(srcdiff.hessian(fun)(*args), rel=1e-12)  # forward over reverse agrees
+
+
+def newton_sqrt_while(a):
+    x = a
+    while abs(x * x - a) > 1e-12:
+        x = 0.5 * (x + a / x)
+    return x
+
+
+def test_third_and_fourth_derivatives_through_a_while_loop_match_the_closed_form():
+    # the tapes of the second derivative hold None placeholders and items dropped by a bare pop: their
+    # adjoints are None, taken as zero by the appends' adjoints (runtime.popped_adjoint)
+    g2 = srcdiff.grad(srcdiff.grad(newton_sqrt_while))
+    g3 = srcdiff.grad(g2)
+    a = 2.0
+    assert g3(a) == pytest.approx(3 / 8 * a ** -2.5, rel=1e-10)
+    assert g3(a) == pytest.approx(_central(g2, a), rel=1e-7)
+    assert srcdiff.grad(g3)(a) == pytest.approx(-15 / 16 * a ** -3.5, rel=1e-10)
+    assert srcdiff.hessian(srcdiff.grad(newton_sqrt_while))(a) == pytest.approx(g3(a), rel=1e-12)
+
+
+def test_third_derivative_of_a_for_loop_tape_matches_finite_differences():
+    g2 = srcdiff.grad(srcdiff.grad(damped_map))
+    g3 = srcdiff.grad(g2)
+    assert g3(0.9, 1.7) == pytest.approx(_central(lambda v: g2(v, 1.7), 0.9), rel=1e-6)

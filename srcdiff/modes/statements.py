@@ -8,7 +8,8 @@ from .. import ir
 from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, located
 from ..lower.ops import atom_names
 from ..rules.refusals import refused_params, undifferentiated
-from ..runtime.helpers import add_at, broadcast_count, real_for, snapshot, total, unbroadcast, written_part
+from ..runtime.helpers import (add_at, broadcast_count, popped_adjoint, real_for, snapshot, total, unbroadcast,
+                               written_part)
 from ..runtime.kernels_math import strong_div, strong_mul
 from ..rules.template import Contribution, Filler, Zero, fold
 from .adjoint_exprs import (Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros, _mentions,
@@ -318,6 +319,10 @@ class StatementMixin:
             taken = ir.Call(ir.Attr(_copy_expr(var), "pop"), [], [])
             if isinstance(value, ir.Name) and value.id in varied:
                 tmp = ir.Name(self.ctx.namer.fresh("d_item"))
+                if name in self.stacks:  # the item's adjoint is None where it was dropped or a placeholder
+                    scalar = self.shapes.same(self.shapes.of(value, s), frozenset())
+                    like = ir.Const(0.0) if scalar else _copy_expr(value)
+                    taken = ir.Call(self.acc.helper("popped_adjoint", popped_adjoint), [taken, like], [])
                 code.append(ir.Assign([_copy_expr(tmp)], taken))
                 self.acc.contribute(value, tmp, state, varied, code)
             else:

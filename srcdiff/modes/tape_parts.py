@@ -94,7 +94,7 @@ def stacks(fn, classify):
         if op.kind == "pop" and isinstance(op.source, ir.Name):
             popped.add(op.source.id)
             uses.setdefault(op.source.id, []).append(1)
-        elif op.kind == "append" and isinstance(op.source, ir.Name) and isinstance(op.value, ir.Name):
+        elif op.kind == "append" and isinstance(op.source, ir.Name) and isinstance(op.value, (ir.Name, ir.Const)):
             uses.setdefault(op.source.id, []).append(1)
         elif op.kind == "build" and isinstance(op.target, ir.Name) and isinstance(op.source, ir.List) \
                 and not op.source.elts:
