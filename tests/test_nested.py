@@ -161,3 +161,48 @@ def test_third_derivative_of_a_for_loop_tape_matches_finite_differences():
     g2 = srcdiff.grad(srcdiff.grad(damped_map))
     g3 = srcdiff.grad(g2)
     assert g3(0.9, 1.7) == pytest.approx(_central(lambda v: g2(v, 1.7), 0.9), rel=1e-6)
+
+
+def tanh_products(w, h):
+    s = 0.0
+    for i in range(3):
+        h = np.tanh(w * h)
+        s = s + np.sum(h)
+    return s
+
+
+def tanh_layers(W, h):
+    s = 0.0
+    for i in range(3):
+        h = np.tanh(W @ h)
+        s = s + np.sum(h)
+    return s
+
+
+def squared_layer_gradient(W, h):
+    return np.sum(srcdiff.grad(tanh_layers)(W, h) ** 2)
+
+
+def test_a_loop_of_array_products_differentiates_twice():
+    # code differentiated again keeps its reverse loops' products one per step (no batched sums)
+    w, h = 0.7, np.array([0.2, 0.4, -0.1])
+    g = srcdiff.grad(tanh_products, wrt=0)
+    eye = np.eye(3) * 1e-6
+    fd = np.array([(g(w, h + e) - g(w, h - e)) / 2e-6 for e in eye])
+    np.testing.assert_allclose(srcdiff.grad(g, wrt=1)(w, h), fd, rtol=1e-7)
+
+
+def test_a_gradient_of_a_matmul_loop_taken_inside_the_function_differentiates():
+    W, h = np.array([[0.3, -0.5], [0.8, 0.1]]), np.array([0.2, 0.4])
+    got_W, got_h = srcdiff.grad(squared_layer_gradient, wrt=(0, 1))(W, h)
+    fd_W = np.zeros_like(W)
+    for i in np.ndindex(W.shape):
+        e = np.zeros_like(W)
+        e[i] = 1e-6
+        fd_W[i] = (squared_layer_gradient(W + e, h) - squared_layer_gradient(W - e, h)) / 2e-6
+    fd_h = np.array([(squared_layer_gradient(W, h + e) - squared_layer_gradient(W, h - e)) / 2e-6
+                     for e in np.eye(2) * 1e-6])
+    np.testing.assert_allclose(got_W, fd_W, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(got_h, fd_h, rtol=1e-7, atol=1e-9)
+    _, t = srcdiff.jvp(squared_layer_gradient, (W, h), (np.ones_like(W), np.zeros(2)))
+    assert t == pytest.approx(np.sum(fd_W), rel=1e-7)
