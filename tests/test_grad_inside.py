@@ -124,3 +124,16 @@ def test_rebinding_a_module_level_gradient_rebuilds_the_code():
         np.testing.assert_allclose(first(X), _central(rebound, (X,), 0), rtol=1e-7, atol=1e-8)
     finally:
         H = srcdiff.grad(loss)
+
+
+def hessian_inside(x):
+    return loss(x) + np.sum(srcdiff.hessian(loss)(x))
+
+
+def test_other_transformations_called_inside_are_refused_by_name():
+    for mode in (srcdiff.grad, lambda f: (lambda x: srcdiff.jvp(f, (x,), (np.ones(3),)))):
+        with pytest.raises(srcdiff.SrcdiffError) as info:
+            mode(hessian_inside)(X)
+        message = str(info.value)
+        assert "test_grad_inside.py:%d" % (hessian_inside.__code__.co_firstlineno + 1) in message
+        assert "srcdiff.hessian(loss)" in message and "only srcdiff.grad and srcdiff.value_and_grad" in message

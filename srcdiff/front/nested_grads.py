@@ -9,9 +9,10 @@ from ..errors import SrcdiffError
 
 
 def transformations():
-    """The public functions whose calls are evaluated when the code is transformed."""
-    from .. import api
-    return (api.grad, api.value_and_grad)
+    """The public functions whose calls are evaluated when the code is transformed (hessian and hvp
+    only to refuse their calls by name)."""
+    from .. import api, hessians
+    return (api.grad, api.value_and_grad, hessians.hessian, hessians.hvp)
 
 
 def aliases(fn_def, ctx, resolve):
@@ -82,8 +83,8 @@ def _known(expr, resolve):
 
 def is_transformation(obj):
     """Is ``obj`` what srcdiff's transformations return (called inside a differentiated function)?"""
-    from .. import api
-    return isinstance(obj, api.Transformed)
+    from ..backend.travel import Portable
+    return isinstance(obj, Portable)
 
 
 def generated_callee(obj, display):
@@ -91,9 +92,10 @@ def generated_callee(obj, display):
     (problem, fix)) when srcdiff cannot differentiate a call of it."""
     from ..api import ValueAndGrad
     if not isinstance(obj, ValueAndGrad):
-        return None, ("srcdiff cannot differentiate a call of %s (%r) inside a differentiated function"
-                      % (display, obj), "Inside the function, call srcdiff.grad or srcdiff.value_and_grad of a "
-                      "module-level function.")
+        return None, ("srcdiff cannot differentiate a call of %s inside a differentiated function: of "
+                      "srcdiff's transformations, only srcdiff.grad and srcdiff.value_and_grad (reverse mode) are "
+                      "followed there" % display, "Inside the function, call srcdiff.grad or "
+                      "srcdiff.value_and_grad of a module-level function.")
     if len(obj.sig.wrt) == 1 and not obj.sig.single:
         return None, ("srcdiff cannot differentiate a call of %s inside a differentiated function: it was made with "
                       "wrt given as a one-element tuple" % display, "Pass wrt as the index or name alone.")
@@ -111,6 +113,7 @@ def generated_callee(obj, display):
 
 def spelled(obj):
     """``srcdiff.grad(loss)``: how the user made ``obj``, for messages."""
-    from ..api import Grad
-    kind = "grad" if isinstance(obj, Grad) else "value_and_grad" if is_transformation(obj) else type(obj).__name__
+    from ..api import Grad, ValueAndGrad
+    kind = "grad" if isinstance(obj, Grad) else "value_and_grad" if isinstance(obj, ValueAndGrad) else \
+        type(obj).__name__.lower()
     return "srcdiff.%s(%s)" % (kind, getattr(obj.fun, "__name__", "...") if hasattr(obj, "fun") else "...")
