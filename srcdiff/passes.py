@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import copy
-import re
 import sys
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from .errors import NonDifferentiableError, UnsupportedSyntaxError, located
 from .front import local_functions, reader, syntax
 from .lower import control, normalize, redefinitions, stats_calls
 from .lower.ops import Classifier
+from .modes import tape_parts
 from .optimize import finish
 from .rules.registry import shape_kind
 from .runtime.helpers import as_sequence, format_text, private_copy, raise_error, raise_from, require_pair
@@ -223,19 +223,28 @@ def refuse_lowering_names(fn, source):
 
 
 def refuse_taped_generated_code(tree, ctx):
-    """Reverse mode over a generated gradient that pushes and pops a tape (a loop, a fancy-index
-    write) would have to reverse the tape itself: refused, with the forward-over-reverse way out."""
+    """Reverse mode over a generated gradient that adds into an array in place (``add_at``, the
+    adjoint of a fancy-index read) is refused, with the forward-over-reverse way out. (Its tapes,
+    lists pushed and popped, are differentiated: ``tape_parts.stacks``.)"""
     if not ctx.filename.startswith("<srcdiff "):
         return
     classify = Classifier(ctx)
+    stacks = tape_parts.stacks(tree, classify)
     for s in ir.walk(tree):
         op = classify(s) if isinstance(s, (ir.Assign, ir.ExprStmt)) else None
-        if op is not None and (op.kind in ("pop", "scatter") or (
-                op.kind == "append" and isinstance(op.source, ir.Name) and re.fullmatch(r"tape\d*", op.source.id))):
+        if op is not None and op.kind in ("pop", "append") and isinstance(op.source, ir.Name) and \
+                op.source.id not in stacks and (op.kind == "pop" or op.source.id.startswith("tape")):
             raise NonDifferentiableError(located(
                 ctx.filename, s.line, ctx.origin_text.get(s.line, ""),
-                "reverse mode over a generated gradient that keeps a tape (the function has a loop or "
-                "writes through an index) is not supported",
+                "reverse mode over a generated gradient that keeps a tape it hands on to another function (a "
+                "callee's split forward and backward functions) is not supported",
+                "For second derivatives use srcdiff.hessian, srcdiff.hvp or "
+                "srcdiff.jacobian(srcdiff.grad(f), mode='forward') (forward mode over the gradient)."))
+        if op is not None and op.kind == "scatter":
+            raise NonDifferentiableError(located(
+                ctx.filename, s.line, ctx.origin_text.get(s.line, ""),
+                "reverse mode over a generated gradient that adds into an array through an index (np.add.at, "
+                "for an index that may repeat) is not supported",
                 "For second derivatives use srcdiff.hessian, srcdiff.hvp or "
                 "srcdiff.jacobian(srcdiff.grad(f), mode='forward') (forward mode over the gradient)."))
 

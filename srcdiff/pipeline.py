@@ -118,6 +118,10 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
         ctx.locals = reader.local_names(tree)
         if record_stages:
             stages.append((p.name, syntax.unparse(tree)))
+    made = bindings.transformation_aliases(tree, ctx)  # ``srcdiff.grad(loss)(x)``: calls of its gradient code
+    if made:
+        ctx.statics.update(made)
+        ctx.resolved.clear()  # names resolved before they were known
     return Prepared(ctx, tree, source.tree, stages)
 
 
@@ -244,7 +248,9 @@ def _sweeps(mode, job):
     _name_tape(forward_code, tape_name)
     reverse_code = _fill_pops(reverse_code, mode, tape_name)
     unbatched = reverse_code
-    reverse_code = batching.batch_products(cleanup.drop_empty(reverse_code), ctx)
+    reverse_code = cleanup.drop_empty(reverse_code)
+    if not job.check_real:  # code differentiated again keeps one product per step: the batched sums (a kernel
+        reverse_code = batching.batch_products(reverse_code, ctx)  # over lists) have no derivatives of their own
     forward_code, reverse_code, tape_init = tapes.arrange(forward_code, reverse_code, tape_name,
                                                           [p.name for p in mode.fn.params], mode, ctx)
     grads = [_final_gradient(name, final_state, mode) for name in job.wrt]

@@ -1019,6 +1019,10 @@ def runtime_floating(g):
     return np.sum(runtime.floating(g) * W1[:3] + runtime.floating(g * g))
 
 
+def runtime_popped_adjoint(g):
+    return np.sum(runtime.popped_adjoint(g * 2.0, g) * W1[:3]) + np.sum(runtime.popped_adjoint(None, g) * g)
+
+
 def runtime_detached(g):
     pair = runtime.detached((g * 2.0, [g]))
     return np.sum(pair[0] * pair[1][0] * W1[:3])
@@ -1084,6 +1088,7 @@ def runtime_real_for(g):
 
 case(runtime.real_for, runtime_real_for, normal(3), label="real_for(real target, complex value)")
 case(runtime.floating, runtime_floating, normal(3), label="floating(g)")
+case(runtime.popped_adjoint, runtime_popped_adjoint, normal(3), label="popped_adjoint(g, like)")
 case(runtime.detached, runtime_detached, normal(3), label="detached(tuple of array and list)")
 case(runtime.add, runtime_add, normal(3), normal(3), wrt=(0, 1), label="add(a, b)")
 case(runtime.as_sequence, loop_over_rows, normal(3, 4), label="for row in x")

@@ -141,6 +141,8 @@ def sharing_sources(op, copies=frozenset()):
         return [e.id for e in elts if isinstance(e, ir.Name)]
     if op.kind == "append":
         return [op.value.id] if isinstance(op.value, ir.Name) else []
+    if op.kind == "pop":  # the item taken may share memory with what was appended
+        return [op.source.id] if op.target is not None and isinstance(op.source, ir.Name) else []
     if isinstance(value, ir.Attr) and value.attr in _VIEW_METHODS and isinstance(value.value, ir.Name):
         return [value.value.id]
     if isinstance(value, ir.Call):
@@ -217,9 +219,9 @@ def check_writes(fn_def, classify, ctx, is_number=None):
     live.run(fn_def.body, frozenset())
     for s, name in writes:
         aliases, same_list, names = sharing_up_to(top.get(s, 0))
-        # appending changes the list, not the arrays in it (nor arrays that share theirs)
+        # appending (or popping) changes the list, not the arrays in it (nor arrays that share theirs)
         appends = classify(s).kind == "append"
-        group = (same_list if appends else aliases).group(name, names | params)
+        group = (same_list if appends or classify(s).kind == "pop" else aliases).group(name, names | params)
         text = ctx.origin_text.get(s.line, "")
         shared_params = [p for p in group if p in params and p != name]
         if shared_params and classify(s).mutates():

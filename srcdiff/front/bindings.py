@@ -6,7 +6,7 @@ import types
 from collections import Counter
 
 from ..modes import callees
-from . import reader
+from . import nested_grads, reader
 from .. import ir
 
 _MISSING = object()
@@ -83,3 +83,12 @@ def _resolve(expr, ctx, aliases):
         except Exception:  # noqa: BLE001 - Python would raise when the line runs; leave it unresolved
             return _MISSING
     return obj
+
+
+def transformation_aliases(fn_def, ctx):
+    """{local name: srcdiff.grad object} for names the normalized function binds once to a call of
+    srcdiff.grad or value_and_grad known now (see nested_grads)."""
+    def resolve(expr):
+        obj = _resolve(expr, ctx, {})
+        return None if obj is _MISSING else obj
+    return nested_grads.aliases(fn_def, ctx, resolve)

@@ -13,7 +13,7 @@ from numpy import generic as numpy_generic
 from numpy import ndarray as numpy_ndarray
 from numpy import ufunc as numpy_ufunc
 
-from ..front import reader
+from ..front import nested_grads, reader
 from .. import ir, rules
 from ..runtime import helpers as runtime
 from ..errors import MissingRuleError
@@ -46,6 +46,7 @@ class Op:
     fix: str = ""  # what the user can do about it
     receiver: object = None  # ``r`` of a method call ``r.m(...)`` read as the array method ``numpy.m(r, ...)``
     callee_names: list = field(default_factory=list)  # locals the called function itself comes from
+    holder: object = None  # what the called name holds when not ``callee`` (a srcdiff.grad object)
 
 
     # ---------------------------------------------------------------- names
@@ -237,6 +238,8 @@ class Classifier:
                       error="srcdiff cannot tell which function `%s` is when it transforms the code" % display,
                       fix="Call a module-level function by its name (a function passed in as an argument "
                           "can be given as a default value, `act=np.tanh`, instead).")
+        if nested_grads.is_transformation(obj):  # ``dE = srcdiff.grad(energy)`` ... ``dE(q)``
+            return self.transformation_call(s, target, call, keywords, obj, display)
         rule = rules.lookup(obj)
         if rule is not None:
             return self.rule_op(s, target, rule, list(call.args), keywords, display)
@@ -246,6 +249,18 @@ class Classifier:
         problem, fix = _no_rule_message(display, obj)
         return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
                   error=problem, fix=fix)
+
+    def transformation_call(self, s, target, call, keywords, obj, display):
+        """A call of a srcdiff.grad or value_and_grad object: a call of the gradient code it generates."""
+        if display not in self.ctx.source_names:  # the temporary ``srcdiff.grad(loss)(x)`` binds: say what it is
+            display = nested_grads.spelled(obj)
+        fn, found = nested_grads.generated_callee(obj, display)  # (function, its guards) or (None, refusal)
+        if fn is None:
+            return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
+                      error=found[0], fix=found[1])
+        self.ctx.guards.extend(found)
+        return Op("call", s, target=target, callee=fn, args=list(call.args), keywords=keywords, name=display,
+                  holder=obj)
 
     def unknown_callee(self, name):
         user = self.ctx.renamed_from.get(name, name)
@@ -260,6 +275,8 @@ class Classifier:
         if isinstance(s, ir.ExprStmt) and name in LIST_MUTATORS:
             if name == "append" and len(call.args) == 1 and not keywords:
                 return Op("append", s, source=receiver, value=call.args[0], name=".append")
+            if name == "pop" and not call.args and not keywords and isinstance(receiver, ir.Name):
+                return Op("pop", s, source=receiver, name=".pop")  # an item dropped off a tape
             return Op("opaque", s, args=[receiver] + list(call.args), name="`.%s()`" % name,
                       error="srcdiff supports only `.append(value)` among list mutations",
                       fix="Build a new list instead of calling `.%s()`." % name)

@@ -138,7 +138,10 @@ class Accumulator:
         return self.walk.shapes.of(atom, stmt)
 
     def zeros(self, atom, stmt=None, after=False):
-        """A zero adjoint for ``atom``: ``0.0`` when the shape analysis knows it is a scalar."""
+        """A zero adjoint for ``atom``: ``0.0`` when the shape analysis knows it is a scalar; ``[]``
+        for a stack (``tape_parts.stacks``: the items on it then are never popped later)."""
+        if isinstance(atom, ir.Name) and atom.id in self.walk.stacks:
+            return ir.List([])
         if stmt is not None and self.walk.shapes.of(atom, stmt, after=after) == frozenset():
             return ir.Const(0.0)
         return ir.Call(self.helper("zeros_like", zeros_like), [_copy_expr(atom)], [])
@@ -317,7 +320,7 @@ class Accumulator:
 
     def unowned(self, name, a):
         """Must ``name``'s adjoint ``a`` be copied before it is updated in place (or popped)?"""
-        return not a.owned or (name in self.walk.appended and not a.listed)
+        return not a.owned or (name in self.walk.appended and not a.listed and name not in self.walk.stacks)
 
     def allocates(self, value):
         """Is ``value`` certainly a new object (safe to update in place)?"""

@@ -214,11 +214,15 @@ class ForwardMode:
         if kind == "append":
             return self.append(op, state, out, line)
         if kind == "pop":
+            taken = ir.Call(ir.Attr(ir.Name(self.tan(op.source.id)), "pop"), [], [])
+            if op.target is None:  # an item dropped
+                if state.get(op.source.id):
+                    out.append(ir.ExprStmt(taken, line))
+                return state
             if not state.get(op.source.id):
                 state.pop(op.target.id, None)
                 return state
-            out.append(ir.Assign([ir.Name(self.tan(op.target.id))],
-                                 ir.Call(ir.Attr(ir.Name(self.tan(op.source.id)), "pop"), [], []), line))
+            out.append(ir.Assign([ir.Name(self.tan(op.target.id))], taken, line))
             state[op.target.id] = True
             return state
         if kind == "scatter":
@@ -395,7 +399,7 @@ class ForwardMode:
                                                         target=self.ctx.target)
         except SrcdiffError as exc:  # inside a definition of a library function: reported here
             raise at_call_site(exc, callee, self.ctx.filename, s.line, text) from None
-        self.ctx.guard(op.stmt.value.func, callee)
+        self.ctx.guard(op.stmt.value.func, callee if op.holder is None else op.holder)
         self.ctx.guards.extend(calls.tangent_function.last_guards)
         name = self.ctx.bind(calls.name_stem(callee) + "_tangent", fn)
         tangents = [ir.Keyword(tp, self.materialized(self.lookup(state)(binding[p])))

@@ -115,9 +115,9 @@ class ReverseMode(FactsView, PrepareMixin, StatementMixin):
             return self.rev_return(s, state)
         op = self.classify(s)
         state = dict(state)
-        if self.activity.active(s):
+        if self.activity.active(s) or self.stack_pop(s, op):
             result_adj = [n for n in op.defines() + op.mutates() if n in state]
-            if result_adj:
+            if result_adj or self.stack_pop(s, op):
                 block = []
                 reads = self.emit_adjoint(s, op, state, self.activity.varied_before.get(s) or frozenset(), block)
                 if block:
@@ -129,6 +129,11 @@ class ReverseMode(FactsView, PrepareMixin, StatementMixin):
                 state.pop(n, None)
         code.append(Restore(s, s.line))
         return state
+
+    def stack_pop(self, s, op):
+        """A pop of a varied stack: its adjoint is pushed even when zero, for the appends to match."""
+        return op.kind == "pop" and op.source.id in self.stacks and \
+            op.source.id in (self.activity.varied_before.get(s) or ())
 
     def rev_return(self, s, state):
         state = dict(state)
@@ -149,7 +154,7 @@ class ReverseMode(FactsView, PrepareMixin, StatementMixin):
             if a is not None and b is not None and _same(a.expr, b.expr) and a.negated == b.negated and \
                     ((a.like is None and b.like is None) or (a.like is not None and b.like is not None
                                                               and _same(a.like, b.like))):
-                merged[name] = Adj(a.expr, a.owned and b.owned, a.like, a.negated)
+                merged[name] = Adj(a.expr, a.owned and b.owned, a.like, a.negated, a.listed and b.listed)
                 continue
             var = self.acc.adj(name)
             for branch_code, branch_state in ((then_code, then_state), (else_code, else_state)):
@@ -160,7 +165,8 @@ class ReverseMode(FactsView, PrepareMixin, StatementMixin):
                     zero_reads |= self.acc.primal_reads(branch_code[-1])  # none for a scalar's 0.0
                 else:
                     self.acc.materialize(name, branch_state, branch_code)
-            merged[name] = Adj(ir.Name(var), then_state[name].owned and else_state[name].owned)
+            merged[name] = Adj(ir.Name(var), then_state[name].owned and else_state[name].owned,
+                               listed=then_state[name].listed and else_state[name].listed)
         self.reads_before[s] = frozenset(zero_reads)
         self.reads_after[s] = frozenset(n.id for n in ir.walk(s.test) if isinstance(n, ir.Name))
         if then_code or else_code:
@@ -200,7 +206,8 @@ class ReverseMode(FactsView, PrepareMixin, StatementMixin):
                 head[n] = Adj(ir.Name(var), owned=True)
                 init_reads |= self.acc.primal_reads(pre[-1])
             for n in owned_lost:
-                head[n] = Adj(head[n].expr, owned=False, like=head[n].like, negated=head[n].negated)
+                head[n] = Adj(head[n].expr, owned=False, like=head[n].like, negated=head[n].negated,
+                              listed=head[n].listed)
             for n in copy_first:
                 self.acc.ensure_owned(n, head, pre)
         self.acc.updated_in_place |= outer_updates
@@ -267,7 +274,8 @@ class ReverseMode(FactsView, PrepareMixin, StatementMixin):
                                                               pinned)
         self.push_before = push_before
         self.predefine = predefine
-        self.saves = {k: v for k, v in saves.items() if k not in self.put_back}
+        # a stack's primal list is never read in the reverse sweep: its pushes and pops need no undoing
+        self.saves = {k: v for k, v in saves.items() if k not in self.put_back and v not in self.stacks}
         self.end_push = end_push
         return code, state
 

@@ -16,6 +16,7 @@ class ReverseFacts:
     containers: frozenset  # names that may hold lists, tuples or dicts
     appended: frozenset  # lists appended to: their adjoints are popped, so they must be lists
     put_back: frozenset  # stores that put an appended list back where it came from
+    stacks: frozenset  # lists used only as stacks (tapes of generated code): their pops have adjoints
     plan: object  # analysis.tbr's loop plan: what each loop recomputes instead of taping
     trip_counters: MappingProxyType  # loop -> name counting its iterations
     call_info: MappingProxyType  # statement calling a callee's forward function -> CallInfo
@@ -31,14 +32,15 @@ NAMES = tuple(ReverseFacts.__dataclass_fields__)
 def draft(fn, primal_names, restored_primals):
     """The facts while the preparation passes still rewrite the function (mutable)."""
     return SimpleNamespace(fn=fn, activity=None, shapes=None, containers=set(), appended=set(), put_back=set(),
-                           plan=None, trip_counters={}, call_info={}, primal_names=set(primal_names),
+                           stacks=frozenset(), plan=None, trip_counters={}, call_info={},
+                           primal_names=set(primal_names),
                            restored_primals=restored_primals, masked=frozenset(), complex_inside=False)
 
 
 def frozen(facts):
     """The draft ``facts`` as a ``ReverseFacts``."""
     return ReverseFacts(facts.fn, facts.activity, facts.shapes, frozenset(facts.containers),
-                        frozenset(facts.appended), frozenset(facts.put_back), facts.plan,
+                        frozenset(facts.appended), frozenset(facts.put_back), frozenset(facts.stacks), facts.plan,
                         MappingProxyType(dict(facts.trip_counters)), MappingProxyType(dict(facts.call_info)),
                         frozenset(facts.primal_names), frozenset(facts.restored_primals),
                         frozenset(facts.masked), bool(facts.complex_inside))

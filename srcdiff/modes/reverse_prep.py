@@ -7,6 +7,7 @@ import inspect
 from dataclasses import dataclass
 
 from . import callees as calls
+from . import tape_parts
 from .. import ir
 from ..analysis.activity import Activity, arg_ndims
 from ..analysis.effects import refuse_hidden_writes
@@ -98,6 +99,7 @@ class PrepareMixin:
         self.appended = {self.classify(s).source.id for s in ir.walk(self.fn)
                          if isinstance(s, ir.ExprStmt) and self.classify(s).kind == "append"}
         # ``c[k] = t`` putting back the list ``t = c[k]`` just appended to: nothing to run or restore
+        self.stacks = tape_parts.stacks(self.fn, self.classify)
         self.put_back = {w for chain in write_backs(self.fn, self.classify).values() for w in chain}
         self.masked = masked_names(self.fn, self.classify)  # their adjoint rules multiply strongly
         self.plan = plan_loops(self.fn, self.classify,
@@ -265,7 +267,7 @@ class PrepareMixin:
                                                 self.ctx.target)
         except SrcdiffError as exc:  # inside a definition of a library function: reported here
             raise at_call_site(exc, callee, self.ctx.filename, s.line, text) from None
-        self.ctx.guard(op.stmt.value.func, callee)
+        self.ctx.guard(op.stmt.value.func, callee if op.holder is None else op.holder)
         self.ctx.guards.extend(split_functions.last_guards)
         stem = calls.name_stem(callee)
         if pending is not None and pending.ctx is self.ctx:  # recursion: call ourselves by name

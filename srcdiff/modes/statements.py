@@ -8,7 +8,8 @@ from .. import ir
 from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, located
 from ..lower.ops import atom_names
 from ..rules.refusals import refused_params, undifferentiated
-from ..runtime.helpers import add_at, broadcast_count, real_for, snapshot, total, unbroadcast, written_part
+from ..runtime.helpers import (add_at, broadcast_count, popped_adjoint, real_for, snapshot, total, unbroadcast,
+                               written_part)
 from ..runtime.kernels_math import strong_div, strong_mul
 from ..rules.template import Contribution, Filler, Zero, fold
 from .adjoint_exprs import (Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros, _mentions,
@@ -68,10 +69,45 @@ class StatementMixin:
             state.pop(n, None)
         return set()
 
-    def refuse_tape(self, s, op, state, varied, code):
+    def emit_pop(self, s, op, state, varied, code):
+        """``x = stack.pop()``: push x's adjoint (zeros when it has none) on the stack's adjoint, for
+        the adjoint of the matching ``stack.append(v)`` to pop and pass on to v."""
+        name = op.source.id
+        if name not in self.stacks:
+            return self.refuse_pop(s, op)
+        if name not in state:
+            var = self.acc.adj(name)
+            self.acc.release(var, state, code, keep=name)
+            code.append(ir.Assign([ir.Name(var)], ir.List([])))
+            state[name] = Adj(ir.Name(var), owned=True, listed=True)
+        else:
+            self.acc.ensure_owned(name, state, code)
+        item = ir.Const(None)  # an item dropped (``stack.pop()``) has no adjoint
+        if op.target is not None:
+            target = op.target.id
+            item = self.acc.full(state[target]) if target in state else self.acc.zeros(ir.Name(target), s, after=True)
+            state.pop(target, None)
+            for other, a in state.items():  # the pushed array must not change: no in-place updates of it
+                if other != name and _same(a.expr, item):
+                    state[other] = Adj(a.expr, owned=False, like=a.like, negated=a.negated, listed=a.listed)
+        code.append(ir.ExprStmt(ir.Call(ir.Attr(_copy_expr(state[name].expr), "append"), [item], [])))
+        reads = set()
+        for c in code:
+            reads |= self.acc.primal_reads(c)
+        return reads
+
+    def refuse_pop(self, s, op):
         raise NonDifferentiableError(located(
             self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
-            "reverse mode over generated code that keeps a tape is not supported",
+            "reverse mode cannot follow `%s.pop()`: srcdiff differentiates pops only of a list made empty "
+            "(`%s = []`) and otherwise only appended to and popped" % (_user(self.ctx, op.source.id),
+                                                                     _user(self.ctx, op.source.id)),
+            "Index the list instead of popping it, or build a new list."))
+
+    def refuse_scatter(self, s, op, state, varied, code):
+        raise NonDifferentiableError(located(
+            self.ctx.filename, s.line, self.ctx.origin_text.get(s.line, ""),
+            "reverse mode over generated code that adds into an array in place (np.add.at) is not supported",
             "Use srcdiff.hessian or srcdiff.hvp (forward mode over the gradient) for second derivatives."))
 
     def rule_items(self, s, op, state, varied, dy, full_dy, lazy):
@@ -283,6 +319,10 @@ class StatementMixin:
             taken = ir.Call(ir.Attr(_copy_expr(var), "pop"), [], [])
             if isinstance(value, ir.Name) and value.id in varied:
                 tmp = ir.Name(self.ctx.namer.fresh("d_item"))
+                if name in self.stacks:  # the item's adjoint is None where it was dropped or a placeholder
+                    scalar = self.shapes.same(self.shapes.of(value, s), frozenset())
+                    like = ir.Const(0.0) if scalar else _copy_expr(value)
+                    taken = ir.Call(self.acc.helper("popped_adjoint", popped_adjoint), [taken, like], [])
                 code.append(ir.Assign([_copy_expr(tmp)], taken))
                 self.acc.contribute(value, tmp, state, varied, code)
             else:
@@ -322,9 +362,14 @@ class StatementMixin:
 
 # operation kind -> the method emitting its adjoint, for kinds that need no incoming adjoint
 EMITTERS = {"opaque": "emit_opaque", "call": "emit_opaque", "nondiff": "emit_constant",
-            "empty": "emit_constant", "pop": "refuse_tape", "scatter": "refuse_tape"}
+            "empty": "emit_constant", "pop": "emit_pop", "scatter": "refuse_scatter"}
 # operation kind -> the method turning the incoming adjoint into contributions
 CONTRIBUTORS = {"rule": "rule_items", "copy": "copy_items", "unpack": "copy_items", "build": "literal_items"}
+
+
+def _user(ctx, name):
+    """The user's name for ``name`` (before renaming of redefinitions)."""
+    return ctx.renamed_from.get(name, name)
 
 
 def index_value(index):

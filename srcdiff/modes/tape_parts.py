@@ -79,3 +79,30 @@ def trip_count(loop, known):
     if all(isinstance(a, ir.Const) for a in args):
         return ir.Const(len(range(*[a.value for a in args])))
     return ir.Call(ir.Name("len"), [ir.Call(ir.Name("range"), args, [])], [])
+
+
+def stacks(fn, classify):
+    """Local lists used only as stacks: bound to ``[]`` and otherwise only appended to and popped
+    (the tapes of generated code). Reverse mode differentiates their pops: a pop's adjoint is pushed
+    on the list's adjoint, which the matching append's adjoint pops (it starts empty: an item on the
+    stack where the adjoint is first needed is never popped after)."""
+    uses, popped = {}, set()
+    for s in ir.walk(fn):
+        if not isinstance(s, (ir.Assign, ir.ExprStmt)):
+            continue
+        op = classify(s)
+        if op.kind == "pop" and isinstance(op.source, ir.Name):
+            popped.add(op.source.id)
+            uses.setdefault(op.source.id, []).append(1)
+        elif op.kind == "append" and isinstance(op.source, ir.Name) and isinstance(op.value, (ir.Name, ir.Const)):
+            uses.setdefault(op.source.id, []).append(1)
+        elif op.kind == "build" and isinstance(op.target, ir.Name) and isinstance(op.source, ir.List) \
+                and not op.source.elts:
+            uses.setdefault(op.target.id, []).append(1)
+    counts = {}
+    for n in ir.walk(fn):
+        if isinstance(n, ir.Name):
+            counts[n.id] = counts.get(n.id, 0) + 1
+    params = {p.name for p in fn.params}
+    # every occurrence of the name is one of those statements (each names it once)
+    return frozenset(n for n in popped if n not in params and counts.get(n, 0) == len(uses[n]))

@@ -396,7 +396,8 @@ def floating_derivatives(body, derivatives, is_floating, wrap):
     out = []
     for s in body:
         if isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ir.Name) and \
-                s.targets[0].id in derivatives and not is_floating(s.value):
+                s.targets[0].id in derivatives and not is_floating(s.value) and \
+                not (isinstance(s.value, ir.List) and not s.value.elts):  # an empty stack of adjoints
             s = ir.Assign(s.targets, ir.Call(wrap, [s.value], []), s.line)
         elif isinstance(s, (ir.For, ir.While, ir.If)):
             s = dataclasses.replace(s, body=floating_derivatives(s.body, derivatives, is_floating, wrap),

@@ -49,6 +49,16 @@ def expand_(y, g, x, axis=None, keepdims=False):
     t[y] = expand(t[g], x, axis, keepdims)
 
 
+@adjoint(runtime.popped_adjoint)  # ``g`` itself, or zero
+def popped_adjoint_(y, g, like):
+    d[g] = d[y]
+
+
+@tangent(runtime.popped_adjoint)
+def popped_adjoint_(y, g, like):
+    t[y] = runtime.popped_adjoint(t[g], like)
+
+
 @adjoint(owned, runtime.floating)  # the same values (a copy, or a float version): the adjoint passes through
 def identity_(y, g):
     d[g] = d[y]
@@ -247,7 +257,7 @@ nondifferentiable(zeros_like, require_scalar, require_real, require_pair, runtim
 
 # calls of these that nothing reads may be dropped; these always return a new object; and the array
 # methods that specialized code calls return new arrays or views
-helpers(pure=(unbroadcast, zeros_like, expand, reduced, owned, floating),
+helpers(pure=(unbroadcast, zeros_like, expand, reduced, owned, floating, runtime.popped_adjoint),
         fresh=(zeros_like, add, snapshot, own_list, unstack, split_like, matmul_lhs, matmul_rhs, trace_adjoint,
                cumsum_adjoint, diff_adjoint),
         pure_methods=("sum", "max", "min", "mean", "prod", "reshape"))

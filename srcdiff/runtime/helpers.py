@@ -64,6 +64,14 @@ def reduced(x, axis=None, keepdims=False):
     return numpy.expand_dims(x, _axes(axis, numpy.ndim(x) + (1 if not isinstance(axis, tuple) else len(axis))))
 
 
+def popped_adjoint(g, like):
+    """An item's adjoint taken off a tape's adjoint, zero where it is None: the item was dropped (a
+    bare ``tape.pop()`` differentiated) or was a ``None`` placeholder (whose zero adjoint is None)."""
+    if g is not None:
+        return g
+    return 0.0 if like is None else zeros_like(like)
+
+
 def zeros_like(x):
     """A zero gradient shaped like ``x``: 0.0 for numbers, arrays of zeros, same containers."""
     t = type(x)

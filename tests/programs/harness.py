@@ -19,7 +19,7 @@ PROGRAMS = [
     "newton_inner", "higher_order", "mlp_list", "gp_regression", "ode_rk4", "ica",
     "dataclass_params", "partial_map", "fluid_1d", "gan", "kwargs_unpacking", "batchnorm",
     "attention", "scipy_odeint", "robust_regression", "kalman_filter", "skipgram", "dispatch_dict",
-    "stats_models", "class_mlp", "model_predict",
+    "stats_models", "class_mlp", "model_predict", "newton_objective", "maml_inner",
 ]
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from srcdiff import grad
-from tests.programs.harness import Case, refused
+from tests.programs.harness import Case
 
 
 def tanh(x):
@@ -54,9 +54,7 @@ CASES = [
     Case("second_derivative_tanh", d_fun, lambda: (-0.7,), wrt=0,
          reference=lambda x: tanh_derivative_closed_form(x, 2)),
     Case("grad_of_grad_for_loop", d_damped, lambda: (0.9, 1.7), wrt=0,
-         notes="d/dx of grad(damped_map): a loop with a tape",
-         known={"reverse": refused("issue 17: reverse over a gradient that keeps a tape (loop)")}),
+         notes="d/dx of grad(damped_map): a loop with a tape"),
     Case("grad_of_grad_while_loop", d_sqrt, lambda: (2.5,), wrt=0,
-         notes="second derivative of Newton's square root, a while loop",
-         known={"reverse": refused("issue 17: reverse over a gradient that keeps a tape (while loop)")}),
+         notes="second derivative of Newton's square root, a while loop"),
 ]

@@ -2,7 +2,7 @@
 import numpy as np
 
 from srcdiff import grad
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 def inner_loss(w, lam, x, y):
@@ -53,9 +53,7 @@ def _args():
 
 CASES = [
     Case("newton_steps_hyperparameter", validation_loss, _args, wrt=0,
-         notes="module-level grad and grad(grad(...)) objects called inside the objective",
-         known=both(refused("issue 17: srcdiff.grad objects called inside the function"))),
+         notes="module-level grad and grad(grad(...)) objects called inside the objective"),
     Case("newton_equilibrium_inner_grad", equilibrium_objective, lambda: (1.3, 0.8), wrt=0,
-         notes="grad(energy) created inside the differentiated function",
-         known=both(refused("issue 17: srcdiff.grad created inside the function; the message names dE as unknown"))),
+         notes="grad(energy) created inside the differentiated function"),
 ]

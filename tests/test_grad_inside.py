@@ -1,0 +1,139 @@
+"""A differentiated function that calls srcdiff.grad inside (Newton steps, inner gradient steps):
+checked against central finite differences in float64, in reverse and forward mode."""
+import numpy as np
+import pytest
+
+import srcdiff
+
+
+def loss(x):
+    return np.sum(np.sin(x) * x ** 2)
+
+
+def looped_loss(x):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(np.tanh(x * (i + 1.0)) ** 2)
+    return s
+
+
+def energy(q, k):
+    return np.sum(0.5 * k * q ** 2 + 0.25 * q ** 4)
+
+
+def inline_step(x):
+    g = srcdiff.grad(loss)(x)
+    return loss(x - 0.1 * g)
+
+
+def inline_looped_step(x):
+    g = srcdiff.grad(looped_loss)(x)
+    return looped_loss(x - 0.1 * g)
+
+
+def bound_first(q):
+    dE = srcdiff.grad(energy)
+    for _ in range(2):
+        q = q - 0.2 * dE(q, 1.3)
+    return energy(q, 1.3)
+
+
+def value_and_grad_index(x):
+    return loss(x - 0.1 * srcdiff.value_and_grad(loss)(x)[1])
+
+
+def wrt_keyword(q, k):
+    return energy(q, k - srcdiff.grad(energy, wrt="k")(q, k))
+
+
+G = srcdiff.grad(looped_loss)
+
+
+def module_level(x):
+    return looped_loss(x - 0.1 * G(x))
+
+
+def _central(f, args, i, eps=1e-6):
+    x = np.asarray(args[i], dtype=float)
+    out = np.zeros(x.shape)
+    for j in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[j] += eps
+        down[j] -= eps
+        hi = f(*args[:i], up if x.shape else float(up), *args[i + 1:])
+        lo = f(*args[:i], down if x.shape else float(down), *args[i + 1:])
+        out[j] = (hi - lo) / (2 * eps)
+    return out
+
+
+X = np.array([0.3, -0.7, 1.1])
+CASES = [(inline_step, (X,), 0), (inline_looped_step, (X,), 0), (bound_first, (X,), 0),
+         (value_and_grad_index, (X,), 0), (wrt_keyword, (X, 0.8), 1), (wrt_keyword, (X, 0.8), 0),
+         (module_level, (X,), 0)]
+
+
+@pytest.mark.parametrize("fun, args, i", CASES)
+def test_a_gradient_taken_inside_the_function_matches_finite_differences(fun, args, i):
+    expected = _central(fun, args, i)
+    got = srcdiff.grad(fun, wrt=i)(*args)
+    np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-8)
+
+
+@pytest.mark.parametrize("fun, args, i", CASES)
+def test_forward_mode_agrees_with_finite_differences(fun, args, i):
+    direction = np.linspace(0.5, -1.0, np.size(args[i])).reshape(np.shape(args[i]))
+    if not np.shape(args[i]):
+        direction = float(direction)
+    tangents = tuple(direction if j == i else np.zeros_like(a) for j, a in enumerate(args))
+    _, got = srcdiff.jvp(fun, args, tangents)
+    expected = np.sum(_central(fun, args, i) * direction)
+    np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-8)
+
+
+def aux_loss(x):
+    return loss(x), x
+
+
+def inline_has_aux(x):
+    g, _ = srcdiff.grad(aux_loss, has_aux=True)(x)
+    return loss(x - g)
+
+
+def test_a_refused_inner_gradient_names_the_users_line_and_names_not_a_temporary():
+    with pytest.raises(srcdiff.SrcdiffError) as info:
+        srcdiff.grad(inline_has_aux)(X)
+    message = str(info.value)
+    assert "test_grad_inside.py:%d" % (inline_has_aux.__code__.co_firstlineno + 1) in message
+    assert "srcdiff.grad(aux_loss)" in message and "has_aux" in message
+    assert "`t1`" not in message and "t1 " not in message
+
+
+H = srcdiff.grad(loss)
+
+
+def rebound(x):
+    return loss(x - 0.1 * H(x))
+
+
+def test_rebinding_a_module_level_gradient_rebuilds_the_code():
+    global H
+    first = srcdiff.grad(rebound)
+    np.testing.assert_allclose(first(X), _central(rebound, (X,), 0), rtol=1e-7, atol=1e-8)
+    H = srcdiff.grad(looped_loss)
+    try:
+        np.testing.assert_allclose(first(X), _central(rebound, (X,), 0), rtol=1e-7, atol=1e-8)
+    finally:
+        H = srcdiff.grad(loss)
+
+
+def hessian_inside(x):
+    return loss(x) + np.sum(srcdiff.hessian(loss)(x))
+
+
+def test_other_transformations_called_inside_are_refused_by_name():
+    for mode in (srcdiff.grad, lambda f: (lambda x: srcdiff.jvp(f, (x,), (np.ones(3),)))):
+        with pytest.raises(srcdiff.SrcdiffError) as info:
+            mode(hessian_inside)(X)
+        message = str(info.value)
+        assert "test_grad_inside.py:%d" % (hessian_inside.__code__.co_firstlineno + 1) in message
+        assert "srcdiff.hessian(loss)" in message and "only srcdiff.grad and srcdiff.value_and_grad" in message
