@@ -11,7 +11,7 @@ from .analysis.aliases import check_writes, mutated_parameters
 from .analysis.complexity import complex_sources
 from .analysis.shapes import SCALAR, Shapes
 from .errors import NonDifferentiableError, UnsupportedSyntaxError, located
-from .front import local_functions, reader, syntax
+from .front import callee_inlining, local_functions, reader, syntax
 from .lower import control, normalize, redefinitions, stats_calls
 from .lower.ops import Classifier
 from .optimize import finish
@@ -39,9 +39,10 @@ def run_passes(passes, tree, job):
 
 # ------------------------------------------------------------------ every mode: lowering
 
-# before the context is made (its names are those of the rewritten tree): ``run(tree, source)``
+# before the context is made (its names are those of the rewritten tree): ``run(tree, source, target)``
 SOURCE = (
-    Pass("inline local functions", lambda tree, source: local_functions.inline(tree, source.filename)),
+    Pass("inline callees (compiled targets)", callee_inlining.run),
+    Pass("inline local functions", lambda tree, source, target: local_functions.inline(tree, source.filename)),
 )
 
 FRONT = (

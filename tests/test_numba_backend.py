@@ -182,21 +182,83 @@ def with_callee(x, w):
     return np.sum(x)
 
 
+def twice(h, w):
+    return step(h, w) * step(w, h)
+
+
+def nested_callees(x, w, n):
+    s = 0.0
+    for t in range(n):
+        s = s + twice(x, w) * t
+    return s
+
+
+def test_the_users_callees_are_compiled_too():
+    args = (np.linspace(0.0, 1.0, 3), 0.8)
+    g = srcdiff.grad(with_callee, wrt=(0, 1), backend="numba")
+    got = g(*args)
+    expected = srcdiff.grad(with_callee, wrt=(0, 1))(*args)
+    for a, b, pos in zip(got, expected, (0, 1)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(a, fd_grad(with_callee, args, pos), rtol=1e-6, atol=1e-8)
+    assert "step(" not in g.source.replace("# x = step(x, w)", "") and "np.sin(" in g.source
+    args = (0.3, 0.9, 4)
+    for pos in (0, 1):
+        got = srcdiff.grad(nested_callees, wrt=pos, backend="numba")(*args)
+        np.testing.assert_allclose(got, srcdiff.grad(nested_callees, wrt=pos)(*args), rtol=1e-12)
+        np.testing.assert_allclose(got, fd_grad(nested_callees, args, pos), rtol=1e-6)
+    tangent = srcdiff.forward(nested_callees, wrt=0, backend="numba")(*args, t_x=1.0)
+    np.testing.assert_allclose(tangent, srcdiff.forward(nested_callees, wrt=0)(*args, t_x=1.0), rtol=1e-12)
+
+
 def stacked(x):
     y = np.stack([x, x * 2.0])
     return np.sum(y * y)
 
 
+def flipped(x):
+    y = np.sin(x)
+    return np.sum(np.flip(y) * x)
+
+
 def test_what_numba_cannot_compile_is_refused_at_the_users_line():
     with pytest.raises(SrcdiffError) as info:
-        srcdiff.grad(with_callee, backend="numba")(np.linspace(0.0, 1.0, 3), 0.8)
+        srcdiff.grad(flipped, backend="numba")(np.linspace(0.0, 1.0, 3))
     message = str(info.value)
-    assert type(info.value).__name__ == "NumbaCompileError" and "Numba says: Untyped global name" in message
-    assert "x = step(x, w)" in message and ":%d:" % (with_callee.__code__.co_firstlineno + 2) in message
+    assert type(info.value).__name__ == "NumbaCompileError" and "Numba says: No implementation of function" in message
+    assert "return np.sum(np.flip(y) * x)" in message and ":%d:" % (flipped.__code__.co_firstlineno + 2) in message
     assert "backend='numpy'" in message
     with pytest.raises(targets.MissingHelperError) as info:
         srcdiff.grad(stacked, backend="numba")(np.ones(3))
     assert "no runtime helper unstack" in str(info.value) and "np.stack([x, x * 2.0])" in str(info.value)
+
+
+@pytest.mark.parametrize("fun", [flipped, stacked])
+def test_fallback_numpy_warns_and_uses_the_numpy_backend(fun):
+    x = np.linspace(0.1, 1.0, 3)
+    for make in (srcdiff.grad, srcdiff.value_and_grad):
+        t = make(fun, backend="numba", fallback="numpy")
+        with pytest.warns(targets.FallbackWarning, match="backend='numba' could not make the derivative of %s"
+                          % fun.__name__) as record:
+            got = t(x)
+        assert record[0].filename == __file__  # the warning points at the user's call
+        assert t.target is targets.NUMPY
+        np.testing.assert_allclose(got[-1] if make is srcdiff.value_and_grad else got, srcdiff.grad(fun)(x),
+                                   rtol=1e-12)
+    t = srcdiff.forward(fun, backend="numba", fallback="numpy")
+    with pytest.warns(targets.FallbackWarning):
+        np.testing.assert_allclose(t(x, t_x=x)[1], srcdiff.forward(fun)(x, t_x=x)[1], rtol=1e-12)
+    with pytest.warns(targets.FallbackWarning):  # when the forward or the backward code is compiled
+        value, pullback = srcdiff.vjp(fun, x, backend="numba", fallback="numpy")
+        np.testing.assert_allclose(pullback(1.0)[0], srcdiff.grad(fun)(x), rtol=1e-12)
+    with pytest.raises(ArgumentError, match="fallback='numpy'"):
+        srcdiff.grad(fun, backend="numba", fallback="python")
+
+
+def test_fallback_leaves_what_numba_compiles_compiled():
+    g = srcdiff.grad(euler, backend="numba", fallback="numpy")
+    assert g(1.0, 0.1, 1.0, 0.0, 20) == srcdiff.grad(euler, backend="numba")(1.0, 0.1, 1.0, 0.0, 20)
+    assert g.target.name == "numba" and g.target.fallback == "numpy"
 
 
 def test_vjp_of_a_recording_function_is_refused():

@@ -16,7 +16,8 @@ A push or pop of any other form (a slice saved before an assignment into it) is 
 from __future__ import annotations
 
 from .. import ir
-from ..errors import UnsupportedSyntaxError, located
+from ..backend.targets import BackendSyntaxError
+from ..errors import located
 from .tape_parts import assigned, capacity, is_method, is_push, nested, step_by
 
 
@@ -27,7 +28,7 @@ def arrange(forward_code, reverse_code, tape_name, params, mode, ctx):
         return forward_code, reverse_code, []
     if isinstance(mode.seed, ir.Name):  # split mode (vjp): the tapes would travel between two functions
         line = next((s.line for s in _walk_statements(forward_code) if is_push(s, tape_name)), 0)
-        raise UnsupportedSyntaxError(located(
+        raise BackendSyntaxError(located(
             ctx.filename, line, ctx.origin_text.get(line, ""),
             "the %r backend makes vjp only of functions that record no values (no loops or overwritten "
             "variables); this statement's old value is recorded" % ctx.target.name,
@@ -117,7 +118,7 @@ def _pops(stmts, tape, top):
 
 def _refused(s, ctx):
     line = getattr(s, "line", 0) or 0
-    return UnsupportedSyntaxError(located(
+    return BackendSyntaxError(located(
         ctx.filename, line, ctx.origin_text.get(line, ""),
         "the %r backend keeps one typed tape per variable, and cannot record the value this statement "
         "overwrites (an assignment into part of an array, or a list item, inside a loop)" % ctx.target.name,
