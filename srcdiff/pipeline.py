@@ -259,7 +259,8 @@ def _sweeps(mode, job):
         value = ir.Name(kept.id)
         if not seeds:
             seeded = value
-    prelude = [ir.Assign([ir.Name(n)], ir.Const(None)) for n in mode.predefine]
+    unbound = getattr(mode, "predefine_values", {})  # a typed tape's placeholder (modes/typed_tapes.py)
+    prelude = [ir.Assign([ir.Name(n)], ir.Const(unbound.get(n))) for n in mode.predefine]
     prelude += tape_init
     job.record("forward sweep", prelude + forward_body)
     job.record("reverse sweep", unbatched)

@@ -95,6 +95,25 @@ def columns(X, b):
     return np.sum(np.sum(np.sin(X) + b, axis=0) ** 2)
 
 
+def searched(x, threshold):
+    for i in range(len(x)):
+        if x[i] > threshold:
+            found = x[i] * 2.0
+            break
+    else:
+        found = np.sum(x) / len(x)
+    return found ** 2
+
+
+def helpers_used(x, y, idx):
+    s = np.sum(np.log(x) * np.abs(y))  # strong_div, abs_adjoint
+    s = s + np.sum(np.maximum(x, y) ** 1.5)  # pick_weight, power_partial
+    s = s + np.sum(x[idx] * y[idx])  # add_at with repeated indices
+    for row in np.outer(x, y):  # as_sequence
+        s = s + np.sum(np.sqrt(row * row + 1.0))
+    return s
+
+
 RNG = np.random.default_rng(3)
 RNN = (RNG.normal(size=(4, 4)) * 0.4, RNG.normal(size=(4, 3)), RNG.normal(size=(6, 3)), RNG.normal(size=4), 6)
 CASES = [
@@ -110,6 +129,10 @@ CASES = [
     (elementwise, (np.linspace(0.0, 1.0, 4), 0.7, 5), 0),
     (elementwise, (np.linspace(0.0, 1.0, 4), 0.7, 5), 1),
     (columns, (RNG.normal(size=(3, 2)), RNG.normal(size=2)), 0),
+    (searched, (np.array([0.1, 0.9, 0.3]), 0.5), 0),
+    (searched, (np.array([0.1, 0.2, 0.3]), 0.5), 0),
+    (helpers_used, (np.array([0.5, 1.5, 2.0]), np.array([-1.0, 2.5, 0.7]), np.array([0, 2, 2])), 0),
+    (helpers_used, (np.array([0.5, 1.5, 2.0]), np.array([-1.0, 2.5, 0.7]), np.array([0, 2, 2])), 1),
 ]
 
 
