@@ -234,6 +234,32 @@ def test_the_users_callees_are_compiled_too():
     np.testing.assert_allclose(tangent, srcdiff.forward(nested_callees, wrt=0)(*args, t_x=1.0), rtol=1e-12)
 
 
+def rounded(x):
+    return np.sin(x) * 3.0
+
+
+def uses_rounded(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + rounded(x) * x
+    return s
+
+
+def test_a_callee_with_its_own_rule_is_not_written_out():
+    srcdiff.nondifferentiable(rounded)
+    try:
+        expected = srcdiff.grad(uses_rounded)(0.4, 3)
+        try:
+            got = srcdiff.grad(uses_rounded, backend="numba")(0.4, 3)
+        except targets.BackendError as e:
+            assert "rounded(x)" in str(e)
+        else:
+            assert got == expected
+    finally:
+        from srcdiff.rules import registry
+        registry.remove(rounded)
+
+
 def stacked(x):
     y = np.stack([x, x * 2.0])
     return np.sum(y * y)

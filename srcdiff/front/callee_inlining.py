@@ -6,8 +6,9 @@ it cannot type. So for a target with ``inline_callees`` a callee is copied into 
 local ``def`` and ``local_functions.inline`` writes it out at each call, exactly as it does a
 helper defined inside the function. Only a callee that reads every free name the way the
 caller would is copied: defined in the same module (same globals, same file, so its lines are
-the file's lines), without a closure, a generator, ``@checkpoint``, or defaults that are not
-constants, and none of whose free names the caller binds locally. Any other call stays a call
+the file's lines), without a closure, a generator, ``@checkpoint``, a rule of its own
+(``srcdiff.adjoint``, ``nondifferentiable``), or defaults that are not constants, and none of
+whose free names the caller binds locally. Any other call stays a call
 (and Numba's refusal of it names the user's line).
 """
 from __future__ import annotations
@@ -61,6 +62,9 @@ def _copyable(callee, fn, stack):
     if not isinstance(callee, types.FunctionType) or callee.__code__ in stack:
         return None
     code = callee.__code__
+    from ..rules import registry
+    if registry.lookup(callee) is not None:  # the user's own rule (or nondifferentiable) decides its derivative
+        return None
     if callee.__globals__ is not fn.__globals__ or code.co_filename != fn.__code__.co_filename or \
             code.co_freevars or getattr(callee, "__srcdiff_checkpoint__", False) or \
             code.co_flags & (0x20 | 0x80 | 0x100 | 0x200):  # generator, coroutine, async
