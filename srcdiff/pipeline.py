@@ -85,6 +85,8 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
         stages.append(("source", syntax.unparse(source.tree)))
     tree = records.rewrite(source.tree, schemas, source.filename)  # fields of records as positions
     for p in passes.SOURCE:  # before the context: its names are those of the rewritten tree
+        if p.when is not None and not p.when(target):
+            continue
         tree = p.run(tree, source, target)
         if record_stages:
             stages.append((p.name, syntax.unparse(tree)))

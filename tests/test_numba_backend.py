@@ -282,7 +282,7 @@ def test_what_numba_cannot_compile_is_refused_at_the_users_line():
     assert "no runtime helper unstack" in str(info.value) and "np.stack([x, x * 2.0])" in str(info.value)
 
 
-@pytest.mark.parametrize("fun", [flipped, stacked])
+@pytest.mark.parametrize("fun", [flipped, stacked], ids=lambda f: f.__name__)
 def test_fallback_numpy_warns_and_uses_the_numpy_backend(fun):
     x = np.linspace(0.1, 1.0, 3)
     for make in (srcdiff.grad, srcdiff.value_and_grad):
