@@ -289,6 +289,8 @@ class ValueAndGrad(Transformed):
                 return self._dataclass_call(args, kwargs)
             return self._call(args, kwargs)
         except Exception as exc:  # told in the user's terms (a try costs nothing until it catches)
+            if targets.fall_back(self, exc):
+                return self(*args, **kwargs)
             raise exc.with_traceback(for_user(exc))
 
     def _dataclass_call(self, args: tuple, kwargs: dict) -> Any:
@@ -350,20 +352,22 @@ class Grad(ValueAndGrad):
 
 
 def _decorator(cls: Any, fun: Function | None, wrt: Wrt, has_aux: bool = False,
-               backend: str | targets.Target = "numpy") -> Any:
-    target = targets.lookup(backend)
+               backend: str | targets.Target = "numpy", fallback: str | None = None) -> Any:
+    target = targets.lookup(backend, fallback)
     make = lambda f: targets.bound(cls(f, wrt, has_aux), target)  # noqa: E731
     return make if fun is None else make(fun)
 
 
 @overload
 def grad(fun: Function, *, wrt: Wrt | None = None, has_aux: bool = False, mode: str = "reverse",
-         argnums: Wrt | None = None, backend: str = "numpy") -> Grad | ForwardGrad: ...
+         argnums: Wrt | None = None, backend: str = "numpy", fallback: str | None = None) -> Grad | ForwardGrad: ...
 @overload
 def grad(fun: None = None, *, wrt: Wrt | None = None, has_aux: bool = False, mode: str = "reverse",
-         argnums: Wrt | None = None, backend: str = "numpy") -> Callable[[Function], Grad | ForwardGrad]: ...
+         argnums: Wrt | None = None, backend: str = "numpy",
+         fallback: str | None = None) -> Callable[[Function], Grad | ForwardGrad]: ...
 def grad(fun: Function | None = None, *, wrt: Wrt | None = None, has_aux: bool = False, mode: str = "reverse",
-         argnums: Wrt | None = None, backend: str = "numpy") -> Transformation | Callable[[Function], Transformation]:
+         argnums: Wrt | None = None, backend: str = "numpy",
+         fallback: str | None = None) -> Transformation | Callable[[Function], Transformation]:
     """The gradient of a scalar-valued ``fun`` with respect to argument(s) ``wrt``.
 
     Parameters
@@ -379,6 +383,9 @@ def grad(fun: Function | None = None, *, wrt: Wrt | None = None, has_aux: bool =
         ``"reverse"``, or ``"forward"``: the same gradient by one forward pass per input entry.
     backend
         The target the code is generated for (``"numpy"``; see the user guide's Backends page).
+    fallback
+        ``"numpy"``: where ``backend`` cannot make or compile the derivative, warn
+        (``FallbackWarning``) and use the NumPy backend instead of raising.
 
     Returns
     -------
@@ -394,8 +401,8 @@ def grad(fun: Function | None = None, *, wrt: Wrt | None = None, has_aux: bool =
     array([2., 4.])
     """
     if methods.is_user_method(fun):  # grad(model.loss): with respect to the object unless wrt says otherwise
-        return methods.bind(lambda f, w: grad(f, wrt=w, has_aux=has_aux, mode=mode, backend=backend), fun, wrt,
-                            argnums)
+        return methods.bind(lambda f, w: grad(f, wrt=w, has_aux=has_aux, mode=mode, backend=backend,
+                                              fallback=fallback), fun, wrt, argnums)
     wrt = resolve_wrt(wrt, argnums)
     if mode not in ("reverse", "forward"):
         raise ArgumentError("mode=%r: use mode='reverse' or mode='forward'" % (mode,))
@@ -403,25 +410,25 @@ def grad(fun: Function | None = None, *, wrt: Wrt | None = None, has_aux: bool =
         from .derivatives import ForwardGrad
         if has_aux:
             raise ArgumentError("has_aux is supported in reverse mode only")
-        target = targets.lookup(backend)
+        target = targets.lookup(backend, fallback)
         return (lambda f: ForwardGrad(f, wrt, target)) if fun is None else ForwardGrad(fun, wrt, target)
-    return _decorator(Grad, fun, wrt, has_aux, backend)
+    return _decorator(Grad, fun, wrt, has_aux, backend, fallback)
 
 
 @overload
 def value_and_grad(fun: Function, *, wrt: Wrt | None = None, has_aux: bool = False, argnums: Wrt | None = None,
-                   backend: str = "numpy") -> ValueAndGrad: ...
+                   backend: str = "numpy", fallback: str | None = None) -> ValueAndGrad: ...
 @overload
 def value_and_grad(fun: None = None, *, wrt: Wrt | None = None, has_aux: bool = False, argnums: Wrt | None = None,
-                   backend: str = "numpy") -> Callable[[Function], ValueAndGrad]: ...
+                   backend: str = "numpy", fallback: str | None = None) -> Callable[[Function], ValueAndGrad]: ...
 def value_and_grad(fun: Function | None = None, *, wrt: Wrt | None = None, has_aux: bool = False,
-                   argnums: Wrt | None = None,
-                   backend: str = "numpy") -> ValueAndGrad | Callable[[Function], ValueAndGrad]:
+                   argnums: Wrt | None = None, backend: str = "numpy",
+                   fallback: str | None = None) -> ValueAndGrad | Callable[[Function], ValueAndGrad]:
     """``(fun(*args), gradient)`` from one forward and one reverse sweep.
 
     Parameters
     ----------
-    fun, wrt, argnums, backend
+    fun, wrt, argnums, backend, fallback
         As for ``grad``.
     has_aux
         ``fun`` returns ``(loss, aux)``, and the result is ``((loss, aux), gradient)``.
@@ -440,6 +447,6 @@ def value_and_grad(fun: Function | None = None, *, wrt: Wrt | None = None, has_a
     (np.float64(5.0), array([2., 4.]))
     """
     if methods.is_user_method(fun):
-        return methods.bind(lambda f, w: value_and_grad(f, wrt=w, has_aux=has_aux, backend=backend), fun, wrt,
-                            argnums)
-    return _decorator(ValueAndGrad, fun, resolve_wrt(wrt, argnums), has_aux, backend)
+        return methods.bind(lambda f, w: value_and_grad(f, wrt=w, has_aux=has_aux, backend=backend,
+                                                        fallback=fallback), fun, wrt, argnums)
+    return _decorator(ValueAndGrad, fun, resolve_wrt(wrt, argnums), has_aux, backend, fallback)

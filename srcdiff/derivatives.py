@@ -67,6 +67,14 @@ class Tangent(Transformed):
 
     @user_facing
     def __call__(self, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        try:
+            return self._tangent_call(*args, **kwargs)
+        except targets.BackendError as exc:
+            if targets.fall_back(self, exc, stacklevel=4):
+                return self._tangent_call(*args, **kwargs)
+            raise
+
+    def _tangent_call(self, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
         params = self.tangent_params
         if len(kwargs) == len(params):  # tangents only: float arrays given positionally are checked cheaply
             tangents = tuple(kwargs.get(p) for p in params)
@@ -110,12 +118,13 @@ def _weakrefable(obj):
         return False
 
 
-def forward(fun: Function, wrt: Wrt | None = None, *, argnums: Wrt | None = None, backend: str = "numpy") -> Tangent:
+def forward(fun: Function, wrt: Wrt | None = None, *, argnums: Wrt | None = None, backend: str = "numpy",
+            fallback: str | None = None) -> Tangent:
     """The generated forward-mode function of ``fun`` (with ``.source``).
 
     Parameters
     ----------
-    fun, wrt, argnums, backend
+    fun, wrt, argnums, backend, fallback
         As for ``grad``.
 
     Returns
@@ -134,7 +143,7 @@ def forward(fun: Function, wrt: Wrt | None = None, *, argnums: Wrt | None = None
     >>> tangent
     array([2.])
     """
-    return _decorator(Tangent, fun, resolve_wrt(wrt, argnums), backend=backend)
+    return _decorator(Tangent, fun, resolve_wrt(wrt, argnums), backend=backend, fallback=fallback)
 
 
 def _check_tangent(tangent, primal, name, fun):

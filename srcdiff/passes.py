@@ -10,7 +10,7 @@ from .analysis.aliases import check_writes, mutated_parameters
 from .analysis.complexity import complex_sources
 from .analysis.shapes import SCALAR, Shapes
 from .errors import NonDifferentiableError, UnsupportedSyntaxError, located
-from .front import local_functions, reader, syntax
+from .front import callee_inlining, local_functions, reader, syntax
 from .lower import control, normalize, redefinitions, stats_calls
 from .lower.ops import Classifier
 from .modes import tape_parts
@@ -39,9 +39,11 @@ def run_passes(passes, tree, job):
 
 # ------------------------------------------------------------------ every mode: lowering
 
-# before the context is made (its names are those of the rewritten tree): ``run(tree, source)``
+# before the context is made (its names are those of the rewritten tree): ``run(tree, source, target)``,
+# where ``when(target)``
 SOURCE = (
-    Pass("inline local functions", lambda tree, source: local_functions.inline(tree, source.filename)),
+    Pass("inline callees (compiled targets)", callee_inlining.run, lambda target: target.inline_callees),
+    Pass("inline local functions", lambda tree, source, target: local_functions.inline(tree, source.filename)),
 )
 
 FRONT = (
@@ -189,11 +191,14 @@ def run_cleanup(functions, facts, record):
     return functions
 
 
-def stage_names(mode, has_aux=False):
-    """The stages ``--stages`` prints for ``mode`` ("reverse" or "forward"), in order."""
+def stage_names(mode, has_aux=False, target=None):
+    """The stages ``--stages`` prints for ``mode`` ("reverse" or "forward"), in order (for ``target``,
+    NumPy by default)."""
+    from .backend.targets import NUMPY
     prepare, sweeps = (REVERSE, REVERSE_SWEEPS) if mode == "reverse" else (FORWARD, FORWARD_SWEEPS)
     names = [p.name for p in prepare if p.name != "split aux" or has_aux]
-    return ["source"] + [p.name for p in SOURCE + FRONT] + names + list(sweeps) + [p.name for p in CLEANUP] + \
+    source = [p.name for p in SOURCE if p.when is None or p.when(target or NUMPY)]
+    return ["source"] + source + [p.name for p in FRONT] + names + list(sweeps) + [p.name for p in CLEANUP] + \
         ["generated"]
 
 

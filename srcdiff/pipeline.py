@@ -87,7 +87,9 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
     tree, record_helpers, record_guards = records.rewrite(source.tree, schemas, source.filename,
                                                           all_names(source.tree))
     for p in passes.SOURCE:  # before the context: its names are those of the rewritten tree
-        tree = p.run(tree, source)
+        if p.when is not None and not p.when(target):
+            continue
+        tree = p.run(tree, source, target)
         if record_stages:
             stages.append((p.name, syntax.unparse(tree)))
     source = dataclasses.replace(source, tree=tree)
@@ -270,7 +272,8 @@ def _sweeps(mode, job):
         value = ir.Name(kept.id)
         if not seeds:
             seeded = value
-    prelude = [ir.Assign([ir.Name(n)], ir.Const(None)) for n in mode.predefine]
+    unbound = getattr(mode, "predefine_values", {})  # a typed tape's placeholder (modes/typed_tapes.py)
+    prelude = [ir.Assign([ir.Name(n)], ir.Const(unbound.get(n))) for n in mode.predefine]
     prelude += tape_init
     job.record("forward sweep", prelude + forward_body)
     job.record("reverse sweep", unbatched)

@@ -7,6 +7,7 @@ from typing import Any, overload
 import numpy
 
 from .api import Transformed, _decorator
+from .backend import targets
 from .arguments import _name, check_differentiable, fit, resolve_wrt
 from .errors import ArgumentError
 from .tracebacks import for_user
@@ -23,6 +24,8 @@ class VJP(Transformed):
         try:
             return self._call(args, kwargs)
         except Exception as exc:
+            if targets.fall_back(self, exc):
+                return self(*args, **kwargs)
             raise exc.with_traceback(for_user(exc))
 
     def _call(self, args, kwargs):
@@ -44,6 +47,8 @@ class VJP(Transformed):
             try:
                 return backward_pass(ct)
             except Exception as exc:
+                if targets.fall_back(self, exc):  # the backward code failed to compile: NumPy code's pullback
+                    return self._call(args, kwargs)[1](ct)
                 raise exc.with_traceback(for_user(exc))
 
         def backward_pass(ct):
@@ -94,17 +99,18 @@ def _tape_bytes(tape):
 
 
 @overload
-def vjp(fun: Function, *, wrt: Wrt | None = None, argnums: Wrt | None = None, backend: str = "numpy") -> VJP: ...
+def vjp(fun: Function, *, wrt: Wrt | None = None, argnums: Wrt | None = None, backend: str = "numpy",
+        fallback: str | None = None) -> VJP: ...
 @overload
 def vjp(fun: Function, primal: Any, /, *primals: Any, wrt: Wrt | None = None, argnums: Wrt | None = None,
-        backend: str = "numpy") -> tuple[Any, Pullback]: ...
+        backend: str = "numpy", fallback: str | None = None) -> tuple[Any, Pullback]: ...
 def vjp(fun: Function, *primals: Any, wrt: Wrt | None = None, argnums: Wrt | None = None,
-        backend: str = "numpy") -> VJP | tuple[Any, Pullback]:
+        backend: str = "numpy", fallback: str | None = None) -> VJP | tuple[Any, Pullback]:
     """``(*args) -> (value, pullback)``; ``pullback(ct)`` returns the vector-Jacobian product.
 
     Parameters
     ----------
-    fun, wrt, argnums, backend
+    fun, wrt, argnums, backend, fallback
         As for ``grad``.
     *primals
         JAX's form: the arguments, for ``(value, pullback)`` at once; the pullback then returns a
@@ -128,5 +134,6 @@ def vjp(fun: Function, *primals: Any, wrt: Wrt | None = None, argnums: Wrt | Non
     (array([1.        , 0.54030231]),)
     """
     if primals:
-        return _decorator(VJP, fun, resolve_wrt(wrt, argnums, tuple(range(len(primals)))), backend=backend)(*primals)
-    return _decorator(VJP, fun, resolve_wrt(wrt, argnums), backend=backend)
+        return _decorator(VJP, fun, resolve_wrt(wrt, argnums, tuple(range(len(primals)))), backend=backend,
+                          fallback=fallback)(*primals)
+    return _decorator(VJP, fun, resolve_wrt(wrt, argnums), backend=backend, fallback=fallback)

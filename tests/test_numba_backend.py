@@ -95,6 +95,25 @@ def columns(X, b):
     return np.sum(np.sum(np.sin(X) + b, axis=0) ** 2)
 
 
+def searched(x, threshold):
+    for i in range(len(x)):
+        if x[i] > threshold:
+            found = x[i] * 2.0
+            break
+    else:
+        found = np.sum(x) / len(x)
+    return found ** 2
+
+
+def helpers_used(x, y, idx):
+    s = np.sum(np.log(x) * np.abs(y))  # strong_div, abs_adjoint
+    s = s + np.sum(np.maximum(x, y) ** 1.5)  # pick_weight, power_partial
+    s = s + np.sum(x[idx] * y[idx])  # add_at with repeated indices
+    for row in np.outer(x, y):  # as_sequence
+        s = s + np.sum(np.sqrt(row * row + 1.0))
+    return s
+
+
 RNG = np.random.default_rng(3)
 RNN = (RNG.normal(size=(4, 4)) * 0.4, RNG.normal(size=(4, 3)), RNG.normal(size=(6, 3)), RNG.normal(size=4), 6)
 CASES = [
@@ -110,6 +129,10 @@ CASES = [
     (elementwise, (np.linspace(0.0, 1.0, 4), 0.7, 5), 0),
     (elementwise, (np.linspace(0.0, 1.0, 4), 0.7, 5), 1),
     (columns, (RNG.normal(size=(3, 2)), RNG.normal(size=2)), 0),
+    (searched, (np.array([0.1, 0.9, 0.3]), 0.5), 0),
+    (searched, (np.array([0.1, 0.2, 0.3]), 0.5), 0),
+    (helpers_used, (np.array([0.5, 1.5, 2.0]), np.array([-1.0, 2.5, 0.7]), np.array([0, 2, 2])), 0),
+    (helpers_used, (np.array([0.5, 1.5, 2.0]), np.array([-1.0, 2.5, 0.7]), np.array([0, 2, 2])), 1),
 ]
 
 
@@ -182,21 +205,109 @@ def with_callee(x, w):
     return np.sum(x)
 
 
+def twice(h, w):
+    return step(h, w) * step(w, h)
+
+
+def nested_callees(x, w, n):
+    s = 0.0
+    for t in range(n):
+        s = s + twice(x, w) * t
+    return s
+
+
+def test_the_users_callees_are_compiled_too():
+    args = (np.linspace(0.0, 1.0, 3), 0.8)
+    g = srcdiff.grad(with_callee, wrt=(0, 1), backend="numba")
+    got = g(*args)
+    expected = srcdiff.grad(with_callee, wrt=(0, 1))(*args)
+    for a, b, pos in zip(got, expected, (0, 1)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(a, fd_grad(with_callee, args, pos), rtol=1e-6, atol=1e-8)
+    assert "step(" not in g.source.replace("# x = step(x, w)", "") and "np.sin(" in g.source
+    args = (0.3, 0.9, 4)
+    for pos in (0, 1):
+        got = srcdiff.grad(nested_callees, wrt=pos, backend="numba")(*args)
+        np.testing.assert_allclose(got, srcdiff.grad(nested_callees, wrt=pos)(*args), rtol=1e-12)
+        np.testing.assert_allclose(got, fd_grad(nested_callees, args, pos), rtol=1e-6)
+    tangent = srcdiff.forward(nested_callees, wrt=0, backend="numba")(*args, t_x=1.0)
+    np.testing.assert_allclose(tangent, srcdiff.forward(nested_callees, wrt=0)(*args, t_x=1.0), rtol=1e-12)
+
+
+def rounded(x):
+    return np.sin(x) * 3.0
+
+
+def uses_rounded(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + rounded(x) * x
+    return s
+
+
+def test_a_callee_with_its_own_rule_is_not_written_out():
+    srcdiff.nondifferentiable(rounded)
+    try:
+        expected = srcdiff.grad(uses_rounded)(0.4, 3)
+        try:
+            got = srcdiff.grad(uses_rounded, backend="numba")(0.4, 3)
+        except targets.BackendError as e:
+            assert "rounded(x)" in str(e)
+        else:
+            assert got == expected
+    finally:
+        from srcdiff.rules import registry
+        registry.remove(rounded)
+
+
 def stacked(x):
     y = np.stack([x, x * 2.0])
     return np.sum(y * y)
 
 
+def flipped(x):
+    y = np.sin(x)
+    return np.sum(np.flip(y) * x)
+
+
 def test_what_numba_cannot_compile_is_refused_at_the_users_line():
     with pytest.raises(SrcdiffError) as info:
-        srcdiff.grad(with_callee, backend="numba")(np.linspace(0.0, 1.0, 3), 0.8)
+        srcdiff.grad(flipped, backend="numba")(np.linspace(0.0, 1.0, 3))
     message = str(info.value)
-    assert type(info.value).__name__ == "NumbaCompileError" and "Numba says: Untyped global name" in message
-    assert "x = step(x, w)" in message and ":%d:" % (with_callee.__code__.co_firstlineno + 2) in message
+    assert type(info.value).__name__ == "NumbaCompileError" and "Numba says: No implementation of function" in message
+    assert "return np.sum(np.flip(y) * x)" in message and ":%d:" % (flipped.__code__.co_firstlineno + 2) in message
     assert "backend='numpy'" in message
     with pytest.raises(targets.MissingHelperError) as info:
         srcdiff.grad(stacked, backend="numba")(np.ones(3))
     assert "no runtime helper unstack" in str(info.value) and "np.stack([x, x * 2.0])" in str(info.value)
+
+
+@pytest.mark.parametrize("fun", [flipped, stacked], ids=lambda f: f.__name__)
+def test_fallback_numpy_warns_and_uses_the_numpy_backend(fun):
+    x = np.linspace(0.1, 1.0, 3)
+    for make in (srcdiff.grad, srcdiff.value_and_grad):
+        t = make(fun, backend="numba", fallback="numpy")
+        with pytest.warns(targets.FallbackWarning, match="backend='numba' could not make the derivative of %s"
+                          % fun.__name__) as record:
+            got = t(x)
+        assert record[0].filename == __file__  # the warning points at the user's call
+        assert t.target is targets.NUMPY
+        np.testing.assert_allclose(got[-1] if make is srcdiff.value_and_grad else got, srcdiff.grad(fun)(x),
+                                   rtol=1e-12)
+    t = srcdiff.forward(fun, backend="numba", fallback="numpy")
+    with pytest.warns(targets.FallbackWarning):
+        np.testing.assert_allclose(t(x, t_x=x)[1], srcdiff.forward(fun)(x, t_x=x)[1], rtol=1e-12)
+    with pytest.warns(targets.FallbackWarning):  # when the forward or the backward code is compiled
+        value, pullback = srcdiff.vjp(fun, x, backend="numba", fallback="numpy")
+        np.testing.assert_allclose(pullback(1.0)[0], srcdiff.grad(fun)(x), rtol=1e-12)
+    with pytest.raises(ArgumentError, match="fallback='numpy'"):
+        srcdiff.grad(fun, backend="numba", fallback="python")
+
+
+def test_fallback_leaves_what_numba_compiles_compiled():
+    g = srcdiff.grad(euler, backend="numba", fallback="numpy")
+    assert g(1.0, 0.1, 1.0, 0.0, 20) == srcdiff.grad(euler, backend="numba")(1.0, 0.1, 1.0, 0.0, 20)
+    assert g.target.name == "numba" and g.target.fallback == "numpy"
 
 
 def test_vjp_of_a_recording_function_is_refused():

@@ -15,12 +15,12 @@ import re
 import numba
 from numba.core.errors import NumbaError
 
-from ..errors import SrcdiffError, located
+from ..errors import located
 from . import numba_helpers
-from .targets import Target, register
+from .targets import BackendError, Target, register
 
 
-class NumbaCompileError(SrcdiffError):
+class NumbaCompileError(BackendError):
     """Numba could not compile the generated code (a type it cannot infer, a function it lacks)."""
 
 
@@ -48,11 +48,21 @@ class _Jit:
 JIT = _Jit()
 
 NUMBA = Target("numba", tape="typed", out_buffers=False, method_style=False, reversed_ranges=False,
-               lean_runner=False, live_globals=False, helpers=numba_helpers.NAMES, jit=JIT)
+               lean_runner=False, live_globals=False, helpers=numba_helpers.NAMES, jit=JIT,
+               inline_callees=True)
 register(NUMBA)  # imported by targets.lookup when backend="numba" is first asked for
 
 _LINE = re.compile(r'File "(<srcdiff [^"]*>)", line (\d+)')
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _user_line(user_lines, line):
+    """The user's line of generated ``line``: an adjoint statement has none of its own, and belongs
+    to the comment naming the user's statement above its block (the nearest mapped line before it)."""
+    for k in range(line, 0, -1):
+        if k in user_lines:
+            return user_lines[k]
+    return 0
 
 
 def _refusal(error, compiled):
@@ -63,7 +73,7 @@ def _refusal(error, compiled):
     user_line = 0
     for filename, line in _LINE.findall(text):
         if filename == compiled.filename:
-            user_line = compiled.user_lines.get(int(line), 0)
+            user_line = _user_line(compiled.user_lines, int(line))
             if user_line:
                 break
     source = linecache.getline(compiled.user_file, user_line) if user_line else ""

@@ -13,7 +13,8 @@ Each is empty exactly when the forward range is (``range(n - 1, -1, -1)`` for ``
 from __future__ import annotations
 
 from .. import ir
-from ..errors import UnsupportedSyntaxError, located
+from .targets import BackendSyntaxError
+from ..errors import located
 
 
 def _int(e):
@@ -79,7 +80,7 @@ def descending(rng, count, ctx, line):
 
 
 def _refused(ctx, line, what):
-    return UnsupportedSyntaxError(located(
+    return BackendSyntaxError(located(
         ctx.filename, line, ctx.origin_text.get(line, ""),
         "the %r backend replays loops with explicit descending ranges, and cannot write one for %s"
         % (ctx.target.name, what),

@@ -15,6 +15,8 @@ that would otherwise hard-wire NumPy ask ``ctx.target``:
 - ``backend/codegen.py``: a compiled target's ``jit`` binds its own helpers and compiles each
   generated function (``backend/numba_target.py``).
 - ``backend/codegen.py``: the target's own versions of runtime helpers (``overrides``, a module).
+- ``front/callee_inlining.py``: user callees written out in the caller (``inline_callees``), for a
+  compiler that cannot call the NumPy backend's callee functions.
 
 A target is frozen and hashable: it is part of every cache key.
 """
@@ -27,11 +29,23 @@ from dataclasses import dataclass
 
 import numpy
 
-from ..errors import ArgumentError, SrcdiffError, located
+from ..errors import ArgumentError, SrcdiffError, UnsupportedSyntaxError, located
 
 
-class MissingHelperError(SrcdiffError):
+class BackendError(SrcdiffError):
+    """A target cannot make or compile this code (the NumPy backend might): what ``fallback=`` catches."""
+
+
+class BackendSyntaxError(BackendError, UnsupportedSyntaxError):
+    """A construct the target cannot write out (a recorded write into an array, a non-range loop)."""
+
+
+class MissingHelperError(BackendError):
     """Generated code would call a runtime helper the target does not provide."""
+
+
+class FallbackWarning(UserWarning):
+    """``fallback="numpy"``: the asked-for backend refused the function; the NumPy backend is used."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,8 @@ class Target:
     lean_runner: bool = True
     jit: object = None  # a compiler: ``jit.helper(obj)`` binds a helper's version, ``jit.compile(fn, compiled)``
     overrides: str | None = None  # a module of runtime helpers replacing srcdiff's of the same name
+    fallback: str | None = None  # "numpy": a ``BackendError`` warns and the NumPy backend is used
+    inline_callees: bool = False  # same-module user callees written out in the caller (front/callee_inlining.py)
 
     def has_helper(self, name):
         return self.helpers is None or name in self.helpers
@@ -67,6 +83,7 @@ class Target:
 NUMPY = Target("numpy")
 
 _KNOWN = {"numpy": NUMPY}
+_FALLING_BACK: dict = {}  # (name, fallback) -> the target with that fallback (one object each)
 
 
 def register(target):
@@ -84,8 +101,18 @@ def known():
     return sorted(_KNOWN)
 
 
-def lookup(backend):
-    """The target ``backend=`` names (a name or a ``Target``); an unknown name is refused, listing the known ones."""
+def lookup(backend, fallback=None):
+    """The target ``backend=`` names (a name or a ``Target``); an unknown name is refused, listing the known ones.
+    ``fallback="numpy"``: that target, falling back to NumPy where it refuses a function."""
+    if fallback not in (None, "numpy"):
+        raise ArgumentError("fallback=%r: use fallback='numpy' or leave it out" % (fallback,))
+    if fallback is not None:
+        target = lookup(backend)
+        if target is NUMPY:
+            return NUMPY
+        if (target.name, fallback) not in _FALLING_BACK:
+            _FALLING_BACK[target.name, fallback] = dataclasses.replace(target, fallback=fallback)
+        return _FALLING_BACK[target.name, fallback]
     if isinstance(backend, Target):
         return backend
     if backend == "numba" and "numba" not in _KNOWN:
@@ -117,6 +144,24 @@ def runtime_helpers():
         module = importlib.import_module("%s.%s" % (runtime.__name__, info.name))
         names |= {n for n, v in vars(module).items() if callable(v) and _is_runtime_helper(v)}
     return frozenset(names)
+
+
+def fall_back(transformed, exc, stacklevel=3):
+    """Whether ``transformed`` (whose call raised ``exc``) now makes NumPy code instead: it does,
+    with a ``FallbackWarning``, when its target refused the function and has ``fallback="numpy"``."""
+    target = transformed.target
+    if target.fallback != "numpy" or not isinstance(exc, BackendError):
+        return False
+    import warnings
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    warnings.warn("backend=%r could not make the derivative of %s, so the NumPy backend does (fallback='numpy'): %s"
+                  % (target.name, getattr(transformed, "__name__", "the function"), first), FallbackWarning,
+                  stacklevel=stacklevel)
+    transformed.target = NUMPY
+    for twin in ("_twin", "_checking"):
+        transformed.__dict__.pop(twin, None)
+    transformed.forget_generated()
+    return True
 
 
 def bound(transformed, target):

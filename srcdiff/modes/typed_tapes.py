@@ -16,7 +16,8 @@ A push or pop of any other form (a slice saved before an assignment into it) is 
 from __future__ import annotations
 
 from .. import ir
-from ..errors import UnsupportedSyntaxError, located
+from ..backend.targets import BackendSyntaxError
+from ..errors import located
 from .tape_parts import assigned, capacity, is_method, is_push, nested, step_by
 
 
@@ -27,7 +28,7 @@ def arrange(forward_code, reverse_code, tape_name, params, mode, ctx):
         return forward_code, reverse_code, []
     if isinstance(mode.seed, ir.Name):  # split mode (vjp): the tapes would travel between two functions
         line = next((s.line for s in _walk_statements(forward_code) if is_push(s, tape_name)), 0)
-        raise UnsupportedSyntaxError(located(
+        raise BackendSyntaxError(located(
             ctx.filename, line, ctx.origin_text.get(line, ""),
             "the %r backend makes vjp only of functions that record no values (no loops or overwritten "
             "variables); this statement's old value is recorded" % ctx.target.name,
@@ -37,6 +38,12 @@ def arrange(forward_code, reverse_code, tape_name, params, mode, ctx):
     reverse_code = _split(reverse_code, tape_name, names, ctx, push=False)
     np_name = ctx.target.bind_namespace(ctx)
     numbers = {n for n, shape in mode.shapes.constant_shapes().items() if shape == ()}
+    # a variable not yet bound where its old value is recorded: Python's tape holds None for it,
+    # which no typed tape holds. The placeholder is never read (Python would have had no value to
+    # read); its type is the variable's when it holds numbers or truth values, and a variable of
+    # another type (an array) fails to type-check, and is refused, rather than computing anything
+    mode.predefine_values = {var: False if _truth_value(forward_code, var) else 0.0
+                             for var in set(names) & set(getattr(mode, "predefine", ()))}
     known = set(params) - assigned(forward_code)
     init = []
     for var, tape in sorted(names.items()):
@@ -50,6 +57,14 @@ def arrange(forward_code, reverse_code, tape_name, params, mode, ctx):
         forward_code = _pushes(forward_code, tape, top, size is None, np_name)
         reverse_code = _pops(reverse_code, tape, top)
     return forward_code, reverse_code, init
+
+
+def _truth_value(stmts, var):
+    """Whether every value ``stmts`` assign to ``var`` is a comparison or a ``not`` (a loop's test)."""
+    values = [s.value for s in _walk_statements(stmts) if isinstance(s, ir.Assign) and len(s.targets) == 1
+              and isinstance(s.targets[0], ir.Name) and s.targets[0].id == var]
+    return bool(values) and all(isinstance(v, ir.Compare) or (isinstance(v, ir.UnaryOp) and v.op == "not")
+                                for v in values)
 
 
 def _walk_statements(stmts):
@@ -117,7 +132,7 @@ def _pops(stmts, tape, top):
 
 def _refused(s, ctx):
     line = getattr(s, "line", 0) or 0
-    return UnsupportedSyntaxError(located(
+    return BackendSyntaxError(located(
         ctx.filename, line, ctx.origin_text.get(line, ""),
         "the %r backend keeps one typed tape per variable, and cannot record the value this statement "
         "overwrites (an assignment into part of an array, or a list item, inside a loop)" % ctx.target.name,

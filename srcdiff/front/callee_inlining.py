@@ -1,0 +1,99 @@
+"""For compiled targets: module-level user functions the differentiated function calls, written out as local functions.
+
+Numba compiles one generated function; the NumPy backend's callee calls (a forward function
+returning its saved values, a backward function taking them) would be calls of Python objects
+it cannot type. So for a target with ``inline_callees`` a callee is copied into the caller as a
+local ``def`` and ``local_functions.inline`` writes it out at each call, exactly as it does a
+helper defined inside the function. Only a callee that reads every free name the way the
+caller would is copied: defined in the same module (same globals, same file, so its lines are
+the file's lines), without a closure, a generator, ``@checkpoint``, a rule of its own
+(``srcdiff.adjoint``, ``nondifferentiable``), or defaults that are not constants, and none of
+whose free names the caller binds locally. Any other call stays a call
+(and Numba's refusal of it names the user's line).
+"""
+from __future__ import annotations
+
+import types
+
+from .. import ir
+from ..errors import SrcdiffError
+from . import local_functions, reader
+
+
+def inline(tree, source):
+    """``tree`` (of ``source.fn``) with its same-module callees defined at the top of its body."""
+    fn = source.fn
+    if not isinstance(fn, types.FunctionType):
+        return tree
+    defs = _callee_defs(tree, fn, reader.local_names(tree), [fn.__code__])
+    if not defs:
+        return tree
+    return ir.FunctionDef(tree.name, tree.params, defs + list(tree.body), tree.line)
+
+
+def _callee_defs(tree, fn, caller_locals, stack):
+    """Definitions (callees' own callees first) of the functions ``tree`` calls that can be copied in."""
+    out, seen = [], set()
+    for node in ir.walk(tree):
+        if not (isinstance(node, ir.Call) and isinstance(node.func, ir.Name)):
+            continue
+        name = node.func.id
+        if name in seen or name in caller_locals:
+            continue
+        seen.add(name)
+        callee = fn.__globals__.get(name)
+        callee_def = _copyable(callee, fn, stack)
+        if callee_def is None:
+            continue
+        own = reader.local_names(callee_def)
+        if _free_names(callee_def, own) & caller_locals:
+            continue  # the callee reads a global the caller shadows: inlined, it would read the local
+        inner = _callee_defs(callee_def, fn, caller_locals | own, stack + [callee.__code__])
+        if any(d.name in {x.name for x in out} for d in inner):
+            inner = [d for d in inner if d.name not in {x.name for x in out}]
+        out.extend(inner)
+        if name not in {d.name for d in out}:
+            out.append(callee_def)
+    return out
+
+
+def _copyable(callee, fn, stack):
+    """``callee``'s parsed definition when it can be written out in ``fn``, else None."""
+    if not isinstance(callee, types.FunctionType) or callee.__code__ in stack:
+        return None
+    code = callee.__code__
+    from ..rules import registry
+    if registry.lookup(callee) is not None:  # the user's own rule (or nondifferentiable) decides its derivative
+        return None
+    if callee.__globals__ is not fn.__globals__ or code.co_filename != fn.__code__.co_filename or \
+            code.co_freevars or getattr(callee, "__srcdiff_checkpoint__", False) or \
+            code.co_flags & (0x20 | 0x80 | 0x100 | 0x200):  # generator, coroutine, async
+        return None
+    try:
+        callee_def = reader.load(callee).tree
+    except SrcdiffError:
+        return None
+    if callee_def.name != callee.__name__ or callee_def.name == "<lambda>":
+        return None
+    if any(p.kind in ("vararg", "varkw") or (p.default is not None and not isinstance(p.default, ir.Const))
+           for p in callee_def.params):
+        return None
+    return callee_def
+
+
+def _free_names(fn_def, own):
+    return {n.id for n in ir.walk(fn_def) if isinstance(n, ir.Name)} - own
+
+
+def run(tree, source, target):
+    """The SOURCE pass: callees written out for targets that ask for it (``inline_callees``); when
+    the copies cannot be written out (a call in a ``while`` condition, say) the calls stay calls."""
+    if not target.inline_callees:
+        return tree
+    copied = inline(tree, source)
+    if copied is tree:
+        return tree
+    try:
+        return local_functions.inline(copied, source.filename)
+    except SrcdiffError:
+        return tree
