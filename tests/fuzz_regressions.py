@@ -328,6 +328,14 @@ def f9_number_becomes_an_array_in_a_loop(x, s):
     return np.sum(acc)
 
 
+def f10_call_as_a_statement(x):
+    # found while shrinking a fuzz program: forward mode crashed on a rule called as an expression
+    # statement (its value dropped: no tangent to define)
+    np.sin(x)
+    for r in x:
+        np.linalg.det(4.0 * np.eye(3) + np.tanh(r - x))
+    return np.sum(x ** 2)
+
 
 def s616_number_whose_gradient_is_a_complex_0d_array(s, zc):
     # fuzz seed 616: the adjoint of the Python float ``s`` came back as a 0-d complex array
@@ -382,5 +390,6 @@ CASES = [
     (r13_number_summed_with_an_array_in_a_loop, (np.array([[0.83, 1.11, 1.01], [-0.65, -0.64, -0.63]]),), 0),
     (r14_loop_writes_at_a_changing_index, (np.array([[-0.07, -0.41], [0.52, -0.29], [0.41, -0.95]]),), 0),
     (f9_number_becomes_an_array_in_a_loop, (np.array([0.5, 1.5]), 0.4), 0),
+    (f10_call_as_a_statement, (np.array([[0.3, -1.2, 0.7], [0.1, 0.5, -0.4], [0.2, 0.9, -0.6]]),), 0),
     (s616_number_whose_gradient_is_a_complex_0d_array, (-0.416, np.array([0.12 - 0.39j, 0.45 - 0.65j])), 0),
 ]

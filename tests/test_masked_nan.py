@@ -116,3 +116,58 @@ def plain(u):
 
 def test_code_without_a_selection_keeps_plain_products():
     assert "strong_mul" not in srcdiff.grad(plain).source
+
+
+# data an index leaves out: its adjoint is 0 there, and the elementwise rules upstream multiply
+# strongly (a reduction or a contraction on the way mixes entries: see docs/promises.md)
+def square_then_slice(u):
+    return np.sum((u ** 2)[1:])
+
+
+def product_then_pick(u):
+    v = np.sin(u) * u
+    return np.sum(v[[0, 2]])
+
+
+def tanh_rows_in_a_loop(u):
+    h = np.tanh(u * 3.0)
+    s = 0.0
+    for k in range(2):
+        s = s + h[k] ** 2
+    return s
+
+
+def copy_then_mask(u):
+    v = np.exp(u) * 2.0
+    w = v
+    return np.sum(w[u < 2.5])
+
+
+@pytest.mark.parametrize("f, u", [(square_then_slice, [NAN, 1.0, 2.0]), (product_then_pick, [1.0, NAN, 2.0]),
+                                  (tanh_rows_in_a_loop, [1.0, 0.5, NAN]), (copy_then_mask, [1.0, 2.0, np.inf])])
+def test_nan_or_inf_data_an_index_drops_has_derivative_zero(f, u):
+    u = np.array(u)
+    expected = numeric_grad(f, u)
+    assert np.isfinite(expected).all()
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(srcdiff.grad(f, mode=mode)(u), expected, rtol=1e-6, atol=1e-8)
+    _, pullback = srcdiff.vjp(f, u, wrt=0)
+    np.testing.assert_allclose(pullback(1.0), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_nan_an_index_keeps_still_gives_nan():
+    g = srcdiff.grad(square_then_slice)(np.array([1.0, NAN, 2.0]))
+    assert np.isnan(g[1]) and g[0] == 0.0 and g[2] == 4.0
+
+
+def softmax_pick(z, labels):
+    e = np.exp(z)
+    p = e / np.sum(e, axis=1, keepdims=True)
+    return np.sum(np.log(p[np.arange(2), labels]))
+
+
+def test_an_index_after_a_reduction_keeps_plain_products():
+    # every row's entries meet in the sum: the pick's zeros do not reach exp's adjoint entry by entry
+    g = srcdiff.grad(softmax_pick)
+    g(np.ones((2, 3)), np.array([0, 2]))
+    assert "d_z = d_e * e" in g.source

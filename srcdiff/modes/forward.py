@@ -267,6 +267,8 @@ class ForwardMode:
         items = filler.run()
         for item in items:
             if isinstance(item, TangentDef):
+                if op.target is None:  # an expression statement: its value is dropped, so is its tangent
+                    continue
                 expr = fold(self.drop_zero_terms(fold(item.value)))
                 if rule.elementwise and not isinstance(expr, Zero):
                     expr = self.fit(expr, op.target, s)

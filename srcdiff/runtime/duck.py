@@ -8,20 +8,24 @@ from . import helpers, kernels, kernels_math
 
 
 def strong_mul(g, p):
-    """``g * p``, exactly 0 where ``g`` is 0 (``kernels_math.strong_mul`` without its fast path)."""
+    """``g * p``, exactly 0 where ``g`` or ``p`` is 0 (``kernels_math.strong_mul`` without its fast
+    path)."""
     if type(g) is float and type(p) is float:
         return kernels_math.strong_mul(g, p)
-    return numpy.where(g == 0, 0.0, g * p)
+    return numpy.where((g == 0) | (p == 0), 0.0, g * p)
 
 
 def strong_div(g, q, positive=False):
-    """``g / q``, exactly 0 where ``g`` is 0, NaN where ``q < 0`` for ``positive``."""
+    """``g / q``, exactly 0 where ``g`` is 0 or ``q`` infinite, NaN where ``q < 0`` for
+    ``positive``."""
     if type(g) is float and type(q) is float:
         return kernels_math.strong_div(g, q, positive)
     r = g / q
+    zero_partial = numpy.isinf(q)
     if positive and getattr(q, "dtype", numpy.dtype(float)).kind != "c":
         r = numpy.where(q < 0, numpy.nan, r)
-    return numpy.where(g == 0, 0.0, r)
+        zero_partial = zero_partial & (q > 0)
+    return numpy.where((g == 0) | zero_partial, 0.0, r)
 
 
 def _duck(x):

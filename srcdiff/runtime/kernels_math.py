@@ -24,14 +24,17 @@ def safe_divisor(y):
 
 def strong_mul(g, p):
     """``g * p`` with a strong zero: exactly 0 where ``g`` is 0, even where the partial ``p`` is
-    inf or NaN (the branch of ``numpy.where`` not taken, a masked entry); inf or NaN where ``g`` is
-    not 0, as arithmetic says."""
+    inf or NaN (the branch of ``numpy.where`` not taken, a masked entry), and where ``p`` is 0,
+    even where ``g`` is inf or NaN (a factor of the chain rule that is exactly 0, as a power's
+    partial with exponent 0: the other mode multiplies the same factors in the other order and
+    gets 0 from its own strong zero); inf or NaN elsewhere, as arithmetic says."""
     r = g * p
-    return r if _finite(r) else _patched(g, r)
+    return r if _finite(r) else _patched((g == 0) | (p == 0), g, r)
 
 
 def strong_div(g, q, positive=False):
-    """``g / q`` with a strong zero, like ``strong_mul``. ``positive``: the function is defined
+    """``g / q`` with a strong zero, like ``strong_mul``: 0 where ``g`` is 0 or the partial
+    ``1 / q`` is (``q`` infinite, and not outside the domain). ``positive``: the function is defined
     only where ``q >= 0`` (the partial 1 / q of a real logarithm, of ``arctanh``), so the result
     is NaN where ``q < 0``, though ``g / q`` is finite there."""
     try:
@@ -43,7 +46,10 @@ def strong_div(g, q, positive=False):
             return r  # no 0 / 0 or 0 / NaN, nothing outside the domain
         if numpy.isrealobj(q):
             r = numpy.where(q < 0, numpy.nan, r)
-    return r if _finite(r) else _patched(g, r)
+    if _finite(r):
+        return r
+    zero_partial = numpy.isinf(q) & (q > 0) if positive and numpy.isrealobj(q) else numpy.isinf(q)
+    return _patched((g == 0) | zero_partial, g, r)
 
 
 # The fast paths: a dot product r . r is NaN or inf when an entry of r is (or, harmlessly, when
@@ -62,10 +68,11 @@ def _all_positive(q):
     return dtype is not None and dtype.kind == "f" and (q.size == 0 or q.flat[q.argmin()] > 0)
 
 
-def _patched(g, r):
-    """``r`` with exact zeros where ``g`` is 0 (the slow path, only where something is not finite)."""
+def _patched(zero, g, r):
+    """``r`` with exact zeros where ``zero`` holds (the slow path, only where something is not
+    finite)."""
     scalar = type(r) is not _ndarray
-    out = numpy.where(g == 0, 0.0, r)
+    out = numpy.where(zero, 0.0, r)
     return out if not scalar else (float(out) if type(g) is float and out.dtype.kind == "f" else out[()])
 
 
