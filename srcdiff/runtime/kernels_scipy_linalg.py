@@ -59,14 +59,27 @@ def _check_sylvester(x):
                "l_i, l_j with l_i + l_j = 0 (a singular matrix has l = 0), where the derivative is infinite")
 
 
+def _not_finite(x, g):
+    """NaN in, NaN out: a square root with NaN or inf entries gives a NaN derivative (LAPACK refuses them)."""
+    return not numpy.all(numpy.isfinite(x)) or not numpy.all(numpy.isfinite(g))
+
+
+def _nans(x, g):
+    return numpy.full(numpy.shape(g), numpy.nan, dtype=numpy.result_type(x, g, float))
+
+
 def sqrtm_adjoint(g, x):
     """Adjoint of ``y = scipy.linalg.sqrtm(a)``: solve x^T Z + Z x^T = g."""
+    if _not_finite(x, g):
+        return _nans(x, g)
     _check_sylvester(x)
     return sylvester(_t(x), _t(x), g)
 
 
 def sqrtm_tangent(e, x):
     """Tangent of ``x = scipy.linalg.sqrtm(a)`` along ``e``: solve x Z + Z x = e."""
+    if _not_finite(x, e):
+        return _nans(x, e)
     _check_sylvester(x)
     return sylvester(x, x, e)
 
