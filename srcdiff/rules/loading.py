@@ -21,7 +21,8 @@ _BUILTIN_MODULES = ("fft_rules", "index_joins", "kernel_rules", "linalg_decompos
 _SCIPY_MODULES = ("scipy_rules", "scipy_special_more")
 _STATS_MODULES = ("scipy_stats",)  # imported once the user's code has imported scipy.stats
 # (group, module the user's code must have imported, rule modules): the other SciPy subpackages
-_SCIPY_SUBPACKAGES = (("signal", "scipy.signal", ("scipy_signal",)), ("linalg", "scipy.linalg", ("scipy_linalg",)))
+_SCIPY_SUBPACKAGES = (("signal", "scipy.signal", ("scipy_signal",)), ("linalg", "scipy.linalg", ("scipy_linalg",)),
+                      ("integrate", "scipy.integrate", ("scipy_integrate",)))
 _loaded = set()  # the groups ("builtin", "scipy") whose modules have been imported or are importing
 _load_lock = threading.RLock()  # re-entrant: the rule modules register through this module
 _loading = threading.local()  # .depth: this thread is importing built-in rule modules
