@@ -3708,6 +3708,49 @@ if special is not None:
     kernel_case(ksp.rgamma_partial, k_rgamma_partial, np.array([-2.5, -1.3, 0.4, 2.2]))
     kernel_case(ksp.rgamma_partial, k_rgamma_partial, np.array([0.0, -1.0, -2.0, -3.0]), label="at the poles")
 
+    def k_multigammaln_partial(a):
+        return np.sum(ksp.multigammaln_partial(a, 3) * W1[:4])
+
+    kernel_case(ksp.multigammaln_partial, k_multigammaln_partial, np.array([1.5, 2.2, 3.1, 4.7]))
+
+if signal is not None:
+    from srcdiff.runtime import kernels_signal as ksg  # noqa: E402
+
+    def k_signal(gf, gs, gv, in1, in2):
+        """Every transposed convolution of kernels_signal: linear in g and in the operand it reads."""
+        total = 0.0
+        for mode, gm in (("full", gf), ("same", gs), ("valid", gv)):
+            total = total + np.sum(ksg.convolve_lhs(gm, in1, in2, mode, "direct") * W2[:4, :5])
+            total = total + np.sum(ksg.convolve_rhs(gm, in1, in2, mode) * W2[:2, :3])
+            total = total + np.sum(ksg.correlate_lhs(gm, in1, in2, mode, "fft") * W2[1:5, :5])
+            total = total + np.sum(ksg.correlate_rhs(gm, in1, in2, mode) * W2[2:4, :3])
+            total = total + np.sum(ksg.correlate2d_lhs(gm, in1, in2, mode) * W2[3:7, 2:7])
+            total = total + np.sum(ksg.correlate2d_rhs(gm, in1, in2, mode) * W2[5:7, 1:4])
+        return total
+
+    kernel_case(ksg.convolve_lhs, k_signal, R18.standard_normal((5, 7)), R18.standard_normal((4, 5)),
+                R18.standard_normal((3, 3)), R18.standard_normal((4, 5)), R18.standard_normal((2, 3)),
+                wrt=(0, 1, 2, 3, 4), label="and the other kernels_signal transposes")
+
+if sla is not None:
+    from srcdiff.runtime import kernels_scipy_linalg as ksl  # noqa: E402
+
+    def k_scipy_linalg(a, e, g, x, q):
+        band = (1, 2)
+        ab = x[:4] + 4.0 * (np.arange(4) == 2)[:, None]
+        total = np.sum(ksl.expm_frechet(a, e) * W2[:3, :3]) + np.sum(ksl.expm_adjoint(g, a) * W2[3:6, :3])
+        total = total + np.sum(ksl.sqrtm_adjoint(g, 3.0 * np.eye(3) + a) * W2[:3, 3:6])
+        total = total + np.sum(ksl.sqrtm_tangent(e, 3.0 * np.eye(3) + a) * W2[3:6, 3:6])
+        total = total + np.sum(ksl.sylvester(3.0 * np.eye(3) + a, 2.0 * np.eye(3) + g, q) * W2[:3, 5:8])
+        total = total + np.sum(ksl.banded_transpose(band, ab) * W2[:4, :5])
+        total = total + np.sum(ksl.banded_matvec(band, ab, q[0, :3] @ np.ones((3, 5))) * W1[:5])
+        total = total + np.sum(ksl.banded_outer(band, x[4], x[5], ab) * W2[4:8, :5])
+        return total + np.sum(ksl.solve_banded_adjoint(band, ab, x[4]) * W1[3:8])
+
+    kernel_case(ksl.expm_frechet, k_scipy_linalg, 0.3 * R18.standard_normal((3, 3)), R18.standard_normal((3, 3)),
+                R18.standard_normal((3, 3)), R18.standard_normal((6, 5)), R18.standard_normal((3, 3)),
+                wrt=(0, 1, 2, 3, 4), label="and the other kernels_scipy_linalg kernels")
+
 
 @pytest.mark.parametrize("kernel, fun, args, wrt", KERNEL_TANGENT_CASES)
 def test_kernel_tangent_rule(kernel, fun, args, wrt):
