@@ -889,6 +889,8 @@ RULE_HVP_BUGS = {
     "linalg.eigvals[real]": _PHASE, "linalg.eigvals[complex]": _PHASE,
     "rgamma[complex rgamma]": rule_table.Bug("SciPy has no trigamma of complex arguments: rgamma's second "
                                              "derivative there is refused", (srcdiff.NonDifferentiableError,)),
+    "odeint[adjoint method]": rule_table.Bug("a second derivative through scipy.integrate.odeint is refused",
+                                             (srcdiff.NonDifferentiableError,)),
 }
 
 
