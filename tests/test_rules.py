@@ -3042,6 +3042,114 @@ if special is not None:
         case(_fn, special_complex(_fn, *_consts), c18(3, 4), label="complex %s" % _fn.__name__)
     case(special.beta, beta_call, r18(3, 4, lo=0.3, hi=3.0), r18(4, lo=0.3, hi=3.0), wrt=(0, 1), label="(3x4, 4)")
 
+    def multigammaln_call(a):
+        return np.sum(special.multigammaln(a, 3) * W2[:3, :4])
+
+    def special_ufuncs_18(x):
+        return np.sum(np.real((special.log1p(x) + special.expm1(x) + special.cosm1(x)) * WC2[:3, :4]))
+
+    case(special.multigammaln, multigammaln_call, r18(3, 4, lo=1.2, hi=4.0), label="d=3")
+    for _fn in (special.log1p, special.expm1, special.cosm1):
+        case(_fn, special_call(_fn), r18(3, 4, lo=-0.5, hi=2.0), label="scipy's own")
+        if _fn is not special.cosm1:  # cosm1 takes real arguments only
+            case(_fn, special_complex(_fn), 0.5 * c18(3, 4), label="scipy's own, complex")
+
+
+# ------------------------------------------ issue 18: scipy.signal convolutions, scipy.linalg matrix functions
+try:
+    import scipy.linalg as sla
+    import scipy.signal as signal
+except ImportError:  # pragma: no cover - SciPy is optional
+    signal = sla = None
+
+
+def signal_call(fn, mode, *extra):
+    """sum(fn(in1, in2, mode[, method]) * a fixed weight of the result's shape), complex weights too."""
+    def weighted(y):
+        k = np.arange(y.size).reshape(y.shape)
+        return np.sum(np.real(y * (np.cos(1.3 * k) + 0.4j * np.sin(0.7 * k))))
+    if extra:
+        method = extra[0]
+
+        def conv_in(in1, in2):
+            return weighted(fn(in1, in2, mode, method))
+    else:
+        def conv_in(in1, in2):
+            return weighted(fn(in1, in2, mode))
+    return own_code(conv_in)
+
+
+if signal is not None:
+    SIGNAL_SHAPES = [((7,), (3,)), ((3,), (6,)), ((5, 4), (2, 3)), ((2, 3), (5, 4)), ((4, 5, 3), (2, 2, 3))]
+    for _fn, _extra in ((signal.convolve, ("direct",)), (signal.correlate, ("fft",)), (signal.fftconvolve, ()),
+                        (signal.oaconvolve, ()), (signal.convolve2d, ()), (signal.correlate2d, ())):
+        for _s1, _s2 in SIGNAL_SHAPES:
+            if _fn in (signal.convolve2d, signal.correlate2d) and len(_s1) != 2:
+                continue
+            for _mode in ("full", "same", "valid"):
+                _grows = all(n1 >= n2 for n1, n2 in zip(_s1, _s2)) or all(n1 <= n2 for n1, n2 in zip(_s1, _s2))
+                if _mode == "valid" and not _grows:
+                    continue
+                case(_fn, signal_call(_fn, _mode, *_extra), r18(*_s1), r18(*_s2), wrt=(0, 1),
+                     label="%s %s*%s%s" % (_mode, _s1, _s2, " " + _extra[0] if _extra else ""))
+        for _mode in ("same", "valid"):  # correlate2d 'valid' with in2 the larger conjugates (SciPy swaps them)
+            case(_fn, signal_call(_fn, _mode, *_extra), c18(3, 4), c18(4, 5) if _mode == "valid" else c18(2, 3),
+                 wrt=(0, 1), label="complex %s" % _mode)
+    case(signal.convolve, signal_call(signal.convolve, "same", "auto"), r18(6), c18(3), wrt=(0, 1),
+         label="real by complex")
+
+if sla is not None:
+    def expm_call(a):
+        return np.sum(np.real(sla.expm(a) * WC2[:3, :3]))
+
+    def expm_batched(a):
+        return np.sum(sla.expm(a) * W3[:2, :3, :3])
+
+    def sqrtm_call(a):
+        return np.sum(np.real(sla.sqrtm(a) * WC2[:3, :3]))
+
+    def sylvester_call(a, b, q):
+        return np.sum(sla.solve_sylvester(a, b, q) * W2[:3, :2])
+
+    def banded_call(ab, b):
+        return np.sum(np.real(sla.solve_banded((1, 2), ab, b) * W1[:5]))
+
+    def banded_columns(ab, b):
+        return np.sum(sla.solve_banded((2, 0), ab, b, check_finite=False) * W2[:5, :3])
+
+    _band = r18(4, 5)
+    _band[2] += 4.0  # the diagonal: well conditioned
+    _lower = r18(3, 5)
+    _lower[0] += 4.0
+    case(sla.expm, expm_call, 0.5 * r18(3, 3))
+    case(sla.expm, expm_call, 0.5 * c18(3, 3), label="complex")
+    case(sla.expm, expm_batched, 0.5 * r18(2, 3, 3), label="batched")
+    case(sla.sqrtm, sqrtm_call, matrix(n=3), label="real")
+    case(sla.sqrtm, sqrtm_call, np.array([[1.0, 2.0, 0.3], [-2.0, 1.0, 0.1], [0.2, 0.0, 3.0]]), label="complex root")
+    case(sla.sqrtm, sqrtm_call, matrix(n=3) + 0.3j * r18(3, 3), label="complex")
+    case(sla.solve_sylvester, sylvester_call, matrix(n=3), matrix(n=2), r18(3, 2), wrt=(0, 1, 2))
+    case(sla.solve_banded, banded_call, _band, r18(5), wrt=(0, 1), label="(1, 2)")
+    case(sla.solve_banded, banded_columns, _lower, r18(5, 3), wrt=(0, 1), label="(2, 0), columns")
+    case(sla.solve_banded, banded_call, _band + 0.2j * r18(4, 5), c18(5), wrt=(0, 1), label="complex")
+
+try:
+    import scipy.integrate as sint
+except ImportError:  # pragma: no cover - SciPy is optional
+    sint = None
+
+
+def decay_18(y, t, k):
+    return -k * y + 0.1 * np.sin(t)
+
+
+def odeint_call(y0, k):
+    ys = sint.odeint(decay_18, y0, np.linspace(0.0, 1.0, 4), args=(k,), rtol=1e-11, atol=1e-11)
+    return np.sum(ys * W2[:4, :3])
+
+
+if sint is not None:  # more in test_scipy_odeint.py; its second derivatives are refused (no hessian case)
+    case(sint.odeint, odeint_call, r18(3), 0.7, wrt=(0, 1), label="adjoint method")
+
 
 # ---------------------------------------------------------------------- tests
 
@@ -3206,7 +3314,7 @@ def test_hessian_through_complex_eigenvectors_is_refused():
 
 def _hessian_params():
     for c in CASES:
-        if c.bug or "ties" in c.label or FORWARD_BUGS.get(c.id) or c.id in HESSIAN_REFUSED:
+        if c.bug or "ties" in c.label or FORWARD_BUGS.get(c.id) or c.id in HESSIAN_REFUSED or c.id.startswith("odeint"):
             continue  # ties: the gradient jumps there, so differences of gradients measure nothing
         for pos in wrt_positions(c):
             x = c.args[pos]
@@ -3604,6 +3712,49 @@ if special is not None:
 
     kernel_case(ksp.rgamma_partial, k_rgamma_partial, np.array([-2.5, -1.3, 0.4, 2.2]))
     kernel_case(ksp.rgamma_partial, k_rgamma_partial, np.array([0.0, -1.0, -2.0, -3.0]), label="at the poles")
+
+    def k_multigammaln_partial(a):
+        return np.sum(ksp.multigammaln_partial(a, 3) * W1[:4])
+
+    kernel_case(ksp.multigammaln_partial, k_multigammaln_partial, np.array([1.5, 2.2, 3.1, 4.7]))
+
+if signal is not None:
+    from srcdiff.runtime import kernels_signal as ksg  # noqa: E402
+
+    def k_signal(gf, gs, gv, in1, in2):
+        """Every transposed convolution of kernels_signal: linear in g and in the operand it reads."""
+        total = 0.0
+        for mode, gm in (("full", gf), ("same", gs), ("valid", gv)):
+            total = total + np.sum(ksg.convolve_lhs(gm, in1, in2, mode, "direct") * W2[:4, :5])
+            total = total + np.sum(ksg.convolve_rhs(gm, in1, in2, mode) * W2[:2, :3])
+            total = total + np.sum(ksg.correlate_lhs(gm, in1, in2, mode, "fft") * W2[1:5, :5])
+            total = total + np.sum(ksg.correlate_rhs(gm, in1, in2, mode) * W2[2:4, :3])
+            total = total + np.sum(ksg.correlate2d_lhs(gm, in1, in2, mode) * W2[3:7, 2:7])
+            total = total + np.sum(ksg.correlate2d_rhs(gm, in1, in2, mode) * W2[5:7, 1:4])
+        return total
+
+    kernel_case(ksg.convolve_lhs, k_signal, R18.standard_normal((5, 7)), R18.standard_normal((4, 5)),
+                R18.standard_normal((3, 3)), R18.standard_normal((4, 5)), R18.standard_normal((2, 3)),
+                wrt=(0, 1, 2, 3, 4), label="and the other kernels_signal transposes")
+
+if sla is not None:
+    from srcdiff.runtime import kernels_scipy_linalg as ksl  # noqa: E402
+
+    def k_scipy_linalg(a, e, g, x, q):
+        band = (1, 2)
+        ab = x[:4] + 4.0 * (np.arange(4) == 2)[:, None]
+        total = np.sum(ksl.expm_frechet(a, e) * W2[:3, :3]) + np.sum(ksl.expm_adjoint(g, a) * W2[3:6, :3])
+        total = total + np.sum(ksl.sqrtm_adjoint(g, 3.0 * np.eye(3) + a) * W2[:3, 3:6])
+        total = total + np.sum(ksl.sqrtm_tangent(e, 3.0 * np.eye(3) + a) * W2[3:6, 3:6])
+        total = total + np.sum(ksl.sylvester(3.0 * np.eye(3) + a, 2.0 * np.eye(3) + g, q) * W2[:3, 5:8])
+        total = total + np.sum(ksl.banded_transpose(band, ab) * W2[:4, :5])
+        total = total + np.sum(ksl.banded_matvec(band, ab, q[0, :3] @ np.ones((3, 5))) * W1[:5])
+        total = total + np.sum(ksl.banded_outer(band, x[4], x[5], ab) * W2[4:8, :5])
+        return total + np.sum(ksl.solve_banded_adjoint(band, ab, x[4]) * W1[3:8])
+
+    kernel_case(ksl.expm_frechet, k_scipy_linalg, 0.3 * R18.standard_normal((3, 3)), R18.standard_normal((3, 3)),
+                R18.standard_normal((3, 3)), R18.standard_normal((6, 5)), R18.standard_normal((3, 3)),
+                wrt=(0, 1, 2, 3, 4), label="and the other kernels_scipy_linalg kernels")
 
 
 @pytest.mark.parametrize("kernel, fun, args, wrt", KERNEL_TANGENT_CASES)

@@ -20,6 +20,9 @@ _BUILTIN_MODULES = ("fft_rules", "index_joins", "kernel_rules", "linalg_decompos
                     "runtime_rules")
 _SCIPY_MODULES = ("scipy_rules", "scipy_special_more")
 _STATS_MODULES = ("scipy_stats",)  # imported once the user's code has imported scipy.stats
+# (group, module the user's code must have imported, rule modules): the other SciPy subpackages
+_SCIPY_SUBPACKAGES = (("signal", "scipy.signal", ("scipy_signal",)), ("linalg", "scipy.linalg", ("scipy_linalg",)),
+                      ("integrate", "scipy.integrate", ("scipy_integrate",)))
 _loaded = set()  # the groups ("builtin", "scipy") whose modules have been imported or are importing
 _load_lock = first_use.lock  # re-entrant: the rule modules register through this module; a fork waits for it
 _loading = threading.local()  # .depth: this thread is importing built-in rule modules
@@ -56,3 +59,6 @@ def ensure_loaded():
         _load("scipy", _SCIPY_MODULES)
     if "stats" not in _loaded and "scipy.stats" in sys.modules:
         _load("stats", _STATS_MODULES)
+    for group, module, names in _SCIPY_SUBPACKAGES:
+        if group not in _loaded and module in sys.modules:
+            _load(group, names)

@@ -176,6 +176,10 @@ def qualified_name(obj):
         module = "numpy"
     if module.startswith("scipy.special."):
         module = "scipy.special"
+    elif module.startswith("scipy.") and "._" in module:  # scipy.signal._signaltools: its public name
+        public = module[:module.index("._")]
+        if getattr(sys.modules.get(public), name, None) is obj:
+            module = public
     if module in ("builtins", ""):
         return name
     return "%s.%s" % (module, name)

@@ -1,4 +1,5 @@
-"""Rules for more ``scipy.special`` functions: Bessel functions, incomplete gamma and beta, rgamma, beta.
+"""Rules for more ``scipy.special`` functions: Bessel functions, incomplete gamma and beta, rgamma, beta,
+multigammaln, and SciPy's own log1p, expm1 and cosm1.
 
 Derivatives are taken with respect to the arguments that have closed forms: the argument of a
 Bessel function (not its order), ``x`` of ``gammainc``/``gammaincc``/``betainc`` (not ``a``, ``b``).
@@ -10,14 +11,14 @@ A varied value passed to those other parameters is refused (``constant_only``), 
 # ruff: noqa: F821, F811
 import numpy
 
-from ..runtime.kernels_math import strong_mul
+from ..runtime.kernels_math import strong_div, strong_mul
 from .registry import adjoint, nondifferentiable, self_adjoint, tangent
 from .refusals import constant_only
 
 try:
     import scipy.special
 
-    from ..runtime.kernels_special import rgamma_partial, rgamma_second
+    from ..runtime.kernels_special import multigammaln_partial, rgamma_partial, rgamma_second
 except ImportError:  # pragma: no cover - SciPy is an optional dependency
     scipy = None
 
@@ -134,11 +135,40 @@ def betainc(y, a, b, x):
                                       scipy.special.betaln(a, b)))
 
 
+# multigammaln(a, d) = d (d - 1) / 4 log(pi) + sum over j < d of gammaln(a - j / 2); d is an integer
+@_self_adjoint("multigammaln")
+def multigammaln(y, a, d):
+    d[a] = d[y] * multigammaln_partial(a, d)
+
+
+if scipy is not None:
+    @tangent(multigammaln_partial)
+    def multigammaln_partial_(out, a, d, k=1):
+        t[out] = t[a] * multigammaln_partial(a, d, k + 1)
+
+
+# SciPy's own ufuncs (not NumPy's), complex arguments too
+@_self_adjoint("log1p")
+def log1p(y, x):
+    d[x] = strong_div(d[y], 1.0 + x, True)
+
+
+@_self_adjoint("expm1")
+def expm1(y, x):
+    d[x] = d[y] * (y + 1.0)
+
+
+@_self_adjoint("cosm1")
+def cosm1(y, x):
+    d[x] = -d[y] * numpy.sin(x)
+
+
 if scipy is not None:
     nondifferentiable(scipy.special.gammasgn)  # piecewise constant: +1 or -1 between the poles
     _ORDER = "Pass the order as a constant; differentiate with respect to the argument only."
     for _name, _params in (("iv", ("v",)), ("ive", ("v",)), ("jv", ("v",)), ("yn", ("n",))):
         constant_only(getattr(scipy.special, _name), _ORDER, *_params)
+    constant_only(scipy.special.multigammaln, "Pass the dimension d as a constant integer.", "d")
     for _name, _params in (("gammainc", ("a",)), ("gammaincc", ("a",)), ("betainc", ("a", "b"))):
         constant_only(getattr(scipy.special, _name),
                       "Pass the shape parameters as constants; srcdiff differentiates %s with respect to x only "

@@ -32,3 +32,11 @@ def rgamma_second(x):
     inner = scipy.special.rgamma(safe) * (psi * psi - scipy.special.polygamma(1, safe))
     return numpy.where(pole, -2.0 * (-1.0) ** n * scipy.special.gamma(n + 1.0) * scipy.special.digamma(n + 1.0),
                        inner)
+
+
+def multigammaln_partial(a, d, k=1):
+    """The k-th derivative of ``scipy.special.multigammaln(a, d)`` in ``a``: sum over j < d of
+    polygamma(k - 1, a - j / 2)."""
+    a = numpy.asarray(a)
+    halves = 0.5 * numpy.arange(int(d)).reshape((-1,) + (1,) * a.ndim)
+    return numpy.sum(scipy.special.polygamma(k - 1, a - halves), axis=0)

@@ -2,7 +2,7 @@
 import numpy as np
 from scipy.integrate import odeint
 
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 def dynamics(y, t, W, b):
@@ -23,6 +23,5 @@ def _args():
 
 CASES = [
     Case("odeint_ode_net", ode_net_loss, _args, wrt=(0, 1, 2),
-         notes="scipy.integrate.odeint with args=(W, b) (issue 18: adjoint method)",
-         known=both(refused("issue 18: scipy.integrate.odeint; issue 17: refused inside site-packages"))),
+         notes="scipy.integrate.odeint with args=(W, b) (issue 18: adjoint method)"),
 ]

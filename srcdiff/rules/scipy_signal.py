@@ -1,0 +1,106 @@
+"""Rules for ``scipy.signal`` convolutions: convolve, correlate, fftconvolve, oaconvolve (n-d, every mode and
+method), convolve2d and correlate2d (boundary 'fill' with fillvalue 0).
+
+Each is bilinear: the product is stated once, the tangent is the product rule, and the adjoints are the
+transposed convolutions of ``runtime.kernels_signal``. Imported only once the user's code has imported
+``scipy.signal`` (``loading``). The FFT-based functions' ``axes=`` is refused (not given by the templates).
+"""
+# Template bodies use d[...] and t[...]; linters do not know those names.
+# ruff: noqa: F821, F811
+import scipy.signal
+
+from ..runtime import kernels_signal as ksg
+from .refusals import refuse_unless
+from .registry import bilinear, tangent
+
+
+@bilinear(scipy.signal.convolve)
+def convolve(y, in1, in2, mode="full", method="auto"):
+    y = scipy.signal.convolve(in1, in2, mode, method)
+    d[in1] = ksg.convolve_lhs(d[y], in1, in2, mode, method)
+    d[in2] = ksg.convolve_rhs(d[y], in1, in2, mode, method)
+
+
+@bilinear(scipy.signal.correlate)
+def correlate(y, in1, in2, mode="full", method="auto"):
+    y = scipy.signal.correlate(in1, in2, mode, method)
+    d[in1] = ksg.correlate_lhs(d[y], in1, in2, mode, method)
+    d[in2] = ksg.correlate_rhs(d[y], in1, in2, mode, method)
+
+
+@bilinear(scipy.signal.fftconvolve)
+def fftconvolve(y, in1, in2, mode="full"):
+    y = scipy.signal.fftconvolve(in1, in2, mode)
+    d[in1] = ksg.convolve_lhs(d[y], in1, in2, mode, "fft")
+    d[in2] = ksg.convolve_rhs(d[y], in1, in2, mode, "fft")
+
+
+@bilinear(scipy.signal.oaconvolve)
+def oaconvolve(y, in1, in2, mode="full"):
+    y = scipy.signal.oaconvolve(in1, in2, mode)
+    d[in1] = ksg.convolve_lhs(d[y], in1, in2, mode, "fft")
+    d[in2] = ksg.convolve_rhs(d[y], in1, in2, mode, "fft")
+
+
+@bilinear(scipy.signal.convolve2d)
+def convolve2d(y, in1, in2, mode="full", boundary="fill", fillvalue=0):
+    y = scipy.signal.convolve2d(in1, in2, mode, boundary, fillvalue)
+    d[in1] = ksg.convolve_lhs(d[y], in1, in2, mode)
+    d[in2] = ksg.convolve_rhs(d[y], in1, in2, mode)
+
+
+@bilinear(scipy.signal.correlate2d)
+def correlate2d(y, in1, in2, mode="full", boundary="fill", fillvalue=0):
+    y = scipy.signal.correlate2d(in1, in2, mode, boundary, fillvalue)
+    d[in1] = ksg.correlate2d_lhs(d[y], in1, in2, mode)
+    d[in2] = ksg.correlate2d_rhs(d[y], in1, in2, mode)
+
+
+# The adjoint kernels are linear in the cotangent and in the operand they read (second derivatives).
+@tangent(ksg.convolve_lhs)
+def convolve_lhs_(out, g, in1, in2, mode="full", method="auto"):
+    t[out] = ksg.convolve_lhs(t[g], in1, in2, mode, method) + ksg.convolve_lhs(g, in1, t[in2], mode, method)
+
+
+@tangent(ksg.convolve_rhs)
+def convolve_rhs_(out, g, in1, in2, mode="full", method="auto"):
+    t[out] = ksg.convolve_rhs(t[g], in1, in2, mode, method) + ksg.convolve_rhs(g, t[in1], in2, mode, method)
+
+
+@tangent(ksg.correlate_lhs)
+def correlate_lhs_(out, g, in1, in2, mode="full", method="auto"):
+    t[out] = ksg.correlate_lhs(t[g], in1, in2, mode, method) + ksg.correlate_lhs(g, in1, t[in2], mode, method)
+
+
+@tangent(ksg.correlate_rhs)
+def correlate_rhs_(out, g, in1, in2, mode="full", method="auto"):
+    t[out] = ksg.correlate_rhs(t[g], in1, in2, mode, method) + ksg.correlate_rhs(g, t[in1], in2, mode, method)
+
+
+@tangent(ksg.correlate2d_lhs)
+def correlate2d_lhs_(out, g, in1, in2, mode="full"):
+    t[out] = ksg.correlate2d_lhs(t[g], in1, in2, mode) + ksg.correlate2d_lhs(g, in1, t[in2], mode)
+
+
+@tangent(ksg.correlate2d_rhs)
+def correlate2d_rhs_(out, g, in1, in2, mode="full"):
+    t[out] = ksg.correlate2d_rhs(t[g], in1, in2, mode) + ksg.correlate2d_rhs(g, t[in1], in2, mode)
+
+
+def _fill_zero(args):
+    """convolve2d/correlate2d: only the zero-padded boundary is a bilinear product of the two inputs."""
+    boundary, fillvalue = args.get("boundary", "fill"), args.get("fillvalue", 0)
+    if boundary != "fill" or fillvalue is Ellipsis or fillvalue != 0:
+        return ("srcdiff differentiates scipy.signal.convolve2d and correlate2d with boundary='fill' and "
+                "fillvalue=0 only (here boundary=%s, fillvalue=%s)" % (_shown(boundary), _shown(fillvalue)),
+                "Pad the input yourself with np.pad (mode 'wrap', 'symmetric' or constant_values=...) and "
+                "call the function with mode='valid'.")
+    return None
+
+
+def _shown(value):
+    return "<a variable>" if value is Ellipsis else repr(value)
+
+
+for _fn in (scipy.signal.convolve2d, scipy.signal.correlate2d):
+    refuse_unless(_fn, _fill_zero, unknown=True)

@@ -1,0 +1,84 @@
+"""Numeric helpers for ``scipy.signal`` convolution rules: the transposes of n-d convolution and correlation.
+
+Every mode's result is a window of the full convolution, so an adjoint spreads the cotangent into the
+full shape at the window's start and convolves it, in mode 'valid', with the other operand flipped.
+The transpose is taken under the bilinear pairing sum(g * y), as everywhere in srcdiff (no conjugate
+for the holomorphic operand). ``correlate(a, v)`` is ``convolve(a, flip(conj(v)))``, window included;
+``correlate2d`` centres its 'same' window half a sample later, and in 'valid' mode with ``in2`` the
+larger it returns the conjugate of that (SciPy swaps the operands): both are mirrored here.
+"""
+from __future__ import annotations
+
+import numpy
+import scipy.signal
+
+
+def _start(s1, s2, mode, correlate2d=False):
+    """Where the result of ``mode`` sits in the full convolution of shapes ``s1`` and ``s2``."""
+    if mode == "full":
+        return (0,) * len(s1)
+    if mode == "same":
+        return tuple(n2 // 2 if correlate2d else (n2 - 1) // 2 for n2 in s2)
+    if mode == "valid":
+        return tuple(min(n1, n2) - 1 for n1, n2 in zip(s1, s2))
+    raise ValueError("unknown convolution mode %r" % (mode,))
+
+
+def _spread(g, s1, s2, start):
+    """``g`` placed at ``start`` in zeros of the full convolution's shape."""
+    g = numpy.asarray(g)
+    full = numpy.zeros(tuple(n1 + n2 - 1 for n1, n2 in zip(s1, s2)), dtype=numpy.result_type(g, float))
+    full[tuple(slice(b, b + n) for b, n in zip(start, g.shape))] = g
+    return full
+
+
+def _transpose(g, in1, in2, mode, method, which, correlate2d=False):
+    s1, s2 = numpy.shape(in1), numpy.shape(in2)
+    full = _spread(g, s1, s2, _start(s1, s2, mode, correlate2d))
+    other = in2 if which == 1 else in1
+    return scipy.signal.convolve(full, numpy.flip(other), "valid", method)
+
+
+def _flip_conj(v):
+    return numpy.flip(numpy.conj(v))
+
+
+def convolve_lhs(g, in1, in2, mode="full", method="auto"):
+    """Adjoint of ``scipy.signal.convolve(in1, in2, mode)`` with respect to ``in1``."""
+    return _transpose(g, in1, in2, mode, method, 1)
+
+
+def convolve_rhs(g, in1, in2, mode="full", method="auto"):
+    """Adjoint of ``scipy.signal.convolve(in1, in2, mode)`` with respect to ``in2``."""
+    return _transpose(g, in1, in2, mode, method, 2)
+
+
+def correlate_lhs(g, in1, in2, mode="full", method="auto"):
+    """Adjoint of ``scipy.signal.correlate(in1, in2, mode)`` (convolve with flip(conj(in2))) in ``in1``."""
+    return _transpose(g, in1, _flip_conj(in2), mode, method, 1)
+
+
+def correlate_rhs(g, in1, in2, mode="full", method="auto"):
+    """Adjoint of ``scipy.signal.correlate(in1, in2, mode)`` with respect to ``in2``."""
+    return _flip_conj(_transpose(g, in1, _flip_conj(in2), mode, method, 2))
+
+
+def _swapped(in1, in2, mode):
+    """Does ``correlate2d`` return the conjugate of the correlation (mode 'valid', in2 the larger)?"""
+    s1, s2 = numpy.shape(in1), numpy.shape(in2)
+    return mode == "valid" and not all(n1 >= n2 for n1, n2 in zip(s1, s2)) and \
+        (numpy.iscomplexobj(in1) or numpy.iscomplexobj(in2))
+
+
+def correlate2d_lhs(g, in1, in2, mode="full"):
+    """Adjoint of ``scipy.signal.correlate2d(in1, in2, mode)`` (boundary 'fill', fillvalue 0) in ``in1``."""
+    if _swapped(in1, in2, mode):
+        return _transpose(numpy.conj(g), in1, _flip_conj(in2), mode, "auto", 1)
+    return _transpose(g, in1, _flip_conj(in2), mode, "auto", 1, correlate2d=True)
+
+
+def correlate2d_rhs(g, in1, in2, mode="full"):
+    """Adjoint of ``scipy.signal.correlate2d(in1, in2, mode)`` with respect to ``in2``."""
+    if _swapped(in1, in2, mode):
+        return _flip_conj(_transpose(numpy.conj(g), in1, _flip_conj(in2), mode, "auto", 2))
+    return _flip_conj(_transpose(g, in1, _flip_conj(in2), mode, "auto", 2, correlate2d=True))

@@ -1,0 +1,145 @@
+"""Issue 18, point 2: what the scipy.signal and scipy.linalg rules refuse, where, and the names they use.
+(The derivatives themselves are checked, in both modes, by the rule table of test_rules.py.)"""
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff.errors import MissingRuleError, NonDifferentiableError
+
+from trust_helpers import located_at
+
+signal = pytest.importorskip("scipy.signal")
+sla = pytest.importorskip("scipy.linalg")
+special = pytest.importorskip("scipy.special")
+
+MODES = ["reverse", "forward"]
+
+
+def differentiate(fn, args, mode, wrt=0):
+    if mode == "reverse":
+        return srcdiff.grad(fn, wrt=wrt)(*args)
+    return srcdiff.jvp(fn, tuple(args), np.ones_like(args[wrt]), wrt=wrt)
+
+
+def conv2d_wrap(a, v):
+    return np.sum(signal.convolve2d(a, v, boundary="wrap") ** 2)
+
+
+def corr2d_fill(a, v):
+    return np.sum(signal.correlate2d(a, v, "same", fillvalue=1.5) ** 2)
+
+
+def corr2d_fill_variable(a, v, c):
+    return np.sum(signal.correlate2d(a, v, "same", fillvalue=c) ** 2)
+
+
+def conv2d_explicit_defaults(a, v):
+    return np.sum(signal.convolve2d(a, v, "valid", boundary="fill", fillvalue=0) ** 2)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fn, needle", [(conv2d_wrap, "boundary=\"wrap\""), (corr2d_fill, "fillvalue=1.5"),
+                                        (corr2d_fill_variable, "fillvalue=c")])
+def test_convolve2d_boundaries_other_than_zero_fill_are_refused(fn, needle, mode):
+    """Only zero padding makes convolve2d a product of its two inputs; the others are refused where written."""
+    args = [np.ones((3, 3)), np.ones((2, 2))] + ([0.0] if fn is corr2d_fill_variable else [])
+    with pytest.raises(NonDifferentiableError) as info:
+        differentiate(fn, args, mode)
+    msg = str(info.value)
+    located_at(msg, fn, "signal.")
+    assert "boundary='fill' and fillvalue=0 only" in msg and "np.pad" in msg
+
+
+def test_convolve2d_with_the_defaults_written_out():
+    a, v = np.linspace(0.0, 1.0, 12).reshape(3, 4), np.array([[1.0, -2.0], [0.5, 3.0]])
+    srcdiff.check_grad(conv2d_explicit_defaults, a, v, wrt=(0, 1))
+
+
+def fft_axes(a, v):
+    return np.sum(signal.fftconvolve(a, v, axes=0) ** 2)
+
+
+def test_fftconvolve_axes_is_refused_by_its_public_name():
+    with pytest.raises(MissingRuleError) as info:
+        srcdiff.grad(fft_axes)(np.ones((3, 3)), np.ones((2, 3)))
+    msg = str(info.value)
+    located_at(msg, fft_axes, "signal.fftconvolve")
+    assert "srcdiff's rule for scipy.signal.fftconvolve does not handle its argument `axes`" in msg
+
+
+def unsupported_signal(x):
+    return np.sum(signal.medfilt(x))
+
+
+def test_scipy_functions_are_named_by_their_public_module():
+    """scipy.signal's functions live in scipy.signal._signaltools; messages name scipy.signal.medfilt."""
+    with pytest.raises(MissingRuleError) as info:
+        srcdiff.grad(unsupported_signal)(np.ones(5))
+    assert "scipy.signal.medfilt" in str(info.value) and "_signaltools" not in str(info.value)
+
+
+def banded_overwrite(ab, b):
+    return np.sum(sla.solve_banded((1, 1), ab, b, overwrite_ab=True))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_solve_banded_overwriting_its_inputs_is_refused(mode):
+    ab = np.array([[0.0, 1.0, 1.0], [4.0, 4.0, 4.0], [1.0, 1.0, 0.0]])
+    with pytest.raises(NonDifferentiableError) as info:
+        differentiate(banded_overwrite, [ab, np.ones(3)], mode)
+    located_at(str(info.value), banded_overwrite, "sla.solve_banded")
+    assert "overwrite_ab=False" in str(info.value)
+
+
+def sqrtm_sum(a):
+    return np.sum(np.real(sla.sqrtm(a)))
+
+
+@pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")
+@pytest.mark.parametrize("mode", MODES)
+def test_sqrtm_of_a_singular_matrix_is_refused_not_infinite(mode):
+    """At a singular matrix the square root's derivative does not exist (X dX + dX X = dA is singular)."""
+    a = np.diag([1.0, 0.0, 2.0])
+    with pytest.raises(NonDifferentiableError, match="sqrtm has no derivative at this matrix"):
+        differentiate(sqrtm_sum, [a], mode)
+
+
+def sqrtm_nan(a):
+    return np.sum(np.real(sla.sqrtm(a)))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_sqrtm_nan_in_nan_out(mode):
+    a = np.array([[2.0, np.nan], [0.0, 3.0]])
+    with np.errstate(invalid="ignore"):
+        try:
+            expected = sla.sqrtm(a)
+        except ValueError:  # SciPy's check_finite: the function itself refuses NaN, so there is nothing to test
+            pytest.skip("this SciPy's sqrtm refuses NaN")
+        assert np.isnan(expected).any()
+        out = differentiate(sqrtm_nan, [a], mode)
+        assert np.isnan(out if mode == "reverse" else out[1]).all()
+
+
+def multigammaln_both(a, d):
+    return special.multigammaln(a, d)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_multigammaln_dimension_is_refused(mode):
+    with pytest.raises(NonDifferentiableError) as info:
+        differentiate(multigammaln_both, [3.3, 2.0], mode, wrt=1)
+    located_at(str(info.value), multigammaln_both, "special.multigammaln")
+    assert "Pass the dimension d as a constant integer" in str(info.value)
+
+
+def test_coverage_lists_the_new_rules():
+    from srcdiff import cli_coverage
+    report = {label: module for label, module in cli_coverage.namespaces(("scipy.signal", "scipy.linalg"))}
+    from srcdiff.rules import lookup
+    for label, names in (("scipy.signal", "convolve correlate fftconvolve oaconvolve convolve2d correlate2d"),
+                         ("scipy.linalg", "expm sqrtm solve_sylvester solve_banded"),
+                         ("scipy.special", "multigammaln log1p expm1 cosm1")):
+        for name in names.split():
+            rule = lookup(getattr(report[label], name))
+            assert rule is not None and rule.adjoint is not None and rule.tangent is not None, (label, name)
