@@ -3,7 +3,7 @@ import numpy as np
 from scipy import special, stats
 from scipy.special import expit, gammaln
 
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 def student_t_regression_nll(params, X, y, nu=4.0):
@@ -45,6 +45,5 @@ CASES = [
     Case("student_t_gammaln", student_t_by_hand, _args, wrt=0,
          notes="scipy.special.gammaln of constants; log1p"),
     Case("logistic_expit_clip", logistic_regression_nll, _logreg_args, wrt=0,
-         notes="expit, np.clip, special.log1p via the module",
-         known=both(refused("issue 18: no rule for scipy.special.log1p"))),
+         notes="expit, np.clip, special.log1p via the module"),
 ]
