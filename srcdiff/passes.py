@@ -11,7 +11,7 @@ from .analysis.aliases import check_writes, mutated_parameters
 from .analysis.complexity import complex_sources
 from .analysis.shapes import SCALAR, Shapes
 from .errors import NonDifferentiableError, UnsupportedSyntaxError, located
-from .front import local_functions, reader, syntax
+from .front import dispatch, local_functions, maps, reader, syntax
 from .lower import control, normalize, redefinitions, stats_calls
 from .lower.ops import Classifier
 from .optimize import finish
@@ -41,10 +41,12 @@ def run_passes(passes, tree, job):
 
 # before the context is made (its names are those of the rewritten tree): ``run(tree, source)``
 SOURCE = (
+    Pass("map as generator expressions", lambda tree, source: maps.lower(tree, source.fn)),
     Pass("inline local functions", lambda tree, source: local_functions.inline(tree, source.filename)),
 )
 
 FRONT = (
+    Pass("calls through dicts", lambda tree, job: dispatch.rewrite(tree, job.ctx)),
     Pass("normalize", lambda tree, job: normalize.normalize(tree, job.ctx)),
     # only code that imported scipy.stats can call it
     Pass("scipy.stats calls", lambda tree, job: stats_calls.rewrite(tree, job.ctx) if "scipy.stats" in sys.modules
