@@ -11,7 +11,7 @@ from .analysis.aliases import check_writes, mutated_parameters
 from .analysis.complexity import complex_sources
 from .analysis.shapes import SCALAR, Shapes
 from .errors import NonDifferentiableError, UnsupportedSyntaxError, located
-from .front import dispatch, local_functions, maps, reader, syntax
+from .front import copies, dispatch, local_functions, maps, reader, same_object, syntax
 from .lower import control, normalize, redefinitions, stats_calls
 from .lower.ops import Classifier
 from .optimize import finish
@@ -47,6 +47,8 @@ SOURCE = (
 
 FRONT = (
     Pass("calls through dicts", lambda tree, job: dispatch.rewrite(tree, job.ctx)),
+    Pass("dict copies", lambda tree, job: copies.rewrite(tree, job.ctx)),
+    Pass("same-object names", lambda tree, job: same_object.rewrite(tree)),
     Pass("normalize", lambda tree, job: normalize.normalize(tree, job.ctx)),
     # only code that imported scipy.stats can call it
     Pass("scipy.stats calls", lambda tree, job: stats_calls.rewrite(tree, job.ctx) if "scipy.stats" in sys.modules

@@ -158,3 +158,91 @@ def test_dict_entries_that_may_change_are_refused_at_the_call():
     with pytest.raises(srcdiff.SrcdiffError) as e:
         srcdiff.grad(key_from_argument)(X, WS[0], "relu")
     located_at(str(e.value), key_from_argument, "ACTIVATIONS[name](theta * x)")
+
+
+# ------------------------------------------------------------------ dict(params) and names of the same dict
+
+def dict_of_params(params, x):
+    P = dict(params)
+    P["k"] = np.tanh(x)
+    P["W"] = P["W"] * 2.0
+    return np.sum(P["W"] * P["k"]) + np.sum(params["W"] ** 2)
+
+
+def test_dict_of_params_is_a_copy_like_params_copy():
+    params = {"W": RNG.standard_normal(3)}
+    expected = 2.0 * np.tanh(X) + 2.0 * params["W"]
+    np.testing.assert_allclose(srcdiff.grad(dict_of_params)(params, X)["W"], expected, rtol=1e-12)
+    check(lambda_free_dict_of_params, X, params)
+
+
+def lambda_free_dict_of_params(x, params):
+    return dict_of_params(params, x)
+
+
+def running_mean_through_rebound_name(x, bn_params):
+    mu = np.mean(x, axis=0)
+    cache = bn_params
+    cache["running_mean"] = 0.9 * cache["running_mean"] + 0.1 * mu
+    out = (x - cache["running_mean"]) * bn_params["gamma"]
+    return np.sum(np.tanh(out))
+
+
+def running_mean_local_dict(x, gamma):
+    bn = {"running_mean": np.zeros(3), "gamma": gamma}
+    cache = bn
+    cache["running_mean"] = 0.9 * cache["running_mean"] + 0.1 * np.mean(x, axis=0)
+    stats = bn
+    return np.sum(np.tanh((x - stats["running_mean"]) * bn["gamma"]))
+
+
+def test_a_dict_entry_replaced_through_a_rebound_name_is_followed():
+    x = RNG.standard_normal((4, 3))
+    bn = {"running_mean": RNG.standard_normal(3), "gamma": RNG.standard_normal(3)}
+    check(running_mean_through_rebound_name, x, bn)  # and bn is not changed (checked there)
+    check(running_mean_local_dict, x, RNG.standard_normal(3))
+
+
+def dict_of_pairs(x):
+    pairs = [("a", x), ("b", 2.0 * x)]
+    Q = dict(pairs)
+    return np.sum(Q["a"] * Q["b"])
+
+
+def dict_of_pair_display(x):
+    P = dict([("a", x), ("b", 2.0 * x)])
+    return np.sum(P["a"] * P["b"])
+
+
+def test_dict_of_something_else_than_a_dict_is_refused():
+    for transform in (lambda: srcdiff.grad(dict_of_pairs)(X), lambda: srcdiff.jvp(dict_of_pairs, (X,), X)):
+        with pytest.raises(srcdiff.NonDifferentiableError) as e:
+            transform()
+        assert "`dict(m)` as a copy of a dict `m`, but `m` is a list" in str(e.value)
+    with pytest.raises(srcdiff.MissingRuleError) as e:
+        srcdiff.grad(dict_of_pair_display)(X)
+    located_at(str(e.value), dict_of_pair_display, "P = dict(")
+
+
+def alias_in_branch(x, bn, flag):
+    if flag:
+        cache = bn
+    else:
+        cache = {"m": x}
+    cache["m"] = x * 2.0
+    return np.sum(cache["m"] * bn["m"])
+
+
+def alias_then_rebound(x, bn):
+    cache = bn
+    bn = {"m": x}
+    cache["m"] = x * 3.0
+    return np.sum(cache["m"] * bn["m"])
+
+
+@pytest.mark.parametrize("fn, args", [(alias_in_branch, ({"m": X}, True)), (alias_then_rebound, ({"m": X},))])
+def test_a_write_through_a_name_that_may_hold_another_dict_is_refused(fn, args):
+    for transform in (lambda: srcdiff.grad(fn)(X, *args), lambda: srcdiff.jvp(fn, (X,) + args, X, wrt=0)):
+        with pytest.raises(srcdiff.NonDifferentiableError) as e:
+            transform()
+        located_at(str(e.value), fn, 'cache["m"] = x *')

@@ -30,6 +30,13 @@ class _Containers(Forward):
         return state - set(ir.target_names(loop.target)) if isinstance(loop, ir.For) else state
 
 
+def certain_containers(fn_def, classify):
+    """statement -> the names that certainly hold a list, tuple or dict built in the function before it."""
+    analysis = _Containers(classify)
+    analysis.run(fn_def.body, frozenset())
+    return analysis.before
+
+
 def refuse_operators_on_containers(fn_def, classify, params, ctx, active):
     """Raise for a differentiated ``xs ** 2`` or ``xs + ys`` where ``xs`` certainly holds a list,
     tuple or dict (``shape + (1,)`` on constants is fine: nothing is differentiated)."""

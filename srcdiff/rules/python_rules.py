@@ -6,7 +6,7 @@ import operator
 
 import numpy
 
-from ..runtime.helpers import as_sequence, private_copy, stop_gradient
+from ..runtime.helpers import as_sequence, dict_copy, private_copy, stop_gradient
 from .operators import BINARY, UNARY  # noqa: F401  (re-exported)
 from ..runtime.kernels import (dict_items, dict_keys, dict_values, fan_out, items_adjoint, pick_adjoint, pick_tangent,
                                values_adjoint)
@@ -130,6 +130,16 @@ def private_copy_(y, x):
 @tangent(private_copy)
 def private_copy_(y, x):
     t[y] = private_copy(t[x])
+
+
+@adjoint(dict_copy)
+def dict_copy_(y, m):
+    d[m] = d[y]
+
+
+@tangent(dict_copy)
+def dict_copy_(y, m):
+    t[y] = dict_copy(t[m])
 
 
 @adjoint(builtins.sum)
