@@ -12,7 +12,7 @@ from .analysis.complexity import complex_sources
 from .analysis.shapes import SCALAR, Shapes
 from .errors import NonDifferentiableError, UnsupportedSyntaxError, located
 from .front import copies, dispatch, local_functions, maps, reader, same_object, syntax
-from .lower import control, normalize, redefinitions, stats_calls
+from .lower import control, joins, normalize, redefinitions, stats_calls
 from .lower.ops import Classifier
 from .optimize import finish
 from .rules.registry import shape_kind
@@ -54,6 +54,7 @@ FRONT = (
     Pass("scipy.stats calls", lambda tree, job: stats_calls.rewrite(tree, job.ctx) if "scipy.stats" in sys.modules
          else tree),
     Pass("structure jumps", lambda tree, job: control.structure(tree, job.ctx)),
+    Pass("list joins", lambda tree, job: joins.rewrite(tree, job.ctx)),
 )
 
 

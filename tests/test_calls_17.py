@@ -246,3 +246,43 @@ def test_a_write_through_a_name_that_may_hold_another_dict_is_refused(fn, args):
         with pytest.raises(srcdiff.NonDifferentiableError) as e:
             transform()
         located_at(str(e.value), fn, 'cache["m"] = x *')
+
+
+# ------------------------------------------------------------------ list + list
+
+def layers_by_concatenation(flat, x):
+    params = []
+    i = 0
+    for n in (3, 3):
+        W = flat[i:i + n * n].reshape(n, n)
+        i = i + n * n
+        b = flat[i:i + n]
+        i = i + n
+        params = params + [(W, b)]
+    hs = [x]
+    h = x
+    for W, b in params:
+        h = np.tanh(W @ h + b)
+        hs = hs + [h]
+    both = hs[:1] + hs[1:]
+    return np.sum(both[-1] ** 2) + np.sum(hs[1] * x) + np.sum(np.concatenate([np.ravel(W) for W, b in params] +
+                                                                            [b for W, b in params]) ** 2)
+
+
+def test_list_concatenation_of_built_lists_is_differentiated():
+    check(layers_by_concatenation, RNG.standard_normal(24), X)
+
+
+def list_plus_argument(x, extra):
+    hs = [x * 2.0]
+    hs = hs + extra
+    return np.sum(hs[0] * hs[1])
+
+
+def test_plus_on_a_name_not_known_to_hold_a_list_is_refused_with_the_users_name():
+    for transform in (lambda: srcdiff.grad(list_plus_argument)(X, [X]),
+                      lambda: srcdiff.jvp(list_plus_argument, (X, [X]), X, wrt=0)):
+        with pytest.raises(srcdiff.NonDifferentiableError) as e:
+            transform()
+        located_at(str(e.value), list_plus_argument, "hs = hs + extra")
+        assert "`hs` holds a list" in str(e.value)

@@ -265,6 +265,21 @@ def dict_copy(m):
     return dict(m)
 
 
+def join_sequences(a, b):
+    """``a + b`` of two lists or two tuples (``hs = hs + [h]``; ``lower/joins.py``)."""
+    return a + b
+
+
+def head_of(g, a):
+    """The part of the adjoint of ``a + b`` that belongs to ``a``."""
+    return g[:len(a)]
+
+
+def tail_of(g, a):
+    """The part of the adjoint of ``a + b`` that belongs to ``b``."""
+    return g[len(a):]
+
+
 def require_scalar(value, name):
     """Stop before the reverse sweep when a function given to ``grad`` returned no scalar."""
     if type(value) is float or getattr(value, "ndim", None) == 0 or isinstance(value, (int, numpy.number)):
