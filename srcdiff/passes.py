@@ -11,7 +11,7 @@ from .analysis.aliases import check_writes, mutated_parameters
 from .analysis.complexity import complex_sources
 from .analysis.shapes import SCALAR, Shapes
 from .errors import NonDifferentiableError, UnsupportedSyntaxError, located
-from .front import copies, dispatch, local_functions, maps, reader, same_object, syntax
+from .front import copies, dispatch, local_functions, maps, reader, same_object, syntax, unpacking
 from .lower import control, joins, normalize, redefinitions, stats_calls
 from .lower.ops import Classifier
 from .optimize import finish
@@ -42,6 +42,7 @@ def run_passes(passes, tree, job):
 # before the context is made (its names are those of the rewritten tree): ``run(tree, source)``
 SOURCE = (
     Pass("map as generator expressions", lambda tree, source: maps.lower(tree, source.fn)),
+    Pass("fixed unpackings", lambda tree, source: unpacking.rewrite(tree)),
     Pass("inline local functions", lambda tree, source: local_functions.inline(tree, source.filename)),
 )
 

@@ -286,3 +286,60 @@ def test_plus_on_a_name_not_known_to_hold_a_list_is_refused_with_the_users_name(
             transform()
         located_at(str(e.value), list_plus_argument, "hs = hs + extra")
         assert "`hs` holds a list" in str(e.value)
+
+
+# ------------------------------------------------------------------ * and ** in calls
+
+def dense(x, W, b, scale=1.0, act="tanh"):
+    z = scale * (x @ W + b)
+    return np.tanh(z) if act == "tanh" else np.maximum(z, 0.0)
+
+
+def unpacked_calls(W, x, b):
+    args = (x, W, b)
+    opts = {"scale": 0.5, "act": "relu"}
+    shape = (3, 2)
+    h = dense(*args, **opts) + dense(*args)
+    return np.sum(np.clip(*(h, -0.5, 0.5)) ** 2) + np.sum(W.reshape(*shape) ** 3) * opts["scale"]
+
+
+def reshape_star_shape(flat, x, shapes):
+    i = 0
+    out = 0.0
+    for shape in shapes:
+        n = int(np.prod(shape))
+        W = flat[i:i + n].reshape(*shape)
+        i = i + n
+        out = out + np.sum(np.tanh(W.transpose(*(1, 0)) @ x[:shape[0]]))
+    return out
+
+
+def test_unpacked_tuples_and_dicts_of_fixed_shape_are_differentiated():
+    W, x, b = RNG.standard_normal((2, 3)), RNG.standard_normal((4, 2)), RNG.standard_normal(3)
+    check(unpacked_calls, W, x, b)
+    check(reshape_star_shape, RNG.standard_normal(18), RNG.standard_normal(4), [(3, 4), (2, 3)])
+
+
+def star_of_unknown_length(x, parts):
+    return np.sum(np.stack([x, *parts]) * np.clip(x, *parts[:2]))
+
+
+def sum_of_parts(x, *rest):
+    return np.sum(x * x) + sum(np.sum(r) for r in rest)
+
+
+def calls_a_varargs_function(x):
+    return sum_of_parts(x, 2.0 * x, x ** 2)
+
+
+def test_what_srcdiff_cannot_unpack_is_refused_at_the_users_line():
+    with pytest.raises(srcdiff.MissingRuleError) as e:
+        srcdiff.grad(star_of_unknown_length)(X, [X - 1.0, X + 1.0])
+    located_at(str(e.value), star_of_unknown_length, "np.clip(x, *parts[:2])")
+    assert "Pass the arguments one by one" in str(e.value)
+    for transform in (lambda: srcdiff.grad(calls_a_varargs_function)(X),
+                      lambda: srcdiff.jvp(calls_a_varargs_function, (X,), X)):
+        with pytest.raises(srcdiff.UnsupportedSyntaxError) as e:
+            transform()
+        located_at(str(e.value), sum_of_parts, "def sum_of_parts(")
+        assert "Name each parameter explicitly" in str(e.value)
