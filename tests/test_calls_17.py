@@ -343,3 +343,32 @@ def test_what_srcdiff_cannot_unpack_is_refused_at_the_users_line():
             transform()
         located_at(str(e.value), sum_of_parts, "def sum_of_parts(")
         assert "Name each parameter explicitly" in str(e.value)
+
+
+def starred_display_in_loop(x):
+    hs = [x]
+    for k in range(2):
+        hs = [*hs, np.sin(hs[-1])]
+    return np.sum(hs[-1])
+
+
+def starred_display(x):
+    a = [x, 2.0 * x]
+    b = [*a]
+    return np.sum(b[1] * b[0])
+
+
+def starred_display_of_constants(x):
+    sizes = [*(3, 4), 5]
+    return np.sum(x ** 2) * len(sizes)
+
+
+def test_a_display_with_a_starred_item_is_refused_not_a_zero_gradient():
+    # it was differentiated as if the starred items were constants: a zero gradient
+    for fn, needle in ((starred_display_in_loop, "hs = [*hs,"), (starred_display, "b = [*a]")):
+        for transform in (lambda: srcdiff.grad(fn)(X), lambda: srcdiff.jvp(fn, (X,), X)):
+            with pytest.raises(srcdiff.SrcdiffError) as e:
+                transform()
+            located_at(str(e.value), fn, needle)
+            assert "starred item" in str(e.value)
+    check(starred_display_of_constants, X)
