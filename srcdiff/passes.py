@@ -10,8 +10,8 @@ from .analysis.aliases import check_writes, mutated_parameters
 from .analysis.complexity import complex_sources
 from .analysis.shapes import SCALAR, Shapes
 from .errors import NonDifferentiableError, UnsupportedSyntaxError, located
-from .front import callee_inlining, local_functions, reader, syntax
-from .lower import control, normalize, redefinitions, stats_calls
+from .front import callee_inlining, copies, dispatch, local_functions, maps, reader, same_object, syntax, unpacking
+from .lower import control, joins, normalize, redefinitions, stats_calls
 from .lower.ops import Classifier
 from .modes import tape_parts
 from .optimize import finish
@@ -43,15 +43,21 @@ def run_passes(passes, tree, job):
 # where ``when(target)``
 SOURCE = (
     Pass("inline callees (compiled targets)", callee_inlining.run, lambda target: target.inline_callees),
+    Pass("map as generator expressions", lambda tree, source, target: maps.lower(tree, source.fn)),
+    Pass("fixed unpackings", lambda tree, source, target: unpacking.rewrite(tree)),
     Pass("inline local functions", lambda tree, source, target: local_functions.inline(tree, source.filename)),
 )
 
 FRONT = (
+    Pass("calls through dicts", lambda tree, job: dispatch.rewrite(tree, job.ctx)),
+    Pass("dict copies", lambda tree, job: copies.rewrite(tree, job.ctx)),
+    Pass("same-object names", lambda tree, job: same_object.rewrite(tree)),
     Pass("normalize", lambda tree, job: normalize.normalize(tree, job.ctx)),
     # only code that imported scipy.stats can call it
     Pass("scipy.stats calls", lambda tree, job: stats_calls.rewrite(tree, job.ctx) if "scipy.stats" in sys.modules
          else tree),
     Pass("structure jumps", lambda tree, job: control.structure(tree, job.ctx)),
+    Pass("list joins", lambda tree, job: joins.rewrite(tree, job.ctx)),
 )
 
 

@@ -234,7 +234,7 @@ def _double(v):
 
 
 def f_call_with_star_args(x):
-    args = (x,)
+    args = (x,) if x.ndim == 1 else (x, x)  # a length srcdiff does not know (a tuple display bound once works)
     y = _double(*args)
     return np.sum(y)
 

@@ -974,6 +974,27 @@ def writes_into_argument(x):
 case(runtime.private_copy, writes_into_argument, normal(4), label="x[0] = ... (argument copied first)")
 
 
+def dict_of_dict(x):
+    d = {"a": x, "b": x * 2.0}
+    e = dict(d)
+    e["b"] = np.sin(x)
+    return np.sum(e["a"] * d["b"] + e["b"])
+
+
+case(runtime.dict_copy, dict_of_dict, normal(4), label="e = dict(d); e[k] = v")
+
+
+def joined_lists(x, y):
+    hs = [x]
+    for k in range(2):
+        hs = hs + [np.sin(hs[-1]) * y]
+    parts = hs[:1] + hs[2:]
+    return np.sum(parts[0] * parts[1]) + np.sum(hs[1])
+
+
+case(runtime.join_sequences, joined_lists, normal(4), normal(4), wrt=(0, 1), label="hs = hs + [h]")
+
+
 def builtin_max_min(a, b):
     return max(a, 2.0 * b) + min(a * a, b) + max([a, b, 0.5])
 

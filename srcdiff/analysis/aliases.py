@@ -11,6 +11,7 @@ from __future__ import annotations
 from .. import ir
 from ..errors import NonDifferentiableError, located
 from .appends import Holders, write_backs
+from .containers import certain_containers
 from .liveness import _Live
 from .unionfind import UnionFind
 
@@ -214,14 +215,17 @@ def check_writes(fn_def, classify, ctx, is_number=None):
         return aliases, same_list, names
 
     params = {p.name for p in fn_def.params}
+    held = certain_containers(fn_def, classify)
     live = _Live()
     live.exit_state = frozenset()
     live.run(fn_def.body, frozenset())
     for s, name in writes:
         aliases, same_list, names = sharing_up_to(top.get(s, 0))
-        # appending (or popping) changes the list, not the arrays in it (nor arrays that share theirs)
+        # appending (or popping) changes the list, not the arrays in it (nor arrays that share theirs); so
+        # does replacing an entry of a name that certainly holds a list or dict (``bn["mean"] = m``)
         appends = classify(s).kind == "append"
-        group = (same_list if appends or classify(s).kind == "pop" else aliases).group(name, names | params)
+        replaces = classify(s).kind == "store" and name in (held.get(s) or ())
+        group = (same_list if appends or replaces or classify(s).kind == "pop" else aliases).group(name, names | params)
         text = ctx.origin_text.get(s.line, "")
         shared_params = [p for p in group if p in params and p != name]
         if shared_params and classify(s).mutates():

@@ -23,11 +23,27 @@ class _Containers(Forward):
         op = self.classify(s)
         defined = set(op.defines())
         certain = op.kind == "build" or (op.kind == "copy" and isinstance(op.source, ir.Name)
-                                         and op.source.id in state)
+                                         and op.source.id in state) or joins(s, state) or \
+            (op.kind == "index" and isinstance(op.index, ir.Slice) and isinstance(op.source, ir.Name)
+             and op.source.id in state)  # ``hs[1:]`` of a list is a list
         return frozenset((state - defined) | (defined if certain and isinstance(op.target, ir.Name) else set()))
 
     def loop_target(self, loop, state):
         return state - set(ir.target_names(loop.target)) if isinstance(loop, ir.For) else state
+
+
+def joins(s, state):
+    """Is ``s`` ``a = b + c`` with ``b`` and ``c`` certainly lists, tuples or dicts in ``state``?"""
+    v = s.value if isinstance(s, ir.Assign) else None
+    return isinstance(v, ir.BinOp) and v.op == "+" and isinstance(v.left, ir.Name) and isinstance(v.right, ir.Name) \
+        and v.left.id in state and v.right.id in state
+
+
+def certain_containers(fn_def, classify):
+    """statement -> the names that certainly hold a list, tuple or dict built in the function before it."""
+    analysis = _Containers(classify)
+    analysis.run(fn_def.body, frozenset())
+    return analysis.before
 
 
 def refuse_operators_on_containers(fn_def, classify, params, ctx, active):

@@ -6,7 +6,7 @@ import types
 from collections import Counter
 
 from ..modes import callees
-from . import nested_grads, reader
+from . import dispatch, nested_grads, reader
 from .. import ir
 
 _MISSING = object()
@@ -32,13 +32,14 @@ def local_aliases(fn_def, ctx):
         elif isinstance(node, (ir.For, ir.Generator)):
             sites.update(ir.target_names(node.target))
     aliases = {}
+    literals = dispatch.literal_dicts(fn_def)  # ``L = {"a": fa}``: ``f = L["a"]`` is ``fa``
     changed = True
     while changed:  # ``m = np`` then ``la = m.linalg``: in any order
         changed = False
         for name, value in candidates.items():
             if name in aliases or sites[name] != 1:
                 continue
-            obj = _resolve(value, ctx, aliases)
+            obj = _resolve(value, ctx, aliases, literals)
             if obj is not _MISSING and callees.is_static(obj):
                 aliases[name] = obj
                 changed = True
@@ -49,7 +50,7 @@ def local_aliases(fn_def, ctx):
 
 def _pairs(target, value):
     """(name, expression) for each name ``target`` binds to a name or attribute chain."""
-    if isinstance(target, ir.Name) and isinstance(value, (ir.Name, ir.Attr)):
+    if isinstance(target, ir.Name) and isinstance(value, (ir.Name, ir.Attr, ir.Subscript)):
         return [(target.id, value)]
     if isinstance(target, (ir.Tuple, ir.List)) and isinstance(value, (ir.Tuple, ir.List)) and \
             len(target.elts) == len(value.elts) and \
@@ -58,9 +59,22 @@ def _pairs(target, value):
     return []
 
 
-def _resolve(expr, ctx, aliases):
-    """The object a name or attribute chain refers to, or ``_MISSING`` when it is rooted at a
-    local that is not itself known."""
+def resolve_chain(expr, ctx):
+    """The object a name or attribute chain not rooted at a local refers to (functions named by a
+    global guarded), or ``_MISSING``."""
+    obj = _resolve(expr, ctx, {})
+    if isinstance(expr, ir.Name) and isinstance(obj, types.FunctionType):
+        ctx.guard(expr, obj)
+    return obj
+
+
+def _resolve(expr, ctx, aliases, literals=None):
+    """The object a name or attribute chain (or a known dict entry, ``dispatch``) refers to, or
+    ``_MISSING`` when it is rooted at a local that is not itself known."""
+    if isinstance(expr, ir.Subscript):
+        obj = dispatch.resolve_entry(expr, ctx, literals or {}, lambda e: resolve_chain(e, ctx) if not
+                                     isinstance(e, ir.Name) or e.id not in aliases else aliases[e.id])
+        return _MISSING if dispatch.is_missing(obj) else obj
     chain = []
     while isinstance(expr, ir.Attr):
         chain.append(expr.attr)

@@ -6,6 +6,7 @@ import ast
 import gast
 
 from .. import ir
+from .maps import MapLambda
 from .operators import BINOPS, BOOLOPS, CMPOPS, UNARY
 from .printing import unparse, unparse_with_lines  # noqa: F401  (callers read syntax.unparse)
 from .sugar import FORMAT, LOWERING_HELPERS, RAISE, RAISE_FROM, SugarLowering  # noqa: F401  (re-exported)
@@ -184,7 +185,17 @@ class _ToIR(SugarLowering):
 
     def expr_Call(self, node):
         keywords = [ir.Keyword(k.arg, self.expr(k.value)) for k in node.keywords]
-        return ir.Call(self.expr(node.func), self.exprs(node.args), keywords)
+        args = self.exprs(node.args)
+        if isinstance(node.func, gast.Name) and node.func.id == "map" and node.args and \
+                isinstance(node.args[0], gast.Lambda):  # front.maps writes it as a generator expression
+            args[0] = self.map_lambda(node.args[0])
+        return ir.Call(self.expr(node.func), args, keywords)
+
+    def map_lambda(self, node):
+        a = node.args
+        plain = not (a.vararg or a.kwarg or a.kwonlyargs or a.defaults)
+        return MapLambda("Lambda", self.line(node), self.text(node), self.expr(node.body),
+                         [p.id for p in a.posonlyargs + a.args] if plain else None)
 
     def expr_BinOp(self, node):
         op = BINOPS.get(type(node.op).__name__)

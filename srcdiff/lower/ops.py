@@ -174,6 +174,13 @@ class Classifier:
             if not self.is_local_root(value.value):
                 return self.global_index(s, target, value)
             return Op("index", s, target=target, source=value.value, index=value.index)
+        if isinstance(value, (ir.Tuple, ir.List)) and any(isinstance(e, ir.Starred) for e in value.elts):
+            items = [e.value if isinstance(e, ir.Starred) else e for e in value.elts]
+            return Op("opaque", s, target=target, args=items,
+                      name="a display with `*`",
+                      error="srcdiff does not differentiate a list or tuple display with a starred item (`[*a, b]`)",
+                      fix="Join lists with `+` (`hs = hs + [h]`, for lists built in the function) or build the list "
+                          "with `.append`.")
         if isinstance(value, (ir.Tuple, ir.List, ir.Dict)):
             return Op("build", s, target=target, source=value)
         if isinstance(value, ir.Attr):

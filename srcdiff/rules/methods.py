@@ -6,10 +6,12 @@ from .registry import attribute, method
 
 
 def _pack_varargs(name):
-    """``x.reshape(3, 4)`` means ``numpy.reshape(x, (3, 4))``: pack several positionals."""
+    """``x.reshape(3, 4)`` means ``numpy.reshape(x, (3, 4))``: pack several positionals, or unpacked ones
+    (``x.reshape(*shape)`` means ``numpy.reshape(x, (*shape,))``)."""
+    from .. import ir
+
     def adapt(receiver, args, keywords):
-        if len(args) > 1:
-            from .. import ir
+        if len(args) > 1 or any(isinstance(a, ir.Starred) for a in args):
             return [receiver, ir.Tuple(list(args))], keywords
         if not args and name == "transpose":
             return [receiver], keywords

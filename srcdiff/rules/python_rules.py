@@ -6,7 +6,7 @@ import operator
 
 import numpy
 
-from ..runtime.helpers import as_sequence, private_copy, stop_gradient
+from ..runtime.helpers import as_sequence, dict_copy, head_of, join_sequences, private_copy, stop_gradient, tail_of
 from .operators import BINARY, UNARY  # noqa: F401  (re-exported)
 from ..runtime.kernels import (dict_items, dict_keys, dict_values, fan_out, items_adjoint, pick_adjoint, pick_tangent,
                                values_adjoint)
@@ -130,6 +130,27 @@ def private_copy_(y, x):
 @tangent(private_copy)
 def private_copy_(y, x):
     t[y] = private_copy(t[x])
+
+
+@adjoint(dict_copy)
+def dict_copy_(y, m):
+    d[m] = d[y]
+
+
+@tangent(dict_copy)
+def dict_copy_(y, m):
+    t[y] = dict_copy(t[m])
+
+
+@adjoint(join_sequences)
+def join_sequences_(y, a, b):
+    d[a] = head_of(d[y], a)
+    d[b] = tail_of(d[y], a)
+
+
+@tangent(join_sequences)
+def join_sequences_(y, a, b):
+    t[y] = join_sequences(t[a], t[b])
 
 
 @adjoint(builtins.sum)

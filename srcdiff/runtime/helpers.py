@@ -263,6 +263,31 @@ def private_copy(x):
     return x
 
 
+def dict_copy(m):
+    """``dict(m)`` read as a copy of the dict ``m`` (``front/copies.py``): a new dict, the same values."""
+    if type(m) is not dict:
+        from ..errors import NonDifferentiableError
+        raise NonDifferentiableError(
+            "srcdiff differentiates `dict(m)` as a copy of a dict `m`, but `m` is a %s here. Build the dict "
+            "with a comprehension (`{k: v for k, v in pairs}`) or call `m.copy()` on a dict." % type(m).__name__)
+    return dict(m)
+
+
+def join_sequences(a, b):
+    """``a + b`` of two lists or two tuples (``hs = hs + [h]``; ``lower/joins.py``)."""
+    return a + b
+
+
+def head_of(g, a):
+    """The part of the adjoint of ``a + b`` that belongs to ``a``."""
+    return g[:len(a)]
+
+
+def tail_of(g, a):
+    """The part of the adjoint of ``a + b`` that belongs to ``b``."""
+    return g[len(a):]
+
+
 def require_scalar(value, name):
     """Stop before the reverse sweep when a function given to ``grad`` returned no scalar."""
     if type(value) is float or getattr(value, "ndim", None) == 0 or isinstance(value, (int, numpy.number)):

@@ -19,7 +19,8 @@ PROGRAMS = [
     "newton_inner", "higher_order", "mlp_list", "gp_regression", "ode_rk4", "ica",
     "dataclass_params", "partial_map", "fluid_1d", "gan", "kwargs_unpacking", "batchnorm",
     "attention", "scipy_odeint", "robust_regression", "kalman_filter", "skipgram", "dispatch_dict",
-    "stats_models", "class_mlp", "model_predict", "newton_objective", "maml_inner",
+    "stats_models", "class_mlp", "model_predict", "newton_objective", "maml_inner", "map_layers",
+    "config_dispatch", "bn_inline",
 ]
 
 
@@ -174,7 +175,9 @@ def positions(case):
 
 
 def scalar(fun, args):
-    return float(np.real(fun(*args)))
+    """``fun(*args)`` as a float; ``fun`` gets its own copies (it may write into its arguments, as layers
+    updating running statistics do, which srcdiff's generated code never does to the caller's values)."""
+    return float(np.real(fun(*copy.deepcopy(list(args)))))
 
 
 def close(a, n, scale=1.0, rtol=1e-5, atol=1e-7):

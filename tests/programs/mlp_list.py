@@ -3,7 +3,7 @@ import numpy as np
 import numpy.random as npr
 from scipy.special import logsumexp
 
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 def init_random_params(scale, layer_sizes, rs=npr.RandomState(0)):
@@ -59,8 +59,7 @@ def _args():
 
 CASES = [
     Case("mlp_784_200_100_10", objective, _args, wrt=0,
-         notes="list of (W, b) tuples; l2 norm via concatenate of two comprehensions",
-         known=both(refused("issue 17: list + list of two comprehensions; the message names temporary t1"))),
+         notes="list of (W, b) tuples; l2 norm via concatenate of two comprehensions (list + list)"),
     Case("mlp_generator_expression_prior", objective_generator_prior, _args, wrt=0,
          notes="sum(... for W, b in params): a generator expression over layers"),
 ]
