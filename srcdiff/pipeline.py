@@ -16,7 +16,7 @@ from .optimize import cleanup, finish
 from .backend import codegen
 from .backend.targets import NUMPY
 from .lower import normalize
-from . import gc_pause, ir, passes
+from . import gc_pause, ir, passes, pipeline_seam
 from .modes.assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
 from .context import Context, Namer, all_names
 from .analysis.effects import refuse_hidden_writes
@@ -423,5 +423,7 @@ def _params(tree):
     literal = all(p.default is None or isinstance(p.default, ir.Const) for p in tree.params)
     return [ir.Param(p.name, p.kind, p.default if literal else None) for p in tree.params]
 
+
+pipeline_seam.install(prepare=prepare, reverse=reverse, forward=forward)
 
 __all__ = ["prepare", "reverse", "Adj"]

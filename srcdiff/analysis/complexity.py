@@ -24,6 +24,8 @@ from .. import ir
 from .complex_values import holds_complex, names_complex_dtype
 from .memo import prepared_once
 from ..rules import lookup
+from ..errors import SrcdiffError
+from ..pipeline_seam import prepare
 
 UNKNOWN = None
 
@@ -101,8 +103,6 @@ def _callee_sources(fn, active):
     """``complex_sources`` of a called user function, or UNKNOWN."""
     if fn.__code__ in active or len(active) > 20:
         return UNKNOWN
-    from ..errors import SrcdiffError
-    from ..pipeline import prepare
     try:
         prep = prepared_once(fn, prepare)  # each callee is read once per transformation
     except (SrcdiffError, OSError, TypeError, SyntaxError):

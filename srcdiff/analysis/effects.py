@@ -17,6 +17,10 @@ from .aliases import _updated, memory_sources, mutated_parameters
 from .liveness import _Live
 from .memo import prepared_once, transformation_memo as _memo
 from .shapes import SCALAR
+from ..front import reader
+from ..lower import redefinitions
+from ..lower.ops import Classifier
+from ..pipeline_seam import prepare
 
 
 def refuse_hidden_writes(fn_def, classify, activity, ctx, shapes=None):
@@ -227,10 +231,6 @@ class _OwnWrites:
 
 def _own_writes(callee):
     """``_OwnWrites`` of ``callee``, read from its source."""
-    from ..front import reader
-    from ..lower import redefinitions
-    from ..lower.ops import Classifier
-    from ..pipeline import prepare
     try:
         prep = prepared_once(callee, prepare)  # shared with the other analyses of callees
     except Exception:  # noqa: BLE001 - a callee without source is refused where it is transformed
