@@ -10,7 +10,8 @@ from .backend import cache, deep, duck, targets
 from .modes import callees as calls
 from .front import generators, reader, records
 from . import pipeline
-from .api import Grad, Transformed, _decorator, _SCALAR_TYPES, check_differentiable, fit
+from .arguments import check_differentiable, fit
+from .transformed import Transformed, decorator
 from .arguments import resolve_wrt
 from .backend.entries import require_scalar
 from .analysis.complex_values import holds_complex
@@ -132,7 +133,7 @@ def forward(fun: Function, wrt: Wrt | None = None, *, argnums: Wrt | None = None
     >>> tangent
     array([2.])
     """
-    return _decorator(Tangent, fun, resolve_wrt(wrt, argnums), backend=backend)
+    return decorator(Tangent, fun, resolve_wrt(wrt, argnums), backend=backend)
 
 
 def _check_tangent(tangent, primal, name, fun):
@@ -344,7 +345,7 @@ class ForwardGrad(Portable):
 
     def __init__(self, fun: Function, wrt: Wrt, target: Target | None = None) -> None:
         self.fun = fun = plain(fun)
-        self.tangent = _tangent_of(fun, wrt) if target in (None, targets.NUMPY) else _decorator(Tangent, fun, wrt,
+        self.tangent = _tangent_of(fun, wrt) if target in (None, targets.NUMPY) else decorator(Tangent, fun, wrt,
                                                                                                 backend=target)
         self.sig = self.tangent.sig
 
@@ -403,4 +404,4 @@ class ForwardGrad(Portable):
         return numpy.real(tout)
 
 
-__all__ = ["forward", "jvp", "Grad", "_SCALAR_TYPES"]
+__all__ = ["forward", "jvp"]

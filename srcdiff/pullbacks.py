@@ -6,7 +6,7 @@ from typing import Any, overload
 
 import numpy
 
-from .api import Transformed, _decorator
+from .transformed import Transformed, decorator
 from .arguments import _name, check_differentiable, fit, resolve_wrt
 from .errors import ArgumentError
 from .tracebacks import for_user
@@ -128,5 +128,5 @@ def vjp(fun: Function, *primals: Any, wrt: Wrt | None = None, argnums: Wrt | Non
     (array([1.        , 0.54030231]),)
     """
     if primals:
-        return _decorator(VJP, fun, resolve_wrt(wrt, argnums, tuple(range(len(primals)))), backend=backend)(*primals)
-    return _decorator(VJP, fun, resolve_wrt(wrt, argnums), backend=backend)
+        return decorator(VJP, fun, resolve_wrt(wrt, argnums, tuple(range(len(primals)))), backend=backend)(*primals)
+    return decorator(VJP, fun, resolve_wrt(wrt, argnums), backend=backend)
