@@ -10,7 +10,7 @@ import dataclasses
 import linecache
 from dataclasses import dataclass, field
 
-from .modes import batching, tape_parts, tapes
+from .modes import batching, tapes
 from .front import bindings, fence, generators, local_functions, reader, records, syntax
 from .optimize import cleanup, finish
 from .backend import codegen
@@ -251,7 +251,7 @@ def _sweeps(mode, job):
     scalar_output = ret is not None and mode.shapes.of(seeded, ret) == frozenset()
     returns_value = split or job.kind != "grad" or job.has_aux  # a non-scalar output is refused in the code
     restored = _names_in(value) & mode.restored_primals  # arrays the reverse sweep writes back into
-    if returns_value and (restored or isinstance(value, ir.Name) and value.id in tape_parts.assigned(reverse_code)):
+    if returns_value and (restored or isinstance(value, ir.Name) and value.id in ir.assigned_names(reverse_code)):
         kept = ir.Name(ctx.namer.fresh((value.id if isinstance(value, ir.Name) else "result") + "_value"))
         # the reverse sweep restores older values: by rebinding names, or in place
         kept_value = ir.Call(ir.Name(ctx.bind("detached", detached)), [value], []) if restored else value
@@ -376,7 +376,7 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     functions = passes.run_cleanup(functions, [_forward_facts(ctx, mode, prep, tangent_only, value)], job.record)
     header = [ir.Comment("forward mode: tangent of %s along %s" % (job.base, ", ".join(wrt)))]
     functions = [ir.FunctionDef(name, params, header + functions[0].body)]
-    assigned = finish.assigned(functions[0].body)  # a tangent parameter has its argument's shape until rebound
+    assigned = ir.assignment_counts(functions[0].body)  # a tangent parameter has its argument's shape until rebound
     tangent_shapes = {t: ctx.arg_shapes[p] for p, t in zip(ctx.arg_shapes, (mode.names.get(p) for p in ctx.arg_shapes))
                       if t and t not in assigned}
     compiled = _compile(fn, functions, ctx, "tangent of %s" % job.base, {name: dict(ctx.arg_shapes, **tangent_shapes)})
@@ -394,7 +394,7 @@ def _forward_facts(ctx, mode, prep, tangent_only, value):
     constant = mode.shapes.constant_shapes() if ctx.arg_shapes else {}
 
     def shapes(body):  # a tangent parameter has its argument's shape until it is rebound
-        assigned = finish.assigned(body)
+        assigned = ir.assignment_counts(body)
         return {**constant, **{t: ctx.arg_shapes[p] for p, t in zip(ctx.arg_shapes, tangent_args)
                                if t and t not in assigned}}
     # ``t_t4 = t_out`` once specialized: tangents of srcdiff's temporaries (``t_out`` names a user's variable)

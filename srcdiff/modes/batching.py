@@ -67,7 +67,7 @@ def _pops_tape(body):
 
 def _batch_loop(loop, ctx):
     """(list initialisations, the loop with appends, [(accumulator, fixed matrix, sum, sign)])."""
-    assigned = set(ir.target_names(loop.target)) | set(cleanup._assigned(loop.body))
+    assigned = set(ir.target_names(loop.target)) | ir.assigned_names(loop.body)
     counts = {}
     for n in ir.walk(ir.For(loop.target, loop.iter, loop.body, [], loop.line)):
         if isinstance(n, ir.Name):

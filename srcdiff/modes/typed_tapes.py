@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from .. import ir
 from ..errors import UnsupportedSyntaxError, located
-from .tape_parts import assigned, capacity, is_method, is_push, nested, step_by
+from .tape_parts import capacity, is_method, is_push, nested, step_by
 
 
 def arrange(forward_code, reverse_code, tape_name, params, mode, ctx):
@@ -37,7 +37,7 @@ def arrange(forward_code, reverse_code, tape_name, params, mode, ctx):
     reverse_code = _split(reverse_code, tape_name, names, ctx, push=False)
     np_name = ctx.target.bind_namespace(ctx)
     numbers = {n for n, shape in mode.shapes.constant_shapes().items() if shape == ()}
-    known = set(params) - assigned(forward_code)
+    known = set(params) - ir.assigned_names(forward_code)
     init = []
     for var, tape in sorted(names.items()):
         if var not in numbers:
