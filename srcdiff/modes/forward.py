@@ -214,24 +214,9 @@ class ForwardMode:
         if kind == "append":
             return self.append(op, state, out, line)
         if kind == "pop":
-            if not state.get(op.source.id):
-                state.pop(op.target.id, None)
-                return state
-            out.append(ir.Assign([ir.Name(self.tan(op.target.id))],
-                                 ir.Call(ir.Attr(ir.Name(self.tan(op.source.id)), "pop"), [], []), line))
-            state[op.target.id] = True
-            return state
+            return self.list_pop(op, state, out, line)
         if kind == "scatter":
-            tv = self.lookup(state)(op.value)
-            if isinstance(tv, Zero):
-                return state
-            name = op.source.id
-            if not state.get(name):
-                out.append(ir.Assign([ir.Name(self.tan(name))], self.zeros(ir.Name(name)), line))
-                state[name] = True
-            out.append(ir.ExprStmt(ir.Call(ir.Name(self.ctx.bind("add_at", runtime_add_at)),
-                                           [ir.Name(self.tan(name)), _copy(op.index), tv], []), line))
-            return state
+            return self.scatter_add(op, state, out, line)
         if kind == "call":
             return self.call(s, op, state, out, varied)
         if kind == "opaque":
@@ -242,7 +227,36 @@ class ForwardMode:
             for n in op.defines():
                 state.pop(n, None)
             return state
-        # a rule
+        return self.by_rule(s, op, state, out, find)
+
+
+    def list_pop(self, op, state, out, line):
+        """``v = stack.pop()``: the tangent list pops too."""
+        if not state.get(op.source.id):
+            state.pop(op.target.id, None)
+            return state
+        out.append(ir.Assign([ir.Name(self.tan(op.target.id))],
+                             ir.Call(ir.Attr(ir.Name(self.tan(op.source.id)), "pop"), [], []), line))
+        state[op.target.id] = True
+        return state
+
+    def scatter_add(self, op, state, out, line):
+        """``np.add.at(x, index, v)``: the same into x's tangent (made zeros first if it has none)."""
+        tv = self.lookup(state)(op.value)
+        if isinstance(tv, Zero):
+            return state
+        name = op.source.id
+        if not state.get(name):
+            out.append(ir.Assign([ir.Name(self.tan(name))], self.zeros(ir.Name(name)), line))
+            state[name] = True
+        out.append(ir.ExprStmt(ir.Call(ir.Name(self.ctx.bind("add_at", runtime_add_at)),
+                                       [ir.Name(self.tan(name)), _copy(op.index), tv], []), line))
+        return state
+
+    def by_rule(self, s, op, state, out, find):
+        """The tangent statements of a call with a registered rule, from its tangent template."""
+        line = s.line
+        text = self.ctx.origin_text.get(line, "")
         rule = op.rule
         if rule.tangent is None:
             if not self.activity.active(s):
