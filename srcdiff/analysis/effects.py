@@ -13,8 +13,8 @@ import numpy
 from ..modes import callees as calls
 from .. import ir
 from ..errors import NonDifferentiableError, located
-from .aliases import _updated, memory_sources, mutated_parameters
-from .liveness import _Live
+from .aliases import updated_by, memory_sources, mutated_parameters
+from .liveness import Live
 from .memo import prepared_once, transformation_memo as _memo
 from .shapes import SCALAR
 from ..front import reader
@@ -103,7 +103,7 @@ class _Uses:
     """Which names (or names sharing their memory) the function still reads after a statement."""
 
     def __init__(self, fn_def, classify):
-        self.live = _Live()
+        self.live = Live()
         self.live.exit_state = frozenset()
         self.live.run(fn_def.body, frozenset())
         self.sources = memory_sources(fn_def, classify)
@@ -247,7 +247,7 @@ def _own_writes(callee):
     for st in ir.walk(tree):
         if isinstance(st, ir.Assign):
             for n in classify(st).defines():
-                updated = _updated(st, n, ctx) if (st.line, n) in ctx.inplace else None
+                updated = updated_by(st, n, ctx) if (st.line, n) in ctx.inplace else None
                 if updated in params and updated not in augmented:
                     augmented.append(updated)
     steps = []

@@ -7,7 +7,7 @@ import copy
 from dataclasses import dataclass
 
 from .. import ir
-from ..analysis.aliases import _VIEW_FUNCTIONS, _VIEW_METHODS, _viewed_operands
+from ..analysis.aliases import VIEW_FUNCTIONS, VIEW_METHODS, viewed_operands
 from ..rules.template import Contribution, Zero, fold
 
 
@@ -51,7 +51,7 @@ def _mentions(expr, name):
 
 
 # calls whose result may be (a view of) their first argument
-_VIEWS = _VIEW_METHODS | _VIEW_FUNCTIONS | {"unbroadcast"}
+_VIEWS = VIEW_METHODS | VIEW_FUNCTIONS | {"unbroadcast"}
 
 
 def _view_base(value):
@@ -65,7 +65,7 @@ def _view_base(value):
                 and not (isinstance(value.func.value, ir.Name) and value.func.value.id in ("np", "numpy")):
             value = value.func.value
         elif isinstance(value, ir.Call) and _called_name(value.func) in _VIEWS:
-            operands = _viewed_operands(_called_name(value.func), value)  # the rule alias analysis uses
+            operands = viewed_operands(_called_name(value.func), value)  # the rule alias analysis uses
             if not operands:
                 return None
             value = operands[0]

@@ -15,8 +15,8 @@ from ..analysis.activity import Activity, arg_ndims
 from ..analysis.effects import writes_nothing
 from ..analysis.aliases import sharing_sources, written_arrays
 from ..analysis.appends import write_backs
-from ..analysis.liveness import _Live
-from ..analysis.tbr import _Defined
+from ..analysis.liveness import Live
+from ..analysis.tbr import Defined
 from ..analysis.shape_rules import broadcast_known
 from ..analysis.shapes import Shapes
 from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, at_call_site, located
@@ -44,10 +44,10 @@ class ForwardMode:
         self.names = {}
         self.activity = Activity(fn_def, classify, self.wrt, lambda op: atom_names(op.source), arg_ndims(ctx))
         self.shapes = Shapes(fn_def, classify, ctx, self.scalars, shape_kind)
-        self.live = _Live()
+        self.live = Live()
         self.live.exit_state = frozenset()
         self.live.run(fn_def.body, frozenset())
-        self.defined = _Defined(classify)
+        self.defined = Defined(classify)
         self.defined.run(fn_def.body, frozenset(p.name for p in fn_def.params))
         # arrays written in place: their tangents must not share memory with another's
         # (``b = a[1:] + 1.0`` folds to ``t_b = t_a[1:]``)

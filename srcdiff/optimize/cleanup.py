@@ -34,7 +34,7 @@ def drop_empty(stmts):
                 s = ir.If(s.test, body, orelse if _work(orelse) else [], s.line)
         elif isinstance(s, (ir.For, ir.While)):
             body = drop_empty(s.body)
-            if not _work(body) and isinstance(s, ir.For) and _is_replay(s):
+            if not _work(body) and isinstance(s, ir.For) and is_replay(s):
                 continue
             s = ir.For(s.target, s.iter, body, s.orelse, s.line) if isinstance(s, ir.For) else \
                 ir.While(s.test, body, s.orelse, s.line)
@@ -48,7 +48,7 @@ def drop_empty(stmts):
     return cleaned
 
 
-def _is_replay(loop):
+def is_replay(loop):
     """A reverse-sweep loop (``for i in reversed(...)``, ``for _ in range(count)``)."""
     it = loop.iter
     return isinstance(it, ir.Call) and isinstance(it.func, ir.Name) and it.func.id in ("reversed", "range")
