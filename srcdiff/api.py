@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, overload
 
 from .backend import targets
-from .arguments import _Signature, _name, check_differentiable, fit  # noqa: F401  (public helpers)
+from .arguments import Signature, qualified_name, check_differentiable, fit  # noqa: F401  (public helpers)
 from .arguments import resolve_wrt
 from .backend.entries import KEYED_ARITY, KEYS_BY_ARITY, Caller, call_key, fast_fit
 from .backend.entries import require_scalar as _require_scalar

@@ -76,12 +76,12 @@ def check_grad(fun: Function, *args: Any, wrt: Wrt | None = None, rtol: float = 
     >>> report.max_rel_error < 1e-6
     True
     """
-    from .api import _Signature, grad
+    from .api import Signature, grad
     from .arguments import resolve_wrt
     from .partials import plain
     wrt = resolve_wrt(wrt, argnums)
     fun = plain(fun)
-    sig = _Signature(fun, wrt)
+    sig = Signature(fun, wrt)
     args = tuple(_as64(a) for a in args)
     g = grad(fun, wrt=wrt)(*args)
     grads = [g] if sig.single else list(g)

@@ -10,7 +10,7 @@ from .backend import deep
 from .modes import callees as calls
 from .api import Grad, check_differentiable, fit
 from .arguments import resolve_wrt
-from .derivatives import _basis, _check_tangent, _floating_tangent, _real_only
+from .derivatives import basis_directions, check_tangent, floating_tangent, real_only
 from .partials import plain
 from .errors import ArgumentError
 from .tracebacks import user_facing
@@ -64,12 +64,12 @@ class HVP(Portable):
         args = tuple(primals)
         x = self.sig.values(args, kwargs)[0]
         check_differentiable(x, self.sig.wrt[0], self.fun)
-        _check_tangent(v, x, self.sig.wrt[0], self.fun)
+        check_tangent(v, x, self.sig.wrt[0], self.fun)
         _, fn, params, returns_value = self.tangent_function(args, kwargs)
         caller = self.gradient._fast_caller(args, kwargs)
         if caller.complex_params and caller.complex_inputs(args, kwargs):
             self.gradient._with_value()(*args, **kwargs)  # refuses a complex output
-        t_out = fn(*args, **kwargs, **{params[0]: _floating_tangent(v)})
+        t_out = fn(*args, **kwargs, **{params[0]: floating_tangent(v)})
         t_grad = t_out[1] if returns_value else t_out  # the gradient function may also return the value
         return fit(t_grad, x) if not isinstance(x, float) else float(t_grad)
 
@@ -136,9 +136,9 @@ class Hessian(Portable):
     @user_facing
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         x = self.sig.values(args, kwargs)[0]
-        _real_only(x, self.fun, "hessian", self.sig.wrt[0])
+        real_only(x, self.fun, "hessian", self.sig.wrt[0])
         shape = numpy.shape(x)
         H = numpy.zeros(shape + shape)
-        for idx, e in _basis(x):
+        for idx, e in basis_directions(x):
             H[(Ellipsis,) + idx] = self.hvp(*args, e, **kwargs)
         return float(H) if isinstance(x, float) else H

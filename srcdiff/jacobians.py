@@ -6,9 +6,9 @@ from typing import Any, Callable
 
 import numpy
 
-from .api import _Signature
+from .api import Signature
 from .arguments import resolve_wrt
-from .derivatives import _arrays_only, _basis, _real_only, _tangent_of, _zero_tangent
+from .derivatives import arrays_only, basis_directions, real_only, tangent_of, zero_tangent
 from .errors import ArgumentError
 from .partials import plain
 from .pullbacks import vjp
@@ -45,14 +45,14 @@ def jacobian(fun: Function, *, wrt: Wrt | None = None, mode: str = "reverse",
     _check_mode(mode)
     wrt = resolve_wrt(wrt, argnums)
     fun = plain(fun)
-    sig = _Signature(fun, wrt)
+    sig = Signature(fun, wrt)
 
     @user_facing
     def jac(*args: Any, **kwargs: Any) -> Any:
         inputs = sig.values(args, kwargs)
-        _arrays_only(inputs, sig.wrt, fun, "jacobian")
+        arrays_only(inputs, sig.wrt, fun, "jacobian")
         for x, name in zip(inputs, sig.wrt):
-            _real_only(x, fun, "jacobian", name)
+            real_only(x, fun, "jacobian", name)
         if mode == "forward":
             return _jacobian_forward(fun, wrt, sig, args, kwargs, inputs)
         return _jacobian_reverse(fun, wrt, sig, args, kwargs, inputs)
@@ -66,17 +66,17 @@ def _check_mode(mode):
 
 
 def _jacobian_forward(fun, wrt, sig, args, kwargs, inputs):
-    t = _tangent_of(fun, wrt)
+    t = tangent_of(fun, wrt)
     fn = t._functions(args, kwargs)["tangent"]
-    zeros = [_zero_tangent(x) for x in inputs]
+    zeros = [zero_tangent(x) for x in inputs]
     out = []
     for k, x in enumerate(inputs):
         columns, value = {}, None
-        for idx, e in _basis(x):
+        for idx, e in basis_directions(x):
             tangents = list(zeros)
             tangents[k] = e
             value, tout = fn(*args, **kwargs, **dict(zip(t.tangent_params, tangents)))
-            _real_only(value, fun, "jacobian")
+            real_only(value, fun, "jacobian")
             columns[idx] = numpy.asarray(tout, dtype=float)
         oshape = numpy.shape(value)
         J = numpy.zeros(oshape + numpy.shape(x))
@@ -88,10 +88,10 @@ def _jacobian_forward(fun, wrt, sig, args, kwargs, inputs):
 
 def _jacobian_reverse(fun, wrt, sig, args, kwargs, inputs):
     value, pullback = vjp(fun, wrt=wrt)(*args, **kwargs)
-    _real_only(value, fun, "jacobian")
+    real_only(value, fun, "jacobian")
     oshape = numpy.shape(value)
     blocks = [numpy.zeros(oshape + numpy.shape(x)) for x in inputs]
-    for idx, e in _basis(numpy.asarray(value, dtype=float) if oshape else float(value)):
+    for idx, e in basis_directions(numpy.asarray(value, dtype=float) if oshape else float(value)):
         rows = pullback(e if oshape else 1.0)
         rows = (rows,) if sig.single else rows
         for block, row in zip(blocks, rows):

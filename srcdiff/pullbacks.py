@@ -7,7 +7,7 @@ from typing import Any, overload
 import numpy
 
 from .transformed import Transformed, decorator
-from .arguments import _name, check_differentiable, fit, resolve_wrt
+from .arguments import qualified_name, check_differentiable, fit, resolve_wrt
 from .errors import ArgumentError
 from .tracebacks import for_user
 from .hints import Function, Pullback, Wrt
@@ -49,7 +49,7 @@ class VJP(Transformed):
         def backward_pass(ct):
             if numpy.shape(ct) != numpy.shape(value):
                 raise ArgumentError("the cotangent passed to the pullback of %s has shape %s, but the output "
-                                    "has shape %s" % (_name(fun), numpy.shape(ct), numpy.shape(value)))
+                                    "has shape %s" % (qualified_name(fun), numpy.shape(ct), numpy.shape(value)))
             if fresh:
                 saved = fresh.pop() if consumed else fresh[0]
             else:  # the first backward pass consumed the tapes: replay the forward pass

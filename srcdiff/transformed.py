@@ -10,7 +10,7 @@ from .backend import cache, codegen, deep, duck, targets
 from .modes import callees as calls
 from .front import generators, reader, records
 from . import pipeline as transform
-from .arguments import _Signature, _name, short_repr
+from .arguments import Signature, qualified_name, short_repr
 from .partials import plain
 from .backend.entries import call_key
 from .context import stale
@@ -42,7 +42,7 @@ class Transformed(Portable):
             raise ArgumentError("srcdiff transforms functions; got %s" % short_repr(fun))
         fun = plain(fun)  # a functools.partial: its bound arguments are constants
         self.fun = fun
-        self.sig = _Signature(fun, wrt)
+        self.sig = Signature(fun, wrt)
         self._result: Any = None  # the pipeline's result for the last specialization generated
         self._variants: dict = {}  # argument types -> generated functions
         self._fast: dict = {}  # positional argument types and shapes -> generated functions, where nothing else matters
@@ -208,7 +208,8 @@ class Transformed(Portable):
         return codegen.generated_sources(result.compiled)
 
     def __repr__(self) -> str:
-        return "<srcdiff %s of %s wrt %s>" % (type(self).__name__.lower(), _name(self.fun), ", ".join(self.sig.wrt))
+        return "<srcdiff %s of %s wrt %s>" % (type(self).__name__.lower(), qualified_name(self.fun),
+                                              ", ".join(self.sig.wrt))
 
     def _repr_html_(self) -> str | None:
         """In a notebook: the repr and the generated source (``.source``), highlighted; None (the

@@ -7,7 +7,7 @@ import linecache
 
 import numpy
 
-from ..arguments import _name, check_differentiable, fit
+from ..arguments import qualified_name, check_differentiable, fit
 from ..analysis.complex_values import holds_complex
 from ..errors import NonDifferentiableError
 from .duck import is_duck
@@ -155,13 +155,13 @@ def require_scalar(value, fun):
     ndim = getattr(value, "ndim", None)
     if ndim == 0 or (ndim is None and isinstance(value, (int, numpy.number, complex))):
         if numpy.iscomplexobj(value):
-            raise complex_output_error(_name(fun) + where(fun), value)
+            raise complex_output_error(qualified_name(fun) + where(fun), value)
         return
     shape = numpy.shape(value) if ndim is not None else type(value).__name__
     raise NonDifferentiableError(
         "srcdiff.grad needs %s to return a scalar, but it returned %s %s. Reduce the output to a scalar "
         "(for example with .sum()), or use srcdiff.vjp(%s) to pull back a cotangent shaped like the output."
-        % (_name(fun), "an array of shape" if ndim is not None else "a", shape, getattr(fun, "__name__", "f")))
+        % (qualified_name(fun), "an array of shape" if ndim is not None else "a", shape, getattr(fun, "__name__", "f")))
 
 
 def _lean_runner(caller, fn, unpack, joint, wrap, single, fun):
