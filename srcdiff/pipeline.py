@@ -17,7 +17,7 @@ from .backend import codegen
 from .backend.targets import NUMPY
 from .lower import normalize
 from . import gc_pause, ir, passes, pipeline_seam
-from .modes.assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
+from .modes.assemble import fill_pops, final_gradient, forward_sweep, name_tape, residual_names
 from .context import Context, Namer, all_names
 from .analysis.effects import refuse_hidden_writes
 from .analysis.memo import analysed_once
@@ -234,15 +234,15 @@ def _sweeps(mode, job):
     reverse_code, final_state = mode.run()
     tape_needed = bool(mode.push_before) or bool(mode.end_push) or \
         any(mode.classify(s).kind == "store" for s in mode.saves)
-    forward_code = _forward_sweep(mode.fn.body, mode, ctx)
+    forward_code = forward_sweep(mode.fn.body, mode, ctx)
     tape_name = ctx.namer.fresh("tape") if tape_needed else None
-    _name_tape(forward_code, tape_name)
-    reverse_code = _fill_pops(reverse_code, mode, tape_name)
+    name_tape(forward_code, tape_name)
+    reverse_code = fill_pops(reverse_code, mode, tape_name)
     unbatched = reverse_code
     reverse_code = batching.batch_products(cleanup.drop_empty(reverse_code), ctx)
     forward_code, reverse_code, tape_init = tapes.arrange(forward_code, reverse_code, tape_name,
                                                           [p.name for p in mode.fn.params], mode, ctx)
-    grads = [_final_gradient(name, final_state, mode) for name in job.wrt]
+    grads = [final_gradient(name, final_state, mode) for name in job.wrt]
     returned = forward_code and isinstance(forward_code[-1], ir.Return)
     value = forward_code[-1].value if returned else ir.Const(None)
     forward_body = forward_code[:-1] if returned else forward_code
@@ -303,7 +303,7 @@ def _split_functions(tree, mode, job, sweeps, temps, names):
     """A forward function returning the value and the residuals, and a backward one taking them
     and the output's adjoint."""
     grad_expr = sweeps.grads[0] if len(sweeps.grads) == 1 else ir.Tuple(sweeps.grads)
-    residuals = _residuals(sweeps.reverse + [ir.Return(grad_expr)], mode, sweeps.tape)
+    residuals = residual_names(sweeps.reverse + [ir.Return(grad_expr)], mode, sweeps.tape)
     prelude = sweeps.prelude
     maybe_unbound = [r for r in residuals if r not in definitely_assigned(prelude + sweeps.forward, tree.params)
                      and r not in mode.predefine]

@@ -26,7 +26,7 @@ from ..rules.refusals import refused_params, undifferentiated
 from ..runtime.helpers import add, broadcast_like, snapshot, zeros_like
 from ..runtime.helpers import add_at as runtime_add_at
 from ..rules.template import Filler, TangentDef, Zero, fold
-from .adjoint_exprs import _allocates
+from .adjoint_exprs import fresh_array
 
 _copy = copy.deepcopy
 
@@ -290,7 +290,7 @@ class ForwardMode:
         """A tangent must not share memory with a tangent the code later writes into, unless the
         primals share memory too: ``y = x * 1.0`` folds to ``t_y = t_x``, and then neither
         ``y[0] = ...`` may write into ``t_x`` nor ``x[0] = ...`` into ``t_y``."""
-        if not isinstance(op.target, ir.Name) or isinstance(expr, Zero) or _allocates(expr) \
+        if not isinstance(op.target, ir.Name) or isinstance(expr, Zero) or fresh_array(expr) \
                 or sharing_sources(op):
             return expr
         written_tangents = {self.names[n] for n in self.written if n in self.names}
