@@ -24,7 +24,7 @@ class ValueAndGrad(Transformed):
     def _generated(self, args, kwargs):
         if self.has_aux:
             raise NonDifferentiableError("srcdiff cannot differentiate a has_aux=True gradient again")
-        fn = self.checking()._functions(args, kwargs)[self.role]
+        fn = self.checking().functions_for(args, kwargs)[self.role]
         return getattr(fn, "__srcdiff_unwrapped__", fn)  # the generated code itself, not its headroom wrapper
 
     def checking(self) -> ValueAndGrad:
@@ -37,10 +37,10 @@ class ValueAndGrad(Transformed):
         return twin
 
     def _caller(self, args, kwargs):
-        key = self._variant_key(args, kwargs, self._kinds(args, kwargs)[2])
+        key = self._variant_key(args, kwargs, self.argument_kinds(args, kwargs)[2])
         caller = self._callers.get(key)
         if caller is None or (caller.guards and stale(caller.guards)):  # a called helper was redefined
-            caller = self._callers[key] = Caller(self, self._functions(args, kwargs), args, kwargs)
+            caller = self._callers[key] = Caller(self, self.functions_for(args, kwargs), args, kwargs)
             if caller.run is not None:
                 self._runs[key] = caller.run
         return caller
@@ -99,10 +99,10 @@ class Grad(ValueAndGrad):
     def _call(self, args, kwargs):
         caller = self._fast_caller(args, kwargs)
         if caller.complex_always:  # whether the output is real is not known: value_and_grad computes it
-            return self._with_value()(*args, **kwargs)[1]
+            return self.with_value()(*args, **kwargs)[1]
         inputs = caller.inputs(args, kwargs)
         if caller.complex_params and caller.complex_inputs(args, kwargs):
-            return self._with_value()(*args, **kwargs)[1]  # the output may be complex: compute it, to refuse it
+            return self.with_value()(*args, **kwargs)[1]  # the output may be complex: compute it, to refuse it
         functions = caller.functions
         out = functions["grad"](*args, **kwargs)
         value = None
@@ -115,7 +115,7 @@ class Grad(ValueAndGrad):
             grads = tuple(fast_fit(caller.kinds, inputs, (out,) if caller.tuple_out else out))
         return (grads, value[1]) if self.has_aux else grads
 
-    def _with_value(self):
+    def with_value(self):
         """``value_and_grad`` of the same function: for calls whose output must be checked to be real."""
         twin = self.__dict__.get("_twin")
         if twin is None:

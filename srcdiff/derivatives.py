@@ -70,9 +70,9 @@ class Tangent(Transformed):
         if len(kwargs) == len(params):  # tangents only: float arrays given positionally are checked cheaply
             tangents = tuple(kwargs.get(p) for p in params)
             if _plain_arrays(self.sig.positions, args, tangents):
-                return self._functions(args, {})["tangent"](*args, **kwargs)
+                return self.functions_for(args, {})["tangent"](*args, **kwargs)
         primal_kwargs = {k: v for k, v in kwargs.items() if k not in params}
-        functions = self._functions(args, primal_kwargs)
+        functions = self.functions_for(args, primal_kwargs)
         inputs = self.sig.values(args, primal_kwargs)
         for x, name, param in zip(inputs, self.sig.wrt, params):
             if param not in kwargs:
@@ -246,8 +246,8 @@ def _jvp(fun, primals, tangents, wrt):
         primals = records.lowered_arguments(t.sig, primals, {})[0]
         tangents = tuple(records.lower(tv) for tv in tangents)
     if _plain_arrays(t.sig.positions, primals, tangents):  # the common case, checked cheaply
-        fn = t._functions(primals, {})["tangent"]
-        return fn(*primals, **dict(zip(t._result.tangent_params, tangents)))
+        fn = t.functions_for(primals, {})["tangent"]
+        return fn(*primals, **dict(zip(t.tangent_params, tangents)))
     if len(tangents) != len(t.sig.wrt):
         raise ArgumentError("jvp of %s with respect to %s needs %d tangents, got %d" % (
             _fname(fun), ", ".join(t.sig.wrt), len(t.sig.wrt), len(tangents)))
@@ -256,7 +256,7 @@ def _jvp(fun, primals, tangents, wrt):
         check_differentiable(x, name, fun)
         check_tangent(tv, x, name, fun)
     tangents = tuple(floating_tangent(tv) for tv in tangents)
-    fn = t._functions(primals, {})["tangent"]
+    fn = t.functions_for(primals, {})["tangent"]
     return fn(*primals, **dict(zip(t.tangent_params, tangents)))
 
 
@@ -346,7 +346,7 @@ class ForwardGrad(Portable):
     def __init__(self, fun: Function, wrt: Wrt, target: Target | None = None) -> None:
         self.fun = fun = plain(fun)
         self.tangent = tangent_of(fun, wrt) if target in (None, targets.NUMPY) else decorator(Tangent, fun, wrt,
-                                                                                                backend=target)
+                                                                                              backend=target)
         self.sig = self.tangent.sig
 
     @property
@@ -369,7 +369,7 @@ class ForwardGrad(Portable):
         arrays_only(inputs, self.sig.wrt, self.fun, "grad(mode='forward')")
         for x, name in zip(inputs, self.sig.wrt):
             check_differentiable(x, name, self.fun)
-        fn = self.tangent._functions(args, kwargs)["tangent"]
+        fn = self.tangent.functions_for(args, kwargs)["tangent"]
         names = self.tangent.tangent_params
         zeros = [zero_tangent(x) for x in inputs]
         grads = []

@@ -31,12 +31,12 @@ class HVP(Portable):
 
     def tangent_function(self, args: tuple, kwargs: dict) -> tuple:
         """The forward-mode derivative of the generated gradient function, for these argument types."""
-        functions = self.gradient._functions(args, kwargs)
+        functions = self.gradient.functions_for(args, kwargs)
         if functions["result"].complex_from is None:  # the output may be complex: code that checks it itself
-            functions = self.gradient.checking()._functions(args, kwargs)
+            functions = self.gradient.checking().functions_for(args, kwargs)
         grad_fn = functions["grad"]
         grad_fn = getattr(grad_fn, "__srcdiff_unwrapped__", grad_fn)  # the generated code, not its headroom wrapper
-        scalars, _, statics, shapes = self.gradient._kinds(args, kwargs)
+        scalars, _, statics, shapes = self.gradient.argument_kinds(args, kwargs)
         key = (grad_fn, shapes)  # one gradient function may serve many shapes (after the cap)
         if key not in self._tangents:
             if len(self._tangents) >= 256:  # a stream of new shapes: forget the old ones
@@ -68,7 +68,7 @@ class HVP(Portable):
         _, fn, params, returns_value = self.tangent_function(args, kwargs)
         caller = self.gradient._fast_caller(args, kwargs)
         if caller.complex_params and caller.complex_inputs(args, kwargs):
-            self.gradient._with_value()(*args, **kwargs)  # refuses a complex output
+            self.gradient.with_value()(*args, **kwargs)  # refuses a complex output
         t_out = fn(*args, **kwargs, **{params[0]: floating_tangent(v)})
         t_grad = t_out[1] if returns_value else t_out  # the gradient function may also return the value
         return fit(t_grad, x) if not isinstance(x, float) else float(t_grad)

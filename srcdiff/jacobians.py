@@ -67,7 +67,7 @@ def _check_mode(mode):
 
 def _jacobian_forward(fun, wrt, sig, args, kwargs, inputs):
     t = tangent_of(fun, wrt)
-    fn = t._functions(args, kwargs)["tangent"]
+    fn = t.functions_for(args, kwargs)["tangent"]
     zeros = [zero_tangent(x) for x in inputs]
     out = []
     for k, x in enumerate(inputs):

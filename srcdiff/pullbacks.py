@@ -26,7 +26,7 @@ class VJP(Transformed):
             raise exc.with_traceback(for_user(exc))
 
     def _call(self, args, kwargs):
-        functions = self._functions(args, kwargs)
+        functions = self.functions_for(args, kwargs)
         inputs = self.sig.values(args, kwargs)
         for value, name in zip(inputs, self.sig.wrt):
             check_differentiable(value, name, self.fun)

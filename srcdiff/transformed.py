@@ -55,13 +55,13 @@ class Transformed(Portable):
         self.__qualname__ = getattr(fun, "__qualname__", self.__name__)
         self.__doc__ = getattr(fun, "__doc__", None)
 
-    def _functions(self, args, kwargs):
+    def functions_for(self, args, kwargs):
         """The generated functions specialized for these arguments (cached per argument types)."""
         if not kwargs:
             functions = self._fast.get(call_key(args))
             if functions is not None:
                 return functions
-        kinds = self._kinds(args, kwargs)
+        kinds = self.argument_kinds(args, kwargs)
         if kinds[3] and kinds[3] not in self._shape_keys:
             if len(self._shape_keys) >= MAX_SHAPE_VARIANTS and not duck.marked(kinds[3]):  # (duck arrays: the
                 # generic code would ask for sizes with functions Dask lacks; see _MAX_VARIANTS)
@@ -114,7 +114,7 @@ class Transformed(Portable):
         key += duck.call_key(args, kwargs)  # duck arrays: their shapes and dtypes too (() for none)
         return key
 
-    def _kinds(self, args: tuple, kwargs: dict) -> tuple[frozenset, frozenset, tuple, tuple]:
+    def argument_kinds(self, args: tuple, kwargs: dict) -> tuple[frozenset, frozenset, tuple, tuple]:
         """(parameters holding scalars, parameters holding lists/tuples/dicts, parameters holding
         functions as a sorted tuple of (name, function), parameters holding arrays as a tuple of
         (name, shape)) in this call."""
@@ -182,16 +182,16 @@ class Transformed(Portable):
     def _generate_generic(self):
         """The code for no arguments in particular, specialized to the functions and modules that
         parameter defaults hold (``act=np.tanh``, ``xp=np``)."""
-        return self._generate(statics=self._kinds((), {})[2])
+        return self._generate(statics=self.argument_kinds((), {})[2])
 
     def source_for(self, *args: Any, **kwargs: Any) -> str:
         """The generated source specialized for these arguments."""
-        return self._functions(args, kwargs)["result"].compiled.source
+        return self.functions_for(args, kwargs)["result"].compiled.source
 
     def stages(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
         """(stage name, source) after every pass of the pipeline, for learning how it works."""
         subject = self._subject(args, kwargs)
-        scalars, containers, statics, shapes = self._kinds(args, kwargs)
+        scalars, containers, statics, shapes = self.argument_kinds(args, kwargs)
         target, shapes = duck.split(self.target, shapes)
         return deep.transform(lambda: self._run_pipeline(scalars, containers, statics, shapes, record_stages=True,
                                                          subject=subject, target=target)).stages
@@ -204,7 +204,7 @@ class Transformed(Portable):
 
     def sources(self, *args: Any, **kwargs: Any) -> dict[str, str]:
         """{generated function name: source} for this function and every user function it calls."""
-        result = self._functions(args, kwargs)["result"] if args or kwargs or self._result is None else self._result
+        result = self.functions_for(args, kwargs)["result"] if args or kwargs or self._result is None else self._result
         return codegen.generated_sources(result.compiled)
 
     def __repr__(self) -> str:

@@ -78,7 +78,7 @@ class Caller:
         self.owner = owner
         self.functions = functions
         self.guards = functions["result"].guards
-        self.statics = owner._kinds(args, kwargs)[2]
+        self.statics = owner.argument_kinds(args, kwargs)[2]
         sig = owner.sig
         self.positional = all(p < len(args) and sig.params[p].kind is not sig.params[p].KEYWORD_ONLY
                               for p in sig.positions) and not kwargs
@@ -111,7 +111,7 @@ class Caller:
                                 owner.role != "grad", sig.single or self.tuple_out, sig.single,
                                 owner.fun) if lean else None
         if self.complex_always and owner.role == "grad" and not owner.has_aux:  # the output is checked on each
-            self.run = lambda args: owner._with_value()(*args)[1]  # call: value_and_grad computes it
+            self.run = lambda args: owner.with_value()(*args)[1]  # call: value_and_grad computes it
 
     def complex_inputs(self, args, kwargs):
         """Whether a parameter that decides if the output is real holds a complex value in this call."""
