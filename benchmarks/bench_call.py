@@ -57,7 +57,7 @@ def lookup_and_dtypes(raw, args, positions):
 def run(label, fun, args, wrt, make, role, opts):
     transformed = make(fun, wrt=wrt)
     transformed(*args)
-    raw = transformed._functions(args, {})[role]
+    raw = transformed.functions_for(args, {})[role]
     positions = wrt if isinstance(wrt, tuple) else (wrt,)
     contenders = {"raw": (raw, args), "lookup": (lookup_only(raw, args), args),
                   "dtypes": (lookup_and_dtypes(raw, args, positions), args), "srcdiff": (transformed, args)}

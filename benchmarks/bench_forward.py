@@ -219,7 +219,7 @@ def check_hvp(label, fun, args, v, hv):
 def raw_tangent(tf, args):
     """The generated tangent function behind ``tf`` (internal API: None if it has moved)."""
     try:
-        return tf._functions(args, {})["tangent"]
+        return tf.functions_for(args, {})["tangent"]
     except Exception:
         return None
 

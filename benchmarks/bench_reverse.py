@@ -216,9 +216,10 @@ def raw_function(transformed, args):
     """The generated joint function behind a (called) srcdiff transformation.
 
     Older srcdiff kept ``_functions`` as a dict; newer versions specialize per argument types and
-    expose ``_functions(args, kwargs)``. Either way the result returns ``(value, gradients)``.
+    expose ``_functions(args, kwargs)``, now ``functions_for(args, kwargs)``. Either way the result
+    returns ``(value, gradients)``.
     """
-    functions = transformed._functions
+    functions = getattr(transformed, "functions_for", None) or transformed._functions
     if callable(functions):
         functions = functions(args, {})
     return functions["joint"]
@@ -315,7 +316,7 @@ legend: times are medians of per-call time for value AND gradient w.r.t. all par
   autograd         autograd.value_and_grad on the same code with np -> autograd.numpy
   transform        srcdiff.pipeline.reverse(f, params): parse .. compile, median, cache cleared
   1st call-cached  first call of a fresh value_and_grad (cache cleared) minus a cached call
-  raw generated    the generated function called directly (the "joint" entry of g._functions, no arg checks)
+  raw generated    the generated function called directly (the "joint" entry of g.functions_for, no arg checks)
   call overhead    cached call - raw generated, median of per-round differences (specialization
                    lookup, argument checks, scalar check, fit() of gradients); noise-dominated for ms calls
   targets (not asserted): srcdiff/hand <= 1.5x, autograd/srcdiff > 1x, transform < 50 ms"""

@@ -33,7 +33,7 @@ def resolve_wrt(wrt, argnums, default=0):
     return argnums
 
 
-class _Signature:
+class Signature:
     """Which parameters ``wrt`` names, resolved once when the transformation is created."""
 
     def __init__(self, fun, wrt):
@@ -115,12 +115,12 @@ def check_differentiable(value, name, fun):
             return
         raise ArgumentError(
             "cannot differentiate %s with respect to `%s`: it is an array of dtype %s, and gradients need "
-            "floating-point inputs. Pass `%s.astype(float)`." % (_name(fun), name, value.dtype, name))
+            "floating-point inputs. Pass `%s.astype(float)`." % (qualified_name(fun), name, value.dtype, name))
     if t is int or t is bool or isinstance(value, (numpy.integer, numpy.bool_)):
         kind = type(value).__name__
         raise ArgumentError(
             "cannot differentiate %s with respect to `%s`: it is %s %s, and gradients need floating-point "
-            "inputs. Pass a float (for example %r)." % (_name(fun), name, "an" if kind[0] in "aeiou" else "a",
+            "inputs. Pass a float (for example %r)." % (qualified_name(fun), name, "an" if kind[0] in "aeiou" else "a",
                                                         kind, float(value)))
     if isinstance(value, (list, tuple)):
         for i, v in enumerate(value):
@@ -137,9 +137,10 @@ def check_differentiable(value, name, fun):
             return
         raise ArgumentError(
             "cannot differentiate %s with respect to `%s`: it is a %s of dtype %s, and gradients need "
-            "floating-point inputs. Pass `%s.astype(float)`." % (_name(fun), name, t.__name__, value.dtype, name))
+            "floating-point inputs. Pass `%s.astype(float)`."
+            % (qualified_name(fun), name, t.__name__, value.dtype, name))
     raise ArgumentError("cannot differentiate %s with respect to `%s`: srcdiff differentiates floats, float "
-                        "arrays, and lists, tuples and dicts of them; got %s" % (_name(fun), name, t.__name__))
+                        "arrays, and lists, tuples and dicts of them; got %s" % (qualified_name(fun), name, t.__name__))
 
 
 def fit(g, x):
@@ -216,5 +217,5 @@ def _fit_duck(g, x):
     return g
 
 
-def _name(fun):
+def qualified_name(fun):
     return getattr(fun, "__qualname__", None) or repr(fun)

@@ -76,20 +76,17 @@ def check_grad(fun: Function, *args: Any, wrt: Wrt | None = None, rtol: float = 
     >>> report.max_rel_error < 1e-6
     True
     """
-    from .api import _Signature, grad
+    from .api import Signature, grad
     from .arguments import resolve_wrt
     from .partials import plain
     wrt = resolve_wrt(wrt, argnums)
     fun = plain(fun)
-    sig = _Signature(fun, wrt)
+    sig = Signature(fun, wrt)
     args = tuple(_as64(a) for a in args)
     g = grad(fun, wrt=wrt)(*args)
     grads = [g] if sig.single else list(g)
     rng = numpy.random.default_rng(seed)
-    worst = None  # (error / tolerance, label, analytic, numeric)
-    max_rel = max_abs = 0.0
-    count = 0
-    failures = []
+    tally = _Tally(atol)
 
     def f_at(pos, leaf_index, value):
         new_args = list(args)
@@ -103,49 +100,76 @@ def check_grad(fun: Function, *args: Any, wrt: Wrt | None = None, rtol: float = 
         for li, (leaf, gleaf) in enumerate(zip(leaves, gleaves)):
             leaf_arr = numpy.asarray(leaf, dtype=float)
             g_arr = numpy.asarray(gleaf, dtype=float)
-            if total <= max_full:
-                probes = [("%s%s[%s]" % (name, _leaf_label(args[pos], li), ", ".join(map(str, idx))) if leaf_arr.ndim
-                           else "%s%s" % (name, _leaf_label(args[pos], li)), _unit(leaf_arr.shape, idx))
-                          for idx in numpy.ndindex(*leaf_arr.shape)]
-            else:
-                probes = [("%s%s along random direction %d" % (name, _leaf_label(args[pos], li), k),
-                           rng.standard_normal(leaf_arr.shape)) for k in range(directions)]
-            for label, direction in probes:
+            label_stem = name + _leaf_label(args[pos], li)
+            for label, direction in _probes(label_stem, leaf_arr, total <= max_full, directions, rng):
                 step = eps * max(1.0, float(numpy.max(numpy.abs(leaf_arr))) if leaf_arr.size else 1.0)
 
                 def difference(step):
                     plus = f_at(pos, li, _like(leaf, leaf_arr + step * direction))
                     minus = f_at(pos, li, _like(leaf, leaf_arr - step * direction))
                     return (plus - minus) / (2 * step)
-                numeric = difference(step)
                 analytic = float(numpy.sum(g_arr * direction))
-                err = abs(analytic - numeric)
-                tolerance = atol + rtol * abs(numeric)
-                for factor in (10.0, 100.0):  # rounding in f / step (large |f|)? a wider step has less of it
-                    if err <= tolerance:
-                        break
-                    wider = difference(factor * step)
-                    if abs(analytic - wider) <= atol + rtol * abs(wider):
-                        numeric, err, tolerance = wider, abs(analytic - wider), atol + rtol * abs(wider)
-                size = max(abs(numeric), abs(analytic))
-                count += 1
-                max_abs = max(max_abs, err) if not numpy.isnan(err) else numpy.nan
-                if size > atol or numpy.isnan(err):
-                    max_rel = max(max_rel, err / size) if not numpy.isnan(err) else numpy.nan
-                if numpy.isnan(err):
-                    ratio = 0.0 if numpy.isnan(analytic) and numpy.isnan(numeric) else numpy.inf
-                else:
-                    ratio = err / tolerance if tolerance > 0 else (numpy.inf if err else 0.0)
-                if worst is None or ratio > worst[0]:
-                    worst = (ratio, label, analytic, numeric)
-                if not err <= tolerance and not (numpy.isnan(analytic) and numpy.isnan(numeric)):
-                    failures.append(label)  # a NaN gradient where finite differences are finite fails too
-    if worst is None:
-        return GradCheckReport(0.0, 0.0, "nothing to check", 0.0, 0.0, 0)
-    report = GradCheckReport(max_rel, max_abs, worst[1], worst[2], worst[3], count)
-    if failures:
-        raise AssertionError("gradient mismatch in %d of %d comparisons; %s" % (len(failures), count, report))
-    return report
+                tally.add(label, analytic, *_numeric(difference, step, analytic, rtol, atol))
+    return tally.report()
+
+
+def _probes(stem, leaf_arr, entrywise, directions, rng):
+    """(label, direction) pairs: every entry's unit vector, or ``directions`` random directions."""
+    if entrywise:
+        return [("%s[%s]" % (stem, ", ".join(map(str, idx))) if leaf_arr.ndim else stem, _unit(leaf_arr.shape, idx))
+                for idx in numpy.ndindex(*leaf_arr.shape)]
+    return [("%s along random direction %d" % (stem, k), rng.standard_normal(leaf_arr.shape))
+            for k in range(directions)]
+
+
+def _numeric(difference, step, analytic, rtol, atol):
+    """(finite difference, its error, the tolerance): at ``step``, or at a 10 or 100 times wider
+    step when the first misses and the wider one agrees (rounding in f / step for large |f|)."""
+    numeric = difference(step)
+    err = abs(analytic - numeric)
+    tolerance = atol + rtol * abs(numeric)
+    for factor in (10.0, 100.0):
+        if err <= tolerance:
+            break
+        wider = difference(factor * step)
+        if abs(analytic - wider) <= atol + rtol * abs(wider):
+            numeric, err, tolerance = wider, abs(analytic - wider), atol + rtol * abs(wider)
+    return numeric, err, tolerance
+
+
+class _Tally:
+    """The largest errors, the worst comparison and the failures of a gradient check."""
+
+    def __init__(self, atol):
+        self.atol = atol
+        self.worst = None  # (error / tolerance, label, analytic, numeric)
+        self.max_rel = self.max_abs = 0.0
+        self.count = 0
+        self.failures = []
+
+    def add(self, label, analytic, numeric, err, tolerance):
+        size = max(abs(numeric), abs(analytic))
+        self.count += 1
+        self.max_abs = max(self.max_abs, err) if not numpy.isnan(err) else numpy.nan
+        if size > self.atol or numpy.isnan(err):
+            self.max_rel = max(self.max_rel, err / size) if not numpy.isnan(err) else numpy.nan
+        if numpy.isnan(err):
+            ratio = 0.0 if numpy.isnan(analytic) and numpy.isnan(numeric) else numpy.inf
+        else:
+            ratio = err / tolerance if tolerance > 0 else (numpy.inf if err else 0.0)
+        if self.worst is None or ratio > self.worst[0]:
+            self.worst = (ratio, label, analytic, numeric)
+        if not err <= tolerance and not (numpy.isnan(analytic) and numpy.isnan(numeric)):
+            self.failures.append(label)  # a NaN gradient where finite differences are finite fails too
+
+    def report(self):
+        if self.worst is None:
+            return GradCheckReport(0.0, 0.0, "nothing to check", 0.0, 0.0, 0)
+        report = GradCheckReport(self.max_rel, self.max_abs, self.worst[1], self.worst[2], self.worst[3], self.count)
+        if self.failures:
+            raise AssertionError("gradient mismatch in %d of %d comparisons; %s" % (len(self.failures), self.count,
+                                                                                    report))
+        return report
 
 
 def _as64(a):

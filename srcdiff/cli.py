@@ -115,10 +115,10 @@ def parse_wrt(values, fun):
         return 0
     items = [int(v) if re.fullmatch(r"[+-]?\d+", v) else v for v in values]
     wrt = items[0] if len(items) == 1 else tuple(items)
-    from .api import _Signature
+    from .api import Signature
     from .errors import ArgumentError
     try:
-        _Signature(fun, wrt)
+        Signature(fun, wrt)
     except ArgumentError as exc:
         raise UsageError("bad --wrt: %s" % exc) from None
     return wrt

@@ -6,12 +6,13 @@ from typing import Any
 
 import numpy
 
-from . import first_use
+from . import pipeline_seam
 from .backend import cache, deep, duck, targets
 from .modes import callees as calls
 from . import methods
 from .front import generators, objects, reader, records
-from .api import Grad, Transformed, _decorator, _SCALAR_TYPES, check_differentiable, fit
+from .arguments import check_differentiable, fit
+from .transformed import Transformed, decorator
 from .arguments import resolve_wrt
 from .backend.entries import require_scalar
 from .analysis.complex_values import holds_complex
@@ -34,7 +35,7 @@ class Tangent(Transformed):
 
     role = "tangent"
 
-    def _generate(self, scalars=frozenset(), containers=frozenset(), statics=(), shapes=(), subject=None):
+    def generate(self, scalars=frozenset(), containers=frozenset(), statics=(), shapes=(), subject=None):
         subject = subject if subject is not None else self._subject((), {})
         if getattr(subject, "__code__", None) is None:
             reader.load(subject)  # raises SourceUnavailableError saying why
@@ -53,8 +54,7 @@ class Tangent(Transformed):
         return {"tangent": fn, "result": result, "subject": subject}
 
     def _run_pipeline(self, scalars, containers, statics, shapes=(), record_stages=False, subject=None, target=None):
-        pipeline = first_use.module("srcdiff.pipeline")  # imported on first use, like api's
-        return pipeline.forward(subject or self.fun, self.sig.wrt, scalars=scalars, containers=containers,
+        return pipeline_seam.forward(subject or self.fun, self.sig.wrt, scalars=scalars, containers=containers,
                                  statics=dict(statics), shapes=shapes, record_stages=record_stages,
                                  target=target or self.target)
 
@@ -79,24 +79,24 @@ class Tangent(Transformed):
         if len(kwargs) == len(params):  # tangents only: float arrays given positionally are checked cheaply
             tangents = tuple(kwargs.get(p) for p in params)
             if _plain_arrays(self.sig.positions, args, tangents):
-                return self._functions(args, {})["tangent"](*args, **kwargs)
+                return self.functions_for(args, {})["tangent"](*args, **kwargs)
         primal_kwargs = {k: v for k, v in kwargs.items() if k not in params}
-        functions = self._functions(args, primal_kwargs)
+        functions = self.functions_for(args, primal_kwargs)
         inputs = self.sig.values(args, primal_kwargs)
         for x, name, param in zip(inputs, self.sig.wrt, params):
             if param not in kwargs:
                 raise ArgumentError("%s needs the tangent of `%s` as the keyword argument %s=..." % (
                     functions["tangent"].__name__, name, param))
             check_differentiable(x, name, self.fun)
-            _check_tangent(kwargs[param], x, name, self.fun)
-        kwargs.update((p, _floating_tangent(kwargs[p])) for p in params)
+            check_tangent(kwargs[param], x, name, self.fun)
+        kwargs.update((p, floating_tangent(kwargs[p])) for p in params)
         return functions["tangent"](*args, **kwargs)
 
 
 _tangents: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _tangent_of(fun, wrt):
+def tangent_of(fun, wrt):
     global _last_tangent
     per_fun = _tangents.setdefault(fun, {}) if _weakrefable(fun) else {}
     key = wrt if not isinstance(wrt, list) else tuple(wrt)
@@ -143,24 +143,24 @@ def forward(fun: Function, wrt: Wrt | None = None, *, argnums: Wrt | None = None
     >>> tangent
     array([2.])
     """
-    return _decorator(Tangent, fun, resolve_wrt(wrt, argnums), backend=backend, fallback=fallback)
+    return decorator(Tangent, fun, resolve_wrt(wrt, argnums), backend=backend, fallback=fallback)
 
 
-def _check_tangent(tangent, primal, name, fun):
+def check_tangent(tangent, primal, name, fun):
     """A tangent must have its primal's structure and shape."""
     if isinstance(primal, (list, tuple)):
         if not isinstance(tangent, (list, tuple)) or len(tangent) != len(primal):
             raise ArgumentError("the tangent for `%s` of %s must be a %s of %d items like the argument, got a %s"
                                 % (name, _fname(fun), type(primal).__name__, len(primal), type(tangent).__name__))
         for i, (t, p) in enumerate(zip(tangent, primal)):
-            _check_tangent(t, p, "%s[%d]" % (name, i), fun)
+            check_tangent(t, p, "%s[%d]" % (name, i), fun)
         return
     if isinstance(primal, dict):
         if not isinstance(tangent, dict) or set(tangent) != set(primal):
             raise ArgumentError("the tangent for `%s` of %s must be a dict with keys %s" % (
                 name, _fname(fun), sorted(primal)))
         for k in primal:
-            _check_tangent(tangent[k], primal[k], "%s[%r]" % (name, k), fun)
+            check_tangent(tangent[k], primal[k], "%s[%r]" % (name, k), fun)
         return
     if isinstance(tangent, (list, tuple, dict)):
         raise ArgumentError("the tangent for `%s` of %s is a %s, but the argument is %s: pass %s. Tangents "
@@ -183,7 +183,7 @@ def _kind_of(value):
     return "a %s" % type(value).__name__
 
 
-def _arrays_only(inputs, names, fun, what):
+def arrays_only(inputs, names, fun, what):
     """``jacobian`` and forward-mode ``grad`` build one basis direction per entry: no containers."""
     for x, name in zip(inputs, names):
         if isinstance(x, (list, tuple, dict)) or objects.is_user_object(x):
@@ -192,7 +192,7 @@ def _arrays_only(inputs, names, fun, what):
                                 % (what, name, _fname(fun), type(x).__name__))
 
 
-def _real_only(value, fun, what, name=None):
+def real_only(value, fun, what, name=None):
     """``jacobian`` and ``hessian`` give real matrices: refuse complex arguments (``name``) and outputs."""
     if holds_complex(value):
         where = "its argument `%s` is complex" % name if name else "it returned a complex value"
@@ -253,7 +253,7 @@ def _jvp(fun, primals, tangents, wrt):
     if not isinstance(primals, tuple):
         raise ArgumentError("jvp takes the positional arguments as a tuple: jvp(f, (x, y), tangents)")
     last = _last_tangent
-    t = last[2] if last[0] is fun and last[1] == wrt else _tangent_of(fun, wrt)
+    t = last[2] if last[0] is fun and last[1] == wrt else tangent_of(fun, wrt)
     single = t.sig.single
     tangents = (tangents,) if single else tuple(tangents)
     if records.holds_dataclass(t.sig, primals, {}):  # dataclasses: NamedTuples of their fields, tangents too
@@ -263,17 +263,17 @@ def _jvp(fun, primals, tangents, wrt):
                 objects.check_tangent(tv, x, name)
         tangents = tuple(records.lower(tv) for tv in tangents)
     if _plain_arrays(t.sig.positions, primals, tangents):  # the common case, checked cheaply
-        fn = t._functions(primals, {})["tangent"]
-        return fn(*primals, **dict(zip(t._result.tangent_params, tangents)))
+        fn = t.functions_for(primals, {})["tangent"]
+        return fn(*primals, **dict(zip(t.tangent_params, tangents)))
     if len(tangents) != len(t.sig.wrt):
         raise ArgumentError("jvp of %s with respect to %s needs %d tangents, got %d" % (
             _fname(fun), ", ".join(t.sig.wrt), len(t.sig.wrt), len(tangents)))
     inputs = t.sig.values(primals, {})
     for x, name, tv in zip(inputs, t.sig.wrt, tangents):
         check_differentiable(x, name, fun)
-        _check_tangent(tv, x, name, fun)
-    tangents = tuple(_floating_tangent(tv) for tv in tangents)
-    fn = t._functions(primals, {})["tangent"]
+        check_tangent(tv, x, name, fun)
+    tangents = tuple(floating_tangent(tv) for tv in tangents)
+    fn = t.functions_for(primals, {})["tangent"]
     return fn(*primals, **dict(zip(t.tangent_params, tangents)))
 
 
@@ -296,7 +296,7 @@ def _same_structure(tangent, primal):
     return not isinstance(tangent, (tuple, list, dict)) and numpy.shape(tangent) == numpy.shape(primal)
 
 
-def _floating_tangent(tv):
+def floating_tangent(tv):
     """An integer or boolean tangent (``np.array([1, 0])``) as floats: tangent code adds and scales
     tangents, which must not wrap around or or."""
     if isinstance(tv, numpy.ndarray) and tv.dtype.kind not in "fc":
@@ -304,9 +304,9 @@ def _floating_tangent(tv):
     if isinstance(tv, (bool, int, numpy.integer, numpy.bool_)):
         return float(tv)
     if isinstance(tv, (list, tuple)):
-        return type(tv)(_floating_tangent(v) for v in tv) if type(tv) in (list, tuple) else tv
+        return type(tv)(floating_tangent(v) for v in tv) if type(tv) in (list, tuple) else tv
     if isinstance(tv, dict):
-        return {k: _floating_tangent(v) for k, v in tv.items()}
+        return {k: floating_tangent(v) for k, v in tv.items()}
     return tv
 
 
@@ -335,7 +335,7 @@ def _leaves(x):
     return [x]
 
 
-def _basis(x):
+def basis_directions(x):
     """Unit tangents for every entry of a float or array argument: (index, tangent) pairs."""
     if isinstance(x, (list, tuple, dict)):
         raise ArgumentError("jacobian and forward-mode grad differentiate float and array arguments; "
@@ -351,7 +351,7 @@ def _basis(x):
         yield idx, e
 
 
-def _zero_tangent(x):
+def zero_tangent(x):
     if isinstance(x, float):
         return 0.0
     return numpy.zeros(numpy.shape(x), dtype=x.dtype if isinstance(x, _ndarray) and x.dtype.kind in "fc" else float)
@@ -362,8 +362,8 @@ class ForwardGrad(Portable):
 
     def __init__(self, fun: Function, wrt: Wrt, target: Target | None = None) -> None:
         self.fun = fun = plain(fun)
-        self.tangent = _tangent_of(fun, wrt) if target in (None, targets.NUMPY) else _decorator(Tangent, fun, wrt,
-                                                                                                backend=target)
+        self.tangent = tangent_of(fun, wrt) if target in (None, targets.NUMPY) else decorator(Tangent, fun, wrt,
+                                                                                              backend=target)
         self.sig = self.tangent.sig
 
     @property
@@ -383,26 +383,26 @@ class ForwardGrad(Portable):
     @user_facing
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         inputs = self.sig.values(args, kwargs)
-        _arrays_only(inputs, self.sig.wrt, self.fun, "grad(mode='forward')")
+        arrays_only(inputs, self.sig.wrt, self.fun, "grad(mode='forward')")
         for x, name in zip(inputs, self.sig.wrt):
             check_differentiable(x, name, self.fun)
-        fn = self.tangent._functions(args, kwargs)["tangent"]
+        fn = self.tangent.functions_for(args, kwargs)["tangent"]
         names = self.tangent.tangent_params
-        zeros = [_zero_tangent(x) for x in inputs]
+        zeros = [zero_tangent(x) for x in inputs]
         grads = []
         if any(duck.is_duck(a) for a in list(args) + list(kwargs.values())):  # lazy: no writes into an ndarray
             for k, x in enumerate(inputs):
-                parts = [self._directional(fn, args, kwargs, zeros, names, k, e) for _, e in _basis(x)]
+                parts = [self._directional(fn, args, kwargs, zeros, names, k, e) for _, e in basis_directions(x)]
                 if numpy.iscomplexobj(x):
                     parts = [p - 1j * self._directional(fn, args, kwargs, zeros, names, k, 1j * e)
-                             for p, (_, e) in zip(parts, _basis(x))]
+                             for p, (_, e) in zip(parts, basis_directions(x))]
                 g = numpy.reshape(numpy.stack(parts), numpy.shape(x)) if numpy.ndim(x) else parts[0]
                 grads.append(fit(g, x))
             return grads[0] if self.sig.single else tuple(grads)
         for k, x in enumerate(inputs):
             complex_input = numpy.iscomplexobj(x)
             g = numpy.zeros(numpy.shape(x), dtype=complex if complex_input else float)
-            for idx, e in _basis(x):
+            for idx, e in basis_directions(x):
                 # srcdiff's convention for a complex input z = u + iv: the gradient is dL/du - i dL/dv
                 g[idx] = self._directional(fn, args, kwargs, zeros, names, k, e)
                 if complex_input:
@@ -421,4 +421,4 @@ class ForwardGrad(Portable):
         return numpy.real(tout)
 
 
-__all__ = ["forward", "jvp", "Grad", "_SCALAR_TYPES"]
+__all__ = ["forward", "jvp"]

@@ -11,7 +11,7 @@ from .front import objects
 from .modes import callees as calls
 from .api import Grad, check_differentiable, fit
 from .arguments import resolve_wrt
-from .derivatives import _basis, _check_tangent, _floating_tangent, _real_only
+from .derivatives import basis_directions, check_tangent, floating_tangent, real_only
 from .partials import plain
 from .errors import ArgumentError
 from .tracebacks import user_facing
@@ -32,12 +32,12 @@ class HVP(Portable):
 
     def tangent_function(self, args: tuple, kwargs: dict) -> tuple:
         """The forward-mode derivative of the generated gradient function, for these argument types."""
-        functions = self.gradient._functions(args, kwargs)
+        functions = self.gradient.functions_for(args, kwargs)
         if functions["result"].complex_from is None:  # the output may be complex: code that checks it itself
-            functions = self.gradient.checking()._functions(args, kwargs)
+            functions = self.gradient.checking().functions_for(args, kwargs)
         grad_fn = functions["grad"]
         grad_fn = getattr(grad_fn, "__srcdiff_unwrapped__", grad_fn)  # the generated code, not its headroom wrapper
-        scalars, _, statics, shapes = self.gradient._kinds(args, kwargs)
+        scalars, _, statics, shapes = self.gradient.argument_kinds(args, kwargs)
         target, shapes = duck.split(self.gradient.target, shapes)  # Dask arguments: code for Dask
         key = (grad_fn, shapes, target)  # one gradient function may serve many shapes (after the cap)
         if key not in self._tangents:
@@ -68,12 +68,12 @@ class HVP(Portable):
         args = tuple(primals)
         x = self.sig.values(args, kwargs)[0]
         check_differentiable(x, self.sig.wrt[0], self.fun)
-        _check_tangent(v, x, self.sig.wrt[0], self.fun)
+        check_tangent(v, x, self.sig.wrt[0], self.fun)
         _, fn, params, returns_value = self.tangent_function(args, kwargs)
         caller = self.gradient._fast_caller(args, kwargs)
         if caller.complex_params and caller.complex_inputs(args, kwargs):
-            self.gradient._with_value()(*args, **kwargs)  # refuses a complex output
-        t_out = fn(*args, **kwargs, **{params[0]: _floating_tangent(v)})
+            self.gradient.with_value()(*args, **kwargs)  # refuses a complex output
+        t_out = fn(*args, **kwargs, **{params[0]: floating_tangent(v)})
         t_grad = t_out[1] if returns_value else t_out  # the gradient function may also return the value
         return fit(t_grad, x) if not isinstance(x, float) else float(t_grad)
 
@@ -144,12 +144,12 @@ class Hessian(Portable):
             raise ArgumentError("hessian differentiates float and array arguments, but `%s` of %s is a %s object: "
                                 "use srcdiff.grad (reverse mode keeps objects), or pass an array" % (
                                     self.sig.wrt[0], getattr(self.fun, "__qualname__", "f"), type(x).__qualname__))
-        _real_only(x, self.fun, "hessian", self.sig.wrt[0])
+        real_only(x, self.fun, "hessian", self.sig.wrt[0])
         shape = numpy.shape(x)
         if duck.is_duck(x):  # a Dask array: its columns stacked lazily (numpy.stack dispatches to Dask)
-            columns = [self.hvp(*args, duck.like(e, x), **kwargs) for _, e in _basis(x)]
+            columns = [self.hvp(*args, duck.like(e, x), **kwargs) for _, e in basis_directions(x)]
             return numpy.stack(columns, axis=-1).reshape(shape + shape)
         H = numpy.zeros(shape + shape)
-        for idx, e in _basis(x):
+        for idx, e in basis_directions(x):
             H[(Ellipsis,) + idx] = self.hvp(*args, e, **kwargs)
         return float(H) if isinstance(x, float) else H

@@ -301,6 +301,33 @@ def blocks(stmt):
     return []
 
 
+def assignment_counts(stmts, augmented=False, written_into=False):
+    """name -> how many assignments and ``for`` targets in ``stmts`` bind it, nested blocks included,
+    in order of first binding. With ``augmented``, augmented assignments count too; with
+    ``written_into``, every name a target mentions counts (``x[i] = v`` writes into x)."""
+    counts = {}
+
+    def visit(block):
+        for s in block:
+            if isinstance(s, Assign):
+                targets = s.targets
+            elif isinstance(s, For) or (augmented and isinstance(s, AugAssign)):
+                targets = [s.target]
+            else:
+                targets = ()
+            for t in targets:
+                for n in [m.id for m in walk(t) if isinstance(m, Name)] if written_into else target_names(t):
+                    counts[n] = counts.get(n, 0) + 1
+            for inner in blocks(s):
+                visit(inner)
+    visit(stmts)
+    return counts
+
+
+def assigned_names(stmts, augmented=False, written_into=False):
+    """The names ``assignment_counts`` counts, as a set."""
+    return set(assignment_counts(stmts, augmented, written_into))
+
 def is_atom(expr):
     return isinstance(expr, (Name, Const))
 

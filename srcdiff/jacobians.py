@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy
 
-from .api import _Signature
+from .api import Signature
 from .arguments import resolve_wrt
 from .backend.travel import Portable
-from .derivatives import _arrays_only, _basis, _real_only, _tangent_of, _zero_tangent
+from .derivatives import arrays_only, basis_directions, real_only, tangent_of, zero_tangent
 from .errors import ArgumentError
 from .partials import plain
 from .pullbacks import vjp
@@ -52,7 +52,7 @@ class Jacobian(Portable):
     def __init__(self, fun: Function, wrt: Wrt = 0, mode: str = "reverse") -> None:
         _check_mode(mode)
         self.fun = plain(fun)
-        self.sig = _Signature(self.fun, wrt)
+        self.sig = Signature(self.fun, wrt)
         self.wrt, self.mode = wrt, mode
         self.__name__ = "jacobian_of_" + getattr(self.fun, "__name__", "f")
 
@@ -60,9 +60,9 @@ class Jacobian(Portable):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         fun, sig = self.fun, self.sig
         inputs = sig.values(args, kwargs)
-        _arrays_only(inputs, sig.wrt, fun, "jacobian")
+        arrays_only(inputs, sig.wrt, fun, "jacobian")
         for x, name in zip(inputs, sig.wrt):
-            _real_only(x, fun, "jacobian", name)
+            real_only(x, fun, "jacobian", name)
         if self.mode == "forward":
             return _jacobian_forward(fun, self.wrt, sig, args, kwargs, inputs)
         return _jacobian_reverse(fun, self.wrt, sig, args, kwargs, inputs)
@@ -74,17 +74,17 @@ def _check_mode(mode):
 
 
 def _jacobian_forward(fun, wrt, sig, args, kwargs, inputs):
-    t = _tangent_of(fun, wrt)
-    fn = t._functions(args, kwargs)["tangent"]
-    zeros = [_zero_tangent(x) for x in inputs]
+    t = tangent_of(fun, wrt)
+    fn = t.functions_for(args, kwargs)["tangent"]
+    zeros = [zero_tangent(x) for x in inputs]
     out = []
     for k, x in enumerate(inputs):
         columns, value = {}, None
-        for idx, e in _basis(x):
+        for idx, e in basis_directions(x):
             tangents = list(zeros)
             tangents[k] = e
             value, tout = fn(*args, **kwargs, **dict(zip(t.tangent_params, tangents)))
-            _real_only(value, fun, "jacobian")
+            real_only(value, fun, "jacobian")
             columns[idx] = numpy.asarray(tout, dtype=float)
         oshape = numpy.shape(value)
         J = numpy.zeros(oshape + numpy.shape(x))
@@ -96,10 +96,10 @@ def _jacobian_forward(fun, wrt, sig, args, kwargs, inputs):
 
 def _jacobian_reverse(fun, wrt, sig, args, kwargs, inputs):
     value, pullback = vjp(fun, wrt=wrt)(*args, **kwargs)
-    _real_only(value, fun, "jacobian")
+    real_only(value, fun, "jacobian")
     oshape = numpy.shape(value)
     blocks = [numpy.zeros(oshape + numpy.shape(x)) for x in inputs]
-    for idx, e in _basis(numpy.asarray(value, dtype=float) if oshape else float(value)):
+    for idx, e in basis_directions(numpy.asarray(value, dtype=float) if oshape else float(value)):
         rows = pullback(e if oshape else 1.0)
         rows = (rows,) if sig.single else rows
         for block, row in zip(blocks, rows):

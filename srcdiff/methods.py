@@ -50,7 +50,7 @@ class Bound:
         inner = self.inner
         if getattr(inner, "_result", 0) is None and hasattr(inner, "_kinds"):
             mirror = records.lower(self.obj)
-            inner._generate(statics=inner._kinds((mirror,), {})[2])
+            inner.generate(statics=inner.argument_kinds((mirror,), {})[2])
         return inner.source
 
     def source_for(self, *args, **kwargs):

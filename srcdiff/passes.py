@@ -10,7 +10,7 @@ from .analysis.aliases import check_writes, mutated_parameters
 from .analysis.complexity import complex_sources
 from .analysis.shapes import SCALAR, Shapes
 from .errors import NonDifferentiableError, UnsupportedSyntaxError, located
-from .front import callee_inlining, copies, dispatch, local_functions, maps, reader, same_object, syntax, unpacking
+from .front import bindings, callee_inlining, copies, local_functions, maps, reader, same_object, syntax, unpacking
 from .lower import control, joins, normalize, redefinitions, stats_calls
 from .lower.ops import Classifier
 from .modes import tape_parts
@@ -49,7 +49,7 @@ SOURCE = (
 )
 
 FRONT = (
-    Pass("calls through dicts", lambda tree, job: dispatch.rewrite(tree, job.ctx)),
+    Pass("calls through dicts", lambda tree, job: bindings.dict_entry_calls(tree, job.ctx)),
     Pass("dict copies", lambda tree, job: copies.rewrite(tree, job.ctx)),
     Pass("same-object names", lambda tree, job: same_object.rewrite(tree)),
     Pass("normalize", lambda tree, job: normalize.normalize(tree, job.ctx)),

@@ -10,14 +10,14 @@ import dataclasses
 import linecache
 from dataclasses import dataclass, field
 
-from .modes import batching, tape_parts, tapes
+from .modes import batching, tapes
 from .front import bindings, fence, generators, local_functions, reader, records, syntax
 from .optimize import cleanup, finish
 from .backend import codegen
 from .backend.targets import NUMPY
 from .lower import normalize
-from . import gc_pause, ir, passes
-from .modes.assemble import _fill_pops, _final_gradient, _forward_sweep, _name_tape, _residuals
+from . import gc_pause, ir, passes, pipeline_seam
+from .modes.assemble import fill_pops, final_gradient, forward_sweep, name_tape, residual_names
 from .context import Context, Namer, all_names
 from .analysis.effects import refuse_hidden_writes
 from .analysis.memo import analysed_once
@@ -245,17 +245,17 @@ def _sweeps(mode, job):
     reverse_code, final_state = mode.run()
     tape_needed = bool(mode.push_before) or bool(mode.end_push) or \
         any(mode.classify(s).kind == "store" for s in mode.saves)
-    forward_code = _forward_sweep(mode.fn.body, mode, ctx)
+    forward_code = forward_sweep(mode.fn.body, mode, ctx)
     tape_name = ctx.namer.fresh("tape") if tape_needed else None
-    _name_tape(forward_code, tape_name)
-    reverse_code = _fill_pops(reverse_code, mode, tape_name)
+    name_tape(forward_code, tape_name)
+    reverse_code = fill_pops(reverse_code, mode, tape_name)
     unbatched = reverse_code
     reverse_code = cleanup.drop_empty(reverse_code)
     if not job.check_real:  # code differentiated again keeps one product per step: the batched sums (a kernel
         reverse_code = batching.batch_products(reverse_code, ctx)  # over lists) have no derivatives of their own
     forward_code, reverse_code, tape_init = tapes.arrange(forward_code, reverse_code, tape_name,
                                                           [p.name for p in mode.fn.params], mode, ctx)
-    grads = [_final_gradient(name, final_state, mode) for name in job.wrt]
+    grads = [final_gradient(name, final_state, mode) for name in job.wrt]
     returned = forward_code and isinstance(forward_code[-1], ir.Return)
     value = forward_code[-1].value if returned else ir.Const(None)
     forward_body = forward_code[:-1] if returned else forward_code
@@ -264,7 +264,7 @@ def _sweeps(mode, job):
     scalar_output = ret is not None and mode.shapes.of(seeded, ret) == frozenset()
     returns_value = split or job.kind != "grad" or job.has_aux  # a non-scalar output is refused in the code
     restored = _names_in(value) & mode.restored_primals  # arrays the reverse sweep writes back into
-    if returns_value and (restored or isinstance(value, ir.Name) and value.id in tape_parts.assigned(reverse_code)):
+    if returns_value and (restored or isinstance(value, ir.Name) and value.id in ir.assigned_names(reverse_code)):
         kept = ir.Name(ctx.namer.fresh((value.id if isinstance(value, ir.Name) else "result") + "_value"))
         # the reverse sweep restores older values: by rebinding names, or in place
         kept_value = ir.Call(ir.Name(ctx.bind("detached", detached)), [value], []) if restored else value
@@ -317,7 +317,7 @@ def _split_functions(tree, mode, job, sweeps, temps, names):
     """A forward function returning the value and the residuals, and a backward one taking them
     and the output's adjoint."""
     grad_expr = sweeps.grads[0] if len(sweeps.grads) == 1 else ir.Tuple(sweeps.grads)
-    residuals = _residuals(sweeps.reverse + [ir.Return(grad_expr)], mode, sweeps.tape)
+    residuals = residual_names(sweeps.reverse + [ir.Return(grad_expr)], mode, sweeps.tape)
     prelude = sweeps.prelude
     maybe_unbound = [r for r in residuals if r not in definitely_assigned(prelude + sweeps.forward, tree.params)
                      and r not in mode.predefine]
@@ -390,7 +390,7 @@ def forward(fn, wrt, *, scalars=frozenset(), containers=frozenset(), statics=Non
     functions = passes.run_cleanup(functions, [_forward_facts(ctx, mode, prep, tangent_only, value)], job.record)
     header = [ir.Comment("forward mode: tangent of %s along %s" % (job.base, ", ".join(wrt)))]
     functions = [ir.FunctionDef(name, params, header + functions[0].body)]
-    assigned = finish.assigned(functions[0].body)  # a tangent parameter has its argument's shape until rebound
+    assigned = ir.assignment_counts(functions[0].body)  # a tangent parameter has its argument's shape until rebound
     tangent_shapes = {t: ctx.arg_shapes[p] for p, t in zip(ctx.arg_shapes, (mode.names.get(p) for p in ctx.arg_shapes))
                       if t and t not in assigned}
     compiled = _compile(fn, functions, ctx, "tangent of %s" % job.base, {name: dict(ctx.arg_shapes, **tangent_shapes)})
@@ -408,7 +408,7 @@ def _forward_facts(ctx, mode, prep, tangent_only, value):
     constant = mode.shapes.constant_shapes() if ctx.arg_shapes else {}
 
     def shapes(body):  # a tangent parameter has its argument's shape until it is rebound
-        assigned = finish.assigned(body)
+        assigned = ir.assignment_counts(body)
         return {**constant, **{t: ctx.arg_shapes[p] for p, t in zip(ctx.arg_shapes, tangent_args)
                                if t and t not in assigned}}
     # ``t_t4 = t_out`` once specialized: tangents of srcdiff's temporaries (``t_out`` names a user's variable)
@@ -437,5 +437,7 @@ def _params(tree):
     literal = all(p.default is None or isinstance(p.default, ir.Const) for p in tree.params)
     return [ir.Param(p.name, p.kind, p.default if literal else None) for p in tree.params]
 
+
+pipeline_seam.install(prepare=prepare, reverse=reverse, forward=forward)
 
 __all__ = ["prepare", "reverse", "Adj"]

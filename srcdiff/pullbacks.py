@@ -6,9 +6,9 @@ from typing import Any, overload
 
 import numpy
 
-from .api import Transformed, _decorator
+from .transformed import Transformed, decorator
 from .backend import targets
-from .arguments import _name, check_differentiable, fit, resolve_wrt
+from .arguments import qualified_name, check_differentiable, fit, resolve_wrt
 from .errors import ArgumentError
 from .tracebacks import for_user
 from .hints import Function, Pullback, Wrt
@@ -29,7 +29,7 @@ class VJP(Transformed):
             raise exc.with_traceback(for_user(exc))
 
     def _call(self, args, kwargs):
-        functions = self._functions(args, kwargs)
+        functions = self.functions_for(args, kwargs)
         inputs = self.sig.values(args, kwargs)
         for value, name in zip(inputs, self.sig.wrt):
             check_differentiable(value, name, self.fun)
@@ -54,7 +54,7 @@ class VJP(Transformed):
         def backward_pass(ct):
             if numpy.shape(ct) != numpy.shape(value):
                 raise ArgumentError("the cotangent passed to the pullback of %s has shape %s, but the output "
-                                    "has shape %s" % (_name(fun), numpy.shape(ct), numpy.shape(value)))
+                                    "has shape %s" % (qualified_name(fun), numpy.shape(ct), numpy.shape(value)))
             if fresh:
                 saved = fresh.pop() if consumed else fresh[0]
             else:  # the first backward pass consumed the tapes: replay the forward pass
@@ -134,6 +134,6 @@ def vjp(fun: Function, *primals: Any, wrt: Wrt | None = None, argnums: Wrt | Non
     (array([1.        , 0.54030231]),)
     """
     if primals:
-        return _decorator(VJP, fun, resolve_wrt(wrt, argnums, tuple(range(len(primals)))), backend=backend,
-                          fallback=fallback)(*primals)
-    return _decorator(VJP, fun, resolve_wrt(wrt, argnums), backend=backend, fallback=fallback)
+        return decorator(VJP, fun, resolve_wrt(wrt, argnums, tuple(range(len(primals)))), backend=backend,
+                         fallback=fallback)(*primals)
+    return decorator(VJP, fun, resolve_wrt(wrt, argnums), backend=backend, fallback=fallback)

@@ -35,7 +35,7 @@ def relocate(exc):
         tb = tb.tb_next
     found = []
     for i, tb in enumerate(entries):
-        origin = _origin(tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        origin = user_origin(tb.tb_frame.f_code.co_filename, tb.tb_lineno)
         if origin is not None:
             found.append((i,) + origin)
     if not found:
@@ -63,7 +63,7 @@ def relocate(exc):
     return exc
 
 
-def _origin(filename, line):
+def user_origin(filename, line):
     """(user's file, line, function) a line of generated code came from, following generated code
     made from generated code (a Hessian's tangent of a gradient) back to the user; or None."""
     found = None

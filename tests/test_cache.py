@@ -117,7 +117,7 @@ def test_total_bound(monkeypatch):
 def test_bounds_are_documented():
     page = open(os.path.join(ROOT, "docs", "how-it-works.md")).read()
     assert "MAX_PER_FUNCTION" in page and "MAX_ENTRIES" in page
-    assert cache.MAX_PER_FUNCTION >= 2 * srcdiff.api.MAX_SHAPE_VARIANTS
+    assert cache.MAX_PER_FUNCTION >= 2 * srcdiff.transformed.MAX_SHAPE_VARIANTS
 
 
 FORK_SCRIPT = textwrap.dedent("""

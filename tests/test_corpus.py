@@ -32,7 +32,7 @@ def params(kind):
 
 
 def wrt_positions(case):
-    sig = srcdiff.api._Signature(case.fun, case.wrt)
+    sig = srcdiff.api.Signature(case.fun, case.wrt)
     return sig.single, sig.positions, sig.wrt
 
 

@@ -116,7 +116,7 @@ def is_container(x):
 
 def wrt_info(fun, wrt, args):
     """(single, positions, names, values) of the ``wrt`` arguments in this call."""
-    sig = srcdiff.api._Signature(fun, wrt)
+    sig = srcdiff.api.Signature(fun, wrt)
     return sig.single, sig.positions, sig.wrt, sig.values(tuple(args), {})
 
 

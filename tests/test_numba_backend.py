@@ -150,7 +150,7 @@ def test_the_code_is_compiled_with_typed_tapes():
     source = g.source
     assert "tape_x = np.empty(len(range(n)))" in source and "tape_x[top_x] = x" in source
     assert "range(n - 1, -1, -1)" in source and "None" not in source and ".pop(" not in source
-    compiled = g._functions((1.0, 0.1, 1.0, 0.0, 200), {})["grad"]
+    compiled = g.functions_for((1.0, 0.1, 1.0, 0.0, 200), {})["grad"]
     assert isinstance(compiled.__wrapped__, numba.core.registry.CPUDispatcher)
     assert compiled.__wrapped__.signatures  # compiled for the call above
     grown = srcdiff.grad(growing, backend="numba")

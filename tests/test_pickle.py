@@ -257,7 +257,7 @@ def mean_square(x):
 def test_specialized_code_refuses_other_shapes():
     g = srcdiff.grad(mean_square)
     x = np.arange(3.0)
-    raw = g._functions((x,), {})["grad"]  # the generated code itself: 1 / 3 is baked in
+    raw = g.functions_for((x,), {})["grad"]  # the generated code itself: 1 / 3 is baked in
     np.testing.assert_allclose(raw(x), 2 * x / 3)
     with pytest.raises(ArgumentError, match=r"specialized to arguments of shapes x \(3,\).*called with shapes x \(4,\)"):
         raw(np.arange(4.0))
@@ -267,19 +267,19 @@ def test_specialized_code_refuses_other_shapes():
 
 def test_specialized_forward_and_split_code_refuse_other_shapes():
     x = np.arange(3.0)
-    tangent = srcdiff.forward(mean_square)._functions((x,), {})["tangent"]
+    tangent = srcdiff.forward(mean_square).functions_for((x,), {})["tangent"]
     with pytest.raises(ArgumentError, match="specialized"):
         tangent(np.arange(4.0), t_x=np.ones(4))
     with pytest.raises(ArgumentError, match="specialized"):
         tangent(x, t_x=np.ones(4))  # a tangent of another shape
-    forward = srcdiff.vjp(mean_square)._functions((x,), {})["forward"]
+    forward = srcdiff.vjp(mean_square).functions_for((x,), {})["forward"]
     with pytest.raises(ArgumentError, match="specialized"):
         forward(np.arange(4.0))
 
 
 def test_generic_code_still_serves_any_shape():
     g = srcdiff.grad(mean_square)
-    raw = g._functions((), {})["grad"]  # no arguments: the code for any shape
+    raw = g.functions_for((), {})["grad"]  # no arguments: the code for any shape
     for n in (2, 5):
         np.testing.assert_allclose(raw(np.ones(n)), 2 * np.ones(n) / n)
 

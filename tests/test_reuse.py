@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff import api
+from srcdiff import transformed
 from srcdiff.optimize import reuse
 
 RNG = np.random.default_rng(11)
@@ -65,7 +65,7 @@ def test_reusing_code_matches_allocating_code(fun, make, wrt, monkeypatch):
     tangents = tuple(RNG.standard_normal(np.shape(args[i])) for i in wrt)
     _, jv = srcdiff.jvp(fun, args, tangents, wrt=wrt)
     assert "out=spare(" in srcdiff.forward(fun, wrt=wrt).source_for(*args)
-    monkeypatch.setattr(api, "MAX_SHAPE_VARIANTS", 0)  # code for any shape: no reuse
+    monkeypatch.setattr(transformed, "MAX_SHAPE_VARIANTS", 0)  # code for any shape: no reuse
     plain = srcdiff.value_and_grad(fun, wrt=wrt)
     assert "spare" not in plain.source_for(*args)
     ref_value, ref_grads = plain(*args)

@@ -67,14 +67,14 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def _generate(seed):
+def generate(seed):
     env = dict(os.environ, PYTHONHASHSEED=str(seed), PYTHONPATH=os.pathsep.join([ROOT, HERE]))
     return subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
                           check=True).stdout
 
 
 def test_generated_source_is_identical_across_processes_and_hash_seeds():
-    first, second = _generate(1), _generate(4242)
+    first, second = generate(1), generate(4242)
     assert first == second
     assert "def grad_mlp" in first and "def rosen_backward" in first
 

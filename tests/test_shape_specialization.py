@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff import api
+from srcdiff import transformed
 
 RNG = np.random.default_rng(3)
 
@@ -49,7 +49,7 @@ def test_one_function_called_with_changing_shapes(monkeypatch):
     calls = [[RNG.standard_normal(s) for s in shapes]
              for shapes in [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((3, 4), (3, 4)), ((2, 4), (4,))]]
     got = [g(*args) for args in calls]
-    monkeypatch.setattr(api, "MAX_SHAPE_VARIANTS", 0)  # the reference: code for any shape
+    monkeypatch.setattr(transformed, "MAX_SHAPE_VARIANTS", 0)  # the reference: code for any shape
     generic = srcdiff.grad(product, wrt=(0, 1))
     assert generic.source_for(*calls[0]).count("unbroadcast(") > g.source_for(*calls[0]).count("unbroadcast(")
     for args, (dx, dy) in zip(calls, got):
@@ -61,12 +61,12 @@ def test_one_function_called_with_changing_shapes(monkeypatch):
 
 def test_many_shapes_fall_back_to_code_for_any_shape():
     g = srcdiff.value_and_grad(product, wrt=0)
-    n = api.MAX_SHAPE_VARIANTS + 4
+    n = transformed.MAX_SHAPE_VARIANTS + 4
     for k in range(1, n + 1):
         x, y = RNG.standard_normal((k, 1)), RNG.standard_normal((1, 3))
         value, dx = g(x, y)
         np.testing.assert_allclose(dx, np.sum(np.cos(x * y) * y, axis=1, keepdims=True))
-    assert len(g._shape_keys) == api.MAX_SHAPE_VARIANTS
+    assert len(g._shape_keys) == transformed.MAX_SHAPE_VARIANTS
 
 
 def matvec_broadcast(W, h, c):
@@ -160,7 +160,7 @@ def squared_total(x, y):
 def test_hvp_with_changing_shapes(fun, cap, monkeypatch):
     """After the cap one gradient function serves every shape: its Hessian-vector product must
     still be specialized to each call's shapes, not to the first one's."""
-    monkeypatch.setattr(api, "MAX_SHAPE_VARIANTS", cap)
+    monkeypatch.setattr(transformed, "MAX_SHAPE_VARIANTS", cap)
     hvp = srcdiff.hvp(fun, wrt=0)
     grad = srcdiff.grad(fun, wrt=0)
     for shapes in [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((1, 4), (3, 4))]:

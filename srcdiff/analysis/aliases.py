@@ -12,15 +12,15 @@ from .. import ir
 from ..errors import NonDifferentiableError, located
 from .appends import Holders, write_backs
 from .containers import certain_containers
-from .liveness import _Live
+from .liveness import Live
 from .unionfind import UnionFind
 
 # calls whose result may share memory with their first argument (NumPy returns views, or the
 # argument itself, from all of these; over-listing only costs a copy or a refusal, missing one
 # costs a wrong derivative)
-_VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "diagonal", "view", "T", "mT", "real",
+VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "diagonal", "view", "T", "mT", "real",
                  "imag", "conj", "conjugate", "astype", "__array__", "flat"}
-_VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "diagonal", "diag", "expand_dims",
+VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "diagonal", "diag", "expand_dims",
                    "asarray", "asanyarray", "ascontiguousarray", "asfortranarray", "asarray_chkfinite", "array",
                    "require", "moveaxis", "rollaxis", "broadcast_to", "broadcast_arrays", "atleast_1d",
                    "atleast_2d", "atleast_3d", "as_sequence", "real", "imag", "real_if_close", "flip", "flipud",
@@ -37,7 +37,7 @@ _ALL_OPERANDS = {"atleast_1d", "atleast_2d", "atleast_3d", "broadcast_arrays"}
 _FIRST_PARAMETERS = ("a", "arr", "ary", "array", "x", "m", "obj")
 
 
-def _viewed_operands(name, call):
+def viewed_operands(name, call):
     """The arguments of a view function whose memory its result may share."""
     if name == "einsum":  # only a single-operand einsum ("ij->ji", or einsum(a, [0, 1], [1, 0])) can return a view
         if call.args and isinstance(call.args[0], ir.Const) and isinstance(call.args[0].value, str):
@@ -144,7 +144,7 @@ def sharing_sources(op, copies=frozenset()):
         return [op.value.id] if isinstance(op.value, ir.Name) else []
     if op.kind == "pop":  # the item taken may share memory with what was appended
         return [op.source.id] if op.target is not None and isinstance(op.source, ir.Name) else []
-    if isinstance(value, ir.Attr) and value.attr in _VIEW_METHODS and isinstance(value.value, ir.Name):
+    if isinstance(value, ir.Attr) and value.attr in VIEW_METHODS and isinstance(value.value, ir.Name):
         return [value.value.id]
     if isinstance(value, ir.Call):
         func = value.func
@@ -153,17 +153,17 @@ def sharing_sources(op, copies=frozenset()):
                                                                          k.value.value is True)
                                                 for k in value.keywords):
             return []
-        if isinstance(func, ir.Attr) and isinstance(func.value, ir.Name) and name in _VIEW_METHODS \
+        if isinstance(func, ir.Attr) and isinstance(func.value, ir.Name) and name in VIEW_METHODS \
                 and func.value.id not in ("np", "numpy"):
             return [func.value.id]
-        if name in _VIEW_FUNCTIONS:
-            return [a.id for a in _viewed_operands(name, value) if isinstance(a, ir.Name)]
+        if name in VIEW_FUNCTIONS:
+            return [a.id for a in viewed_operands(name, value) if isinstance(a, ir.Name)]
     if op.kind in ("call", "opaque") and isinstance(value, ir.Call):  # unknown functions may return views
         return [a.id for a in value.args if isinstance(a, ir.Name)]
     return []
 
 
-def _updated(s, name, ctx):
+def updated_by(s, name, ctx):
     """For ``name = name + v`` made from ``name += v``: the name whose array ``+=`` would update
     (after renaming, ``x2 = x + v`` updates ``x``); None when the value does not read it."""
     original = ctx.renamed_from.get(name, name)
@@ -185,9 +185,9 @@ def check_writes(fn_def, classify, ctx, is_number=None):
     writes = [(s, classify(s).mutates()[0]) for s in stmts if classify(s).mutates() and id(s) not in identities]
     # ``acc += v`` updates an array in place; srcdiff computes ``acc = acc + v``, so no other name
     # may still refer to the old ``acc``
-    writes += [(s, _updated(s, n, ctx)) for s in stmts if isinstance(s, ir.Assign) for n in classify(s).defines()
-               if (s.line, n) in ctx.inplace and _updated(s, n, ctx)
-               and not (is_number is not None and is_number(_updated(s, n, ctx), s))]
+    writes += [(s, updated_by(s, n, ctx)) for s in stmts if isinstance(s, ir.Assign) for n in classify(s).defines()
+               if (s.line, n) in ctx.inplace and updated_by(s, n, ctx)
+               and not (is_number is not None and is_number(updated_by(s, n, ctx), s))]
     if not writes:
         return
     # sharing made after a write (by a later top-level statement, not by a loop around the write)
@@ -216,7 +216,7 @@ def check_writes(fn_def, classify, ctx, is_number=None):
 
     params = {p.name for p in fn_def.params}
     held = certain_containers(fn_def, classify)
-    live = _Live()
+    live = Live()
     live.exit_state = frozenset()
     live.run(fn_def.body, frozenset())
     for s, name in writes:

@@ -24,6 +24,8 @@ from .. import ir
 from .complex_values import holds_complex, names_complex_dtype
 from .memo import prepared_once
 from ..rules import lookup
+from ..errors import SrcdiffError
+from ..pipeline_seam import prepare
 
 UNKNOWN = None
 
@@ -62,19 +64,8 @@ def made_complex(tree, resolve, namespace=None):
     a complex constant or dtype, or by a call not known to keep real values real), or None when
     any name may."""
     analysis = _Analysis(tree, resolve, (), namespace)
-    analysis._collect(tree.body)
-    if analysis.unknown:
+    if not analysis.settle(stop_at_unknown=False):  # carried on past the first name found UNKNOWN
         return UNKNOWN
-    analysis.locals = {name for name, _ in analysis.bindings} | {name for name, _ in analysis.mutations} | \
-        analysis.params
-    changed = True
-    while changed:  # run()'s fixed point, carried on past the first name found UNKNOWN
-        changed = False
-        for name, expr in analysis.bindings:
-            changed |= analysis._add(name, analysis.of(expr))
-        for name, expr in analysis.mutations:
-            for other in analysis._component(name):
-                changed |= analysis._add(other, analysis.of(expr))
     return frozenset(name for name, found in analysis.env.items() if found is UNKNOWN)
 
 
@@ -101,8 +92,6 @@ def _callee_sources(fn, active):
     """``complex_sources`` of a called user function, or UNKNOWN."""
     if fn.__code__ in active or len(active) > 20:
         return UNKNOWN
-    from ..errors import SrcdiffError
-    from ..pipeline import prepare
     try:
         prep = prepared_once(fn, prepare)  # each callee is read once per transformation
     except (SrcdiffError, OSError, TypeError, SyntaxError):
@@ -123,9 +112,23 @@ class _Analysis:
         self.locals = set()
 
     def run(self):
+        if not self.settle(stop_at_unknown=True):
+            return UNKNOWN
+        out = frozenset()
+        for value in self.returns:
+            found = self.of(value)
+            if found is UNKNOWN:
+                return UNKNOWN
+            out |= found
+        return out
+
+
+    def settle(self, stop_at_unknown):
+        """Collect the body and run its bindings to a fixed point; False when the body cannot be
+        followed, or (with ``stop_at_unknown``) as soon as some name may hold anything."""
         self._collect(self.tree.body)
         if self.unknown:
-            return UNKNOWN
+            return False
         self.locals = {name for name, _ in self.bindings} | {name for name, _ in self.mutations} | self.params
         changed = True
         while changed:
@@ -135,15 +138,9 @@ class _Analysis:
             for name, expr in self.mutations:
                 for other in self._component(name):
                     changed |= self._add(other, self.of(expr))
-            if any(v is UNKNOWN for v in self.env.values()):
-                return UNKNOWN
-        out = frozenset()
-        for value in self.returns:
-            found = self.of(value)
-            if found is UNKNOWN:
-                return UNKNOWN
-            out |= found
-        return out
+            if stop_at_unknown and any(v is UNKNOWN for v in self.env.values()):
+                return False
+        return True
 
     def _add(self, name, found):
         old = self.env.get(name, frozenset())

@@ -9,7 +9,7 @@ from .dataflow import Forward
 _OPERATORS = {"+": "joins", "*": "repeats", "-": None, "/": None, "**": None, "@": None}
 
 
-class _Containers(Forward):
+class Containers(Forward):
     """Names that certainly hold a list, tuple or dict before each statement."""
 
     def __init__(self, classify):
@@ -41,7 +41,7 @@ def joins(s, state):
 
 def certain_containers(fn_def, classify):
     """statement -> the names that certainly hold a list, tuple or dict built in the function before it."""
-    analysis = _Containers(classify)
+    analysis = Containers(classify)
     analysis.run(fn_def.body, frozenset())
     return analysis.before
 
@@ -49,7 +49,7 @@ def certain_containers(fn_def, classify):
 def refuse_operators_on_containers(fn_def, classify, params, ctx, active):
     """Raise for a differentiated ``xs ** 2`` or ``xs + ys`` where ``xs`` certainly holds a list,
     tuple or dict (``shape + (1,)`` on constants is fine: nothing is differentiated)."""
-    analysis = _Containers(classify)
+    analysis = Containers(classify)
     analysis.run(fn_def.body, frozenset(params))
     for s in ir.walk(fn_def):
         if not isinstance(s, ir.Assign) or not isinstance(s.value, (ir.BinOp, ir.UnaryOp)) or not active(s):

@@ -13,10 +13,14 @@ import numpy
 from ..modes import callees as calls
 from .. import ir
 from ..errors import NonDifferentiableError, located
-from .aliases import _updated, memory_sources, mutated_parameters
-from .liveness import _Live
+from .aliases import updated_by, memory_sources, mutated_parameters
+from .liveness import Live
 from .memo import prepared_once, transformation_memo as _memo
 from .shapes import SCALAR
+from ..front import reader
+from ..lower import redefinitions
+from ..lower.ops import Classifier
+from ..pipeline_seam import prepare
 
 
 def refuse_hidden_writes(fn_def, classify, activity, ctx, shapes=None):
@@ -99,7 +103,7 @@ class _Uses:
     """Which names (or names sharing their memory) the function still reads after a statement."""
 
     def __init__(self, fn_def, classify):
-        self.live = _Live()
+        self.live = Live()
         self.live.exit_state = frozenset()
         self.live.run(fn_def.body, frozenset())
         self.sources = memory_sources(fn_def, classify)
@@ -227,10 +231,6 @@ class _OwnWrites:
 
 def _own_writes(callee):
     """``_OwnWrites`` of ``callee``, read from its source."""
-    from ..front import reader
-    from ..lower import redefinitions
-    from ..lower.ops import Classifier
-    from ..pipeline import prepare
     try:
         prep = prepared_once(callee, prepare)  # shared with the other analyses of callees
     except Exception:  # noqa: BLE001 - a callee without source is refused where it is transformed
@@ -247,7 +247,7 @@ def _own_writes(callee):
     for st in ir.walk(tree):
         if isinstance(st, ir.Assign):
             for n in classify(st).defines():
-                updated = _updated(st, n, ctx) if (st.line, n) in ctx.inplace else None
+                updated = updated_by(st, n, ctx) if (st.line, n) in ctx.inplace else None
                 if updated in params and updated not in augmented:
                     augmented.append(updated)
     steps = []

@@ -19,7 +19,6 @@ a reduction over another axis) means no claim is made.
 """
 from __future__ import annotations
 
-from ..optimize import cleanup
 from .. import ir
 from .shape_rules import constant
 
@@ -29,7 +28,7 @@ _REDUCTIONS = {"numpy.max", "numpy.amax", "numpy.min", "numpy.amin", "numpy.sum"
 def zero_gradient_statements(fn_def, classify, arg_ndims=None):
     """Top-level statements of ``fn_def`` whose value the output does not depend on (a set of ids)."""
     body = fn_def.body
-    rebound = cleanup._assigned(body)  # anywhere, loops and branches included
+    rebound = ir.assignment_counts(body)  # anywhere, loops and branches included
     arg_ndims = {n: d for n, d in (arg_ndims or {}).items() if n not in rebound}  # as they came in
     found = set()
     for i, s in enumerate(body):
@@ -84,7 +83,7 @@ def _cancels(rest, classify, seed, arg_ndims):
                 tags.pop(op.target.id, None)  # the shift cancelled: the value does not depend on the seed
             else:
                 tags[op.target.id] = tag
-        if seed.argument in cleanup._assigned([s]):
+        if seed.argument in ir.assignment_counts([s]):
             seed.argument = None  # rebound: its number of dimensions may change
     return True  # nothing that depends on the seed is returned or escapes
 

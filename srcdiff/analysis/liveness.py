@@ -9,7 +9,7 @@ def _reads(expr):
     return {n.id for n in ir.walk(expr) if isinstance(n, ir.Name)} if expr is not None else set()
 
 
-class _Live(Backward):
+class Live(Backward):
     def join(self, a, b):
         return a | b
 
@@ -41,6 +41,6 @@ class _Live(Backward):
 
 def live_in(stmts, live_out=frozenset()):
     """Names read by ``stmts`` before being assigned in them (given ``live_out`` after them)."""
-    live = _Live()
+    live = Live()
     live.exit_state = frozenset(live_out)
     return live.run(stmts, frozenset(live_out)) or frozenset()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import ir
 from ..errors import MissingRuleError, located
-from ..lower.ops import MODULE_FIX, _display, atom_names
+from ..lower.ops import MODULE_FIX, callee_display, atom_names
 
 
 def refuse_untyped_receivers(fn_def, classify, activity, ctx):
@@ -31,7 +31,7 @@ def refuse_untyped_receivers(fn_def, classify, activity, ctx):
 
 def _untyped(s, op, param, ctx):
     method = s.value.func.attr
-    receiver = _display(op.receiver)
+    receiver = callee_display(op.receiver)
     receiver = ctx.renamed_from.get(receiver, receiver)
     named = receiver in ctx.source_names  # else a temporary holding ``cfg["xp"]`` or ``obj.xp``
     what = "`%s`" % receiver if named else "the object `.%s()` is called on" % method

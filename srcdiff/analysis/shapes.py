@@ -144,7 +144,7 @@ class ShapeClasses(Forward):
                 return c
             if atom.id in self.ctx.locals:
                 return frozenset([("use", id(s), atom.id)])
-        obj = self.ctx.resolve(atom) if isinstance(atom, (ir.Name, ir.Attr)) else reader._MISSING
+        obj = self.ctx.resolve(atom) if isinstance(atom, (ir.Name, ir.Attr)) else reader.MISSING
         if isinstance(atom, ir.Attr) and isinstance(obj, numbers.Number) and _module_rooted(atom, self.ctx):
             return SCALAR
         if isinstance(atom, ir.Name) and isinstance(obj, (float, int)) and not isinstance(obj, bool):

@@ -164,7 +164,7 @@ def _loop_invariants(loop, classify, tbr):
                 else:
                     direct.append(s)
     scan(loop.body, False)
-    in_iteration = _Defined(classify)  # names certainly assigned earlier in the same iteration
+    in_iteration = Defined(classify)  # names certainly assigned earlier in the same iteration
     in_iteration.run([loop], frozenset())
 
     def earlier(n, s):
@@ -192,7 +192,7 @@ def _loop_invariants(loop, classify, tbr):
     tbr.invariant_vars[loop] = inv_defs
 
 
-class _Defined(Forward):
+class Defined(Forward):
     """Definite assignment: names certainly bound before each statement."""
 
     def __init__(self, classify):
@@ -229,8 +229,8 @@ class LoopPlan:
 
 def plan_loops(fn_def, classify, has_breaks):
     """Choose recomputation and end-of-iteration saving for every loop of ``fn_def``."""
-    from .liveness import _Live
-    live = _Live()
+    from .liveness import Live
+    live = Live()
     live.exit_state = frozenset()
     live.run(fn_def.body, frozenset())
     plan = LoopPlan()
@@ -296,7 +296,7 @@ def analyse(fn_def, classify, reads_before, reads_after, reads_head, plan=None, 
                        memory_sources(fn_def, classify))
     find_invariants(fn_def.body, classify, tbr)
     tbr.run(fn_def.body, frozenset())
-    defined = _Defined(classify)
+    defined = Defined(classify)
     defined.run(fn_def.body, frozenset(p.name for p in fn_def.params))
     predefine = []
     for s, names in tbr.push_before.items():
@@ -316,6 +316,6 @@ def definitely_assigned(body, params):
         if isinstance(s, ir.Assign):
             return Op("copy", s, target=s.targets[0] if not isinstance(s.targets[0], ir.Subscript) else None)
         return Op("empty", s)
-    defined = _Defined(classify)
+    defined = Defined(classify)
     out = defined.run(body, frozenset(p.name for p in params))
     return out if out is not None else frozenset()

@@ -126,11 +126,11 @@ def lazy(fn):
 
 
 def _refusal(exc, what, fix):
-    from ..tracebacks import _origin
+    from ..tracebacks import user_origin
     where = None
     tb = exc.__traceback__
     while tb is not None:
-        where = _origin(tb.tb_frame.f_code.co_filename, tb.tb_lineno) or where
+        where = user_origin(tb.tb_frame.f_code.co_filename, tb.tb_lineno) or where
         tb = tb.tb_next
     if where is None:
         return DuckArrayError("%s. %s" % (what, fix))

@@ -7,7 +7,7 @@ import linecache
 
 import numpy
 
-from ..arguments import _name, check_differentiable, fit
+from ..arguments import qualified_name, check_differentiable, fit
 from ..analysis.complex_values import holds_complex
 from ..errors import NonDifferentiableError
 from .duck import is_duck
@@ -78,7 +78,7 @@ class Caller:
         self.owner = owner
         self.functions = functions
         self.guards = functions["result"].guards
-        self.statics = owner._kinds(args, kwargs)[2]
+        self.statics = owner.argument_kinds(args, kwargs)[2]
         sig = owner.sig
         self.positional = all(p < len(args) and sig.params[p].kind is not sig.params[p].KEYWORD_ONLY
                               for p in sig.positions) and not kwargs
@@ -111,7 +111,7 @@ class Caller:
                                 owner.role != "grad", sig.single or self.tuple_out, sig.single,
                                 owner.fun) if lean else None
         if self.complex_always and owner.role == "grad" and not owner.has_aux:  # the output is checked on each
-            self.run = lambda args: owner._with_value()(*args)[1]  # call: value_and_grad computes it
+            self.run = lambda args: owner.with_value()(*args)[1]  # call: value_and_grad computes it
 
     def complex_inputs(self, args, kwargs):
         """Whether a parameter that decides if the output is real holds a complex value in this call."""
@@ -155,13 +155,13 @@ def require_scalar(value, fun):
     ndim = getattr(value, "ndim", None)
     if ndim == 0 or (ndim is None and isinstance(value, (int, numpy.number, complex))):
         if numpy.iscomplexobj(value):
-            raise complex_output_error(_name(fun) + where(fun), value)
+            raise complex_output_error(qualified_name(fun) + where(fun), value)
         return
     shape = numpy.shape(value) if ndim is not None else type(value).__name__
     raise NonDifferentiableError(
         "srcdiff.grad needs %s to return a scalar, but it returned %s %s. Reduce the output to a scalar "
         "(for example with .sum()), or use srcdiff.vjp(%s) to pull back a cotangent shaped like the output."
-        % (_name(fun), "an array of shape" if ndim is not None else "a", shape, getattr(fun, "__name__", "f")))
+        % (qualified_name(fun), "an array of shape" if ndim is not None else "a", shape, getattr(fun, "__name__", "f")))
 
 
 def _lean_runner(caller, fn, unpack, joint, wrap, single, fun):

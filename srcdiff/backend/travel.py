@@ -162,7 +162,7 @@ class _ByValue:
         head = (code.co_filename, first, lines, fn.__name__, fn.__qualname__, code.co_name, code.co_firstlineno,
                 code.co_flags, code.co_freevars, fn.__module__, _token(fn),
                 portable(fn.__defaults__), portable(fn.__kwdefaults__))
-        names = sorted(source_check._global_names(code))
+        names = sorted(source_check.global_names(code))
         state = ({n: portable(fn.__globals__[n]) for n in names if n in fn.__globals__},
                  tuple(portable(_contents(c)) for c in fn.__closure__ or ()), fn.__doc__, portable(fn.__dict__))
         return _make, head, state, None, None, _fill
@@ -289,8 +289,8 @@ def _code(where, first, lines, co_name, firstlineno, flags, freevars, qualname):
     found, start = _compiled(lines, where, flags, freevars, cls, co_name, firstlineno - first, ())
     # compiled as the source check compiles the file's text: with the modules the file imports (3.11
     # compiles a call of a module's function otherwise), so that the check finds the code to be the text
-    imported = (source_check._imported_names(where) or ((),))[0]
-    used = frozenset(imported) & source_check._global_names(found[0]) if found else ()
+    imported = (source_check.imported_names(where) or ((),))[0]
+    used = frozenset(imported) & source_check.global_names(found[0]) if found else ()
     if used:
         found, start = _compiled(lines, where, flags, freevars, cls, co_name, firstlineno - first, used)
     if len(found) != 1:
@@ -308,7 +308,7 @@ def _compiled(lines, where, flags, freevars, cls, co_name, line, imports):
     compiled = source_check.compile_lines(list(lines), where, flags, freevars, cls, imports)
     if compiled is None:
         return [], 0
-    return [c for c in source_check._code_objects(compiled[0]) if c.co_name == co_name and
+    return [c for c in source_check.code_objects(compiled[0]) if c.co_name == co_name and
             c.co_firstlineno == line + compiled[1] and c.co_freevars == freevars], compiled[1]
 
 

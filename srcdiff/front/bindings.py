@@ -2,6 +2,7 @@
 the global they copy, so ``m.sum(x)`` is ``np.sum(x)`` and not a method of an unknown object."""
 from __future__ import annotations
 
+import copy
 import types
 from collections import Counter
 
@@ -106,3 +107,21 @@ def transformation_aliases(fn_def, ctx):
         obj = _resolve(expr, ctx, {})
         return None if obj is _MISSING else obj
     return nested_grads.aliases(fn_def, ctx, resolve)
+
+
+def dict_entry_calls(tree, ctx):
+    """Calls ``D[key](...)`` of a known entry call a name bound to the entry's function."""
+    if not any(isinstance(n, ir.Call) and isinstance(n.func, ir.Subscript) for n in ir.walk(tree)):
+        return tree
+    tree = copy.deepcopy(tree)
+    literals = dispatch.literal_dicts(tree)
+
+    def known(e):
+        return resolve_chain(e, ctx)
+
+    for node in ir.walk(tree):
+        if isinstance(node, ir.Call) and isinstance(node.func, ir.Subscript):
+            obj = dispatch.resolve_entry(node.func, ctx, literals, known)
+            if not dispatch.is_missing(obj) and callees.is_static(obj):
+                node.func = ir.Name(ctx.bind(callees.name_stem(obj), obj))
+    return tree

@@ -8,7 +8,6 @@ when its name is bound once, at the top level, before any use, and is only ever 
 """
 from __future__ import annotations
 
-import copy
 
 from .. import ir
 from ..modes import callees
@@ -101,22 +100,3 @@ def _key(expr, ctx):
     else:
         return _MISSING
     return value if type(value) in (str, int) else _MISSING
-
-
-def rewrite(tree, ctx):
-    """Calls ``D[key](...)`` of a known entry call a name bound to the entry's function."""
-    if not any(isinstance(n, ir.Call) and isinstance(n.func, ir.Subscript) for n in ir.walk(tree)):
-        return tree
-    from .bindings import resolve_chain
-    tree = copy.deepcopy(tree)
-    literals = literal_dicts(tree)
-
-    def known(e):
-        return resolve_chain(e, ctx)
-
-    for node in ir.walk(tree):
-        if isinstance(node, ir.Call) and isinstance(node.func, ir.Subscript):
-            obj = resolve_entry(node.func, ctx, literals, known)
-            if not is_missing(obj) and callees.is_static(obj):
-                node.func = ir.Name(ctx.bind(callees.name_stem(obj), obj))
-    return tree

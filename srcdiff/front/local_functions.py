@@ -54,7 +54,7 @@ class _Inliner:
         if gens:  # a local generator runs as a function building the list it yields
             for name in gens:
                 helpers[name] = generators.as_list(helpers[name], self.filename, writes_outside)
-            named = generators.Named(gens, _assigned(body) | {p.name for p in fn_def.params})
+            named = generators.Named(gens, ir.assigned_names(body, augmented=True) | {p.name for p in fn_def.params})
             generators.check_consumers(ir.FunctionDef(fn_def.name, fn_def.params, body, fn_def.line),
                                        self.filename, named)
             for h in helpers.values():
@@ -99,14 +99,14 @@ class _Inliner:
             if p.kind in ("vararg", "varkw"):
                 raise self.refuse(s.line, "srcdiff inlines local functions with named parameters only; `%s` "
                                   "takes *%s" % (s.name, p.name), "Name each parameter of `%s`." % s.name)
-        assigned = _assigned(outer.body) | {p.name for p in outer.params}
+        assigned = ir.assigned_names(outer.body, augmented=True) | {p.name for p in outer.params}
         if s.name in assigned or s.name in helpers or \
                 sum(isinstance(t, ir.FunctionDef) and t.name == s.name for t in outer.body) > 1:
             raise self.refuse(s.line, "the local function `%s` is bound more than once" % s.name,
                               "Give each local function its own name, bound once.")
         for node in ir.walk(ir.FunctionDef("", [], s.body)):
             if isinstance(node, ir.Call) and isinstance(node.func, ir.Name) and node.func.id == s.name and \
-                    s.name not in _assigned(s.body) | {p.name for p in s.params}:
+                    s.name not in ir.assigned_names(s.body, augmented=True) | {p.name for p in s.params}:
                 raise self.refuse(s.line, "the local function `%s` calls itself; srcdiff inlines local functions, "
                                   "which a recursive one cannot be" % s.name,
                                   "Define `%s` at module level: srcdiff differentiates recursive module-level "
@@ -238,7 +238,7 @@ class _Inliner:
                                   "Fix the call.")
             bound[k.name] = k.value
         renames = {}
-        for name in sorted(_assigned(helper.body) | {p.name for p in params}):
+        for name in sorted(ir.assigned_names(helper.body, augmented=True) | {p.name for p in params}):
             renames[name] = self.namer.fresh("%s_%s" % (helper.name, name))
         for p in params:
             value = bound.get(p.name, p.default)
@@ -279,7 +279,7 @@ _MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "
 def writes_outside(helper):
     """Whether ``helper`` may change something it did not create: a store into, or a method call on, a
     name it does not bind (``out[0] = v``, ``cache.append(v)``), or an ``out=`` argument."""
-    own = _assigned(helper.body) | {p.name for p in helper.params}
+    own = ir.assigned_names(helper.body, augmented=True) | {p.name for p in helper.params}
     for node in ir.walk(ir.FunctionDef("", [], helper.body)):
         targets = node.targets if isinstance(node, ir.Assign) else [node.target] if isinstance(node, ir.AugAssign) \
             else []
@@ -303,21 +303,6 @@ def _root(target):
 
 def _returns(stmt):
     return any(isinstance(n, ir.Return) for n in ir.walk(stmt))
-
-
-def _assigned(stmts):
-    """Names a block binds (assignment and loop targets), nested blocks included."""
-    out = set()
-    for s in stmts:
-        for node in ir.walk(s):
-            if isinstance(node, ir.Assign):
-                for t in node.targets:
-                    out.update(ir.target_names(t))
-            elif isinstance(node, ir.AugAssign):
-                out.update(ir.target_names(node.target))
-            elif isinstance(node, ir.For):
-                out.update(ir.target_names(node.target))
-    return out
 
 
 def _rename(stmts, renames):

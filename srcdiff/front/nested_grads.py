@@ -104,8 +104,8 @@ def generated_callee(obj, display):
                       "function" % display, "Take the gradient of a function that returns the loss alone, and call "
                       "the function itself for the auxiliary output.")
     try:
-        fn = obj._generated((), {})  # the code for any shapes (what ``grad(grad(f))`` differentiates)
-        guards = obj.checking()._functions((), {})["result"].guards  # a redefined helper rebuilds it
+        fn = obj.generated_for((), {})  # the code for any shapes (what ``grad(grad(f))`` differentiates)
+        guards = obj.checking().functions_for((), {})["result"].guards  # a redefined helper rebuilds it
     except SrcdiffError as exc:
         return None, (str(exc), "(%s is called inside the function differentiated here.)" % display)
     return fn, list(guards or ())

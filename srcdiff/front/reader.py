@@ -13,7 +13,7 @@ from .. import ir
 from . import source_check, syntax
 from ..errors import SourceUnavailableError, UnsupportedSyntaxError, located
 
-_MISSING = object()
+MISSING = object()
 
 
 @dataclass
@@ -182,35 +182,35 @@ class Environment:
             self.builtins = vars(self.builtins)
 
     def lookup(self, name):
-        """The object bound to a free ``name``, or ``_MISSING``."""
+        """The object bound to a free ``name``, or ``MISSING``."""
         if name in self.closure:
             try:
                 return self.closure[name].cell_contents
             except ValueError:
-                return _MISSING
+                return MISSING
         if name in self.globals:
             return self.globals[name]
-        return self.builtins.get(name, _MISSING)
+        return self.builtins.get(name, MISSING)
 
     def resolve(self, expr, local_names):
-        """Object named by a ``Name``/``Attr`` chain not rooted at a local, else ``_MISSING``."""
+        """Object named by a ``Name``/``Attr`` chain not rooted at a local, else ``MISSING``."""
         if isinstance(expr, ir.Name):
             if expr.id in local_names:
-                return _MISSING
+                return MISSING
             return self.lookup(expr.id)
         if isinstance(expr, ir.Attr):
             base = self.resolve(expr.value, local_names)
-            if base is _MISSING:
-                return _MISSING
+            if base is MISSING:
+                return MISSING
             try:
                 return getattr(base, expr.attr)
             except Exception:
-                return _MISSING
-        return _MISSING
+                return MISSING
+        return MISSING
 
 
 def is_missing(obj):
-    return obj is _MISSING
+    return obj is MISSING
 
 
 def local_names(fn_def):

@@ -29,10 +29,10 @@ def require_current(fn, lines, first, filename):
     if getattr(fn, "__wrapped__", None) is not None or code.co_filename.startswith((_OWN, "<srcdiff ")):
         return  # a wrapper's text is the wrapped function's by design; srcdiff's own rule templates and the
         # code it generated (compiled from that text, plus the shape guards of guards.py)
-    imported = _imported_names(filename)  # the file's text as inspect read it
+    imported = imported_names(filename)  # the file's text as inspect read it
     if imported is None:
         return
-    used = _global_names(code)
+    used = global_names(code)
     everywhere, top = imported[0] & used, imported[1] & used
     outcome = _matches(fn, code, lines, first, everywhere)
     if outcome is False and top != everywhere:  # an import inside a function seen as module-level
@@ -63,7 +63,7 @@ def _matches(fn, code, lines, first, imports):
     line = code.co_firstlineno - first + compiled[1]  # where the function starts in the compiled text
     wanted = _fingerprint(code)
     # found by line, not name: a function may be renamed (code.replace(co_name=...))
-    return any(c.co_firstlineno == line and _fingerprint(c) == wanted for c in _code_objects(compiled[0]))
+    return any(c.co_firstlineno == line and _fingerprint(c) == wanted for c in code_objects(compiled[0]))
 
 
 def _compile(code, fn, lines, imports):
@@ -106,7 +106,7 @@ _ASSERT = re.compile(r"^\s*assert\b")
 _scanned = {}  # filename -> (the lines linecache holds, (names imported anywhere, at column 0))
 
 
-def _imported_names(filename):
+def imported_names(filename):
     """(names bound by an import statement anywhere in the file, those at column 0), or None
     when linecache has no text for the file."""
     lines = linecache.getlines(filename)
@@ -136,12 +136,12 @@ def _items(text):
     return [" ".join(item.split()) for item in text.split(",") if item.strip()]
 
 
-def _global_names(code):
+def global_names(code):
     """Names the code object and the code nested in it look up outside their own scopes."""
     names = set(code.co_names)
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            names |= _global_names(const)
+            names |= global_names(const)
     return names
 
 
@@ -153,11 +153,11 @@ def _enclosing_class(fn):
     return None
 
 
-def _code_objects(code):
+def code_objects(code):
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             yield const
-            yield from _code_objects(const)
+            yield from code_objects(const)
 
 
 def _fingerprint(code):

@@ -4,7 +4,7 @@ A ``+`` on names that may hold arrays is left alone (it adds numbers)."""
 from __future__ import annotations
 
 from .. import ir
-from ..analysis.containers import _Containers, joins
+from ..analysis.containers import Containers, joins
 from ..runtime.helpers import join_sequences
 from .ops import Classifier
 
@@ -13,7 +13,7 @@ def rewrite(tree, ctx):
     """``tree`` with each ``a = b + c`` of two built lists or tuples written as ``join_sequences(b, c)``."""
     if not any(isinstance(n, ir.BinOp) and n.op == "+" for n in ir.walk(tree)):
         return tree
-    analysis = _Containers(Classifier(ctx))
+    analysis = Containers(Classifier(ctx))
     analysis.run(tree.body, frozenset())
     found = [s for s in ir.walk(tree) if isinstance(s, ir.Assign) and joins(s, analysis.before.get(s) or frozenset())]
     if not found:

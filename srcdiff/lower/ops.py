@@ -208,7 +208,7 @@ class Classifier:
         obj = self.ctx.resolve(value.value)
         if reader.is_missing(obj) or isinstance(obj, _CONSTANT_CONTAINERS):
             return Op("index", s, target=target, source=value.value, index=value.index)
-        display = _display(value.value)
+        display = callee_display(value.value)
         return Op("opaque", s, target=target, args=_index_atoms(value.index), name="%s[...]" % display,
                   error="srcdiff cannot differentiate %s[...]: %s is %s, whose indexing srcdiff has no rule for"
                         % (display, display, _article(type(obj).__name__)),
@@ -232,7 +232,7 @@ class Classifier:
         obj = self.ctx.resolve(func)
         if hasattr(obj, "__srcdiff_resolve__"):  # a recursion trampoline: the generated function itself
             obj = obj.__srcdiff_resolve__() or obj
-        display = _display(func)
+        display = callee_display(func)
         if reader.is_missing(obj):
             held = [n.id for n in ir.walk(func) if isinstance(n, ir.Name) and n.id in self.ctx.locals]
             if held:  # a function made or picked while the code runs (a closure from a factory, ``fs[0]``)
@@ -292,9 +292,9 @@ class Classifier:
             return Op("opaque", s, target=target, args=[receiver] + list(call.args), keywords=keywords,
                       name="method `.%s()`" % name,
                       error="srcdiff does not know how to differentiate the method `.%s()` of `%s` (methods "
-                            "of user classes are not differentiated)" % (name, _display(receiver)),
-                      fix=MODULE_FIX % ("`%s`" % _display(receiver)) + " Otherwise call a module-level function and "
-                          "pass it the object's arrays as arguments.")
+                            "of user classes are not differentiated)" % (name, callee_display(receiver)),
+                      fix=MODULE_FIX % ("`%s`" % callee_display(receiver))
+                      + " Otherwise call a module-level function and pass it the object's arrays as arguments.")
         function, adapter = entry
         args = [receiver] + list(call.args)
         if adapter is not None:
@@ -363,11 +363,11 @@ def _index_atoms(index):
     return [index]
 
 
-def _display(func):
+def callee_display(func):
     if isinstance(func, ir.Name):
         return func.id
     if isinstance(func, ir.Attr):
-        return "%s.%s" % (_display(func.value), func.attr)
+        return "%s.%s" % (callee_display(func.value), func.attr)
     return "<expression>"
 
 

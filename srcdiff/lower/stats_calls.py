@@ -60,9 +60,9 @@ class _Rewriter:
         out = []
         for s in stmts:
             if isinstance(s, (ir.If, ir.For, ir.While)):
-                inner = _drop(frozen, _assigned(s))  # a loop runs its body again after any assignment
+                inner = _drop(frozen, _changed(s))  # a loop runs its body again after any assignment
                 s = _rebuild(s, [self.block(b, inner) for b in ir.blocks(s)])
-                frozen = _drop(frozen, _assigned(s))
+                frozen = _drop(frozen, _changed(s))
                 out.append(s)
                 continue
             value = s.value if isinstance(s, (ir.Assign, ir.ExprStmt)) else None
@@ -71,7 +71,7 @@ class _Rewriter:
                 if new is not None:
                     self.changed = True
                     s = ir.Assign(s.targets, new, s.line) if isinstance(s, ir.Assign) else ir.ExprStmt(new, s.line)
-            frozen = _drop(frozen, _assigned(s))
+            frozen = _drop(frozen, _changed(s))
             if isinstance(s, ir.Assign) and isinstance(value, ir.Call) and len(s.targets) == 1 \
                     and isinstance(s.targets[0], ir.Name):
                 freeze = self.freeze(value)
@@ -185,19 +185,10 @@ def _copy_atom(atom):
     return atom
 
 
-def _assigned(stmt):
+def _changed(stmt):
     """Every name ``stmt`` (and the statements inside it) binds or writes into."""
-    out = set()
+    out = ir.assigned_names([stmt], augmented=True, written_into=True)  # ``x[i] = v`` writes into x
     for node in ir.walk(stmt):
-        targets = []
-        if isinstance(node, ir.Assign):
-            targets = node.targets
-        elif isinstance(node, (ir.AugAssign, ir.For)):
-            targets = [node.target]
-        for target in targets:
-            for sub in ir.walk(target):
-                if isinstance(sub, ir.Name):  # ``x[i] = v`` writes into x: counted as well
-                    out.add(sub.id)
         if isinstance(node, ir.ExprStmt) and isinstance(node.value, ir.Call) and \
                 isinstance(node.value.func, ir.Attr) and isinstance(node.value.func.value, ir.Name):
             out.add(node.value.func.value.id)  # ``x.append(v)``, ``x.fill(0)``: may change x

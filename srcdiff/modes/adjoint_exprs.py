@@ -7,7 +7,7 @@ import copy
 from dataclasses import dataclass
 
 from .. import ir
-from ..analysis.aliases import _VIEW_FUNCTIONS, _VIEW_METHODS, _viewed_operands
+from ..analysis.aliases import VIEW_FUNCTIONS, VIEW_METHODS, viewed_operands
 from ..rules.template import Contribution, Zero, fold
 
 
@@ -26,7 +26,7 @@ class Adj:
     listed: bool = False  # certainly a list (the adjoint of a list that is appended to must be one)
 
 
-def _same(a, b):
+def same_expr(a, b):
     if isinstance(a, ir.Name) and isinstance(b, ir.Name):
         return a.id == b.id
     if isinstance(a, ir.Const) and isinstance(b, ir.Const):
@@ -34,7 +34,7 @@ def _same(a, b):
     return False
 
 
-def _copy_expr(e):
+def copy_expr(e):
     return copy.deepcopy(e)
 
 
@@ -42,19 +42,19 @@ def state_items(state):
     return sorted((state or {}).items(), key=lambda kv: kv[0])
 
 
-def _names(expr):
+def expr_names(expr):
     return {n.id for n in ir.walk(expr) if isinstance(n, ir.Name)}
 
 
-def _mentions(expr, name):
+def mentions(expr, name):
     return any(isinstance(n, ir.Name) and n.id == name for n in ir.walk(expr))
 
 
 # calls whose result may be (a view of) their first argument
-_VIEWS = _VIEW_METHODS | _VIEW_FUNCTIONS | {"unbroadcast"}
+_VIEWS = VIEW_METHODS | VIEW_FUNCTIONS | {"unbroadcast"}
 
 
-def _view_base(value):
+def view_base(value):
     """The name whose array ``value`` may be (or be a view of), else None."""
     while True:
         if isinstance(value, ir.Name):
@@ -65,7 +65,7 @@ def _view_base(value):
                 and not (isinstance(value.func.value, ir.Name) and value.func.value.id in ("np", "numpy")):
             value = value.func.value
         elif isinstance(value, ir.Call) and _called_name(value.func) in _VIEWS:
-            operands = _viewed_operands(_called_name(value.func), value)  # the rule alias analysis uses
+            operands = viewed_operands(_called_name(value.func), value)  # the rule alias analysis uses
             if not operands:
                 return None
             value = operands[0]
@@ -77,12 +77,12 @@ def _called_name(func):
     return func.attr if isinstance(func, ir.Attr) else getattr(func, "id", "")
 
 
-def _allocates(value):
+def fresh_array(value):
     """Is ``value`` certainly a fresh array (safe to update in place)?"""
     return isinstance(value, ir.BinOp) or (isinstance(value, ir.UnaryOp) and value.op == "-")
 
 
-def _combine_contributions(items):
+def combine_contributions(items):
     """Contributions of one rule to the same name are added first (``x * x``: ``2 * d * x``)."""
     out, seen = [], {}
     for item in items:
@@ -125,7 +125,7 @@ def _equal(a, b):
     return True
 
 
-def _drop_dead_locals(items):
+def drop_dead_locals(items):
     """Drop template temporaries that no kept contribution or statement uses."""
     needed = set()
     out = []
@@ -140,7 +140,7 @@ def _drop_dead_locals(items):
     return list(reversed(out))
 
 
-def _materialize_zeros(expr, mode):
+def materialize_zeros(expr, mode):
     """Replace symbolic zeros left inside an expression by ``zeros_like`` of their primal."""
     if isinstance(expr, Zero):
         return expr
@@ -156,7 +156,7 @@ def _materialize_zeros(expr, mode):
     return expr
 
 
-def _rename_names(expr, names, new):
+def rename_names(expr, names, new):
     expr = copy.deepcopy(expr)
     for n in ir.walk(expr):
         if isinstance(n, ir.Name) and n.id in names:

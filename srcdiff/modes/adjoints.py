@@ -15,11 +15,11 @@ from ..runtime import kernels
 from ..analysis.shape_rules import broadcast_known
 from ..runtime.helpers import add, as_sequence, broadcast_count, expand, own_list, snapshot, unbroadcast, zeros_like
 from ..rules.template import Contribution, Zero, fold, negate
-from .adjoint_exprs import (Adj, _allocates, _copy_expr, _materialize_zeros, _mentions, _names, _rename_names,
-                            _view_base, state_items)
+from .adjoint_exprs import (Adj, fresh_array, copy_expr, materialize_zeros, mentions, expr_names, rename_names,
+                            view_base, state_items)
 
 # functions whose result may be a list or tuple (their adjoints add with ``runtime.add``)
-_CONTAINER_RESULTS = {as_sequence, kernels.dict_values, kernels.dict_items, kernels.dict_keys, list, tuple,
+CONTAINER_RESULTS = {as_sequence, kernels.dict_values, kernels.dict_items, kernels.dict_keys, list, tuple,
                       kernels.unstack, kernels.split_like}
 
 
@@ -73,13 +73,13 @@ class Accumulator:
         if isinstance(dy, Zero):
             return items
         if not isinstance(dy, ir.Name):
-            for name in sorted(_names(dy) - self.walk.primal_names):
+            for name in sorted(expr_names(dy) - self.walk.primal_names):
                 items = self.hold_incoming(items, ir.Name(name), code, rewritten)
             return items
         if dy.id in self.walk.primal_names:
             return items
         contributions = [i for i in items if isinstance(i, Contribution)]
-        readers = [c for c in contributions if dy.id in _names(c.value)]
+        readers = [c for c in contributions if dy.id in expr_names(c.value)]
         # variables the contributions may write: the targets' adjoints, and those of adjoints
         # aliasing them (they get their own variable first)
         written = set()
@@ -101,9 +101,9 @@ class Accumulator:
                 isinstance(c.target, ir.Name) and dy.id not in (self.adj(c.target.id), self.neg_adj(c.target.id))
                 for c in readers)):
             held = ir.Name(self.ctx.namer.fresh(dy.id + "_out"))
-            code.append(ir.Assign([held], _copy_expr(dy)))
+            code.append(ir.Assign([held], copy_expr(dy)))
             self.held_names.add(held.id)
-            return [Contribution(i.target, _rename_names(i.value, {dy.id}, held.id), i.param, i.line)
+            return [Contribution(i.target, rename_names(i.value, {dy.id}, held.id), i.param, i.line)
                     if isinstance(i, Contribution) else i for i in items]
         return items
 
@@ -128,7 +128,7 @@ class Accumulator:
         """``unbroadcast(value, target)``, with a sign pulled outside (it is linear)."""
         value = fold(value)
         inner, negated = (value.operand, True) if isinstance(value, ir.UnaryOp) and value.op == "-" else (value, False)
-        call = ir.Call(self.helper("unbroadcast", unbroadcast), [inner, _copy_expr(target)], [])
+        call = ir.Call(self.helper("unbroadcast", unbroadcast), [inner, copy_expr(target)], [])
         return ir.UnaryOp("-", call) if negated else call
 
     def _input_class(self, atom, stmt):
@@ -144,7 +144,7 @@ class Accumulator:
             return ir.List([])
         if stmt is not None and self.walk.shapes.of(atom, stmt, after=after) == frozenset():
             return ir.Const(0.0)
-        return ir.Call(self.helper("zeros_like", zeros_like), [_copy_expr(atom)], [])
+        return ir.Call(self.helper("zeros_like", zeros_like), [copy_expr(atom)], [])
 
     def coverage(self, item, s, scalar_names=frozenset()):
         """For a contribution computed from a lazy (scalar) adjoint: (status, like, value).
@@ -175,12 +175,12 @@ class Accumulator:
             if isinstance(self.walk.classify(stmt).target, ir.Name) else None
         if not classes:
             if target_class is not None and target_class == result_class:
-                return "lazy", _copy_expr(target), value
+                return "lazy", copy_expr(target), value
             result = self.walk.classify(stmt).target
             if isinstance(result, ir.Name):  # each entry of the operand reached this many of the result
-                count = ir.Call(self.helper("broadcast_count", broadcast_count), [_copy_expr(result),
-                                                                                 _copy_expr(target)], [])
-                return "lazy", _copy_expr(target), fold(ir.BinOp("*", value, count))
+                count = ir.Call(self.helper("broadcast_count", broadcast_count), [copy_expr(result),
+                                                                                 copy_expr(target)], [])
+                return "lazy", copy_expr(target), fold(ir.BinOp("*", value, count))
             return "ambiguous", None, value
         classes = broadcast_known(frozenset(classes), None)  # known shapes: the one they broadcast to
         if classes == target_class:
@@ -207,12 +207,12 @@ class Accumulator:
 
     def expanded(self, a):
         """A lazy adjoint broadcast to its full shape."""
-        return ir.Call(self.helper("expand", expand), [self.signed(a), _copy_expr(a.like)], [])
+        return ir.Call(self.helper("expand", expand), [self.signed(a), copy_expr(a.like)], [])
 
     @staticmethod
     def signed(a):
         """The adjoint's value with its pending negation applied."""
-        return negate(_copy_expr(a.expr)) if a.negated else _copy_expr(a.expr)
+        return negate(copy_expr(a.expr)) if a.negated else copy_expr(a.expr)
 
     def full(self, a):
         """The adjoint's value, negated and broadcast as needed."""
@@ -229,13 +229,13 @@ class Accumulator:
             if isinstance(value, (ir.Tuple, ir.List)) and len(value.elts) == len(target.elts):
                 parts = value.elts
             else:
-                parts = [fold(ir.Subscript(_copy_expr(value), ir.Const(i))) for i in range(len(target.elts))]
+                parts = [fold(ir.Subscript(copy_expr(value), ir.Const(i))) for i in range(len(target.elts))]
             for t, v in zip(target.elts, parts):
                 self.contribute(t, v, state, varied, code)
             return
         if not isinstance(target, ir.Name) or target.id not in varied:
             return
-        value = _materialize_zeros(fold(value), self)
+        value = materialize_zeros(fold(value), self)
         if isinstance(value, Zero):
             return
         if like is None and self._is_call_of(value, (expand,)) and len(value.args) == 2 \
@@ -254,10 +254,10 @@ class Accumulator:
             if negated:  # the variable holds minus the adjoint, and says so in its name
                 var = self.neg_adj(name)
             self.release(var, state, code, keep=name)
-            if _view_base(value) in self.walk.restored_primals:  # the reverse sweep restores it in place
+            if view_base(value) in self.walk.restored_primals:  # the reverse sweep restores it in place
                 value = ir.Call(self.helper("snapshot", snapshot), [value], [])
             code.append(ir.Assign([ir.Name(var)], value))
-            owned = like is None and self.allocates(value) and not _mentions(value, var)
+            owned = like is None and self.allocates(value) and not mentions(value, var)
             listed = owned and self._is_call_of(value, (kernels.unstack, own_list))
             state[name] = Adj(ir.Name(var), owned=owned, like=like, negated=negated, listed=listed)
             return
@@ -312,10 +312,10 @@ class Accumulator:
         var = self.adj(name)
         self.release(var, state, code, keep=name)
         if name in self.walk.appended:  # popped in the reverse sweep: a list, even where a rule gave an array
-            code.append(ir.Assign([ir.Name(var)], ir.Call(self.helper("own_list", own_list), [_copy_expr(a.expr)],
+            code.append(ir.Assign([ir.Name(var)], ir.Call(self.helper("own_list", own_list), [copy_expr(a.expr)],
                                                           [])))
         else:
-            code.append(ir.Assign([ir.Name(var)], ir.Call(ir.Attr(_copy_expr(a.expr), "copy"), [], [])))
+            code.append(ir.Assign([ir.Name(var)], ir.Call(ir.Attr(copy_expr(a.expr), "copy"), [], [])))
         state[name] = Adj(ir.Name(var), owned=True, listed=name in self.walk.appended)
 
     def unowned(self, name, a):
@@ -324,7 +324,7 @@ class Accumulator:
 
     def allocates(self, value):
         """Is ``value`` certainly a new object (safe to update in place)?"""
-        if _allocates(value):
+        if fresh_array(value):
             return True
         if isinstance(value, ir.Call) and isinstance(value.func, ir.Name) and value.func.id in self.ctx.helpers:
             return helper_is("fresh", self.ctx.helpers.get(value.func.id))

@@ -10,7 +10,7 @@ from .reverse import LoopStart, Restore, index_value
 from ..runtime.helpers import owned, restore_at, saved_at, snapshot, zeros_like
 
 
-def _forward_sweep(body, mode, ctx):
+def forward_sweep(body, mode, ctx):
     """The primal statements with a tape push in front of each overwrite the reverse sweep undoes."""
     out = []
     for s in body:
@@ -26,9 +26,9 @@ def _forward_sweep(body, mode, ctx):
                                 [ir.Subscript(ir.Name(base), copy.deepcopy(op.index))], [])
             out.append(_push(saved, s.line))
         if isinstance(s, ir.If):
-            s = ir.If(s.test, _forward_sweep(s.body, mode, ctx), _forward_sweep(s.orelse, mode, ctx), s.line)
+            s = ir.If(s.test, forward_sweep(s.body, mode, ctx), forward_sweep(s.orelse, mode, ctx), s.line)
         elif isinstance(s, (ir.For, ir.While)):
-            body = _forward_sweep(s.body, mode, ctx)
+            body = forward_sweep(s.body, mode, ctx)
             body += [_push(ir.Name(n), s.line) for n in mode.end_push.get(s, [])]  # this iteration's values
             s = ir.For(s.target, s.iter, body, s.orelse, s.line) if isinstance(s, ir.For) else \
                 ir.While(s.test, body, s.orelse, s.line)
@@ -41,14 +41,14 @@ def _push(value, line):
     return ir.ExprStmt(ir.Call(ir.Attr(ir.Name("__tape__"), "append"), [value], []), line)
 
 
-def _name_tape(stmts, tape_name):
+def name_tape(stmts, tape_name):
     for s in stmts:
         for n in ir.walk(s):
             if isinstance(n, ir.Name) and n.id == "__tape__":
                 n.id = tape_name
 
 
-def _fill_pops(code, mode, tape_name):
+def fill_pops(code, mode, tape_name):
     """Replace each ``Restore`` marker by the pops (and in-place restores) it stands for."""
     out = []
     for s in code:
@@ -73,9 +73,9 @@ def _fill_pops(code, mode, tape_name):
                 out.append(ir.Assign([ir.Name(name)], _pop(tape_name), s.line))
             continue
         if isinstance(s, ir.If):
-            s = ir.If(s.test, _fill_pops(s.body, mode, tape_name), _fill_pops(s.orelse, mode, tape_name), s.line)
+            s = ir.If(s.test, fill_pops(s.body, mode, tape_name), fill_pops(s.orelse, mode, tape_name), s.line)
         elif isinstance(s, ir.For):
-            s = ir.For(s.target, s.iter, _fill_pops(s.body, mode, tape_name), s.orelse, s.line)
+            s = ir.For(s.target, s.iter, fill_pops(s.body, mode, tape_name), s.orelse, s.line)
         out.append(s)
     return out
 
@@ -84,7 +84,7 @@ def _pop(tape_name):
     return ir.Call(ir.Attr(ir.Name(tape_name), "pop"), [], [])
 
 
-def _final_gradient(name, state, mode):
+def final_gradient(name, state, mode):
     """The expression returned as the gradient of parameter ``name``."""
     adj = state.get(name)
     if adj is None:
@@ -101,7 +101,7 @@ def _final_gradient(name, state, mode):
     return ir.Call(mode.helper("owned", owned), [value], [])
 
 
-def _residuals(reverse_code, mode, tape_name):
+def residual_names(reverse_code, mode, tape_name):
     """Names the backward function needs from the forward one, in first-use order."""
     needed = live_in(reverse_code)
     seen = []

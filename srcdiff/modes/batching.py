@@ -43,7 +43,7 @@ def batch_products(stmts, ctx):
             s = ir.While(s.test, batch_products(s.body, ctx), s.orelse, s.line)
         elif isinstance(s, ir.For):
             s = ir.For(s.target, s.iter, batch_products(s.body, ctx), s.orelse, s.line)
-            if cleanup._is_replay(s) and not s.orelse and _pops_tape(s.body) and \
+            if cleanup.is_replay(s) and not s.orelse and _pops_tape(s.body) and \
                     _writes_nothing_in_place(s.body, ctx):
                 before, s, after = _batch_loop(s, ctx)
                 if after:
@@ -67,7 +67,7 @@ def _pops_tape(body):
 
 def _batch_loop(loop, ctx):
     """(list initialisations, the loop with appends, [(accumulator, fixed matrix, sum, sign)])."""
-    assigned = set(ir.target_names(loop.target)) | set(cleanup._assigned(loop.body))
+    assigned = set(ir.target_names(loop.target)) | ir.assigned_names(loop.body)
     counts = {}
     for n in ir.walk(ir.For(loop.target, loop.iter, loop.body, [], loop.line)):
         if isinstance(n, ir.Name):

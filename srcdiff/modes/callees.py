@@ -12,9 +12,12 @@ import types
 
 import numpy
 
+from .. import pipeline_seam as pipeline
 from ..backend import cache
 from ..backend.targets import NUMPY
 from ..hints import F
+from ..front import reader
+from .. import ir
 
 _ndarray = numpy.ndarray
 
@@ -74,7 +77,6 @@ def split_functions(callee, wrt, scalars, containers, statics=(), target=NUMPY):
     ``pending`` is not None when the callee is still being generated (a recursive call); then
     forward and backward are trampolines and ``pending.names`` their eventual names.
     """
-    from .. import pipeline
     key = (callee.__code__, "split", tuple(wrt), frozenset(scalars), frozenset(containers), statics_key(statics),
            resolution_key(callee), target)
     pending = _in_progress()
@@ -174,7 +176,6 @@ def tangent_function(callee, wrt, scalars, statics=(), shapes=(), tangent_only=F
     """(generated tangent function, names of its tangent parameters) for ``callee`` (specialized to
     the shapes of its array arguments when ``shapes`` gives them); with ``tangent_only`` it returns
     the output's tangent alone."""
-    from .. import pipeline
     key = (callee.__code__, "tangent", tuple(wrt), frozenset(scalars), statics_key(statics), tuple(shapes),
            resolution_key(callee), tangent_only, target)
     pending = _in_progress()
@@ -198,8 +199,6 @@ def tangent_function(callee, wrt, scalars, statics=(), shapes=(), tangent_only=F
 def static_arguments(callee, binding, ctx):
     """Callee parameters bound to known functions or modules at a call site (``act=np.tanh``,
     ``xp=np``, defaults)."""
-    from ..front import reader
-    from .. import ir
     statics = {}
     for name, p in inspect.signature(callee).parameters.items():
         if name in binding:

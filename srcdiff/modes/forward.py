@@ -15,8 +15,8 @@ from ..analysis.activity import Activity, arg_ndims
 from ..analysis.effects import writes_nothing
 from ..analysis.aliases import sharing_sources, written_arrays
 from ..analysis.appends import write_backs
-from ..analysis.liveness import _Live
-from ..analysis.tbr import _Defined
+from ..analysis.liveness import Live
+from ..analysis.tbr import Defined
 from ..analysis.shape_rules import broadcast_known
 from ..analysis.shapes import Shapes
 from ..errors import MissingRuleError, NonDifferentiableError, SrcdiffError, at_call_site, located
@@ -26,7 +26,7 @@ from ..rules.refusals import refused_params, undifferentiated
 from ..runtime.helpers import add, broadcast_like, snapshot, zeros_like
 from ..runtime.helpers import add_at as runtime_add_at
 from ..rules.template import Filler, TangentDef, Zero, fold
-from .adjoint_exprs import _allocates
+from .adjoint_exprs import fresh_array
 
 _copy = copy.deepcopy
 
@@ -44,10 +44,10 @@ class ForwardMode:
         self.names = {}
         self.activity = Activity(fn_def, classify, self.wrt, lambda op: atom_names(op.source), arg_ndims(ctx))
         self.shapes = Shapes(fn_def, classify, ctx, self.scalars, shape_kind)
-        self.live = _Live()
+        self.live = Live()
         self.live.exit_state = frozenset()
         self.live.run(fn_def.body, frozenset())
-        self.defined = _Defined(classify)
+        self.defined = Defined(classify)
         self.defined.run(fn_def.body, frozenset(p.name for p in fn_def.params))
         # arrays written in place: their tangents must not share memory with another's
         # (``b = a[1:] + 1.0`` folds to ``t_b = t_a[1:]``)
@@ -214,28 +214,9 @@ class ForwardMode:
         if kind == "append":
             return self.append(op, state, out, line)
         if kind == "pop":
-            taken = ir.Call(ir.Attr(ir.Name(self.tan(op.source.id)), "pop"), [], [])
-            if op.target is None:  # an item dropped
-                if state.get(op.source.id):
-                    out.append(ir.ExprStmt(taken, line))
-                return state
-            if not state.get(op.source.id):
-                state.pop(op.target.id, None)
-                return state
-            out.append(ir.Assign([ir.Name(self.tan(op.target.id))], taken, line))
-            state[op.target.id] = True
-            return state
+            return self.list_pop(op, state, out, line)
         if kind == "scatter":
-            tv = self.lookup(state)(op.value)
-            if isinstance(tv, Zero):
-                return state
-            name = op.source.id
-            if not state.get(name):
-                out.append(ir.Assign([ir.Name(self.tan(name))], self.zeros(ir.Name(name)), line))
-                state[name] = True
-            out.append(ir.ExprStmt(ir.Call(ir.Name(self.ctx.bind("add_at", runtime_add_at)),
-                                           [ir.Name(self.tan(name)), _copy(op.index), tv], []), line))
-            return state
+            return self.scatter_add(op, state, out, line)
         if kind == "call":
             return self.call(s, op, state, out, varied)
         if kind == "opaque":
@@ -246,7 +227,40 @@ class ForwardMode:
             for n in op.defines():
                 state.pop(n, None)
             return state
-        # a rule
+        return self.by_rule(s, op, state, out, find)
+
+
+    def list_pop(self, op, state, out, line):
+        """``v = stack.pop()`` (or a bare ``stack.pop()``): the tangent list pops too."""
+        taken = ir.Call(ir.Attr(ir.Name(self.tan(op.source.id)), "pop"), [], [])
+        if op.target is None:  # an item dropped
+            if state.get(op.source.id):
+                out.append(ir.ExprStmt(taken, line))
+            return state
+        if not state.get(op.source.id):
+            state.pop(op.target.id, None)
+            return state
+        out.append(ir.Assign([ir.Name(self.tan(op.target.id))], taken, line))
+        state[op.target.id] = True
+        return state
+
+    def scatter_add(self, op, state, out, line):
+        """``np.add.at(x, index, v)``: the same into x's tangent (made zeros first if it has none)."""
+        tv = self.lookup(state)(op.value)
+        if isinstance(tv, Zero):
+            return state
+        name = op.source.id
+        if not state.get(name):
+            out.append(ir.Assign([ir.Name(self.tan(name))], self.zeros(ir.Name(name)), line))
+            state[name] = True
+        out.append(ir.ExprStmt(ir.Call(ir.Name(self.ctx.bind("add_at", runtime_add_at)),
+                                       [ir.Name(self.tan(name)), _copy(op.index), tv], []), line))
+        return state
+
+    def by_rule(self, s, op, state, out, find):
+        """The tangent statements of a call with a registered rule, from its tangent template."""
+        line = s.line
+        text = self.ctx.origin_text.get(line, "")
         rule = op.rule
         if rule.tangent is None:
             if not self.activity.active(s):
@@ -282,7 +296,7 @@ class ForwardMode:
         """A tangent must not share memory with a tangent the code later writes into, unless the
         primals share memory too: ``y = x * 1.0`` folds to ``t_y = t_x``, and then neither
         ``y[0] = ...`` may write into ``t_x`` nor ``x[0] = ...`` into ``t_y``."""
-        if not isinstance(op.target, ir.Name) or isinstance(expr, Zero) or _allocates(expr) \
+        if not isinstance(op.target, ir.Name) or isinstance(expr, Zero) or fresh_array(expr) \
                 or sharing_sources(op):
             return expr
         written_tangents = {self.names[n] for n in self.written if n in self.names}

@@ -18,7 +18,7 @@ from ..backend.ranges import descending
 from ..errors import MissingRuleError, located
 from ..lower.ops import atom_names
 from ..runtime.helpers import owned
-from .adjoint_exprs import Adj, _copy_expr, _names, _same
+from .adjoint_exprs import Adj, copy_expr, expr_names, same_expr
 from .adjoints import Accumulator
 from . import reverse_facts
 from .reverse_facts import FactsView
@@ -139,7 +139,7 @@ class ReverseMode(FactsView, PrepareMixin, StatementMixin):
         state = dict(state)
         for n in atom_names(s.value) if self.seed_names is None else self.seed_names:
             if self.activity.is_varied(n, s):
-                state[n] = Adj(_copy_expr(self.seed), owned=False)
+                state[n] = Adj(copy_expr(self.seed), owned=False)
         return state
 
     # ------------------------------------------------------------ adjoints
@@ -151,9 +151,9 @@ class ReverseMode(FactsView, PrepareMixin, StatementMixin):
         zero_reads = set()
         for name in sorted(set(then_state) | set(else_state)):
             a, b = then_state.get(name), else_state.get(name)
-            if a is not None and b is not None and _same(a.expr, b.expr) and a.negated == b.negated and \
+            if a is not None and b is not None and same_expr(a.expr, b.expr) and a.negated == b.negated and \
                     ((a.like is None and b.like is None) or (a.like is not None and b.like is not None
-                                                              and _same(a.like, b.like))):
+                                                              and same_expr(a.like, b.like))):
                 merged[name] = Adj(a.expr, a.owned and b.owned, a.like, a.negated, a.listed and b.listed)
                 continue
             var = self.acc.adj(name)
@@ -172,7 +172,7 @@ class ReverseMode(FactsView, PrepareMixin, StatementMixin):
         if then_code or else_code:
             if _has_work(then_code) or _has_work(else_code):
                 self.comment(s, code)
-            code.append(ir.If(_copy_expr(s.test), then_code, else_code, s.line))
+            code.append(ir.If(copy_expr(s.test), then_code, else_code, s.line))
         return merged
 
     # --------------------------------------------------------------- loops
@@ -249,12 +249,12 @@ class ReverseMode(FactsView, PrepareMixin, StatementMixin):
         count = self.trip_counters.get(s)
         if isinstance(s, ir.While):
             return ir.Name(self.ctx.namer.fresh("_")), ir.Call(ir.Name("range"), [ir.Name(count)], [])
-        rng = _copy_expr(s.iter)
+        rng = copy_expr(s.iter)
         if not self.ctx.target.reversed_ranges:
-            return _copy_expr(s.target), descending(rng, count, self.ctx, s.line)
+            return copy_expr(s.target), descending(rng, count, self.ctx, s.line)
         if count is not None:
             rng = ir.Subscript(rng, ir.Slice(None, ir.Name(count), None))
-        return _copy_expr(s.target), ir.Call(ir.Name("reversed"), [rng], [])
+        return copy_expr(s.target), ir.Call(ir.Name("reversed"), [rng], [])
 
     # -------------------------------------------------------------- driver
 
@@ -290,4 +290,4 @@ def _negate(test):
     return ir.UnaryOp("not", test)
 
 
-__all__ = ["ReverseMode", "Restore", "LoopStart", "Adj", "owned", "index_value", "_names"]
+__all__ = ["ReverseMode", "Restore", "LoopStart", "Adj", "owned", "index_value", "expr_names"]

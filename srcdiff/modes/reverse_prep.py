@@ -19,8 +19,8 @@ from ..analysis.tbr import plan_loops
 from ..errors import NonDifferentiableError, SrcdiffError, at_call_site, located
 from ..lower.ops import atom_names
 from ..rules.registry import shape_kind
-from .adjoint_exprs import Adj, _copy_expr, _rename_names
-from .adjoints import _CONTAINER_RESULTS
+from .adjoint_exprs import Adj, copy_expr, rename_names
+from .adjoints import CONTAINER_RESULTS
 from .reverse_facts import ReverseFacts, frozen
 
 
@@ -283,8 +283,8 @@ class PrepareMixin:
             self.call_info[s] = info
             return [s]
         value = op.target if isinstance(op.target, ir.Name) else ir.Name(self.ctx.namer.fresh(stem + "_value"))
-        call = ir.Call(ir.Name(fwd_name), [_copy_expr(a) for a in op.args],
-                       [ir.Keyword(k, _copy_expr(v)) for k, v in op.keywords])
+        call = ir.Call(ir.Name(fwd_name), [copy_expr(a) for a in op.args],
+                       [ir.Keyword(k, copy_expr(v)) for k, v in op.keywords])
         new = ir.Assign([ir.Tuple([ir.Name(value.id), ir.Name(residuals)])], call, s.line)
         info.target = ir.Name(value.id)
         self.call_info[new] = info
@@ -302,7 +302,7 @@ class PrepareMixin:
             return True
         sentinel = "__srcdiff_old__"
         self._probe_original = {sentinel: sorted(overlap)[0]} if len(overlap) == 1 else {}
-        renamed = ir.Assign([ir.Name(op.target.id)], _rename_names(s.value, overlap, sentinel), s.line)
+        renamed = ir.Assign([ir.Name(op.target.id)], rename_names(s.value, overlap, sentinel), s.line)
         self.ctx.locals.add(sentinel)  # ``x = x.reshape(...)``: a method of the local array, as before
         try:
             probe_op = self.classify.classify(renamed)
@@ -361,7 +361,7 @@ def maybe_containers(body, classify, params):
                 flows = True
             elif op.kind in ("copy", "unpack", "index"):
                 flows = bool(set(atom_names(op.source)) & names)
-            elif op.kind == "rule" and (op.rule.obj in _CONTAINER_RESULTS or
+            elif op.kind == "rule" and (op.rule.obj in CONTAINER_RESULTS or
                                         (op.rule.adjoint is not None and op.rule.adjoint.indexes_result)):
                 flows = True
             elif op.kind in ("call", "opaque"):

@@ -12,8 +12,8 @@ from ..runtime.helpers import (add_at, broadcast_count, popped_adjoint, real_for
                                written_part)
 from ..runtime.kernels_math import strong_div, strong_mul
 from ..rules.template import Contribution, Filler, Zero, fold
-from .adjoint_exprs import (Adj, _combine_contributions, _copy_expr, _drop_dead_locals, _materialize_zeros, _mentions,
-                            _names, _same)
+from .adjoint_exprs import (Adj, combine_contributions, copy_expr, drop_dead_locals, materialize_zeros, mentions,
+                            expr_names, same_expr)
 from .strong import Strengthen
 
 
@@ -88,9 +88,9 @@ class StatementMixin:
             item = self.acc.full(state[target]) if target in state else self.acc.zeros(ir.Name(target), s, after=True)
             state.pop(target, None)
             for other, a in state.items():  # the pushed array must not change: no in-place updates of it
-                if other != name and _same(a.expr, item):
+                if other != name and same_expr(a.expr, item):
                     state[other] = Adj(a.expr, owned=False, like=a.like, negated=a.negated, listed=a.listed)
-        code.append(ir.ExprStmt(ir.Call(ir.Attr(_copy_expr(state[name].expr), "append"), [item], [])))
+        code.append(ir.ExprStmt(ir.Call(ir.Attr(copy_expr(state[name].expr), "append"), [item], [])))
         reads = set()
         for c in code:
             reads |= self.acc.primal_reads(c)
@@ -132,11 +132,11 @@ class StatementMixin:
             filler = Filler(op.rule.adjoint, op.binding, op.target,
                             adjoint=lambda a: incoming if a is op.target else self.acc.lookup(state)(a),
                             namer=self.ctx.namer, bind_global=self.ctx.bind, line=s.line,
-                            materialize=lambda e: _materialize_zeros(e, self))
+                            materialize=lambda e: materialize_zeros(e, self))
             out = [i for i in filler.run() if not isinstance(i, Contribution) or i.param in active_params]
             return self.strengthen(op, incoming, out)
         items = instantiate(dy)
-        if lazy and any(self.acc.coverage(i, s, _names(dy))[0] == "ambiguous"
+        if lazy and any(self.acc.coverage(i, s, expr_names(dy))[0] == "ambiguous"
                         for i in items if isinstance(i, Contribution)):
             lazy = False  # some operand was broadcast: work with the full-shaped adjoint
             items = instantiate(full_dy)
@@ -155,15 +155,15 @@ class StatementMixin:
 
     def emit_contributions(self, s, items, state, varied, code, dy, lazy):
         """Add the contributions ``items`` (and the statements between them) to ``code``."""
-        items = _combine_contributions(_drop_dead_locals(items))
+        items = combine_contributions(drop_dead_locals(items))
         self.acc.state_view = state
         self.acc.held_names = set()
         rewritten = set()  # contributions of ``dy`` that coverage turns into ``dy * count``: they write
         if lazy:
             rewritten = {id(i) for i in items if isinstance(i, Contribution)
-                         and not _same(self.acc.coverage(i, s, _names(dy))[2], i.value)}
+                         and not same_expr(self.acc.coverage(i, s, expr_names(dy))[2], i.value)}
         items = self.acc.hold_incoming(items, dy, code, rewritten)
-        scalar_names = _names(dy) | self.acc.held_names  # a held copy of a lazy adjoint is one too
+        scalar_names = expr_names(dy) | self.acc.held_names  # a held copy of a lazy adjoint is one too
         for item in items:
             if isinstance(item, Contribution):
                 like = None
@@ -197,10 +197,10 @@ class StatementMixin:
         a = op.binding.get("a")
         if isinstance(a, ir.Name) and a.id in varied:
             if op.rule.obj is numpy.mean:
-                count = ir.Call(self.acc.helper("broadcast_count", broadcast_count), [_copy_expr(a),
-                                                                                 _copy_expr(op.target)], [])
+                count = ir.Call(self.acc.helper("broadcast_count", broadcast_count), [copy_expr(a),
+                                                                                 copy_expr(op.target)], [])
                 g = ir.BinOp("/", g, count)
-            self.acc.contribute(a, fold(g), state, varied, code, like=_copy_expr(a))
+            self.acc.contribute(a, fold(g), state, varied, code, like=copy_expr(a))
         return self.acc._reads(code)
 
     def emit_call(self, s, info, state, varied, code):
@@ -210,12 +210,12 @@ class StatementMixin:
             state.pop(n, None)
         if isinstance(dy, Zero) or not info.active:
             return set()
-        ct = _materialize_zeros(dy, self)
+        ct = materialize_zeros(dy, self)
         if isinstance(ct, Zero):
             ct = self.acc.zeros(info.target)
         if info.checkpoint:
-            call = ir.Call(ir.Name(info.forward), [_copy_expr(a) for a in info.args],
-                           [ir.Keyword(k, _copy_expr(v)) for k, v in info.keywords])
+            call = ir.Call(ir.Name(info.forward), [copy_expr(a) for a in info.args],
+                           [ir.Keyword(k, copy_expr(v)) for k, v in info.keywords])
             unused = self.ctx.namer.fresh("_")
             code.append(ir.Assign([ir.Tuple([ir.Name(unused), ir.Name(info.residuals)])], call))
         grads = [ir.Name(self.ctx.namer.fresh("g_" + (atom.id if isinstance(atom, ir.Name) else "arg")))
@@ -244,23 +244,23 @@ class StatementMixin:
             return items
         if isinstance(lit, ir.Dict):
             for k, v in zip(lit.keys, lit.values):
-                items.append(Contribution(v, fold(ir.Subscript(_copy_expr(dy), _copy_expr(k))), "source", line))
+                items.append(Contribution(v, fold(ir.Subscript(copy_expr(dy), copy_expr(k))), "source", line))
         else:
             for i, e in enumerate(lit.elts):
                 if isinstance(e, ir.Starred):
                     continue
-                items.append(Contribution(e, fold(ir.Subscript(_copy_expr(dy), ir.Const(i))), "source", line))
+                items.append(Contribution(e, fold(ir.Subscript(copy_expr(dy), ir.Const(i))), "source", line))
         return items
 
     def emit_index(self, s, op, state, varied, code, dy):
         """``v = a[idx]``: scatter the adjoint of v into a's adjoint (adding repeated indices)."""
         base = op.source
-        dy = _materialize_zeros(dy, self)
+        dy = materialize_zeros(dy, self)
         if isinstance(dy, Zero) or not isinstance(base, ir.Name) or base.id not in varied:
             return set()
         name = base.id
         var = self.acc.adj(name)
-        if _mentions(dy, var):  # ``z = z[None]`` in a loop: the incoming adjoint lives in ``var``
+        if mentions(dy, var):  # ``z = z[None]`` in a loop: the incoming adjoint lives in ``var``
             held = ir.Name(self.ctx.namer.fresh(var + "_out"))
             code.append(ir.Assign([held], dy))
             dy = held
@@ -273,14 +273,14 @@ class StatementMixin:
             code.append(ir.Assign([ir.Name(var)], self.acc.zeros(base)))
             state[name] = Adj(ir.Name(var), owned=True)
             if direct:  # the first write into fresh zeros: a plain assignment
-                code.append(ir.Assign([ir.Subscript(ir.Name(var), _copy_expr(op.index))], dy))
+                code.append(ir.Assign([ir.Subscript(ir.Name(var), copy_expr(op.index))], dy))
                 return self.acc._reads(code)
         else:
             self.acc.materialize(name, state, code)
             self.acc.ensure_owned(name, state, code)
         if direct:
             dy, sign = (dy.operand, "-") if isinstance(dy, ir.UnaryOp) and dy.op == "-" else (dy, "+")
-            code.append(ir.AugAssign(ir.Subscript(ir.Name(var), _copy_expr(op.index)), sign, dy))
+            code.append(ir.AugAssign(ir.Subscript(ir.Name(var), copy_expr(op.index)), sign, dy))
         else:
             code.append(ir.ExprStmt(ir.Call(self.acc.helper("add_at", add_at),
                                             [ir.Name(var), index_value(op.index), dy], [])))
@@ -316,14 +316,14 @@ class StatementMixin:
         var = ir.Name(self.acc.adj(name))
         value = op.value
         if op.kind == "append":
-            taken = ir.Call(ir.Attr(_copy_expr(var), "pop"), [], [])
+            taken = ir.Call(ir.Attr(copy_expr(var), "pop"), [], [])
             if isinstance(value, ir.Name) and value.id in varied:
                 tmp = ir.Name(self.ctx.namer.fresh("d_item"))
                 if name in self.stacks:  # the item's adjoint is None where it was dropped or a placeholder
                     scalar = self.shapes.same(self.shapes.of(value, s), frozenset())
-                    like = ir.Const(0.0) if scalar else _copy_expr(value)
+                    like = ir.Const(0.0) if scalar else copy_expr(value)
                     taken = ir.Call(self.acc.helper("popped_adjoint", popped_adjoint), [taken, like], [])
-                code.append(ir.Assign([_copy_expr(tmp)], taken))
+                code.append(ir.Assign([copy_expr(tmp)], taken))
                 self.acc.contribute(value, tmp, state, varied, code)
             else:
                 code.append(ir.ExprStmt(taken))
@@ -331,12 +331,12 @@ class StatementMixin:
             # ``c[k] = t`` putting back the list ``t = c[k]``: hand the slot's adjoint over as it is
             # (no array arithmetic on a list); ``t = c[k]``'s adjoint puts it back (None adds as zero)
             tmp = ir.Name(self.ctx.namer.fresh("d_" + value.id + "_part"))
-            code.append(ir.Assign([_copy_expr(tmp)], ir.Subscript(_copy_expr(var), _copy_expr(op.index))))
-            code.append(ir.Assign([ir.Subscript(_copy_expr(var), _copy_expr(op.index))], ir.Const(None)))
+            code.append(ir.Assign([copy_expr(tmp)], ir.Subscript(copy_expr(var), copy_expr(op.index))))
+            code.append(ir.Assign([ir.Subscript(copy_expr(var), copy_expr(op.index))], ir.Const(None)))
             self.acc.contribute(value, tmp, state, varied, code)
         else:
-            index = _copy_expr(op.index)
-            part = ir.Subscript(_copy_expr(var), index)
+            index = copy_expr(op.index)
+            part = ir.Subscript(copy_expr(var), index)
             tmp = None
             if isinstance(value, ir.Name) and value.id in varied:
                 stmt = self._shape_alias.get(op.stmt, op.stmt)
@@ -346,12 +346,12 @@ class StatementMixin:
                     picked = part if scalar else ir.Call(self.acc.helper("snapshot", snapshot), [part], [])
                 else:  # an index array may repeat an entry: only its last write counts
                     picked = ir.Call(self.acc.helper("written_part", written_part),
-                                     [_copy_expr(var), index_value(op.index)], [])
+                                     [copy_expr(var), index_value(op.index)], [])
                 picked = ir.Call(self.acc.helper("total", total), [picked], []) if scalar else \
-                    ir.Call(self.acc.helper("unbroadcast", unbroadcast), [picked, _copy_expr(value)], [])
+                    ir.Call(self.acc.helper("unbroadcast", unbroadcast), [picked, copy_expr(value)], [])
                 tmp = ir.Name(self.ctx.namer.fresh("d_" + value.id + "_part"))
-                code.append(ir.Assign([_copy_expr(tmp)], picked))
-            code.append(ir.Assign([ir.Subscript(_copy_expr(var), _copy_expr(op.index))], ir.Const(0.0)))
+                code.append(ir.Assign([copy_expr(tmp)], picked))
+            code.append(ir.Assign([ir.Subscript(copy_expr(var), copy_expr(op.index))], ir.Const(0.0)))
             if tmp is not None:  # after the zeroing: ``y[:2] = y`` passes the part on to the old y
                 self.acc.contribute(value, tmp, state, varied, code)
         reads = set()
@@ -378,7 +378,7 @@ def index_value(index):
         parts = [index.lower, index.upper, index.step]
         while parts[-1] is None and len(parts) > 2:
             parts.pop()
-        return ir.Call(ir.Name("slice"), [_copy_expr(p) if p is not None else ir.Const(None) for p in parts], [])
+        return ir.Call(ir.Name("slice"), [copy_expr(p) if p is not None else ir.Const(None) for p in parts], [])
     if isinstance(index, ir.Tuple):
         return ir.Tuple([index_value(e) for e in index.elts])
-    return _copy_expr(index)
+    return copy_expr(index)

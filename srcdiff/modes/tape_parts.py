@@ -23,17 +23,6 @@ def nested(s, block):
         return ir.While(s.test, block(s.body), s.orelse, s.line)
     return s
 
-def assigned(stmts):
-    names = set()
-    for s in stmts:
-        for n in ir.walk(s):
-            if isinstance(n, ir.Assign):
-                for t in n.targets:
-                    names |= set(ir.target_names(t))
-            elif isinstance(n, ir.For):
-                names |= set(ir.target_names(n.target))
-    return names
-
 def capacity(stmts, tape, known):
     """The number of pushes, as an expression over names in ``known``; None when not computable."""
     terms = []

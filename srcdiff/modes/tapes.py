@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .. import ir
 from . import typed_tapes
-from .tape_parts import assigned, capacity, is_method, is_push, nested, step_by  # noqa: F401
+from .tape_parts import capacity, is_method, is_push, nested, step_by  # noqa: F401
 
 
 def arrange(forward_code, reverse_code, tape_name, params, mode, ctx):
@@ -29,7 +29,7 @@ def arrange(forward_code, reverse_code, tape_name, params, mode, ctx):
     if ctx.target.tape == "typed":  # one array or list per recorded variable (compiled targets)
         return typed_tapes.arrange(forward_code, reverse_code, tape_name, params, mode, ctx)
     top = mode.tape_top = ctx.namer.fresh("top")
-    size = capacity(forward_code, tape_name, set(params) - assigned(forward_code))
+    size = capacity(forward_code, tape_name, set(params) - ir.assigned_names(forward_code))
     empty = ir.List([]) if size is None or size == 0 else ir.BinOp("*", ir.List([ir.Const(None)]), size)
     init = [ir.Assign([ir.Name(tape_name)], empty), ir.Assign([ir.Name(top)], ir.Const(0))]
     return _pushes(forward_code, tape_name, top, size is None), _pops(reverse_code, tape_name, top), init

@@ -18,7 +18,7 @@ from __future__ import annotations
 from .. import ir
 from ..backend.targets import BackendSyntaxError
 from ..errors import located
-from .tape_parts import assigned, capacity, is_method, is_push, nested, step_by
+from .tape_parts import capacity, is_method, is_push, nested, step_by
 
 
 def arrange(forward_code, reverse_code, tape_name, params, mode, ctx):
@@ -44,7 +44,7 @@ def arrange(forward_code, reverse_code, tape_name, params, mode, ctx):
     # another type (an array) fails to type-check, and is refused, rather than computing anything
     mode.predefine_values = {var: False if _truth_value(forward_code, var) else 0.0
                              for var in set(names) & set(getattr(mode, "predefine", ()))}
-    known = set(params) - assigned(forward_code)
+    known = set(params) - ir.assigned_names(forward_code)
     init = []
     for var, tape in sorted(names.items()):
         if var not in numbers:

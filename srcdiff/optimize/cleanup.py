@@ -34,7 +34,7 @@ def drop_empty(stmts):
                 s = ir.If(s.test, body, orelse if _work(orelse) else [], s.line)
         elif isinstance(s, (ir.For, ir.While)):
             body = drop_empty(s.body)
-            if not _work(body) and isinstance(s, ir.For) and _is_replay(s):
+            if not _work(body) and isinstance(s, ir.For) and is_replay(s):
                 continue
             s = ir.For(s.target, s.iter, body, s.orelse, s.line) if isinstance(s, ir.For) else \
                 ir.While(s.test, body, s.orelse, s.line)
@@ -48,7 +48,7 @@ def drop_empty(stmts):
     return cleaned
 
 
-def _is_replay(loop):
+def is_replay(loop):
     """A reverse-sweep loop (``for i in reversed(...)``, ``for _ in range(count)``)."""
     it = loop.iter
     return isinstance(it, ir.Call) and isinstance(it.func, ir.Name) and it.func.id in ("reversed", "range")
@@ -101,27 +101,6 @@ def _loads(s):
     return []
 
 
-def _assigned(stmts):
-    """How many assignments and ``for`` targets bind each name, nested blocks included (statements
-    only: expressions hold none, so they are not walked)."""
-    counts = {}
-
-    def visit(block):
-        for s in block:
-            if isinstance(s, ir.Assign):
-                targets = [n for t in s.targets for n in ir.target_names(t)]
-            elif isinstance(s, ir.For):
-                targets = ir.target_names(s.target)
-            else:
-                targets = ()
-            for n in targets:
-                counts[n] = counts.get(n, 0) + 1
-            for inner in ir.blocks(s):
-                visit(inner)
-    visit(stmts)
-    return counts
-
-
 def inline_temporaries(stmts, temps, keep):
     """Substitute a temporary used exactly once, by the very next statement, into that statement.
 
@@ -129,7 +108,7 @@ def inline_temporaries(stmts, temps, keep):
     variables (read by the reverse sweep, taped, or returned).
     """
     loads = uses(stmts)
-    stores = _assigned(stmts)
+    stores = ir.assignment_counts(stmts)
 
     def candidate(s):
         if not (isinstance(s, ir.Assign) and isinstance(s.targets[0], ir.Name)):
@@ -165,7 +144,7 @@ def propagate_copies(stmts, names):
     block, before anything binds ``b`` again: the copy is dropped and ``a`` read as ``b`` (the same
     object). (``d_x_out = d_x`` then ``d_x = d_x_out * c`` and ``d_y = d_x_out``: the last read
     comes after ``d_x`` is bound again, so that copy stays.)"""
-    stores = _assigned(stmts)
+    stores = ir.assignment_counts(stmts)
     loads = uses(stmts)
 
     def window(body, i, a, b):
@@ -333,7 +312,7 @@ def scratch_arrays(stmts, allocates, is_pure):
     the set, in a call (``tape.append(v)``), a return, a write into another object, a loop or a
     branch, disqualifies ``a``: the array might be read later through a name this analysis cannot see.
     """
-    counts = _assigned(stmts)
+    counts = ir.assignment_counts(stmts)
     out = {}
     for i, s in enumerate(stmts):
         if not (isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ir.Name)
@@ -374,4 +353,4 @@ def _written_array(s):
 
 
 def _assigned_names_in(loop):
-    return list(_assigned(loop.body))
+    return list(ir.assignment_counts(loop.body))

@@ -63,7 +63,7 @@ def _zeros_of_zeros(body, allocates, arrays):
     (the same shape and type) when ``x`` is one of the array parameters ``arrays``, never
     reassigned: it no longer keeps ``d_x`` alive. (Writes into an array keep its shape and dtype;
     those into a list of gradients may not.)"""
-    counts = cleanup._assigned(body)
+    counts = ir.assignment_counts(body)
     origin = {s.targets[0].id: s.value.args[0] for s in body if _zeros_of_name(s, allocates) and
               isinstance(s.targets[0], ir.Name) and counts.get(s.targets[0].id) == 1 and
               s.value.args[0].id in arrays and counts.get(s.value.args[0].id, 0) == 0}
@@ -125,11 +125,6 @@ def drop_dead_code(body, facts):
             return body
 
 
-def assigned(body):
-    """How many times each name is bound in ``body``."""
-    return cleanup._assigned(body)
-
-
 def _size(body):
     return sum(1 for s in body for n in ir.walk(s) if isinstance(n, ir.Stmt))
 
@@ -152,7 +147,7 @@ def specialize_helpers(body, facts):
 
 def share_views(body, facts):
     """One view per constant slice of an array parameter."""
-    arrays = (set(facts.ctx.arg_shapes) | set(facts.arrays)) - set(cleanup._assigned(body))
+    arrays = (set(facts.ctx.arg_shapes) | set(facts.arrays)) - set(ir.assignment_counts(body))
     return peephole.share_views(body, arrays)
 
 

@@ -37,7 +37,7 @@ from .block_index import KeptStatements
 def share_views(body, arrays):
     """``y = a[s]`` after ``z = a[s]`` in the same block, with ``a`` in ``arrays`` and ``s`` a
     constant index with a slice: uses of ``y`` read ``z``."""
-    stores = cleanup._assigned(body)
+    stores = ir.assignment_counts(body)
     seen, renames, out = {}, {}, []
     for s in body:
         key = _view_key(s, arrays)
@@ -95,7 +95,7 @@ def _constant_part(p):
 def merge_factors(body, temps):
     """A temporary in ``temps`` holding ``-a`` or a product with a constant factor, read once by a
     later product with a constant factor in the same block: one product, constants multiplied."""
-    loads, stores = cleanup.uses(body), cleanup._assigned(body)
+    loads, stores = cleanup.uses(body), ir.assignment_counts(body)
     out = KeptStatements()
     for s in body:
         if isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], (ir.Name, ir.Subscript)):
@@ -124,7 +124,7 @@ def fold_negations(body, temps):
     """A temporary in ``temps`` holding ``-a``, read once by the next statements as a term of a
     sum (``b + n * c``): the sum subtracts instead (``b - a * c``), one pass over an array fewer.
     Exact: negating is exact, and ``b + (-x)`` is ``b - x`` in floating point."""
-    loads, stores = cleanup.uses(body), cleanup._assigned(body)
+    loads, stores = cleanup.uses(body), ir.assignment_counts(body)
     out = []
     for s in body:
         if isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.value, ir.BinOp) and \
@@ -340,7 +340,7 @@ def factor_powers_of_two(body, temps, floating):
     Exact: scaling by a power of two commutes with rounding (short of overflow and underflow).
     Only for products of names ``floating`` accepts: ``0.5 * m + 0.5 * n`` of two masks is not
     ``0.5 * (m + n)``, and a constant that meets a ``float32`` array first keeps it ``float32``."""
-    loads, stores = cleanup.uses(body), cleanup._assigned(body)
+    loads, stores = cleanup.uses(body), ir.assignment_counts(body)
     out = KeptStatements()
     for s in body:
         if isinstance(s, ir.Assign) and len(s.targets) == 1 and isinstance(s.value, ir.BinOp) and \

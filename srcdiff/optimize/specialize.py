@@ -41,8 +41,8 @@ def specialize_calls(body, ctx, shapes):
     shapes of names the generated code assigns at the top level are inferred from their values,
     statement by statement (``()`` for a number: never taken for an array).
     """
-    stores = cleanup._assigned(body)
-    nested = set(cleanup._assigned([s for s in body if not isinstance(s, (ir.Assign, ir.Return, ir.Comment,
+    stores = ir.assignment_counts(body)
+    nested = set(ir.assignment_counts([s for s in body if not isinstance(s, (ir.Assign, ir.Return, ir.Comment,
                                                                           ir.ExprStmt))]))
     env = {n: s for n, s in shapes.items() if stores.get(n, 0) <= 1}
     helpers = _Helpers(ctx)

@@ -9,7 +9,7 @@ reflect, symmetric, wrap) add their adjoints back into the entry they copied.
 import numpy
 
 from ..runtime.kernels import split_like, unstack
-from ..runtime.kernels_shapes import (_PAD_MODES, join_adjoint, pad_adjoint, repeat_adjoint, split_adjoint,
+from ..runtime.kernels_shapes import (PAD_MODES, join_adjoint, pad_adjoint, repeat_adjoint, split_adjoint,
                                       tile_adjoint, unstack_adjoint)
 from ..runtime.kernels_edits import pad_values_adjoint, pad_values_tangent
 from .registry import adjoint, available, tangent
@@ -177,12 +177,12 @@ def _pad_check(args):
     """The mode must be written as a constant: a mode known only at run time might be one that is
     not a copy of entries (``mean``, ``maximum``), whose adjoint ``pad_adjoint`` cannot give."""
     mode = args.get("mode", "constant")
-    if mode in _PAD_MODES:
+    if mode in PAD_MODES:
         return None
     if mode is Ellipsis:
         return ("srcdiff differentiates numpy.pad only when its mode is written as a constant string",
-                "Write the mode in the call, e.g. np.pad(x, 1, mode='reflect') (one of %s)." % ", ".join(_PAD_MODES))
-    return ("srcdiff differentiates numpy.pad in the modes %s; got mode=%r" % (", ".join(_PAD_MODES), mode),
+                "Write the mode in the call, e.g. np.pad(x, 1, mode='reflect') (one of %s)." % ", ".join(PAD_MODES))
+    return ("srcdiff differentiates numpy.pad in the modes %s; got mode=%r" % (", ".join(PAD_MODES), mode),
             "Pad with one of those modes, or build the padding with numpy.concatenate.")
 
 

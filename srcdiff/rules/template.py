@@ -271,11 +271,11 @@ class Filler:
             return ir.Name(self.local(id_))
         if id_ in ("True", "False", "None"):
             return ir.Const({"True": True, "False": False, "None": None}[id_])
-        obj = self.t.globals.get(id_, reader._MISSING)
-        if obj is reader._MISSING:
+        obj = self.t.globals.get(id_, reader.MISSING)
+        if obj is reader.MISSING:
             import builtins
-            obj = getattr(builtins, id_, reader._MISSING)
-        if obj is reader._MISSING:
+            obj = getattr(builtins, id_, reader.MISSING)
+        if obj is reader.MISSING:
             raise NameError("template %s uses unknown name %r" % (self.t.fn.__qualname__, id_))
         return ir.Name(self.bind_global(id_, obj))
 

@@ -43,7 +43,7 @@ def add_at(target, index, value):
     ``__setitem__``); repeated fancy indices would need ``numpy.add.at``, which Dask lacks."""
     if not _duck(target):
         return helpers.add_at(target, index, value)
-    if not helpers._basic_index(index):
+    if not helpers.basic_index(index):
         _refuse("numpy.add.at (the adjoint of reading with an array index)")
     if target.dtype.kind != "c" and iscomplexobj_of(value):
         value = numpy.real(value)
@@ -71,7 +71,7 @@ def detached(value):
 
 def saved_at(container, key):
     if type(container) is dict and key not in container:
-        return helpers._MISSING
+        return helpers.MISSING
     return snapshot(container[key])
 
 
@@ -79,7 +79,7 @@ def written_part(g, index):
     """``g[index]`` for a basic index; a fancy index could repeat entries (refused for duck arrays)."""
     if not _duck(g):
         return helpers.written_part(g, index)
-    if not helpers._basic_index(index):
+    if not helpers.basic_index(index):
         _refuse("the adjoint of a write at an array index (numpy.add.at)")
     return g[index].copy()
 

@@ -124,7 +124,7 @@ def own_list(g):
     return list(g)
 
 
-def _basic_index(index):
+def basic_index(index):
     if isinstance(index, (int, slice, type(Ellipsis), type(None), numpy.integer)):
         return True
     if isinstance(index, tuple):
@@ -162,7 +162,7 @@ def add_at(target, index, value):
     else:
         if type(target) is numpy.ndarray and target.dtype.kind != "c" and numpy.iscomplexobj(value):
             value = numpy.real(value)  # a real array's adjoint is real: Re pairs with a real change
-        if _basic_index(index):
+        if basic_index(index):
             target[index] += value
         else:
             numpy.add.at(target, index, value)
@@ -352,7 +352,7 @@ def reduce_like(g, x, axis=None, keepdims=False):
 def written_part(g, index):
     """The adjoint of the values ``y[index] = v`` wrote: ``g[index]``, except that an entry a
     repeated index overwrote later gets nothing (NumPy keeps the last write)."""
-    if _basic_index(index) or type(g) is not _ndarray:
+    if basic_index(index) or type(g) is not _ndarray:
         return snapshot(g[index])
     part = numpy.array(g[index], copy=True)
     arrays = index if isinstance(index, tuple) else (index,)
@@ -375,19 +375,19 @@ def total(g):
     return g
 
 
-_MISSING = object()
+MISSING = object()
 
 
 def saved_at(container, key):
     """``container[key]`` before a write (a marker when a dict has no such key yet)."""
     if type(container) is dict and key not in container:
-        return _MISSING
+        return MISSING
     return snapshot(container[key])
 
 
 def restore_at(container, key, old):
     """Undo a write recorded by ``saved_at``."""
-    if old is _MISSING:
+    if old is MISSING:
         del container[key]
     else:
         container[key] = old

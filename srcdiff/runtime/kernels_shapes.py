@@ -117,7 +117,7 @@ def repeat_adjoint(g, a, repeats, axis=None):
     return numpy.moveaxis(_scatter_add(shape, index, moved, _dtype(g, a)), 0, axis)
 
 
-_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 
 
 def pad_adjoint(g, array, pad_width, mode="constant"):
