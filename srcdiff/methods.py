@@ -48,7 +48,7 @@ class Bound:
         """The generated source: of the last call, else of the code for this object (the other arguments
         not specialized)."""
         inner = self.inner
-        if getattr(inner, "_result", 0) is None and hasattr(inner, "_kinds"):
+        if getattr(inner, "_result", 0) is None and hasattr(inner, "argument_kinds"):
             mirror = records.lower(self.obj)
             inner.generate(statics=inner.argument_kinds((mirror,), {})[2])
         return inner.source
