@@ -1,1 +1,1 @@
-"""Research-style programs (not tailored to srcdiff) whose gradients tests/test_programs.py checks."""
+"""Research-style programs (not tailored to srcdiff) whose gradients tests/end_to_end/test_programs.py checks."""

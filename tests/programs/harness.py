@@ -29,7 +29,7 @@ class Case:
     """One gradient check: ``fun(*make())`` differentiated with respect to ``wrt``.
 
     ``known`` maps a mode to ``(status, reason)`` for a case that does not pass today (a strict
-    xfail in tests/test_programs.py); ``reference``, if given, is the exact gradient
+    xfail in tests/end_to_end/test_programs.py); ``reference``, if given, is the exact gradient
     ``reference(*args)`` that reverse mode must also match (single ``wrt`` only).
     """
     name: str

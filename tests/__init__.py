@@ -1,0 +1,1 @@
+"""srcdiff's tests: tests/<folder> mirrors srcdiff/<folder> (see docs/how-it-works.md)."""

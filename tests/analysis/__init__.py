@@ -1,0 +1,1 @@
+"""Tests of srcdiff/analysis/: activity, shapes, to-be-recorded, aliases, effects."""

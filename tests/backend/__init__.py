@@ -1,0 +1,1 @@
+"""Tests of srcdiff/backend/: targets, cache, pickling, Numba and Dask."""

@@ -1,0 +1,1 @@
+"""The documentation, examples and catalogue say what the code does."""

@@ -1,0 +1,1 @@
+"""Whole-pipeline layers: the corpus, golden sources, research-style programs, fuzzing."""

@@ -1,0 +1,1 @@
+"""Tests of srcdiff/front/: reading, checking and rewriting the user's source."""

@@ -1,0 +1,1 @@
+"""Tests of srcdiff/lower/: normalize, loops, structure jumps, rename redefinitions."""

@@ -1,0 +1,1 @@
+"""Tests of srcdiff/modes/: reverse and forward mode, their preparation passes, batching."""

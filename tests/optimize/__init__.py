@@ -1,0 +1,1 @@
+"""Tests of srcdiff/optimize/: the cleanup passes."""

@@ -1,0 +1,1 @@
+"""Tests of srcdiff/rules/: the rule table, template filling, user rules."""

@@ -1,0 +1,1 @@
+"""Tests of srcdiff/runtime/: the helpers and kernels generated code calls."""
