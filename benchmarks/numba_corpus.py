@@ -8,7 +8,7 @@ import numpy as np
 
 import srcdiff
 from srcdiff.errors import SrcdiffError
-from tests.corpus import CASES
+from tests.data.corpus import CASES
 
 
 def leaves(g):

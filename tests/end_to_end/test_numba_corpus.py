@@ -1,7 +1,7 @@
-"""The corpus (tests/corpus.py) with backend="numba": each case's gradient agrees with the NumPy
+"""The corpus (tests/data/corpus.py) with backend="numba": each case's gradient agrees with the NumPy
 backend's to 1e-10, or is refused with a ``BackendError`` naming the user's file, never a wrong
 number. Slow (about 7 minutes: a Numba compile per case), so it runs only with SRCDIFF_SLOW=1
-(``SRCDIFF_SLOW=1 python -m pytest tests/test_numba_corpus.py``);
+(``SRCDIFF_SLOW=1 python -m pytest tests/end_to_end/test_numba_corpus.py``);
 ``python benchmarks/numba_corpus.py`` prints the compile rate and the reasons for refusals."""
 import os
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from tests.corpus import CASES
+from tests.data.corpus import CASES
 
 numba = pytest.importorskip("numba")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not os.environ.get("SRCDIFF_SLOW"),

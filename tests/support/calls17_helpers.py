@@ -1,4 +1,4 @@
-"""Checks for tests/test_calls_17.py: gradients of a first argument that is an array or a list of
+"""Checks for tests/front/test_calls_17.py: gradients of a first argument that is an array or a list of
 arrays, against central finite differences (float64) and against forward mode (jvp). The other
 arguments are passed as fresh copies to every call of the Python function (it may write into them)."""
 import copy

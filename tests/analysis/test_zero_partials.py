@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from tests.trust_helpers import numeric_grad
+from tests.support.trust_helpers import numeric_grad
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 

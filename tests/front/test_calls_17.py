@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import srcdiff
-from tests.calls17_helpers import check
-from tests.trust_helpers import located_at
+from tests.support.calls17_helpers import check
+from tests.support.trust_helpers import located_at
 
 RNG = np.random.default_rng(17)
 WS = [RNG.standard_normal(3) for _ in range(3)]
@@ -137,7 +137,7 @@ def test_a_changed_global_entry_rebuilds_the_code():
 
 
 def check_numeric(f, x, *rest):
-    from tests.calls17_helpers import numeric
+    from tests.support.calls17_helpers import numeric
     return numeric(f, x, rest)[0]
 
 

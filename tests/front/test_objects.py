@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from tests.trust_helpers import located_at
+from tests.support.trust_helpers import located_at
 
 RNG = np.random.default_rng(17)
 X = RNG.standard_normal((5, 3))

@@ -7,7 +7,7 @@ import pytest
 import srcdiff
 from srcdiff.errors import MissingRuleError, NonDifferentiableError
 
-from trust_helpers import located_at
+from tests.support.trust_helpers import located_at
 
 integrate = pytest.importorskip("scipy.integrate")
 odeint = integrate.odeint

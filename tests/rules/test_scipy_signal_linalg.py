@@ -6,7 +6,7 @@ import pytest
 import srcdiff
 from srcdiff.errors import MissingRuleError, NonDifferentiableError
 
-from trust_helpers import located_at
+from tests.support.trust_helpers import located_at
 
 signal = pytest.importorskip("scipy.signal")
 sla = pytest.importorskip("scipy.linalg")
