@@ -91,4 +91,4 @@ def transformation_aliases(fn_def, ctx):
     def resolve(expr):
         obj = _resolve(expr, ctx, {})
         return None if obj is _MISSING else obj
-    return nested_grads.aliases(fn_def, ctx, resolve)
+    return nested_grads.aliases(fn_def, ctx, resolve, ctx.guard)
