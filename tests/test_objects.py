@@ -2,6 +2,8 @@
 methods, as the differentiated function (bound or with ``wrt="self"``) and as callees; gradients as
 objects of the same class; both modes against central differences; what cannot be followed refused
 at the user's line."""
+import functools
+
 import numpy as np
 import pytest
 
@@ -386,3 +388,38 @@ def test_super_in_a_method_is_refused_at_its_line():
             run()
         located_at(str(info.value), Extends.loss, "super().loss(x)")
         assert "super()" in str(info.value)
+
+
+class Doubled:
+    """``obj.W`` reads a property; the array it doubles sits in __dict__ under the same name."""
+
+    def __init__(self, W):
+        self.__dict__["W"] = W
+
+    @property
+    def W(self):
+        return self.__dict__["W"] * 2.0
+
+    def loss(self, x):
+        return np.sum(np.sin(x @ self.W))
+
+
+class Cached:
+    def __init__(self, W):
+        self.W = W
+
+    @functools.cached_property
+    def W2(self):
+        return self.W ** 2
+
+    def loss(self, x):
+        return np.sum(np.sin(x @ self.W2))
+
+
+@pytest.mark.parametrize("obj", [Doubled(0.5 * RNG.standard_normal((3, 2))), Cached(0.5 * RNG.standard_normal((3, 2)))])
+def test_an_attribute_also_a_property_of_the_class_is_refused(obj):
+    obj.loss(X)  # the cached_property now holds a value in __dict__
+    for run in (lambda: srcdiff.grad(obj.loss)(X), lambda: srcdiff.value_and_grad(type(obj).loss)(obj, X),
+                lambda: srcdiff.jvp(type(obj).loss, (obj, X), (obj, X))):
+        with pytest.raises(srcdiff.SrcdiffError, match="property of"):
+            run()

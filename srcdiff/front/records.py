@@ -222,8 +222,10 @@ class _Rewriter:
             raise _refuse(self.filename, self.line, "srcdiff reads the attributes an object holds in its __dict__; "
                           "`%s` is %s of %s (the object's attributes: %s)" % (
                               _text(e), kind, cls.__name__, ", ".join(list(schema.fields) + list(constants)) or "none"),
-                          "Call methods (`%s(...)`), and keep the values the function reads on the object "
-                          "(set in __init__)." % _text(e))
+                          ("Call methods (`%s(...)`), and keep the values the function reads on the object "
+                           "(set in __init__)." % _text(e)) if kind == "a method" else
+                          "Keep the values the function reads on the object (set in __init__), or compute them in "
+                          "a method called as `%s()`." % _text(e))
         return _constant_expr(constants[e.attr], lambda v: ir.Name(self.helper("%s_%s" % (cls.__name__, e.attr), v)))
 
     def helper(self, stem, obj):
