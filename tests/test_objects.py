@@ -372,7 +372,7 @@ def _with_kinded(k, x):
     lambda k: (lambda: srcdiff.grad(type(k).loss, wrt=1)(k, X)),
     lambda k: (lambda: srcdiff.grad(_with_kinded, wrt=1)(k, X)),  # k not differentiated: a passive object
     lambda k: (lambda: srcdiff.jvp(type(k).loss, (k, X), (k, X))),
-])
+], ids=["grad", "value_and_grad", "wrt-x", "not-differentiated", "jvp"])
 def test_a_method_run_as_written_that_uses_self_itself_is_refused(make):
     k = KindedTwice(0.5 * RNG.standard_normal((3, 2)))
     assert k.loss(X) == 2.0 * Kinded(k.W).loss(X)  # Python takes the doubled branch
@@ -416,7 +416,8 @@ class Cached:
         return np.sum(np.sin(x @ self.W2))
 
 
-@pytest.mark.parametrize("obj", [Doubled(0.5 * RNG.standard_normal((3, 2))), Cached(0.5 * RNG.standard_normal((3, 2)))])
+@pytest.mark.parametrize("obj", [Doubled(0.5 * RNG.standard_normal((3, 2))), Cached(0.5 * RNG.standard_normal((3, 2)))],
+                         ids=["property", "cached_property"])
 def test_an_attribute_also_a_property_of_the_class_is_refused(obj):
     obj.loss(X)  # the cached_property now holds a value in __dict__
     for run in (lambda: srcdiff.grad(obj.loss)(X), lambda: srcdiff.value_and_grad(type(obj).loss)(obj, X),
