@@ -106,7 +106,7 @@ def transformation_aliases(fn_def, ctx):
     def resolve(expr):
         obj = _resolve(expr, ctx, {})
         return None if obj is _MISSING else obj
-    return nested_grads.aliases(fn_def, ctx, resolve)
+    return nested_grads.aliases(fn_def, ctx, resolve, ctx.guard)
 
 
 def dict_entry_calls(tree, ctx):

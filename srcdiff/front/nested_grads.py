@@ -15,11 +15,14 @@ def transformations():
     return (api.grad, api.value_and_grad, hessians.hessian, hessians.hvp)
 
 
-def aliases(fn_def, ctx, resolve):
+def aliases(fn_def, ctx, resolve, guard=lambda expr, obj: None):
     """{local name: Grad or ValueAndGrad object} for names bound once, in the normalized function,
     to ``srcdiff.grad(f, ...)`` or ``srcdiff.value_and_grad(f, ...)`` of functions and constants
     known now (``dE = srcdiff.grad(energy)``, and the temporary that ``srcdiff.grad(loss)(x)``
-    binds). ``resolve`` maps a name or attribute chain to its object, or None."""
+    binds), and read only after that binding in its own block (else Python could find the name
+    unbound: left to the refusal of a function held in a local variable). ``resolve`` maps a name
+    or attribute chain to its object, or None; ``guard(name, function)`` is told the functions
+    named in the call (a redefined ``loss`` rebuilds the code)."""
     sites = Counter(p.name for p in fn_def.params)
     calls = {}
     for node in ir.walk(fn_def):
@@ -34,14 +37,34 @@ def aliases(fn_def, ctx, resolve):
             sites.update(ir.target_names(node.target))
     out = {}
     for name, call in calls.items():
-        if sites[name] == 1 and name not in ctx.statics:
-            obj = evaluate(call, resolve)
+        if sites[name] == 1 and name not in ctx.statics and _read_after_binding(fn_def.body, name):
+            obj = evaluate(call, resolve, guard)
             if obj is not None:
                 out[name] = obj
     return out
 
 
-def evaluate(call, resolve):
+def _read_after_binding(block, name):
+    """Is every read of ``name`` in the statements after its one binding, in the binding's block?"""
+    return _after(block, name, _mentions(block, name) - 1)  # (less the binding's target)
+
+
+def _after(block, name, reads):
+    for i, stmt in enumerate(block):
+        if isinstance(stmt, ir.Assign) and any(isinstance(t, ir.Name) and t.id == name for t in stmt.targets):
+            return _mentions(block[i + 1:], name) == reads
+        for inner in ir.blocks(stmt):
+            found = _after(inner, name, reads)
+            if found is not None:
+                return found
+    return None
+
+
+def _mentions(block, name):
+    return sum(isinstance(n, ir.Name) and n.id == name for stmt in block for n in ir.walk(stmt))
+
+
+def evaluate(call, resolve, guard=lambda expr, obj: None):
     """The object ``srcdiff.grad(f, wrt=...)`` makes, when the callee is one of ``transformations()``
     and every argument is known now (functions by name, constants), else None."""
     if not isinstance(call.func, (ir.Name, ir.Attr)):
@@ -49,21 +72,27 @@ def evaluate(call, resolve):
     make = resolve(call.func)
     if not any(make is t for t in transformations()):
         return None
-    args, keywords = [], {}
+    args, keywords, named = [], {}, []
     for a in call.args:
         value = _known(a, resolve)
         if value is _UNKNOWN:
             return None
         args.append(value)
+        named.append((a, value))
     for k in call.keywords:
         value = _known(k.value, resolve)
         if k.name is None or value is _UNKNOWN:
             return None
         keywords[k.name] = value
+        named.append((k.value, value))
     try:
-        return make(*args, **keywords)
+        made = make(*args, **keywords)
     except SrcdiffError:  # a bad wrt: raised where the line runs, as written
         return None
+    for expr, value in named:
+        if isinstance(expr, ir.Name) and callable(value):
+            guard(expr, value)
+    return made
 
 
 _UNKNOWN = object()

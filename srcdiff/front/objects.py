@@ -15,6 +15,7 @@ constant attributes are those of the object differentiated (so sizes and activat
 from __future__ import annotations
 
 import collections
+import functools
 import os
 import sys
 import sysconfig
@@ -89,6 +90,7 @@ def _split(value):
                                 "arguments of a function instead." % (cls.__qualname__, special))
     fields, constants = [], []
     for name, v in vars(value).items():
+        _refuse_shadowed(cls, name)
         if _differentiable(v):
             fields.append(name)
         elif _hashable_constant(v):
@@ -107,6 +109,23 @@ def _split(value):
                 "Keep it out of the object (pass it as an argument), or store floats." % (
                     cls.__qualname__, name, _describe(v)))
     return tuple(fields), tuple(constants)
+
+
+def _refuse_shadowed(cls, name):
+    """An attribute also named by a property or cached_property of the class: ``obj.name`` reads the
+    property (not the value in __dict__), or a cache of values computed from other attributes."""
+    for klass in cls.__mro__[:-1]:
+        d = vars(klass).get(name)
+        if d is not None and (isinstance(d, functools.cached_property) or hasattr(type(d), "__set__")
+                              or hasattr(type(d), "__delete__")):
+            raise ArgumentError(
+                "srcdiff differentiates %s objects through the attributes in their __dict__, and `%s` is there "
+                "and is also a %s of %s, so its value is derived from other attributes (or read through the "
+                "class) and its gradient would not reach them. Compute it in a method instead (`def %s(self): "
+                "...`, called as `self.%s()`), or del the cached value before differentiating." % (
+                    cls.__qualname__, name, type(d).__name__, klass.__qualname__, name, name))
+        if d is not None:
+            return
 
 
 def _class_attrs(cls):

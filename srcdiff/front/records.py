@@ -56,14 +56,18 @@ def rewrite(fn_def, schemas, filename, taken=()):
     """
     if not schemas:
         return fn_def, {}, []
-    rebound = _rebound(fn_def.body) & set(schemas)
+    rewriter = _Rewriter(schemas, filename, taken)
+    return rewrite_with(rewriter, fn_def), rewriter.helpers, rewriter.guards
+
+
+def rewrite_with(rewriter, fn_def):
+    rebound = _rebound(fn_def.body) & set(rewriter.schemas)
     for name in sorted(rebound):
         line = next(s.line for s in _stmts(fn_def.body) if name in _bound_by(s))
-        raise _refuse(filename, line, "`%s` holds a %s whose fields srcdiff reads by name, and it is bound again "
-                      "here" % (name, _kind(schemas[name])),
+        raise _refuse(rewriter.filename, line, "`%s` holds a %s whose fields srcdiff reads by name, and it is bound "
+                      "again here" % (name, _kind(rewriter.schemas[name])),
                       "Give the new value another name.")
-    rewriter = _Rewriter(schemas, filename, taken)
-    return dataclasses.replace(fn_def, body=rewriter.block(fn_def.body)), rewriter.helpers, rewriter.guards
+    return dataclasses.replace(fn_def, body=rewriter.block(fn_def.body))
 
 
 def _kind(schema):
@@ -76,6 +80,7 @@ class _Rewriter:
         self.line = 0
         self.taken = set(taken)
         self.helpers, self.guards = {}, []  # helper name -> method or constant; (class dict, name, value)
+        self.checked = set()  # (method, schema of its self) already checked (see check_method)
 
     def block(self, stmts):
         out = []
@@ -110,6 +115,12 @@ class _Rewriter:
         """(the rewritten node, the schema of its value or None)."""
         if isinstance(e, ir.Name):
             return e, self.schemas.get(e.id)
+        if isinstance(e, ir.Call) and isinstance(e.func, ir.Name) and e.func.id == "super" and \
+                any(objects.is_object_mirror(s.cls) for s in self.schemas.values()):
+            raise _refuse(self.filename, self.line, "srcdiff calls the methods of objects through their class, "
+                          "and does not follow `super()` (generated code has no class to start the lookup from)",
+                          "Give the base class's method its own name (`def base_pred(self, x)`) and call "
+                          "`self.base_pred(x)`.")
         if isinstance(e, ir.Call) and isinstance(e.func, ir.Attr):
             method = self.method_call(e)
             if method is not None:
@@ -164,6 +175,7 @@ class _Rewriter:
                           "Call a function of the inner object's class with it as an argument, or pass the inner "
                           "object as an argument.")
         fn = self.method_of(cls, e.func.attr, e)
+        self.check_method(fn, schema)
         name = self.helper("%s_%s" % (cls.__name__, e.func.attr), fn)
         args = [base] + [self.value(a) for a in e.args]
         keywords = [dataclasses.replace(k, value=self.value(k.value)) for k in e.keywords]
@@ -183,6 +195,20 @@ class _Rewriter:
             self.guards.append((vars(k), attr, fn if k is owner else None))
         return fn
 
+    def check_method(self, fn, schema):
+        """Refuse in ``fn`` what its mirror cannot stand for, as its own transformation would: when its
+        result is not differentiated, generated code runs ``fn`` as written with the mirror as ``self``,
+        where ``isinstance(self, C)`` or ``self.n += 1`` would quietly differ from Python."""
+        if (fn, schema) in self.checked:
+            return
+        self.checked.add((fn, schema))
+        from . import reader
+        source = reader.load(fn)
+        if source.tree.params:
+            inner = _Rewriter({source.tree.params[0].name: schema}, source.filename, self.taken)
+            inner.checked = self.checked
+            rewrite_with(inner, source.tree)
+
     def constant(self, e, schema):
         """The read ``obj.attr`` of a constant attribute: the constant itself, or the helper bound to it."""
         constants = dict(schema.constants)
@@ -196,8 +222,10 @@ class _Rewriter:
             raise _refuse(self.filename, self.line, "srcdiff reads the attributes an object holds in its __dict__; "
                           "`%s` is %s of %s (the object's attributes: %s)" % (
                               _text(e), kind, cls.__name__, ", ".join(list(schema.fields) + list(constants)) or "none"),
-                          "Call methods (`%s(...)`), and keep the values the function reads on the object "
-                          "(set in __init__)." % _text(e))
+                          ("Call methods (`%s(...)`), and keep the values the function reads on the object "
+                           "(set in __init__)." % _text(e)) if kind == "a method" else
+                          "Keep the values the function reads on the object (set in __init__), or compute them in "
+                          "a method called as `%s()`." % _text(e))
         return _constant_expr(constants[e.attr], lambda v: ir.Name(self.helper("%s_%s" % (cls.__name__, e.attr), v)))
 
     def helper(self, stem, obj):

@@ -137,3 +137,48 @@ def test_other_transformations_called_inside_are_refused_by_name():
         message = str(info.value)
         assert "test_grad_inside.py:%d" % (hessian_inside.__code__.co_firstlineno + 1) in message
         assert "srcdiff.hessian(loss)" in message and "only srcdiff.grad and srcdiff.value_and_grad" in message
+
+
+INNER = loss
+
+
+def inner_named(x):
+    return loss(x - 0.1 * srcdiff.grad(INNER)(x))
+
+
+def test_rebinding_the_function_an_inner_gradient_is_taken_of_rebuilds_the_code():
+    global INNER
+    for mode in (srcdiff.grad, lambda f: (lambda x: srcdiff.jvp(f, (x,), (np.ones(3),))[1])):
+        made = mode(inner_named)
+        made(X)
+        INNER = looped_loss  # the code made for srcdiff.grad(loss) was called before
+        try:
+            want = _central(inner_named, (X,), 0)
+            np.testing.assert_allclose(made(X), want if mode is srcdiff.grad else np.sum(want), rtol=1e-7, atol=1e-8)
+        finally:
+            INNER = loss
+
+
+def bound_in_a_branch(x, flag):
+    if flag:
+        g = srcdiff.grad(loss)
+    return loss(x - 0.1 * g(x))
+
+
+def used_before_bound(x, flag):
+    s = 0.0
+    for i in range(2):
+        if i > 0:
+            s = s + np.sum(g(x))  # noqa: F821 - read before its binding, as tested
+        g = srcdiff.grad(loss)
+    return s
+
+
+def test_an_inner_gradient_bound_where_python_could_find_it_unbound_is_refused():
+    with pytest.raises(UnboundLocalError):
+        bound_in_a_branch(X, False)
+    for fun in (bound_in_a_branch, used_before_bound):
+        for mode in (srcdiff.grad, lambda f: (lambda x, flag: srcdiff.jvp(lambda x: f(x, flag), (x,), (X,)))):
+            with pytest.raises(srcdiff.SrcdiffError) as info:
+                mode(fun)(X, False)
+            assert "`g`" in str(info.value) and "test_grad_inside.py" in str(info.value)

@@ -2,6 +2,8 @@
 methods, as the differentiated function (bound or with ``wrt="self"``) and as callees; gradients as
 objects of the same class; both modes against central differences; what cannot be followed refused
 at the user's line."""
+import functools
+
 import numpy as np
 import pytest
 
@@ -334,3 +336,91 @@ def test_transformations_that_need_arrays_refuse_an_object_by_name():
     with pytest.raises(srcdiff.ArgumentError, match="`self` of Base.loss is a Base object"):
         srcdiff.hessian(Base.loss, wrt="self")(model, X, Y)
     assert srcdiff.grad(model.loss, mode="forward", wrt=1)(X, Y).shape == Y.shape
+
+
+class Kinded:
+    """A method whose result is not differentiated (it steers a branch) but looks at ``self`` itself."""
+
+    def __init__(self, W):
+        self.W = W
+
+    def doubled(self):
+        return isinstance(self, KindedTwice)
+
+    def loss(self, x):
+        if self.doubled():
+            return np.sum(np.sin(x @ self.W)) * 2.0
+        return np.sum(np.sin(x @ self.W))
+
+
+class KindedTwice(Kinded):
+    pass
+
+
+class Extends(Kinded):
+    def loss(self, x):
+        return super().loss(x) + np.sum(self.W ** 2)
+
+
+def _with_kinded(k, x):
+    return np.sum(np.cos(x)) * 0.0 + k.loss(x)
+
+
+@pytest.mark.parametrize("make", [
+    lambda k: (lambda: srcdiff.grad(k.loss)(X)),
+    lambda k: (lambda: srcdiff.value_and_grad(k.loss)(X)),
+    lambda k: (lambda: srcdiff.grad(type(k).loss, wrt=1)(k, X)),
+    lambda k: (lambda: srcdiff.grad(_with_kinded, wrt=1)(k, X)),  # k not differentiated: a passive object
+    lambda k: (lambda: srcdiff.jvp(type(k).loss, (k, X), (k, X))),
+], ids=["grad", "value_and_grad", "wrt-x", "not-differentiated", "jvp"])
+def test_a_method_run_as_written_that_uses_self_itself_is_refused(make):
+    k = KindedTwice(0.5 * RNG.standard_normal((3, 2)))
+    assert k.loss(X) == 2.0 * Kinded(k.W).loss(X)  # Python takes the doubled branch
+    with pytest.raises(srcdiff.SrcdiffError) as info:
+        make(k)()
+    located_at(str(info.value), Kinded.doubled, "isinstance(self, KindedTwice)")
+
+
+def test_super_in_a_method_is_refused_at_its_line():
+    e = Extends(0.5 * RNG.standard_normal((3, 2)))
+    for run in (lambda: srcdiff.grad(e.loss)(X), lambda: srcdiff.grad(_with_kinded, wrt=1)(e, X)):
+        with pytest.raises(srcdiff.SrcdiffError) as info:
+            run()
+        located_at(str(info.value), Extends.loss, "super().loss(x)")
+        assert "super()" in str(info.value)
+
+
+class Doubled:
+    """``obj.W`` reads a property; the array it doubles sits in __dict__ under the same name."""
+
+    def __init__(self, W):
+        self.__dict__["W"] = W
+
+    @property
+    def W(self):
+        return self.__dict__["W"] * 2.0
+
+    def loss(self, x):
+        return np.sum(np.sin(x @ self.W))
+
+
+class Cached:
+    def __init__(self, W):
+        self.W = W
+
+    @functools.cached_property
+    def W2(self):
+        return self.W ** 2
+
+    def loss(self, x):
+        return np.sum(np.sin(x @ self.W2))
+
+
+@pytest.mark.parametrize("obj", [Doubled(0.5 * RNG.standard_normal((3, 2))), Cached(0.5 * RNG.standard_normal((3, 2)))],
+                         ids=["property", "cached_property"])
+def test_an_attribute_also_a_property_of_the_class_is_refused(obj):
+    obj.loss(X)  # the cached_property now holds a value in __dict__
+    for run in (lambda: srcdiff.grad(obj.loss)(X), lambda: srcdiff.value_and_grad(type(obj).loss)(obj, X),
+                lambda: srcdiff.jvp(type(obj).loss, (obj, X), (obj, X))):
+        with pytest.raises(srcdiff.SrcdiffError, match="property of"):
+            run()
