@@ -62,8 +62,9 @@ def _sparse_by_index(uses, dense):
     changed = True
     while changed:
         changed = False
-        for n in list(out):
-            if any(u is not None and not all(t in out for t in u) for u in uses[n]):
+        for n in list(out):  # (a target never read, such as a dead copy ``w = v``, has a zero adjoint)
+            if any(u is not None and not all(t in out or (t not in uses and t not in dense) for t in u)
+                   for u in uses[n]):
                 out.discard(n)
                 changed = True
     return out
