@@ -10,6 +10,7 @@ from .transformed import Transformed, decorator
 from .backend import targets
 from .arguments import qualified_name, check_differentiable, fit, resolve_wrt
 from .errors import ArgumentError
+from .front import records
 from .tracebacks import for_user
 from .hints import Function, Pullback, Wrt
 from .runtime.helpers import floating
@@ -22,11 +23,28 @@ class VJP(Transformed):
 
     def __call__(self, *args: Any, **kwargs: Any) -> tuple[Any, Pullback]:
         try:
+            if records.holds_dataclass(self.sig, args, kwargs):
+                return self._record_call(args, kwargs)
             return self._call(args, kwargs)
         except Exception as exc:
             if targets.fall_back(self, exc):
                 return self(*args, **kwargs)
             raise exc.with_traceback(for_user(exc))
+
+    def _record_call(self, args, kwargs):
+        """Dataclasses and objects of user classes: passed as NamedTuples of their fields (as ``grad``
+        passes them), the pullback's cotangents made dataclasses and objects again."""
+        originals = self.sig.values(args, kwargs)
+        value, pullback = self._call(*records.lowered_arguments(self.sig, args, kwargs))
+        single = self.sig.single
+
+        def lifted(ct):
+            grads = pullback(ct)
+            if single:
+                return records.lift(grads, originals[0])
+            return tuple(records.lift(g, x) for g, x in zip(grads, originals))
+        lifted.tape_entries, lifted.tape_bytes = pullback.tape_entries, pullback.tape_bytes
+        return value, lifted
 
     def _call(self, args, kwargs):
         functions = self.functions_for(args, kwargs)

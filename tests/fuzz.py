@@ -37,9 +37,9 @@ def work(seed):
     outcome = runner.check(program)
     issues = [(i.status, i.check, i.message) for i in outcome.issues]
     keep = program if outcome.status in ("wrong", "error", "invalid") else None
-    if keep is not None and program.makers:  # function arguments do not pickle; the factories make them again
-        keep = outcome.program = dataclasses.replace(program, args=tuple(
-            None if i in program.makers else a for i, a in enumerate(program.args)))
+    if keep is not None and (program.makers or program.objects):  # function arguments and objects do not
+        keep = outcome.program = dataclasses.replace(program, args=tuple(  # pickle; the program makes them again
+            None if i in program.makers or i in program.objects else a for i, a in enumerate(program.args)))
     feats = sorted({feature_of(t) for t in program.features} - {None})
     return seed, outcome.status, issues, (keep, outcome) if keep is not None else None, feats
 

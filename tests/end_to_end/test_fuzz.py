@@ -14,7 +14,11 @@ out-of-domain inputs, complex inputs and outputs, Python floats times complex ar
 expressions; see ``tests/fuzzing/features.py``), and those of the session of 2026-12-07: local
 helpers (``def``/``lambda`` inside f), ``raise``/``assert`` guards with f-strings that hold, and
 module-level checking helpers called for their effect (``tests/fuzzing/local_checks.py``; where a
-guard made to fire raises in the plain program, srcdiff's derivatives must raise the same).
+guard made to fire raises in the plain program, srcdiff's derivatives must raise the same); and
+(``tests/fuzzing/objects.py``) a model argument of a generated class (``f(model, x)``, or
+``Model.loss(self, x)`` also checked as ``srcdiff.grad(model.loss)``), whose float attributes are
+compared one by one, and ``srcdiff.grad(energy)(v)`` steps inside f, the reference computed with the
+helpers' exact derivatives.
 ``NEW_FEATURES`` (environment variable
 ``SRCDIFF_FUZZ_NEW``, default on) switches them; off, the grammar is exactly the one of before.
 
@@ -37,7 +41,8 @@ EXAMPLES = int(os.environ.get("SRCDIFF_FUZZ_EXAMPLES", "450" if NEW_FEATURES els
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
-@given(generator.programs(new_features=NEW_FEATURES, skip=("deep",)))  # deep: below, it is slow
+# deep: below, it is slow; objects: below, while an unused method call crashes (OBJECTS_UNUSED_CALL)
+@given(generator.programs(new_features=NEW_FEATURES, skip=("deep", "objects")))
 def test_generated_programs_differentiate_correctly(program):
     # one reverse-mode entry point per program (grad or vjp, alternating) keeps the test quick;
     # ``python -m tests.fuzz`` checks both on every program
@@ -50,8 +55,14 @@ def test_generated_programs_differentiate_correctly(program):
                              % (outcome.status, runner.report(outcome)))
 
 
+# a method called for nothing (`v = model.m0(x)`, v unused) runs as written with the object's mirror,
+# which lacks its int/function attributes and its methods: AttributeError (reported; objects.py)
+OBJECTS_UNUSED_CALL = "unused method call of a differentiated object: AttributeError in the generated code"
+
+
 @pytest.mark.skipif(not NEW_FEATURES, reason="SRCDIFF_FUZZ_NEW=0")
-@pytest.mark.parametrize("feature", FEATURES)
+@pytest.mark.parametrize("feature", [pytest.param(f, marks=pytest.mark.xfail(reason=OBJECTS_UNUSED_CALL, strict=False))
+                                     if f == "objects" else f for f in FEATURES])
 def test_each_issue15_feature(feature):
     # every construct at least a few times (hypothesis draws them unevenly); random mode, reproducible
     # with ``python -m tests.fuzz --force FEATURE --only --first 700000 --programs 2``
@@ -74,3 +85,54 @@ def test_a_guard_made_to_fire_must_raise_in_srcdiff_too(monkeypatch):
     monkeypatch.setattr(runner.srcdiff, "grad", lambda fun, wrt=None: (lambda *args: 0.0))
     runner._fires(program, issues)
     assert issues and {i.status for i in issues} == {"wrong"} and {i.check for i in issues} == {"fire-grad"}
+
+
+def _object_program(bound):
+    for seed in range(700000, 700040):
+        program = generator.random_program(seed, force={"objects"}, only=True)
+        if bool(program.bound) == bound and not any(i.check in ("grad", "bound-grad") for i in
+                                                    runner.check(program, reverse=("grad",)).issues):
+            return program
+    raise AssertionError("no objects program")
+
+
+@pytest.mark.parametrize("bound", [False, True])
+def test_an_object_gradient_is_compared_attribute_by_attribute(monkeypatch, bound):
+    # the runner's oracle for objects: a gradient object whose float attribute `a` is off must be caught
+    program = _object_program(bound)
+    real = runner.srcdiff.grad
+
+    def off(fun, wrt=None):
+        g = real(fun, wrt=wrt) if wrt is not None else real(fun)
+
+        def call(*args):
+            out = g(*args)
+            first = out[0] if isinstance(out, tuple) else out
+            first.a = first.a * 1.5 + 0.1
+            return out
+        return call
+    monkeypatch.setattr(runner.srcdiff, "grad", off)
+    outcome = runner.check(program, reverse=("grad",))
+    wrong = {i.check for i in outcome.issues if i.status == "wrong"}
+    assert outcome.status == "wrong" and ("bound-grad" in wrong if bound else "grad" in wrong), runner.report(outcome)
+
+
+def test_a_nested_gradient_reference_uses_exact_derivatives(monkeypatch):
+    # the plain program's srcdiff.grad(energy) is replaced by the hand-written derivative for the finite
+    # differences, so an inner gradient 1% off (here: the reference's) makes a used nested step disagree
+    from tests.fuzzing import objects
+    exact = dict(objects.ENERGIES)
+    off = {k: (b, "1.01 * (%s)" % d, d2) for k, (b, d, d2) in exact.items()}
+    caught = 0
+    for seed in range(700000, 700012):
+        program = generator.random_program(seed, force={"nested_grad"}, only=True)
+        if not program.uses_srcdiff:
+            continue
+        monkeypatch.setattr(objects, "ENERGIES", exact)
+        if runner.check(program, reverse=("grad",)).status != "ok":
+            continue
+        monkeypatch.setattr(objects, "ENERGIES", off)
+        caught += runner.check(program, reverse=("grad",)).status == "wrong"
+        if caught == 2:
+            return
+    raise AssertionError("a reference 1%% off was caught in %d programs only" % caught)

@@ -44,7 +44,7 @@ class Constructs:
 
     def roll_gates(self):
         for name in ("closure", "r_c", "nested_list", "list_reduce", "wraps", "local_def", "local_lambda",
-                     "raise_assert", "check_call"):
+                     "raise_assert", "check_call", "nested_grad"):
             self.gates[name] = self.roll(name)
 
     def define(self, name, lines):

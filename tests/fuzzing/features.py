@@ -25,12 +25,16 @@ PROBABILITY = {
     "complex": 0.04,        # complex array inputs, real output through abs / real / abs(z) ** 2
     "complex_out": 0.01,    # a complex-valued output: grad must refuse
     "float_complex": 0.03,  # Python float times complex: np.real(s * (1 + 1j) * z), complex Python scalars
-    "deep": 0.006,
+    "deep": 0.006,          # sums of 100-400 terms, 100-190 nested calls (the parser's limit is 200)
     # constructs of the session of 2026-12-07 (local_checks.py)
     "local_def": 0.04,      # def h(t): ... at the top of f, called directly (late binding, defaults, early returns)
     "local_lambda": 0.03,   # h = lambda t: ... at the top of f
     "raise_assert": 0.04,   # if A > T: raise E(f"..."), assert A < T, f"..." that hold at the test point
-    "check_call": 0.03,     # check_finite(v): a module-level checking helper, result unused          # sums of 100-400 terms, 100-190 nested calls (the parser's limit is 200)
+    "check_call": 0.03,     # check_finite(v): a module-level checking helper, result unused
+    # objects.py: user classes and srcdiff.grad inside f
+    "objects": 0.04,        # f(model, x) or Model.loss(self, x): float/array attributes, int and function
+                            # attributes, methods calling methods, a subclass overriding one
+    "nested_grad": 0.04,    # v = e - lr * srcdiff.grad(energy)(e), value_and_grad, a Newton step
 }
 # per program: each feature is switched on with its probability (``Features.roll`` at the start of
 # ``Generator.program``); a switched-on statement/expression feature then competes with the usual

@@ -50,6 +50,7 @@ from .expressions import Expressions
 from .statements import Statements
 from .constructs import ALIASES, Constructs
 from .local_checks import LocalChecks
+from .objects import Objects, exact_srcdiff
 from .features import Features
 from . import special_inputs
 
@@ -68,10 +69,13 @@ class Program:
     nan: dict = None          # the NaN / out-of-domain input: {"arg", "kind", "bad", "fill"} (special_inputs)
     complex_out: bool = False  # f returns a complex number: grad must refuse
     fires: list = field(default_factory=list)  # sources in which a guard fires: srcdiff must raise as Python does
+    objects: dict = field(default_factory=dict)  # position -> constructor source of a user-class argument
+    bound: str = None         # the bound form: check ``srcdiff.grad(obj.<bound>)`` too (objects.py)
+    uses_srcdiff: bool = False  # f calls srcdiff.grad inside: the reference runs with exact derivatives
 
     def args_source(self):
-        items = [("%s(%r)" % (self.makers[i][0], self.makers[i][1][0]) if i in self.makers else _literal(a))
-                 for i, a in enumerate(self.args)]
+        items = [("%s(%r)" % (self.makers[i][0], self.makers[i][1][0]) if i in self.makers else
+                  self.objects[i] if i in self.objects else _literal(a)) for i, a in enumerate(self.args)]
         return "(" + ", ".join(items) + ("," if len(self.args) == 1 else "") + ")"
 
     def materialized(self, namespace, k=0):
@@ -80,6 +84,8 @@ class Program:
         args = list(self.args)
         for i, (name, params) in self.makers.items():
             args[i] = namespace[name](params[k])
+        for i, ctor in self.objects.items():
+            args[i] = eval(ctor, namespace)
         return tuple(args)
 
     def reproducer(self, note=""):
@@ -112,7 +118,7 @@ def _literal(a):
     return repr(a)
 
 
-class Generator(Expressions, Statements, Constructs, LocalChecks):
+class Generator(Expressions, Statements, Constructs, LocalChecks, Objects):
     """Writes one program. ``program()`` returns a ``Program`` or raises ``GenFail``."""
 
     def __init__(self, chooser, *, max_statements=7, max_depth=3, allow_refusable=True, new_features=None,
@@ -141,6 +147,7 @@ class Generator(Expressions, Statements, Constructs, LocalChecks):
         self.local_defs = []     # source lines of f's local helpers (written at the top of f's body)
         self.local_helpers = []  # (name, kind, "def" or "lambda"), one per entry of local_defs
         self.fires = []          # (guard line, the same guard firing at the test point)
+        self.uses_srcdiff = False  # a nested srcdiff.grad call was written (objects.py)
 
     # ---------------------------------------------------------------- scope / execution
 
@@ -235,6 +242,11 @@ class Generator(Expressions, Statements, Constructs, LocalChecks):
 
         shapes = [(3,), (4,), (2, 3), (3, 3), (3, 2), (2, 2), (2, 3, 2), (2,), ()]
         params = []
+        self.specials = {}
+        if self.roll("objects"):  # first: as Model.loss, it is self
+            name, value, ctor = self.object_param(rng)
+            self.specials["object"] = (0, ctor)
+            params.append((name, value))
         n_arrays = self.ch.int(1, 3)
         for name in ["x", "y", "z"][:n_arrays]:
             s = self.ch.choice(shapes)
@@ -251,7 +263,6 @@ class Generator(Expressions, Statements, Constructs, LocalChecks):
         if self.ch.flip(0.1):
             params.append(("n", self.ch.int(1, 3)))
         # issue-15 inputs: none of them joins the pool, so the ordinary statements never see them
-        self.specials = {}
         if self.roll("fn_arg"):
             name, fn, maker = self.fn_arg_param()
             self.specials["maker"] = (len(params), maker)
@@ -278,7 +289,9 @@ class Generator(Expressions, Statements, Constructs, LocalChecks):
         self.pool = {}
         self.block = []
         self.loop_ints = []
-        special = {"g", "u", "zc", "sc", "zs"}  # the issue-15 inputs (arguments())
+        special = {"g", "u", "zc", "sc", "zs", "model"}  # the issue-15 inputs (arguments())
+        if "object" in self.specials:
+            self.object_pool()
         for name, val in params:
             self.scope[name] = copy.deepcopy(val)
             if name in special:
@@ -334,6 +347,11 @@ class Generator(Expressions, Statements, Constructs, LocalChecks):
         if not diff:
             raise GenFail("nothing to differentiate")
         chosen = [n for n in diff if self.ch.flip(0.8)] or [diff[0]]
+        bound = "object" in self.specials and self.ch.flip(0.5)
+        if "object" in self.specials and "model" not in chosen:
+            chosen.append("model")
+        if bound:  # Model.loss(self, ...): the object alone, as grad(obj.loss) differentiates it
+            chosen = ["model"]
         form = self.ch.int(0, 2)
         if len(chosen) == 1:
             wrt = chosen[0] if form == 0 else names.index(chosen[0])
@@ -350,7 +368,12 @@ class Generator(Expressions, Statements, Constructs, LocalChecks):
         body = [ln for lines in self.local_defs for ln in lines]
         body += self.render(self.block, final=True) + ["return %s" % strip_parens(ret)]
         body = self.module_rewrites(body, signature)
+        if bound:  # the class's source is in the prelude: rendered again with the method
+            self.as_method(body, signature)
+            prelude_src = "".join("\n\n" + "\n".join(lines) + "\n" for lines in self.prelude)
         header = "import functools\nimport math\n" if "functools." in prelude_src else "import math\n"
+        if self.uses_srcdiff:
+            header += "\nimport srcdiff\n"
         src = (header + "\nimport numpy as np\n" + prelude_src + helper_src + "\n\n"
                + ("%s\n" % deco if deco else "") + "def f(%s):\n" % ", ".join(signature)
                + "".join("    " + ln + "\n" for ln in body))
@@ -360,8 +383,18 @@ class Generator(Expressions, Statements, Constructs, LocalChecks):
         if "maker" in self.specials:
             pos, maker = self.specials["maker"]
             makers[pos] = maker
-        return Program(source=src, fname="f", args=args, wrt=wrt, arg_names=names, features=set(self.features),
-                       makers=makers, nan=nan, complex_out=complex_out, fires=self.fire_variants(src))
+        objects = {}
+        if "object" in self.specials:
+            objects[self.specials["object"][0]] = self.specials["object"][1]
+            self.features.add("objects:" + ("bound" if bound else "function"))
+        fname = "f"
+        if bound:
+            fname, names = "Model.loss", ["self" if n == "model" else n for n in names]
+            if isinstance(wrt, str):
+                wrt = "self"
+        return Program(source=src, fname=fname, args=args, wrt=wrt, arg_names=names, features=set(self.features),
+                       makers=makers, nan=nan, complex_out=complex_out, fires=self.fire_variants(src),
+                       objects=objects, bound="loss" if bound else None, uses_srcdiff=self.uses_srcdiff)
 
     def special_terms(self, module_arg):
         """Output terms that make sure every issue-15 input and rewrite is used."""
@@ -374,6 +407,8 @@ class Generator(Expressions, Statements, Constructs, LocalChecks):
             extra.append(special_inputs.nan_term(self, self.specials["nan"])[0])
         if "complex" in self.specials:
             extra.append(special_inputs.complex_term(self, "float_complex" in self.specials)[0])
+        if "object" in self.specials:
+            extra.append(self.object_output_term())
         for alias in self.aliases:
             extra.append("0.5 * %s" % par(self.alias_witness(alias).src))
         if module_arg and self.ch.flip(0.5):
@@ -459,6 +494,8 @@ def _validate(program):
         with np.errstate(all="raise", under="ignore"), warnings.catch_warnings():
             warnings.simplefilter("error")
             exec(compile(program.source, "<validate>", "exec"), mod.__dict__)
+            if program.uses_srcdiff:
+                mod.srcdiff = exact_srcdiff()
             args = copy.deepcopy(program.materialized(mod.__dict__))
             if program.nan is not None:  # NaN and out-of-domain entries are the point here
                 with np.errstate(all="ignore"):
@@ -471,5 +508,10 @@ def _validate(program):
     if np.ndim(v) != 0 or np.iscomplexobj(v) != program.complex_out or bool(np.isfinite(v)) == nan_out:
         raise GenFail("final program value %r" % (v,))
     for a, b in zip(_leaves(args), _leaves(program.args)):
+        if hasattr(a, "__dict__") and not callable(a):
+            a, b = [x for x in vars(a).values() if not callable(x)], [x for x in vars(b).values() if not callable(x)]
+            if not all(np.array_equal(p, q) for p, q in zip(a, b)):
+                raise GenFail("program mutates its model")
+            continue
         if not callable(a) and not np.array_equal(a, b, equal_nan=True):
             raise GenFail("program mutates its arguments")

@@ -153,7 +153,19 @@ def unload(module, path):
 # ----------------------------------------------------------------------------- trees
 
 
+def is_object(x):
+    """An instance of a generated user class (objects.py): its float attributes are its leaves."""
+    return hasattr(x, "__dict__") and not callable(x) and type(x).__module__.startswith("fuzzprog_")
+
+
+def _float_attrs(x):
+    return [k for k, v in vars(x).items()
+            if (isinstance(v, float) or isinstance(v, np.ndarray) and v.dtype.kind in "fc")]
+
+
 def leaves(x):
+    if is_object(x):
+        return [getattr(x, k) for k in _float_attrs(x)]
     if isinstance(x, (list, tuple)):
         return [leaf for item in x for leaf in leaves(item)]
     if isinstance(x, dict):
@@ -165,6 +177,12 @@ def rebuild(tree, new_leaves):
     it = iter(new_leaves)
 
     def walk(node):
+        if is_object(node):  # made without __init__, as srcdiff makes gradients and tangents
+            new = type(node).__new__(type(node))
+            new.__dict__.update(vars(node))
+            for k in _float_attrs(node):
+                setattr(new, k, next(it))
+            return new
         if isinstance(node, list):
             return [walk(x) for x in node]
         if isinstance(node, tuple):
@@ -176,6 +194,9 @@ def rebuild(tree, new_leaves):
 
 
 def same_structure(g, x):
+    if is_object(x):
+        return type(g) is type(x) and _float_attrs(g) == _float_attrs(x) and \
+            all(same_structure(a, b) for a, b in zip(leaves(g), leaves(x)))
     if isinstance(x, (list, tuple)):
         return isinstance(g, (list, tuple)) and len(g) == len(x) and all(same_structure(a, b) for a, b in zip(g, x))
     if isinstance(x, dict):
@@ -300,14 +321,37 @@ def check(program, timeout=TIMEOUT, reverse=("grad", "vjp"), per_call=True):
     except Exception as exc:  # noqa: BLE001
         return Outcome("invalid", [Issue("invalid", "import", "%s: %s" % (type(exc).__name__, exc))], program)
     try:
-        if program.makers:  # function arguments are made by the program's own factories
+        if program.makers or program.objects:  # function arguments and objects: made by the program's code
             program = dataclasses.replace(program, args=program.materialized(module.__dict__))
         with _time_limit(timeout):
-            return _check(getattr(module, program.fname), program, reverse, per_call)
+            return _check(resolve(module, program.fname), program, reverse, per_call)
     except Timeout:
         return Outcome("error", [Issue("error", "timeout", "no result after %.0f s of CPU time" % timeout)], program)
     finally:
         unload(module, path)
+
+
+def resolve(module, fname):
+    """``f`` or ``Model.loss`` in ``module``."""
+    obj = module
+    for part in fname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _exact(fun):
+    """``fun`` run with the nested gradients' exact derivatives (objects.exact_srcdiff), not srcdiff's."""
+    from .objects import exact_srcdiff
+    namespace = sys.modules[fun.__module__].__dict__
+
+    def run(*args):
+        real = namespace["srcdiff"]
+        namespace["srcdiff"] = exact_srcdiff()
+        try:
+            return fun(*args)
+        finally:
+            namespace["srcdiff"] = real
+    return run
 
 
 def _check(fun, program, reverse, per_call=True):
@@ -315,12 +359,13 @@ def _check(fun, program, reverse, per_call=True):
     original = copy.deepcopy(program.args)
     args = copy.deepcopy(program.args)
     ref_args, bad = _nan_reference(program)
-    c = Checker(fun, program, args=ref_args, bad=bad)
+    plain_fun = _exact(fun) if program.uses_srcdiff else fun
+    c = Checker(plain_fun, program, args=ref_args, bad=bad)
     try:
         value = c.f(ref_args)
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            plain = fun(*copy.deepcopy(args))  # the value srcdiff must return (complex, or NaN)
+            plain = plain_fun(*copy.deepcopy(args))  # the value srcdiff must return (complex, or NaN)
     except Exception as exc:  # noqa: BLE001
         return Outcome("invalid", [Issue("invalid", "plain", "%s: %s" % (type(exc).__name__, exc))], program)
     if not np.isfinite(value):
@@ -403,6 +448,14 @@ def _check(fun, program, reverse, per_call=True):
         elif ok:
             gv_leaves = compare_gradient("grad", g)
         _mutation_check(issues, "grad", args, original)
+        args = copy.deepcopy(original)
+
+    # a bound method: srcdiff.grad(obj.loss) differentiates with respect to obj
+    if program.bound:
+        ok, g = attempt("bound-grad", lambda: srcdiff.grad(getattr(args[0], program.bound))(*args[1:]))
+        if ok:
+            compare_gradient("bound-grad", g if c.single else (g,))
+        _mutation_check(issues, "bound-grad", args, original)
         args = copy.deepcopy(original)
 
     # reverse mode, split forward/backward (pulled back from 1.0: the gradient of the real part)
@@ -503,7 +556,9 @@ def _fires(program, issues):
     for source in program.fires:
         module, path = load(dataclasses.replace(program, source=source))
         try:
-            fun = getattr(module, program.fname)
+            fun = resolve(module, program.fname)
+            if program.objects:  # instances of this module's class
+                program = dataclasses.replace(program, args=program.materialized(module.__dict__))
             try:
                 with np.errstate(all="ignore"), warnings.catch_warnings():
                     warnings.simplefilter("ignore")

@@ -60,6 +60,11 @@ class Statements:
                      "raise_assert"),
                     (self.fx.weight("check_call", 1, forced=6) if self.gate("check_call") and not self.in_helper else 0,
                      "check_call"),
+                    # objects.py: a method of the model argument, srcdiff.grad of a helper inside f
+                    (self.fx.weight("objects", 3, forced=10) if "object" in self.specials and not self.in_helper
+                     else 0, "method"),
+                    (self.fx.weight("nested_grad", 3, forced=10) if self.gate("nested_grad") and not self.in_helper
+                     else 0, "nested_grad"),
                 ])
                 getattr(self, "s_" + kind)()
                 self.check_all_values(self.scope)
