@@ -149,13 +149,26 @@ def mirror_class(cls, fields, constants, passive=False):
     mirror = _MIRRORS.get(key)
     if mirror is None:
         base = collections.namedtuple(cls.__name__, fields, rename=True)  # ``_W`` is no valid field name
-        body = {"__getattr__": _from_original} if passive else {"__slots__": ()}
+        body = {"__getattr__": _from_original} if passive else {"__slots__": (), "__getattr__": _from_class}
         mirror = _MIRRORS[key] = type(cls.__name__, (base,), body)
         mirror.__srcdiff_object__ = cls
         mirror.__srcdiff_names__ = fields
         mirror.__srcdiff_constants__ = constants
         mirror.__srcdiff_passive__ = passive
     return mirror
+
+
+def _from_class(self, name):
+    """A differentiated object's mirror, where a method runs as written (its result not differentiated,
+    ``records.check_method`` refused what the mirror cannot stand for): its constants, and the class's
+    methods bound to the mirror."""
+    constants = dict(type(self).__srcdiff_constants__)
+    if name in constants:
+        return constants[name]
+    found = getattr(type(self).__srcdiff_object__, name, None)
+    if isinstance(found, types.FunctionType):
+        return types.MethodType(found, self)
+    raise AttributeError("%r object has no attribute %r" % (type(self).__name__, name))
 
 
 def _from_original(self, name):

@@ -41,8 +41,7 @@ EXAMPLES = int(os.environ.get("SRCDIFF_FUZZ_EXAMPLES", "450" if NEW_FEATURES els
 
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
-# deep: below, it is slow; objects: below, while an unused method call crashes (OBJECTS_UNUSED_CALL)
-@given(generator.programs(new_features=NEW_FEATURES, skip=("deep", "objects")))
+@given(generator.programs(new_features=NEW_FEATURES, skip=("deep",)))  # deep: below, it is slow
 def test_generated_programs_differentiate_correctly(program):
     # one reverse-mode entry point per program (grad or vjp, alternating) keeps the test quick;
     # ``python -m tests.fuzz`` checks both on every program
@@ -55,14 +54,8 @@ def test_generated_programs_differentiate_correctly(program):
                              % (outcome.status, runner.report(outcome)))
 
 
-# a method called for nothing (`v = model.m0(x)`, v unused) runs as written with the object's mirror,
-# which lacks its int/function attributes and its methods: AttributeError (reported; objects.py)
-OBJECTS_UNUSED_CALL = "unused method call of a differentiated object: AttributeError in the generated code"
-
-
 @pytest.mark.skipif(not NEW_FEATURES, reason="SRCDIFF_FUZZ_NEW=0")
-@pytest.mark.parametrize("feature", [pytest.param(f, marks=pytest.mark.xfail(reason=OBJECTS_UNUSED_CALL, strict=False))
-                                     if f == "objects" else f for f in FEATURES])
+@pytest.mark.parametrize("feature", FEATURES)
 def test_each_issue15_feature(feature):
     # every construct at least a few times (hypothesis draws them unevenly); random mode, reproducible
     # with ``python -m tests.fuzz --force FEATURE --only --first 700000 --programs 2``

@@ -424,3 +424,40 @@ def test_an_attribute_also_a_property_of_the_class_is_refused(obj):
                 lambda: srcdiff.jvp(type(obj).loss, (obj, X), (obj, X))):
         with pytest.raises(srcdiff.SrcdiffError, match="property of"):
             run()
+
+
+class Effects:
+    def __init__(self, w, c):
+        self.w = w
+        self.c = c
+        self.act = np.tanh
+
+    def scaled(self, t):
+        return t * self.c
+
+    def logged(self, t):  # called for its effect only: reads a constant and calls another method
+        return self.scaled(self.act(t))
+
+    def loss(self, x):
+        self.logged(x)
+        return np.sum(np.sin(self.w * x))
+
+
+def plain_loss_with_an_unused_method_call(model, x):
+    v = model.scaled(x)  # unused
+    return np.sum(model.w * x ** 2)
+
+
+def test_a_method_called_for_its_effect_runs_with_the_objects_constants_and_methods():
+    model, x = Effects(np.array([0.3, -1.2]), 2), np.array([0.5, 1.5])
+    for f, args in ((plain_loss_with_an_unused_method_call, (model, x)), (Effects.loss, (model, x))):
+        g = srcdiff.grad(f, wrt=0)(*args)
+        h, t = 1e-6, RNG.standard_normal(2)
+        up = Effects(model.w + h * t, 2)
+        down = Effects(model.w - h * t, 2)
+        numeric = (f(up, x) - f(down, x)) / (2 * h)
+        assert np.isclose(np.sum(g.w * t), numeric, rtol=1e-6) and g.c == 2
+        _, pullback = srcdiff.vjp(f, wrt=0)(*args)
+        np.testing.assert_allclose(pullback(1.0).w, g.w, rtol=1e-12)
+        tangent = Effects(t, 2)
+        np.testing.assert_allclose(srcdiff.jvp(f, args, tangent, wrt=0)[1], numeric, rtol=1e-6)
