@@ -178,6 +178,7 @@ CLEANUP = (
     Pass("drop dead code again", finish.drop_dead_code),
     Pass("propagate copies", finish.propagate_copies),
     Pass("reuse memory", finish.reuse_memory),
+    Pass("skip dead last trip", finish.skip_dead_last_trip),
 )
 
 

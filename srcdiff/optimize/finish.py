@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import cleanup, peephole, reuse, specialize
+from . import cleanup, last_trip, peephole, reuse, specialize
 from .. import ir, rules
 from ..runtime import helpers as runtime
 from ..analysis.floats import float_names, is_floating
@@ -193,6 +193,11 @@ def reuse_memory(body, facts):
     if not reuse.worth_it(facts.ctx):
         return body
     return reuse.reuse_buffers(body, facts.ctx, facts.sizes())
+
+
+def skip_dead_last_trip(body, facts):
+    """A product the last trip of a reverse loop makes for an adjoint nothing reads, skipped (last_trip.py)."""
+    return last_trip.guard_last_trip(body, facts.ctx)
 
 
 def known_sizes(shapes, derived):
