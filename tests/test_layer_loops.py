@@ -144,3 +144,60 @@ def test_input_data_product_skipped_on_last_trip(f):
     assert re.search(r"\n( +)if k\d*:\n\1    d_h\d* = (dot_lhs|matmul_lhs)\(", source), source
     source = srcdiff.grad(f, wrt=(0, 1)).source_for(params, X, Y)
     assert not re.search(r"if k\d*:\n", source), source
+
+
+def shared_bias(params, X, Y):
+    h = X
+    for W, b in params:
+        h = h + b  # every layer's d_b is the carried d_h: the slots must not share it
+        h = np.dot(h, W)
+    return np.sum(h ** 2)
+
+
+def test_layer_gradients_store_new_arrays_without_adding_zeros():
+    """Each layer's gradient starts from its first contribution (``first_at``), not zeros plus it."""
+    params, (X, Y) = layers(3), data()
+    source = srcdiff.value_and_grad(sliced).source_for(params, X, Y)
+    assert re.search(r"first_at\(d_seq\d*, k\d*, \(d_W\d*, d_b\d*\), \(True, (True|False)\)\)", source), source
+    got = check(sliced, params, X, Y)
+    arrays = [a for pair in got for a in pair]
+    assert len({id(a) for a in arrays}) == len(arrays)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_shared_adjoints_are_not_stored_twice(n):
+    """A layer gradient that is the carried adjoint itself is added to the zeros (a new array per
+    slot), as before: changing one layer's gradient in place leaves the others alone."""
+    params = layers(n, sizes=(4, 4, 4, 4))
+    X, Y = data()
+    X = X[:, :4]
+    got = check(shared_bias, params, X, Y)
+    arrays = [a for pair in got for a in pair]
+    assert len({id(a) for a in arrays}) == len(arrays)
+    before = [a.copy() for a in arrays]
+    arrays[0] += 1.0
+    for a, b in zip(arrays[1:], before[1:]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_first_at_keeps_only_arrays_of_their_own():
+    from srcdiff.runtime.helpers import first_at
+    base = np.arange(6.0).reshape(2, 3)
+    new = base * 2.0
+    slots = [[np.zeros((2, 3)), np.zeros(3)], [np.zeros((2, 3)), np.zeros(3)]]
+    first_at(slots, 1, (new, base[0]), (True, True))  # a view: copied by the sum
+    assert slots[1][0] is new and slots[1][1] is not base[0] and slots[1][1].base is None
+    np.testing.assert_array_equal(slots[1][1], base[0])
+    first_at(slots, 0, (np.broadcast_to(1.0, (2, 3)), None), (True, True))  # read-only; None adds nothing
+    assert slots[0][0].flags.writeable and not np.any(slots[0][1])
+    np.testing.assert_array_equal(slots[0][0], np.ones((2, 3)))
+    single = [np.zeros(2, dtype=np.float32)]
+    first_at(single, 0, np.ones(2), True)  # another dtype: the sum's
+    assert single[0].dtype == np.float64
+    nan = np.array([np.nan, 1.0])
+    single = [np.zeros(2)]
+    first_at(single, 0, nan, True)
+    assert single[0] is nan
+    rows = np.zeros((2, 2))  # an array of zeros: added in place, as add_at does
+    first_at(rows, 1, np.ones(2), True)
+    np.testing.assert_array_equal(rows, [[0, 0], [1, 1]])

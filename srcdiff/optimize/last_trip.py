@@ -46,12 +46,12 @@ def guard_last_trip(body, ctx):
     """``body`` (a function's top level) with such products of its reverse loops guarded by ``if k:``."""
     out = list(body)
     for i, s in enumerate(out):
-        if isinstance(s, ir.For) and _counts_down_to_zero(s, ctx):
+        if isinstance(s, ir.For) and counts_down_to_zero(s, ctx):
             out[i] = _guarded(s, live_in(out[i + 1:]), ctx)
     return out
 
 
-def _counts_down_to_zero(loop, ctx):
+def counts_down_to_zero(loop, ctx):
     """``for k in reversed(range(n))`` whose ``k`` is 0 on the last trip only, and whose trips all
     run to the end of the body."""
     it = loop.iter
