@@ -201,3 +201,21 @@ def test_first_at_keeps_only_arrays_of_their_own():
     rows = np.zeros((2, 2))  # an array of zeros: added in place, as add_at does
     first_at(rows, 1, np.ones(2), True)
     np.testing.assert_array_equal(rows, [[0, 0], [1, 1]])
+
+
+@pytest.mark.parametrize("f", [sliced, direct, shared_bias])
+def test_hessian_vector_product_over_layer_loops(f):
+    """Forward mode over the gradient (hvp) reads ``first_at`` and the guarded product as the sum
+    and the product they are: against central differences of the gradient."""
+    params = layers(3, sizes=(4, 4, 4, 4))
+    X, Y = data()
+    X = X[:, :4]
+    rng = np.random.default_rng(5)
+    v = [(rng.normal(size=W.shape), rng.normal(size=b.shape)) for W, b in params]
+    got = srcdiff.hvp(f)(params, X, Y, v)
+    grad, h = srcdiff.grad(f), 1e-5
+    up = grad([(W + h * vW, b + h * vb) for (W, b), (vW, vb) in zip(params, v)], X, Y)
+    down = grad([(W - h * vW, b - h * vb) for (W, b), (vW, vb) in zip(params, v)], X, Y)
+    for g_pair, u_pair, d_pair in zip(got, up, down):
+        for g, u, d in zip(g_pair, u_pair, d_pair):
+            np.testing.assert_allclose(g, (u - d) / (2 * h), rtol=1e-5, atol=1e-7)
