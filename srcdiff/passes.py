@@ -185,7 +185,9 @@ CLEANUP = (
     Pass("float constants", finish.float_constants),
     Pass("drop dead code again", finish.drop_dead_code),
     Pass("propagate copies", finish.propagate_copies),
+    Pass("store first writes", finish.store_first_writes),
     Pass("reuse memory", finish.reuse_memory),
+    Pass("skip dead last trip", finish.skip_dead_last_trip),
 )
 
 

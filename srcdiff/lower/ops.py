@@ -339,6 +339,9 @@ class Classifier:
         if isinstance(call.func, ir.Name) and len(call.args) == 3 and isinstance(call.args[0], ir.Name) \
                 and self.ctx.resolve(call.func) is runtime.add_at:  # ``add_at(d, i, v)`` in generated code
             return Op("scatter", s, source=call.args[0], index=call.args[1], value=call.args[2], name="add_at")
+        if isinstance(call.func, ir.Name) and len(call.args) == 4 and isinstance(call.args[0], ir.Name) \
+                and self.ctx.resolve(call.func) is runtime.first_at:  # the same sum, keeping new arrays
+            return Op("scatter", s, source=call.args[0], index=call.args[1], value=call.args[2], name="add_at")
         op = self.call(s, None, call) if not (isinstance(call.func, ir.Attr) and self.is_local_root(call.func)) \
             else self.method(s, None, call, [(k.name, k.value) for k in call.keywords])
         return op

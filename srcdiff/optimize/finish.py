@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import cleanup, peephole, reuse, specialize
+from . import cleanup, first_writes, last_trip, peephole, reuse, specialize
 from .. import ir, rules
 from ..runtime import helpers as runtime
 from ..analysis.floats import float_names, is_floating
@@ -188,6 +188,16 @@ def reuse_memory(body, facts):
     if not reuse.worth_it(facts.ctx):
         return body
     return reuse.reuse_buffers(body, facts.ctx, facts.sizes())
+
+
+def store_first_writes(body, facts):
+    """Writes into a reverse loop's fresh container of zeros that store a new array as it is (first_writes.py)."""
+    return first_writes.first_writes(body, facts.ctx)
+
+
+def skip_dead_last_trip(body, facts):
+    """A product the last trip of a reverse loop makes for an adjoint nothing reads, skipped (last_trip.py)."""
+    return last_trip.guard_last_trip(body, facts.ctx)
 
 
 def known_sizes(shapes, derived):

@@ -51,6 +51,13 @@ def add_at(target, index, value):
     return target
 
 
+def first_at(target, index, value, keep):
+    """``helpers.first_at``; on a duck array ``add_at``."""
+    if _duck(target):
+        return add_at(target, index, value)
+    return helpers.first_at(target, index, value, keep)
+
+
 def snapshot(value):
     """A copy of a value about to be overwritten (a duck array: a new object over the same graph,
     which a later lazy write into the old one leaves alone)."""

@@ -169,6 +169,29 @@ def add_at(target, index, value):
     return target
 
 
+def first_at(target, index, value, keep):
+    """``add_at(target, index, value)`` where ``target[index]`` still holds the zeros ``zeros_like`` made
+    (optimize/first_writes.py proves it): the parts of ``value`` that ``keep`` marks (new arrays that
+    nothing else holds) become the slot's as they are where they have the zeros' shape and dtype,
+    instead of being added to the zeros; the rest is added as ``add`` does. (``0.0 + v`` is ``v``
+    but for the sign of a zero.)"""
+    if type(target) is not list:
+        return add_at(target, index, value)
+    zero = target[index]
+    if type(value) is tuple and type(zero) is list:
+        target[index] = [_first(z, v, k) for z, v, k in zip(zero, value, keep)]
+    else:
+        target[index] = _first(zero, value, keep if type(value) is not tuple else False)
+    return target
+
+
+def _first(zero, value, keep):
+    if keep and type(value) is _ndarray and type(zero) is _ndarray and value.shape == zero.shape and \
+            value.dtype == zero.dtype and value.base is None and value.flags.writeable:
+        return value
+    return add(zero, value)
+
+
 def real_for(target, value):
     """``value``, or its real part when ``target`` (an adjoint array written in place) is real: a
     real array's adjoint is real, also where complex values made it (``d_a[1:3] += d_z * 1j``)."""
