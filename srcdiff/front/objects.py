@@ -162,6 +162,8 @@ def _from_class(self, name):
     """A differentiated object's mirror, where a method runs as written (its result not differentiated,
     ``records.check_method`` refused what the mirror cannot stand for): its constants, and the class's
     methods bound to the mirror."""
+    if name.startswith("__"):  # protocols (``__array__``, ``__len__``...) stay the NamedTuple's
+        raise AttributeError(name)
     constants = dict(type(self).__srcdiff_constants__)
     if name in constants:
         return constants[name]
