@@ -3,6 +3,7 @@ what it must rewrite, and what it must leave alone."""
 import pytest
 
 from srcdiff import passes
+from srcdiff.runtime import helpers, kernels
 from tests.support.pass_runner import cleanup_pass, text
 
 BIG = {"x": (200, 200)}
@@ -252,6 +253,47 @@ CASES = [
             t3 = t2 + t1
             return t3
     """, {"arg_shapes": {"x": (3,)}, "sizes": {"x": 3, "t1": 3, "t2": 3, "t3": 3}, "temps": {"t1", "t2"}}, None),
+    ("store first writes", "a new gradient written once into its slot of fresh zeros is stored as it is", """
+        def g(seq, t, n):
+            d_seq = zeros_like(seq)
+            for k in reversed(range(n)):
+                d_W = t * 2.0
+                add_at(d_seq, k, d_W)
+            return d_seq
+    """, {"add_at": helpers.add_at}, """
+        def g(seq, t, n):
+            d_seq = zeros_like(seq)
+            for k in reversed(range(n)):
+                d_W = t * 2.0
+                first_at(d_seq, k, d_W, True)
+            return d_seq
+    """),
+    ("store first writes", "a value something else holds (a plain name) is still added", """
+        def g(seq, t, n):
+            d_seq = zeros_like(seq)
+            for k in reversed(range(n)):
+                d_W = t
+                add_at(d_seq, k, d_W)
+            return d_seq
+    """, {"add_at": helpers.add_at}, None),
+    ("skip dead last trip", "a product the last trip makes for nothing is guarded by the index", """
+        def g(h, W, d, n):
+            for k in reversed(range(n)):
+                d = dot_lhs(d, h, W)
+            return 0.0
+    """, {"dot_lhs": kernels.dot_lhs}, """
+        def g(h, W, d, n):
+            for k in reversed(range(n)):
+                if k:
+                    d = dot_lhs(d, h, W)
+            return 0.0
+    """),
+    ("skip dead last trip", "a product read after the loop is made on every trip", """
+        def g(h, W, d, n):
+            for k in reversed(range(n)):
+                d = dot_lhs(d, h, W)
+            return d
+    """, {"dot_lhs": kernels.dot_lhs}, None),
 ]
 
 
