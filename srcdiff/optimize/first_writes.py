@@ -36,7 +36,7 @@ from .. import ir
 from ..analysis.liveness import live_in
 from ..runtime import helpers as runtime
 from ..runtime import kernels
-from .last_trip import counts_down_to_zero
+from .last_trip import bound_names, counts_down_to_zero, names_in
 
 _NEW_BINOPS = frozenset(("+", "-", "*", "/", "//", "%", "**", "@"))
 # products that return a new array (or a view of one, or a number): never an operand or a view of one
@@ -57,9 +57,9 @@ def first_writes(body, ctx):
         for j in range(i + 1, len(out)):
             later = out[j]
             if isinstance(later, ir.For) and counts_down_to_zero(later, ctx) and \
-                    container not in _names(later.iter):
+                    container not in names_in(later.iter):
                 out[j] = _rewritten(later, container, live_in(out[j + 1:]), ctx)
-            if container in _names(later):
+            if container in names_in(later):
                 break
     return out
 
@@ -75,7 +75,7 @@ def _zeros_assigned(s, ctx):
 def _rewritten(loop, container, live_after, ctx):
     body = list(loop.body)
     k = loop.target.id
-    writes = [j for j, s in enumerate(body) if container in _names(s)]
+    writes = [j for j, s in enumerate(body) if container in names_in(s)]
     if len(writes) != 1:
         return loop
     q = writes[0]
@@ -117,14 +117,14 @@ def _made_for_it(name, body, q, live_after, ctx):
     x = name.id
     if x in live_after:
         return False
-    defs = [j for j, s in enumerate(body) if any(x in _bound(n) for n in ir.walk(s) if isinstance(n, ir.Stmt))]
+    defs = [j for j, s in enumerate(body) if any(x in bound_names(n) for n in ir.walk(s) if isinstance(n, ir.Stmt))]
     if len(defs) != 1 or defs[0] >= q:
         return False
     d = body[defs[0]]
     if not (isinstance(d, ir.Assign) and len(d.targets) == 1 and isinstance(d.targets[0], ir.Name)):
         return False
-    reads = [j for j, s in enumerate(body) if x in _names(s)]
-    if reads != sorted({defs[0], q}) or x in _names(d.value):
+    reads = [j for j, s in enumerate(body) if x in names_in(s)]
+    if reads != sorted({defs[0], q}) or x in names_in(d.value):
         return False
     return _new_object(d.value, ctx)
 
@@ -139,18 +139,3 @@ def _new_object(e, ctx):
         fn = ctx.helpers.get(e.func.id) if e.func.id in ctx.helpers else ctx.resolve(e.func)
         return any(fn is p for p in NEW_PRODUCTS)
     return False
-
-
-def _bound(s):
-    if isinstance(s, ir.Assign):
-        return {n for t in s.targets if not isinstance(t, ir.Subscript) for n in ir.target_names(t)}
-    if isinstance(s, ir.AugAssign) and isinstance(s.target, ir.Name):
-        return {s.target.id}
-    if isinstance(s, ir.For):
-        return set(ir.target_names(s.target))
-    return set()
-
-
-def _names(node):
-    return {n.id for n in ir.walk(node) if isinstance(n, ir.Name)}
-

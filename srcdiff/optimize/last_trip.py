@@ -65,7 +65,7 @@ def counts_down_to_zero(loop, ctx):
             return False
         if isinstance(node, (ir.For, ir.While)) and node.orelse:
             return False
-        if isinstance(node, ir.Stmt) and k in _bound(node):
+        if isinstance(node, ir.Stmt) and k in bound_names(node):
             return False
     return True
 
@@ -81,14 +81,14 @@ def _guarded(loop, live_after, ctx):
     for s in body:
         for node in ir.walk(s):
             if isinstance(node, ir.Stmt):
-                for n in _bound(node):
+                for n in bound_names(node):
                     binds[n] = binds.get(n, 0) + 1
     k = loop.target.id
     for j, s in enumerate(body):
         name = _product_of(s, ctx)
         if name is None or binds.get(name) != 1 or name in live_after:
             continue
-        if any(name in _read(t) for t in body[j + 1:]):
+        if any(name in names_in(t) for t in body[j + 1:]):
             continue
         body[j] = ir.If(ir.Name(k), [s], [], s.line)
     return ir.For(loop.target, loop.iter, body, loop.orelse, loop.line)
@@ -113,7 +113,7 @@ def _product_of(s, ctx):
     return None
 
 
-def _bound(s):
+def bound_names(s):
     """Names a statement binds (loop targets included, nested blocks not)."""
     if isinstance(s, ir.Assign):
         return {n for t in s.targets if not isinstance(t, ir.Subscript) for n in ir.target_names(t)}
@@ -124,5 +124,6 @@ def _bound(s):
     return set()
 
 
-def _read(s):
-    return {n.id for n in ir.walk(s) if isinstance(n, ir.Name)}
+def names_in(node):
+    """Every name a node mentions."""
+    return {n.id for n in ir.walk(node) if isinstance(n, ir.Name)}
