@@ -9,6 +9,7 @@ test_errors.py): when it is fixed, the xfail turns into a failure and the catalo
 updated.
 """
 import collections
+import importlib.util
 import inspect
 import os
 import re
@@ -135,6 +136,14 @@ def test_every_row_names_a_test():
 def test_every_cited_test_exists(collected):
     ids, output = collected
     unknown = [(line, node) for line, node in cited_ids() if node not in ids]
+    if not all(importlib.util.find_spec(m) for m in ("scipy", "numba", "dask")):
+        # without an optional extra, the tests that need it are not collected (a whole file skipped, a
+        # parameter left out): only citations of tests that cannot depend on it are checked (CI
+        # installs every extra and checks them all)
+        files = {i.split("::")[0] for i in ids}
+        functions = {i.split("[")[0] for i in ids}
+        unknown = [(line, node) for line, node in unknown
+                   if node.split("::")[0] in files and node.split("[")[0] not in functions]
     assert not unknown, "docs/bad_input.md cites tests pytest does not collect (line, node id): %s\n%s" % (
         unknown, output)
 
