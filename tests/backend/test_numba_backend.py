@@ -8,6 +8,7 @@ import pytest
 import srcdiff
 from srcdiff.backend import targets
 from srcdiff.errors import ArgumentError, SrcdiffError
+from tests.support.differences import central_grad
 
 
 def test_without_numba_the_backend_names_the_extra(monkeypatch):
@@ -19,21 +20,6 @@ def test_without_numba_the_backend_names_the_extra(monkeypatch):
 
 
 numba = pytest.importorskip("numba")
-
-
-def fd_grad(f, args, pos, eps=1e-6):
-    x = args[pos]
-    if isinstance(x, float):
-        up, down = list(args), list(args)
-        up[pos], down[pos] = x + eps, x - eps
-        return (f(*up) - f(*down)) / (2 * eps)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += eps
-        down[i] -= eps
-        g[i] = (f(*args[:pos], up, *args[pos + 1:]) - f(*args[:pos], down, *args[pos + 1:])) / (2 * eps)
-    return g
 
 
 def euler(k, c, x0, v0, n):
@@ -140,7 +126,7 @@ CASES = [
 def test_numba_gradients_match_finite_differences_and_numpy(fun, args, pos):
     g = srcdiff.grad(fun, wrt=pos, backend="numba")
     got = g(*args)
-    np.testing.assert_allclose(got, fd_grad(fun, args, pos), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(got, central_grad(fun, args, pos), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(got, srcdiff.grad(fun, wrt=pos)(*args), rtol=1e-12, atol=1e-14)
 
 
@@ -223,13 +209,13 @@ def test_the_users_callees_are_compiled_too():
     expected = srcdiff.grad(with_callee, wrt=(0, 1))(*args)
     for a, b, pos in zip(got, expected, (0, 1)):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
-        np.testing.assert_allclose(a, fd_grad(with_callee, args, pos), rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(a, central_grad(with_callee, args, pos), rtol=1e-6, atol=1e-8)
     assert "step(" not in g.source.replace("# x = step(x, w)", "") and "np.sin(" in g.source
     args = (0.3, 0.9, 4)
     for pos in (0, 1):
         got = srcdiff.grad(nested_callees, wrt=pos, backend="numba")(*args)
         np.testing.assert_allclose(got, srcdiff.grad(nested_callees, wrt=pos)(*args), rtol=1e-12)
-        np.testing.assert_allclose(got, fd_grad(nested_callees, args, pos), rtol=1e-6)
+        np.testing.assert_allclose(got, central_grad(nested_callees, args, pos), rtol=1e-6)
     tangent = srcdiff.forward(nested_callees, wrt=0, backend="numba")(*args, t_x=1.0)
     np.testing.assert_allclose(tangent, srcdiff.forward(nested_callees, wrt=0)(*args, t_x=1.0), rtol=1e-12)
 

@@ -9,6 +9,7 @@ import srcdiff
 from srcdiff.backend import targets
 from srcdiff.errors import ArgumentError, SrcdiffError
 from srcdiff.optimize import reuse
+from tests.support.differences import central_grad
 
 # what a compiled backend such as Numba needs: no ``out=``, slots of a preallocated tape instead of
 # appends and pops, explicit descending ranges, functions instead of methods
@@ -21,22 +22,6 @@ def _registered():
     targets.register(PLAIN)
     yield
     targets.unregister("plain")
-
-
-def fd_grad(f, args, pos, eps=1e-6):
-    args = [np.array(a, dtype=float) if isinstance(a, np.ndarray) else a for a in args]
-    x = args[pos]
-    if isinstance(x, float):
-        up, down = list(args), list(args)
-        up[pos], down[pos] = x + eps, x - eps
-        return (f(*up) - f(*down)) / (2 * eps)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += eps
-        down[i] -= eps
-        g[i] = (f(*args[:pos], up, *args[pos + 1:]) - f(*args[:pos], down, *args[pos + 1:])) / (2 * eps)
-    return g
 
 
 def euler(x, n):
@@ -125,7 +110,7 @@ CASES = [
 @pytest.mark.parametrize("fun, args, pos", CASES, ids=lambda c: getattr(c, "__name__", ""))
 def test_plain_target_gradients_match_finite_differences(fun, args, pos):
     g = srcdiff.grad(fun, wrt=pos, backend="plain")
-    np.testing.assert_allclose(g(*args), fd_grad(fun, args, pos), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(g(*args), central_grad(fun, args, pos), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(g(*args), srcdiff.grad(fun, wrt=pos)(*args), rtol=1e-12, atol=1e-14)
 
 
@@ -136,7 +121,7 @@ def test_plain_target_vjp_and_forward_agree_with_numpy(fun, args, pos):
     assert np.allclose(pullback(1.0), srcdiff.grad(fun, wrt=pos)(*args), rtol=1e-12)
     tangent = srcdiff.forward(fun, wrt=pos, backend="plain")
     _, t = tangent(*args, **{tangent.tangent_params[0]: 1.0})
-    assert np.allclose(t, fd_grad(fun, args, pos), rtol=1e-6, atol=1e-8)
+    assert np.allclose(t, central_grad(fun, args, pos), rtol=1e-6, atol=1e-8)
 
 
 def test_plain_target_writes_other_code():
@@ -210,7 +195,7 @@ def test_a_missing_batched_sum_falls_back_to_step_by_step_accumulation():
     unbatched = PLAIN.without("matmul_lhs_sum", name="unbatched")
     W, x = RNG.normal(size=(3, 3)) * 0.5, RNG.normal(size=3)
     g = srcdiff.grad(rnn, wrt=0, backend=unbatched)
-    np.testing.assert_allclose(g(W, x, 4), fd_grad(rnn, (W, x, 4), 0), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(g(W, x, 4), central_grad(rnn, (W, x, 4), 0), rtol=1e-6, atol=1e-8)
     assert "matmul_lhs_sum" not in g.source and "matmul_lhs(" in g.source
     assert "matmul_lhs_sum" in srcdiff.grad(rnn, wrt=0, backend="plain").source_for(W, x, 4)
 

@@ -16,6 +16,7 @@ except ImportError:  # the SciPy cases need the scipy extra
 import srcdiff
 from srcdiff.analysis.complexity import complex_sources
 from srcdiff.pipeline import prepare
+from tests.support.differences import central_grad
 
 RNG = np.random.default_rng(20261207)
 W = RNG.standard_normal((6, 6)) + 0.5j * RNG.standard_normal((6, 6))
@@ -228,25 +229,6 @@ if sp is not None:
 
 # ------------------------------------------------------------------ checks
 
-def fd_gradient(fun, args, pos, eps=1e-6):
-    """Central differences of the real ``fun`` in the real and imaginary part of each entry: the
-    gradient dL/dx - i dL/dy (real for a real argument)."""
-    x = np.asarray(args[pos])
-    complex_arg = np.iscomplexobj(x)
-    g = np.zeros(x.shape, dtype=complex if complex_arg else float)
-    for idx in np.ndindex(*x.shape):
-        for step, weight in ((eps, 1.0), (1j * eps, -1j)) if complex_arg else ((eps, 1.0),):
-            values = []
-            for sign in (1.0, -1.0):
-                y = x.copy()
-                y[idx] += sign * step
-                moved = list(args)
-                moved[pos] = y
-                values.append(float(fun(*moved)))
-            g[idx] += weight * (values[0] - values[1]) / (2 * eps)
-    return g
-
-
 def random_direction(x, rng):
     d = rng.standard_normal(np.shape(x))
     return d + 1j * rng.standard_normal(np.shape(x)) if np.iscomplexobj(x) else d
@@ -258,7 +240,7 @@ def test_reverse_mode_matches_finite_differences(name):
     wrt = tuple(range(len(args)))
     grads = srcdiff.grad(fun, wrt=wrt)(*args)
     for pos, g in enumerate(grads):
-        np.testing.assert_allclose(g, fd_gradient(fun, args, pos), rtol=1e-5, atol=1e-6,
+        np.testing.assert_allclose(g, central_grad(fun, args, pos), rtol=1e-5, atol=1e-6,
                                    err_msg="%s: gradient of argument %d" % (name, pos))
 
 
@@ -293,7 +275,7 @@ def test_forward_mode_grad_of_a_complex_argument_follows_the_convention():
     z = c(3, 2)
     np.testing.assert_allclose(srcdiff.grad(f_svd_phases, mode="forward")(z), srcdiff.grad(f_svd_phases)(z),
                                rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(srcdiff.grad(f_abs, mode="forward")(C33), fd_gradient(f_abs, (C33,), 0),
+    np.testing.assert_allclose(srcdiff.grad(f_abs, mode="forward")(C33), central_grad(f_abs, (C33,), 0),
                                rtol=1e-6, atol=1e-7)
 
 
@@ -320,8 +302,8 @@ def test_a_real_output_of_complex_intermediates_is_differentiated():
     np.testing.assert_allclose(srcdiff.grad(real_of_product)(x, z), np.real(z))
     np.testing.assert_allclose(srcdiff.grad(real_of_product, wrt=(0, 1))(x, z)[1], x)
     g = srcdiff.grad(abs_squared, wrt=(0, 1))(x, z)
-    np.testing.assert_allclose(g[0], fd_gradient(abs_squared, (x, z), 0), rtol=1e-6)
-    np.testing.assert_allclose(g[1], fd_gradient(abs_squared, (x, z), 1), rtol=1e-6)
+    np.testing.assert_allclose(g[0], central_grad(abs_squared, (x, z), 0), rtol=1e-6)
+    np.testing.assert_allclose(g[1], central_grad(abs_squared, (x, z), 1), rtol=1e-6)
     assert g[0].dtype == np.float64
 
 
@@ -422,7 +404,7 @@ def test_vjp_of_a_complex_output_pulls_back_a_complex_cotangent():
 
     def paired(x):
         return np.real(np.sum(ct * complex_helper(x)))
-    np.testing.assert_allclose(pullback(ct), fd_gradient(paired, (X,), 0), rtol=1e-6)
+    np.testing.assert_allclose(pullback(ct), central_grad(paired, (X,), 0), rtol=1e-6)
 
 
 # ------------------------------------------------------------------ the analysis

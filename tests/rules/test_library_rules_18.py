@@ -11,6 +11,7 @@ import srcdiff
 from srcdiff.errors import MissingRuleError, NonDifferentiableError
 
 from tests.support.trust_helpers import located_at
+from tests.support.differences import central_grad
 
 special = pytest.importorskip("scipy.special")
 
@@ -19,28 +20,10 @@ W = RNG.standard_normal((8, 8))
 WC = W + 0.5j * W[::-1]
 
 
-def fd_grad(f, args, i, h=1e-6):
-    """dL/dx - i dL/dy of argument i by central differences (the gradient convention of srcdiff)."""
-    x = np.asarray(args[i])
-    g = np.zeros(x.shape, dtype=complex if np.iscomplexobj(x) else float)
-
-    def at(step, idx):
-        a = list(args)
-        y = np.array(x, dtype=g.dtype)
-        y[idx] += step
-        a[i] = y if np.ndim(x) else y[()]
-        return float(np.real(f(*a)))
-    for idx in np.ndindex(*x.shape):
-        g[idx] = (at(h, idx) - at(-h, idx)) / (2 * h)
-        if np.iscomplexobj(x):
-            g[idx] -= 1j * (at(1j * h, idx) - at(-1j * h, idx)) / (2 * h)
-    return g
-
-
 def check(f, *args, wrt=None):
     """grad against central differences, and jvp along a random direction against them."""
     wrt = tuple(range(len(args))) if wrt is None else wrt
-    expected = [fd_grad(f, args, i) for i in wrt]
+    expected = [central_grad(f, args, i) for i in wrt]
     grads = srcdiff.grad(f, wrt=wrt)(*args)
     for g, e in zip(grads, expected):
         np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
@@ -289,7 +272,7 @@ def test_eig(fn, a):
     refused (it cannot tell whether the function depends on their phase), reverse mode works."""
     assert np.iscomplexobj(np.linalg.eigvals(REAL_PAIRS)) and not np.iscomplexobj(np.linalg.eigvals(REAL_EIGS))
     if fn in (eig_vectors, eig_both) and a is not REAL_EIGS:
-        np.testing.assert_allclose(srcdiff.grad(fn)(a), fd_grad(fn, (a,), 0), rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(srcdiff.grad(fn)(a), central_grad(fn, (a,), 0), rtol=1e-6, atol=1e-8)
         with pytest.raises(NonDifferentiableError, match="forward mode cannot differentiate through complex"):
             srcdiff.jvp(fn, (a,), np.ones_like(a))
     else:
@@ -321,7 +304,7 @@ def test_eig_phase_dependence_is_refused():
     with pytest.raises(NonDifferentiableError, match="phase of a complex eigenvector"):
         srcdiff.grad(eig_phase_dependent)(COMPLEX)
     g = srcdiff.grad(eig_rotation_moduli)(ROTATION)  # phase-independent, even where two entries tie in modulus
-    np.testing.assert_allclose(g, fd_grad(eig_rotation_moduli, (ROTATION,), 0), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(g, central_grad(eig_rotation_moduli, (ROTATION,), 0), rtol=1e-6, atol=1e-8)
 
 
 def eig_first_value(a):
@@ -565,4 +548,4 @@ def test_derivative_with_respect_to_order_or_shape_is_refused_not_zero(fn, needl
     assert param in str(info.value)
     # with respect to x alone (the order held constant) it is fine
     g = srcdiff.grad(fn, wrt=1)(1.5, 0.4)
-    np.testing.assert_allclose(g, fd_grad(fn, (1.5, 0.4), 1), rtol=1e-6)
+    np.testing.assert_allclose(g, central_grad(fn, (1.5, 0.4), 1), rtol=1e-6)

@@ -8,6 +8,7 @@ import srcdiff
 from srcdiff.errors import MissingRuleError, NonDifferentiableError
 
 from tests.support.trust_helpers import located_at
+from tests.support.differences import central_grad
 
 integrate = pytest.importorskip("scipy.integrate")
 odeint = integrate.odeint
@@ -50,20 +51,6 @@ def loss_times(t, y0):
     return np.sum(ys * WEIGHTS[:4])
 
 
-def fd(f, args, i, h=1e-5):
-    x = np.array(args[i], dtype=float)
-    out = np.zeros(x.shape)
-    for idx in np.ndindex(*x.shape):
-        def at(step):
-            y = x.copy()
-            y[idx] += step
-            new = list(args)
-            new[i] = y if x.ndim else float(y)
-            return f(*new)
-        out[idx] = (at(h) - at(-h)) / (2 * h)
-    return out
-
-
 CASES = [
     (loss_params, (np.array([1.0, -0.5]), 2.0, 0.3)),
     (loss_list, (np.array([0.4, 1.0]), 1.5)),
@@ -77,7 +64,7 @@ def test_odeint_gradient_against_finite_differences(fn, args):
     wrt = tuple(range(len(args)))
     grads = srcdiff.grad(fn, wrt=wrt)(*args)
     for i, g in zip(wrt, grads):
-        np.testing.assert_allclose(g, fd(fn, args, i), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(g, central_grad(fn, args, i, 1e-5), rtol=1e-6, atol=1e-7)
         assert np.shape(g) == np.shape(args[i]) and np.asarray(g).dtype == np.float64
 
 
@@ -105,8 +92,8 @@ def test_odeint_vjp_of_the_whole_trajectory():
 
     def paired(y0_, k_):
         return np.sum(trajectory(y0_, k_) * ct)
-    np.testing.assert_allclose(g_y0, fd(paired, (y0, k), 0), rtol=1e-6, atol=1e-7)
-    np.testing.assert_allclose(g_k, fd(paired, (y0, k), 1), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(g_y0, central_grad(paired, (y0, k), 0, 1e-5), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(g_k, central_grad(paired, (y0, k), 1, 1e-5), rtol=1e-6, atol=1e-7)
 
 
 def odeint_tfirst(y0):
@@ -142,4 +129,4 @@ def loss_opaque(y0):
 def test_odeint_with_constant_non_float_args():
     """A dict in ``args`` is data: the gradient with respect to y0 still flows."""
     y0 = np.array([1.0, 2.0])
-    np.testing.assert_allclose(srcdiff.grad(loss_opaque)(y0), fd(loss_opaque, (y0,), 0), rtol=1e-5)
+    np.testing.assert_allclose(srcdiff.grad(loss_opaque)(y0), central_grad(loss_opaque, (y0,), 0, 1e-5), rtol=1e-5)
