@@ -166,7 +166,18 @@ def _fingerprint(code):
     return (code.co_code, code.co_exceptiontable if hasattr(code, "co_exceptiontable") else b"",
             code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars, code.co_argcount,
             code.co_posonlyargcount, code.co_kwonlyargcount, code.co_flags & ~_CO_NESTED & ~_FUTURES,
-            tuple(_constant(c) for c in code.co_consts if not _nested_qualname(c)))
+            tuple(_constant(c) for c in _located_constants_dropped(code)))
+
+
+def _located_constants_dropped(code):
+    """The constants, less those that record where the code stands: a nested function's qualified
+    name (3.10) and a class body's first line (3.13 stores it as ``__firstlineno__``)."""
+    consts = [c for c in code.co_consts if not _nested_qualname(c)]
+    if "__firstlineno__" in code.co_names:
+        at = [i for i, c in enumerate(consts) if type(c) is int and c == code.co_firstlineno]
+        if at:
+            del consts[at[0]]
+    return consts
 
 
 def _nested_qualname(value):
