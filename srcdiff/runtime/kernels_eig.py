@@ -65,10 +65,16 @@ def eig_tangent(ta, a, y):
         refuse(ta, _REPEATED)
     p = numpy.linalg.solve(v, ta @ v)
     tw = numpy.diagonal(p, 0, -2, -1)
-    if numpy.iscomplexobj(v):
+    if numpy.iscomplexobj(v) and not _real_in_complex(a, ta, w):
         return tw, numpy.full(numpy.shape(v), complex(numpy.nan, numpy.nan)).view(PhaseTangent)
     dv = v @ (_gap_inverse(w, close) * p)
     return tw, dv - v * numpy.sum(v * dv, axis=-2, keepdims=True)  # real eigenvectors: only the norm is fixed
+
+
+def _real_in_complex(a, ta, w):
+    """Real eigenvectors that NumPy returns as complex (NumPy 2.5 always does): a real matrix and
+    tangent with only real eigenvalues, whose eigenvectors LAPACK computes as real arrays."""
+    return not numpy.iscomplexobj(a) and not numpy.iscomplexobj(ta) and not numpy.any(numpy.imag(w))
 
 
 def eig_adjoint(g, a, y):
