@@ -1,9 +1,9 @@
 """Rules for ``scipy.signal`` convolutions: convolve, correlate, fftconvolve, oaconvolve (n-d, every mode and
-method), convolve2d and correlate2d (boundary 'fill' with fillvalue 0).
+method, axes), convolve2d and correlate2d (boundary 'fill' with fillvalue 0).
 
 Each is bilinear: the product is stated once, the tangent is the product rule, and the adjoints are the
 transposed convolutions of ``runtime.kernels_signal``. Imported only once the user's code has imported
-``scipy.signal`` (``loading``). The FFT-based functions' ``axes=`` is refused (not given by the templates).
+``scipy.signal`` (``loading``). The FFT-based functions take ``axes=``: the operands broadcast along the others.
 """
 # Template bodies use d[...] and t[...]; linters do not know those names.
 # ruff: noqa: F821, F811
@@ -29,17 +29,17 @@ def correlate(y, in1, in2, mode="full", method="auto"):
 
 
 @bilinear(scipy.signal.fftconvolve)
-def fftconvolve(y, in1, in2, mode="full"):
-    y = scipy.signal.fftconvolve(in1, in2, mode)
-    d[in1] = ksg.convolve_lhs(d[y], in1, in2, mode, "fft")
-    d[in2] = ksg.convolve_rhs(d[y], in1, in2, mode, "fft")
+def fftconvolve(y, in1, in2, mode="full", axes=None):
+    y = scipy.signal.fftconvolve(in1, in2, mode, axes)
+    d[in1] = ksg.fftconvolve_lhs(d[y], in1, in2, mode, axes)
+    d[in2] = ksg.fftconvolve_rhs(d[y], in1, in2, mode, axes)
 
 
 @bilinear(scipy.signal.oaconvolve)
-def oaconvolve(y, in1, in2, mode="full"):
-    y = scipy.signal.oaconvolve(in1, in2, mode)
-    d[in1] = ksg.convolve_lhs(d[y], in1, in2, mode, "fft")
-    d[in2] = ksg.convolve_rhs(d[y], in1, in2, mode, "fft")
+def oaconvolve(y, in1, in2, mode="full", axes=None):
+    y = scipy.signal.oaconvolve(in1, in2, mode, axes)
+    d[in1] = ksg.fftconvolve_lhs(d[y], in1, in2, mode, axes)
+    d[in2] = ksg.fftconvolve_rhs(d[y], in1, in2, mode, axes)
 
 
 @bilinear(scipy.signal.convolve2d)
@@ -65,6 +65,16 @@ def convolve_lhs_(out, g, in1, in2, mode="full", method="auto"):
 @tangent(ksg.convolve_rhs)
 def convolve_rhs_(out, g, in1, in2, mode="full", method="auto"):
     t[out] = ksg.convolve_rhs(t[g], in1, in2, mode, method) + ksg.convolve_rhs(g, t[in1], in2, mode, method)
+
+
+@tangent(ksg.fftconvolve_lhs)
+def fftconvolve_lhs_(out, g, in1, in2, mode="full", axes=None):
+    t[out] = ksg.fftconvolve_lhs(t[g], in1, in2, mode, axes) + ksg.fftconvolve_lhs(g, in1, t[in2], mode, axes)
+
+
+@tangent(ksg.fftconvolve_rhs)
+def fftconvolve_rhs_(out, g, in1, in2, mode="full", axes=None):
+    t[out] = ksg.fftconvolve_rhs(t[g], in1, in2, mode, axes) + ksg.fftconvolve_rhs(g, t[in1], in2, mode, axes)
 
 
 @tangent(ksg.correlate_lhs)

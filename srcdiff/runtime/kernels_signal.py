@@ -82,3 +82,47 @@ def correlate2d_rhs(g, in1, in2, mode="full"):
     if _swapped(in1, in2, mode):
         return _flip_conj(_transpose(numpy.conj(g), in1, _flip_conj(in2), mode, "auto", 2))
     return _flip_conj(_transpose(g, in1, _flip_conj(in2), mode, "auto", 2, correlate2d=True))
+
+
+def _conv_axes(in1, in2, axes):
+    """The axes ``fftconvolve(in1, in2, axes=axes)`` convolves along, non-negative and sorted."""
+    ndim = numpy.ndim(in1)
+    if axes is None:
+        return tuple(range(ndim))
+    axes = (axes,) if numpy.ndim(axes) == 0 else tuple(axes)
+    return tuple(sorted({int(a) % ndim for a in axes}))
+
+
+def _sum_to(x, shape):
+    """``x`` summed over the axes where ``shape`` has 1 and ``x`` more (broadcast's transpose)."""
+    axes = tuple(i for i, (n, m) in enumerate(zip(shape, x.shape)) if n == 1 and m != 1)
+    return numpy.sum(x, axis=axes, keepdims=True) if axes else x
+
+
+def _transpose_axes(g, in1, in2, mode, axes, which):
+    """Adjoint of ``fftconvolve(in1, in2, mode, axes=axes)`` in operand ``which``: along the convolved axes
+    as ``_transpose``; along the others the operands broadcast (the result is summed back to the operand's
+    shape), and mode 'same' keeps the centred window of in1's size."""
+    axes = _conv_axes(in1, in2, axes)
+    s1, s2 = numpy.shape(in1), numpy.shape(in2)
+    g = numpy.asarray(g)
+    start = dict(zip(axes, _start([s1[a] for a in axes], [s2[a] for a in axes], mode)))
+    # along the other axes the full result has the broadcast size; 'same' keeps in1's, centred (SciPy)
+    shape = tuple(s1[i] + s2[i] - 1 if i in axes else max(s1[i], s2[i]) for i in range(g.ndim))
+    for i in range(g.ndim):
+        start.setdefault(i, (shape[i] - g.shape[i]) // 2)
+    full = numpy.zeros(shape, dtype=numpy.result_type(g, float))
+    full[tuple(slice(start[i], start[i] + g.shape[i]) for i in range(g.ndim))] = g
+    other = in2 if which == 1 else in1
+    out = scipy.signal.fftconvolve(full, numpy.flip(other, axis=axes), "valid", axes=axes)
+    return _sum_to(out, s1 if which == 1 else s2)
+
+
+def fftconvolve_lhs(g, in1, in2, mode="full", axes=None):
+    """Adjoint of ``scipy.signal.fftconvolve(in1, in2, mode, axes)`` (or oaconvolve) with respect to ``in1``."""
+    return _transpose_axes(g, in1, in2, mode, axes, 1)
+
+
+def fftconvolve_rhs(g, in1, in2, mode="full", axes=None):
+    """Adjoint of ``scipy.signal.fftconvolve(in1, in2, mode, axes)`` (or oaconvolve) with respect to ``in2``."""
+    return _transpose_axes(g, in1, in2, mode, axes, 2)

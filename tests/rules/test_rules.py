@@ -3140,6 +3140,24 @@ if signal is not None:
     case(signal.convolve, signal_call(signal.convolve, "same", "auto"), r18(6), c18(3), wrt=(0, 1),
          label="real by complex")
 
+    def signal_axes_call(fn, mode, axes):
+        """sum(fn(in1, in2, mode, axes=axes) * a fixed complex weight of the result's shape)."""
+        def conv_axes(in1, in2):
+            y = fn(in1, in2, mode, axes=axes)
+            k = np.arange(y.size).reshape(y.shape)
+            return np.sum(np.real(y * (np.cos(1.3 * k) + 0.4j * np.sin(0.7 * k))))
+        return own_code(conv_axes)
+
+    # axes=: convolved along those axes, broadcast along the others ('same' keeps in1's size there)
+    AXES_SHAPES = [((5, 4), (2, 4), 0), ((5, 1), (2, 3), (0,)), ((4, 5, 3), (2, 1, 3), (2, 0)),
+                   ((2, 6), (2, 8), -1)]
+    for _fn in (signal.fftconvolve, signal.oaconvolve):
+        for _s1, _s2, _axes in AXES_SHAPES:
+            for _mode in ("full", "same", "valid"):
+                case(_fn, signal_axes_call(_fn, _mode, _axes), r18(*_s1), r18(*_s2), wrt=(0, 1),
+                     label="%s %s*%s axes=%s" % (_mode, _s1, _s2, _axes))
+        case(_fn, signal_axes_call(_fn, "same", 1), c18(3, 5), c18(3, 2), wrt=(0, 1), label="complex axes=1")
+
 if sla is not None:
     def expm_call(a):
         return np.sum(np.real(sla.expm(a) * WC2[:3, :3]))

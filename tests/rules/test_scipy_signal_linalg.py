@@ -59,12 +59,14 @@ def fft_axes(a, v):
     return np.sum(signal.fftconvolve(a, v, axes=0) ** 2)
 
 
-def test_fftconvolve_axes_is_refused_by_its_public_name():
-    with pytest.raises(MissingRuleError) as info:
-        srcdiff.grad(fft_axes)(np.ones((3, 3)), np.ones((2, 3)))
-    msg = str(info.value)
-    located_at(msg, fft_axes, "signal.fftconvolve")
-    assert "srcdiff's rule for scipy.signal.fftconvolve does not handle its argument `axes`" in msg
+def test_fftconvolve_axes():
+    """axes=0: convolved along rows, broadcast along columns; both modes against central differences."""
+    a, v = np.linspace(0.1, 0.9, 9).reshape(3, 3), np.array([[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]])
+    srcdiff.check_grad(fft_axes, a, v, wrt=(0, 1))
+    ta, tv = np.cos(np.arange(9.0)).reshape(3, 3), np.sin(np.arange(6.0)).reshape(2, 3)
+    _, jt = srcdiff.jvp(fft_axes, (a, v), (ta, tv), wrt=(0, 1))
+    ga, gv = srcdiff.grad(fft_axes, wrt=(0, 1))(a, v)
+    np.testing.assert_allclose(jt, np.sum(ga * ta) + np.sum(gv * tv), rtol=1e-10)
 
 
 def unsupported_signal(x):
