@@ -3148,6 +3148,24 @@ if signal is not None:
             return np.sum(np.real(y * (np.cos(1.3 * k) + 0.4j * np.sin(0.7 * k))))
         return own_code(conv_axes)
 
+    def signal_boundary_call(fn, mode, boundary):
+        """sum(fn(in1, in2, mode, boundary) * a fixed complex weight of the result's shape)."""
+        def conv_boundary(in1, in2):
+            y = fn(in1, in2, mode, boundary)
+            k = np.arange(y.size).reshape(y.shape)
+            return np.sum(np.real(y * (np.cos(1.3 * k) + 0.4j * np.sin(0.7 * k))))
+        return own_code(conv_boundary)
+
+    # boundary 'wrap' / 'symm': in1 extended by its own entries (several times over where in2 is the larger)
+    for _fn in (signal.convolve2d, signal.correlate2d):
+        for _boundary in ("wrap", "symm"):
+            for _s1, _s2 in (((5, 4), (2, 3)), ((2, 3), (5, 4))):
+                for _mode in ("full", "same", "valid"):
+                    case(_fn, signal_boundary_call(_fn, _mode, _boundary), r18(*_s1), r18(*_s2), wrt=(0, 1),
+                         label="%s %s*%s boundary=%s" % (_mode, _s1, _s2, _boundary))
+            case(_fn, signal_boundary_call(_fn, "same", _boundary), c18(3, 4), c18(2, 3), wrt=(0, 1),
+                 label="complex same boundary=%s" % _boundary)
+
     # axes=: convolved along those axes, broadcast along the others ('same' keeps in1's size there)
     AXES_SHAPES = [((5, 4), (2, 4), 0), ((5, 1), (2, 3), (0,)), ((4, 5, 3), (2, 1, 3), (2, 0)),
                    ((2, 6), (2, 8), -1)]
