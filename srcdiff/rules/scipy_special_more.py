@@ -204,6 +204,18 @@ if scipy is not None:
     def stdtr_ddf_(out, df, t):
         t[out] = refuse(out, _SECOND[0])
 
+    @adjoint(gammainc_da)  # reverse mode over the derivative (grad of grad)
+    def gammainc_da__(out, a, x):
+        d[a] = refuse(d[out], _SECOND[0])
+
+    @adjoint(betainc_da, betainc_db)
+    def betainc_shape__(out, a, b, x, y=None):
+        d[a] = refuse(d[out], _SECOND[0])
+
+    @adjoint(stdtr_ddf)
+    def stdtr_ddf__(out, df, t):
+        d[df] = refuse(d[out], _SECOND[0])
+
     for _kernel, _params in ((gammainc_da, ("a", "x")), (betainc_da, ("a", "b", "x", "y")),
                              (betainc_db, ("a", "b", "x", "y")), (stdtr_ddf, ("df", "t"))):
         refuse_derivative(_kernel, _params, *_SECOND)

@@ -132,3 +132,31 @@ def test_through_srcdiff_both_modes_against_mpmath(f, args, wrt):
     for pos, e in zip(positions, expected):
         _, tangent = srcdiff.jvp(f, args, 1.0, wrt=pos)
         np.testing.assert_allclose(tangent, e, rtol=1e-9)
+
+
+def gammainc_in_a(a, x):
+    return np.sum(special.gammainc(a, x))
+
+
+def t_sf_in_x(x, df):
+    return np.sum(stats.t.sf(x, df))
+
+
+@pytest.mark.parametrize("f, args, wrt", [(gammainc_in_a, (1.5, 0.7), 0), (t_cdf_in_df, (np.array([0.3]), 3.5), 1),
+                                          (beta_logcdf_in_ab, (np.array([0.3]), 1.5, 0.7), 2)],
+                         ids=["gammainc", "t", "beta"])
+@pytest.mark.parametrize("route", ["grad of grad", "hvp"])
+def test_second_derivative_in_the_shapes_is_refused(f, args, wrt, route):
+    with pytest.raises(srcdiff.NonDifferentiableError, match="no second derivative of the incomplete gamma and beta"):
+        if route == "grad of grad":
+            srcdiff.grad(srcdiff.grad(f, wrt=wrt), wrt=wrt)(*args)
+        else:
+            srcdiff.hvp(f, wrt=wrt)(*args, 1.0)
+
+
+def test_second_derivative_in_x_is_fine():
+    """With the shape constant the second derivative in x is the density's derivative, both routes."""
+    x, h = 0.3, 1e-5
+    expected = -(stats.t.pdf(x + h, 3.5) - stats.t.pdf(x - h, 3.5)) / (2 * h)
+    np.testing.assert_allclose(srcdiff.grad(srcdiff.grad(t_sf_in_x))(x, 3.5), expected, rtol=1e-7)
+    np.testing.assert_allclose(srcdiff.hvp(t_sf_in_x)(np.array([x]), 3.5, np.ones(1)), [expected], rtol=1e-7)
