@@ -3824,6 +3824,12 @@ if signal is not None:
             total = total + np.sum(ksg.correlate_rhs(gm, in1, in2, mode) * W2[2:4, :3])
             total = total + np.sum(ksg.correlate2d_lhs(gm, in1, in2, mode) * W2[3:7, 2:7])
             total = total + np.sum(ksg.correlate2d_rhs(gm, in1, in2, mode) * W2[5:7, 1:4])
+            total = total + np.sum(ksg.convolve2d_lhs(gm, in1, in2, mode, "wrap") * W2[2:6, 1:6])
+            total = total + np.sum(ksg.convolve2d_rhs(gm, in1, in2, mode, "symm") * W2[4:6, 3:6])
+            total = total + np.sum(ksg.correlate2d_boundary_lhs(gm, in1, in2, mode, "symm") * W2[1:5, 2:7])
+            total = total + np.sum(ksg.correlate2d_boundary_rhs(gm, in1, in2, mode, "wrap") * W2[6:8, :3])
+            total = total + np.sum(ksg.fftconvolve_lhs(gm, in1, in2, mode) * W2[3:7, 3:8])
+            total = total + np.sum(ksg.fftconvolve_rhs(gm, in1, in2, mode, (0, 1)) * W2[:2, 5:8])
         return total
 
     kernel_case(ksg.convolve_lhs, k_signal, R18.standard_normal((5, 7)), R18.standard_normal((4, 5)),
