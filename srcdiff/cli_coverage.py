@@ -81,14 +81,15 @@ def _is_distribution(obj):
 
 def member_rule(owner, name):
     """The rule for ``owner.name`` (a distribution's method): registered on the bound method, on
-    the function it binds, or None."""
+    the function it binds, a definition srcdiff differentiates (rules/scipy_stats), or None."""
     from .rules import lookup
     method = getattr(owner, name, None)
     for candidate in (method, getattr(method, "__func__", None)):
         rule = lookup(candidate) if candidate is not None else None
         if rule is not None:
             return rule
-    return None
+    from .rules import scipy_stats  # the methods computed from a definition (loaded with the rules above)
+    return _DEFINED if scipy_stats.definition(owner, name) is not None else None
 
 
 def rule_kind(rule):
@@ -201,3 +202,12 @@ class _Constant:
 
 
 _CONSTANT = _Constant()
+
+
+class _Defined:
+    """A scipy.stats method srcdiff computes from its definition (rules/scipy_stats): both modes."""
+    nondifferentiable = False
+    adjoint = tangent = True
+
+
+_DEFINED = _Defined()

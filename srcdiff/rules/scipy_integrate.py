@@ -30,7 +30,7 @@ def odeint(y, func, y0, t, args=None, Dfun=None, rtol=None, atol=None, mxstep=0,
 
 # Second derivatives would differentiate the adjoint solve itself: refused where a varied value reaches the
 # kernels (the tangent templates below are never filled; they make the kernels rules, not code to transform).
-_SECOND = ("srcdiff has no second derivative of scipy.integrate.odeint (forward mode over its derivative)",
+_SECOND = ("srcdiff has no second derivative of scipy.integrate.odeint (forward or reverse mode over its derivative)",
            "Take one derivative through odeint, or integrate the ODE with your own loop of steps.")
 
 
@@ -42,6 +42,17 @@ def odeint_adjoint_(out, g, func, ys, t, args=None, rtol=None, atol=None, mxstep
 @tangent(kint.odeint_tangent)
 def odeint_tangent_(out, ys, func, t, args, t_y0, t_t, t_args, rtol=None, atol=None, mxstep=0, hmax=0.0):
     t[out] = refuse(out, "srcdiff has no second derivative of scipy.integrate.odeint")
+
+
+# reverse mode over the derivative (grad of grad): refused by the same declarations, not by transforming the kernels
+@adjoint(kint.odeint_adjoint)
+def odeint_adjoint__(out, g, func, ys, t, args=None, rtol=None, atol=None, mxstep=0, hmax=0.0):
+    d[g] = refuse(d[out], "srcdiff has no second derivative of scipy.integrate.odeint")
+
+
+@adjoint(kint.odeint_tangent)
+def odeint_tangent__(out, ys, func, t, args, t_y0, t_t, t_args, rtol=None, atol=None, mxstep=0, hmax=0.0):
+    d[ys] = refuse(d[out], "srcdiff has no second derivative of scipy.integrate.odeint")
 
 
 refuse_derivative(kint.odeint_adjoint, ("g", "ys", "t", "args"), *_SECOND)

@@ -1,9 +1,9 @@
 """Rules for ``scipy.signal`` convolutions: convolve, correlate, fftconvolve, oaconvolve (n-d, every mode and
-method), convolve2d and correlate2d (boundary 'fill' with fillvalue 0).
+method, axes), convolve2d and correlate2d (boundary 'wrap', 'symm', or 'fill' with fillvalue 0).
 
 Each is bilinear: the product is stated once, the tangent is the product rule, and the adjoints are the
 transposed convolutions of ``runtime.kernels_signal``. Imported only once the user's code has imported
-``scipy.signal`` (``loading``). The FFT-based functions' ``axes=`` is refused (not given by the templates).
+``scipy.signal`` (``loading``). The FFT-based functions take ``axes=``: the operands broadcast along the others.
 """
 # Template bodies use d[...] and t[...]; linters do not know those names.
 # ruff: noqa: F821, F811
@@ -29,31 +29,31 @@ def correlate(y, in1, in2, mode="full", method="auto"):
 
 
 @bilinear(scipy.signal.fftconvolve)
-def fftconvolve(y, in1, in2, mode="full"):
-    y = scipy.signal.fftconvolve(in1, in2, mode)
-    d[in1] = ksg.convolve_lhs(d[y], in1, in2, mode, "fft")
-    d[in2] = ksg.convolve_rhs(d[y], in1, in2, mode, "fft")
+def fftconvolve(y, in1, in2, mode="full", axes=None):
+    y = scipy.signal.fftconvolve(in1, in2, mode, axes)
+    d[in1] = ksg.fftconvolve_lhs(d[y], in1, in2, mode, axes)
+    d[in2] = ksg.fftconvolve_rhs(d[y], in1, in2, mode, axes)
 
 
 @bilinear(scipy.signal.oaconvolve)
-def oaconvolve(y, in1, in2, mode="full"):
-    y = scipy.signal.oaconvolve(in1, in2, mode)
-    d[in1] = ksg.convolve_lhs(d[y], in1, in2, mode, "fft")
-    d[in2] = ksg.convolve_rhs(d[y], in1, in2, mode, "fft")
+def oaconvolve(y, in1, in2, mode="full", axes=None):
+    y = scipy.signal.oaconvolve(in1, in2, mode, axes)
+    d[in1] = ksg.fftconvolve_lhs(d[y], in1, in2, mode, axes)
+    d[in2] = ksg.fftconvolve_rhs(d[y], in1, in2, mode, axes)
 
 
 @bilinear(scipy.signal.convolve2d)
 def convolve2d(y, in1, in2, mode="full", boundary="fill", fillvalue=0):
     y = scipy.signal.convolve2d(in1, in2, mode, boundary, fillvalue)
-    d[in1] = ksg.convolve_lhs(d[y], in1, in2, mode)
-    d[in2] = ksg.convolve_rhs(d[y], in1, in2, mode)
+    d[in1] = ksg.convolve2d_lhs(d[y], in1, in2, mode, boundary)
+    d[in2] = ksg.convolve2d_rhs(d[y], in1, in2, mode, boundary)
 
 
 @bilinear(scipy.signal.correlate2d)
 def correlate2d(y, in1, in2, mode="full", boundary="fill", fillvalue=0):
     y = scipy.signal.correlate2d(in1, in2, mode, boundary, fillvalue)
-    d[in1] = ksg.correlate2d_lhs(d[y], in1, in2, mode)
-    d[in2] = ksg.correlate2d_rhs(d[y], in1, in2, mode)
+    d[in1] = ksg.correlate2d_boundary_lhs(d[y], in1, in2, mode, boundary)
+    d[in2] = ksg.correlate2d_boundary_rhs(d[y], in1, in2, mode, boundary)
 
 
 # The adjoint kernels are linear in the cotangent and in the operand they read (second derivatives).
@@ -67,6 +67,16 @@ def convolve_rhs_(out, g, in1, in2, mode="full", method="auto"):
     t[out] = ksg.convolve_rhs(t[g], in1, in2, mode, method) + ksg.convolve_rhs(g, t[in1], in2, mode, method)
 
 
+@tangent(ksg.fftconvolve_lhs)
+def fftconvolve_lhs_(out, g, in1, in2, mode="full", axes=None):
+    t[out] = ksg.fftconvolve_lhs(t[g], in1, in2, mode, axes) + ksg.fftconvolve_lhs(g, in1, t[in2], mode, axes)
+
+
+@tangent(ksg.fftconvolve_rhs)
+def fftconvolve_rhs_(out, g, in1, in2, mode="full", axes=None):
+    t[out] = ksg.fftconvolve_rhs(t[g], in1, in2, mode, axes) + ksg.fftconvolve_rhs(g, t[in1], in2, mode, axes)
+
+
 @tangent(ksg.correlate_lhs)
 def correlate_lhs_(out, g, in1, in2, mode="full", method="auto"):
     t[out] = ksg.correlate_lhs(t[g], in1, in2, mode, method) + ksg.correlate_lhs(g, in1, t[in2], mode, method)
@@ -75,6 +85,28 @@ def correlate_lhs_(out, g, in1, in2, mode="full", method="auto"):
 @tangent(ksg.correlate_rhs)
 def correlate_rhs_(out, g, in1, in2, mode="full", method="auto"):
     t[out] = ksg.correlate_rhs(t[g], in1, in2, mode, method) + ksg.correlate_rhs(g, t[in1], in2, mode, method)
+
+
+@tangent(ksg.convolve2d_lhs)
+def convolve2d_lhs_(out, g, in1, in2, mode="full", boundary="fill"):
+    t[out] = ksg.convolve2d_lhs(t[g], in1, in2, mode, boundary) + ksg.convolve2d_lhs(g, in1, t[in2], mode, boundary)
+
+
+@tangent(ksg.convolve2d_rhs)
+def convolve2d_rhs_(out, g, in1, in2, mode="full", boundary="fill"):
+    t[out] = ksg.convolve2d_rhs(t[g], in1, in2, mode, boundary) + ksg.convolve2d_rhs(g, t[in1], in2, mode, boundary)
+
+
+@tangent(ksg.correlate2d_boundary_lhs)
+def correlate2d_boundary_lhs_(out, g, in1, in2, mode="full", boundary="fill"):
+    t[out] = ksg.correlate2d_boundary_lhs(t[g], in1, in2, mode, boundary) + \
+        ksg.correlate2d_boundary_lhs(g, in1, t[in2], mode, boundary)
+
+
+@tangent(ksg.correlate2d_boundary_rhs)
+def correlate2d_boundary_rhs_(out, g, in1, in2, mode="full", boundary="fill"):
+    t[out] = ksg.correlate2d_boundary_rhs(t[g], in1, in2, mode, boundary) + \
+        ksg.correlate2d_boundary_rhs(g, t[in1], in2, mode, boundary)
 
 
 @tangent(ksg.correlate2d_lhs)
@@ -88,13 +120,18 @@ def correlate2d_rhs_(out, g, in1, in2, mode="full"):
 
 
 def _fill_zero(args):
-    """convolve2d/correlate2d: only the zero-padded boundary is a bilinear product of the two inputs."""
+    """convolve2d/correlate2d: a bilinear product of the two inputs with the zero-padded boundary ('fill',
+    fillvalue 0) or an extension of in1 by its own entries ('wrap', 'symm')."""
     boundary, fillvalue = args.get("boundary", "fill"), args.get("fillvalue", 0)
-    if boundary != "fill" or fillvalue is Ellipsis or fillvalue != 0:
-        return ("srcdiff differentiates scipy.signal.convolve2d and correlate2d with boundary='fill' and "
-                "fillvalue=0 only (here boundary=%s, fillvalue=%s)" % (_shown(boundary), _shown(fillvalue)),
-                "Pad the input yourself with np.pad (mode 'wrap', 'symmetric' or constant_values=...) and "
-                "call the function with mode='valid'.")
+    if boundary in ksg.EXTENDED:
+        return None
+    # a boundary held in a variable: its value is checked when the derivative runs (kernels_signal)
+    if boundary not in ("fill", "pad", Ellipsis) or fillvalue is Ellipsis or fillvalue != 0:
+        return ("srcdiff differentiates scipy.signal.convolve2d and correlate2d with boundary='wrap', 'symm' or "
+                "'fill' with fillvalue=0 only (here boundary=%s, fillvalue=%s)" % (_shown(boundary),
+                                                                                  _shown(fillvalue)),
+                "Pad the input yourself with np.pad (constant_values=...) and call the function with mode='valid'; "
+                "pass boundary as a constant.")
     return None
 
 

@@ -1,9 +1,10 @@
 """Rules for more ``scipy.special`` functions: Bessel functions, incomplete gamma and beta, rgamma, beta,
 multigammaln, and SciPy's own log1p, expm1 and cosm1.
 
-Derivatives are taken with respect to the arguments that have closed forms: the argument of a
-Bessel function (not its order), ``x`` of ``gammainc``/``gammaincc``/``betainc`` (not ``a``, ``b``).
-A varied value passed to those other parameters is refused (``constant_only``), never given a 0.
+Derivatives are taken with respect to the arguments that have closed forms, the argument of a Bessel
+function (not its order), and to the shapes ``a``, ``b`` of ``gammainc``/``gammaincc``/``betainc`` by the
+series and continued fractions of runtime/kernels_incomplete. A varied value passed to a Bessel order is
+refused (``constant_only``), never given a 0; so is a second derivative in the shapes.
 ``iv``, ``ive``, ``jv`` (``jn``) and ``rgamma`` take complex arguments; ``ive`` scales by
 ``exp(-|Re z|)``, which is not holomorphic, so its complex adjoint has a real extra term.
 """
@@ -11,13 +12,15 @@ A varied value passed to those other parameters is refused (``constant_only``), 
 # ruff: noqa: F821, F811
 import numpy
 
+from ..runtime.kernels import refuse
 from ..runtime.kernels_math import strong_div, strong_mul
 from .registry import adjoint, nondifferentiable, self_adjoint, tangent
-from .refusals import constant_only
+from .refusals import constant_only, refuse_derivative
 
 try:
     import scipy.special
 
+    from ..runtime.kernels_incomplete import betainc_da, betainc_db, gammainc_da, stdtr_ddf
     from ..runtime.kernels_special import multigammaln_partial, rgamma_partial, rgamma_second
 except ImportError:  # pragma: no cover - SciPy is an optional dependency
     scipy = None
@@ -120,19 +123,30 @@ def beta(y, a, b):
 # dP(a, x)/dx = x^(a-1) exp(-x) / Gamma(a); Q = 1 - P
 @_self_adjoint("gammainc")
 def gammainc(y, a, x):
+    d[a] = strong_mul(d[y], gammainc_da(a, x))
     d[x] = strong_mul(d[y], numpy.exp(scipy.special.xlogy(a - 1.0, x) - x - scipy.special.gammaln(a)))
 
 
 @_self_adjoint("gammaincc")
 def gammaincc(y, a, x):
+    d[a] = strong_mul(-d[y], gammainc_da(a, x))
     d[x] = strong_mul(-d[y], numpy.exp(scipy.special.xlogy(a - 1.0, x) - x - scipy.special.gammaln(a)))
 
 
 # dI_x(a, b)/dx = x^(a-1) (1-x)^(b-1) / B(a, b)
 @_self_adjoint("betainc")
 def betainc(y, a, b, x):
+    d[a] = strong_mul(d[y], betainc_da(a, b, x))
+    d[b] = strong_mul(d[y], betainc_db(a, b, x))
     d[x] = strong_mul(d[y], numpy.exp(scipy.special.xlogy(a - 1.0, x) + scipy.special.xlog1py(b - 1.0, -x) -
                                       scipy.special.betaln(a, b)))
+
+
+@_self_adjoint("stdtr")
+def stdtr(y, df, t):
+    d[df] = strong_mul(d[y], stdtr_ddf(df, t))
+    d[t] = d[y] * numpy.exp(scipy.special.gammaln(0.5 * (df + 1.0)) - scipy.special.gammaln(0.5 * df) -
+                            0.5 * numpy.log(numpy.pi * df) - 0.5 * (df + 1.0) * numpy.log1p(t * t / df))
 
 
 # multigammaln(a, d) = d (d - 1) / 4 log(pi) + sum over j < d of gammaln(a - j / 2); d is an integer
@@ -169,7 +183,39 @@ if scipy is not None:
     for _name, _params in (("iv", ("v",)), ("ive", ("v",)), ("jv", ("v",)), ("yn", ("n",))):
         constant_only(getattr(scipy.special, _name), _ORDER, *_params)
     constant_only(scipy.special.multigammaln, "Pass the dimension d as a constant integer.", "d")
-    for _name, _params in (("gammainc", ("a",)), ("gammaincc", ("a",)), ("betainc", ("a", "b"))):
-        constant_only(getattr(scipy.special, _name),
-                      "Pass the shape parameters as constants; srcdiff differentiates %s with respect to x only "
-                      "(register your own rule with @srcdiff.adjoint for the others)." % _name, *_params)
+
+
+# Second derivatives in the shapes would differentiate the series themselves: refused where a varied value
+# reaches these kernels (the tangent templates are never filled; they make the kernels rules, not code to transform).
+_SECOND = ("srcdiff has no second derivative of the incomplete gamma and beta functions (scipy.special.gammainc, "
+           "gammaincc, betainc, stdtr, and the cdf of scipy.stats.gamma, chi2, beta, t) involving their shape "
+           "parameters: the first derivative is a series, not a function srcdiff has rules for",
+           "Take second derivatives with respect to x only, with the shape parameters held constant.")
+if scipy is not None:
+    @tangent(gammainc_da)
+    def gammainc_da_(out, a, x):
+        t[out] = refuse(out, _SECOND[0])
+
+    @tangent(betainc_da, betainc_db)
+    def betainc_shape_(out, a, b, x, y=None):
+        t[out] = refuse(out, _SECOND[0])
+
+    @tangent(stdtr_ddf)
+    def stdtr_ddf_(out, df, t):
+        t[out] = refuse(out, _SECOND[0])
+
+    @adjoint(gammainc_da)  # reverse mode over the derivative (grad of grad)
+    def gammainc_da__(out, a, x):
+        d[a] = refuse(d[out], _SECOND[0])
+
+    @adjoint(betainc_da, betainc_db)
+    def betainc_shape__(out, a, b, x, y=None):
+        d[a] = refuse(d[out], _SECOND[0])
+
+    @adjoint(stdtr_ddf)
+    def stdtr_ddf__(out, df, t):
+        d[df] = refuse(d[out], _SECOND[0])
+
+    for _kernel, _params in ((gammainc_da, ("a", "x")), (betainc_da, ("a", "b", "x", "y")),
+                             (betainc_db, ("a", "b", "x", "y")), (stdtr_ddf, ("df", "t"))):
+        refuse_derivative(_kernel, _params, *_SECOND)

@@ -4,8 +4,8 @@ Each distribution has five functions of the standardized point ``z = (x - loc) /
 shape parameters (log density, cdf, sf and their logarithms); ``family`` makes from them the six
 methods with ``loc`` and ``scale``. Outside the support the formulas read a stand-in point inside
 it, so the value is SciPy's (-inf, 0 or 1) and the derivative 0; invalid parameters give NaN.
-The cdf of t, gamma, chi2 and beta is a primitive (kernels_stats, rules in stats_rules) that refuses the derivative
-with respect to shape parameters, which has no closed form.
+The cdf of t, gamma, chi2 and beta is a primitive (kernels_stats, rules in stats_rules); its derivative in the
+shape parameters is a series (runtime/kernels_incomplete).
 """
 import numpy
 import scipy.special

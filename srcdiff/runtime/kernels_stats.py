@@ -1,8 +1,10 @@
-"""Kernels of the scipy.stats definitions: refusals, the x-only cdf primitives of t, gamma and beta
-(rules in stats_rules) and the shape helpers of multivariate_normal and dirichlet."""
+"""Kernels of the scipy.stats definitions: refusals, the cdf primitives of t, gamma and beta and their
+derivatives in the shapes (rules in stats_rules), and the shape helpers of multivariate_normal and dirichlet."""
 import numpy
 import scipy.special
 import scipy.stats
+
+from .kernels_incomplete import betainc_da, betainc_db, gammainc_da, stdtr_ddf
 
 _LOG_SQRT_PI = 0.5723649429247001  # log(sqrt(pi))
 
@@ -24,7 +26,7 @@ class Refusal:
 
 
 # The cdf of the t, gamma and beta families at ``z`` (standardized); their derivative in ``z`` is the
-# density. The shape arguments must reach these through a Refusal: the rules below have none for them.
+# density, in the shapes the *_da/_db/_ddf kernels below.
 def t_cdf(z, df):
     return scipy.special.stdtr(df, z)
 
@@ -43,6 +45,24 @@ def beta_cdf(z, a, b):
 
 def beta_sf(z, a, b):
     return scipy.special.betainc(b, a, 1.0 - numpy.clip(z, 0.0, 1.0))
+
+
+def t_cdf_ddf(z, df):
+    return stdtr_ddf(df, z)
+
+
+def gamma_cdf_da(z, a):
+    return gammainc_da(a, numpy.maximum(z, 0.0))
+
+
+def beta_cdf_da(z, a, b):
+    zc = numpy.clip(z, 0.0, 1.0)
+    return betainc_da(a, b, zc, 1.0 - zc)
+
+
+def beta_cdf_db(z, a, b):
+    zc = numpy.clip(z, 0.0, 1.0)
+    return betainc_db(a, b, zc, 1.0 - zc)
 
 
 def t_density(z, df):

@@ -3063,6 +3063,27 @@ if special is not None:
         case(_fn, special_complex(_fn, *_consts), c18(3, 4), label="complex %s" % _fn.__name__)
     case(special.beta, beta_call, r18(3, 4, lo=0.3, hi=3.0), r18(4, lo=0.3, hi=3.0), wrt=(0, 1), label="(3x4, 4)")
 
+    # the shapes of the incomplete gamma and beta functions and t's df (runtime/kernels_incomplete)
+    def gammainc_shape(a, x):
+        return np.sum(special.gammainc(a, x) * W2[:3, :4])
+
+    def gammaincc_shape(a, x):
+        return np.sum(special.gammaincc(a, x) * W2[:3, :4])
+
+    def betainc_shapes(a, b, x):
+        return np.sum(special.betainc(a, b, x) * W2[:3, :4])
+
+    def stdtr_call(df, t):
+        return np.sum(special.stdtr(df, t) * W2[:3, :4])
+
+    case(special.gammainc, gammainc_shape, r18(3, 4, lo=0.2, hi=6.0), r18(3, 4, lo=0.05, hi=8.0), wrt=(0, 1),
+         label="shape a")
+    case(special.gammaincc, gammaincc_shape, r18(3, 4, lo=0.2, hi=6.0), r18(3, 4, lo=0.05, hi=8.0), wrt=(0, 1),
+         label="shape a")
+    case(special.betainc, betainc_shapes, r18(3, 4, lo=0.2, hi=5.0), r18(3, 4, lo=0.2, hi=5.0),
+         r18(3, 4, lo=0.02, hi=0.98), wrt=(0, 1, 2), label="shapes a, b")
+    case(special.stdtr, stdtr_call, r18(3, 4, lo=0.5, hi=40.0), r18(3, 4, lo=-4.0, hi=4.0), wrt=(0, 1), label="df, t")
+
     def multigammaln_call(a):
         return np.sum(special.multigammaln(a, 3) * W2[:3, :4])
 
@@ -3118,6 +3139,42 @@ if signal is not None:
                  wrt=(0, 1), label="complex %s" % _mode)
     case(signal.convolve, signal_call(signal.convolve, "same", "auto"), r18(6), c18(3), wrt=(0, 1),
          label="real by complex")
+
+    def signal_axes_call(fn, mode, axes):
+        """sum(fn(in1, in2, mode, axes=axes) * a fixed complex weight of the result's shape)."""
+        def conv_axes(in1, in2):
+            y = fn(in1, in2, mode, axes=axes)
+            k = np.arange(y.size).reshape(y.shape)
+            return np.sum(np.real(y * (np.cos(1.3 * k) + 0.4j * np.sin(0.7 * k))))
+        return own_code(conv_axes)
+
+    def signal_boundary_call(fn, mode, boundary):
+        """sum(fn(in1, in2, mode, boundary) * a fixed complex weight of the result's shape)."""
+        def conv_boundary(in1, in2):
+            y = fn(in1, in2, mode, boundary)
+            k = np.arange(y.size).reshape(y.shape)
+            return np.sum(np.real(y * (np.cos(1.3 * k) + 0.4j * np.sin(0.7 * k))))
+        return own_code(conv_boundary)
+
+    # boundary 'wrap' / 'symm': in1 extended by its own entries (several times over where in2 is the larger)
+    for _fn in (signal.convolve2d, signal.correlate2d):
+        for _boundary in ("wrap", "symm"):
+            for _s1, _s2 in (((5, 4), (2, 3)), ((2, 3), (5, 4))):
+                for _mode in ("full", "same", "valid"):
+                    case(_fn, signal_boundary_call(_fn, _mode, _boundary), r18(*_s1), r18(*_s2), wrt=(0, 1),
+                         label="%s %s*%s boundary=%s" % (_mode, _s1, _s2, _boundary))
+            case(_fn, signal_boundary_call(_fn, "same", _boundary), c18(3, 4), c18(2, 3), wrt=(0, 1),
+                 label="complex same boundary=%s" % _boundary)
+
+    # axes=: convolved along those axes, broadcast along the others ('same' keeps in1's size there)
+    AXES_SHAPES = [((5, 4), (2, 4), 0), ((5, 1), (2, 3), (0,)), ((4, 5, 3), (2, 1, 3), (2, 0)),
+                   ((2, 6), (2, 8), -1)]
+    for _fn in (signal.fftconvolve, signal.oaconvolve):
+        for _s1, _s2, _axes in AXES_SHAPES:
+            for _mode in ("full", "same", "valid"):
+                case(_fn, signal_axes_call(_fn, _mode, _axes), r18(*_s1), r18(*_s2), wrt=(0, 1),
+                     label="%s %s*%s axes=%s" % (_mode, _s1, _s2, _axes))
+        case(_fn, signal_axes_call(_fn, "same", 1), c18(3, 5), c18(3, 2), wrt=(0, 1), label="complex axes=1")
 
 if sla is not None:
     def expm_call(a):
@@ -3324,6 +3381,10 @@ def test_numpy_coverage():
 
 # forward mode over these gradients meets the tangent of complex eigenvectors, which it refuses
 HESSIAN_REFUSED = {"linalg.eig[real, complex pairs: eigenvalues]", "linalg.eigvals[real]"}
+# second derivatives in the shapes of the incomplete gamma and beta functions are refused (their first
+# derivative is a series): case id -> the positions of the shapes
+SHAPES_REFUSED = {"gammainc[shape a]": (0,), "gammaincc[shape a]": (0,), "betainc[shapes a, b]": (0, 1),
+                  "stdtr[df, t]": (0,)}
 
 
 def test_hessian_through_complex_eigenvectors_is_refused():
@@ -3333,12 +3394,23 @@ def test_hessian_through_complex_eigenvectors_is_refused():
                 srcdiff.hvp(c.fun)(*c.args, np.ones_like(c.args[0]))
 
 
+def test_hessian_in_the_shapes_is_refused():
+    cases = [c for c in CASES if c.id in SHAPES_REFUSED]
+    assert len(cases) == len(SHAPES_REFUSED)
+    for c in cases:
+        for pos in SHAPES_REFUSED[c.id]:
+            with pytest.raises(srcdiff.NonDifferentiableError, match="no second derivative of the incomplete"):
+                srcdiff.hvp(c.fun, wrt=pos)(*c.args, np.ones_like(c.args[pos]))
+
+
 def _hessian_params():
     for c in CASES:
         if c.bug or "ties" in c.label or FORWARD_BUGS.get(c.id) or c.id in HESSIAN_REFUSED or c.id.startswith("odeint"):
             continue  # ties: the gradient jumps there, so differences of gradients measure nothing
         for pos in wrt_positions(c):
             x = c.args[pos]
+            if pos in SHAPES_REFUSED.get(c.id, ()):
+                continue  # refused: test_hessian_in_the_shapes_is_refused
             if isinstance(x, float) or (isinstance(x, np.ndarray) and not np.iscomplexobj(x)):
                 yield pytest.param(c, pos, id="%s-%d" % (c.id, pos))
 
@@ -3752,6 +3824,12 @@ if signal is not None:
             total = total + np.sum(ksg.correlate_rhs(gm, in1, in2, mode) * W2[2:4, :3])
             total = total + np.sum(ksg.correlate2d_lhs(gm, in1, in2, mode) * W2[3:7, 2:7])
             total = total + np.sum(ksg.correlate2d_rhs(gm, in1, in2, mode) * W2[5:7, 1:4])
+            total = total + np.sum(ksg.convolve2d_lhs(gm, in1, in2, mode, "wrap") * W2[2:6, 1:6])
+            total = total + np.sum(ksg.convolve2d_rhs(gm, in1, in2, mode, "symm") * W2[4:6, 3:6])
+            total = total + np.sum(ksg.correlate2d_boundary_lhs(gm, in1, in2, mode, "symm") * W2[1:5, 2:7])
+            total = total + np.sum(ksg.correlate2d_boundary_rhs(gm, in1, in2, mode, "wrap") * W2[6:8, :3])
+            total = total + np.sum(ksg.fftconvolve_lhs(gm, in1, in2, mode) * W2[3:7, 3:8])
+            total = total + np.sum(ksg.fftconvolve_rhs(gm, in1, in2, mode, (0, 1)) * W2[:2, 5:8])
         return total
 
     kernel_case(ksg.convolve_lhs, k_signal, R18.standard_normal((5, 7)), R18.standard_normal((4, 5)),

@@ -130,3 +130,20 @@ def test_odeint_with_constant_non_float_args():
     """A dict in ``args`` is data: the gradient with respect to y0 still flows."""
     y0 = np.array([1.0, 2.0])
     np.testing.assert_allclose(srcdiff.grad(loss_opaque)(y0), central_grad(loss_opaque, (y0,), 0, 1e-5), rtol=1e-5)
+
+
+def k_gradient(k, y0):
+    return srcdiff.grad(loss_params, wrt=1)(y0, k, 0.3)
+
+
+@pytest.mark.parametrize("route", ["grad of grad", "nested in user code", "jvp of grad"])
+def test_odeint_second_derivatives_are_refused_by_every_route(route):
+    """Reverse over reverse too: refused by name, not by transforming the adjoint solver's source."""
+    y0 = np.array([1.0, -0.5])
+    with pytest.raises(NonDifferentiableError, match="no second derivative of scipy.integrate.odeint"):
+        if route == "grad of grad":
+            srcdiff.grad(srcdiff.grad(loss_params, wrt=1), wrt=1)(y0, 2.0, 0.3)
+        elif route == "nested in user code":
+            srcdiff.grad(k_gradient)(2.0, y0)
+        else:
+            srcdiff.jvp(srcdiff.grad(loss_params, wrt=1), (y0, 2.0, 0.3), 1.0, wrt=1)
