@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields
 
 
 _FIELD_NAMES = {}  # node class -> its dataclass field names (``fields()`` is slow, and every pass walks)
+_REVERSED_FIELDS = {}  # node class -> those names in reverse order
 _NO_NODES = {"str", "str | None", "int", str, int}  # field types that never hold a node: not looked at
 
 
@@ -16,9 +17,7 @@ class Node:
     """Base of every node; ``children`` lists sub-nodes in source order."""
 
     def children(self):
-        names = _FIELD_NAMES.get(type(self))
-        if names is None:
-            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self) if f.type not in _NO_NODES)
+        names = _FIELD_NAMES.get(type(self)) or _field_names(type(self))
         if not names:
             return []
         out = []
@@ -29,6 +28,13 @@ class Node:
             elif isinstance(value, list):
                 out.extend(item for item in value if isinstance(item, Node))
         return out
+
+
+def _field_names(cls):
+    """The names of the fields of ``cls`` that may hold nodes, in order; and, for ``walk``, reversed."""
+    names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls) if f.type not in _NO_NODES)
+    _REVERSED_FIELDS[cls] = names[::-1]
+    return names
 
 
 class Expr(Node):
@@ -265,14 +271,24 @@ class FunctionDef(Stmt):
 
 def walk(node):
     """Yield ``node`` and every node below it, parents before children."""
+    # ``children`` inlined (every pass walks): a node's children pushed last to first
     stack = [node]
+    pop, push, layout = stack.pop, stack.append, _REVERSED_FIELDS
     while stack:
-        current = stack.pop()
+        current = pop()
         yield current
-        below = current.children()
-        if below:
-            below.reverse()
-            stack.extend(below)
+        names = layout.get(current.__class__)
+        if names is None:
+            _field_names(current.__class__)
+            names = layout[current.__class__]
+        for name in names:
+            value = getattr(current, name)
+            if isinstance(value, Node):
+                push(value)
+            elif isinstance(value, list):
+                for item in reversed(value):
+                    if isinstance(item, Node):
+                        push(item)
 
 
 def names_read(node):

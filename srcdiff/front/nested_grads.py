@@ -37,7 +37,9 @@ def aliases(fn_def, ctx, resolve, guard=lambda expr, obj: None):
             sites.update(ir.target_names(node.target))
     out = {}
     for name, call in calls.items():
-        if sites[name] == 1 and name not in ctx.statics and _read_after_binding(fn_def.body, name):
+        # the cheap test first: a walk of the function per candidate is quadratic in its length
+        if sites[name] == 1 and name not in ctx.statics and _makes_transformation(call, resolve) \
+                and _read_after_binding(fn_def.body, name):
             obj = evaluate(call, resolve, guard)
             if obj is not None:
                 out[name] = obj
@@ -64,14 +66,16 @@ def _mentions(block, name):
     return sum(isinstance(n, ir.Name) and n.id == name for stmt in block for n in ir.walk(stmt))
 
 
+def _makes_transformation(call, resolve):
+    return isinstance(call.func, (ir.Name, ir.Attr)) and any(resolve(call.func) is t for t in transformations())
+
+
 def evaluate(call, resolve, guard=lambda expr, obj: None):
     """The object ``srcdiff.grad(f, wrt=...)`` makes, when the callee is one of ``transformations()``
     and every argument is known now (functions by name, constants), else None."""
-    if not isinstance(call.func, (ir.Name, ir.Attr)):
+    if not _makes_transformation(call, resolve):
         return None
     make = resolve(call.func)
-    if not any(make is t for t in transformations()):
-        return None
     args, keywords, named = [], {}, []
     for a in call.args:
         value = _known(a, resolve)

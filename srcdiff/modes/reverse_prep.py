@@ -311,7 +311,10 @@ class PrepareMixin:
         self._shape_alias[renamed] = s
         snapshot = (set(self.ctx.namer.taken), dict(self.ctx.namer.counters), dict(self.ctx.helpers),
                     dict(self.acc.adj_names))
-        varied = set(self.activity.varied_before.get(s) or ()) | {sentinel}
+        # the varied names the statement mentions (all its adjoint asks about): a copy of the whole
+        # varied set per self-overwrite was quadratic in the function's length
+        before = self.activity.varied_before.get(s) or ()
+        varied = {n.id for n in ir.walk(renamed) if isinstance(n, ir.Name) and n.id in before} | {sentinel}
         state = {op.target.id: Adj(ir.Name("__srcdiff_dy__"))}
         code = []
         try:

@@ -62,3 +62,32 @@ def _sum_of_sines(x):
 def test_gradient_unchanged_by_the_paused_collector(mode):
     x = np.array([0.3, -1.2, 2.0])
     np.testing.assert_allclose(srcdiff.grad(_sum_of_sines, mode=mode)(x), np.sin(x) + x * np.cos(x), rtol=1e-12)
+
+
+def test_inner_gradient_lookup_walks_only_for_calls_of_srcdiff_transformations(monkeypatch):
+    from srcdiff.front import nested_grads
+    walks = []
+    real = nested_grads._mentions
+    monkeypatch.setattr(nested_grads, "_mentions", lambda *a: walks.append(1) or real(*a))
+    lines = "".join("    t%d = np.sin(t%d)\n" % (k + 1, k) for k in range(200))
+    fn = _function("def f(t0):\n%s    return np.sum(t200)\n" % lines)
+
+    class Ctx:
+        statics = {}
+    resolve = {"np.sin": np.sin}.get
+    assert nested_grads.aliases(fn, Ctx(), lambda e: resolve(syntax.unparse(e).strip())) == {}
+    assert walks == []  # the old lookup walked the whole function twice per call: 400 walks
+
+
+def test_walk_yields_parents_before_children_in_source_order():
+    from srcdiff import ir
+    fn = _function("def f(x, *a, k=2, **kw):\n    y = g(x[1:, ::2], *a, k=k, **kw)\n"
+                   "    z = {u: v for u, v in y if u}\n    w = [q for q in {1: x, **kw}]\n"
+                   "    for i in range(3):\n        y += -x if i else z\n    else:\n        pass\n    return y, w\n")
+
+    def preorder(node):
+        yield node
+        for child in node.children():
+            yield from preorder(child)
+    assert [id(n) for n in ir.walk(fn)] == [id(n) for n in preorder(fn)]
+    assert len(list(ir.walk(fn))) > 60
