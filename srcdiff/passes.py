@@ -43,6 +43,7 @@ def run_passes(passes, tree, job):
 # where ``when(target)``
 SOURCE = (
     Pass("inline callees (compiled targets)", callee_inlining.run, lambda target: target.inline_callees),
+    Pass("inline callees with *args or **kwargs", callee_inlining.run_varargs),
     Pass("map as generator expressions", lambda tree, source, target: maps.lower(tree, source.fn)),
     Pass("fixed unpackings", lambda tree, source, target: unpacking.rewrite(tree)),
     Pass("inline local functions", lambda tree, source, target: local_functions.inline(tree, source.filename)),

@@ -337,12 +337,10 @@ def test_what_srcdiff_cannot_unpack_is_refused_at_the_users_line():
         srcdiff.grad(star_of_unknown_length)(X, [X - 1.0, X + 1.0])
     located_at(str(e.value), star_of_unknown_length, "np.clip(x, *parts[:2])")
     assert "Pass the arguments one by one" in str(e.value)
-    for transform in (lambda: srcdiff.grad(calls_a_varargs_function)(X),
-                      lambda: srcdiff.jvp(calls_a_varargs_function, (X,), X)):
-        with pytest.raises(srcdiff.UnsupportedSyntaxError) as e:
-            transform()
-        located_at(str(e.value), sum_of_parts, "def sum_of_parts(")
-        assert "Name each parameter explicitly" in str(e.value)
+
+
+def test_a_varargs_function_is_bound_at_the_call():  # it was refused; tests/front/test_calls_varargs.py
+    check(calls_a_varargs_function, X)
 
 
 def starred_display_in_loop(x):
