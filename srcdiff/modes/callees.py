@@ -134,7 +134,26 @@ def _resolve_trampolines(*functions):
 def statics_key(statics):
     """Cache-key part for parameters bound to known functions, compared by identity and held alive
     (a freed function's address can be reused by a new one, so an ``id()`` would not do)."""
-    return tuple(sorted((name, identity(obj)) for name, obj in dict(statics).items()))
+    return tuple(sorted((name, obj.key() if isinstance(obj, Constant) else identity(obj))
+                        for name, obj in dict(statics).items()))
+
+
+class Constant:
+    """A parameter's value known when the code is generated, for dict keys read through it
+    (``ACTIVATIONS[act]``, ``ACTIVATIONS[config["act"]]``, ``front/dispatch.py``): a string or int
+    passed as a constant, or a dict left at its default (whose entries read are guarded)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def key(self):
+        value = self.value
+        return ("constant", type(value), value) if type(value) in (str, int) else ("constant", identity(value))
+
+    @staticmethod
+    def of(value):
+        """A ``Constant`` for a string or int, else None (``dicts`` too: for defaults)."""
+        return Constant(value) if type(value) in (str, int) else None
 
 
 def identity(obj):
@@ -232,4 +251,8 @@ def static_arguments(callee, binding, ctx):
             obj = p.default if p.default is not p.empty else None
         if obj is not None and not reader.is_missing(obj) and is_static(obj):
             statics[name] = obj
+        elif name in binding and isinstance(binding[name], ir.Const) and Constant.of(binding[name].value):
+            statics[name] = Constant.of(binding[name].value)  # ``layer(x, act="relu")``
+        elif name not in binding and (Constant.of(p.default) or type(p.default) is dict):
+            statics[name] = Constant(p.default)  # left at its default: that very object
     return statics

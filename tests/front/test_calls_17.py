@@ -155,9 +155,10 @@ def test_dict_entries_that_may_change_are_refused_at_the_call():
     with pytest.raises(srcdiff.SrcdiffError) as e:
         srcdiff.grad(written_literal)(X, WS[0])
     located_at(str(e.value), written_literal, "np.sum(L[")
-    with pytest.raises(srcdiff.SrcdiffError) as e:
-        srcdiff.grad(key_from_argument)(X, WS[0], "relu")
-    located_at(str(e.value), key_from_argument, "ACTIVATIONS[name](theta * x)")
+
+
+def test_a_key_passed_as_a_string_argument_is_specialized_on():  # it was refused; test_dispatch_constants.py
+    check(key_from_argument, X, WS[0], "relu")
 
 
 # ------------------------------------------------------------------ dict(params) and names of the same dict

@@ -104,3 +104,12 @@ def test_a_varargs_callee_from_another_module_is_refused_not_differentiated():
         with pytest.raises(SrcdiffError) as info:
             run()
         assert "varargs_helpers.py" in str(info.value) and "*rest" in str(info.value)
+
+
+def top_level_star(x, *rest):
+    return np.sum(x * x) + sum(np.sum(r) for r in rest)
+
+
+def test_the_differentiated_function_may_take_star_args():  # it was refused (tests/api/test_errors.py)
+    check_both_modes(top_level_star, X3)
+    check_both_modes(top_level_star, X3, X3, 2.0)
