@@ -119,15 +119,25 @@ class _Inliner:
         return out
 
     def check_uses(self, body, helpers):
-        calls = set()
+        calls, transformed = set(), set()
         for s in body:
             for node in ir.walk(s):
                 if isinstance(node, ir.Call) and isinstance(node.func, ir.Name) and node.func.id in helpers:
                     calls.add(id(node.func))
+                if isinstance(node, ir.Call) and _transformation_name(node.func) and node.args:
+                    transformed.add(id(node.args[0]))
         for s in body:
             line = getattr(s, "line", 0)
             for node in ir.walk(s):
                 line = getattr(node, "line", line) or line
+                if isinstance(node, ir.Name) and node.id in helpers and id(node) in transformed:
+                    raise self.refuse(line, "srcdiff cannot differentiate a transformation (`grad`, `value_and_grad`, "
+                                      "...) of the local function `%s` inside a differentiated function: it "
+                                      "transforms functions it can read as a whole, and `%s` exists only while "
+                                      "the function runs, with the values it captures" % (node.id, node.id),
+                                      "Define `%s` at module level, taking what it captures as extra parameters, "
+                                      "and differentiate it with wrt= (`srcdiff.grad(%s, wrt=0)(x, a)`)."
+                                      % (node.id, node.id))
                 if isinstance(node, ir.Name) and node.id in helpers and id(node) not in calls:
                     raise self.refuse(line, "the local function `%s` is used as a value (passed, stored or "
                                       "returned); srcdiff inlines local functions at their calls" % node.id,
@@ -279,6 +289,16 @@ def _root(target):
     while isinstance(target, (ir.Subscript, ir.Attr)):
         target = target.value
     return target.id if isinstance(target, ir.Name) else None
+
+
+_TRANSFORMATIONS = {"grad", "value_and_grad", "hessian", "hvp", "jacobian", "jvp", "vjp", "forward"}
+
+
+def _transformation_name(func):
+    """Is ``func`` spelled like one of srcdiff's transformations (``srcdiff.grad``, ``grad``)? For the
+    message only: the refusal stands whatever the name."""
+    name = func.attr if isinstance(func, ir.Attr) else func.id if isinstance(func, ir.Name) else None
+    return name in _TRANSFORMATIONS
 
 
 def _returns(stmt):
