@@ -53,6 +53,7 @@ class Context:
     helpers: dict = field(default_factory=dict)  # name in generated code -> object it is bound to
     source_names: set = field(default_factory=set)  # every identifier of the user's function
     statics: dict = field(default_factory=dict)  # parameter -> the function it is bound to (specialized)
+    constants: dict = field(default_factory=dict)  # parameter -> the str, int or dict it holds (dict keys)
     inplace: set = field(default_factory=set)  # (line, name) of ``name op= value`` (in place for arrays)
     renamed_from: dict = field(default_factory=dict)  # name given by ssa -> the user's name
     mode: str = ""  # "reverse" or "forward" once the transformation has chosen

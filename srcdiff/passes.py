@@ -10,7 +10,8 @@ from .analysis.aliases import check_writes, mutated_parameters
 from .analysis.complexity import complex_sources
 from .analysis.shapes import SCALAR, Shapes
 from .errors import NonDifferentiableError, UnsupportedSyntaxError, located
-from .front import bindings, callee_inlining, copies, local_functions, maps, reader, same_object, syntax, unpacking
+from .front import (bindings, callee_inlining, copies, local_functions, maps, reader, reductions, same_object, syntax,
+                    unpacking)
 from .lower import control, joins, normalize, redefinitions, stats_calls
 from .lower.ops import Classifier
 from .modes import tape_parts
@@ -43,6 +44,8 @@ def run_passes(passes, tree, job):
 # where ``when(target)``
 SOURCE = (
     Pass("inline callees (compiled targets)", callee_inlining.run, lambda target: target.inline_callees),
+    Pass("inline callees with *args or **kwargs", callee_inlining.run_varargs),
+    Pass("reduce as loops", lambda tree, source, target: reductions.lower(tree, source.fn)),
     Pass("map as generator expressions", lambda tree, source, target: maps.lower(tree, source.fn)),
     Pass("fixed unpackings", lambda tree, source, target: unpacking.rewrite(tree)),
     Pass("inline local functions", lambda tree, source, target: local_functions.inline(tree, source.filename)),

@@ -10,8 +10,8 @@ import dataclasses
 import linecache
 from dataclasses import dataclass, field
 
-from .modes import batching, tapes
-from .front import bindings, fence, generators, local_functions, reader, records, syntax
+from .modes import batching, callees as calls, tapes
+from .front import bindings, dispatch, fence, generators, local_functions, reader, records, syntax
 from .optimize import cleanup, finish
 from .backend import codegen
 from .backend.targets import NUMPY
@@ -79,7 +79,8 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
     """
     source = reader.load(fn)
     schemas = {k: v for k, v in (statics or {}).items() if isinstance(v, records.Schema)}
-    statics = {k: v for k, v in (statics or {}).items() if k not in schemas}
+    constants = {k: v.value for k, v in (statics or {}).items() if isinstance(v, calls.Constant)}
+    statics = {k: v for k, v in (statics or {}).items() if k not in schemas and k not in constants}
     stages = []
     if record_stages:
         stages.append(("source", syntax.unparse(source.tree)))
@@ -103,6 +104,7 @@ def prepare(fn, record_stages=False, statics=None, target=NUMPY):
     ctx.source_names = names
     ctx.target = target
     ctx.statics = dict(statics or {})
+    ctx.constants = dispatch.unchanged(source.tree, constants)
     ctx.statics.update(bindings.local_aliases(source.tree, ctx))  # ``m = np``: resolves like ``np``
     ctx.origin_text = _origin_texts(source.tree, source)
     ctx.helpers[normalize.SEQUENCE_HELPER] = as_sequence

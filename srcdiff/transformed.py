@@ -139,6 +139,8 @@ class Transformed(Portable):
                     statics.append((names[i], schema))
             elif is_static_function(value):
                 statics.append((names[i], value))
+            elif type(value) is str and names[i] not in self.sig.wrt:  # a name for a dict key: ``ACTS[act]``
+                statics.append((names[i], calls.Constant(value)))
             elif type(value) is _ndarray:
                 shapes.append((names[i], value.shape))
             elif duck.is_duck(value):

@@ -20,18 +20,19 @@ from ..errors import SrcdiffError
 from . import local_functions, reader
 
 
-def inline(tree, source):
-    """``tree`` (of ``source.fn``) with its same-module callees defined at the top of its body."""
+def inline(tree, source, only_varargs=False):
+    """``tree`` (of ``source.fn``) with its same-module callees defined at the top of its body (with
+    ``only_varargs``, those taking ``*args`` or ``**kwargs`` only)."""
     fn = source.fn
     if not isinstance(fn, types.FunctionType):
         return tree
-    defs = _callee_defs(tree, fn, reader.local_names(tree), [fn.__code__])
+    defs = _callee_defs(tree, fn, reader.local_names(tree), [fn.__code__], only_varargs)
     if not defs:
         return tree
     return ir.FunctionDef(tree.name, tree.params, defs + list(tree.body), tree.line)
 
 
-def _callee_defs(tree, fn, caller_locals, stack):
+def _callee_defs(tree, fn, caller_locals, stack, only_varargs=False):
     """Definitions (callees' own callees first) of the functions ``tree`` calls that can be copied in."""
     out, seen = [], set()
     for node in ir.walk(tree):
@@ -42,13 +43,13 @@ def _callee_defs(tree, fn, caller_locals, stack):
             continue
         seen.add(name)
         callee = fn.__globals__.get(name)
-        callee_def = _copyable(callee, fn, stack)
+        callee_def = _copyable(callee, fn, stack, only_varargs)
         if callee_def is None:
             continue
         own = reader.local_names(callee_def)
         if _free_names(callee_def, own) & caller_locals:
             continue  # the callee reads a global the caller shadows: inlined, it would read the local
-        inner = _callee_defs(callee_def, fn, caller_locals | own, stack + [callee.__code__])
+        inner = _callee_defs(callee_def, fn, caller_locals | own, stack + [callee.__code__], only_varargs)
         if any(d.name in {x.name for x in out} for d in inner):
             inner = [d for d in inner if d.name not in {x.name for x in out}]
         out.extend(inner)
@@ -57,7 +58,7 @@ def _callee_defs(tree, fn, caller_locals, stack):
     return out
 
 
-def _copyable(callee, fn, stack):
+def _copyable(callee, fn, stack, only_varargs=False):
     """``callee``'s parsed definition when it can be written out in ``fn``, else None."""
     if not isinstance(callee, types.FunctionType) or callee.__code__ in stack:
         return None
@@ -75,14 +76,22 @@ def _copyable(callee, fn, stack):
         return None
     if callee_def.name != callee.__name__ or callee_def.name == "<lambda>":
         return None
-    if any(p.kind in ("vararg", "varkw") or (p.default is not None and not isinstance(p.default, ir.Const))
-           for p in callee_def.params):
+    if any(p.default is not None and not isinstance(p.default, ir.Const) for p in callee_def.params):
+        return None
+    if any(p.kind in ("vararg", "varkw") for p in callee_def.params) != only_varargs:
         return None
     return callee_def
 
 
 def _free_names(fn_def, own):
     return {n.id for n in ir.walk(fn_def) if isinstance(n, ir.Name)} - own
+
+
+def run_varargs(tree, source, target):
+    """The SOURCE pass for every target: callees taking ``*args`` or ``**kwargs`` are copied in as
+    local functions, which ``local_functions.inline`` writes out at their calls, where the call's shape
+    binds them (``call_binding``); a separately transformed function has named parameters only."""
+    return inline(tree, source, only_varargs=True)
 
 
 def run(tree, source, target):

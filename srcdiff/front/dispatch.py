@@ -69,6 +69,22 @@ def resolve_entry(expr, ctx, literals, known=lambda e: _MISSING):
     return obj
 
 
+def unchanged(fn_def, constants):
+    """The ``constants`` (parameter -> known value) of parameters ``fn_def`` never rebinds nor writes into."""
+    changed = set()
+    for node in ir.walk(fn_def):
+        targets = node.targets if isinstance(node, ir.Assign) else [node.target] \
+            if isinstance(node, (ir.AugAssign, ir.For, ir.Generator)) else []
+        for t in targets:
+            changed.update(ir.target_names(t))
+            for n in ir.walk(t):
+                if isinstance(n, ir.Subscript) and isinstance(n.value, ir.Name):
+                    changed.add(n.value.id)
+        if isinstance(node, ir.Call) and isinstance(node.func, ir.Attr) and isinstance(node.func.value, ir.Name):
+            changed.add(node.func.value.id)  # ``config.update(...)``: a method may change it
+    return {k: v for k, v in constants.items() if k not in changed}
+
+
 def is_missing(obj):
     return obj is _MISSING
 
@@ -80,6 +96,8 @@ def _static_value(expr, ctx, known):
 
 def _global(expr, ctx):
     """A global or closure name's current value, guarded; ``_MISSING`` for locals and anything else."""
+    if isinstance(expr, ir.Name) and expr.id in ctx.constants:
+        return ctx.constants[expr.id]  # a parameter specialized to its value (part of the cache key)
     if not isinstance(expr, ir.Name) or expr.id in ctx.locals or expr.id in ctx.statics:
         return _MISSING
     obj = ctx.env.lookup(expr.id)

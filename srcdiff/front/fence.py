@@ -47,13 +47,6 @@ def _refuse(filename, line, text, kind):
 
 def check(fn_def, filename):
     """Raise ``UnsupportedSyntaxError`` at the first construct outside the supported language."""
-    for p in fn_def.params:
-        if p.kind in ("vararg", "varkw"):
-            raise UnsupportedSyntaxError(located(
-                filename, fn_def.line, "def %s(... %s%s ...)" % (fn_def.name, "*" if p.kind == "vararg" else "**",
-                                                                  p.name),
-                "srcdiff does not differentiate functions with *args or **kwargs parameters",
-                "Name each parameter explicitly (pass a list or dict for a variable number of values)."))
     _check_block(fn_def.body, filename, fn_def.line)
 
 

@@ -15,7 +15,7 @@ import linecache
 from .. import ir
 from ..context import Namer, all_names
 from ..errors import UnsupportedSyntaxError, located
-from . import generators
+from . import call_binding, generators
 
 
 def inline(fn_def, filename):
@@ -95,10 +95,6 @@ class _Inliner:
                                   "Define `%s` before the `if`/`for`/`while`, or at module level." % node.name)
 
     def check_helper(self, s, outer, helpers):
-        for p in s.params:
-            if p.kind in ("vararg", "varkw"):
-                raise self.refuse(s.line, "srcdiff inlines local functions with named parameters only; `%s` "
-                                  "takes *%s" % (s.name, p.name), "Name each parameter of `%s`." % s.name)
         assigned = ir.assigned_names(outer.body, augmented=True) | {p.name for p in outer.params}
         if s.name in assigned or s.name in helpers or \
                 sum(isinstance(t, ir.FunctionDef) and t.name == s.name for t in outer.body) > 1:
@@ -123,15 +119,25 @@ class _Inliner:
         return out
 
     def check_uses(self, body, helpers):
-        calls = set()
+        calls, transformed = set(), set()
         for s in body:
             for node in ir.walk(s):
                 if isinstance(node, ir.Call) and isinstance(node.func, ir.Name) and node.func.id in helpers:
                     calls.add(id(node.func))
+                if isinstance(node, ir.Call) and _transformation_name(node.func) and node.args:
+                    transformed.add(id(node.args[0]))
         for s in body:
             line = getattr(s, "line", 0)
             for node in ir.walk(s):
                 line = getattr(node, "line", line) or line
+                if isinstance(node, ir.Name) and node.id in helpers and id(node) in transformed:
+                    raise self.refuse(line, "srcdiff cannot differentiate a transformation (`grad`, `value_and_grad`, "
+                                      "...) of the local function `%s` inside a differentiated function: it "
+                                      "transforms functions it can read as a whole, and `%s` exists only while "
+                                      "the function runs, with the values it captures" % (node.id, node.id),
+                                      "Define `%s` at module level, taking what it captures as extra parameters, "
+                                      "and differentiate it with wrt= (`srcdiff.grad(%s, wrt=0)(x, a)`)."
+                                      % (node.id, node.id))
                 if isinstance(node, ir.Name) and node.id in helpers and id(node) not in calls:
                     raise self.refuse(line, "the local function `%s` is used as a value (passed, stored or "
                                       "returned); srcdiff inlines local functions at their calls" % node.id,
@@ -220,32 +226,16 @@ class _Inliner:
         return self.expr(v, helpers, before, line) if isinstance(v, ir.Expr) else v
 
     def expand(self, helper, args, keywords, before, line):
-        if any(isinstance(a, ir.Starred) for a in args) or any(k.name is None for k in keywords):
-            raise self.refuse(line, "srcdiff cannot inline a call of `%s` with *args or **kwargs" % helper.name,
-                              "Pass the arguments one by one.")
+        try:
+            bound = call_binding.bind(helper, args, keywords)
+        except call_binding.BindingProblem as problem:
+            raise self.refuse(line, *problem.args) from None
         params = helper.params
-        bound = {}
-        positional = [p for p in params if p.kind in ("positional_only", "positional")]
-        if len(args) > len(positional):
-            raise self.refuse(line, "`%s` takes %d positional arguments but %d are given"
-                              % (helper.name, len(positional), len(args)), "Fix the call.")
-        for p, a in zip(positional, args):
-            bound[p.name] = a
-        for k in keywords:
-            match = [p for p in params if p.name == k.name and p.kind != "positional_only"]
-            if not match or k.name in bound:
-                raise self.refuse(line, "`%s` gets an unexpected or repeated argument `%s`" % (helper.name, k.name),
-                                  "Fix the call.")
-            bound[k.name] = k.value
         renames = {}
         for name in sorted(ir.assigned_names(helper.body, augmented=True) | {p.name for p in params}):
             renames[name] = self.namer.fresh("%s_%s" % (helper.name, name))
         for p in params:
-            value = bound.get(p.name, p.default)
-            if value is None:
-                raise self.refuse(line, "the call of `%s` gives no value for `%s`" % (helper.name, p.name),
-                                  "Fix the call.")
-            before.append(ir.Assign([ir.Name(renames[p.name])], value, line))
+            before.append(ir.Assign([ir.Name(renames[p.name])], bound[p.name], line))
         result = self.namer.fresh("%s_result" % helper.name)
         body = _rename(helper.body, renames)
         before.extend(self.single_exit(body, result, helper))
@@ -299,6 +289,16 @@ def _root(target):
     while isinstance(target, (ir.Subscript, ir.Attr)):
         target = target.value
     return target.id if isinstance(target, ir.Name) else None
+
+
+_TRANSFORMATIONS = {"grad", "value_and_grad", "hessian", "hvp", "jacobian", "jvp", "vjp", "forward"}
+
+
+def _transformation_name(func):
+    """Is ``func`` spelled like one of srcdiff's transformations (``srcdiff.grad``, ``grad``)? For the
+    message only: the refusal stands whatever the name."""
+    name = func.attr if isinstance(func, ir.Attr) else func.id if isinstance(func, ir.Name) else None
+    return name in _TRANSFORMATIONS
 
 
 def _returns(stmt):

@@ -36,13 +36,20 @@ def aliases(fn_def, ctx, resolve, guard=lambda expr, obj: None):
         elif isinstance(node, (ir.For, ir.Generator)):
             sites.update(ir.target_names(node.target))
     out = {}
-    for name, call in calls.items():
-        # the cheap test first: a walk of the function per candidate is quadratic in its length
-        if sites[name] == 1 and name not in ctx.statics and _makes_transformation(call, resolve) \
-                and _read_after_binding(fn_def.body, name):
-            obj = evaluate(call, resolve, guard)
-            if obj is not None:
-                out[name] = obj
+
+    def known(expr):  # ``srcdiff.grad(srcdiff.grad(h))`` binds the inner one to a temporary first
+        return out[expr.id] if isinstance(expr, ir.Name) and expr.id in out else resolve(expr)
+    changed = True
+    while changed:
+        changed = False
+        for name, call in calls.items():
+            # the cheap tests first: a walk of the function per candidate is quadratic in its length
+            if name not in out and sites[name] == 1 and name not in ctx.statics and \
+                    _makes_transformation(call, resolve) and _read_after_binding(fn_def.body, name):
+                obj = evaluate(call, known, guard)
+                if obj is not None:
+                    out[name] = obj
+                    changed = True
     return out
 
 

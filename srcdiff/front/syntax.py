@@ -186,8 +186,10 @@ class _ToIR(SugarLowering):
     def expr_Call(self, node):
         keywords = [ir.Keyword(k.arg, self.expr(k.value)) for k in node.keywords]
         args = self.exprs(node.args)
-        if isinstance(node.func, gast.Name) and node.func.id == "map" and node.args and \
-                isinstance(node.args[0], gast.Lambda):  # front.maps writes it as a generator expression
+        if node.args and isinstance(node.args[0], gast.Lambda) and \
+                (isinstance(node.func, gast.Name) and node.func.id in ("map", "reduce") or
+                 isinstance(node.func, gast.Attribute) and node.func.attr == "reduce"):
+            # front.maps writes ``map`` as a generator expression, front.reductions ``reduce`` as a loop
             args[0] = self.map_lambda(node.args[0])
         return ir.Call(self.expr(node.func), args, keywords)
 

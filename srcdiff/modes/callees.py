@@ -16,6 +16,7 @@ from .. import pipeline_seam as pipeline
 from ..backend import cache
 from ..backend.targets import NUMPY
 from ..hints import F
+from ..errors import UnsupportedSyntaxError, located
 from ..front import reader
 from .. import ir
 
@@ -77,6 +78,7 @@ def split_functions(callee, wrt, scalars, containers, statics=(), target=NUMPY):
     ``pending`` is not None when the callee is still being generated (a recursive call); then
     forward and backward are trampolines and ``pending.names`` their eventual names.
     """
+    refuse_var_params(callee)
     key = (callee.__code__, "split", tuple(wrt), frozenset(scalars), frozenset(containers), statics_key(statics),
            resolution_key(callee), target)
     pending = _in_progress()
@@ -98,6 +100,23 @@ def split_functions(callee, wrt, scalars, containers, statics=(), target=NUMPY):
     return fwd, bwd, None
 
 
+def refuse_var_params(callee):
+    """A function transformed on its own has named parameters only: one taking ``*args`` or ``**kwargs``
+    is written out at its calls instead (``front/callee_inlining.run_varargs``), which needs it defined
+    in the caller's module without a closure or defaults that are not constants."""
+    code = callee.__code__
+    if not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) or getattr(callee, "__wrapped__", None):
+        return  # a decorator's wrapper is refused as such when it is read (front/reader.check_wrapper)
+    var = [p for p in inspect.signature(callee, follow_wrapped=False).parameters.values()
+           if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    raise UnsupportedSyntaxError(located(
+        code.co_filename, code.co_firstlineno, "def %s(... %s ...)" % (callee.__name__, ", ".join(map(str, var))),
+        "srcdiff binds the *args and **kwargs of a function it calls by writing the function out at the call, "
+        "which it does only for a function defined in the caller's module, without a closure, and whose "
+        "defaults are constants",
+        "Define `%s` in the caller's module with constant defaults, or name each parameter." % callee.__name__))
+
+
 def _resolve_trampolines(*functions):
     """Point the functions' recursive calls at the finished code instead of its trampolines (a
     trampoline doubles the frames per level of recursion)."""
@@ -115,7 +134,26 @@ def _resolve_trampolines(*functions):
 def statics_key(statics):
     """Cache-key part for parameters bound to known functions, compared by identity and held alive
     (a freed function's address can be reused by a new one, so an ``id()`` would not do)."""
-    return tuple(sorted((name, identity(obj)) for name, obj in dict(statics).items()))
+    return tuple(sorted((name, obj.key() if isinstance(obj, Constant) else identity(obj))
+                        for name, obj in dict(statics).items()))
+
+
+class Constant:
+    """A parameter's value known when the code is generated, for dict keys read through it
+    (``ACTIVATIONS[act]``, ``ACTIVATIONS[config["act"]]``, ``front/dispatch.py``): a string or int
+    passed as a constant, or a dict left at its default (whose entries read are guarded)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def key(self):
+        value = self.value
+        return ("constant", type(value), value) if type(value) in (str, int) else ("constant", identity(value))
+
+    @staticmethod
+    def of(value):
+        """A ``Constant`` for a string or int, else None (``dicts`` too: for defaults)."""
+        return Constant(value) if type(value) in (str, int) else None
 
 
 def identity(obj):
@@ -176,6 +214,7 @@ def tangent_function(callee, wrt, scalars, statics=(), shapes=(), tangent_only=F
     """(generated tangent function, names of its tangent parameters) for ``callee`` (specialized to
     the shapes of its array arguments when ``shapes`` gives them); with ``tangent_only`` it returns
     the output's tangent alone."""
+    refuse_var_params(callee)
     key = (callee.__code__, "tangent", tuple(wrt), frozenset(scalars), statics_key(statics), tuple(shapes),
            resolution_key(callee), tangent_only, target)
     pending = _in_progress()
@@ -212,4 +251,8 @@ def static_arguments(callee, binding, ctx):
             obj = p.default if p.default is not p.empty else None
         if obj is not None and not reader.is_missing(obj) and is_static(obj):
             statics[name] = obj
+        elif name in binding and isinstance(binding[name], ir.Const) and Constant.of(binding[name].value):
+            statics[name] = Constant.of(binding[name].value)  # ``layer(x, act="relu")``
+        elif name not in binding and (Constant.of(p.default) or type(p.default) is dict):
+            statics[name] = Constant(p.default)  # left at its default: that very object
     return statics

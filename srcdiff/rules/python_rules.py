@@ -6,7 +6,8 @@ import operator
 
 import numpy
 
-from ..runtime.helpers import as_sequence, dict_copy, head_of, join_sequences, private_copy, stop_gradient, tail_of
+from ..runtime.helpers import (as_sequence, dict_copy, head_of, join_sequences, join_tangents, private_copy,
+                               stop_gradient, tail_of)
 from .operators import BINARY, UNARY  # noqa: F401  (re-exported)
 from ..runtime.kernels import (dict_items, dict_keys, dict_values, fan_out, items_adjoint, pick_adjoint, pick_tangent,
                                values_adjoint)
@@ -150,7 +151,7 @@ def join_sequences_(y, a, b):
 
 @tangent(join_sequences)
 def join_sequences_(y, a, b):
-    t[y] = join_sequences(t[a], t[b])
+    t[y] = join_tangents(t[a], t[b])
 
 
 @adjoint(builtins.sum)

@@ -301,6 +301,12 @@ def join_sequences(a, b):
     return a + b
 
 
+def join_tangents(a, b):
+    """The tangent of ``join_sequences(a, b)``: a list, as tangents of containers are (a tuple's
+    tangent may be a tuple display or the list ``zeros_like`` makes)."""
+    return list(a) + list(b)
+
+
 def head_of(g, a):
     """The part of the adjoint of ``a + b`` that belongs to ``a``."""
     return g[:len(a)]

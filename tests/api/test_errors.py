@@ -260,10 +260,6 @@ def f_set_comprehension(x):
     return np.sum(x) * len(s)
 
 
-def f_star(x, *rest):
-    return np.sum(x)
-
-
 class Holder:
     pass
 
@@ -304,7 +300,6 @@ SYNTAX_CASES = [
     pytest.param(f_set_literal, "{1.0, 2.0}", None, "list or tuple", id="set-literal"),
     pytest.param(f_set_comprehension, "{v for v in [1, 2]}", None, "list", id="set-comprehension",
                  marks=()),
-    pytest.param(f_star, "def f_star", "*rest", "explicitly", id="star-args"),
     pytest.param(f_match, "match x.ndim", None, "`if`", id="match",
                  marks=pytest.mark.skipif(f_match is None, reason="`match` needs Python >= 3.10")),
     pytest.param(f_attribute_assign, "HOLDER.value = x", None, "Assign to a name", id="attribute-assign",

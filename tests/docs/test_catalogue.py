@@ -204,16 +204,11 @@ def f_attribute_augassign(x):
     return np.sum(x ** 2)
 
 
-def f_star_kwargs(x, **options):
-    return np.sum(x)
-
-
 @pytest.mark.parametrize("fn, needle, text, fix", [
     pytest.param(f_yield_from, "def f_yield_from", None, "consumes it", id="yield-from"),
     pytest.param(f_import_from, "from math import pi", None, "module level", id="import-from"),
     pytest.param(f_starred_target, "first, *rest = x", None, "explicit indices", id="starred-target"),
     pytest.param(f_attribute_augassign, "BOX.total += np.sum(x)", None, "name op= value", id="attribute-augassign"),
-    pytest.param(f_star_kwargs, "def f_star_kwargs", "**options", "explicitly", id="star-kwargs"),
 ])
 def test_more_unsupported_syntax(fn, needle, text, fix):
     with pytest.raises(UnsupportedSyntaxError) as info:

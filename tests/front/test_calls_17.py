@@ -155,9 +155,10 @@ def test_dict_entries_that_may_change_are_refused_at_the_call():
     with pytest.raises(srcdiff.SrcdiffError) as e:
         srcdiff.grad(written_literal)(X, WS[0])
     located_at(str(e.value), written_literal, "np.sum(L[")
-    with pytest.raises(srcdiff.SrcdiffError) as e:
-        srcdiff.grad(key_from_argument)(X, WS[0], "relu")
-    located_at(str(e.value), key_from_argument, "ACTIVATIONS[name](theta * x)")
+
+
+def test_a_key_passed_as_a_string_argument_is_specialized_on():  # it was refused; test_dispatch_constants.py
+    check(key_from_argument, X, WS[0], "relu")
 
 
 # ------------------------------------------------------------------ dict(params) and names of the same dict
@@ -337,12 +338,10 @@ def test_what_srcdiff_cannot_unpack_is_refused_at_the_users_line():
         srcdiff.grad(star_of_unknown_length)(X, [X - 1.0, X + 1.0])
     located_at(str(e.value), star_of_unknown_length, "np.clip(x, *parts[:2])")
     assert "Pass the arguments one by one" in str(e.value)
-    for transform in (lambda: srcdiff.grad(calls_a_varargs_function)(X),
-                      lambda: srcdiff.jvp(calls_a_varargs_function, (X,), X)):
-        with pytest.raises(srcdiff.UnsupportedSyntaxError) as e:
-            transform()
-        located_at(str(e.value), sum_of_parts, "def sum_of_parts(")
-        assert "Name each parameter explicitly" in str(e.value)
+
+
+def test_a_varargs_function_is_bound_at_the_call():  # it was refused; tests/front/test_calls_varargs.py
+    check(calls_a_varargs_function, X)
 
 
 def starred_display_in_loop(x):

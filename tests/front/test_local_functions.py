@@ -163,6 +163,10 @@ def varargs_helper(x):
     return np.sum(total(x, x))
 
 
+def test_a_helper_with_star_args_is_bound_at_its_call():
+    check_both_modes(varargs_helper, X3)  # tests/front/test_calls_varargs.py has more
+
+
 def reordered_write(x):
     state = np.zeros(3)
     def bump(t):
@@ -178,7 +182,6 @@ def reordered_write(x):
     (def_in_loop, "def g(t):", "inside a block"),
     (return_in_loop, "for v in t:", "returns from inside a loop"),
     (in_comprehension, "return np.sum([sq(v) for v in x])", "comprehension"),
-    (varargs_helper, "def total(*parts):", "named parameters only"),
     (reordered_write, "return np.sum(state * x) + np.sum(bump(x))", "changes values it does not own"),
 ]])
 def test_what_cannot_be_written_out_is_refused_at_its_line(fn, needle, words):

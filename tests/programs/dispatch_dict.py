@@ -1,7 +1,7 @@
 """Activations and losses looked up by name in dicts, and a loss registry of lambdas (config-driven code)."""
 import numpy as np
 
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 def relu(x):
@@ -45,6 +45,5 @@ def _args():
 
 CASES = [
     Case("activation_and_loss_from_dicts", config_loss, _args, wrt=0,
-         notes="ACTIVATIONS[name](z), LOSSES[name](pred, y) with lambdas; keys built by '%' formatting",
-         known=both(refused("issue 17: functions looked up in a dict"))),
+         notes="ACTIVATIONS[name](z), LOSSES[name](pred, y) with lambdas; keys built by '%' formatting"),
 ]

@@ -20,7 +20,7 @@ PROGRAMS = [
     "dataclass_params", "partial_map", "fluid_1d", "gan", "kwargs_unpacking", "batchnorm",
     "attention", "scipy_odeint", "robust_regression", "kalman_filter", "skipgram", "dispatch_dict",
     "stats_models", "class_mlp", "model_predict", "newton_objective", "maml_inner", "map_layers",
-    "config_dispatch", "bn_inline",
+    "config_dispatch", "bn_inline", "laplace_evidence",
 ]
 
 

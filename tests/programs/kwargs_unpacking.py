@@ -1,7 +1,7 @@
 """Calls with *args and **kwargs, reshape(*shape), and options read from a kwargs dict."""
 import numpy as np
 
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 def dense(x, W, b, activation="tanh", **unused):
@@ -49,9 +49,7 @@ def loss_with_options(flat, X, y, shapes):
 
 CASES = [
     Case("star_args_star_kwargs_mlp", loss, _args, wrt=0,
-         notes="mlp(X, *layers, **options); reshape(*shape); kwargs.get",
-         known=both(refused("issue 17: *args and **kwargs parameters"))),
+         notes="mlp(X, *layers, **options); reshape(*shape); kwargs.get"),
     Case("kwargs_forwarded_from_wrapper", loss_with_options, _args, wrt=0,
-         notes="keyword options forwarded as **options",
-         known=both(refused("issue 17: *args and **kwargs parameters"))),
+         notes="keyword options forwarded as **options"),
 ]

@@ -3,7 +3,7 @@ import numpy as np
 import numpy.random as npr
 from scipy.special import logsumexp
 
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 def sigmoid(x):
@@ -76,6 +76,5 @@ def _args():
 
 CASES = [
     Case("lstm_char_loglik", training_loss, _args, wrt=0,
-         notes="inner defs reading the enclosing params; concat_and_multiply(W, *args); list of outputs",
-         known=both(refused("issue 17: def inside the differentiated function"))),
+         notes="inner defs reading the enclosing params; concat_and_multiply(W, *args); list of outputs"),
 ]

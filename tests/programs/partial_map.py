@@ -4,7 +4,7 @@ from functools import partial, reduce
 
 import numpy as np
 
-from tests.programs.harness import Case, both, refused
+from tests.programs.harness import Case
 
 
 def ridge_loss(w, X, y, lam):
@@ -50,9 +50,7 @@ CASES = [
     Case("partial_ridge", objective, lambda: (np.array([0.3, -0.1, 0.7]),), wrt=0,
          notes="a functools.partial object with keyword-bound data passed to grad"),
     Case("reduce_lambda_map_decay", deep_linear_loss, _deep_args, wrt=(0, 1),
-         notes="functools.reduce with a lambda over layers; sum(map(lambda ...)) weight decay",
-         known=both(refused("issue 17: lambda inside the function (reduce, map)"))),
+         notes="functools.reduce with a lambda over layers; sum(map(lambda ...)) weight decay"),
     Case("map_norms", layer_norms, _norm_args, wrt=0,
-         notes="list(map(np.linalg.norm, weights)); reduce with a lambda",
-         known=both(refused("issue 17: lambda inside the function; map"))),
+         notes="list(map(np.linalg.norm, weights)); reduce with a lambda"),
 ]
