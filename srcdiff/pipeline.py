@@ -275,7 +275,8 @@ def _sweeps(mode, job):
         if not seeds:
             seeded = value
     unbound = getattr(mode, "predefine_values", {})  # a typed tape's placeholder (modes/typed_tapes.py)
-    prelude = [ir.Assign([ir.Name(n)], ir.Const(unbound.get(n))) for n in mode.predefine]
+    prelude = [ir.Assign([ir.Name(n)], v if isinstance(v := unbound.get(n), ir.Expr) else ir.Const(v))
+               for n in mode.predefine]
     prelude += tape_init
     job.record("forward sweep", prelude + forward_body)
     job.record("reverse sweep", unbatched)

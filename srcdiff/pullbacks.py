@@ -59,7 +59,9 @@ class VJP(Transformed):
         tape = residuals[0] if functions["result"].tape else None
         tape_len = len(tape) if tape is not None else 0
         fresh = [residuals]  # residuals no backward pass has consumed yet
-        consumed = _holds_tape(residuals)  # a backward pass pops tapes and restores values in place
+        # a backward pass pops tapes and restores values in place (a typed tape's arrays are not
+        # popped, but the arrays restored in place are residuals too)
+        consumed = bool(functions["result"].tape) or _holds_tape(residuals)
 
         def pullback(ct):
             try:

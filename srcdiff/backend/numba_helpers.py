@@ -405,3 +405,21 @@ def _power_partial(x1, x2):
 def _as_sequence(x):
     if isinstance(x, (types.Array, types.BaseTuple, types.RangeType, types.List)):
         return lambda x: x
+
+
+# ---------------------------------------------------------------- for recorded writes into arrays
+
+detached = _stub("detached")
+
+
+@overload(detached)
+def _detached(value):
+    """A returned array the reverse sweep restores in place, copied first (tuples are not handled)."""
+    if isinstance(value, types.Array):
+        return lambda value: value.copy()
+    if _number(value):
+        return lambda value: value
+
+
+STANDS_FOR[helpers.detached] = detached
+NAMES = frozenset(f.__name__ for f in STANDS_FOR)

@@ -104,13 +104,14 @@ def final_gradient(name, state, mode):
 def residual_names(reverse_code, mode, tape_name):
     """Names the backward function needs from the forward one, in first-use order."""
     needed = live_in(reverse_code)
+    tapes = (tape_name, getattr(mode, "tape_top", None), *getattr(mode, "typed_tapes", ()))  # the order kept
     seen = []
     for s in reverse_code:
         for n in ir.walk(s):
             if isinstance(n, ir.Name) and n.id in needed and n.id not in seen and \
-                    (n.id in mode.primal_names or n.id in (tape_name, getattr(mode, "tape_top", None))):
+                    (n.id in mode.primal_names or n.id in tapes):
                 seen.append(n.id)
-    for name in (getattr(mode, "tape_top", None), tape_name):  # the tape first (pullbacks.VJP reads it there)
+    for name in reversed(tapes):  # the tape first (pullbacks.VJP reads it there)
         if name in seen:
             seen.remove(name)
             seen.insert(0, name)

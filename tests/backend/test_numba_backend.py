@@ -296,26 +296,6 @@ def test_fallback_leaves_what_numba_compiles_compiled():
     assert g.target.name == "numba" and g.target.fallback == "numpy"
 
 
-def test_vjp_of_a_recording_function_is_refused():
-    with pytest.raises(SrcdiffError) as info:
-        srcdiff.vjp(euler, 1.0, 0.1, 1.0, 0.0, 20, wrt=(0, 1), backend="numba")
-    assert "makes vjp only of functions that record no values" in str(info.value)
-    assert "v = v + dt * a" in str(info.value)
-
-
-def overwrite(x, n):
-    y = x.copy()
-    for i in range(n):
-        y[0] = np.sin(y[0]) * y[1]
-    return np.sum(y)
-
-
-def test_a_recorded_write_into_an_array_is_refused():
-    with pytest.raises(SrcdiffError) as info:
-        srcdiff.grad(overwrite, backend="numba")(np.array([0.5, 0.7]), 3)
-    assert "one typed tape per variable" in str(info.value) and "y[0] = np.sin(y[0]) * y[1]" in str(info.value)
-
-
 def test_a_pickled_numba_gradient_keeps_its_backend():
     import pickle
     g = pickle.loads(pickle.dumps(srcdiff.grad(euler, wrt=(0, 1), backend="numba")))
