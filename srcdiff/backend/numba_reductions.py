@@ -139,8 +139,10 @@ _total_of.__name__ = _total_of.__qualname__ = "total_of"
 
 @overload(_total_of)
 def _total_of_items(items):
-    """Builtin ``sum(items)`` of a list or tuple of numbers or arrays of one type (Numba's takes neither)."""
-    if isinstance(items, (types.List, types.UniTuple)) and isinstance(items.dtype, (types.Number, types.Array)):
+    """Builtin ``sum(items)`` of a list or tuple of numbers or arrays of one type (Numba's takes
+    neither), or of an array's rows; anything else is Numba's own builtin ``sum``."""
+    if isinstance(items, (types.List, types.UniTuple)) and isinstance(items.dtype, (types.Number, types.Array)) or \
+            isinstance(items, types.Array) and items.ndim >= 1:
         def impl(items):
             if len(items) == 0:
                 raise ValueError("sum() of an empty sequence compiled by Numba")
@@ -149,6 +151,7 @@ def _total_of_items(items):
                 total = total + items[k]
             return total
         return impl
+    return lambda items: sum(items)
 
 
 def rewrite(functions, helpers, is_numpy, bind, is_builtin=lambda name, obj: False):
