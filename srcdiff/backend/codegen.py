@@ -99,6 +99,8 @@ def compile_functions(functions, helpers, closure_names, label, origin=None, gua
     transformation's context, gives the target (the runtime helpers it has, how globals bind)."""
     if ctx is not None:
         helpers = duck.rewrite_calls(functions, duck.helpers_for(ctx.target, helpers), ctx)
+        if getattr(ctx.target.jit, "rewrite", None) is not None:  # calls the compiler lacks, as its helpers
+            helpers = ctx.target.jit.rewrite(functions, helpers, ctx)
         check_helpers(ctx.target, helpers, functions, ctx)
         freeze_globals(ctx, functions)
     texts, user_lines, offset = [], {}, 2  # line 1 of the compiled module is the factory's def

@@ -16,7 +16,7 @@ import numba
 from numba.core.errors import NumbaError
 
 from ..errors import located
-from . import numba_helpers
+from . import numba_helpers, numba_helpers_lists, numba_helpers_more, numba_reductions
 from .targets import BackendError, Target, register
 
 
@@ -24,12 +24,16 @@ class NumbaCompileError(BackendError):
     """Numba could not compile the generated code (a type it cannot infer, a function it lacks)."""
 
 
+# runtime helper -> its Numba version
+STANDS_FOR = {**numba_helpers.STANDS_FOR, **numba_helpers_more.STANDS_FOR, **numba_helpers_lists.STANDS_FOR}
+
+
 class _Jit:
     """What ``codegen`` asks of a compiled target: the helpers to bind, and how to compile."""
 
     @staticmethod
     def helper(obj):
-        return numba_helpers.STANDS_FOR.get(obj, obj)
+        return STANDS_FOR.get(obj, obj)
 
     @staticmethod
     def compile(fn, compiled):
@@ -45,10 +49,31 @@ class _Jit:
         return run
 
 
+    @staticmethod
+    def rewrite(functions, helpers, ctx):
+        """Calls in the generated code Numba cannot type, made calls of srcdiff's Numba helpers."""
+        import numpy
+
+        def is_numpy(name):
+            if name in helpers:
+                return helpers[name] is numpy
+            try:
+                return ctx.env.lookup(name) is numpy
+            except Exception:  # not a name the user's code binds
+                return False
+        def is_builtin(name, obj):
+            try:
+                return name not in helpers and ctx.env.lookup(name) is obj
+            except Exception:  # not a name the user's code binds
+                return False
+        return numba_reductions.rewrite(functions, helpers, is_numpy, ctx.bind, is_builtin)
+
+
 JIT = _Jit()
 
 NUMBA = Target("numba", tape="typed", out_buffers=False, method_style=False, reversed_ranges=False,
-               lean_runner=False, live_globals=False, helpers=numba_helpers.NAMES, jit=JIT,
+               lean_runner=False, live_globals=False, jit=JIT,
+               helpers=numba_helpers.NAMES | numba_helpers_more.NAMES | numba_helpers_lists.NAMES,
                inline_callees=True)
 register(NUMBA)  # imported by targets.lookup when backend="numba" is first asked for
 

@@ -5,14 +5,16 @@ returning its saved values, a backward function taking them) would be calls of P
 it cannot type. So for a target with ``inline_callees`` a callee is copied into the caller as a
 local ``def`` and ``local_functions.inline`` writes it out at each call, exactly as it does a
 helper defined inside the function. Only a callee that reads every free name the way the
-caller would is copied: defined in the same module (same globals, same file, so its lines are
-the file's lines), without a closure, a generator, ``@checkpoint``, a rule of its own
-(``srcdiff.adjoint``, ``nondifferentiable``), or defaults that are not constants, and none of
-whose free names the caller binds locally. Any other call stays a call
-(and Numba's refusal of it names the user's line).
+caller would is copied: defined in the same module, or in another whose globals it reads are
+the caller's (its statements then carry the caller's line calling it, not another file's
+lines), without a closure, a generator, ``@checkpoint``, a rule of its own (``srcdiff.adjoint``,
+``nondifferentiable``), or defaults that are not constants, and none of whose free names the
+caller binds locally. Any other call stays a call (and Numba's refusal of it names the user's line).
 """
 from __future__ import annotations
 
+import builtins
+import copy
 import types
 
 from .. import ir
@@ -46,6 +48,8 @@ def _callee_defs(tree, fn, caller_locals, stack, only_varargs=False):
         callee_def = _copyable(callee, fn, stack, only_varargs)
         if callee_def is None:
             continue
+        if callee.__globals__ is not fn.__globals__ or callee.__code__.co_filename != fn.__code__.co_filename:
+            callee_def = _at_line(callee_def, _call_line(tree, name))
         own = reader.local_names(callee_def)
         if _free_names(callee_def, own) & caller_locals:
             continue  # the callee reads a global the caller shadows: inlined, it would read the local
@@ -66,8 +70,7 @@ def _copyable(callee, fn, stack, only_varargs=False):
     from ..rules import registry
     if registry.lookup(callee) is not None:  # the user's own rule (or nondifferentiable) decides its derivative
         return None
-    if callee.__globals__ is not fn.__globals__ or code.co_filename != fn.__code__.co_filename or \
-            code.co_freevars or getattr(callee, "__srcdiff_checkpoint__", False) or \
+    if code.co_freevars or getattr(callee, "__srcdiff_checkpoint__", False) or \
             code.co_flags & (0x20 | 0x80 | 0x100 | 0x200):  # generator, coroutine, async
         return None
     try:
@@ -80,6 +83,44 @@ def _copyable(callee, fn, stack, only_varargs=False):
         return None
     if any(p.kind in ("vararg", "varkw") for p in callee_def.params) != only_varargs:
         return None
+    if callee.__globals__ is not fn.__globals__ and not _reads_alike(callee, callee_def, fn):
+        return None
+    return callee_def
+
+
+def _reads_alike(callee, callee_def, fn):
+    """Whether every global name ``callee`` (of another module) reads means the same object in
+    ``fn``'s module, so that written out in ``fn`` it reads what it reads at home."""
+    missing = object()
+    for name in _free_names(callee_def, reader.local_names(callee_def)):
+        home = callee.__globals__.get(name, missing)
+        if home is missing:
+            home = getattr(builtins, name, missing)
+            if home is missing or name in fn.__globals__:
+                return False
+        elif fn.__globals__.get(name, missing) is not home:
+            return False
+    return True
+
+
+def _call_line(tree, name):
+    """The line of the first simple statement of ``tree`` calling ``name`` (else of any statement)."""
+    lines = []
+    for node in ir.walk(tree):
+        line = getattr(node, "line", 0)
+        if line and not isinstance(node, ir.FunctionDef) and any(
+                isinstance(n, ir.Call) and isinstance(n.func, ir.Name) and n.func.id == name for n in ir.walk(node)):
+            lines.append((isinstance(node, (ir.If, ir.For, ir.While)), line))
+    return min(lines)[1] if lines else tree.line
+
+
+def _at_line(callee_def, line):
+    """A copy of another file's ``callee_def`` whose statements all carry ``line``, the caller's line
+    calling it (its own lines are another file's: messages point at the call instead)."""
+    callee_def = copy.deepcopy(callee_def)
+    for node in ir.walk(callee_def):
+        if getattr(node, "line", None) is not None:
+            node.line = line
     return callee_def
 
 
