@@ -37,6 +37,7 @@ class Compiled:
     live_globals: bool = True  # False: the code reads a snapshot of the globals taken when it is built
     jit: object = None  # a compiled target's compiler (``Target.jit``)
     jitted: dict = field(default_factory=dict)  # (name, user cells' contents) -> its compiled function
+    guarded: dict = field(default_factory=dict)  # {function name: {parameter: shape}} (see ``guards``)
 
     def build(self, name, user_fn, defaults=None, kwdefaults=None):
         """A function object for ``name``, reading ``user_fn``'s globals and closure cells."""
@@ -112,8 +113,7 @@ def compile_functions(functions, helpers, closure_names, label, origin=None, gua
     guarded = {f: shapes for f, shapes in (guarded or {}).items() if shapes}
     if guarded:
         helpers = dict(helpers, **{guards.HELPER: guards.wrong_shapes})
-    free = sorted(set(helpers) | set(closure_names))
-    module = "def %s(%s):\n%s\n    return None\n" % (_FACTORY, ", ".join(free), textwrap.indent(source, "    "))
+    module = factory_text(source, set(helpers) | set(closure_names))
     digest = hashlib.sha1(source.encode()).hexdigest()[:10]
     filename = "<srcdiff %s %s>" % (label, digest)
     linecache.cache[filename] = (len(module), None, module.splitlines(True), filename)
@@ -124,9 +124,15 @@ def compile_functions(functions, helpers, closure_names, label, origin=None, gua
     compiled = Compiled(source, filename, codes, dict(helpers), tuple(closure_names),
                         code_of.co_filename if code_of else "", getattr(origin, "__name__", ""),
                         user_lines if code_of else {}, ctx is None or ctx.target.live_globals,
-                        ctx.target.jit if ctx is not None else None)
+                        ctx.target.jit if ctx is not None else None, guarded=guarded)
     tracebacks.register(compiled)
     return compiled
+
+
+def factory_text(source, free):
+    """The module ``source`` is compiled as: one factory taking the free names (line 1), the
+    functions indented in it from line 2."""
+    return "def %s(%s):\n%s\n    return None\n" % (_FACTORY, ", ".join(sorted(free)), textwrap.indent(source, "    "))
 
 
 def generated_sources(compiled):
