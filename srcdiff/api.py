@@ -195,7 +195,8 @@ def value_and_grad(fun: Function, *, wrt: Wrt | None = None, has_aux: bool = Fal
                    cache: bool = False) -> ValueAndGrad: ...
 @overload
 def value_and_grad(fun: None = None, *, wrt: Wrt | None = None, has_aux: bool = False, argnums: Wrt | None = None,
-                   backend: str = "numpy", fallback: str | None = None, cache: bool = False) -> Callable[[Function], ValueAndGrad]: ...
+                   backend: str = "numpy", fallback: str | None = None,
+                   cache: bool = False) -> Callable[[Function], ValueAndGrad]: ...
 def value_and_grad(fun: Function | None = None, *, wrt: Wrt | None = None, has_aux: bool = False,
                    argnums: Wrt | None = None, backend: str = "numpy",
                    fallback: str | None = None,
