@@ -47,7 +47,7 @@ class Compiled:
             key = (name, tuple(id(cell.cell_contents) for n, cell in sorted(user_cells.items())
                                if n in code.co_freevars))
             if key not in self.jitted:
-                self.jitted[key] = self._jit(name, code, user_fn, user_cells, defaults, kwdefaults)
+                self.jitted[key] = self.jitted_function(name, code, user_fn, user_cells, defaults, kwdefaults)
             return self.jitted[key]
         cells = []
         for free in code.co_freevars:
@@ -67,7 +67,8 @@ class Compiled:
         fn.__srcdiff_compiled__ = self
         return fn
 
-    def _jit(self, name, code, user_fn, user_cells, defaults, kwdefaults):
+    def jitted_function(self, name, code, user_fn, user_cells, defaults, kwdefaults):
+        """``name`` compiled by the target's ``jit``, its closure variables frozen (a subclass may bind them otherwise)."""
         cells = []
         for free in code.co_freevars:
             if free in self.helpers:

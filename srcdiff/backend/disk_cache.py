@@ -92,7 +92,7 @@ class DiskCompiled(codegen.Compiled):
 
     path: str = ""
 
-    def _jit(self, name, code, user_fn, user_cells, defaults, kwdefaults):
+    def jitted_function(self, name, code, user_fn, user_cells, defaults, kwdefaults):
         # a module of its own, in sys.modules: Numba's cached code finds its environment by module name
         module = types.ModuleType(os.path.splitext(os.path.basename(self.path))[0])
         namespace = module.__dict__
