@@ -68,7 +68,7 @@ class Compiled:
         return fn
 
     def jitted_function(self, name, code, user_fn, user_cells, defaults, kwdefaults):
-        """``name`` compiled by the target's ``jit``, its closure variables frozen (a subclass may bind them otherwise)."""
+        """``name`` compiled by the target's ``jit``, its closure variables frozen (a subclass binds them its way)."""
         cells = []
         for free in code.co_freevars:
             if free in self.helpers:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from srcdiff.backend import disk_cache
+from srcdiff.backend import cache, disk_cache
 from srcdiff.errors import ArgumentError
 
 pytest.importorskip("numba")
@@ -40,6 +40,12 @@ PROGRAM = textwrap.dedent('''
     want = srcdiff.grad(euler, wrt=(0, 1))(1.0, 0.1, 1.0, 0.0, 50)
     json.dump({{"out": list(out), "want": list(want), "seconds": seconds}}, sys.stdout)
 ''')
+
+
+@pytest.fixture
+def own_rules_only(monkeypatch):
+    """As in a fresh process: rules other tests registered would keep the code in memory (not part of any key)."""
+    monkeypatch.setattr(cache, "rules_generation", lambda: 0)
 
 
 def _run(tmp_path, k=1.0, c=1.0, env_extra=None):
@@ -110,7 +116,7 @@ def test_cache_needs_the_numba_backend():
         srcdiff.grad(f, cache=True)
 
 
-def test_an_unkeyable_global_is_compiled_in_memory_with_a_warning(monkeypatch, tmp_path):
+def test_an_unkeyable_global_is_compiled_in_memory_with_a_warning(monkeypatch, tmp_path, own_rules_only):
     monkeypatch.setenv("SRCDIFF_CACHE_DIR", str(tmp_path / "cache"))
 
     Params = collections.namedtuple("Params", "a b")
@@ -124,7 +130,7 @@ def test_an_unkeyable_global_is_compiled_in_memory_with_a_warning(monkeypatch, t
     assert _entries(tmp_path) == []
 
 
-def test_forward_and_vjp_use_the_cache_in_process(monkeypatch, tmp_path):
+def test_forward_and_grad_use_the_cache_in_process(monkeypatch, tmp_path, own_rules_only):
     monkeypatch.setenv("SRCDIFF_CACHE_DIR", str(tmp_path / "cache"))
 
     def f(x, n):
@@ -142,3 +148,15 @@ def test_forward_and_vjp_use_the_cache_in_process(monkeypatch, tmp_path):
     assert len(names) >= 2  # forward, grad (and any twin grad asks for)
     sources = {json.loads((tmp_path / "cache" / n.replace(".py", ".json")).read_text())["source"] for n in names}
     assert srcdiff.grad(f, backend="numba", cache=True).source_for(0.3, 4) in sources
+
+
+def test_registered_rules_keep_the_code_in_memory(monkeypatch, tmp_path):
+    monkeypatch.setenv("SRCDIFF_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "rules_generation", lambda: 1)
+
+    def f(x):
+        return x * x * 3.0
+
+    with pytest.warns(disk_cache.CacheWarning, match="rules were registered"):
+        assert srcdiff.grad(f, backend="numba", cache=True)(2.0) == pytest.approx(12.0)
+    assert _entries(tmp_path) == []
