@@ -129,14 +129,15 @@ class Grad(ValueAndGrad):
 
 @overload
 def grad(fun: Function, *, wrt: Wrt | None = None, has_aux: bool = False, mode: str = "reverse",
-         argnums: Wrt | None = None, backend: str = "numpy", fallback: str | None = None) -> Grad | ForwardGrad: ...
+         argnums: Wrt | None = None, backend: str = "numpy", fallback: str | None = None,
+         cache: bool = False) -> Grad | ForwardGrad: ...
 @overload
 def grad(fun: None = None, *, wrt: Wrt | None = None, has_aux: bool = False, mode: str = "reverse",
          argnums: Wrt | None = None, backend: str = "numpy",
-         fallback: str | None = None) -> Callable[[Function], Grad | ForwardGrad]: ...
+         fallback: str | None = None, cache: bool = False) -> Callable[[Function], Grad | ForwardGrad]: ...
 def grad(fun: Function | None = None, *, wrt: Wrt | None = None, has_aux: bool = False, mode: str = "reverse",
          argnums: Wrt | None = None, backend: str = "numpy",
-         fallback: str | None = None) -> Transformation | Callable[[Function], Transformation]:
+         fallback: str | None = None, cache: bool = False) -> Transformation | Callable[[Function], Transformation]:
     """The gradient of a scalar-valued ``fun`` with respect to argument(s) ``wrt``.
 
     Parameters
@@ -155,6 +156,11 @@ def grad(fun: Function | None = None, *, wrt: Wrt | None = None, has_aux: bool =
     fallback
         ``"numpy"``: where ``backend`` cannot make or compile the derivative, warn
         (``FallbackWarning``) and use the NumPy backend instead of raising.
+    cache
+        With ``backend="numba"``: keep the generated code and Numba's machine code in the user's
+        cache directory (``$SRCDIFF_CACHE_DIR``, else ``$XDG_CACHE_HOME/srcdiff``, else
+        ``~/.cache/srcdiff``), so that a new process's first call compiles nothing. Refused for
+        other backends. Without it srcdiff writes no files.
 
     Returns
     -------
@@ -171,32 +177,35 @@ def grad(fun: Function | None = None, *, wrt: Wrt | None = None, has_aux: bool =
     """
     if methods.is_user_method(fun):  # grad(model.loss): with respect to the object unless wrt says otherwise
         return methods.bind(lambda f, w: grad(f, wrt=w, has_aux=has_aux, mode=mode, backend=backend,
-                                              fallback=fallback), fun, wrt, argnums)
+                                              fallback=fallback, cache=cache), fun, wrt, argnums)
     wrt = resolve_wrt(wrt, argnums)
     if mode not in ("reverse", "forward"):
         raise ArgumentError("mode=%r: use mode='reverse' or mode='forward'" % (mode,))
     if mode == "forward":
         if has_aux:
             raise ArgumentError("has_aux is supported in reverse mode only")
-        target = targets.lookup(backend, fallback)
+        target = targets.lookup(backend, fallback, cache)
         return (lambda f: ForwardGrad(f, wrt, target)) if fun is None else ForwardGrad(fun, wrt, target)
-    return decorator(Grad, fun, wrt, has_aux, backend, fallback)
+    return decorator(Grad, fun, wrt, has_aux, backend, fallback, cache)
 
 
 @overload
 def value_and_grad(fun: Function, *, wrt: Wrt | None = None, has_aux: bool = False, argnums: Wrt | None = None,
-                   backend: str = "numpy", fallback: str | None = None) -> ValueAndGrad: ...
+                   backend: str = "numpy", fallback: str | None = None,
+                   cache: bool = False) -> ValueAndGrad: ...
 @overload
 def value_and_grad(fun: None = None, *, wrt: Wrt | None = None, has_aux: bool = False, argnums: Wrt | None = None,
-                   backend: str = "numpy", fallback: str | None = None) -> Callable[[Function], ValueAndGrad]: ...
+                   backend: str = "numpy", fallback: str | None = None,
+                   cache: bool = False) -> Callable[[Function], ValueAndGrad]: ...
 def value_and_grad(fun: Function | None = None, *, wrt: Wrt | None = None, has_aux: bool = False,
                    argnums: Wrt | None = None, backend: str = "numpy",
-                   fallback: str | None = None) -> ValueAndGrad | Callable[[Function], ValueAndGrad]:
+                   fallback: str | None = None,
+                   cache: bool = False) -> ValueAndGrad | Callable[[Function], ValueAndGrad]:
     """``(fun(*args), gradient)`` from one forward and one reverse sweep.
 
     Parameters
     ----------
-    fun, wrt, argnums, backend, fallback
+    fun, wrt, argnums, backend, fallback, cache
         As for ``grad``.
     has_aux
         ``fun`` returns ``(loss, aux)``, and the result is ``((loss, aux), gradient)``.
@@ -216,5 +225,5 @@ def value_and_grad(fun: Function | None = None, *, wrt: Wrt | None = None, has_a
     """
     if methods.is_user_method(fun):
         return methods.bind(lambda f, w: value_and_grad(f, wrt=w, has_aux=has_aux, backend=backend,
-                                                        fallback=fallback), fun, wrt, argnums)
-    return decorator(ValueAndGrad, fun, resolve_wrt(wrt, argnums), has_aux, backend, fallback)
+                                                        fallback=fallback, cache=cache), fun, wrt, argnums)
+    return decorator(ValueAndGrad, fun, resolve_wrt(wrt, argnums), has_aux, backend, fallback, cache)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy
 
 from . import pipeline_seam
-from .backend import cache, deep, duck, targets
+from .backend import cache, deep, disk_cache, duck, targets
 from .modes import callees as calls
 from . import methods
 from .front import generators, objects, reader, records
@@ -43,8 +43,10 @@ class Tangent(Transformed):
         target, shapes = duck.split(self.target, shapes)
         key = (subject.__code__, "tangent", tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
                shapes, calls.resolution_key(subject), target)
-        result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,
-                                                                   subject=subject, target=target))
+        make = disk_cache.maker(lambda: self._run_pipeline(scalars, containers, statics, shapes, subject=subject,
+                                                           target=target), target, subject,
+                                ("tangent", key[2], sorted(scalars), sorted(containers), shapes, target.name), statics)
+        result = cache.get_or_make(key, make)
         fn = result.compiled.build(result.names["tangent"], subject, subject.__defaults__, subject.__kwdefaults__)
         if deep.recursive(result.compiled):  # its generated callees recurse: run them with headroom
             fn = deep.with_headroom(fn, subject)
@@ -119,12 +121,12 @@ def _weakrefable(obj):
 
 
 def forward(fun: Function, wrt: Wrt | None = None, *, argnums: Wrt | None = None, backend: str = "numpy",
-            fallback: str | None = None) -> Tangent:
+            fallback: str | None = None, cache: bool = False) -> Tangent:
     """The generated forward-mode function of ``fun`` (with ``.source``).
 
     Parameters
     ----------
-    fun, wrt, argnums, backend, fallback
+    fun, wrt, argnums, backend, fallback, cache
         As for ``grad``.
 
     Returns
@@ -143,7 +145,7 @@ def forward(fun: Function, wrt: Wrt | None = None, *, argnums: Wrt | None = None
     >>> tangent
     array([2.])
     """
-    return decorator(Tangent, fun, resolve_wrt(wrt, argnums), backend=backend, fallback=fallback)
+    return decorator(Tangent, fun, resolve_wrt(wrt, argnums), backend=backend, fallback=fallback, cache=cache)
 
 
 def check_tangent(tangent, primal, name, fun):

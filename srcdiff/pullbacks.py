@@ -120,17 +120,17 @@ def _tape_bytes(tape):
 
 @overload
 def vjp(fun: Function, *, wrt: Wrt | None = None, argnums: Wrt | None = None, backend: str = "numpy",
-        fallback: str | None = None) -> VJP: ...
+        fallback: str | None = None, cache: bool = False) -> VJP: ...
 @overload
 def vjp(fun: Function, primal: Any, /, *primals: Any, wrt: Wrt | None = None, argnums: Wrt | None = None,
-        backend: str = "numpy", fallback: str | None = None) -> tuple[Any, Pullback]: ...
+        backend: str = "numpy", fallback: str | None = None, cache: bool = False) -> tuple[Any, Pullback]: ...
 def vjp(fun: Function, *primals: Any, wrt: Wrt | None = None, argnums: Wrt | None = None,
-        backend: str = "numpy", fallback: str | None = None) -> VJP | tuple[Any, Pullback]:
+        backend: str = "numpy", fallback: str | None = None, cache: bool = False) -> VJP | tuple[Any, Pullback]:
     """``(*args) -> (value, pullback)``; ``pullback(ct)`` returns the vector-Jacobian product.
 
     Parameters
     ----------
-    fun, wrt, argnums, backend, fallback
+    fun, wrt, argnums, backend, fallback, cache
         As for ``grad``.
     *primals
         JAX's form: the arguments, for ``(value, pullback)`` at once; the pullback then returns a
@@ -155,5 +155,5 @@ def vjp(fun: Function, *primals: Any, wrt: Wrt | None = None, argnums: Wrt | Non
     """
     if primals:
         return decorator(VJP, fun, resolve_wrt(wrt, argnums, tuple(range(len(primals)))), backend=backend,
-                         fallback=fallback)(*primals)
-    return decorator(VJP, fun, resolve_wrt(wrt, argnums), backend=backend, fallback=fallback)
+                         fallback=fallback, cache=cache)(*primals)
+    return decorator(VJP, fun, resolve_wrt(wrt, argnums), backend=backend, fallback=fallback, cache=cache)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy
 
-from .backend import cache, codegen, deep, duck, targets
+from .backend import cache, codegen, deep, disk_cache, duck, targets
 from .modes import callees as calls
 from .front import generators, objects, reader, records
 from . import pipeline_seam
@@ -162,8 +162,11 @@ class Transformed(Portable):
         target, shapes = duck.split(self.target, shapes)
         key = (subject.__code__, self.role, tuple(self.sig.wrt), scalars, containers, calls.statics_key(statics),
                shapes, self.has_aux, calls.resolution_key(subject), self.check_real, target)
-        result = cache.get_or_make(key, lambda: self._run_pipeline(scalars, containers, statics, shapes,
-                                                                   subject=subject, target=target))
+        make = disk_cache.maker(lambda: self._run_pipeline(scalars, containers, statics, shapes, subject=subject,
+                                                           target=target), target, subject,
+                                (key[1:3], sorted(scalars), sorted(containers), shapes, self.has_aux,
+                                 self.check_real, target.name), statics)
+        result = cache.get_or_make(key, make)
         functions = {role: result.compiled.build(name, subject, subject.__defaults__, subject.__kwdefaults__)
                      for role, name in result.names.items()}
         if deep.recursive(result.compiled):  # its generated callees recurse: run them with headroom
@@ -239,7 +242,7 @@ _MAX_VARIANTS = 256  # argument combinations remembered per transformed function
 
 
 def decorator(cls: Any, fun: Function | None, wrt: Wrt, has_aux: bool = False,
-               backend: str | targets.Target = "numpy", fallback: str | None = None) -> Any:
-    target = targets.lookup(backend, fallback)
+               backend: str | targets.Target = "numpy", fallback: str | None = None, cache: bool = False) -> Any:
+    target = targets.lookup(backend, fallback, cache)
     make = lambda f: targets.bound(cls(f, wrt, has_aux), target)  # noqa: E731
     return make if fun is None else make(fun)

@@ -34,6 +34,11 @@ def rules_changed():
             owner.forget_generated()
 
 
+def rules_generation():
+    """How many times the rule table changed in this process (0: srcdiff's own rules only)."""
+    return _rules[0]
+
+
 def remember(owner):
     """``owner.forget_generated()`` is called when the rules change."""
     _owners.add(owner)

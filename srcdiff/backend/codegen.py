@@ -37,6 +37,7 @@ class Compiled:
     live_globals: bool = True  # False: the code reads a snapshot of the globals taken when it is built
     jit: object = None  # a compiled target's compiler (``Target.jit``)
     jitted: dict = field(default_factory=dict)  # (name, user cells' contents) -> its compiled function
+    guarded: dict = field(default_factory=dict)  # {function name: {parameter: shape}} (see ``guards``)
 
     def build(self, name, user_fn, defaults=None, kwdefaults=None):
         """A function object for ``name``, reading ``user_fn``'s globals and closure cells."""
@@ -46,7 +47,7 @@ class Compiled:
             key = (name, tuple(id(cell.cell_contents) for n, cell in sorted(user_cells.items())
                                if n in code.co_freevars))
             if key not in self.jitted:
-                self.jitted[key] = self._jit(name, code, user_fn, user_cells, defaults, kwdefaults)
+                self.jitted[key] = self.jitted_function(name, code, user_fn, user_cells, defaults, kwdefaults)
             return self.jitted[key]
         cells = []
         for free in code.co_freevars:
@@ -66,7 +67,8 @@ class Compiled:
         fn.__srcdiff_compiled__ = self
         return fn
 
-    def _jit(self, name, code, user_fn, user_cells, defaults, kwdefaults):
+    def jitted_function(self, name, code, user_fn, user_cells, defaults, kwdefaults):
+        """``name`` compiled by the target's ``jit``, its closure variables frozen (a subclass binds them its way)."""
         cells = []
         for free in code.co_freevars:
             if free in self.helpers:
@@ -114,8 +116,7 @@ def compile_functions(functions, helpers, closure_names, label, origin=None, gua
     guarded = {f: shapes for f, shapes in (guarded or {}).items() if shapes}
     if guarded:
         helpers = dict(helpers, **{guards.HELPER: guards.wrong_shapes})
-    free = sorted(set(helpers) | set(closure_names))
-    module = "def %s(%s):\n%s\n    return None\n" % (_FACTORY, ", ".join(free), textwrap.indent(source, "    "))
+    module = factory_text(source, set(helpers) | set(closure_names))
     digest = hashlib.sha1(source.encode()).hexdigest()[:10]
     filename = "<srcdiff %s %s>" % (label, digest)
     linecache.cache[filename] = (len(module), None, module.splitlines(True), filename)
@@ -126,9 +127,15 @@ def compile_functions(functions, helpers, closure_names, label, origin=None, gua
     compiled = Compiled(source, filename, codes, dict(helpers), tuple(closure_names),
                         code_of.co_filename if code_of else "", getattr(origin, "__name__", ""),
                         user_lines if code_of else {}, ctx is None or ctx.target.live_globals,
-                        ctx.target.jit if ctx is not None else None)
+                        ctx.target.jit if ctx is not None else None, guarded=guarded)
     tracebacks.register(compiled)
     return compiled
+
+
+def factory_text(source, free):
+    """The module ``source`` is compiled as: one factory taking the free names (line 1), the
+    functions indented in it from line 2."""
+    return "def %s(%s):\n%s\n    return None\n" % (_FACTORY, ", ".join(sorted(free)), textwrap.indent(source, "    "))
 
 
 def generated_sources(compiled):

@@ -15,7 +15,11 @@ def compile_module(text, filename, guarded):
     Specialized code bakes shapes in (a mean's ``1 / n``): it must never run on other arrays."""
     if not guarded:
         return compile(text, filename, "exec")
-    tree = ast.parse(text, filename)
+    return compile(guard_tree(ast.parse(text, filename), guarded), filename, "exec")
+
+
+def guard_tree(tree, guarded):
+    """``tree`` (a parsed factory module) with the guards of ``compile_module`` put in."""
     factory = tree.body[0]  # the generated functions are defined in a factory taking their free names
     for node in factory.body:
         if isinstance(node, ast.FunctionDef) and guarded.get(node.name):
@@ -23,7 +27,7 @@ def compile_module(text, filename, guarded):
             checked = [(p, tuple(s)) for p, s in guarded[node.name].items() if p in params]
             if checked:
                 node.body.insert(0, _guard(node, checked))
-    return compile(ast.fix_missing_locations(tree), filename, "exec")
+    return ast.fix_missing_locations(tree)
 
 
 def _guard(fn, checked):

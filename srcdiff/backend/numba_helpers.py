@@ -11,6 +11,7 @@ import math
 import numpy as np
 from numba import types
 from numba.extending import overload
+from numba.np.numpy_support import as_dtype
 
 from ..errors import ArgumentError
 from ..runtime import helpers, kernels, kernels_batched, kernels_math
@@ -169,6 +170,25 @@ def _total(g):
         return lambda g: g
 
 
+def outer(a, b):
+    """``np.outer`` of two vectors (typed by the overload below)."""
+    return np.outer(a, b)
+
+
+@overload(outer)
+def _outer(a, b):
+    # as loops: compiles in a fraction of the time Numba's np.outer takes (a third of the RNN's compile time)
+    scalar = np.result_type(as_dtype(a.dtype), as_dtype(b.dtype)).type
+
+    def impl(a, b):
+        out = np.empty((a.shape[0], b.shape[0]), scalar)
+        for i in range(a.shape[0]):
+            for j in range(b.shape[0]):
+                out[i, j] = a[i] * b[j]
+        return out
+    return impl
+
+
 @overload(matmul_lhs)
 def _matmul_lhs(g, a, b):
     if not (isinstance(a, types.Array) and isinstance(b, types.Array)):
@@ -176,7 +196,7 @@ def _matmul_lhs(g, a, b):
     if a.ndim == 2 and b.ndim == 2:
         return lambda g, a, b: g @ np.ascontiguousarray(b.T)
     if a.ndim == 2 and b.ndim == 1:
-        return lambda g, a, b: np.outer(g, b)
+        return lambda g, a, b: outer(g, b)
     if a.ndim == 1 and b.ndim == 2:
         return lambda g, a, b: b @ g
     if a.ndim == 1 and b.ndim == 1:
@@ -192,7 +212,7 @@ def _matmul_rhs(g, a, b):
     if a.ndim == 2 and b.ndim == 1:
         return lambda g, a, b: g @ a
     if a.ndim == 1 and b.ndim == 2:
-        return lambda g, a, b: np.outer(a, g)
+        return lambda g, a, b: outer(a, g)
     if a.ndim == 1 and b.ndim == 1:
         return lambda g, a, b: g * a
 

@@ -29,15 +29,23 @@ STANDS_FOR = {**numba_helpers.STANDS_FOR, **numba_helpers_more.STANDS_FOR, **num
 
 
 class _Jit:
-    """What ``codegen`` asks of a compiled target: the helpers to bind, and how to compile."""
+    """What ``codegen`` asks of a compiled target: the helpers to bind, and how to compile. ``disk``:
+    the code is written to the user's cache directory and Numba caches its machine code beside it
+    (``cache=True``, backend/disk_cache.py)."""
+
+    def __init__(self, disk=False):
+        self.disk = disk
+
+    @property
+    def on_disk(self):
+        return self if self.disk else _DISK
 
     @staticmethod
     def helper(obj):
         return STANDS_FOR.get(obj, obj)
 
-    @staticmethod
-    def compile(fn, compiled):
-        dispatcher = numba.njit(fn)
+    def compile(self, fn, compiled):
+        dispatcher = numba.njit(fn, cache=self.disk and not fn.__code__.co_filename.startswith("<"))
 
         def run(*args, **kwargs):
             try:
@@ -70,6 +78,7 @@ class _Jit:
 
 
 JIT = _Jit()
+_DISK = _Jit(disk=True)
 
 NUMBA = Target("numba", tape="typed", out_buffers=False, method_style=False, reversed_ranges=False,
                lean_runner=False, live_globals=False, jit=JIT,
@@ -77,7 +86,7 @@ NUMBA = Target("numba", tape="typed", out_buffers=False, method_style=False, rev
                inline_callees=True)
 register(NUMBA)  # imported by targets.lookup when backend="numba" is first asked for
 
-_LINE = re.compile(r'File "(<srcdiff [^"]*>)", line (\d+)')
+_LINE = re.compile(r'File "(<srcdiff [^"]*>|[^"]*srcdiff_[0-9a-f]+\.py)", line (\d+)')
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -97,7 +106,7 @@ def _refusal(error, compiled):
     first = next((ln for ln in lines if not ln.startswith(("Failed in", "During:", "File "))), "")
     user_line = 0
     for filename, line in _LINE.findall(text):
-        if filename == compiled.filename:
+        if filename == compiled.filename or filename == getattr(compiled, "path", None):
             user_line = _user_line(compiled.user_lines, int(line))
             if user_line:
                 break

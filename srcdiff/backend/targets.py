@@ -101,9 +101,12 @@ def known():
     return sorted(_KNOWN)
 
 
-def lookup(backend, fallback=None):
+def lookup(backend, fallback=None, cache=False):
     """The target ``backend=`` names (a name or a ``Target``); an unknown name is refused, listing the known ones.
-    ``fallback="numpy"``: that target, falling back to NumPy where it refuses a function."""
+    ``fallback="numpy"``: that target, falling back to NumPy where it refuses a function. ``cache=True``:
+    that target keeping its compiled code on disk (backend/disk_cache.py), for a compiled target only."""
+    if cache:
+        return _on_disk(lookup(backend, fallback))
     if fallback not in (None, "numpy"):
         raise ArgumentError("fallback=%r: use fallback='numpy' or leave it out" % (fallback,))
     if fallback is not None:
@@ -122,6 +125,21 @@ def lookup(backend, fallback=None):
         raise ArgumentError("backend=%r is not a known backend; known backends: %s"
                             % (backend, ", ".join(repr(n) for n in known())))
     return target
+
+
+def _on_disk(target):
+    """``target`` with its compiler's on-disk variant (``jit.on_disk``); refused for a target that compiles nothing."""
+    disk = getattr(target.jit, "on_disk", None)
+    if disk is None:
+        raise ArgumentError("cache=True keeps compiled code on disk and needs backend='numba'; backend=%r compiles "
+                            "nothing worth keeping (its code is generated in each process, and never written "
+                            "to disk). Leave cache out, or use backend='numba'." % (target.name,))
+    if disk is target.jit:
+        return target
+    key = (target.name, target.fallback, "disk")
+    if key not in _FALLING_BACK:
+        _FALLING_BACK[key] = dataclasses.replace(target, jit=disk)
+    return _FALLING_BACK[key]
 
 
 def _register_numba():
