@@ -270,8 +270,12 @@ def astype_adjoint(g, a, y):
 
 
 def fan_out(g, items):
-    """Adjoint of ``sum(items)``: ``g`` summed down to the shape of each item."""
-    return [unbroadcast(g, item) for item in items]
+    """Adjoint of ``sum(items)``: ``g`` summed down to the shape of each item (the rows of an
+    array, which builtin ``sum`` adds up, make an array again)."""
+    parts = [unbroadcast(g, item) for item in items]
+    if isinstance(items, numpy.ndarray):
+        return numpy.array(parts, dtype=numpy.result_type(g, items)).reshape(items.shape)
+    return parts
 
 
 def array_adjoint(g, obj):
