@@ -112,6 +112,7 @@ class Filler:
         self.materialize = materialize  # callable(expr) -> expr with explicit zeros for symbolic ones
         self.renamed = {}
         self.values = {}  # template local -> folded constant / Zero / atom it was bound to
+        self.covered = set()  # parameters the instantiated branches give a d[p] for, or read the t[p] of
 
     def run(self):
         out = []
@@ -129,6 +130,7 @@ class Filler:
             value = fold(self.expr(s.value))
             if _special(target, "d"):
                 param = target.index.id
+                self.covered.add(param)
                 atom = self.param_value(param)
                 if isinstance(value, Zero) or not isinstance(atom, ir.Expr):
                     return
@@ -259,6 +261,8 @@ class Filler:
             raise TypeError("template %s uses %s[] in the wrong mode" % (self.t.fn.__qualname__, e.value.id))
         index = e.index
         if isinstance(index, ir.Name) and index.id in self.t.params:
+            if lookup is self.tangent:
+                self.covered.add(index.id)
             return lookup(self.param_value(index.id))
         raise TypeError("template %s: d[] and t[] take a parameter name" % self.t.fn.__qualname__)
 
