@@ -224,3 +224,22 @@ def test_a_callee_whose_result_is_used_whole_keeps_plain_products():
 
 def lambda_free_times(x):
     return np.sum(times(x, np.array([1.0, 2.0, 3.0])))
+
+
+# a product by the number 0 in the user's code: its partial is a proved zero, in both modes, even
+# where the rule downstream has an infinite partial (np.sqrt at 0)
+def sqrt_of_zeroed(x):
+    return np.sum(np.sqrt(x * 0.0)) + np.sum(x ** 2)
+
+
+def arccos_of_zeroed(x):
+    return np.sum(np.arccos(0.0 * x + 1.0)) + np.sum(np.sin(x))
+
+
+@pytest.mark.parametrize("f", [sqrt_of_zeroed, arccos_of_zeroed])
+def test_a_product_by_zero_in_the_code_absorbs_an_infinite_partial(f):
+    u = np.array([1.0, -2.0, 0.5])
+    expected = numeric_grad(f, u)
+    assert np.isfinite(expected).all()
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(srcdiff.grad(f, mode=mode)(u), expected, rtol=1e-6, atol=1e-8)
