@@ -196,7 +196,7 @@ def bad_inner_wrt_name(x):
 
 @pytest.mark.parametrize("fun, needle, why", [
     (bad_inner_wrt, "srcdiff.grad(energy, wrt=5)", "wrt=5 is out of range"),
-    (bad_inner_wrt_name, "dE(x, 1.0)", "wrt='z' is not a parameter of energy")])
+    (bad_inner_wrt_name, "dE(x, 1.0)", "wrt='z' is not a parameter of energy")], ids=["index", "name"])
 def test_an_inner_gradient_with_a_bad_wrt_is_refused_with_the_error_python_raises(fun, needle, why):
     x = np.array([0.5, 1.5])
     with pytest.raises(srcdiff.ArgumentError, match=why):

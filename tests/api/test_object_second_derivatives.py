@@ -21,7 +21,7 @@ M, X = Model(np.array([1.0, 2.0])), np.array([0.5, -1.0])
 @pytest.mark.parametrize("what, call", [
     ("hvp", lambda: srcdiff.hvp(loss)(M, X, Model(np.ones(2)))),
     ("hessian", lambda: srcdiff.hessian(loss)(M, X)),
-    ("jacobian", lambda: srcdiff.jacobian(loss)(M, X))])
+    ("jacobian", lambda: srcdiff.jacobian(loss)(M, X))], ids=["hvp", "hessian", "jacobian"])
 def test_second_derivatives_of_an_object_say_which_transformations_take_objects(what, call):
     with pytest.raises(srcdiff.ArgumentError) as info:
         call()
