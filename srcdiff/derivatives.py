@@ -189,9 +189,10 @@ def arrays_only(inputs, names, fun, what):
     """``jacobian`` and forward-mode ``grad`` build one basis direction per entry: no containers."""
     for x, name in zip(inputs, names):
         if isinstance(x, (list, tuple, dict)) or objects.is_user_object(x):
-            raise ArgumentError("%s differentiates float and array arguments, but `%s` of %s is a %s: use "
-                                "srcdiff.grad (reverse mode keeps containers), or pass an array"
-                                % (what, name, _fname(fun), type(x).__name__))
+            keeps = "srcdiff.grad, vjp or jvp, which take objects" if objects.is_user_object(x) else \
+                "srcdiff.grad (reverse mode keeps containers)"
+            raise ArgumentError("%s differentiates float and array arguments, but `%s` of %s is a %s: use %s, or "
+                                "pass an array" % (what, name, _fname(fun), type(x).__name__, keeps))
 
 
 def real_only(value, fun, what, name=None):

@@ -67,6 +67,7 @@ class HVP(Portable):
         *primals, v = args
         args = tuple(primals)
         x = self.sig.values(args, kwargs)[0]
+        refuse_object(x, self.sig.wrt[0], self.fun, "hvp")
         check_differentiable(x, self.sig.wrt[0], self.fun)
         check_tangent(v, x, self.sig.wrt[0], self.fun)
         _, fn, params, returns_value = self.tangent_function(args, kwargs)
@@ -140,10 +141,7 @@ class Hessian(Portable):
     @user_facing
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         x = self.sig.values(args, kwargs)[0]
-        if objects.is_user_object(x):  # one basis direction per entry: not through an object's attributes
-            raise ArgumentError("hessian differentiates float and array arguments, but `%s` of %s is a %s object: "
-                                "use srcdiff.grad (reverse mode keeps objects), or pass an array" % (
-                                    self.sig.wrt[0], getattr(self.fun, "__qualname__", "f"), type(x).__qualname__))
+        refuse_object(x, self.sig.wrt[0], self.fun, "hessian")  # one basis direction per entry
         real_only(x, self.fun, "hessian", self.sig.wrt[0])
         shape = numpy.shape(x)
         if duck.is_duck(x):  # a Dask array: its columns stacked lazily (numpy.stack dispatches to Dask)
@@ -153,3 +151,13 @@ class Hessian(Portable):
         for idx, e in basis_directions(x):
             H[(Ellipsis,) + idx] = self.hvp(*args, e, **kwargs)
         return float(H) if isinstance(x, float) else H
+
+
+def refuse_object(x, name, fun, what):
+    """Second derivatives go through arrays, not through the attributes of an object of a user class."""
+    if objects.is_user_object(x):
+        raise ArgumentError("%s differentiates floats and float arrays, but `%s` of %s is a %s object. "
+                            "srcdiff.grad, value_and_grad, vjp and jvp take objects; for %s, pass the object's "
+                            "arrays as arguments of a function and differentiate with respect to one of them." % (
+                                what, name, getattr(fun, "__qualname__", "f"), type(x).__qualname__,
+                                "a Hessian-vector product" if what == "hvp" else "a Hessian"))

@@ -160,6 +160,7 @@ class Job:
         self.seeds = None  # names whose adjoint is seeded (has_aux: the loss)
         self.seed_name = None  # split mode: the backward function's parameter taking the output's adjoint
         self.mode = None
+        self.strong_output = False  # the output's adjoint may hold a caller's selection zeros
 
     def record(self, name, code):
         """Keep the source after the stage ``name`` (a function, statements, or functions)."""
@@ -180,6 +181,7 @@ class Job:
             seed = ir.Name(self.seed_name) if split else ir.Const(1.0)
             self.mode = ReverseMode(self.ctx, tree, Classifier(self.ctx), self.wrt, seed, self.scalars,
                                     self.containers, self.seeds)
+            self.mode.masked_output = self.strong_output
         return self.mode
 
 
@@ -200,17 +202,19 @@ class Sweeps:
 @gc_pause.paused
 @analysed_once
 def reverse(fn, wrt, *, kind="joint", scalars=frozenset(), containers=frozenset(), statics=None, shapes=(),
-            pending=None, has_aux=False, record_stages=False, check_real=False, target=NUMPY):
+            pending=None, has_aux=False, record_stages=False, check_real=False, target=NUMPY, strong_output=False):
     """Generate reverse-mode code for ``fn`` differentiated with respect to parameter names ``wrt``.
 
     ``kind`` is "joint" (one function returning value and gradients), "grad" (gradients only,
-    when the output is provably a scalar), or "split" (forward and backward functions).
+    when the output is provably a scalar), or "split" (forward and backward functions);
+    ``strong_output``: the output's adjoint may hold a caller's selection zeros.
     """
     prep = prepare(fn, record_stages, statics, target)
     ctx = prep.ctx
     ctx.mode = "reverse"
     ctx.arg_shapes = dict(shapes)
     job = Job(fn, prep, kind, wrt, scalars, containers, has_aux, check_real, record_stages)
+    job.strong_output = strong_output
     names = {kind: None}
     if kind == "split":  # chosen first so a recursive call can refer to these very functions
         names = {"forward": ctx.namer.fresh(job.base + "_forward"), "backward": ctx.namer.fresh(job.base + "_backward")}

@@ -98,8 +98,8 @@ def evaluate(call, resolve, guard=lambda expr, obj: None):
         named.append((k.value, value))
     try:
         made = make(*args, **keywords)
-    except SrcdiffError:  # a bad wrt: raised where the line runs, as written
-        return None
+    except SrcdiffError as exc:  # a bad wrt: raised where the line runs, as written (or refused if differentiated)
+        return Refused(exc, make, args)
     for expr, value in named:
         if isinstance(expr, ir.Name) and callable(value):
             guard(expr, value)
@@ -107,6 +107,17 @@ def evaluate(call, resolve, guard=lambda expr, obj: None):
 
 
 _UNKNOWN = object()
+
+
+class Refused:
+    """``srcdiff.grad(f, wrt=...)`` with arguments it rejects: its call raises when the line runs, so a
+    differentiated call of it is refused with that error, not as an unknown function."""
+
+    def __init__(self, exc, make, args):
+        name = getattr(args[0], "__name__", "...") if args else "..."
+        display = "srcdiff.%s(%s, ...)" % (getattr(make, "__name__", "grad"), name)
+        self.problem = "%s raises %s when this line runs: %s" % (display, type(exc).__name__, exc)
+        self.fix = "Fix the arguments of %s (wrt names or indexes a parameter of %s)." % (display, name)
 
 
 def _known(expr, resolve):

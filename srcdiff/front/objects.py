@@ -90,7 +90,7 @@ def _split(value):
                                 "arguments of a function instead." % (cls.__qualname__, special))
     fields, constants = [], []
     for name, v in vars(value).items():
-        _refuse_shadowed(cls, name)
+        _refuse_shadowed(cls, name, v)
         if _differentiable(v):
             fields.append(name)
         elif _hashable_constant(v):
@@ -111,13 +111,17 @@ def _split(value):
     return tuple(fields), tuple(constants)
 
 
-def _refuse_shadowed(cls, name):
+def _refuse_shadowed(cls, name, v):
     """An attribute also named by a property or cached_property of the class: ``obj.name`` reads the
-    property (not the value in __dict__), or a cache of values computed from other attributes."""
+    property (not the value in __dict__), or a cache of values computed from other attributes. A
+    cache holding a constant (a label, a count) is read from __dict__ as Python reads it: no gradient
+    is lost there."""
     for klass in cls.__mro__[:-1]:
         d = vars(klass).get(name)
-        if d is not None and (isinstance(d, functools.cached_property) or hasattr(type(d), "__set__")
-                              or hasattr(type(d), "__delete__")):
+        cache = isinstance(d, functools.cached_property)
+        if cache and not _differentiable(v) and _hashable_constant(v):
+            return
+        if d is not None and (cache or hasattr(type(d), "__set__") or hasattr(type(d), "__delete__")):
             raise ArgumentError(
                 "srcdiff differentiates %s objects through the attributes in their __dict__, and `%s` is there "
                 "and is also a %s of %s, so its value is derived from other attributes (or read through the "

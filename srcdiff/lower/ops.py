@@ -233,6 +233,9 @@ class Classifier:
         if hasattr(obj, "__srcdiff_resolve__"):  # a recursion trampoline: the generated function itself
             obj = obj.__srcdiff_resolve__() or obj
         display = callee_display(func)
+        if isinstance(obj, nested_grads.Refused):  # ``srcdiff.grad(f, wrt=5)(x)``: raises when it runs
+            return Op("opaque", s, target=target, args=list(call.args), keywords=keywords, name=display,
+                      error=obj.problem, fix=obj.fix)
         if reader.is_missing(obj):
             held = [n.id for n in ir.walk(func) if isinstance(n, ir.Name) and n.id in self.ctx.locals]
             if held:  # a function made or picked while the code runs (a closure from a factory, ``fs[0]``)

@@ -72,15 +72,16 @@ class _Pending:
         return self._trampolines[role]
 
 
-def split_functions(callee, wrt, scalars, containers, statics=(), target=NUMPY):
-    """(forward, backward, pending) generated for ``callee`` differentiated w.r.t. ``wrt``.
+def split_functions(callee, wrt, scalars, containers, statics=(), target=NUMPY, strong=False):
+    """(forward, backward, pending) generated for ``callee`` differentiated w.r.t. ``wrt``; with
+    ``strong`` the backward function multiplies with strong zeros (its caller selects from the result).
 
     ``pending`` is not None when the callee is still being generated (a recursive call); then
     forward and backward are trampolines and ``pending.names`` their eventual names.
     """
     refuse_var_params(callee)
     key = (callee.__code__, "split", tuple(wrt), frozenset(scalars), frozenset(containers), statics_key(statics),
-           resolution_key(callee), target)
+           resolution_key(callee), target, strong)
     pending = _in_progress()
     if key in pending:
         p = pending[key]
@@ -89,7 +90,7 @@ def split_functions(callee, wrt, scalars, containers, statics=(), target=NUMPY):
     try:
         result = cache.get_or_make(key, lambda: pipeline.reverse(callee, list(wrt), kind="split", scalars=scalars,
                                                                   containers=containers, statics=dict(statics),
-                                                                  pending=p, target=target))
+                                                                  pending=p, target=target, strong_output=strong))
     finally:
         del pending[key]
     fwd = result.compiled.build(result.names["forward"], callee, callee.__defaults__, callee.__kwdefaults__)

@@ -279,6 +279,9 @@ class ForwardMode:
         filler = Filler(rule.tangent, op.binding, op.target, tangent=find, namer=self.ctx.namer,
                         bind_global=self.ctx.bind, line=line, materialize=self.materialized)
         items = filler.run()
+        problem = undifferentiated(rule, rule.tangent, moving, "forward", filler.covered)
+        if problem:  # the branch the template took for these arguments omits a varied one
+            raise NonDifferentiableError(located(self.ctx.filename, line, text, *problem))
         for item in items:
             if isinstance(item, TangentDef):
                 if op.target is None:  # an expression statement: its value is dropped, so is its tangent

@@ -41,6 +41,8 @@ class CallInfo:
 class PrepareMixin:
     """The steps before the reverse walk (mixed into ``ReverseMode``)."""
 
+    masked_output = False  # the output's adjoint may hold a selection's zeros (``analysis.masked``)
+
     # The preparation passes (passes.REVERSE lists them): each takes the tree and returns it
     # rewritten; ``analyse`` gives one the analyses of its input; ``freeze`` makes the facts of the
     # reverse walk once, after the last one.
@@ -66,6 +68,8 @@ class PrepareMixin:
             takes_complex_parts(self.fn, self.ctx.resolve)
         # before calls become calls of generated code, which never writes into its arguments
         refuse_hidden_writes(self.fn, self.classify, self.activity, self.ctx, self.shapes)
+        # results a selection may leave unused: their callees' backward functions multiply strongly
+        self.strong_calls = masked_names(self.fn, self.classify, self.masked_output)
         rewritten = self._rewrite_calls(self.fn.body)
         if rewritten is not None:
             self.fn = ir.FunctionDef(self.fn.name, self.fn.params, rewritten, self.fn.line)
@@ -101,7 +105,7 @@ class PrepareMixin:
         # ``c[k] = t`` putting back the list ``t = c[k]`` just appended to: nothing to run or restore
         self.stacks = tape_parts.stacks(self.fn, self.classify)
         self.put_back = {w for chain in write_backs(self.fn, self.classify).values() for w in chain}
-        self.masked = masked_names(self.fn, self.classify)  # their adjoint rules multiply strongly
+        self.masked = masked_names(self.fn, self.classify, self.masked_output)  # their adjoint rules multiply strongly
         self.plan = plan_loops(self.fn, self.classify,
                                lambda loop: isinstance(loop, ir.For) and loop in self.trip_counters)
         self.facts = frozen(self.facts)
@@ -263,8 +267,9 @@ class PrepareMixin:
         split_functions = calls.split_functions
         split_functions.last_guards = []
         try:
+            strong = bool(set(ir.target_names(op.target)) & self.strong_calls)
             fwd, bwd, pending = split_functions(callee, active, frozenset(scalars), frozenset(containers), statics,
-                                                self.ctx.target)
+                                                self.ctx.target, strong)
         except SrcdiffError as exc:  # inside a definition of a library function: reported here
             raise at_call_site(exc, callee, self.ctx.filename, s.line, text) from None
         self.ctx.guard(op.stmt.value.func, callee if op.holder is None else op.holder)

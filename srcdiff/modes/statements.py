@@ -134,6 +134,10 @@ class StatementMixin:
                             namer=self.ctx.namer, bind_global=self.ctx.bind, line=s.line,
                             materialize=lambda e: materialize_zeros(e, self))
             out = [i for i in filler.run() if not isinstance(i, Contribution) or i.param in active_params]
+            problem = undifferentiated(op.rule, op.rule.adjoint, active_params, "reverse", filler.covered)
+            if problem:  # the branch the template took for these arguments omits a varied one
+                raise NonDifferentiableError(located(self.ctx.filename, s.line,
+                                                     self.ctx.origin_text.get(s.line, ""), *problem))
             return self.strengthen(op, incoming, out)
         items = instantiate(dy)
         if lazy and any(self.acc.coverage(i, s, expr_names(dy))[0] == "ambiguous"

@@ -31,14 +31,19 @@ def constant_only(obj, fix, *params):
     changed()
 
 
-def undifferentiated(rule, template, active_params, mode):
+def undifferentiated(rule, template, active_params, mode, covered=None):
     """(problem, fix) when a varied value reaches a parameter ``template`` has no derivative for: a
     reverse rule that writes no ``d[p]``, a forward rule that reads no ``t[p]``. Taking it as constant
-    would drop that part of the derivative without a word. Checked for users' rules."""
-    if not template.user:  # srcdiff's own rules say which arguments are data (an axis, a shape's source)
-        return None
-    covered = set(template.written) if mode == "reverse" else set(template.reads_tangent_of)
-    missing = sorted(p for p in active_params if p in template.params[1:] and p not in covered)
+    would drop that part of the derivative without a word. A user's rule answers for all its
+    parameters, in the branch its tests on constants took (``covered``: what that instantiation
+    covered); srcdiff's own rule for those its other mode differentiates (the rest are data: an axis,
+    a shape; and a branch of its own chosen on constants may drop a proved zero, as ``x ** 0``)."""
+    static = set(template.written) if mode == "reverse" else set(template.reads_tangent_of)
+    if template.user:
+        relevant, covered = set(template.params[1:]), static if covered is None else set(covered)
+    else:
+        relevant, covered = rule.differentiable_params - set(rule.refused), static
+    missing = sorted(p for p in active_params if p in relevant and p in template.params[1:] and p not in covered)
     if not missing:
         return None
     return ("srcdiff's %s rule for %s has no derivative with respect to its argument `%s`, which varies with "

@@ -112,6 +112,7 @@ class Filler:
         self.materialize = materialize  # callable(expr) -> expr with explicit zeros for symbolic ones
         self.renamed = {}
         self.values = {}  # template local -> folded constant / Zero / atom it was bound to
+        self.covered = set()  # parameters the instantiated branches give a d[p] for, or read the t[p] of
 
     def run(self):
         out = []
@@ -126,9 +127,11 @@ class Filler:
     def stmt(self, s, out):
         if isinstance(s, ir.Assign):
             target = s.targets[0]
-            value = fold(self.expr(s.value))
+            value = self.expr(s.value)
+            value = fold(_zero_factors(value) if _special(target, "d") or _special(target, "t") else value)
             if _special(target, "d"):
                 param = target.index.id
+                self.covered.add(param)
                 atom = self.param_value(param)
                 if isinstance(value, Zero) or not isinstance(atom, ir.Expr):
                     return
@@ -259,6 +262,8 @@ class Filler:
             raise TypeError("template %s uses %s[] in the wrong mode" % (self.t.fn.__qualname__, e.value.id))
         index = e.index
         if isinstance(index, ir.Name) and index.id in self.t.params:
+            if lookup is self.tangent:
+                self.covered.add(index.id)
             return lookup(self.param_value(index.id))
         raise TypeError("template %s: d[] and t[] take a parameter name" % self.t.fn.__qualname__)
 
@@ -278,6 +283,22 @@ class Filler:
         if obj is reader.MISSING:
             raise NameError("template %s uses unknown name %r" % (self.t.fn.__qualname__, id_))
         return ir.Name(self.bind_global(id_, obj))
+
+
+def _zero_factors(e):
+    """A product by the number 0 (a call-site constant, ``x * 0.0``) in a derivative is a proved zero,
+    as the other mode's strong zero makes it: its infinite or NaN co-factor (``np.sqrt``'s partial at
+    0) does not make it NaN."""
+    if isinstance(e, ir.BinOp):
+        left, right = _zero_factors(e.left), _zero_factors(e.right)
+        if e.op == "*" and any(isinstance(f, ir.Const) and type(f.value) in (int, float) and f.value == 0
+                               for f in (left, right)):
+            return Zero(None)
+        return e if left is e.left and right is e.right else ir.BinOp(e.op, left, right)
+    if isinstance(e, ir.UnaryOp):
+        operand = _zero_factors(e.operand)
+        return e if operand is e.operand else ir.UnaryOp(e.op, operand)
+    return e
 
 
 def _is_alias(value):

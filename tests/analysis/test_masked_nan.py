@@ -171,3 +171,75 @@ def test_an_index_after_a_reduction_keeps_plain_products():
     g = srcdiff.grad(softmax_pick)
     g(np.ones((2, 3)), np.array([0, 2]))
     assert "d_z = d_e * e" in g.source
+
+
+# rows an index drops after a sum along an axis, and a user function whose result a selection drops
+def row_sums_then_slice(x):
+    y = np.array([[1.0, 2.0], [3.0, 4.0], [NAN, 1.0]])
+    return np.sum(np.sum(x * y, axis=1)[:2])
+
+
+def row_means_then_pick(x):
+    return np.sum(np.mean(np.exp(x), axis=1)[0])
+
+
+def exp_twice(u):
+    s = 0.0
+    for _ in range(2):
+        s = s + np.exp(u)
+    return s
+
+
+def times(u, d):
+    return u * d
+
+
+def callee_below(x):
+    return np.sum(np.where(x < 100.0, exp_twice(x), 0.0))
+
+
+def callee_unless_nan(x):
+    d = np.array([1.0, NAN, 2.0])
+    return np.sum(np.where(np.isnan(d), 0.0, times(x, d)))
+
+
+@pytest.mark.parametrize("f, u", [(row_sums_then_slice, np.ones((3, 2))),
+                                  (row_means_then_pick, np.array([[1.0, 2.0], [np.inf, 1.0]])),
+                                  (callee_below, np.array([1000.0, 2.0, -1.0])),
+                                  (callee_unless_nan, np.array([1.0, 2.0, 3.0]))])
+def test_data_dropped_after_a_sum_or_inside_a_callee_has_derivative_zero(f, u):
+    expected = numeric_grad(f, u)
+    assert np.isfinite(expected).all()
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(srcdiff.grad(f, mode=mode)(u), expected, rtol=1e-6, atol=1e-8)
+    _, pullback = srcdiff.vjp(f, u, wrt=0)
+    np.testing.assert_allclose(pullback(1.0), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_a_callee_whose_result_is_used_whole_keeps_plain_products():
+    g = srcdiff.grad(lambda_free_times)
+    g(np.ones(3))
+    assert "strong_mul" not in "".join(g.sources().values())
+
+
+def lambda_free_times(x):
+    return np.sum(times(x, np.array([1.0, 2.0, 3.0])))
+
+
+# a product by the number 0 in the user's code: its partial is a proved zero, in both modes, even
+# where the rule downstream has an infinite partial (np.sqrt at 0)
+def sqrt_of_zeroed(x):
+    return np.sum(np.sqrt(x * 0.0)) + np.sum(x ** 2)
+
+
+def arccos_of_zeroed(x):
+    return np.sum(np.arccos(0.0 * x + 1.0)) + np.sum(np.sin(x))
+
+
+@pytest.mark.parametrize("f", [sqrt_of_zeroed, arccos_of_zeroed])
+def test_a_product_by_zero_in_the_code_absorbs_an_infinite_partial(f):
+    u = np.array([1.0, -2.0, 0.5])
+    expected = numeric_grad(f, u)
+    assert np.isfinite(expected).all()
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(srcdiff.grad(f, mode=mode)(u), expected, rtol=1e-6, atol=1e-8)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import srcdiff
+from tests.support.trust_helpers import located_at
 
 
 def loss(x):
@@ -182,3 +183,27 @@ def test_an_inner_gradient_bound_where_python_could_find_it_unbound_is_refused()
             with pytest.raises(srcdiff.SrcdiffError) as info:
                 mode(fun)(X, False)
             assert "`g`" in str(info.value) and "test_grad_inside.py" in str(info.value)
+
+
+def bad_inner_wrt(x):
+    return np.sum(x * srcdiff.grad(energy, wrt=5)(x, 1.0))
+
+
+def bad_inner_wrt_name(x):
+    dE = srcdiff.grad(energy, wrt="z")
+    return np.sum(x * dE(x, 1.0))
+
+
+@pytest.mark.parametrize("fun, needle, why", [
+    (bad_inner_wrt, "srcdiff.grad(energy, wrt=5)", "wrt=5 is out of range"),
+    (bad_inner_wrt_name, "dE(x, 1.0)", "wrt='z' is not a parameter of energy")], ids=["index", "name"])
+def test_an_inner_gradient_with_a_bad_wrt_is_refused_with_the_error_python_raises(fun, needle, why):
+    x = np.array([0.5, 1.5])
+    with pytest.raises(srcdiff.ArgumentError, match=why):
+        fun(x)  # what running the code does
+    for mode in ("reverse", "forward"):
+        with pytest.raises(srcdiff.SrcdiffError) as info:
+            srcdiff.grad(fun, mode=mode)(x)
+        msg = str(info.value)
+        assert why in msg and "ArgumentError" in msg and "held in a local variable" not in msg, msg
+        located_at(msg, fun, needle)

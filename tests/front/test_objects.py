@@ -461,3 +461,36 @@ def test_a_method_called_for_its_effect_runs_with_the_objects_constants_and_meth
         np.testing.assert_allclose(pullback(1.0).w, g.w, rtol=1e-12)
         tangent = Effects(t, 2)
         np.testing.assert_allclose(srcdiff.jvp(f, args, tangent, wrt=0)[1], numeric, rtol=1e-6)
+
+
+class _Labelled:
+    def __init__(self, n):
+        self.n = n
+
+    @functools.cached_property
+    def label(self):
+        return "layer%d" % self.n
+
+
+class _WithConfig:
+    def __init__(self, w, cfg):
+        self.w = w
+        self.cfg = cfg
+
+
+def weighted_by_config(m, x):
+    return np.sum(m.w * x) * m.cfg.n
+
+
+def test_a_cached_constant_of_an_object_without_gradient_is_not_refused():
+    cfg = _Labelled(2)
+    assert cfg.label == "layer2"  # the cache is now in cfg.__dict__, beside its cached_property
+    m, x = _WithConfig(np.array([1.0, 2.0]), cfg), np.array([0.5, -1.0])
+    h = 1e-6
+    expected = np.array([(weighted_by_config(_WithConfig(m.w + e, cfg), x) -
+                          weighted_by_config(_WithConfig(m.w - e, cfg), x)) / (2 * h) for e in np.eye(2) * h])
+    g = srcdiff.grad(weighted_by_config)(m, x)
+    np.testing.assert_allclose(g.w, expected, rtol=1e-7)
+    assert g.cfg.label == "layer2"
+    _, tangent = srcdiff.jvp(weighted_by_config, (m, x), (_WithConfig(np.array([1.0, 0.0]), cfg), np.zeros(2)))
+    np.testing.assert_allclose(tangent, expected[0], rtol=1e-7)
