@@ -892,6 +892,10 @@ RULE_HVP_BUGS = {
     "linalg.eigvals[real]": _PHASE, "linalg.eigvals[complex]": _PHASE,
     "rgamma[complex rgamma]": rule_table.Bug("SciPy has no trigamma of complex arguments: rgamma's second "
                                              "derivative there is refused", (srcdiff.NonDifferentiableError,)),
+    "betainc[shapes a, b]": rule_table.Bug("a second derivative in the incomplete beta's shapes is refused",
+                                           (srcdiff.NonDifferentiableError,)),
+    "stdtr[df, t]": rule_table.Bug("a second derivative in Student's t cdf's df is refused",
+                                   (srcdiff.NonDifferentiableError,)),
     "odeint[adjoint method]": rule_table.Bug("a second derivative through scipy.integrate.odeint is refused",
                                              (srcdiff.NonDifferentiableError,)),
 }

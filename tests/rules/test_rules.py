@@ -3348,9 +3348,18 @@ def differentiable_rules():
     return [r for r in all_rules() if r.adjoint is not None and not r.nondifferentiable]
 
 
+# kernels whose rules only refuse a second derivative (their tests: tests/runtime/test_kernels_incomplete.py,
+# tests/rules/test_scipy_odeint.py::test_odeint_second_derivatives_are_refused_by_every_route)
+SECOND_DERIVATIVE_REFUSALS = {
+    "srcdiff.runtime.kernels_incomplete.betainc_da", "srcdiff.runtime.kernels_incomplete.betainc_db",
+    "srcdiff.runtime.kernels_incomplete.gammainc_da", "srcdiff.runtime.kernels_incomplete.stdtr_ddf",
+    "srcdiff.runtime.kernels_integrate.odeint_adjoint", "srcdiff.runtime.kernels_integrate.odeint_tangent"}
+
+
 def test_every_differentiable_rule_has_a_case():
     covered = {id(c.prim) for c in CASES}
-    missing = sorted(r.name for r in differentiable_rules() if id(r.obj) not in covered)
+    missing = sorted(r.name for r in differentiable_rules()
+                     if id(r.obj) not in covered and r.name not in SECOND_DERIVATIVE_REFUSALS)
     assert not missing, "registered rules without a case in the table: %s" % ", ".join(missing)
 
 
