@@ -53,6 +53,10 @@ class Facts(Set):
     def __repr__(self):
         return "Facts(%r)" % (set(self.frozen()),)
 
+    def parts(self):
+        """(layers, length), for ``changed`` to build on."""
+        return self._layers, self._len
+
     def depth(self):
         """How many layers this state reads through (O(log n))."""
         return len(self._layers)
@@ -73,7 +77,7 @@ def changed(state, add=(), remove=()):
     add = frozenset(add)
     remove = frozenset(remove) - add
     if isinstance(state, Facts):
-        layers, length = state._layers, state._len
+        layers, length = state.parts()
     else:
         state = frozenset(state)
         layers, length = ((state, _EMPTY),) if state else (), len(state)
