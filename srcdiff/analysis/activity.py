@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .. import ir
 from .dataflow import Backward, Forward
+from .facts import changed
 from .invariance import zero_gradient_statements
 
 
@@ -24,16 +25,13 @@ class _Varied(Forward):
         op = self.classify(s)
         defined = op.defines()
         varied = any(n in state for n in op.diff_inputs()) and id(s) not in self.constants
-        if defined:
-            state = (state | set(defined)) if varied else (state - set(defined))
-        for name in op.mutates():
-            if varied:
-                state = state | {name}
-        return frozenset(state)
+        if varied:
+            return changed(state, add=list(defined) + list(op.mutates()))
+        return changed(state, remove=defined)
 
     def loop_target(self, loop, state):
         if isinstance(loop, ir.For):
-            return frozenset(state - set(ir.target_names(loop.target)))
+            return changed(state, remove=ir.target_names(loop.target))
         return state
 
 

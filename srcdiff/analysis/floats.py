@@ -43,11 +43,12 @@ def float_names(body, known, derivatives, helpers, resolve):
     every other name whose assignments, at any depth, are all floating point given the others (the
     largest such set). ``helpers`` maps the names of generated code's helpers to them, ``resolve``
     gives the object a function expression names (or None)."""
-    assignments = list(_assignments(body))
+    appended = {}
+    assignments = list(_assignments(body, appended))
     assigned = {name for name, _ in assignments}
     unknown = _read_before_assigned(body)
     floats = set(known) | set(derivatives) | (assigned - unknown)
-    check = _Check(floats, helpers, resolve, _appended(body))
+    check = _Check(floats, helpers, resolve, appended)
     changed = True
     while changed:
         changed = False
@@ -58,12 +59,17 @@ def float_names(body, known, derivatives, helpers, resolve):
     return floats
 
 
-def _assignments(body):
+def _assignments(body, appended):
     """(name, value) of every binding of a name at any depth; value None where it is not known
-    (tuple targets, loop targets) or keeps the name's own type (``n += v`` on an array)."""
+    (tuple targets, loop targets) or keeps the name's own type (``n += v`` on an array). Fills
+    ``appended`` (list name -> the values appended to it anywhere: a tape's pushes) on the way."""
     for s in body:
         for node in ir.walk(ir.FunctionDef("", [], [s])):
-            if isinstance(node, ir.Assign):
+            if isinstance(node, ir.Call):
+                if isinstance(node.func, ir.Attr) and node.func.attr == "append" \
+                        and isinstance(node.func.value, ir.Name) and len(node.args) == 1:
+                    appended.setdefault(node.func.value.id, []).append(node.args[0])
+            elif isinstance(node, ir.Assign):
                 for target in node.targets:
                     if isinstance(target, ir.Name):
                         yield target.id, node.value
@@ -98,17 +104,6 @@ def _read_before_assigned(body, seen=None, out=None):
             seen.update(branches[0] | branches[1])
         else:
             out.update(n.id for n in ir.walk(s) if isinstance(n, ir.Name) and n.id not in seen)
-    return out
-
-
-def _appended(body):
-    """list name -> the values appended to it anywhere (a tape's pushes)."""
-    out = {}
-    for s in body:
-        for node in ir.walk(ir.FunctionDef("", [], [s])):
-            if isinstance(node, ir.Call) and isinstance(node.func, ir.Attr) and node.func.attr == "append" \
-                    and isinstance(node.func.value, ir.Name) and len(node.args) == 1:
-                out.setdefault(node.func.value.id, []).append(node.args[0])
     return out
 
 

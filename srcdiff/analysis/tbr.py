@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .. import ir
 from .dataflow import Forward
+from .facts import changed
 
 _PURE = {"rule", "copy", "index", "build", "unpack", "nondiff"}
 
@@ -30,11 +31,11 @@ class _Pinned(Forward):
         return a | b
 
     def transfer(self, s, state):
-        state = frozenset(state - set(self.classify(s).defines()))  # rebinding leaves the old array alone
-        return state | self.calls.get(s, frozenset())
+        # rebinding leaves the old array alone
+        return changed(state, add=self.calls.get(s, ()), remove=self.classify(s).defines())
 
     def loop_target(self, loop, state):
-        return state - set(ir.target_names(loop.target)) if isinstance(loop, ir.For) else state
+        return changed(state, remove=ir.target_names(loop.target)) if isinstance(loop, ir.For) else state
 
 
 class ToBeRecorded(Forward):
@@ -65,16 +66,16 @@ class ToBeRecorded(Forward):
 
     def stmt(self, s, state):
         if state is not None and s in self.reads_before:
-            state = state | self.reads_before[s]
+            state = changed(state, add=self.reads_before[s])
         if state is not None and isinstance(s, ir.Assign):
             op = self.classify(s)
             saved = self._saved(s, op, state) if op.kind == "store" else None
             if saved is not None:  # the restore ``a[i] = pop()`` reads ``i``, and writes into the
                 # array ``a`` names here: a later rebinding of ``a`` must give that array back first
-                state = state | set(ir.names_read(op.index)) | {saved}
+                state = changed(state, add=list(ir.names_read(op.index)) + [saved])
         out = super().stmt(s, state)
         if out is not None and s in self.reads_after and not isinstance(s, ir.Return):
-            out = out | self.reads_after[s]
+            out = changed(out, add=self.reads_after[s])
         self.after[s] = out
         return out
 
@@ -95,7 +96,7 @@ class ToBeRecorded(Forward):
         saved = self._saved(s, op, state)
         if saved is not None:
             self.saves[s] = saved
-        return frozenset(state - set(defined))
+        return changed(state, remove=defined)
 
     def _saved(self, s, op, state):
         """The name whose overwritten part ``s`` must save, if any."""
@@ -112,11 +113,11 @@ class ToBeRecorded(Forward):
         hoisted = [n for n in target + sorted(kept) if n in entry]
         if hoisted:
             self._push(s, hoisted)
-        return super().loop(s, frozenset(entry - set(target) - kept))
+        return super().loop(s, changed(entry, remove=set(target) | kept))
 
     def loop_target(self, loop, state):
-        state = state - set(ir.target_names(loop.target)) if isinstance(loop, ir.For) else state
-        return frozenset(state | self.reads_head.get(loop, frozenset()))
+        state = changed(state, remove=ir.target_names(loop.target)) if isinstance(loop, ir.For) else state
+        return changed(state, add=self.reads_head.get(loop, ()))
 
 
 def find_invariants(body, classify, tbr):
@@ -203,11 +204,11 @@ class Defined(Forward):
         return a & b
 
     def transfer(self, s, state):
-        return frozenset(state | set(self.classify(s).defines()))
+        return changed(state, add=self.classify(s).defines())
 
     def loop_target(self, loop, state):
         if isinstance(loop, ir.For):
-            return frozenset(state | set(ir.target_names(loop.target)))
+            return changed(state, add=ir.target_names(loop.target))
         return state
 
 

@@ -25,33 +25,46 @@ from .maps import MapLambda
 
 def lower(fn_def, fn):
     """``fn_def`` with each call of ``functools.reduce`` written as a call of a local loop function."""
-    calls = [n for n in ir.walk(fn_def) if isinstance(n, ir.Call) and _called_reduce(n.func, fn, fn_def)]
+    bound = _Bound(fn_def)  # the names bound in fn_def, computed once and only when needed
+    calls = [n for n in ir.walk(fn_def) if isinstance(n, ir.Call) and _called_reduce(n.func, fn, bound)]
     if not calls:
         return fn_def
     fn_def = copy.deepcopy(fn_def)
     taken = all_names(fn_def) | {n.name for n in ir.walk(fn_def) if isinstance(n, ir.FunctionDef)}
     namer = Namer(taken)
     defs = []
-    for call in (n for n in ir.walk(fn_def) if isinstance(n, ir.Call) and _called_reduce(n.func, fn, fn_def)):
-        helper = _loop_function(call, namer, fn, fn_def)
+    for call in (n for n in ir.walk(fn_def) if isinstance(n, ir.Call) and _called_reduce(n.func, fn, bound)):
+        helper = _loop_function(call, namer, fn, fn_def, bound)
         if helper is not None:
             defs.append(helper)
             call.func, call.args = ir.Name(helper.name), call.args[1:]
     return dataclasses.replace(fn_def, body=defs + list(fn_def.body)) if defs else fn_def
 
 
-def _called_reduce(func, fn, fn_def):
+def _called_reduce(func, fn, bound):
     """Is ``func`` (a name or attribute chain) ``functools.reduce`` in ``fn``'s scope?"""
     chain = []
     while isinstance(func, ir.Attr):
         chain.append(func.attr)
         func = func.value
-    if not isinstance(func, ir.Name) or fn is None or func.id in _bound(fn_def):
+    if not isinstance(func, ir.Name) or fn is None:
         return False
     obj = _lookup(fn, func.id)
     for attr in reversed(chain):
         obj = getattr(obj, attr, None)
-    return obj is functools.reduce
+    return obj is functools.reduce and func.id not in bound.names()
+
+
+class _Bound:
+    """The names a function binds, walked for at most once (a walk per call was quadratic)."""
+
+    def __init__(self, fn_def):
+        self.fn_def, self._names = fn_def, None
+
+    def names(self):
+        if self._names is None:
+            self._names = _bound(self.fn_def)
+        return self._names
 
 
 def _lookup(fn, name):
@@ -82,7 +95,7 @@ def _bound(fn_def):
     return out
 
 
-def _loop_function(call, namer, fn, fn_def):
+def _loop_function(call, namer, fn, fn_def, bound):
     """The local ``def`` running ``call``'s reduction, or None when it is not of a shape written out here."""
     if call.keywords or len(call.args) not in (2, 3) or any(isinstance(a, ir.Starred) for a in call.args):
         return None
@@ -103,7 +116,7 @@ def _loop_function(call, namer, fn, fn_def):
         params = [ir.Param(seq, "positional"), ir.Param(acc, "positional")]
         body = [ir.For(ir.Name(item), ir.Name(seq), [ir.Assign([ir.Name(acc)], step, line)], [], line)]
     else:
-        if any(n in _bound(fn_def) or _lookup(fn, n) is not getattr(builtins, n) for n in ("range", "len")):
+        if any(n in bound.names() or _lookup(fn, n) is not getattr(builtins, n) for n in ("range", "len")):
             return None
         i = namer.fresh("i")
         params = [ir.Param(seq, "positional")]

@@ -126,7 +126,9 @@ def drop_dead_code(body, facts):
 
 
 def _size(body):
-    return sum(1 for s in body for n in ir.walk(s) if isinstance(n, ir.Stmt))
+    """How many statements ``body`` holds at any depth (statements live only in blocks: expressions
+    are not walked)."""
+    return sum(1 + sum(_size(block) for block in ir.blocks(s)) for s in body)
 
 
 def floating_gradients(body, facts):
