@@ -17,7 +17,7 @@ from .backend import codegen
 from .backend.targets import NUMPY
 from .lower import normalize
 from . import gc_pause, ir, passes, pipeline_seam
-from .modes.assemble import fill_pops, final_gradient, forward_sweep, name_tape, residual_names
+from .modes.assemble import argument_checks, fill_pops, final_gradient, forward_sweep, name_tape, residual_names
 from .context import Context, Namer, all_names
 from .analysis.effects import refuse_hidden_writes
 from .analysis.memo import analysed_once
@@ -281,7 +281,7 @@ def _sweeps(mode, job):
     unbound = getattr(mode, "predefine_values", {})  # a typed tape's placeholder (modes/typed_tapes.py)
     prelude = [ir.Assign([ir.Name(n)], v if isinstance(v := unbound.get(n), ir.Expr) else ir.Const(v))
                for n in mode.predefine]
-    prelude += tape_init
+    prelude = (argument_checks(job.wrt, job.fn, ctx) if job.check_real else []) + prelude + tape_init
     job.record("forward sweep", prelude + forward_body)
     job.record("reverse sweep", unbatched)
     job.record("batch loop sums", reverse_code)

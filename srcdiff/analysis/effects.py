@@ -14,6 +14,7 @@ from ..modes import callees as calls
 from .. import ir
 from ..errors import NonDifferentiableError, located
 from .aliases import updated_by, memory_sources, mutated_parameters
+from .dict_entries import entry_unread_after
 from .liveness import Live
 from .memo import prepared_once, transformation_memo as _memo
 from .shapes import SCALAR
@@ -103,6 +104,7 @@ class _Uses:
     """Which names (or names sharing their memory) the function still reads after a statement."""
 
     def __init__(self, fn_def, classify):
+        self.fn_def = fn_def
         self.live = Live()
         self.live.exit_state = frozenset()
         self.live.run(fn_def.body, frozenset())
@@ -112,7 +114,7 @@ class _Uses:
         shared = {name} | set(self.sources.get(name, ())) | \
             {n for n, srcs in self.sources.items() if name in srcs or srcs & set(self.sources.get(name, ()))}
         live = set(self.live.after.get(s) or ()) - set(rebound)
-        return bool(shared & live)
+        return bool(shared & live) and not entry_unread_after(self.fn_def, s, name, live, self.sources)
 
 
 def _refuse_writing_callee(s, op, ctx, text, shapes, active, after):

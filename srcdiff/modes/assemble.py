@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 
 from .. import ir
+from ..arguments import qualified_name
 from ..analysis.liveness import live_in
 from .reverse import LoopStart, Restore, index_value
-from ..runtime.helpers import owned, restore_at, saved_at, snapshot, zeros_like
+from ..runtime.helpers import owned, require_float, restore_at, saved_at, snapshot, zeros_like
 
 
 def forward_sweep(body, mode, ctx):
@@ -116,3 +117,10 @@ def residual_names(reverse_code, mode, tape_name):
             seen.remove(name)
             seen.insert(0, name)
     return seen
+
+
+def argument_checks(wrt, fn, ctx):
+    """``require_float(k, 'k', 'energy2')`` per parameter differentiated: code differentiated again
+    (a gradient called inside a differentiated function) refuses an int argument as ``grad`` does."""
+    check, label = ir.Name(ctx.bind("require_float", require_float)), ir.Const(qualified_name(fn))
+    return [ir.ExprStmt(ir.Call(check, [ir.Name(name), ir.Const(name), label], [])) for name in wrt]

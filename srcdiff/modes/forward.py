@@ -374,7 +374,7 @@ class ForwardMode:
             out.append(ir.Assign([ir.Name(self.tan(name))], self.zeros(ir.Name(name)), line))
             state[name] = True
         target = ir.Subscript(ir.Name(self.tan(name)), _copy(op.index))
-        value = ir.Const(0.0) if isinstance(tv, Zero) else tv
+        value = self.zeros(op.value, op.stmt) if isinstance(tv, Zero) else tv  # a dict stored: a dict of zeros
         out.append(ir.Assign([target], value, line))
         return state
 

@@ -252,8 +252,9 @@ def astype_adjoint_(out, g, a, y):
 
 
 nondifferentiable(runtime.raise_error, runtime.raise_from, runtime.format_text)
-nondifferentiable(zeros_like, require_scalar, require_real, require_pair, runtime.broadcast_count,
-                  kernels.extremum_weights, kernels.reduced_count, kernels.transpose_inverse, runtime.shape_of)
+nondifferentiable(zeros_like, require_scalar, require_real, require_pair, runtime.require_float,
+                  runtime.broadcast_count, kernels.extremum_weights, kernels.reduced_count, kernels.transpose_inverse,
+                  runtime.shape_of)
 
 # calls of these that nothing reads may be dropped; these always return a new object; and the array
 # methods that specialized code calls return new arrays or views

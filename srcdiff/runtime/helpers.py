@@ -351,6 +351,21 @@ def require_real(value, name):
         raise complex_output_error(name, value)
 
 
+class _Label:
+    def __init__(self, name):
+        self.__qualname__ = name
+
+
+def require_float(value, name, label):
+    """Refuse an int or bool argument a gradient is taken with respect to, as the call of ``grad``
+    does (in code that is differentiated again, where that call is not made)."""
+    t = type(value)
+    if t is float or t is numpy.ndarray and value.dtype.kind in "fc":
+        return
+    from ..arguments import check_differentiable
+    check_differentiable(value, name, _Label(label))
+
+
 def require_pair(value, name):
     """With ``has_aux=True`` the function must return ``(loss, aux)``."""
     if isinstance(value, (tuple, list)) and len(value) == 2:

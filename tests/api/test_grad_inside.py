@@ -207,3 +207,38 @@ def test_an_inner_gradient_with_a_bad_wrt_is_refused_with_the_error_python_raise
         msg = str(info.value)
         assert why in msg and "ArgumentError" in msg and "held in a local variable" not in msg, msg
         located_at(msg, fun, needle)
+
+
+def energy_k(q, k):
+    return np.sum(0.5 * k * q ** 2 + 0.25 * q ** 4)
+
+
+def stiffness_gradient(x, k):
+    return np.sum(srcdiff.grad(energy_k, wrt=1)(x, k))
+
+
+def constant_stiffness_gradient(x):
+    return srcdiff.grad(energy_k, wrt=1)(x, 2)
+
+
+def _python_error(fun, *args):
+    with pytest.raises(srcdiff.ArgumentError) as info:
+        fun(*args)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("fun, args", [(stiffness_gradient, (X, 2)), (constant_stiffness_gradient, (X,))])
+def test_an_inner_gradient_with_respect_to_an_int_raises_as_python_does(fun, args):
+    expected = _python_error(fun, *args)
+    assert "energy_k" in expected and "`k`" in expected
+    assert _python_error(srcdiff.grad(fun), *args) == expected
+    assert _python_error(lambda *a: srcdiff.jvp(fun, a, np.ones(3), wrt=0), *args) == expected
+    assert _python_error(srcdiff.grad(srcdiff.grad(energy_k, wrt=1)), X, 2) == expected
+
+
+def test_an_inner_gradient_with_respect_to_a_float_still_differentiates():
+    args = (X, 2.0)
+    np.testing.assert_allclose(srcdiff.grad(stiffness_gradient)(*args), _central(stiffness_gradient, args, 0),
+                               rtol=1e-7, atol=1e-8)
+    _, got = srcdiff.jvp(stiffness_gradient, args, np.ones(3), wrt=0)
+    np.testing.assert_allclose(got, np.sum(_central(stiffness_gradient, args, 0)), rtol=1e-7, atol=1e-8)
