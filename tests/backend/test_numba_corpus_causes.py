@@ -105,3 +105,28 @@ def test_a_callee_reading_a_global_the_caller_binds_otherwise_stays_a_call_and_i
     with pytest.raises(SrcdiffError):
         srcdiff.grad(nb_scaled_caller.f, backend="numba")(np.ones(3))
     np.testing.assert_allclose(srcdiff.grad(nb_scaled_caller.f)(np.ones(3)), 8.0 * np.ones(3))
+
+
+def transcendental_layers(w, X):
+    h = np.tanh(X * w)  # 2048 elements: NumPy's vectorized loop, through Numba's object mode
+    g = np.exp(-h * h) + np.log1p(h * h) + np.sin(np.tanh(X.T)).T  # X.T: a Fortran-ordered argument
+    return np.sum(g) + np.sum(np.cos(w) * np.arctan(w))  # 32 elements: Numba's own loop
+
+
+def test_large_arrays_take_numpys_transcendental_loops_with_the_same_values():
+    rng = np.random.default_rng(5)
+    args = (rng.standard_normal(32), rng.standard_normal((64, 32)))
+    source = srcdiff.grad(transcendental_layers, wrt="w", backend="numba").source_for(*args)
+    assert "h = np_tanh(X * w)" in source  # the small MLP's bottleneck (issue 19)
+    agrees(transcendental_layers, args, "w")
+    agrees(transcendental_layers, args, "X")
+
+
+def test_numpys_loops_keep_nan_and_infinities():
+    x = np.full((40, 40), 0.5)
+    x[0, 0], x[1, 1], x[2, 2] = np.nan, np.inf, -np.inf
+    f = lambda x: np.sum(np.tanh(x))  # noqa: E731
+    got = srcdiff.grad(f, backend="numba")(x)
+    want = srcdiff.grad(f)(x)
+    np.testing.assert_array_equal(got, want)
+    assert np.isnan(got[0, 0]) and got[1, 1] == 0.0 and got[2, 2] == 0.0
