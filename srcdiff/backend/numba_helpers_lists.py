@@ -2,7 +2,7 @@
 
 Like numba_helpers.py: stubs overloaded for Numba; a combination of types not covered is a
 typing error (refused naming the user's line), never a different result. Lists hold floats or
-arrays of one type (what Numba can type); axes other than the first are refused.
+arrays of one type (what Numba can type); axes other than the first (or a matrix's last) are refused.
 """
 from __future__ import annotations
 
@@ -56,6 +56,10 @@ def _first_axis(axis):
         isinstance(axis, types.IntegerLiteral) and axis.literal_value == 0
 
 
+def _last_axis(axis):  # of a matrix
+    return isinstance(axis, types.IntegerLiteral) and axis.literal_value in (1, -1)
+
+
 @overload(fan_out)
 def _fan_out(g, items):
     """``g`` summed down to the shape of each item (the adjoint of ``sum(items)``)."""
@@ -65,7 +69,9 @@ def _fan_out(g, items):
 
 @overload(unstack)
 def _unstack(g, axis=0):
-    """One slice of ``g`` per stacked input (stacked along the first axis)."""
+    """One slice of ``g`` per stacked input (stacked along the first axis, or the last of a matrix)."""
+    if _real_array(g) and g.ndim == 2 and _last_axis(axis):
+        return lambda g, axis=0: [np.ascontiguousarray(g[:, i]) for i in range(g.shape[1])]
     if not (_real_array(g) and _first_axis(axis)):
         return None
     if g.ndim == 1:

@@ -16,7 +16,7 @@ import numba
 from numba.core.errors import NumbaError
 
 from ..errors import located
-from . import numba_helpers, numba_helpers_lists, numba_helpers_more, numba_reductions, numba_ufuncs
+from . import numba_helpers, numba_helpers_lists, numba_helpers_more, numba_reductions, numba_stacking, numba_ufuncs
 from .targets import BackendError, Target, register
 
 
@@ -75,6 +75,7 @@ class _Jit:
             except Exception:  # not a name the user's code binds
                 return False
         helpers = numba_ufuncs.rewrite(functions, helpers, is_numpy, ctx.bind)
+        helpers = numba_stacking.rewrite(functions, helpers, is_numpy, ctx.bind)
         return numba_reductions.rewrite(functions, helpers, is_numpy, ctx.bind, is_builtin)
 
 

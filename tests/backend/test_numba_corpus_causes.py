@@ -130,3 +130,27 @@ def test_numpys_loops_keep_nan_and_infinities():
     want = srcdiff.grad(f)(x)
     np.testing.assert_array_equal(got, want)
     assert np.isnan(got[0, 0]) and got[1, 1] == 0.0 and got[2, 2] == 0.0
+
+
+def stacks(x, y):
+    rows = []
+    for i in range(3):
+        rows.append(x * (i + 1) + np.sin(y))
+    columns = np.stack([x ** k for k in range(1, 4)], axis=1)  # a list built when run, along the last axis
+    pair = np.stack([x, y * x], axis=-1)  # a display: Numba's own np.stack of a tuple
+    return np.sum(np.stack(rows) @ y) + np.sum(columns @ np.array([0.5, -1.0, 0.25])) + np.sum(pair[:, 1] ** 2)
+
+
+def test_np_stack_of_lists_compiles_along_the_first_and_last_axes():
+    rng = np.random.default_rng(6)
+    args = (rng.standard_normal(5), rng.standard_normal(5))
+    agrees(stacks, args, ("x", "y"))
+
+
+def stack_of_matrices_along_the_middle(x):
+    return np.sum(np.stack([x * k for k in range(3)], axis=1) ** 2)
+
+
+def test_np_stack_of_a_list_along_another_axis_is_refused():
+    with pytest.raises(SrcdiffError, match="could not compile"):
+        srcdiff.grad(stack_of_matrices_along_the_middle, backend="numba")(np.ones((2, 3)))
