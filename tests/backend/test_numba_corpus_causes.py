@@ -154,3 +154,40 @@ def stack_of_matrices_along_the_middle(x):
 def test_np_stack_of_a_list_along_another_axis_is_refused():
     with pytest.raises(SrcdiffError, match="could not compile"):
         srcdiff.grad(stack_of_matrices_along_the_middle, backend="numba")(np.ones((2, 3)))
+
+
+def while_counter_indexes(x):
+    total = 0.0
+    i = 0
+    while i < len(x):
+        if x[i] < -1.0:
+            break
+        total = total + np.sin(x[i]) * x[i]
+        i = i + 2 - 1  # still an int: recorded on an int64 tape, read back as an index
+    else:
+        total = total + 1.0
+    return total * x[i - 1]
+
+
+def test_a_while_loops_int_counter_gets_an_int_tape_and_indexes():
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-0.9, 0.9, 6)
+    source = srcdiff.grad(while_counter_indexes, backend="numba").source_for(x)
+    assert "np.empty(0, np.int64)" in source
+    agrees(while_counter_indexes, (x,), "x")
+    x[3] = -2.0  # the break
+    agrees(while_counter_indexes, (x,), "x")
+
+
+def while_counter_made_float(x):
+    total = 0.0
+    i = 0
+    while i < len(x):
+        total = total + x[int(i)] ** 2
+        i = i + 1.0  # a float: not an int tape (and Numba then refuses the float index)
+    return total
+
+
+def test_a_counter_that_may_be_a_float_gets_no_int_tape():
+    source = srcdiff.grad(while_counter_made_float, backend="numba").source_for(np.ones(3))
+    assert "np.int64" not in source
