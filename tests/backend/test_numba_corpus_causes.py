@@ -191,3 +191,26 @@ def while_counter_made_float(x):
 def test_a_counter_that_may_be_a_float_gets_no_int_tape():
     source = srcdiff.grad(while_counter_made_float, backend="numba").source_for(np.ones(3))
     assert "np.int64" not in source
+
+
+def mean_and_spread(x):
+    m = np.mean(x)
+    return m, np.mean((x - m) ** 2)
+
+
+def tuple_adjoints(x, pair):
+    m, v = mean_and_spread(x)  # the tuple's adjoint made a list: zeros_like, add_at, floating
+    stats = mean_and_spread(x ** 2)
+    scale, offset = pair  # a tuple argument: its gradient a list, as the NumPy backend's
+    return (m - 1.0) ** 2 + v + stats[0] * stats[1] + scale * np.sum(x) + offset ** 2
+
+
+def test_adjoints_of_tuples_of_numbers_are_lists_under_numba():
+    rng = np.random.default_rng(8)
+    args = (rng.standard_normal(5), (0.7, -1.3))
+    agrees(tuple_adjoints, args, "x")
+    got = srcdiff.grad(tuple_adjoints, wrt="pair", backend="numba")(*args)
+    want = srcdiff.grad(tuple_adjoints, wrt="pair")(*args)
+    assert type(got) is type(want) and len(got) == 2
+    np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(np.array(got), central(tuple_adjoints, args, 1), rtol=1e-5, atol=1e-6)
