@@ -2,7 +2,7 @@
 
 Like numba_helpers.py: stubs overloaded for Numba; a combination of types not covered is a
 typing error (refused naming the user's line), never a different result. Lists hold floats or
-arrays of one type (what Numba can type); axes other than the first are refused.
+arrays of one type (what Numba can type); axes other than the first (or a matrix's last) are refused.
 """
 from __future__ import annotations
 
@@ -56,6 +56,10 @@ def _first_axis(axis):
         isinstance(axis, types.IntegerLiteral) and axis.literal_value == 0
 
 
+def _last_axis(axis):  # of a matrix
+    return isinstance(axis, types.IntegerLiteral) and axis.literal_value in (1, -1)
+
+
 @overload(fan_out)
 def _fan_out(g, items):
     """``g`` summed down to the shape of each item (the adjoint of ``sum(items)``)."""
@@ -65,7 +69,9 @@ def _fan_out(g, items):
 
 @overload(unstack)
 def _unstack(g, axis=0):
-    """One slice of ``g`` per stacked input (stacked along the first axis)."""
+    """One slice of ``g`` per stacked input (stacked along the first axis, or the last of a matrix)."""
+    if _real_array(g) and g.ndim == 2 and _last_axis(axis):
+        return lambda g, axis=0: [np.ascontiguousarray(g[:, i]) for i in range(g.shape[1])]
     if not (_real_array(g) and _first_axis(axis)):
         return None
     if g.ndim == 1:
@@ -137,3 +143,43 @@ def _written_part(g, index):
     if not (_real_array(g) and _basic(index)):
         return None
     return lambda g, index: nh.snapshot(g[index])
+
+
+@overload(nh.zeros_like)
+def _zeros_like_items(x):
+    """The zero adjoint of a tuple or list of numbers or real arrays of one type: a list (adjoints of
+    containers are lists, so they can be added into). Mixed tuples have no Numba list: refused."""
+    if not isinstance(x, (types.UniTuple, types.List)):
+        return None
+    if _real(x.dtype):
+        return lambda x: [0.0 for _ in range(len(x))]
+    if _real_array(x.dtype):
+        return lambda x: [np.zeros(x[i].shape) for i in range(len(x))]
+
+
+@overload(nh.add_at)
+def _add_at_item(target, index, value):
+    """``target[index] += value`` for one item of a list adjoint."""
+    item = target.dtype if isinstance(target, types.List) else None
+    if isinstance(index, types.Integer) and (_real(item) and _real(value) or
+                                             _real_array(item) and (_real_array(value) or _real(value))):
+        def impl(target, index, value):
+            target[index] = target[index] + value
+            return target
+        return impl
+
+
+@overload(nh.floating)
+def _floating_items(g):
+    """A list or tuple adjoint as it is (what the runtime's ``floating`` does with containers)."""
+    if isinstance(g, types.List) and (_real(g.dtype) or _real_array(g.dtype)) or \
+            isinstance(g, types.BaseTuple) and all(_real(t) or _real_array(t) for t in g):
+        return lambda g: g
+
+
+@overload(nh.owned)
+def _owned_items(g):
+    """A list or tuple adjoint as it is (the runtime's ``owned`` copies arrays only)."""
+    if isinstance(g, types.List) and (_real(g.dtype) or _real_array(g.dtype)) or \
+            isinstance(g, types.BaseTuple) and all(_real(t) or _real_array(t) for t in g):
+        return lambda g: g

@@ -16,7 +16,7 @@ import numba
 from numba.core.errors import NumbaError
 
 from ..errors import located
-from . import numba_helpers, numba_helpers_lists, numba_helpers_more, numba_reductions
+from . import numba_helpers, numba_helpers_lists, numba_helpers_more, numba_reductions, numba_stacking, numba_ufuncs
 from .targets import BackendError, Target, register
 
 
@@ -74,6 +74,8 @@ class _Jit:
                 return name not in helpers and ctx.env.lookup(name) is obj
             except Exception:  # not a name the user's code binds
                 return False
+        helpers = numba_ufuncs.rewrite(functions, helpers, is_numpy, ctx.bind)
+        helpers = numba_stacking.rewrite(functions, helpers, is_numpy, ctx.bind)
         return numba_reductions.rewrite(functions, helpers, is_numpy, ctx.bind, is_builtin)
 
 

@@ -4,10 +4,10 @@ A compiled target (``tape="typed"``, Numba) cannot keep floats and arrays in one
 one as ``[None] * n``. The sweeps' ``tape.append(x)`` / ``x = tape.pop()`` pairs are split by the
 variable they save, and the values a write into an array overwrites (``tape.append(snapshot(y[i]))``
 / ``y[i] = tape.pop()``) by the part of the array written (each tape's pushes and pops are in
-last-in first-out order too, because the whole tape's are). A tape whose values are numbers, truth
-values or arrays of one known shape is an array with a counter, one row per push, preallocated
-from the loops' trip counts when they are known, grown with one capacity check per push otherwise
-(``while`` loops)::
+last-in first-out order too, because the whole tape's are). A tape whose values are numbers (int64
+when proved integers), truth values or arrays of one known shape is an array with a counter, one
+row per push, preallocated from the loops' trip counts when they are known, grown with one
+capacity check per push otherwise (``while`` loops)::
 
     tape_h = np.empty((len(range(n)), 16))     tape_h[top_h] = h        top_h = top_h - 1
     top_h = 0                                  top_h = top_h + 1        h = tape_h[top_h]
@@ -39,6 +39,8 @@ def arrange(forward_code, reverse_code, tape_name, params, mode, ctx):
     np_name = ctx.target.bind_namespace(ctx)
     int_names = range_targets(mode.fn, mode.classify)
     kinds = {key: _kind(key, forward_code, stores, int_names, mode, set(params)) for key in names}
+    ints = proved_ints(forward_code, set(params))
+    kinds = {key: "int" if kind == () and key in ints else kind for key, kind in kinds.items()}
     # a variable not yet bound where its old value is recorded: Python's tape holds None for it,
     # which no typed tape holds. The placeholder is never read (Python would have had no value to
     # read); it has the variable's type where that is known, and a variable of another type fails
@@ -64,7 +66,8 @@ def arrange(forward_code, reverse_code, tape_name, params, mode, ctx):
 
 
 def _kind(key, forward_code, stores, int_names, mode, params):
-    """What a tape's rows hold: "bool", ``()`` (numbers), an array shape, or None (a list)."""
+    """What a tape's rows hold: "bool", ``()`` (numbers; "int" when proved integers), an array shape,
+    or None (a list)."""
     if key in stores:
         base, index = stores[key]
         shape = _value_shape(base, forward_code, mode, params)
@@ -89,14 +92,55 @@ def _value_shape(var, stmts, mode, params):
     return shapes.pop() if len(shapes) == 1 else None
 
 
+def proved_ints(stmts, params):
+    """Names every assignment in ``stmts`` gives an integer: an int constant, a ``range`` loop's
+    target, or ``+ - * // %`` of those (assumed of each other until one fails: the largest such
+    set). Parameters are not among them (an argument's type is the caller's)."""
+    values, bad = {}, set(params)
+    for s in _walk_statements(stmts):
+        if isinstance(s, ir.Assign):
+            for t in s.targets:
+                if isinstance(t, ir.Name):
+                    values.setdefault(t.id, []).append(s.value)
+                else:
+                    bad.update(ir.target_names(t))
+        elif isinstance(s, ir.AugAssign) and isinstance(s.target, ir.Name):
+            values.setdefault(s.target.id, []).append(ir.BinOp(s.op, s.target, s.value))
+        elif isinstance(s, ir.For):
+            if not _is_range(s.iter):
+                bad.update(ir.target_names(s.target))
+        elif not isinstance(s, (ir.If, ir.While, ir.ExprStmt, ir.Return, ir.Break, ir.Continue, ir.Pass, ir.Comment)):
+            bad.update(ir.assigned_names([s]))
+    ints = set(values) - bad
+    changed = True
+    while changed:
+        changed = False
+        for name in sorted(ints):
+            if not all(_int_valued(v, ints) for v in values[name]):
+                ints.discard(name)
+                changed = True
+    return ints
+
+
+def _int_valued(e, ints):
+    if isinstance(e, ir.Const):
+        return type(e.value) is int
+    if isinstance(e, ir.Name):
+        return e.id in ints
+    if isinstance(e, ir.BinOp):
+        return e.op in ("+", "-", "*", "//", "%") and _int_valued(e.left, ints) and _int_valued(e.right, ints)
+    return isinstance(e, ir.UnaryOp) and e.op in ("-", "+") and _int_valued(e.operand, ints)
+
+
 def _is_range(it):
     return isinstance(it, ir.Call) and isinstance(it.func, ir.Name) and it.func.id == "range"
 
 
 def _empty(np_name, size, kind):
-    """``np.empty(size)``, ``np.empty(size, np.bool_)`` or ``np.empty((size, *shape))``."""
-    if kind == "bool":
-        return ir.Call(ir.Attr(ir.Name(np_name), "empty"), [size, ir.Attr(ir.Name(np_name), "bool_")], [])
+    """``np.empty(size)``, ``np.empty(size, np.bool_ or np.int64)`` or ``np.empty((size, *shape))``."""
+    if kind in ("bool", "int"):
+        dtype = "bool_" if kind == "bool" else "int64"
+        return ir.Call(ir.Attr(ir.Name(np_name), "empty"), [size, ir.Attr(ir.Name(np_name), dtype)], [])
     if kind == ():
         return ir.Call(ir.Attr(ir.Name(np_name), "empty"), [size], [])
     return ir.Call(ir.Attr(ir.Name(np_name), "empty"), [ir.Tuple([size] + [ir.Const(d) for d in kind])], [])
@@ -105,6 +149,8 @@ def _empty(np_name, size, kind):
 def _placeholder(kind, np_name):
     if kind == "bool":
         return False
+    if kind == "int":
+        return 0
     if kind is None or kind == ():
         return 0.0
     return ir.Call(ir.Attr(ir.Name(np_name), "zeros"), [ir.Tuple([ir.Const(d) for d in kind])], [])

@@ -105,3 +105,112 @@ def test_a_callee_reading_a_global_the_caller_binds_otherwise_stays_a_call_and_i
     with pytest.raises(SrcdiffError):
         srcdiff.grad(nb_scaled_caller.f, backend="numba")(np.ones(3))
     np.testing.assert_allclose(srcdiff.grad(nb_scaled_caller.f)(np.ones(3)), 8.0 * np.ones(3))
+
+
+def transcendental_layers(w, X):
+    h = np.tanh(X * w)  # 2048 elements: NumPy's vectorized loop, through Numba's object mode
+    g = np.exp(-h * h) + np.log1p(h * h) + np.sin(np.tanh(X.T)).T  # X.T: a Fortran-ordered argument
+    return np.sum(g) + np.sum(np.cos(w) * np.arctan(w))  # 32 elements: Numba's own loop
+
+
+def test_large_arrays_take_numpys_transcendental_loops_with_the_same_values():
+    rng = np.random.default_rng(5)
+    args = (rng.standard_normal(32), rng.standard_normal((64, 32)))
+    source = srcdiff.grad(transcendental_layers, wrt="w", backend="numba").source_for(*args)
+    assert "h = np_tanh(X * w)" in source  # the small MLP's bottleneck (issue 19)
+    agrees(transcendental_layers, args, "w")
+    agrees(transcendental_layers, args, "X")
+
+
+def test_numpys_loops_keep_nan_and_infinities():
+    x = np.full((40, 40), 0.5)
+    x[0, 0], x[1, 1], x[2, 2] = np.nan, np.inf, -np.inf
+    f = lambda x: np.sum(np.tanh(x))  # noqa: E731
+    got = srcdiff.grad(f, backend="numba")(x)
+    want = srcdiff.grad(f)(x)
+    np.testing.assert_array_equal(got, want)
+    assert np.isnan(got[0, 0]) and got[1, 1] == 0.0 and got[2, 2] == 0.0
+
+
+def stacks(x, y):
+    rows = []
+    for i in range(3):
+        rows.append(x * (i + 1) + np.sin(y))
+    columns = np.stack([x ** k for k in range(1, 4)], axis=1)  # a list built when run, along the last axis
+    pair = np.stack([x, y * x], axis=-1)  # a display: Numba's own np.stack of a tuple
+    return np.sum(np.stack(rows) @ y) + np.sum(columns @ np.array([0.5, -1.0, 0.25])) + np.sum(pair[:, 1] ** 2)
+
+
+def test_np_stack_of_lists_compiles_along_the_first_and_last_axes():
+    rng = np.random.default_rng(6)
+    args = (rng.standard_normal(5), rng.standard_normal(5))
+    agrees(stacks, args, ("x", "y"))
+
+
+def stack_of_matrices_along_the_middle(x):
+    return np.sum(np.stack([x * k for k in range(3)], axis=1) ** 2)
+
+
+def test_np_stack_of_a_list_along_another_axis_is_refused():
+    with pytest.raises(SrcdiffError, match="could not compile"):
+        srcdiff.grad(stack_of_matrices_along_the_middle, backend="numba")(np.ones((2, 3)))
+
+
+def while_counter_indexes(x):
+    total = 0.0
+    i = 0
+    while i < len(x):
+        if x[i] < -1.0:
+            break
+        total = total + np.sin(x[i]) * x[i]
+        i = i + 2 - 1  # still an int: recorded on an int64 tape, read back as an index
+    else:
+        total = total + 1.0
+    return total * x[i - 1]
+
+
+def test_a_while_loops_int_counter_gets_an_int_tape_and_indexes():
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-0.9, 0.9, 6)
+    source = srcdiff.grad(while_counter_indexes, backend="numba").source_for(x)
+    assert "np.empty(0, np.int64)" in source
+    agrees(while_counter_indexes, (x,), "x")
+    x[3] = -2.0  # the break
+    agrees(while_counter_indexes, (x,), "x")
+
+
+def while_counter_made_float(x):
+    total = 0.0
+    i = 0
+    while i < len(x):
+        total = total + x[int(i)] ** 2
+        i = i + 1.0  # a float: not an int tape (and Numba then refuses the float index)
+    return total
+
+
+def test_a_counter_that_may_be_a_float_gets_no_int_tape():
+    source = srcdiff.grad(while_counter_made_float, backend="numba").source_for(np.ones(3))
+    assert "np.int64" not in source
+
+
+def mean_and_spread(x):
+    m = np.mean(x)
+    return m, np.mean((x - m) ** 2)
+
+
+def tuple_adjoints(x, pair):
+    m, v = mean_and_spread(x)  # the tuple's adjoint made a list: zeros_like, add_at, floating
+    stats = mean_and_spread(x ** 2)
+    scale, offset = pair  # a tuple argument: its gradient a list, as the NumPy backend's
+    return (m - 1.0) ** 2 + v + stats[0] * stats[1] + scale * np.sum(x) + offset ** 2
+
+
+def test_adjoints_of_tuples_of_numbers_are_lists_under_numba():
+    rng = np.random.default_rng(8)
+    args = (rng.standard_normal(5), (0.7, -1.3))
+    agrees(tuple_adjoints, args, "x")
+    got = srcdiff.grad(tuple_adjoints, wrt="pair", backend="numba")(*args)
+    want = srcdiff.grad(tuple_adjoints, wrt="pair")(*args)
+    assert type(got) is type(want) and len(got) == 2
+    np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(np.array(got), central(tuple_adjoints, args, 1), rtol=1e-5, atol=1e-6)
