@@ -30,14 +30,16 @@ def lower(fn_def, fn):
     if not calls:
         return fn_def
     fn_def = copy.deepcopy(fn_def)
-    bound = _bound_names(fn_def)
+    bound = bound_names(fn_def)
     usable = _is_builtin("map", fn, bound) and _is_builtin("zip", fn, bound)
     namer = Namer(all_names(fn_def))
     local_defs = {n.name for n in ir.walk(fn_def) if isinstance(n, ir.FunctionDef)} - {fn_def.name}
     return _Rewriter(namer, usable, local_defs).node(fn_def)
 
 
-def _bound_names(fn_def):
+def bound_names(fn_def, own_name=True):
+    """Names ``fn_def`` binds: parameters, assignment and loop targets, nested ``def`` names (and
+    its own name, unless ``own_name`` is False)."""
     out = {p.name for p in fn_def.params}
     for node in ir.walk(fn_def):
         if isinstance(node, (ir.Assign, ir.AugAssign)):
@@ -45,7 +47,7 @@ def _bound_names(fn_def):
                 out.update(ir.target_names(t))
         elif isinstance(node, (ir.For, ir.Generator)):
             out.update(ir.target_names(node.target))
-        elif isinstance(node, ir.FunctionDef):
+        elif isinstance(node, ir.FunctionDef) and (own_name or node is not fn_def):
             out.add(node.name)
     return out
 

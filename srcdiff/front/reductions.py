@@ -20,7 +20,7 @@ import functools
 
 from .. import ir
 from ..context import Namer, all_names
-from .maps import MapLambda
+from .maps import MapLambda, bound_names
 
 
 def lower(fn_def, fn):
@@ -63,7 +63,7 @@ class _Bound:
 
     def names(self):
         if self._names is None:
-            self._names = _bound(self.fn_def)
+            self._names = bound_names(self.fn_def, own_name=False)
         return self._names
 
 
@@ -80,19 +80,6 @@ def _lookup(fn, name):
     builtin_scope = scope.get("__builtins__", builtins)
     builtin_scope = vars(builtin_scope) if not isinstance(builtin_scope, dict) else builtin_scope
     return builtin_scope.get(name)
-
-
-def _bound(fn_def):
-    out = {p.name for p in fn_def.params}
-    for node in ir.walk(fn_def):
-        if isinstance(node, (ir.Assign, ir.AugAssign)):
-            for t in getattr(node, "targets", None) or [node.target]:
-                out.update(ir.target_names(t))
-        elif isinstance(node, (ir.For, ir.Generator)):
-            out.update(ir.target_names(node.target))
-        elif isinstance(node, ir.FunctionDef) and node is not fn_def:
-            out.add(node.name)
-    return out
 
 
 def _loop_function(call, namer, fn, fn_def, bound):
