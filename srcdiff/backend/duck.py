@@ -11,7 +11,7 @@ import warnings
 import numpy
 
 from ..errors import SrcdiffError, located
-from .targets import NUMPY, Target, register
+from .targets import NUMPY, Target, numpy_named, register
 
 _ndarray = numpy.ndarray
 MARK = "\0duck"  # the entry of a call's shapes that says it holds duck arrays (``split`` removes it)
@@ -165,13 +165,7 @@ def rewrite_calls(functions, helpers, ctx):
     module = importlib.import_module(ctx.target.overrides)
     added = dict(helpers)
 
-    def is_numpy(name):
-        if name in helpers:
-            return helpers[name] is numpy
-        try:
-            return ctx.env.lookup(name) is numpy
-        except Exception:  # not a name the user's code binds
-            return False
+    is_numpy = numpy_named(helpers, ctx)
     for f in functions:
         for node in ir.walk(f):
             if isinstance(node, ir.Call) and isinstance(node.func, ir.Attr) and \

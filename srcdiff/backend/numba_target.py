@@ -17,7 +17,7 @@ from numba.core.errors import NumbaError
 
 from ..errors import located
 from . import numba_helpers, numba_helpers_lists, numba_helpers_more, numba_reductions, numba_stacking, numba_ufuncs
-from .targets import BackendError, Target, register
+from .targets import BackendError, Target, numpy_named, register
 
 
 class NumbaCompileError(BackendError):
@@ -60,15 +60,8 @@ class _Jit:
     @staticmethod
     def rewrite(functions, helpers, ctx):
         """Calls in the generated code Numba cannot type, made calls of srcdiff's Numba helpers."""
-        import numpy
+        is_numpy = numpy_named(helpers, ctx)
 
-        def is_numpy(name):
-            if name in helpers:
-                return helpers[name] is numpy
-            try:
-                return ctx.env.lookup(name) is numpy
-            except Exception:  # not a name the user's code binds
-                return False
         def is_builtin(name, obj):
             try:
                 return name not in helpers and ctx.env.lookup(name) is obj

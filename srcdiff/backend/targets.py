@@ -260,3 +260,16 @@ def freeze_globals(ctx, functions):
             # by identity: stricter than a guard on the value's type (``guard_type``), which it replaces
             ctx.guards[:] = [g for g in ctx.guards if not (g[0] is ctx.env.globals and g[1] == name)]
             ctx.guards.append((ctx.env.globals, name, ctx.env.globals[name]))
+
+
+def numpy_named(helpers, ctx):
+    """A test of names in generated code: does ``name`` stand for the ``numpy`` module (as one of
+    the generated code's helpers, or as a name the user's code binds)?"""
+    def is_numpy(name):
+        if name in helpers:
+            return helpers[name] is numpy
+        try:
+            return ctx.env.lookup(name) is numpy
+        except Exception:  # not a name the user's code binds
+            return False
+    return is_numpy
