@@ -7,21 +7,14 @@ import pytest
 
 import srcdiff
 from srcdiff.errors import SrcdiffError
+from tests.support.differences import central_grad
 from tests.data.corpus_helpers import huber, softplus
 
 pytest.importorskip("numba")
 
 
 def central(f, args, pos, eps=1e-6):
-    x = np.asarray(args[pos], dtype=float)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += eps
-        down[i] -= eps
-        at = lambda v: args[:pos] + (v if x.ndim else float(v),) + args[pos + 1:]  # noqa: E731
-        g[i] = (f(*at(up)) - f(*at(down))) / (2 * eps)
-    return g
+    return central_grad(f, tuple(args), pos, eps)
 
 
 def agrees(f, args, wrt):

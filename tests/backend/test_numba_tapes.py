@@ -5,23 +5,14 @@ import pytest
 
 import srcdiff
 from srcdiff.errors import SrcdiffError
+from tests.support.differences import central_grad
 
 pytest.importorskip("numba")
 
 
 def central(f, args, pos, eps=1e-6):
     """Central differences of scalar ``f`` (its output summed) with respect to argument ``pos``."""
-    x = np.asarray(args[pos], dtype=float)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += eps
-        down[i] -= eps
-        lift = (lambda v: float(v)) if np.ndim(args[pos]) == 0 else (lambda v: v)
-        hi = np.sum(f(*args[:pos], lift(up), *args[pos + 1:]))
-        lo = np.sum(f(*args[:pos], lift(down), *args[pos + 1:]))
-        g[i] = (hi - lo) / (2 * eps)
-    return g
+    return central_grad(lambda *a: np.sum(f(*a)), args, pos, eps)
 
 
 def rnn(W, h0, n):  # an array recorded per step, its shape known: a (steps, 3) tape
